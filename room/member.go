@@ -1,0 +1,313 @@
+package room
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/chatroom/chatroom/room/sanitize"
+)
+
+// ErrLeft is returned when a member that has left tries to act.
+var ErrLeft = errors.New("you have left the room")
+
+// maxNotices bounds the private lines queued for a member that is not
+// reading, so it cannot grow without limit.
+const maxNotices = 256
+
+// Member is one session in a room: a cursor into the room's log plus a
+// queue of private lines. One goroutine reads it (Next); any goroutine may
+// post through it.
+type Member struct {
+	room   *Room
+	id     uint64
+	key    string
+	author string
+	addr   string
+	joined time.Time
+
+	nick string // guarded by room.mu
+
+	wakeC     chan struct{}
+	doneC     chan struct{}
+	leaveOnce sync.Once
+
+	cursor uint64 // last Seq handed out by Next; owned by the reader
+
+	noticeMu sync.Mutex
+	notices  []Message
+}
+
+// Nick returns the member's current nick.
+func (m *Member) Nick() string {
+	m.room.mu.RLock()
+	defer m.room.mu.RUnlock()
+	return m.nick
+}
+
+// Key returns the member's public key fingerprint, "" when it has none.
+func (m *Member) Key() string { return m.key }
+
+// Author is the id the member's messages carry in Message.Author.
+func (m *Member) Author() string { return m.author }
+
+// Room returns the room the member is in.
+func (m *Member) Room() *Room { return m.room }
+
+// Hub returns the hub the member's room belongs to.
+func (m *Member) Hub() *Hub { return m.room.hub }
+
+// Wake returns a channel that receives when Next has something new. Wakes
+// coalesce: many posts may produce one wake.
+func (m *Member) Wake() <-chan struct{} { return m.wakeC }
+
+// Done is closed when the member has left.
+func (m *Member) Done() <-chan struct{} { return m.doneC }
+
+func (m *Member) wake() {
+	select {
+	case m.wakeC <- struct{}{}:
+	default:
+	}
+}
+
+// Next returns what the member has not seen yet, oldest first: log messages
+// after its cursor (at most Options.Batch of them; Wake fires again when
+// more remain) and private lines, each in the place it happened. It must not
+// be called from two goroutines at once.
+func (m *Member) Next() []Message {
+	r := m.room
+	batch := uint64(r.hub.opts.Batch)
+
+	r.mu.RLock()
+	last := r.seq
+	oldestInTail := last - r.tailLen + 1
+	from := m.cursor + 1
+	var msgs []Message
+	if from <= last && from >= oldestInTail {
+		to := min(last, from+batch-1)
+		msgs = make([]Message, 0, to-from+1)
+		for s := from; s <= to; s++ {
+			msgs = append(msgs, r.tail[(s-1)%uint64(len(r.tail))])
+		}
+	}
+	r.mu.RUnlock()
+
+	var extra []Message
+	if from <= last && from < oldestInTail {
+		msgs, extra = m.fromHistory(from, oldestInTail)
+	}
+	if len(msgs) > 0 {
+		m.cursor = msgs[len(msgs)-1].Seq
+	}
+	if m.cursor < last {
+		m.wake()
+	}
+	return mergeNotices(msgs, append(extra, m.takeNotices()...))
+}
+
+// fromHistory reads messages older than the in-memory tail. Messages the
+// history no longer holds are reported, never skipped silently.
+func (m *Member) fromHistory(from, oldestInTail uint64) (msgs, notes []Message) {
+	r := m.room
+	got, err := r.hub.opts.History.After(context.Background(), r.name, m.cursor, r.hub.opts.Batch)
+	if err != nil {
+		m.cursor = oldestInTail - 1
+		return nil, []Message{{Seq: m.cursor, Kind: Error, Time: r.hub.now(), Private: true,
+			Text: fmt.Sprintf("could not load %d earlier messages: %v", oldestInTail-from, err)}}
+	}
+	first := oldestInTail
+	if len(got) > 0 {
+		first = got[0].Seq
+	}
+	if first > from {
+		notes = []Message{{Seq: m.cursor, Kind: Notice, Time: r.hub.now(), Private: true,
+			Text: fmt.Sprintf("%d earlier messages are no longer kept.", first-from)}}
+		if len(got) == 0 {
+			m.cursor = oldestInTail - 1
+		}
+	}
+	return got, notes
+}
+
+// mergeNotices puts each private line after the log message it followed.
+// Both slices are in Seq order.
+func mergeNotices(msgs, notices []Message) []Message {
+	if len(notices) == 0 {
+		return msgs
+	}
+	if len(msgs) == 0 {
+		return notices
+	}
+	out := make([]Message, 0, len(msgs)+len(notices))
+	i := 0
+	for _, msg := range msgs {
+		for i < len(notices) && notices[i].Seq < msg.Seq {
+			out = append(out, notices[i])
+			i++
+		}
+		out = append(out, msg)
+	}
+	return append(out, notices[i:]...)
+}
+
+// takeNotices returns the private lines the member may see now: those that
+// follow a log position it has reached.
+func (m *Member) takeNotices() []Message {
+	m.noticeMu.Lock()
+	defer m.noticeMu.Unlock()
+	n := 0
+	for n < len(m.notices) && m.notices[n].Seq <= m.cursor {
+		n++
+	}
+	if n == 0 {
+		return nil
+	}
+	out := slices.Clone(m.notices[:n])
+	m.notices = slices.Delete(m.notices, 0, n)
+	return out
+}
+
+// notice queues a private line for this member.
+func (m *Member) notice(kind Kind, text string) {
+	m.room.mu.RLock()
+	seq := m.room.seq
+	m.room.mu.RUnlock()
+	m.queueNotice(Message{Seq: seq, Kind: kind, Text: text})
+}
+
+// noticeLocked is notice for callers that hold room.mu.
+func (m *Member) noticeLocked(msg Message) {
+	msg.Seq = m.room.seq
+	m.queueNotice(msg)
+}
+
+func (m *Member) queueNotice(msg Message) {
+	msg.Private = true
+	msg.Time = m.room.hub.now()
+	m.noticeMu.Lock()
+	if len(m.notices) >= maxNotices {
+		m.notices = slices.Delete(m.notices, 0, len(m.notices)-maxNotices+1)
+	}
+	m.notices = append(m.notices, msg)
+	m.noticeMu.Unlock()
+	m.wake()
+}
+
+// disconnect tells the member's view to close, saying why.
+func (m *Member) disconnect(why string) {
+	m.notice(Disconnect, why)
+}
+
+// Effect is what a view should do after a line was submitted.
+type Effect uint8
+
+const (
+	// Stay means carry on.
+	Stay Effect = iota
+	// ClearView means clear this member's view (and nobody else's).
+	ClearView
+	// Quit means close this member's session.
+	Quit
+)
+
+// Submit handles one line typed by the member: a command, or a message to
+// the room. An error means nothing was sent; its text is for the member.
+func (m *Member) Submit(line string) (Effect, error) {
+	p := Parse(line)
+	if p.IsCommand {
+		return m.run(p.Name, p.Args)
+	}
+	return Stay, m.Say(p.Text)
+}
+
+// Say posts a chat message. Blank text is ignored.
+func (m *Member) Say(text string) error {
+	return m.post(Chat, text)
+}
+
+func (m *Member) post(kind Kind, text string) error {
+	text = trimBlank(text)
+	if text == "" {
+		return nil
+	}
+	if n := utf8.RuneCountInString(text); n > MaxMessageLen {
+		return fmt.Errorf("message not sent: it is %d characters long and the limit is %d", n, MaxMessageLen)
+	}
+	if n := strings.Count(text, "\n") + 1; n > MaxMessageLines {
+		return fmt.Errorf("message not sent: it has %d lines and the limit is %d", n, MaxMessageLines)
+	}
+	text = sanitize.Text(text)
+
+	r := m.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.members[m]; !ok {
+		return ErrLeft
+	}
+	return r.appendLocked(Message{Kind: kind, Nick: m.nick, Author: m.author, Text: text})
+}
+
+// trimBlank drops blank lines and trailing spaces around text but keeps the
+// indentation of its first line, which matters in pasted code.
+func trimBlank(text string) string {
+	text = strings.TrimRight(text, " \t\r\n")
+	for {
+		i := strings.IndexByte(text, '\n')
+		if i < 0 || strings.TrimSpace(text[:i]) != "" {
+			break
+		}
+		text = text[i+1:]
+	}
+	if strings.TrimSpace(text) == "" {
+		return ""
+	}
+	return text
+}
+
+// Leave removes the member from its room and announces why it left. It is
+// safe to call more than once; only the first call counts.
+func (m *Member) Leave(reason string) {
+	m.leaveOnce.Do(func() {
+		r := m.room
+		r.mu.Lock()
+		delete(r.members, m)
+		if r.nicks[foldNick(m.nick)] == m {
+			delete(r.nicks, foldNick(m.nick))
+		}
+		// A store failure here must not keep the member in the room; the
+		// announcement is the only thing lost.
+		_ = r.appendLocked(Message{Kind: Leave, Nick: m.nick, Author: m.author, Text: reason})
+		r.mu.Unlock()
+		close(m.doneC)
+	})
+}
+
+// setNick renames the member if the nick is valid and free.
+func (m *Member) setNick(nick string) error {
+	if !sanitize.ValidNick(nick) {
+		return fmt.Errorf("%q is not a valid nick: use 1-%d letters, digits, '-', '_' or '.'", nick, sanitize.MaxNickLen)
+	}
+	r := m.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	old := m.nick
+	if old == nick {
+		return fmt.Errorf("you are already %s", nick)
+	}
+	if r.nickTakenLocked(nick, m) {
+		return fmt.Errorf("the nick %s is taken", nick)
+	}
+	if err := r.appendLocked(Message{Kind: NickChange, Nick: old, Author: m.author, Text: nick}); err != nil {
+		return err
+	}
+	delete(r.nicks, foldNick(old))
+	r.nicks[foldNick(nick)] = m
+	m.nick = nick
+	return nil
+}

@@ -1,0 +1,47 @@
+package room
+
+import "time"
+
+// Kind says what a message is, so a view can style chat apart from notices.
+type Kind uint8
+
+const (
+	// Chat is a line someone said.
+	Chat Kind = iota
+	// Action is a /me line: "* alice waves".
+	Action
+	// Join announces a member arriving.
+	Join
+	// Leave announces a member leaving; Text holds the reason.
+	Leave
+	// NickChange announces a new nick; Nick is the old one, Text the new one.
+	NickChange
+	// Notice is a private line for one member: a welcome, a command's answer.
+	Notice
+	// Error is a private line telling one member that something they did
+	// failed.
+	Error
+	// Disconnect tells one member that their session is being closed; Text
+	// says why. A view shows it and quits.
+	Disconnect
+)
+
+// Message is one entry of a room's log, or a private line for one member.
+type Message struct {
+	// Seq is the message's place in the room's log, from 1. For a private
+	// line it is the log position the line follows, so private lines and log
+	// lines can be shown in the order they happened.
+	Seq  uint64
+	Time time.Time
+	Kind Kind
+	// Nick is the author's nick when the message was sent.
+	Nick string
+	// Author identifies the author across nick changes and reconnects: the
+	// public key fingerprint, or a per-session id for keyless clients.
+	Author string
+	// Text is sanitised: it holds no byte a terminal would interpret, but
+	// may hold newlines.
+	Text string
+	// Private marks lines that are not in the log and only one member sees.
+	Private bool
+}
