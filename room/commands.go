@@ -31,6 +31,7 @@ func defaultCommands() []Command {
 		{Name: "me", Args: "ACTION", Help: "say what you are doing: /me waves", run: cmdMe},
 		{Name: "names", Help: "list who is online", run: cmdNames},
 		{Name: "clear", Help: "clear your own view (nobody else's)", run: cmdClear},
+		{Name: "mouse", Args: "on|off", Help: "on: the wheel scrolls; off: the terminal selects text", run: cmdMouse},
 		{Name: "quit", Aliases: []string{"exit"}, Help: "leave the chat", run: cmdQuit},
 	}
 }
@@ -135,5 +136,15 @@ func cmdNames(m *Member, _ string) (Effect, error) {
 }
 
 func cmdClear(*Member, string) (Effect, error) { return ClearView, nil }
+
+func cmdMouse(_ *Member, args string) (Effect, error) {
+	switch strings.ToLower(args) {
+	case "on":
+		return MouseOn, nil
+	case "off":
+		return MouseOff, nil
+	}
+	return Stay, fmt.Errorf("usage: /mouse on|off")
+}
 
 func cmdQuit(*Member, string) (Effect, error) { return Quit, nil }

@@ -214,6 +214,10 @@ const (
 	ClearView
 	// Quit means close this member's session.
 	Quit
+	// MouseOn means let the mouse wheel scroll this member's view.
+	MouseOn
+	// MouseOff means leave the mouse to the terminal, for selecting text.
+	MouseOff
 )
 
 // Submit handles one line typed by the member: a command, or a message to

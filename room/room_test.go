@@ -231,6 +231,13 @@ func TestCommands(t *testing.T) {
 		t.Errorf("/exit effect = %v", eff)
 	}
 
+	if eff := submit(t, alice, "/mouse off"); eff != MouseOff {
+		t.Errorf("/mouse off effect = %v", eff)
+	}
+	if eff := submit(t, alice, "/mouse ON"); eff != MouseOn {
+		t.Errorf("/mouse ON effect = %v", eff)
+	}
+
 	submit(t, alice, "//etc/passwd is a path")
 	if got := texts(drain(bob), Chat); len(got) != 1 || got[0] != "/etc/passwd is a path" {
 		t.Fatalf("bob saw %q, want the line with one slash", got)
@@ -241,6 +248,7 @@ func TestCommands(t *testing.T) {
 		{"/", "type a command"},
 		{"/me", "usage: /me ACTION"},
 		{"/me   ", "usage: /me ACTION"},
+		{"/mouse", "usage: /mouse on|off"},
 	} {
 		eff, err := alice.Submit(bad.line)
 		if err == nil || !strings.Contains(err.Error(), bad.want) || eff != Stay {

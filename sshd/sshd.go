@@ -1,0 +1,161 @@
+// Package sshd is chatroom's ssh front door: it authenticates clients,
+// refuses everything a chat does not need, and connects each terminal
+// session to a ui.Model joined to the room.
+package sshd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync/atomic"
+	"time"
+
+	"charm.land/log/v2"
+	"charm.land/ssh"
+	"charm.land/wish/v2"
+	"charm.land/wish/v2/bubbletea"
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/chatroom/chatroom/room"
+)
+
+// Config is what a Server needs. Hub, HostKey and Logger are required.
+type Config struct {
+	Hub     *room.Hub
+	HostKey gossh.Signer
+	Logger  *log.Logger
+	// JoinCommand is the line users type to join, e.g. "ssh -p 1998 host";
+	// it is shown to clients that connected in a way that cannot chat.
+	JoinCommand string
+	// WriteTimeout cuts off a session whose output has been blocked this
+	// long: its client stopped reading and is as good as gone. Default 15s.
+	WriteTimeout time.Duration
+	// HandshakeTimeout bounds the ssh handshake and authentication.
+	// Default 10s.
+	HandshakeTimeout time.Duration
+	// Mouse makes sessions start with the mouse wheel scrolling the chat.
+	Mouse bool
+}
+
+// Server is a running chatroom ssh server.
+type Server struct {
+	cfg      Config
+	log      *log.Logger
+	ssh      *ssh.Server
+	closing  atomic.Bool
+	sessions atomic.Int64
+}
+
+// New builds a Server from cfg.
+func New(cfg Config) (*Server, error) {
+	if cfg.Hub == nil || cfg.HostKey == nil || cfg.Logger == nil {
+		return nil, errors.New("sshd: Config needs Hub, HostKey and Logger")
+	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = 15 * time.Second
+	}
+	if cfg.HandshakeTimeout <= 0 {
+		cfg.HandshakeTimeout = 10 * time.Second
+	}
+	if cfg.JoinCommand == "" {
+		cfg.JoinCommand = "ssh -p 1998 HOST"
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger}
+	srv, err := wish.NewServer(
+		s.withHostKey(),
+		// A person is their key: any key is welcome and becomes the
+		// member's identity. Clients without one get in through
+		// keyboard-interactive with no questions and are marked as such.
+		wish.WithPublicKeyAuth(func(ssh.Context, ssh.PublicKey) bool { return true }),
+		wish.WithKeyboardInteractiveAuth(func(ssh.Context, gossh.KeyboardInteractiveChallenge) bool { return true }),
+		s.withConnectionRules(),
+		// Middlewares run last-listed first: each line below wraps the ones
+		// above it.
+		wish.WithMiddleware(
+			// 4. The full-screen view, until the user quits or the
+			//    connection ends.
+			bubbletea.MiddlewareWithProgramHandler(s.newProgram),
+			// 3. Join the room before the view starts, leave after it
+			//    ends, so the room always knows who is really there.
+			s.joinRoom,
+			// 2. Only an interactive terminal can chat; anything else is
+			//    told how to join, before it costs a room slot.
+			s.requireTerminal,
+			// 1. Log every session and why it ended, whatever happens
+			//    further in.
+			s.logSession,
+		),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("sshd: %w", err)
+	}
+	s.ssh = srv
+	return s, nil
+}
+
+func (s *Server) withHostKey() ssh.Option {
+	return func(srv *ssh.Server) error {
+		// With a host key set, wish never falls back to writing or using
+		// an ephemeral one.
+		srv.AddHostKey(s.cfg.HostKey)
+		return nil
+	}
+}
+
+// withConnectionRules sets what a connection may do besides one chat
+// session: nothing. Port forwarding is refused because no forwarding
+// callback is set; subsystems (sftp) because none is registered; agent and
+// X11 forwarding by the session filter.
+func (s *Server) withConnectionRules() ssh.Option {
+	return func(srv *ssh.Server) error {
+		srv.HandshakeTimeout = s.cfg.HandshakeTimeout
+		srv.ChannelHandlers = map[string]ssh.ChannelHandler{"session": sessionWithoutForwarding}
+		srv.ConnectionFailedCallback = func(conn net.Conn, err error) {
+			s.log.Debug(hostOf(conn.RemoteAddr())+" failed before joining", "err", err)
+		}
+		return nil
+	}
+}
+
+// Serve accepts connections on ln until Shutdown. It returns nil after a
+// Shutdown.
+func (s *Server) Serve(ln net.Listener) error {
+	err := s.ssh.Serve(ln)
+	if errors.Is(err, ssh.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Sessions returns how many sessions are open.
+func (s *Server) Sessions() int { return int(s.sessions.Load()) }
+
+// Shutdown tells every member the server is shutting down, stops accepting,
+// and waits for sessions to close until ctx ends; then it cuts the rest off.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.closing.Store(true)
+	s.cfg.Hub.Shutdown()
+	if err := s.ssh.Shutdown(ctx); err != nil {
+		_ = s.ssh.Close()
+		return fmt.Errorf("sshd: sessions still open at shutdown were cut off: %w", err)
+	}
+	return nil
+}
+
+// Close stops the server at once, cutting every connection.
+func (s *Server) Close() error {
+	return s.ssh.Close()
+}
+
+// hostOf returns the host part of addr, as the original chat logged it.
+func hostOf(addr net.Addr) string {
+	if addr == nil {
+		return "unknown"
+	}
+	host, _, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return addr.String()
+	}
+	return host
+}

@@ -1,0 +1,103 @@
+package ui
+
+import (
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/chatroom/chatroom/room"
+)
+
+// indent is the width of the time column ("15:04 "); wrapped lines of a
+// message start under its text, not under its time.
+const indent = 6
+
+// entry is one message in a session's scrollback, with its lines cached for
+// the width they were wrapped at: re-wrapping on every frame would cost every
+// session CPU for each message anyone sends.
+type entry struct {
+	msg   room.Message
+	mine  bool
+	width int
+	lines []string
+}
+
+// render returns the entry's styled lines for width w.
+func (e *entry) render(w int, st *styles, loc *time.Location) []string {
+	if e.width == w && e.lines != nil {
+		return e.lines
+	}
+	e.width = w
+	e.lines = e.layout(w, st, loc)
+	return e.lines
+}
+
+func (e *entry) layout(w int, st *styles, loc *time.Location) []string {
+	m := e.msg
+	// lead is the styled start of the first line; plain is the same text
+	// unstyled, so that wrapping can measure it.
+	var lead, plainLead, body string
+	bodyStyle := st.event
+	switch m.Kind {
+	case room.Chat:
+		name := m.Nick
+		nickStyle := st.nick(m.Nick)
+		if e.mine {
+			name, nickStyle = "you", nickStyle.Inherit(st.self)
+		}
+		plainLead = "<" + name + ">"
+		lead = nickStyle.Render(plainLead)
+		body, bodyStyle = m.Text, st.plain
+	case room.Action:
+		plainLead = "* " + m.Nick
+		lead = st.nick(m.Nick).Italic(true).Render(plainLead)
+		body, bodyStyle = m.Text, st.nick(m.Nick).UnsetBold().Italic(true)
+	case room.Join:
+		plainLead = "→"
+		lead = st.event.Render(plainLead)
+		body = m.Nick + " joined"
+	case room.Leave:
+		plainLead = "←"
+		lead = st.event.Render(plainLead)
+		body = m.Nick + " left"
+		if m.Text != "" {
+			body += " (" + m.Text + ")"
+		}
+	case room.NickChange:
+		plainLead = "~"
+		lead = st.event.Render(plainLead)
+		body = m.Nick + " is now known as " + m.Text
+	case room.Error:
+		plainLead = "!"
+		lead = st.err.Render(plainLead)
+		body, bodyStyle = m.Text, st.err.UnsetBold()
+	case room.Disconnect:
+		plainLead = "■"
+		lead = st.disconnect.Render(plainLead)
+		body, bodyStyle = m.Text, st.disconnect
+	default: // Notice
+		plainLead = "·"
+		lead = st.notice.Render(plainLead)
+		body, bodyStyle = m.Text, st.notice
+	}
+
+	textWidth := max(1, w-indent)
+	wrapped := strings.Split(ansi.Wrap(plainLead+" "+body, textWidth, ""), "\n")
+	stamp := st.time.Render(m.Time.In(loc).Format("15:04")) + " "
+	pad := strings.Repeat(" ", indent)
+	lines := make([]string, len(wrapped))
+	for i, l := range wrapped {
+		prefix := pad
+		if i == 0 {
+			prefix = stamp
+		}
+		if i == 0 && strings.HasPrefix(l, plainLead) {
+			l = lead + bodyStyle.Render(l[len(plainLead):])
+		} else {
+			l = bodyStyle.Render(l)
+		}
+		lines[i] = prefix + l
+	}
+	return lines
+}

@@ -1,0 +1,367 @@
+// Package ui is the full-screen view of one chat session: a Bubble Tea
+// model that reads from its room.Member and posts through it. It never
+// touches the network; whatever connects it to a terminal feeds it messages.
+package ui
+
+import (
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textarea"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/chatroom/chatroom/room"
+	"github.com/chatroom/chatroom/room/sanitize"
+)
+
+// Smallest terminal the layout supports; below it the view shows a notice.
+const (
+	MinWidth  = 40
+	MinHeight = 10
+)
+
+const (
+	// panelMinWidth is the terminal width from which the member list shows.
+	panelMinWidth = 80
+	panelWidth    = 20
+	// maxEntries bounds a session's scrollback so memory per session stays
+	// flat however long it runs.
+	maxEntries = 2000
+	// maxRecall is how many sent lines Up/Down can bring back.
+	maxRecall = 100
+	// wheelStep is how many lines one mouse wheel notch scrolls.
+	wheelStep = 3
+)
+
+// Options configure a session's view.
+type Options struct {
+	Member *room.Member
+	// Width and Height are the terminal's size when the session starts.
+	Width, Height int
+	// Mouse captures the mouse so the wheel scrolls. Terminals then select
+	// text only with Shift held (Option in iTerm2), so users can turn it off
+	// with /mouse off.
+	Mouse bool
+	// Location is the time zone message times are shown in.
+	Location *time.Location
+}
+
+// Model is the Bubble Tea model of one session.
+type Model struct {
+	member *room.Member
+	hub    *room.Hub
+	loc    *time.Location
+	st     styles
+
+	width, height int
+	input         textarea.Model
+
+	entries []*entry
+	scroll  int // lines scrolled up from the newest; 0 is live
+	unseen  int // messages that arrived while scrolled up
+
+	roster []room.Online
+
+	sent   []string // lines sent, for Up/Down recall
+	recall int      // index into sent while recalling; len(sent) otherwise
+	draft  string   // what was being typed before recalling
+
+	comp *completion
+
+	mouse   bool
+	goodbye string
+}
+
+// wakeMsg says the member has something new to read.
+type wakeMsg struct{}
+
+// New returns the view of one session.
+func New(opts Options) *Model {
+	loc := opts.Location
+	if loc == nil {
+		loc = time.Local
+	}
+	m := &Model{
+		member: opts.Member,
+		hub:    opts.Member.Hub(),
+		loc:    loc,
+		st:     newStyles(),
+		mouse:  opts.Mouse,
+		input:  newInput(),
+	}
+	m.roster = m.member.Room().Online()
+	m.resize(opts.Width, opts.Height)
+	return m
+}
+
+func newInput() textarea.Model {
+	in := textarea.New()
+	in.Prompt = "> "
+	in.ShowLineNumbers = false
+	in.Placeholder = "Type a message, or /help"
+	// Room enough to hold an over-long message so its sender can trim it;
+	// the room refuses anything over room.MaxMessageLen.
+	in.CharLimit = 4 * room.MaxMessageLen
+	in.DynamicHeight = true
+	in.MinHeight = 1
+	in.MaxContentHeight = 4 * room.MaxMessageLines
+	// The terminal's own cursor: it blinks locally, where a drawn one would
+	// cost every idle session a redraw twice a second.
+	in.SetVirtualCursor(false)
+	st := in.Styles()
+	st.Focused.CursorLine = st.Focused.Text
+	st.Focused.Prompt = newStyles().prompt
+	in.SetStyles(st)
+
+	km := &in.KeyMap
+	// These read and write the clipboard of the machine the daemon runs
+	// on, not the user's: never let a remote user reach it.
+	km.Paste.SetEnabled(false)
+	km.CopySelection.SetEnabled(false)
+	// PgUp/PgDn scroll the chat; Up/Down recall at the edges of the input.
+	km.PageUp.SetEnabled(false)
+	km.PageDown.SetEnabled(false)
+	km.LineNext = key.NewBinding(key.WithKeys("down"))
+	km.LinePrevious = key.NewBinding(key.WithKeys("up"))
+	// Enter sends; these start a new line inside a message.
+	km.InsertNewline = key.NewBinding(key.WithKeys("alt+enter", "shift+enter", "ctrl+j"))
+	in.Focus()
+	return in
+}
+
+// Goodbye is the reason the room gave for closing this session, if it did.
+func (m *Model) Goodbye() string { return m.goodbye }
+
+// Init implements tea.Model.
+func (m *Model) Init() tea.Cmd {
+	return m.wait()
+}
+
+// wait pulls the next wake from the member. It ends when the member leaves,
+// so a closed session leaves no goroutine behind.
+func (m *Model) wait() tea.Cmd {
+	mem := m.member
+	return func() tea.Msg {
+		select {
+		case <-mem.Wake():
+			return wakeMsg{}
+		case <-mem.Done():
+			return nil
+		}
+	}
+}
+
+// Update implements tea.Model.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case wakeMsg:
+		return m, tea.Batch(m.pull(), m.wait())
+	case tea.WindowSizeMsg:
+		m.resize(msg.Width, msg.Height)
+		return m, nil
+	case tea.KeyPressMsg:
+		return m, m.key(msg)
+	case tea.PasteMsg:
+		m.comp = nil
+		return m, m.updateInput(msg)
+	case tea.MouseWheelMsg:
+		switch msg.Button {
+		case tea.MouseWheelUp:
+			m.scrollBy(wheelStep)
+		case tea.MouseWheelDown:
+			m.scrollBy(-wheelStep)
+		}
+		return m, nil
+	}
+	return m, nil
+}
+
+// pull reads what the member has not seen and adds it to the scrollback.
+func (m *Model) pull() tea.Cmd {
+	msgs := m.member.Next()
+	rosterChanged := false
+	var quit tea.Cmd
+	for _, msg := range msgs {
+		switch msg.Kind {
+		case room.Join, room.Leave, room.NickChange:
+			rosterChanged = true
+		case room.Disconnect:
+			m.goodbye = msg.Text
+			quit = tea.Quit
+		}
+		m.add(msg)
+	}
+	if rosterChanged {
+		m.roster = m.member.Room().Online()
+	}
+	return quit
+}
+
+// add appends one message to the scrollback, keeping a scrolled-up view
+// where it is.
+func (m *Model) add(msg room.Message) {
+	e := &entry{msg: msg, mine: msg.Author == m.member.Author() && !msg.Private}
+	m.entries = append(m.entries, e)
+	if len(m.entries) > maxEntries {
+		m.entries = m.entries[len(m.entries)-maxEntries:]
+	}
+	if m.scroll > 0 {
+		m.scroll += len(e.render(m.msgWidth(), &m.st, m.loc))
+		if msg.Kind == room.Chat || msg.Kind == room.Action {
+			m.unseen++
+		}
+	}
+}
+
+// addLocal shows a line that only this session produced, like an error.
+func (m *Model) addLocal(kind room.Kind, text string) {
+	m.add(room.Message{Kind: kind, Text: sanitize.Text(text), Time: time.Now(), Private: true})
+}
+
+func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := msg.String()
+	if k != "tab" {
+		m.comp = nil
+	}
+	switch k {
+	case "ctrl+c":
+		return tea.Quit
+	case "enter":
+		return m.submit()
+	case "pgup":
+		m.scrollBy(m.bodyHeight() - 1)
+		return nil
+	case "pgdown":
+		m.scrollBy(-(m.bodyHeight() - 1))
+		return nil
+	case "esc":
+		m.toLive()
+		return nil
+	case "end":
+		m.toLive()
+	case "tab":
+		m.complete()
+		return nil
+	case "up":
+		if m.input.Line() == 0 {
+			m.recallOlder()
+			return nil
+		}
+	case "down":
+		if m.input.Line() == m.input.LineCount()-1 {
+			m.recallNewer()
+			return nil
+		}
+	case "ctrl+l":
+		return tea.ClearScreen
+	}
+	return m.updateInput(msg)
+}
+
+func (m *Model) updateInput(msg tea.Msg) tea.Cmd {
+	var cmd tea.Cmd
+	m.input, cmd = m.input.Update(msg)
+	m.layoutInput()
+	return cmd
+}
+
+// submit sends the input line. On failure the line stays so it can be fixed.
+func (m *Model) submit() tea.Cmd {
+	line := m.input.Value()
+	if line == "" {
+		return nil
+	}
+	effect, err := m.member.Submit(line)
+	if err != nil {
+		m.addLocal(room.Error, err.Error())
+		m.toLive()
+		return nil
+	}
+	m.remember(line)
+	m.input.Reset()
+	m.layoutInput()
+	m.toLive()
+	switch effect {
+	case room.ClearView:
+		m.entries = nil
+	case room.Quit:
+		return tea.Quit
+	case room.MouseOn:
+		m.mouse = true
+		m.addLocal(room.Notice, "Mouse on: the wheel scrolls; hold Shift (Option in iTerm2) to select text.")
+	case room.MouseOff:
+		m.mouse = false
+		m.addLocal(room.Notice, "Mouse off: select text as usual; scroll with PgUp/PgDn.")
+	}
+	return nil
+}
+
+func (m *Model) remember(line string) {
+	if n := len(m.sent); n == 0 || m.sent[n-1] != line {
+		m.sent = append(m.sent, line)
+		if len(m.sent) > maxRecall {
+			m.sent = m.sent[len(m.sent)-maxRecall:]
+		}
+	}
+	m.recall = len(m.sent)
+	m.draft = ""
+}
+
+func (m *Model) recallOlder() {
+	if m.recall == 0 {
+		return
+	}
+	if m.recall == len(m.sent) {
+		m.draft = m.input.Value()
+	}
+	m.recall--
+	m.setInput(m.sent[m.recall])
+}
+
+func (m *Model) recallNewer() {
+	if m.recall >= len(m.sent) {
+		return
+	}
+	m.recall++
+	if m.recall == len(m.sent) {
+		m.setInput(m.draft)
+		return
+	}
+	m.setInput(m.sent[m.recall])
+}
+
+func (m *Model) setInput(s string) {
+	m.input.SetValue(s)
+	m.layoutInput()
+}
+
+func (m *Model) scrollBy(n int) {
+	m.scroll = max(0, min(m.scroll+n, m.maxScroll()))
+	if m.scroll == 0 {
+		m.unseen = 0
+	}
+}
+
+func (m *Model) toLive() {
+	m.scroll = 0
+	m.unseen = 0
+}
+
+// maxScroll is how far up the scrollback goes.
+func (m *Model) maxScroll() int {
+	w, total := m.msgWidth(), 0
+	for _, e := range m.entries {
+		total += len(e.render(w, &m.st, m.loc))
+	}
+	return max(0, total-m.bodyHeight())
+}
+
+// KeyHelp lists the key bindings, for /help.
+func KeyHelp() []string {
+	return []string{
+		"Keys:",
+		"  Enter send · Alt+Enter new line · Tab complete nick or command",
+		"  Up/Down recall sent lines · PgUp/PgDn or wheel scroll · End or Esc back to live",
+		"  Ctrl+W delete word · Ctrl+U delete to start · Ctrl+L redraw · Ctrl+C quit",
+	}
+}
