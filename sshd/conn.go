@@ -1,12 +1,46 @@
 package sshd
 
 import (
+	"context"
 	"io"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"charm.land/ssh"
+	uv "github.com/charmbracelet/ultraviolet"
 	gossh "golang.org/x/crypto/ssh"
 )
+
+// pumpInput decodes the session's keystrokes and hands them to the program
+// until the client's input ends.
+//
+// Bubble Tea's own input reader (ultraviolet's TerminalReader feeding the
+// program's unbuffered message channel) blocks forever when keys arrive just
+// as the program stops, for example when a client types and then vanishes:
+// the goroutine and everything it references, the whole session, leak. Here
+// the same decoder feeds a channel this function always drains, and
+// Program.Send gives up once the program has ended.
+func pumpInput(in io.Reader, term string, p *tea.Program) {
+	events := make(chan uv.Event)
+	go func() {
+		defer close(events)
+		_ = uv.NewTerminalReader(in, term).StreamEvents(context.Background(), events)
+	}()
+	for ev := range events {
+		p.Send(ev)
+	}
+}
+
+// idleReader is the input Bubble Tea reads itself: it yields nothing and
+// ends when done closes. The program still believes it has input, so it
+// asks the terminal for features such as keyboard enhancements, whose
+// answers arrive through pumpInput.
+type idleReader struct{ done <-chan struct{} }
+
+func (r idleReader) Read([]byte) (int, error) {
+	<-r.done
+	return 0, io.EOF
+}
 
 // watchdogWriter cuts off a session whose writes stay blocked for too long.
 // A client that stops reading (a frozen terminal, a dead network) stops

@@ -170,8 +170,10 @@ func (s *Server) newProgram(sess ssh.Session) *tea.Program {
 			_ = conn.Close()
 		}
 	})
-	return tea.NewProgram(st.model,
-		tea.WithInput(sess),
+	p := tea.NewProgram(st.model,
+		// Keys reach the program through pumpInput; the program's own
+		// reader gets a stream that never yields (see pumpInput).
+		tea.WithInput(idleReader{done: st.member.Done()}),
 		tea.WithOutput(st.out),
 		tea.WithEnvironment(env),
 		tea.WithColorProfile(colorprofile.Env(env)),
@@ -181,6 +183,8 @@ func (s *Server) newProgram(sess ssh.Session) *tea.Program {
 		tea.WithoutSignalHandler(),
 		tea.WithFilter(clampResize),
 	)
+	go pumpInput(sess, pty.Term, p)
+	return p
 }
 
 func clampResize(_ tea.Model, msg tea.Msg) tea.Msg {

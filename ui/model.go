@@ -162,8 +162,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		return m, m.key(msg)
 	case tea.PasteMsg:
+		// Show control characters the way everyone will see them (ESC as
+		// ^[) instead of letting the input drop them silently.
 		m.comp = nil
-		return m, m.updateInput(msg)
+		m.input.InsertString(sanitize.Text(msg.Content))
+		m.layoutInput()
+		return m, nil
 	case tea.MouseWheelMsg:
 		switch msg.Button {
 		case tea.MouseWheelUp:

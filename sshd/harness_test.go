@@ -1,0 +1,492 @@
+package sshd
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"charm.land/log/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/vt"
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/chatroom/chatroom/hostkeys"
+	"github.com/chatroom/chatroom/room"
+	"github.com/chatroom/chatroom/ui"
+)
+
+// waitTimeout bounds every wait on a condition. It is generous because CI
+// machines are shared; a passing test never waits this long.
+const waitTimeout = 20 * time.Second
+
+// testServer is the real daemon on 127.0.0.1:0 with a temporary data dir.
+type testServer struct {
+	t       *testing.T
+	srv     *Server
+	hub     *room.Hub
+	addr    string
+	dataDir string
+	hostKey gossh.PublicKey
+	logs    *syncBuffer
+	served  chan error
+}
+
+type serverOption func(*Config)
+
+func startServer(t *testing.T, opts ...serverOption) *testServer {
+	t.Helper()
+	return startServerIn(t, t.TempDir(), opts...)
+}
+
+func startServerIn(t *testing.T, dir string, opts ...serverOption) *testServer {
+	t.Helper()
+	signer, _, err := hostkeys.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	hub := room.NewHub(room.Options{HelpExtra: ui.KeyHelp()})
+	cfg := Config{
+		Hub:         hub,
+		HostKey:     signer,
+		Logger:      log.New(logs),
+		JoinCommand: "ssh -p 1998 127.0.0.1",
+		Mouse:       true,
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	srv, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := &testServer{t: t, srv: srv, hub: hub, addr: ln.Addr().String(), dataDir: dir,
+		hostKey: signer.PublicKey(), logs: logs, served: make(chan error, 1)}
+	go func() { ts.served <- srv.Serve(ln) }()
+	t.Cleanup(ts.stop)
+	return ts
+}
+
+// stop closes the server and waits for Serve to return. It is safe to call
+// more than once.
+func (ts *testServer) stop() {
+	_ = ts.srv.Close()
+	if ts.served != nil {
+		if err := <-ts.served; err != nil {
+			ts.t.Errorf("Serve: %v", err)
+		}
+		ts.served = nil
+	}
+}
+
+// waitSessions waits until the server has n open sessions.
+func (ts *testServer) waitSessions(n int) {
+	ts.t.Helper()
+	waitUntil(ts.t, fmt.Sprintf("%d open sessions", n), func() bool { return ts.srv.Sessions() == n })
+}
+
+// waitUntil polls cond, yielding between checks, until it holds or the
+// wait times out. It is for state with no change notification (session
+// counts); screens use client.waitFor, which wakes on output.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// client is one person: an x/crypto/ssh client with a PTY whose output
+// feeds a terminal emulator, so tests assert on what the person would see.
+type client struct {
+	t    *testing.T
+	name string
+	key  gossh.Signer
+
+	tcp   net.Conn
+	conn  *gossh.Client
+	sess  *gossh.Session
+	stdin io.WriteCloser
+	emu   *vt.SafeEmulator
+
+	inMu    sync.Mutex // serialises writes to stdin
+	changed chan struct{}
+	gate    chan struct{} // closed while output is being read
+	gateMu  sync.Mutex
+	pumps   sync.WaitGroup
+	closed  bool
+	exitErr chan error
+
+	rawMu sync.Mutex
+	raw   bytes.Buffer // the first rawLimit bytes the server sent
+}
+
+const rawLimit = 1 << 20
+
+type clientOptions struct {
+	key           gossh.Signer
+	keyless       bool
+	width, height int
+	noPty         bool
+	command       string
+	frozen        bool
+	term          string
+}
+
+type clientOption func(*clientOptions)
+
+func withKey(k gossh.Signer) clientOption { return func(o *clientOptions) { o.key = k } }
+func keyless() clientOption               { return func(o *clientOptions) { o.keyless = true } }
+func withSize(w, h int) clientOption {
+	return func(o *clientOptions) { o.width, o.height = w, h }
+}
+func withoutPty() clientOption            { return func(o *clientOptions) { o.noPty = true } }
+func withCommand(c string) clientOption   { return func(o *clientOptions) { o.command = c } }
+func startFrozen() clientOption           { return func(o *clientOptions) { o.frozen = true } }
+func withTerm(term string) clientOption   { return func(o *clientOptions) { o.term = term } }
+
+func newKey(t *testing.T) gossh.Signer {
+	t.Helper()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := gossh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// dialSSH opens an authenticated ssh connection as user.
+func (ts *testServer) dialSSH(user string, o clientOptions) (net.Conn, *gossh.Client, error) {
+	cfg := &gossh.ClientConfig{
+		User:            user,
+		HostKeyCallback: gossh.FixedHostKey(ts.hostKey),
+		Timeout:         waitTimeout,
+	}
+	if o.keyless {
+		cfg.Auth = []gossh.AuthMethod{gossh.KeyboardInteractive(
+			func(string, string, []string, []bool) ([]string, error) { return nil, nil })}
+	} else {
+		cfg.Auth = []gossh.AuthMethod{gossh.PublicKeys(o.key)}
+	}
+	tcp, err := net.DialTimeout("tcp", ts.addr, waitTimeout)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, chans, reqs, err := gossh.NewClientConn(tcp, ts.addr, cfg)
+	if err != nil {
+		_ = tcp.Close()
+		return nil, nil, err
+	}
+	return tcp, gossh.NewClient(c, chans, reqs), nil
+}
+
+// dial connects a new client and starts its shell.
+func (ts *testServer) dial(user string, opts ...clientOption) *client {
+	ts.t.Helper()
+	o := clientOptions{width: 100, height: 30, term: "xterm-256color"}
+	for _, f := range opts {
+		f(&o)
+	}
+	if o.key == nil && !o.keyless {
+		o.key = newKey(ts.t)
+	}
+	tcp, conn, err := ts.dialSSH(user, o)
+	if err != nil {
+		ts.t.Fatalf("dial %s: %v", user, err)
+	}
+	c := &client{t: ts.t, name: user, key: o.key, tcp: tcp, conn: conn,
+		emu: vt.NewSafeEmulator(o.width, o.height), changed: make(chan struct{}, 1),
+		gate: make(chan struct{}), exitErr: make(chan error, 1)}
+	if !o.frozen {
+		close(c.gate)
+	}
+	ts.t.Cleanup(c.close)
+	c.sess, err = conn.NewSession()
+	if err != nil {
+		ts.t.Fatalf("%s: new session: %v", user, err)
+	}
+	if !o.noPty {
+		if err := c.sess.RequestPty(o.term, o.height, o.width, gossh.TerminalModes{}); err != nil {
+			ts.t.Fatalf("%s: pty: %v", user, err)
+		}
+	}
+	c.stdin, _ = c.sess.StdinPipe()
+	stdout, _ := c.sess.StdoutPipe()
+	stderr, _ := c.sess.StderrPipe()
+	c.pumps.Add(3)
+	go c.pumpOutput(stdout)
+	go c.pumpOutput(stderr)
+	go c.pumpAnswers()
+	if o.command != "" {
+		err = c.sess.Start(o.command)
+	} else {
+		err = c.sess.Shell()
+	}
+	if err != nil {
+		ts.t.Fatalf("%s: start: %v", user, err)
+	}
+	go func() { c.exitErr <- c.sess.Wait() }()
+	return c
+}
+
+// pumpOutput feeds the server's output to the emulator, waiting while the
+// client is frozen (a terminal that stopped reading).
+func (c *client) pumpOutput(r io.Reader) {
+	defer c.pumps.Done()
+	buf := make([]byte, 32*1024)
+	for {
+		c.gateMu.Lock()
+		gate := c.gate
+		c.gateMu.Unlock()
+		<-gate
+		n, err := r.Read(buf)
+		if n > 0 {
+			c.rawMu.Lock()
+			if c.raw.Len() < rawLimit {
+				c.raw.Write(buf[:n])
+			}
+			c.rawMu.Unlock()
+			_, _ = c.emu.Write(buf[:n])
+			select {
+			case c.changed <- struct{}{}:
+			default:
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// pumpAnswers sends the emulator's replies to terminal queries back to the
+// server, as a real terminal would.
+func (c *client) pumpAnswers() {
+	defer c.pumps.Done()
+	buf := make([]byte, 1024)
+	for {
+		n, err := c.emu.Read(buf)
+		if n > 0 {
+			c.send(string(buf[:n]))
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (c *client) freeze() {
+	c.gateMu.Lock()
+	defer c.gateMu.Unlock()
+	c.gate = make(chan struct{})
+}
+
+func (c *client) thaw() {
+	c.gateMu.Lock()
+	defer c.gateMu.Unlock()
+	select {
+	case <-c.gate:
+	default:
+		close(c.gate)
+	}
+}
+
+// send writes raw bytes, as keys typed or pasted.
+func (c *client) send(s string) {
+	c.inMu.Lock()
+	defer c.inMu.Unlock()
+	if c.stdin != nil {
+		_, _ = io.WriteString(c.stdin, s)
+	}
+}
+
+// say types a line and presses Enter.
+func (c *client) say(line string) { c.send(line + "\r") }
+
+// paste sends text as a bracketed paste.
+func (c *client) paste(text string) { c.send(ansi.BracketedPasteStart + text + ansi.BracketedPasteEnd) }
+
+// Keys as a terminal sends them.
+const (
+	keyUp    = "\x1b[A"
+	keyDown  = "\x1b[B"
+	keyLeft  = "\x1b[D"
+	keyHome  = "\x1b[H"
+	keyEnd   = "\x1b[F"
+	keyPgUp  = "\x1b[5~"
+	keyPgDn  = "\x1b[6~"
+	keyDel   = "\x1b[3~"
+	keyTab   = "\t"
+	keyBack  = "\x7f"
+	keyCtrlC = "\x03"
+	keyCtrlW = "\x17"
+)
+
+// rawOutput is what the server sent, escape sequences included.
+func (c *client) rawOutput() string {
+	c.rawMu.Lock()
+	defer c.rawMu.Unlock()
+	return c.raw.String()
+}
+
+// screen is what the person sees now, without colours.
+func (c *client) screen() string {
+	return ansi.Strip(c.emu.Render())
+}
+
+// lines is the screen as rows with trailing spaces trimmed.
+func (c *client) lines() []string {
+	rows := strings.Split(c.screen(), "\n")
+	for i, r := range rows {
+		rows[i] = strings.TrimRight(r, " ")
+	}
+	return rows
+}
+
+// waitFor waits until cond holds for the screen, waking on each output.
+func (c *client) waitFor(what string, cond func(screen string) bool) {
+	c.t.Helper()
+	timer := time.NewTimer(waitTimeout)
+	defer timer.Stop()
+	for {
+		s := c.screen()
+		if cond(s) {
+			return
+		}
+		select {
+		case <-c.changed:
+		case <-timer.C:
+			c.t.Fatalf("%s: timed out waiting for %s; screen:\n%s", c.name, what, s)
+		}
+	}
+}
+
+// waitText waits until the screen shows every one of texts.
+func (c *client) waitText(texts ...string) {
+	c.t.Helper()
+	c.waitFor(fmt.Sprintf("%q", texts), func(s string) bool {
+		for _, t := range texts {
+			if !strings.Contains(s, t) {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// inputRow is the last row of the screen, where the input line is.
+func (c *client) inputRow() string {
+	rows := c.lines()
+	return rows[len(rows)-1]
+}
+
+// waitGone waits until the screen no longer shows text.
+func (c *client) waitGone(text string) {
+	c.t.Helper()
+	c.waitFor(fmt.Sprintf("%q to disappear", text), func(s string) bool { return !strings.Contains(s, text) })
+}
+
+// resize changes the client's terminal size, as dragging a window does.
+func (c *client) resize(w, h int) {
+	c.t.Helper()
+	c.emu.Resize(w, h)
+	if err := c.sess.WindowChange(h, w); err != nil {
+		c.t.Fatalf("%s: window change: %v", c.name, err)
+	}
+}
+
+// claimSize tells the server the terminal has a size it does not have,
+// as a hostile or broken client might; the local emulator keeps its size.
+func (c *client) claimSize(w, h int) {
+	c.t.Helper()
+	if err := c.sess.WindowChange(h, w); err != nil {
+		c.t.Fatalf("%s: window change: %v", c.name, err)
+	}
+}
+
+// waitExit waits for the session to end and returns its exit error.
+func (c *client) waitExit() error {
+	c.t.Helper()
+	select {
+	case err := <-c.exitErr:
+		c.exitErr <- err
+		return err
+	case <-time.After(waitTimeout):
+		c.t.Fatalf("%s: session did not end; screen:\n%s", c.name, c.screen())
+		return nil
+	}
+}
+
+// drop kills the TCP connection with a reset, as a vanished client does.
+func (c *client) drop() {
+	if tcp, ok := c.tcp.(*net.TCPConn); ok {
+		_ = tcp.SetLinger(0)
+	}
+	c.close()
+}
+
+// close ends the client and waits for its goroutines.
+func (c *client) close() {
+	c.inMu.Lock()
+	if c.closed {
+		c.inMu.Unlock()
+		return
+	}
+	c.closed = true
+	c.stdin = nil
+	c.inMu.Unlock()
+	_ = c.tcp.Close()
+	_ = c.conn.Close()
+	c.thaw()
+	// Unblock pumpAnswers; Emulator.Close would race with its reads.
+	if pw, ok := c.emu.InputPipe().(io.Closer); ok {
+		_ = pw.Close()
+	}
+	c.pumps.Wait()
+}
+
+// exitStatus returns the status the server sent, or -1.
+func exitStatus(err error) int {
+	var exit *gossh.ExitError
+	if errors.As(err, &exit) {
+		return exit.ExitStatus()
+	}
+	if err == nil {
+		return 0
+	}
+	return -1
+}
