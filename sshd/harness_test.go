@@ -172,10 +172,10 @@ func keyless() clientOption               { return func(o *clientOptions) { o.ke
 func withSize(w, h int) clientOption {
 	return func(o *clientOptions) { o.width, o.height = w, h }
 }
-func withoutPty() clientOption            { return func(o *clientOptions) { o.noPty = true } }
-func withCommand(c string) clientOption   { return func(o *clientOptions) { o.command = c } }
-func startFrozen() clientOption           { return func(o *clientOptions) { o.frozen = true } }
-func withTerm(term string) clientOption   { return func(o *clientOptions) { o.term = term } }
+func withoutPty() clientOption          { return func(o *clientOptions) { o.noPty = true } }
+func withCommand(c string) clientOption { return func(o *clientOptions) { o.command = c } }
+func startFrozen() clientOption         { return func(o *clientOptions) { o.frozen = true } }
+func withTerm(term string) clientOption { return func(o *clientOptions) { o.term = term } }
 
 func newKey(t *testing.T) gossh.Signer {
 	t.Helper()

@@ -132,15 +132,38 @@ func (s *Server) Serve(ln net.Listener) error {
 func (s *Server) Sessions() int { return int(s.sessions.Load()) }
 
 // Shutdown tells every member the server is shutting down, stops accepting,
-// and waits for sessions to close until ctx ends; then it cuts the rest off.
+// and waits until every session has shown that and closed, or until ctx
+// ends; then it closes all connections.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.closing.Store(true)
 	s.cfg.Hub.Shutdown()
-	if err := s.ssh.Shutdown(ctx); err != nil {
-		_ = s.ssh.Close()
-		return fmt.Errorf("sshd: sessions still open at shutdown were cut off: %w", err)
+	// Closing the listeners first means no new session can start.
+	lnErr := s.ssh.Shutdown(canceled())
+	if errors.Is(lnErr, context.Canceled) {
+		lnErr = nil
 	}
-	return nil
+	// Sessions end within moments of the notice; a connection without a
+	// session has nothing left to wait for. A session count has no change
+	// notification, so this polls it, briefly and only at shutdown.
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	var err error
+	for s.Sessions() > 0 && err == nil {
+		select {
+		case <-ctx.Done():
+			err = fmt.Errorf("sshd: %d sessions still open at shutdown were cut off", s.Sessions())
+		case <-tick.C:
+		}
+	}
+	_ = s.ssh.Close()
+	return errors.Join(lnErr, err)
+}
+
+// canceled returns a context that is already done.
+func canceled() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
 }
 
 // Close stops the server at once, cutting every connection.

@@ -4,8 +4,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
-
 	"github.com/chatroom/chatroom/room"
 )
 
@@ -83,7 +81,7 @@ func (e *entry) layout(w int, st *styles, loc *time.Location) []string {
 	}
 
 	textWidth := max(1, w-indent)
-	wrapped := strings.Split(ansi.Wrap(plainLead+" "+body, textWidth, ""), "\n")
+	wrapped := wrap(plainLead+" "+body, textWidth)
 	stamp := st.time.Render(m.Time.In(loc).Format("15:04")) + " "
 	pad := strings.Repeat(" ", indent)
 	lines := make([]string, len(wrapped))

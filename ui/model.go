@@ -96,7 +96,13 @@ func New(opts Options) *Model {
 
 func newInput() textarea.Model {
 	in := textarea.New()
-	in.Prompt = "> "
+	// "> " marks the input; lines a paste or Alt+Enter adds are indented.
+	in.SetPromptFunc(2, func(info textarea.PromptInfo) string {
+		if info.LineNumber == 0 {
+			return "> "
+		}
+		return "  "
+	})
 	in.ShowLineNumbers = false
 	in.Placeholder = "Type a message, or /help"
 	// Room enough to hold an over-long message so its sender can trim it;

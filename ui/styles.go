@@ -2,7 +2,6 @@ package ui
 
 import (
 	"hash/fnv"
-	"image/color"
 	"strings"
 
 	"charm.land/lipgloss/v2"
@@ -62,7 +61,3 @@ func (s styles) nick(nick string) lipgloss.Style {
 	return s.nicks[h.Sum32()%uint32(len(s.nicks))]
 }
 
-// nickColor is the foreground of a nick's style, for tests.
-func (s styles) nickColor(nick string) color.Color {
-	return s.nick(nick).GetForeground()
-}

@@ -40,6 +40,9 @@ type options struct {
 	debug  bool
 }
 
+// errUsage means the command line was wrong and the user has been told.
+var errUsage = errors.New("usage")
+
 func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("chatroom", flag.ContinueOnError)
@@ -53,7 +56,10 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return o, err
+		if errors.Is(err, flag.ErrHelp) {
+			return o, err
+		}
+		return o, errUsage // the flag package has printed what was wrong
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q (see chatroom --help)", fs.Arg(0))
@@ -88,10 +94,12 @@ func displayDefaultData() string {
 
 func run(args []string, stdout, stderr io.Writer) int {
 	o, err := parseFlags(args, stderr)
-	if errors.Is(err, flag.ErrHelp) {
+	switch {
+	case errors.Is(err, flag.ErrHelp):
 		return 0
-	}
-	if err != nil {
+	case errors.Is(err, errUsage):
+		return 2
+	case err != nil:
 		fmt.Fprintln(stderr, "chatroom:", err)
 		return 2
 	}

@@ -1,0 +1,45 @@
+# chatroom: the two commands a newcomer needs are `make run` and `make test`.
+GO       ?= go
+PKGS     := ./...
+# How long each fuzz target runs inside `make test`; run `make fuzz
+# FUZZTIME=5m` for a longer search.
+FUZZTIME ?= 4s
+
+.PHONY: run build test unit fuzz bench vet cross clean
+
+## run: start the daemon on port 1998 with the default data folder
+run:
+	$(GO) run ./cmd/chatroom
+
+## build: build ./chatroom
+build:
+	$(GO) build -o chatroom ./cmd/chatroom
+
+## test: vet, every test with the race detector, a short fuzz of each target, the Windows build
+test: vet unit fuzz cross
+
+vet:
+	@test -z "$$(gofmt -l .)" || { echo "gofmt would change:"; gofmt -l .; exit 1; }
+	$(GO) vet $(PKGS)
+
+unit:
+	$(GO) test -race -count=1 -timeout 10m $(PKGS)
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzText$$' -fuzztime $(FUZZTIME) ./room/sanitize
+	$(GO) test -run '^$$' -fuzz '^FuzzNick$$' -fuzztime $(FUZZTIME) ./room/sanitize
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./room
+	$(GO) test -run '^$$' -fuzz '^FuzzSubmit$$' -fuzztime $(FUZZTIME) ./room
+
+## cross: the daemon must build for Windows and macOS hosts too
+cross:
+	GOOS=windows GOARCH=amd64 $(GO) build -o /dev/null ./...
+	GOOS=darwin GOARCH=arm64 $(GO) build -o /dev/null ./...
+
+## bench: benchmarks, medians of several runs
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 6 $(PKGS) | tee bench.out
+	@command -v benchstat >/dev/null 2>&1 && benchstat bench.out || echo "(install golang.org/x/perf/cmd/benchstat for medians: go install golang.org/x/perf/cmd/benchstat@latest)"
+
+clean:
+	rm -f chatroom bench.out

@@ -1,0 +1,431 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"go.uber.org/goleak"
+
+	"github.com/chatroom/chatroom/room"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// session is one view driven directly, without a terminal or network.
+type session struct {
+	t *testing.T
+	m *Model
+}
+
+func newSession(t *testing.T, h *room.Hub, nick string, w, hgt int) *session {
+	t.Helper()
+	mem, err := h.Join(room.Identity{Key: "SHA256:" + nick, Nick: nick})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { mem.Leave("test over") })
+	s := &session{t: t, m: New(Options{Member: mem, Width: w, Height: hgt, Mouse: true, Location: time.UTC})}
+	s.sync()
+	return s
+}
+
+func newHub() *room.Hub {
+	return room.NewHub(room.Options{Now: func() time.Time { return time.Date(2026, 11, 25, 9, 5, 0, 0, time.UTC) }})
+}
+
+// sync pulls everything pending, as wakes would.
+func (s *session) sync() {
+	for {
+		select {
+		case <-s.m.member.Wake():
+			s.m.Update(wakeMsg{})
+		default:
+			return
+		}
+	}
+}
+
+func (s *session) key(k tea.KeyPressMsg) tea.Cmd {
+	_, cmd := s.m.Update(k)
+	return cmd
+}
+
+func (s *session) typeText(text string) {
+	for _, r := range text {
+		s.key(tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+}
+
+func (s *session) press(code rune, mod ...tea.KeyMod) tea.Cmd {
+	k := tea.KeyPressMsg{Code: code}
+	for _, m := range mod {
+		k.Mod |= m
+	}
+	return s.key(k)
+}
+
+func (s *session) say(text string) {
+	s.typeText(text)
+	s.press(tea.KeyEnter)
+}
+
+func (s *session) rows() []string {
+	content := s.m.View().Content
+	rows := strings.Split(ansi.Strip(content), "\n")
+	for i, r := range rows {
+		rows[i] = strings.TrimRight(r, " ")
+	}
+	return rows
+}
+
+func (s *session) screen() string { return strings.Join(s.rows(), "\n") }
+
+func (s *session) mustShow(texts ...string) {
+	s.t.Helper()
+	scr := s.screen()
+	for _, text := range texts {
+		if !strings.Contains(scr, text) {
+			s.t.Fatalf("screen lacks %q:\n%s", text, scr)
+		}
+	}
+}
+
+func (s *session) mustNotShow(text string) {
+	s.t.Helper()
+	if scr := s.screen(); strings.Contains(scr, text) {
+		s.t.Fatalf("screen shows %q:\n%s", text, scr)
+	}
+}
+
+func (s *session) input() string { return s.m.input.Value() }
+
+func TestLayoutFitsTheTerminal(t *testing.T) {
+	h := newHub()
+	for _, size := range [][2]int{{40, 10}, {79, 24}, {80, 24}, {120, 40}, {300, 100}} {
+		s := newSession(t, h, fmt.Sprintf("w%d", size[0]), size[0], size[1])
+		s.say("日本語のテキストと絵文字 👍 " + strings.Repeat("wrap me ", 40))
+		s.sync()
+		rows := s.rows()
+		if len(rows) != size[1] {
+			t.Fatalf("%v: %d rows", size, len(rows))
+		}
+		for i, r := range rows {
+			if w := ansi.StringWidth(r); w > size[0] {
+				t.Fatalf("%v: row %d is %d cells wide: %q", size, i, w, r)
+			}
+		}
+		if !strings.HasPrefix(rows[0], " chatroom · #lobby") {
+			t.Errorf("%v: header %q", size, rows[0])
+		}
+		if !strings.HasPrefix(rows[len(rows)-1], "> ") {
+			t.Errorf("%v: input row %q", size, rows[len(rows)-1])
+		}
+		if panel := strings.Contains(s.screen(), "│ Online ("); panel != (size[0] >= 80) {
+			t.Errorf("%v: member list shown = %v", size, panel)
+		}
+	}
+}
+
+func TestTooSmall(t *testing.T) {
+	s := newSession(t, newHub(), "tiny", 39, 10)
+	s.mustShow("Terminal too small", "39×10, need 40×10")
+	s.m.Update(tea.WindowSizeMsg{Width: 20, Height: 3})
+	if rows := s.rows(); len(rows) > 3 || ansi.StringWidth(rows[0]) > 20 {
+		t.Fatalf("notice does not fit 20x3: %q", rows)
+	}
+	s.m.Update(tea.WindowSizeMsg{Width: 0, Height: 0})
+	if c := s.m.View().Content; c != "" {
+		t.Fatalf("0x0 view = %q", c)
+	}
+	s.m.Update(tea.WindowSizeMsg{Width: 60, Height: 20})
+	s.mustShow("chatroom · #lobby")
+}
+
+func TestWrappedLinesAreIndentedAndWide(t *testing.T) {
+	h := newHub()
+	s := newSession(t, h, "alice", 40, 12)
+	other := newSession(t, h, "bob", 40, 12)
+	other.say(strings.Repeat("漢", 50))
+	s.sync()
+	rows := s.rows()
+	var lines []string
+	for _, r := range rows {
+		if strings.Contains(r, "漢") {
+			lines = append(lines, r)
+		}
+	}
+	if len(lines) < 3 || !strings.HasPrefix(lines[0], "09:05 <bob> 漢") || !strings.HasPrefix(lines[1], "      漢") {
+		t.Fatalf("wrapped CJK lines:\n%s", strings.Join(lines, "\n"))
+	}
+	total := 0
+	for _, l := range lines {
+		total += strings.Count(l, "漢")
+		if ansi.StringWidth(l) > 40 {
+			t.Fatalf("line wider than 40: %q", l)
+		}
+	}
+	if total != 50 {
+		t.Fatalf("%d of 50 characters shown", total)
+	}
+}
+
+func TestOwnLinesAreMarked(t *testing.T) {
+	h := newHub()
+	alice := newSession(t, h, "alice", 80, 20)
+	bob := newSession(t, h, "bob", 80, 20)
+	alice.say("mine")
+	bob.say("theirs")
+	alice.sync()
+	alice.mustShow("<you> mine", "<bob> theirs")
+	bob.sync()
+	bob.mustShow("<alice> mine", "<you> theirs")
+}
+
+func TestTypingIsNotDisturbedByIncomingMessages(t *testing.T) {
+	h := newHub()
+	alice := newSession(t, h, "alice", 80, 20)
+	bob := newSession(t, h, "bob", 80, 20)
+	alice.typeText("half a thought")
+	alice.press(tea.KeyLeft)
+	for i := 0; i < 30; i++ {
+		bob.say(fmt.Sprintf("interruption %d", i))
+	}
+	alice.sync()
+	alice.typeText("X")
+	if got := alice.input(); got != "half a thoughXt" {
+		t.Fatalf("input = %q", got)
+	}
+	alice.mustShow("<bob> interruption 29")
+}
+
+func TestEditingKeys(t *testing.T) {
+	s := newSession(t, newHub(), "alice", 80, 20)
+	s.typeText("hello wrld")
+	for i := 0; i < 3; i++ {
+		s.press(tea.KeyLeft)
+	}
+	s.typeText("o")
+	if s.input() != "hello world" {
+		t.Fatalf("after insert: %q", s.input())
+	}
+	s.press(tea.KeyHome)
+	s.typeText(">> ")
+	s.press(tea.KeyEnd)
+	s.press(tea.KeyBackspace)
+	s.press('w', tea.ModCtrl) // delete word
+	if s.input() != ">> hello " {
+		t.Fatalf("after backspace and ctrl+w: %q", s.input())
+	}
+	s.press(tea.KeyHome)
+	s.press(tea.KeyDelete)
+	if s.input() != "> hello " {
+		t.Fatalf("after delete: %q", s.input())
+	}
+	s.press('u', tea.ModCtrl)
+	s.press(tea.KeyEnd)
+	s.press('u', tea.ModCtrl)
+	if s.input() != "" {
+		t.Fatalf("after ctrl+u: %q", s.input())
+	}
+}
+
+func TestHistoryRecall(t *testing.T) {
+	s := newSession(t, newHub(), "alice", 80, 20)
+	s.say("first")
+	s.say("second")
+	s.typeText("draft")
+	s.press(tea.KeyUp)
+	if s.input() != "second" {
+		t.Fatalf("up: %q", s.input())
+	}
+	s.press(tea.KeyUp)
+	s.press(tea.KeyUp)
+	if s.input() != "first" {
+		t.Fatalf("up up up: %q", s.input())
+	}
+	s.press(tea.KeyDown)
+	s.press(tea.KeyDown)
+	if s.input() != "draft" {
+		t.Fatalf("back down to the draft: %q", s.input())
+	}
+}
+
+func TestTabCompletion(t *testing.T) {
+	h := newHub()
+	alice := newSession(t, h, "alice", 80, 20)
+	newSession(t, h, "bob", 80, 20)
+	newSession(t, h, "Bobby", 80, 20)
+	alice.sync()
+
+	alice.typeText("bo")
+	alice.press(tea.KeyTab)
+	if alice.input() != "bob: " {
+		t.Fatalf("first tab: %q", alice.input())
+	}
+	alice.press(tea.KeyTab)
+	if alice.input() != "Bobby: " {
+		t.Fatalf("second tab cycles: %q", alice.input())
+	}
+	alice.press('u', tea.ModCtrl)
+	alice.typeText("hi @bo")
+	alice.press(tea.KeyTab)
+	if alice.input() != "hi @bob " {
+		t.Fatalf("@ completion: %q", alice.input())
+	}
+	alice.press('u', tea.ModCtrl)
+	alice.typeText("/ni")
+	alice.press(tea.KeyTab)
+	if alice.input() != "/nick " {
+		t.Fatalf("command completion: %q", alice.input())
+	}
+	alice.press('u', tea.ModCtrl)
+	alice.typeText("/q")
+	alice.press(tea.KeyTab)
+	alice.typeText("x")
+	if alice.input() != "/quit x" {
+		t.Fatalf("typing after completion: %q", alice.input())
+	}
+}
+
+func TestPasteBecomesOneMessage(t *testing.T) {
+	h := newHub()
+	alice := newSession(t, h, "alice", 60, 30)
+	bob := newSession(t, h, "bob", 60, 30)
+	alice.m.Update(tea.PasteMsg{Content: "line one\nline two\r\n\tline three"})
+	if alice.input() != "line one\nline two\n    line three" {
+		t.Fatalf("input after paste: %q", alice.input())
+	}
+	alice.press(tea.KeyEnter)
+	bob.sync()
+	bob.mustShow("09:05 <alice> line one\n      line two\n          line three")
+	if n := strings.Count(bob.screen(), "<alice>"); n != 1 {
+		t.Fatalf("paste became %d messages", n)
+	}
+}
+
+func TestRefusedLineStaysInTheInput(t *testing.T) {
+	h := newHub()
+	alice := newSession(t, h, "alice", 80, 20)
+	bob := newSession(t, h, "bob", 80, 20)
+	long := strings.Repeat("x", room.MaxMessageLen+1)
+	alice.m.Update(tea.PasteMsg{Content: long})
+	alice.press(tea.KeyEnter)
+	if alice.input() != long {
+		t.Fatalf("the refused text was not kept (%d chars)", len(alice.input()))
+	}
+	alice.mustShow("! message not sent: it is 2001 characters long and")
+	alice.press('u', tea.ModCtrl)
+	alice.say("/nosuch")
+	alice.mustShow(`! unknown command "/nosuch"`)
+	if alice.input() != "/nosuch" {
+		t.Fatalf("input after unknown command: %q", alice.input())
+	}
+	bob.sync()
+	bob.mustNotShow("nosuch")
+	bob.mustNotShow("xxxx")
+}
+
+func TestScrollback(t *testing.T) {
+	h := newHub()
+	alice := newSession(t, h, "alice", 80, 20)
+	bob := newSession(t, h, "bob", 80, 20)
+	for i := 0; i < 60; i++ {
+		bob.say(fmt.Sprintf("message %02d", i))
+	}
+	alice.sync()
+	alice.mustShow("<bob> message 59")
+
+	alice.press(tea.KeyPgUp)
+	alice.mustNotShow("message 59")
+	alice.mustShow("scrolled up · End to jump back")
+	top := alice.rows()[1]
+
+	bob.say("new while scrolled")
+	bob.say("and another")
+	alice.sync()
+	if got := alice.rows()[1]; got != top {
+		t.Fatalf("the view moved: top row %q, was %q", got, top)
+	}
+	alice.mustShow("↓ 2 new messages · End to jump back")
+	alice.mustNotShow("and another")
+
+	alice.press(tea.KeyPgDown)
+	alice.press(tea.KeyPgUp)
+	alice.press(tea.KeyEnd)
+	alice.mustShow("<bob> and another")
+	alice.mustNotShow("new messages")
+
+	for i := 0; i < 100; i++ {
+		alice.press(tea.KeyPgUp)
+	}
+	alice.mustShow("Welcome to chatroom!")
+
+	alice.m.Update(tea.MouseWheelMsg{Button: tea.MouseWheelDown})
+	alice.press(tea.KeyEscape)
+	alice.mustShow("<bob> and another")
+	alice.m.Update(tea.MouseWheelMsg{Button: tea.MouseWheelUp})
+	alice.mustShow("scrolled up")
+}
+
+func TestClearAndMouseAreLocal(t *testing.T) {
+	h := newHub()
+	alice := newSession(t, h, "alice", 80, 20)
+	bob := newSession(t, h, "bob", 80, 20)
+	bob.say("before the clear")
+	alice.sync()
+	alice.say("/clear")
+	alice.mustNotShow("before the clear")
+	bob.sync()
+	bob.mustShow("before the clear")
+
+	if alice.m.View().MouseMode != tea.MouseModeCellMotion {
+		t.Fatal("mouse not captured by default")
+	}
+	alice.say("/mouse off")
+	if alice.m.View().MouseMode != tea.MouseModeNone {
+		t.Fatal("/mouse off left the mouse captured")
+	}
+	alice.mustShow("Mouse off")
+}
+
+func TestQuitKeys(t *testing.T) {
+	s := newSession(t, newHub(), "alice", 80, 20)
+	if cmd := s.press('c', tea.ModCtrl); cmd == nil || cmd() != tea.Quit() {
+		t.Fatal("ctrl+c does not quit")
+	}
+	s.typeText("/quit")
+	if cmd := s.press(tea.KeyEnter); cmd == nil || cmd() != tea.Quit() {
+		t.Fatal("/quit does not quit")
+	}
+}
+
+func TestDisconnectNoticeQuits(t *testing.T) {
+	h := newHub()
+	s := newSession(t, h, "alice", 80, 20)
+	h.Shutdown()
+	<-s.m.member.Wake()
+	_, cmd := s.m.Update(wakeMsg{})
+	if cmd == nil || s.m.Goodbye() != "server is shutting down" {
+		t.Fatalf("goodbye %q", s.m.Goodbye())
+	}
+}
+
+func TestNickColoursAreStable(t *testing.T) {
+	st := newStyles()
+	if st.nick("alice").GetForeground() != st.nick("ALICE").GetForeground() {
+		t.Fatal("case changes the colour")
+	}
+	seen := map[any]bool{}
+	for _, n := range []string{"alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"} {
+		seen[st.nick(n).GetForeground()] = true
+	}
+	if len(seen) < 4 {
+		t.Fatalf("only %d colours for 8 nicks", len(seen))
+	}
+}
