@@ -60,4 +60,3 @@ func (s styles) nick(nick string) lipgloss.Style {
 	_, _ = h.Write([]byte(strings.ToLower(nick)))
 	return s.nicks[h.Sum32()%uint32(len(s.nicks))]
 }
-
