@@ -125,12 +125,24 @@ func (r *Room) join(id Identity) (*Member, error) {
 	}
 	slices.SortFunc(names, func(a, b string) int { return strings.Compare(foldNick(a), foldNick(b)) })
 	welcome := fmt.Sprintf("Welcome to chatroom! You are %s in #%s. Online (%d): %s.\nType /help for commands.",
-		nick, r.name, len(names), strings.Join(names, ", "))
+		nick, r.name, len(names), listNames(names, welcomeNames))
 	if why != "" {
 		welcome += "\n" + why
 	}
 	m.noticeLocked(Message{Kind: Notice, Text: welcome})
 	return m, nil
+}
+
+// welcomeNames is how many nicks the welcome lists; /names lists all.
+const welcomeNames = 20
+
+// listNames joins names, cutting the list after limit with a count of the
+// rest.
+func listNames(names []string, limit int) string {
+	if len(names) <= limit {
+		return strings.Join(names, ", ")
+	}
+	return strings.Join(names[:limit], ", ") + fmt.Sprintf(" and %d more (/names lists all)", len(names)-limit)
 }
 
 // reservedNick reports the folded nicks that would read as something other

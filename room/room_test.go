@@ -453,6 +453,18 @@ func TestShutdownDisconnectsEveryoneAndRefusesJoins(t *testing.T) {
 	}
 }
 
+func TestWelcomeListIsBounded(t *testing.T) {
+	h := newHub(t, Options{})
+	for i := 0; i < 30; i++ {
+		join(t, h, fmt.Sprintf("n%02d", i))
+	}
+	last := join(t, h, "last")
+	welcome := texts(drain(last), Notice)[0]
+	if !strings.Contains(welcome, "Online (31): last, n00, n01") || !strings.Contains(welcome, "and 11 more (/names lists all)") {
+		t.Fatalf("welcome = %q", welcome)
+	}
+}
+
 func TestKeylessMembersGetDistinctAuthors(t *testing.T) {
 	h := newHub(t, Options{})
 	a, _ := h.Join(Identity{Nick: "a"})

@@ -363,14 +363,15 @@ func (c *client) rawOutput() string {
 	return c.raw.String()
 }
 
-// screen is what the person sees now, without colours.
+// screen is what the person sees now, without colours, each row's
+// trailing spaces trimmed.
 func (c *client) screen() string {
-	return ansi.Strip(c.emu.Render())
+	return strings.Join(c.lines(), "\n")
 }
 
 // lines is the screen as rows with trailing spaces trimmed.
 func (c *client) lines() []string {
-	rows := strings.Split(c.screen(), "\n")
+	rows := strings.Split(ansi.Strip(c.emu.Render()), "\n")
 	for i, r := range rows {
 		rows[i] = strings.TrimRight(r, " ")
 	}

@@ -1,0 +1,180 @@
+package sshd
+
+import (
+	"crypto/rand"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+)
+
+// The keys people press, as their terminals send them, do what the README
+// says. Several encodings are tried where terminals differ: the Windows
+// console, for one, sends Backspace as ^H and Home/End as ESC[H and ESC[F.
+func TestEditingKeysOverSSH(t *testing.T) {
+	ts := startServer(t)
+	alice := ts.dial("alice")
+	bob := ts.dial("bob", withSize(70, 30)) // no member list: rows hold only chat
+	alice.waitText("Online (2)")
+
+	for _, enc := range []struct {
+		name                  string
+		home, end, back, left string
+	}{
+		{"xterm", keyHome, keyEnd, keyBack, keyLeft},
+		{"vt220", "\x1b[1~", "\x1b[4~", "\x08", "\x1bOD"},
+		{"windows console", "\x1b[H", "\x1b[F", "\x08", "\x1b[D"},
+	} {
+		alice.send("helo wrld")
+		alice.send(enc.left + enc.left + enc.left)
+		alice.send("o")
+		alice.send(enc.home + "(" + enc.end + ")x" + enc.back)
+		alice.send(keyHome + keyDel + "[" + keyEnd + "]")
+		alice.send("\r")
+		bob.waitText("<alice> [helo world)]")
+		alice.send(keyCtrlW + "gone" + keyCtrlW + "\r") // nothing left to send
+		alice.say("/clear")
+		bob.say("/clear")
+		bob.waitGone("helo world)")
+		t.Logf("%s: ok", enc.name)
+	}
+
+	// Up recalls, Tab completes.
+	alice.say("first line")
+	alice.send(keyUp)
+	alice.waitFor("the recalled line", func(string) bool { return alice.inputRow() == "> first line" })
+	alice.send(keyCtrlU())
+	alice.send("b" + keyTab + "tab done\r")
+	bob.waitText("<alice> bob: tab done")
+
+	// Alt+Enter and a bracketed paste both make one multi-line message.
+	alice.send("one\x1b\rtwo\r")
+	alice.paste("three\nfour")
+	alice.send("\r")
+	bob.waitText("<alice> one\n      two", "<alice> three\n      four")
+}
+
+func keyCtrlU() string { return "\x15" }
+
+// A terminal that reports the wheel scrolls the chat; PgUp/PgDn and End work
+// the same way on every terminal.
+func TestScrollingOverSSH(t *testing.T) {
+	ts := startServer(t)
+	alice := ts.dial("alice", withSize(80, 20))
+	bob := ts.dial("bob")
+	alice.waitText("Online (2)")
+	for i := 0; i < 40; i++ {
+		bob.say(fmt.Sprintf("line %02d", i))
+	}
+	alice.waitText("<bob> line 39")
+
+	alice.send(keyPgUp)
+	alice.waitText("scrolled up · End to jump back")
+	alice.waitGone("line 39")
+	bob.say("news")
+	alice.waitText("↓ 1 new message")
+	alice.send(keyEnd)
+	alice.waitText("<bob> news")
+
+	alice.send("\x1b[<64;10;10M\x1b[<64;10;10M") // SGR wheel up, twice
+	alice.waitText("scrolled up")
+	alice.send("\x1b[<65;10;10M\x1b[<65;10;10M") // and down again
+	alice.waitGone("scrolled up")
+}
+
+// What the Windows OpenSSH client sends: TERM=xterm-256color from Windows
+// Terminal and recent consoles, plain xterm from older ones. Both get a
+// working view; plain xterm gets only the 16 colours it can show.
+func TestWindowsClients(t *testing.T) {
+	ts := startServer(t)
+	modern := ts.dial("wt", withTerm("xterm-256color"), withSize(120, 30))
+	classic := ts.dial("conhost", withTerm("xterm"), withSize(80, 25))
+	classic.waitText("Online (2)", "chatroom · #lobby")
+	modern.say("hello from Windows Terminal")
+	classic.waitText("<wt> hello from Windows Terminal")
+	classic.send("typed in conhost" + "\x08" + "T\r")
+	modern.waitText("<conhost> typed in conhosT")
+
+	if raw := classic.rawOutput(); strings.Contains(raw, "38;5;") || strings.Contains(raw, "38;2;") {
+		t.Error("a 16-colour terminal was sent 256-colour or true-colour sequences")
+	}
+	if raw := modern.rawOutput(); !strings.Contains(raw, "38;5;") {
+		t.Error("a 256-colour terminal got no 256-colour sequences")
+	}
+	for _, c := range []*client{modern, classic} {
+		c.send(keyCtrlC)
+		if err := c.waitExit(); exitStatus(err) != 0 {
+			t.Fatalf("%s: exit %v", c.name, err)
+		}
+		if c.emu.IsAltScreen() {
+			t.Errorf("%s: terminal left in the alternate screen", c.name)
+		}
+		raw := c.rawOutput()
+		if !strings.HasSuffix(strings.TrimSpace(raw[strings.LastIndex(raw, "\x1b[?1049l"):]), "") {
+			t.Errorf("%s: no exit from the alternate screen", c.name)
+		}
+	}
+}
+
+// Nick clashes and changes, as everyone sees them.
+func TestNicksOverSSH(t *testing.T) {
+	ts := startServer(t)
+	alice := ts.dial("alice")
+	twin := ts.dial("Alice")
+	twin.waitText("The nick Alice is taken, so you are Alice-2", "2 online · Alice-2")
+	alice.waitText("→ Alice-2 joined")
+
+	twin.say("/nick twin")
+	alice.waitText("~ Alice-2 is now known as twin")
+	twin.waitText("2 online · twin", "twin (you)")
+	twin.say("/nick alice")
+	twin.waitText("! the nick alice is taken")
+	twin.waitText("> /nick alice") // kept, to be fixed
+	twin.send(keyCtrlU())
+	alice.say("/names")
+	alice.waitText("Online in #lobby (2): alice, twin")
+	twin.say("/me dances")
+	alice.waitText("* twin dances")
+	twin.say("/help")
+	twin.waitText("/nick NEW", "/quit", "Keys:")
+	alice.waitGone("/nick NEW")
+}
+
+// Nonsense on the wire hurts nobody: random bytes typed into a session, a
+// client that speaks no ssh, and one that hangs up during the handshake.
+func TestGarbageHurtsNobody(t *testing.T) {
+	ts := startServer(t)
+	alice := ts.dial("alice")
+	bob := ts.dial("bob")
+	noisy := ts.dial("noisy")
+	alice.waitText("Online (3)")
+
+	junk := make([]byte, 64*1024)
+	_, _ = rand.Read(junk)
+	for i := 0; i < len(junk); i += 1024 {
+		noisy.send(string(junk[i : i+1024]))
+	}
+	noisy.send("\x1b[<999;0;0M\x1b[200~unterminated paste\x1b]52;c;AAAA\x1bP+q\x9b\x1b[99999999999999999999;1H")
+
+	raw, err := net.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = raw.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n" + string(junk[:4096])))
+	_ = raw.Close()
+	half, err := net.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = half.Write([]byte("SSH-2.0-OpenSSH_9.9\r\n"))
+	_ = half.Close()
+
+	alice.say("still standing?")
+	bob.waitText("<alice> still standing?")
+	bob.say("yes")
+	alice.waitText("<bob> yes")
+	// The noisy session may have quit (its junk may include ^C) or still be
+	// there; either way a new person can join.
+	carol := ts.dial("carol")
+	carol.waitText("Welcome to chatroom!")
+}
