@@ -4,6 +4,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/chatroom/chatroom/room"
 )
 
@@ -18,11 +20,18 @@ type entry struct {
 	msg   room.Message
 	mine  bool
 	width int
-	lines []string
+	lines []line
+}
+
+// line is one styled screen line and its width in cells, measured once
+// when the entry is laid out rather than on every frame.
+type line struct {
+	text  string
+	width int
 }
 
 // render returns the entry's styled lines for width w.
-func (e *entry) render(w int, st *styles, loc *time.Location) []string {
+func (e *entry) render(w int, st *styles, loc *time.Location) []line {
 	if e.width == w && e.lines != nil {
 		return e.lines
 	}
@@ -31,7 +40,7 @@ func (e *entry) render(w int, st *styles, loc *time.Location) []string {
 	return e.lines
 }
 
-func (e *entry) layout(w int, st *styles, loc *time.Location) []string {
+func (e *entry) layout(w int, st *styles, loc *time.Location) []line {
 	m := e.msg
 	// lead is the styled start of the first line; plain is the same text
 	// unstyled, so that wrapping can measure it.
@@ -84,18 +93,19 @@ func (e *entry) layout(w int, st *styles, loc *time.Location) []string {
 	wrapped := wrap(plainLead+" "+body, textWidth)
 	stamp := st.time.Render(m.Time.In(loc).Format("15:04")) + " "
 	pad := strings.Repeat(" ", indent)
-	lines := make([]string, len(wrapped))
+	lines := make([]line, len(wrapped))
 	for i, l := range wrapped {
 		prefix := pad
 		if i == 0 {
 			prefix = stamp
 		}
+		width := indent + ansi.StringWidth(l)
 		if i == 0 && strings.HasPrefix(l, plainLead) {
 			l = lead + bodyStyle.Render(l[len(plainLead):])
 		} else {
 			l = bodyStyle.Render(l)
 		}
-		lines[i] = prefix + l
+		lines[i] = line{text: prefix + l, width: width}
 	}
 	return lines
 }

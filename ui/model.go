@@ -70,6 +70,20 @@ type Model struct {
 
 	mouse   bool
 	goodbye string
+
+	// Parts of the frame that change rarely, rebuilt only when they do:
+	// a session redraws for every message anyone sends.
+	cache frameCache
+}
+
+type frameCache struct {
+	input       string     // the input's view; "" when stale
+	inputCursor *tea.Cursor
+	header      string // "" when stale
+	panel       []string
+	panelH      int
+	status      string
+	statusKey   [3]int // scroll>0, unseen, width
 }
 
 // wakeMsg says the member has something new to read.
@@ -203,6 +217,7 @@ func (m *Model) pull() tea.Cmd {
 	}
 	if rosterChanged {
 		m.roster = m.member.Room().Online()
+		m.chromeChanged()
 	}
 	return quit
 }

@@ -15,12 +15,23 @@ func (m *Model) resize(w, h int) {
 	// The input grows with what is typed, up to a third of the screen.
 	m.input.MaxHeight = max(1, min(6, (m.height-4)/3))
 	m.layoutInput()
+	m.chromeChanged()
 	m.scroll = min(m.scroll, m.maxScroll())
 }
 
-// layoutInput refits the input to the width and its content's height.
+// layoutInput refits the input to the width and its content's height. Every
+// change to the input goes through here, so it also drops the input's
+// cached view.
 func (m *Model) layoutInput() {
 	m.input.SetWidth(max(1, m.width))
+	m.cache.input = ""
+}
+
+// chromeChanged drops the cached header and member list, after a resize or
+// a change of who is online.
+func (m *Model) chromeChanged() {
+	m.cache.header = ""
+	m.cache.panel = nil
 }
 
 func (m *Model) showPanel() bool { return m.width >= panelMinWidth }
@@ -51,15 +62,23 @@ func (m *Model) View() tea.View {
 		v.MouseMode = tea.MouseModeCellMotion
 	}
 	bodyH := m.bodyHeight()
+	if m.cache.input == "" {
+		m.cache.input = m.input.View()
+		m.cache.inputCursor = m.input.Cursor()
+	}
+	if m.cache.header == "" {
+		m.cache.header = m.headerView()
+	}
 	rows := make([]string, 0, m.height)
-	rows = append(rows, m.headerView())
+	rows = append(rows, m.cache.header)
 	rows = append(rows, m.bodyView(bodyH)...)
 	rows = append(rows, m.statusView())
-	rows = append(rows, m.input.View())
+	rows = append(rows, m.cache.input)
 	v.SetContent(strings.Join(rows, "\n"))
-	if c := m.input.Cursor(); c != nil {
-		c.Y += 2 + bodyH
-		v.Cursor = c
+	if c := m.cache.inputCursor; c != nil {
+		cur := *c
+		cur.Y += 2 + bodyH
+		v.Cursor = &cur
 	}
 	return v
 }
@@ -107,12 +126,15 @@ func (m *Model) bodyView(h int) []string {
 	lines := m.visibleLines(w, h)
 	var panel []string
 	if m.showPanel() {
-		panel = m.panelView(h)
+		if m.cache.panel == nil || m.cache.panelH != h {
+			m.cache.panel, m.cache.panelH = m.panelView(h), h
+		}
+		panel = m.cache.panel
 	}
 	rows := make([]string, h)
 	for i := range rows {
-		row := lines[i]
-		if pad := w - ansi.StringWidth(row); pad > 0 {
+		row := lines[i].text
+		if pad := w - lines[i].width; pad > 0 {
 			row += strings.Repeat(" ", pad)
 		} else if pad < 0 {
 			row = ansi.Truncate(row, w, "")
@@ -127,16 +149,16 @@ func (m *Model) bodyView(h int) []string {
 
 // visibleLines returns the h lines of the scrollback that the scroll
 // position shows, oldest first, padded at the top when there are fewer.
-func (m *Model) visibleLines(w, h int) []string {
+func (m *Model) visibleLines(w, h int) []line {
 	need := m.scroll + h
-	var rev []string // newest line first
+	var rev []line // newest line first
 	for i := len(m.entries) - 1; i >= 0 && len(rev) < need; i-- {
 		ls := m.entries[i].render(w, &m.st, m.loc)
 		for j := len(ls) - 1; j >= 0; j-- {
 			rev = append(rev, ls[j])
 		}
 	}
-	out := make([]string, h)
+	out := make([]line, h)
 	for i := 0; i < h; i++ {
 		if k := m.scroll + h - 1 - i; k < len(rev) {
 			out[i] = rev[k]
@@ -178,6 +200,14 @@ func fit(s string, w int) string {
 }
 
 func (m *Model) statusView() string {
+	key := [3]int{min(m.scroll, 1), m.unseen, m.width}
+	if m.cache.status == "" || m.cache.statusKey != key {
+		m.cache.status, m.cache.statusKey = m.buildStatus(), key
+	}
+	return m.cache.status
+}
+
+func (m *Model) buildStatus() string {
 	var hint string
 	switch {
 	case m.scroll > 0 && m.unseen > 0:
