@@ -77,7 +77,7 @@ type Model struct {
 }
 
 type frameCache struct {
-	input       string     // the input's view; "" when stale
+	input       string // the input's view; "" when stale
 	inputCursor *tea.Cursor
 	header      string // "" when stale
 	panel       []string
