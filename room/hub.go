@@ -51,9 +51,12 @@ type Hub struct {
 	commands []Command
 	nextID   atomic.Uint64
 
-	mu      sync.Mutex
-	rooms   map[string]*Room
-	closing bool
+	// closing is set under mu and read under each Room's lock, so a join
+	// either sees it or is in the member list Shutdown notifies.
+	closing atomic.Bool
+
+	mu    sync.Mutex
+	rooms map[string]*Room
 }
 
 // NewHub returns a Hub with the given options, defaults filled in.
@@ -100,7 +103,7 @@ func (h *Hub) Join(id Identity) (*Member, error) {
 func (h *Hub) Room(name string) (*Room, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.closing {
+	if h.closing.Load() {
 		return nil, ErrClosing
 	}
 	if r, ok := h.rooms[name]; ok {
@@ -119,7 +122,7 @@ func (h *Hub) Room(name string) (*Room, error) {
 // shutting down; their views show it and close. It does not wait.
 func (h *Hub) Shutdown() {
 	h.mu.Lock()
-	h.closing = true
+	h.closing.Store(true)
 	rooms := make([]*Room, 0, len(h.rooms))
 	for _, r := range h.rooms {
 		rooms = append(rooms, r)

@@ -37,7 +37,8 @@ type Member struct {
 	doneC     chan struct{}
 	leaveOnce sync.Once
 
-	cursor uint64 // last Seq handed out by Next; owned by the reader
+	cursor         uint64 // last Seq handed out by Next; owned by the reader
+	historyFailing bool   // the last History read failed; owned by the reader
 
 	noticeMu sync.Mutex
 	notices  []Message
@@ -99,28 +100,35 @@ func (m *Member) Next() []Message {
 	r.mu.RUnlock()
 
 	var extra []Message
+	failed := false
 	if from <= last && from < oldestInTail {
-		msgs, extra = m.fromHistory(from, oldestInTail)
+		msgs, extra, failed = m.fromHistory(from, oldestInTail)
 	}
 	if len(msgs) > 0 {
 		m.cursor = msgs[len(msgs)-1].Seq
 	}
-	if m.cursor < last {
+	// Come back for the rest; after a failed read, the next post retries.
+	if m.cursor < last && !failed {
 		m.wake()
 	}
 	return mergeNotices(msgs, append(extra, m.takeNotices()...))
 }
 
 // fromHistory reads messages older than the in-memory tail. Messages the
-// history no longer holds are reported, never skipped silently.
-func (m *Member) fromHistory(from, oldestInTail uint64) (msgs, notes []Message) {
+// history no longer holds are reported, never skipped silently; a failed
+// read is reported once and retried, the cursor staying where it was.
+func (m *Member) fromHistory(from, oldestInTail uint64) (msgs, notes []Message, failed bool) {
 	r := m.room
 	got, err := r.hub.opts.History.After(context.Background(), r.name, m.cursor, r.hub.opts.Batch)
 	if err != nil {
-		m.cursor = oldestInTail - 1
+		if m.historyFailing {
+			return nil, nil, true
+		}
+		m.historyFailing = true
 		return nil, []Message{{Seq: m.cursor, Kind: Error, Time: r.hub.now(), Private: true,
-			Text: fmt.Sprintf("could not load %d earlier messages: %v", oldestInTail-from, err)}}
+			Text: fmt.Sprintf("could not load %d earlier messages (will retry): %v", oldestInTail-from, err)}}, true
 	}
+	m.historyFailing = false
 	first := oldestInTail
 	if len(got) > 0 {
 		first = got[0].Seq
@@ -132,7 +140,7 @@ func (m *Member) fromHistory(from, oldestInTail uint64) (msgs, notes []Message) 
 			m.cursor = oldestInTail - 1
 		}
 	}
-	return got, notes
+	return got, notes, false
 }
 
 // mergeNotices puts each private line after the log message it followed.
@@ -173,12 +181,13 @@ func (m *Member) takeNotices() []Message {
 	return out
 }
 
-// notice queues a private line for this member.
+// notice queues a private line for this member. The room's read lock is
+// held while queueing so that no post can come between reading the log
+// position and queueing: notices stay in Seq order.
 func (m *Member) notice(kind Kind, text string) {
 	m.room.mu.RLock()
-	seq := m.room.seq
-	m.room.mu.RUnlock()
-	m.queueNotice(Message{Seq: seq, Kind: kind, Text: text})
+	defer m.room.mu.RUnlock()
+	m.queueNotice(Message{Seq: m.room.seq, Kind: kind, Text: text})
 }
 
 // noticeLocked is notice for callers that hold room.mu.
@@ -284,6 +293,7 @@ func (m *Member) Leave(reason string) {
 		if r.nicks[foldNick(m.nick)] == m {
 			delete(r.nicks, foldNick(m.nick))
 		}
+		r.version.Add(1)
 		// A store failure here must not keep the member in the room; the
 		// announcement is the only thing lost.
 		_ = r.appendLocked(Message{Kind: Leave, Nick: m.nick, Author: m.author, Text: reason})
@@ -300,6 +310,9 @@ func (m *Member) setNick(nick string) error {
 	r := m.room
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if _, ok := r.members[m]; !ok {
+		return ErrLeft
+	}
 	old := m.nick
 	if old == nick {
 		return fmt.Errorf("you are already %s", nick)
@@ -313,5 +326,6 @@ func (m *Member) setNick(nick string) error {
 	delete(r.nicks, foldNick(old))
 	r.nicks[foldNick(nick)] = m
 	m.nick = nick
+	r.version.Add(1)
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/chatroom/chatroom/room/sanitize"
 )
@@ -24,6 +25,16 @@ type Room struct {
 	tailLen uint64    // how many ring slots hold messages
 	members map[*Member]struct{}
 	nicks   map[string]*Member // by foldNick
+
+	// version counts changes to who is online and their nicks; roster
+	// caches the sorted list for one version, shared by every view.
+	version atomic.Uint64
+	roster  atomic.Pointer[rosterSnapshot]
+}
+
+type rosterSnapshot struct {
+	version uint64
+	online  []Online
 }
 
 func newRoom(h *Hub, name string, lastSeq uint64) *Room {
@@ -47,9 +58,15 @@ type Online struct {
 	Key string
 }
 
-// Online returns who is in the room, sorted by nick.
+// Online returns who is in the room, sorted by nick. The slice is shared:
+// callers must not modify it.
 func (r *Room) Online() []Online {
 	r.mu.RLock()
+	v := r.version.Load()
+	if snap := r.roster.Load(); snap != nil && snap.version == v {
+		r.mu.RUnlock()
+		return snap.online
+	}
 	out := make([]Online, 0, len(r.members))
 	for m := range r.members {
 		out = append(out, Online{Nick: m.nick, Key: m.key})
@@ -58,8 +75,13 @@ func (r *Room) Online() []Online {
 	slices.SortFunc(out, func(a, b Online) int {
 		return strings.Compare(foldNick(a.Nick), foldNick(b.Nick))
 	})
+	r.roster.Store(&rosterSnapshot{version: v, online: out})
 	return out
 }
+
+// RosterVersion changes whenever someone joins, leaves or changes nick, so
+// a view knows when to fetch Online again.
+func (r *Room) RosterVersion() uint64 { return r.version.Load() }
 
 func (r *Room) memberList() []*Member {
 	r.mu.RLock()
@@ -110,14 +132,23 @@ func (r *Room) join(id Identity) (*Member, error) {
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if h.closing.Load() {
+		return nil, ErrClosing
+	}
 	nick, why := r.freeNickLocked(id.Nick)
 	m.nick = nick
 	m.cursor = r.seq - min(r.seq, uint64(h.opts.Backlog))
+	if m.cursor > 0 {
+		// Shown above the backlog, so nobody takes it for the whole story.
+		m.queueNotice(Message{Seq: m.cursor, Kind: Notice,
+			Text: fmt.Sprintf("Earlier messages are not shown; these are the last %d.", h.opts.Backlog)})
+	}
 	if err := r.appendLocked(Message{Kind: Join, Nick: nick, Author: m.author}); err != nil {
 		return nil, fmt.Errorf("join %s: %w", r.name, err)
 	}
 	r.members[m] = struct{}{}
 	r.nicks[foldNick(nick)] = m
+	r.version.Add(1)
 
 	names := make([]string, 0, len(r.members))
 	for o := range r.members {

@@ -316,6 +316,9 @@ func TestHistoryOnJoin(t *testing.T) {
 
 	bob := join(t, h, "bob")
 	got := drain(bob)
+	if got[0].Kind != Notice || !strings.Contains(got[0].Text, "Earlier messages are not shown; these are the last 100.") {
+		t.Fatalf("the backlog does not start with a note: %+v", got[0])
+	}
 	chat := texts(got, Chat)
 	if len(chat) != 99 || chat[0] != "msg 52" || chat[98] != "msg 150" {
 		t.Fatalf("bob's backlog: %d chat lines from %q", len(chat), chat)
@@ -323,7 +326,8 @@ func TestHistoryOnJoin(t *testing.T) {
 	// The backlog is the last 100 log entries: 99 lines and alice leaving;
 	// then bob's own arrival, then the welcome.
 	last := got[len(got)-3:]
-	if last[0].Kind != Leave || last[1].Kind != Join || last[1].Nick != "bob" || last[2].Kind != Notice {
+	if last[0].Kind != Leave || last[1].Kind != Join || last[1].Nick != "bob" || last[2].Kind != Notice ||
+		!strings.Contains(last[2].Text, "Welcome") {
 		t.Fatalf("end of backlog = %+v", last)
 	}
 	assertOrdered(t, got)
@@ -531,12 +535,15 @@ func TestWakesCoalesce(t *testing.T) {
 	h := newHub(t, Options{})
 	reader := join(t, h, "reader")
 	alice := join(t, h, "alice")
-	<-reader.Wake()
-	reader.Next()
+	drain(reader)
 	for i := 0; i < 50; i++ {
 		submit(t, alice, "x")
 	}
-	<-reader.Wake()
+	select {
+	case <-reader.Wake():
+	default:
+		t.Fatal("no wake after a burst of posts")
+	}
 	if got := len(texts(reader.Next(), Chat)); got != 50 {
 		t.Fatalf("one Next after a burst returned %d, want 50", got)
 	}
@@ -609,4 +616,112 @@ func FuzzSubmit(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A join racing Shutdown either fails or is told the server is closing;
+// nobody is left waiting for a notice that never comes.
+func TestJoinRacingShutdownIsToldToo(t *testing.T) {
+	for i := 0; i < 300; i++ {
+		h := NewHub(Options{})
+		joined := make(chan *Member, 1)
+		go func() {
+			m, err := h.Join(Identity{Nick: "racer"})
+			if err != nil {
+				m = nil
+			}
+			joined <- m
+		}()
+		h.Shutdown()
+		m := <-joined
+		if m == nil {
+			continue
+		}
+		if got := texts(drain(m), Disconnect); len(got) != 1 {
+			t.Fatalf("round %d: a member that joined during shutdown got %q", i, got)
+		}
+	}
+}
+
+func TestNickAfterLeaveIsRefused(t *testing.T) {
+	h := newHub(t, Options{})
+	alice := join(t, h, "alice")
+	bob := join(t, h, "bob")
+	alice.Leave("quit")
+	drain(bob)
+	if _, err := alice.Submit("/nick ghost"); !errors.Is(err, ErrLeft) {
+		t.Fatalf("/nick after leaving: %v", err)
+	}
+	if got := drain(bob); len(got) != 0 {
+		t.Fatalf("bob saw %+v", got)
+	}
+	if ghost := join(t, h, "ghost"); ghost.Nick() != "ghost" {
+		t.Fatalf("the nick was reserved by a member that left: %s", ghost.Nick())
+	}
+}
+
+// flakyHistory fails reads while failing is set.
+type flakyHistory struct {
+	MemoryHistory
+	mu      sync.Mutex
+	failing bool
+}
+
+func (f *flakyHistory) After(ctx context.Context, room string, seq uint64, limit int) ([]Message, error) {
+	f.mu.Lock()
+	failing := f.failing
+	f.mu.Unlock()
+	if failing {
+		return nil, errors.New("disk on fire")
+	}
+	return f.MemoryHistory.After(ctx, room, seq, limit)
+}
+
+func TestHistoryReadFailureIsRetriedNotSkipped(t *testing.T) {
+	store := &flakyHistory{}
+	h := newHub(t, Options{History: store, Tail: 16, Backlog: 10})
+	reader := join(t, h, "reader")
+	drain(reader)
+	alice := join(t, h, "alice")
+	for i := 0; i < 50; i++ {
+		submit(t, alice, fmt.Sprint(i))
+	}
+	store.mu.Lock()
+	store.failing = true
+	store.mu.Unlock()
+	got := drain(reader)
+	if errs := texts(got, Error); len(errs) != 1 || !strings.Contains(errs[0], "disk on fire") {
+		t.Fatalf("errors while the store fails: %q", errs)
+	}
+	if n := len(texts(got, Chat)); n != 0 {
+		t.Fatalf("%d messages delivered past a gap", n)
+	}
+	store.mu.Lock()
+	store.failing = false
+	store.mu.Unlock()
+	submit(t, alice, "50")
+	got = drain(reader)
+	if chat := texts(got, Chat); len(chat) != 51 || chat[0] != "0" || chat[50] != "50" {
+		t.Fatalf("after the store recovered: %d messages", len(chat))
+	}
+	assertOrdered(t, got)
+}
+
+func TestRosterVersionAndSharedList(t *testing.T) {
+	h := newHub(t, Options{})
+	r := h.mustLobby(t)
+	v0 := r.RosterVersion()
+	alice := join(t, h, "alice")
+	v1 := r.RosterVersion()
+	first, second := r.Online(), r.Online()
+	if v1 == v0 || &first[0] != &second[0] {
+		t.Fatalf("versions %d %d; list shared: %v", v0, v1, &first[0] == &second[0])
+	}
+	submit(t, alice, "/nick al")
+	if v2 := r.RosterVersion(); v2 == v1 || r.Online()[0].Nick != "al" {
+		t.Fatalf("nick change: version %d, online %+v", v2, r.Online())
+	}
+	alice.Leave("quit")
+	if len(r.Online()) != 0 {
+		t.Fatalf("online after leave: %+v", r.Online())
+	}
 }

@@ -1,75 +1,134 @@
 package sshd
 
 import (
-	"context"
 	"io"
+	"net"
+	"sync"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
 	"charm.land/ssh"
-	uv "github.com/charmbracelet/ultraviolet"
 	gossh "golang.org/x/crypto/ssh"
 )
 
-// pumpInput decodes the session's keystrokes and hands them to the program
-// until the client's input ends.
-//
-// Bubble Tea's own input reader (ultraviolet's TerminalReader feeding the
-// program's unbuffered message channel) blocks forever when keys arrive just
-// as the program stops, for example when a client types and then vanishes:
-// the goroutine and everything it references, the whole session, leak. Here
-// the same decoder feeds a channel this function always drains, and
-// Program.Send gives up once the program has ended.
-func pumpInput(in io.Reader, term string, p *tea.Program) {
-	events := make(chan uv.Event)
-	go func() {
-		defer close(events)
-		_ = uv.NewTerminalReader(in, term).StreamEvents(context.Background(), events)
-	}()
-	for ev := range events {
-		p.Send(ev)
+const watchKey contextKey = "chatroom.conn"
+
+// connWatch looks after one connection: it closes a connection that has no
+// session for too long (ssh -N, scanners that authenticate and idle) and
+// one whose peer stops answering keepalives (a dropped network, a closed
+// laptop), so neither lingers as a ghost holding a nick.
+type connWatch struct {
+	s    *Server
+	conn net.Conn
+
+	mu       sync.Mutex
+	sessions int
+	idle     *time.Timer
+	pinging  bool
+	why      string // why the watch closed the connection
+}
+
+func watchOf(ctx ssh.Context) *connWatch {
+	w, _ := ctx.Value(watchKey).(*connWatch)
+	return w
+}
+
+// watchConnection is the server's ConnCallback: it starts the watch as soon
+// as the TCP connection is accepted.
+func (s *Server) watchConnection(ctx ssh.Context, conn net.Conn) net.Conn {
+	w := &connWatch{s: s, conn: conn}
+	w.idle = time.AfterFunc(s.cfg.SessionlessTimeout, func() { w.close("no session opened") })
+	ctx.SetValue(watchKey, w)
+	return conn
+}
+
+func (w *connWatch) close(why string) {
+	w.mu.Lock()
+	if w.why == "" {
+		w.why = why
+	}
+	w.mu.Unlock()
+	w.s.log.Debug(hostOf(w.conn.RemoteAddr())+" connection closed", "why", why)
+	_ = w.conn.Close()
+}
+
+func (w *connWatch) reason() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.why
+}
+
+// sessionOpened stops the idle timer and, once per connection, starts the
+// keepalive.
+func (w *connWatch) sessionOpened(ctx ssh.Context) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.sessions++
+	w.idle.Stop()
+	if !w.pinging {
+		if conn, ok := ctx.Value(ssh.ContextKeyConn).(gossh.Conn); ok {
+			w.pinging = true
+			go w.keepAlive(ctx, conn)
+		}
 	}
 }
 
-// idleReader is the input Bubble Tea reads itself: it yields nothing and
-// ends when done closes. The program still believes it has input, so it
-// asks the terminal for features such as keyboard enhancements, whose
-// answers arrive through pumpInput.
-type idleReader struct{ done <-chan struct{} }
-
-func (r idleReader) Read([]byte) (int, error) {
-	<-r.done
-	return 0, io.EOF
+func (w *connWatch) sessionClosed() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.sessions--
+	if w.sessions == 0 {
+		w.idle.Reset(w.s.cfg.SessionlessTimeout)
+	}
 }
 
-// watchdogWriter cuts off a session whose writes stay blocked for too long.
-// A client that stops reading (a frozen terminal, a dead network) stops
-// granting ssh window; its renderer then blocks in Write while holding locks
-// that its event loop needs. Closing the connection fails the write and lets
-// every goroutine of the session end.
-type watchdogWriter struct {
-	w       io.Writer
-	timeout time.Duration
-	onStuck func()
+// keepAlive asks the client for a reply every interval, as OpenSSH's
+// ClientAliveInterval does; a client that does not answer within the next
+// interval is gone, whatever TCP believes.
+func (w *connWatch) keepAlive(ctx ssh.Context, conn gossh.Conn) {
+	interval := w.s.cfg.KeepaliveInterval
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	replies := make(chan error, 1)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		go func() {
+			// Any reply counts, failure included: OpenSSH answers this
+			// request with a failure.
+			_, _, err := conn.SendRequest("keepalive@openssh.com", true, nil)
+			replies <- err
+		}()
+		select {
+		case <-ctx.Done():
+			return
+		case err := <-replies:
+			if err != nil {
+				return // the connection is already closed
+			}
+		case <-time.After(interval):
+			w.close("timed out: no answer to keepalive")
+			return
+		}
+	}
 }
 
-func newWatchdogWriter(w io.Writer, timeout time.Duration, onStuck func()) *watchdogWriter {
-	return &watchdogWriter{w: w, timeout: timeout, onStuck: onStuck}
-}
-
-func (d *watchdogWriter) Write(p []byte) (int, error) {
-	t := time.AfterFunc(d.timeout, d.onStuck)
-	defer t.Stop()
-	return d.w.Write(p)
-}
-
-// sessionWithoutForwarding is the "session" channel handler with agent and
-// X11 forwarding requests refused: a chat has no use for either, and an
-// accepted agent request would expose the user's agent to the server.
-func sessionWithoutForwarding(srv *ssh.Server, conn *gossh.ServerConn, newChan gossh.NewChannel, ctx ssh.Context) {
+// sessionChannel is the "session" channel handler: the default one, with
+// agent and X11 forwarding requests refused and the connection watch told
+// when sessions open and close.
+func sessionChannel(srv *ssh.Server, conn *gossh.ServerConn, newChan gossh.NewChannel, ctx ssh.Context) {
+	if w := watchOf(ctx); w != nil {
+		w.sessionOpened(ctx)
+		defer w.sessionClosed()
+	}
 	ssh.DefaultSessionHandler(srv, conn, refuseForwarding{newChan}, ctx)
 }
 
+// refuseForwarding refuses agent and X11 forwarding: a chat has no use for
+// either, and a forwarded agent is the user's keys within the server's
+// reach.
 type refuseForwarding struct{ gossh.NewChannel }
 
 func (c refuseForwarding) Accept() (gossh.Channel, <-chan *gossh.Request, error) {
@@ -92,4 +151,25 @@ func (c refuseForwarding) Accept() (gossh.Channel, <-chan *gossh.Request, error)
 		}
 	}()
 	return ch, filtered, nil
+}
+
+// watchdogWriter cuts off a session whose writes stay blocked for too long.
+// A client that stops reading (a frozen terminal, a dead network) stops
+// granting ssh window; its renderer then blocks in Write while holding locks
+// that its event loop needs. Closing the connection fails the write and lets
+// every goroutine of the session end.
+type watchdogWriter struct {
+	w       io.Writer
+	timeout time.Duration
+	onStuck func()
+}
+
+func newWatchdogWriter(w io.Writer, timeout time.Duration, onStuck func()) *watchdogWriter {
+	return &watchdogWriter{w: w, timeout: timeout, onStuck: onStuck}
+}
+
+func (d *watchdogWriter) Write(p []byte) (int, error) {
+	t := time.AfterFunc(d.timeout, d.onStuck)
+	defer t.Stop()
+	return d.w.Write(p)
 }

@@ -94,32 +94,61 @@ func (ts *testServer) stop() {
 // waitSessions waits until the server has n open sessions.
 func (ts *testServer) waitSessions(n int) {
 	ts.t.Helper()
-	waitUntil(ts.t, fmt.Sprintf("%d open sessions", n), func() bool { return ts.srv.Sessions() == n })
+	waitUntil(ts.t, fmt.Sprintf("%d open sessions", n), ts.srv.SessionsChanged, func() bool { return ts.srv.Sessions() == n })
 }
 
-// waitUntil polls cond, yielding between checks, until it holds or the
-// wait times out. It is for state with no change notification (session
-// counts); screens use client.waitFor, which wakes on output.
-func waitUntil(t *testing.T, what string, cond func() bool) {
+// waitLog waits until the server has logged text.
+func (ts *testServer) waitLog(text string) {
+	ts.t.Helper()
+	waitUntil(ts.t, fmt.Sprintf("%q in the log", text), ts.logs.changed, func() bool {
+		return strings.Contains(ts.logs.String(), text)
+	})
+}
+
+// waitUntil waits until cond holds, checking it each time changed's
+// channel closes.
+func waitUntil(t *testing.T, what string, changed func() <-chan struct{}, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	for !cond() {
-		if time.Now().After(deadline) {
+	timeout := time.After(waitTimeout)
+	for {
+		ch := changed()
+		if cond() {
+			return
+		}
+		select {
+		case <-ch:
+		case <-timeout:
 			t.Fatalf("timed out waiting for %s", what)
 		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 
+// syncBuffer is the server's log, safe to read while the server writes,
+// announcing each write.
 type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu     sync.Mutex
+	b      bytes.Buffer
+	change chan struct{}
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.change != nil {
+		close(s.change)
+		s.change = nil
+	}
 	return s.b.Write(p)
+}
+
+// changed returns a channel closed by the next write.
+func (s *syncBuffer) changed() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.change == nil {
+		s.change = make(chan struct{})
+	}
+	return s.change
 }
 
 func (s *syncBuffer) String() string {

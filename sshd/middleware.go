@@ -1,6 +1,7 @@
 package sshd
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -8,40 +9,46 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/ssh"
-	"github.com/charmbracelet/colorprofile"
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/chatroom/chatroom/room"
 	"github.com/chatroom/chatroom/ui"
 )
 
-// Limits on the terminal size a client may claim. A terminal larger than
-// this still works; the view just uses this much of it. Without a cap a
-// client claiming 4096x256 would cost megabytes of cell buffers.
-const (
-	maxWidth  = 500
-	maxHeight = 200
-)
-
 type contextKey string
 
 const sessionKey contextKey = "chatroom.session"
 
+// connDropGrace is how long a closed channel waits to learn whether its
+// whole connection went with it.
+const connDropGrace = 100 * time.Millisecond
+
 // session is what the middlewares share about one ssh session.
 type session struct {
-	mu     sync.Mutex
-	reason string // why the session ended, when something other than the user ended it
+	id     uint64
 	member *room.Member
 	model  *ui.Model
 	out    *watchdogWriter
+
+	mu     sync.Mutex
+	reason string // why the session ended; the first cause recorded wins
 }
 
+// setReason records why the session is ending, unless a reason is already
+// recorded.
 func (st *session) setReason(reason string) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.reason == "" {
 		st.reason = reason
 	}
+}
+
+// finish settles the reason: the one recorded, or fallback. Later causes
+// (the channel closing after the user quit, say) no longer change it.
+func (st *session) finish(fallback string) string {
+	st.setReason(fallback)
+	return st.getReason()
 }
 
 func (st *session) getReason() string {
@@ -55,19 +62,24 @@ func stateOf(sess ssh.Session) *session {
 }
 
 // logSession logs each session as the original chat did ("10.0.0.5
-// connected"), with the key and nick, and one line when it ends saying why.
+// connected"), with the key and user name, and one line when it ends with
+// the nick it had and why it ended. Both lines carry the session number.
 func (s *Server) logSession(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
-		st := &session{}
+		st := &session{id: s.nextSession.Add(1)}
 		sess.Context().SetValue(sessionKey, st)
 		host := hostOf(sess.RemoteAddr())
 		start := time.Now()
 		pty, _, _ := sess.Pty()
-		s.log.Info(host+" connected", "key", keyFingerprint(sess.PublicKey()), "nick", sess.User(),
+		key := keyFingerprint(sess.PublicKey())
+		if key == "" {
+			key = "none"
+		}
+		s.log.Info(host+" connected", "session", st.id, "key", key, "user", sess.User(),
 			"term", pty.Term, "size", fmt.Sprintf("%dx%d", pty.Window.Width, pty.Window.Height),
 			"client", sess.Context().ClientVersion())
-		s.sessions.Add(1)
-		defer s.sessions.Add(-1)
+		s.addSessions(1)
+		defer s.addSessions(-1)
 
 		next(sess)
 
@@ -75,21 +87,20 @@ func (s *Server) logSession(next ssh.Handler) ssh.Handler {
 		if st.member != nil {
 			nick = st.member.Nick()
 		}
-		s.log.Info(host+" disconnected", "nick", nick, "reason", s.endReason(sess, st),
-			"after", time.Since(start).Round(time.Second))
+		s.log.Info(host+" disconnected", "session", st.id, "nick", nick,
+			"reason", st.finish(s.endReason(sess)), "after", time.Since(start).Round(time.Second))
 	}
 }
 
-// endReason says why a session ended: the reason something recorded, else
-// a lost connection if the connection is gone, else the user quit.
-func (s *Server) endReason(sess ssh.Session, st *session) string {
-	if r := st.getReason(); r != "" {
-		return r
-	}
-	if s.closing.Load() {
+// endReason says why a session ended when nothing recorded a reason.
+func (s *Server) endReason(sess ssh.Session) string {
+	switch {
+	case s.closing.Load():
 		return "server shutdown"
-	}
-	if sess.Context().Err() != nil {
+	case sess.Context().Err() != nil:
+		if w := watchOf(sess.Context()); w != nil && w.reason() != "" {
+			return w.reason()
+		}
 		return "connection lost"
 	}
 	return "quit"
@@ -102,11 +113,12 @@ func (s *Server) requireTerminal(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		_, _, hasPty := sess.Pty()
 		var why string
+		join := s.joinCommandFor(sess.User())
 		switch {
 		case sess.RawCommand() != "":
-			why = fmt.Sprintf("chatroom runs no commands (you sent %q). To chat, join with: %s", truncate(sess.RawCommand(), 40), s.cfg.JoinCommand)
+			why = fmt.Sprintf("chatroom runs no commands (you sent %q). To chat, join with: %s", truncate(sess.RawCommand(), 40), join)
 		case !hasPty:
-			why = fmt.Sprintf("chatroom needs an interactive terminal. Join with: %s (add -t if ssh is not run from a terminal)", s.cfg.JoinCommand)
+			why = fmt.Sprintf("chatroom needs an interactive terminal. Join with: %s (add -t if ssh is not run from a terminal)", join)
 		default:
 			next(sess)
 			return
@@ -115,6 +127,18 @@ func (s *Server) requireTerminal(next ssh.Handler) ssh.Handler {
 		_, _ = fmt.Fprintln(sess.Stderr(), why)
 		_ = sess.Exit(1)
 	}
+}
+
+// joinCommandFor is the join line with the user's own name in it, so it can
+// be copied as is: "ssh -p 1998 alice@host".
+func (s *Server) joinCommandFor(user string) string {
+	fields := strings.Fields(s.cfg.JoinCommand)
+	if len(fields) == 0 || user == "" || strings.Contains(fields[len(fields)-1], "@") ||
+		strings.ContainsFunc(user, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '@' }) {
+		return s.cfg.JoinCommand
+	}
+	fields[len(fields)-1] = user + "@" + fields[len(fields)-1]
+	return strings.Join(fields, " ")
 }
 
 // joinRoom makes the session a member of the lobby for as long as the view
@@ -144,63 +168,65 @@ func (s *Server) joinRoom(next ssh.Handler) ssh.Handler {
 				_, _ = fmt.Fprintf(st.out, "chatroom: %s\r\n", bye)
 			}
 		}
-		member.Leave(s.endReason(sess, st))
+		member.Leave(st.finish(s.endReason(sess)))
 	}
 }
 
-// newProgram builds the Bubble Tea program of one session.
-func (s *Server) newProgram(sess ssh.Session) *tea.Program {
-	st := stateOf(sess)
-	pty, _, _ := sess.Pty()
-	// The emulated PTY gives the program no terminal to probe, so the
-	// colour profile comes from the client's TERM, on every host OS.
-	env := append(sess.Environ(), "TERM="+pty.Term)
-	w, h := clampSize(pty.Window.Width, pty.Window.Height)
-	st.model = ui.New(ui.Options{
-		Member:   st.member,
-		Width:    w,
-		Height:   h,
-		Mouse:    s.cfg.Mouse,
-		Location: clientLocation(sess.Environ()),
-	})
-	conn, _ := sess.Context().Value(ssh.ContextKeyConn).(gossh.Conn)
-	st.out = newWatchdogWriter(sess, s.cfg.WriteTimeout, func() {
-		st.setReason("timed out: client stopped reading")
-		if conn != nil {
-			_ = conn.Close()
+// runView runs the session's full-screen view until the user quits, the
+// client closes the session or the connection ends. It replaces wish's
+// Bubble Tea middleware, which keeps a program running, resizing it to 0x0
+// in a busy loop, after the client closes the channel but not the
+// connection.
+func (s *Server) runView(next ssh.Handler) ssh.Handler {
+	return func(sess ssh.Session) {
+		st := stateOf(sess)
+		p := s.newProgram(sess)
+		pty, winch, _ := sess.Pty()
+		viewDone := make(chan struct{})
+
+		// The session is over when its channel closes, which the window
+		// changes and the input both see end. Whether the client closed it
+		// (quit) or the connection dropped (lost) shows in the connection's
+		// context, which ends moments after a dropped connection closes its
+		// channels; endReason reads it.
+		channelClosed := func() {
+			select {
+			case <-sess.Context().Done():
+			case <-time.After(connDropGrace):
+			}
+			p.Quit()
 		}
-	})
-	p := tea.NewProgram(st.model,
-		// Keys reach the program through pumpInput; the program's own
-		// reader gets a stream that never yields (see pumpInput).
-		tea.WithInput(idleReader{done: st.member.Done()}),
-		tea.WithOutput(st.out),
-		tea.WithEnvironment(env),
-		tea.WithColorProfile(colorprofile.Env(env)),
-		tea.WithWindowSize(w, h),
-		// One SIGTERM must not quit every session while the daemon runs
-		// on: the daemon handles signals, not each program.
-		tea.WithoutSignalHandler(),
-		tea.WithFilter(clampResize),
-	)
-	go pumpInput(sess, pty.Term, p)
-	return p
-}
+		go func() {
+			for {
+				select {
+				case w, ok := <-winch:
+					if !ok {
+						channelClosed()
+						return
+					}
+					p.Send(tea.WindowSizeMsg{Width: w.Width, Height: w.Height})
+				case <-sess.Context().Done():
+					p.Quit()
+					return
+				case <-viewDone:
+					return
+				}
+			}
+		}()
+		go func() {
+			pumpInput(sess, pty.Term, p)
+			channelClosed()
+		}()
 
-func clampResize(_ tea.Model, msg tea.Msg) tea.Msg {
-	switch msg := msg.(type) {
-	case tea.WindowSizeMsg:
-		msg.Width, msg.Height = clampSize(msg.Width, msg.Height)
-		return msg
-	case tea.SuspendMsg:
-		// A remote session cannot be suspended; carry on.
-		return tea.ResumeMsg{}
+		if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) {
+			s.log.Warn("session view failed", "session", st.id, "err", err)
+		}
+		// Kill restores the terminal if Run ended abnormally; after a
+		// normal quit it does nothing.
+		p.Kill()
+		close(viewDone)
+		next(sess)
 	}
-	return msg
-}
-
-func clampSize(w, h int) (int, int) {
-	return min(max(w, 0), maxWidth), min(max(h, 0), maxHeight)
 }
 
 func keyFingerprint(key ssh.PublicKey) string {
@@ -215,17 +241,4 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return string([]rune(s)[:n]) + "…"
-}
-
-// clientLocation is the time zone the client sent in TZ (ssh -o
-// SetEnv=TZ=Europe/Paris), or nil for the server's own.
-func clientLocation(env []string) *time.Location {
-	for _, kv := range env {
-		if tz, ok := strings.CutPrefix(kv, "TZ="); ok && tz != "" {
-			if loc, err := time.LoadLocation(tz); err == nil {
-				return loc
-			}
-		}
-	}
-	return nil
 }

@@ -8,13 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"charm.land/log/v2"
 	"charm.land/ssh"
 	"charm.land/wish/v2"
-	"charm.land/wish/v2/bubbletea"
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/chatroom/chatroom/room"
@@ -34,17 +34,27 @@ type Config struct {
 	// HandshakeTimeout bounds the ssh handshake and authentication.
 	// Default 10s.
 	HandshakeTimeout time.Duration
+	// KeepaliveInterval is how often a client must answer a keepalive; one
+	// that misses a whole interval is disconnected. Default 20s.
+	KeepaliveInterval time.Duration
+	// SessionlessTimeout closes a connection that has had no session for
+	// this long. Default 30s.
+	SessionlessTimeout time.Duration
 	// Mouse makes sessions start with the mouse wheel scrolling the chat.
 	Mouse bool
 }
 
 // Server is a running chatroom ssh server.
 type Server struct {
-	cfg      Config
-	log      *log.Logger
-	ssh      *ssh.Server
-	closing  atomic.Bool
-	sessions atomic.Int64
+	cfg         Config
+	log         *log.Logger
+	ssh         *ssh.Server
+	closing     atomic.Bool
+	nextSession atomic.Uint64
+
+	mu       sync.Mutex
+	sessions int
+	changed  chan struct{} // closed and replaced whenever sessions changes
 }
 
 // New builds a Server from cfg.
@@ -58,10 +68,16 @@ func New(cfg Config) (*Server, error) {
 	if cfg.HandshakeTimeout <= 0 {
 		cfg.HandshakeTimeout = 10 * time.Second
 	}
+	if cfg.KeepaliveInterval <= 0 {
+		cfg.KeepaliveInterval = 20 * time.Second
+	}
+	if cfg.SessionlessTimeout <= 0 {
+		cfg.SessionlessTimeout = 30 * time.Second
+	}
 	if cfg.JoinCommand == "" {
 		cfg.JoinCommand = "ssh -p 1998 HOST"
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger}
+	s := &Server{cfg: cfg, log: cfg.Logger, changed: make(chan struct{})}
 	srv, err := wish.NewServer(
 		s.withHostKey(),
 		// A person is their key: any key is welcome and becomes the
@@ -74,8 +90,8 @@ func New(cfg Config) (*Server, error) {
 		// above it.
 		wish.WithMiddleware(
 			// 4. The full-screen view, until the user quits or the
-			//    connection ends.
-			bubbletea.MiddlewareWithProgramHandler(s.newProgram),
+			//    session or connection ends.
+			s.runView,
 			// 3. Join the room before the view starts, leave after it
 			//    ends, so the room always knows who is really there.
 			s.joinRoom,
@@ -103,14 +119,16 @@ func (s *Server) withHostKey() ssh.Option {
 	}
 }
 
-// withConnectionRules sets what a connection may do besides one chat
-// session: nothing. Port forwarding is refused because no forwarding
-// callback is set; subsystems (sftp) because none is registered; agent and
-// X11 forwarding by the session filter.
+// withConnectionRules sets what a connection may do besides chat sessions:
+// nothing. Port forwarding is refused because no forwarding callback is set;
+// subsystems (sftp) because none is registered; agent and X11 forwarding by
+// the session channel handler. Every connection is watched so that one with
+// no session, or a dead peer, is closed.
 func (s *Server) withConnectionRules() ssh.Option {
 	return func(srv *ssh.Server) error {
 		srv.HandshakeTimeout = s.cfg.HandshakeTimeout
-		srv.ChannelHandlers = map[string]ssh.ChannelHandler{"session": sessionWithoutForwarding}
+		srv.ConnCallback = s.watchConnection
+		srv.ChannelHandlers = map[string]ssh.ChannelHandler{"session": sessionChannel}
 		srv.ConnectionFailedCallback = func(conn net.Conn, err error) {
 			s.log.Debug(hostOf(conn.RemoteAddr())+" failed before joining", "err", err)
 		}
@@ -129,7 +147,28 @@ func (s *Server) Serve(ln net.Listener) error {
 }
 
 // Sessions returns how many sessions are open.
-func (s *Server) Sessions() int { return int(s.sessions.Load()) }
+func (s *Server) Sessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sessions
+}
+
+// SessionsChanged returns a channel that is closed the next time the number
+// of open sessions changes. Take it before checking Sessions to miss
+// nothing.
+func (s *Server) SessionsChanged() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.changed
+}
+
+func (s *Server) addSessions(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sessions += n
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
 
 // Shutdown tells every member the server is shutting down, stops accepting,
 // and waits until every session has shown that and closed, or until ctx
@@ -143,16 +182,17 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		lnErr = nil
 	}
 	// Sessions end within moments of the notice; a connection without a
-	// session has nothing left to wait for. A session count has no change
-	// notification, so this polls it, briefly and only at shutdown.
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
+	// session has nothing left to wait for.
 	var err error
-	for s.Sessions() > 0 && err == nil {
+	for err == nil {
+		changed := s.SessionsChanged()
+		if s.Sessions() == 0 {
+			break
+		}
 		select {
 		case <-ctx.Done():
 			err = fmt.Errorf("sshd: %d sessions still open at shutdown were cut off", s.Sessions())
-		case <-tick.C:
+		case <-changed:
 		}
 	}
 	_ = s.ssh.Close()

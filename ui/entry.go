@@ -90,7 +90,19 @@ func (e *entry) layout(w int, st *styles, loc *time.Location) []line {
 	}
 
 	textWidth := max(1, w-indent)
-	wrapped := wrap(plainLead+" "+body, textWidth)
+	// Each line of the text wraps on its own; an indented line (help,
+	// pasted code) keeps its indent on the lines it wraps onto.
+	var wrapped []string
+	for i, para := range strings.Split(plainLead+" "+body, "\n") {
+		hang := 0
+		if i > 0 {
+			hang = min(len(para)-len(strings.TrimLeft(para, " ")), textWidth/2)
+		}
+		pad := strings.Repeat(" ", hang)
+		for _, l := range wrap(para[hang:], textWidth-hang) {
+			wrapped = append(wrapped, pad+l)
+		}
+	}
 	stamp := st.time.Render(m.Time.In(loc).Format("15:04")) + " "
 	pad := strings.Repeat(" ", indent)
 	lines := make([]line, len(wrapped))

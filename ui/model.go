@@ -24,9 +24,11 @@ const (
 	// panelMinWidth is the terminal width from which the member list shows.
 	panelMinWidth = 80
 	panelWidth    = 20
-	// maxEntries bounds a session's scrollback so memory per session stays
-	// flat however long it runs.
-	maxEntries = 2000
+	// maxEntries and maxScrollbackBytes bound a session's scrollback so
+	// memory per session stays flat however long it runs and however long
+	// the messages are.
+	maxEntries         = 1000
+	maxScrollbackBytes = 256 << 10
 	// maxRecall is how many sent lines Up/Down can bring back.
 	maxRecall = 100
 	// wheelStep is how many lines one mouse wheel notch scrolls.
@@ -44,6 +46,9 @@ type Options struct {
 	Mouse bool
 	// Location is the time zone message times are shown in.
 	Location *time.Location
+	// Notes are lines about this session to show first, such as a setting
+	// the client sent that could not be used.
+	Notes []string
 }
 
 // Model is the Bubble Tea model of one session.
@@ -56,17 +61,22 @@ type Model struct {
 	width, height int
 	input         textarea.Model
 
-	entries []*entry
-	scroll  int // lines scrolled up from the newest; 0 is live
-	unseen  int // messages that arrived while scrolled up
+	entries      []*entry
+	entriesBytes int // text held by entries
+	scroll       int // lines scrolled up from the newest; 0 is live
+	unseen       int // messages that arrived while scrolled up
 
-	roster []room.Online
+	roster        []room.Online // shared with the room: read only
+	rosterVersion uint64
 
 	sent   []string // lines sent, for Up/Down recall
 	recall int      // index into sent while recalling; len(sent) otherwise
 	draft  string   // what was being typed before recalling
 
 	comp *completion
+
+	// cleared is set when Ctrl+C emptied the input; a second Ctrl+C quits.
+	cleared bool
 
 	mouse   bool
 	goodbye string
@@ -83,7 +93,7 @@ type frameCache struct {
 	panel       []string
 	panelH      int
 	status      string
-	statusKey   [3]int // scroll>0, unseen, width
+	statusKey   [4]int // scroll>0, unseen, width, cleared
 }
 
 // wakeMsg says the member has something new to read.
@@ -103,8 +113,11 @@ func New(opts Options) *Model {
 		mouse:  opts.Mouse,
 		input:  newInput(),
 	}
-	m.roster = m.member.Room().Online()
+	m.refreshRoster()
 	m.resize(opts.Width, opts.Height)
+	for _, note := range opts.Notes {
+		m.addLocal(room.Notice, note)
+	}
 	return m
 }
 
@@ -182,11 +195,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		return m, m.key(msg)
 	case tea.PasteMsg:
-		// Show control characters the way everyone will see them (ESC as
-		// ^[) instead of letting the input drop them silently.
-		m.comp = nil
-		m.input.InsertString(sanitize.Text(msg.Content))
-		m.layoutInput()
+		// Show control characters the way everyone will see them (^G for
+		// a bell) instead of letting the input drop them silently. Cut
+		// first: the input holds no more than CharLimit anyway.
+		m.comp, m.cleared = nil, false
+		m.input.InsertString(sanitize.Text(truncateRunes(msg.Content, m.input.CharLimit)))
+		m.refreshInput()
 		return m, nil
 	case tea.MouseWheelMsg:
 		switch msg.Button {
@@ -202,24 +216,25 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // pull reads what the member has not seen and adds it to the scrollback.
 func (m *Model) pull() tea.Cmd {
-	msgs := m.member.Next()
-	rosterChanged := false
 	var quit tea.Cmd
-	for _, msg := range msgs {
-		switch msg.Kind {
-		case room.Join, room.Leave, room.NickChange:
-			rosterChanged = true
-		case room.Disconnect:
+	for _, msg := range m.member.Next() {
+		if msg.Kind == room.Disconnect {
 			m.goodbye = msg.Text
 			quit = tea.Quit
 		}
 		m.add(msg)
 	}
-	if rosterChanged {
-		m.roster = m.member.Room().Online()
+	m.refreshRoster()
+	return quit
+}
+
+// refreshRoster fetches who is online when it has changed.
+func (m *Model) refreshRoster() {
+	r := m.member.Room()
+	if v := r.RosterVersion(); v != m.rosterVersion || m.roster == nil {
+		m.roster, m.rosterVersion = r.Online(), v
 		m.chromeChanged()
 	}
-	return quit
 }
 
 // add appends one message to the scrollback, keeping a scrolled-up view
@@ -227,9 +242,14 @@ func (m *Model) pull() tea.Cmd {
 func (m *Model) add(msg room.Message) {
 	e := &entry{msg: msg, mine: msg.Author == m.member.Author() && !msg.Private}
 	m.entries = append(m.entries, e)
-	if len(m.entries) > maxEntries {
-		m.entries = m.entries[len(m.entries)-maxEntries:]
+	m.entriesBytes += len(msg.Text)
+	drop := 0
+	for len(m.entries)-drop > maxEntries || (m.entriesBytes > maxScrollbackBytes && len(m.entries)-drop > 1) {
+		m.entriesBytes -= len(m.entries[drop].msg.Text)
+		m.entries[drop] = nil
+		drop++
 	}
+	m.entries = m.entries[drop:]
 	if m.scroll > 0 {
 		m.scroll += len(e.render(m.msgWidth(), &m.st, m.loc))
 		if msg.Kind == room.Chat || msg.Kind == room.Action {
@@ -248,8 +268,18 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	if k != "tab" {
 		m.comp = nil
 	}
+	cleared := m.cleared
+	m.cleared = false
 	switch k {
 	case "ctrl+c":
+		// With something typed, the first Ctrl+C clears it (Up brings it
+		// back); on an empty input it quits.
+		if line := m.input.Value(); line != "" && !cleared {
+			m.remember(line)
+			m.setInput("")
+			m.cleared = true
+			return nil
+		}
 		return tea.Quit
 	case "enter":
 		return m.submit()
@@ -283,6 +313,14 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	return m.updateInput(msg)
 }
 
+// refreshInput settles the input after a change made by code rather than
+// by a key: the input's own update scrolls it to the cursor, which a paste
+// or a recalled multi-line message may have moved out of sight.
+func (m *Model) refreshInput() {
+	m.input, _ = m.input.Update(nil)
+	m.layoutInput()
+}
+
 func (m *Model) updateInput(msg tea.Msg) tea.Cmd {
 	var cmd tea.Cmd
 	m.input, cmd = m.input.Update(msg)
@@ -303,8 +341,7 @@ func (m *Model) submit() tea.Cmd {
 		return nil
 	}
 	m.remember(line)
-	m.input.Reset()
-	m.layoutInput()
+	m.setInput("")
 	m.toLive()
 	switch effect {
 	case room.ClearView:
@@ -357,11 +394,14 @@ func (m *Model) recallNewer() {
 
 func (m *Model) setInput(s string) {
 	m.input.SetValue(s)
-	m.layoutInput()
+	m.refreshInput()
 }
 
+// scrollBy moves the view n lines up (down when negative). How far up it
+// can go is settled when the view is drawn (visibleLines), which lays out
+// only what it shows.
 func (m *Model) scrollBy(n int) {
-	m.scroll = max(0, min(m.scroll+n, m.maxScroll()))
+	m.scroll = max(0, m.scroll+n)
 	if m.scroll == 0 {
 		m.unseen = 0
 	}
@@ -372,21 +412,32 @@ func (m *Model) toLive() {
 	m.unseen = 0
 }
 
-// maxScroll is how far up the scrollback goes.
-func (m *Model) maxScroll() int {
-	w, total := m.msgWidth(), 0
-	for _, e := range m.entries {
-		total += len(e.render(w, &m.st, m.loc))
+func truncateRunes(s string, n int) string {
+	if n <= 0 {
+		return s
 	}
-	return max(0, total-m.bodyHeight())
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
 }
 
 // KeyHelp lists the key bindings, for /help.
 func KeyHelp() []string {
 	return []string{
 		"Keys:",
-		"  Enter send · Alt+Enter new line · Tab complete nick or command",
-		"  Up/Down recall sent lines · PgUp/PgDn or wheel scroll · End or Esc back to live",
-		"  Ctrl+W delete word · Ctrl+U delete to start · Ctrl+L redraw · Ctrl+C quit",
+		"  Enter          send",
+		"  Alt+Enter      new line (also Ctrl+J, Shift+Enter)",
+		"  Tab            complete a nick or command; again for the next",
+		"  Up/Down        recall lines you sent",
+		"  PgUp/PgDn      scroll (the mouse wheel too, see /mouse)",
+		"  End, Esc       back to the newest messages",
+		"  Home/End, Ctrl+A/E, Left/Right   move in the input",
+		"  Ctrl+W, Ctrl+U, Ctrl+K           delete word, to start, to end",
+		"  Ctrl+L         redraw",
+		"  Ctrl+C         clear the input; on an empty input, quit",
 	}
 }

@@ -411,10 +411,145 @@ func TestDisconnectNoticeQuits(t *testing.T) {
 	h.Shutdown()
 	<-s.m.member.Wake()
 	_, cmd := s.m.Update(wakeMsg{})
-	if cmd == nil || s.m.Goodbye() != "server is shutting down" {
+	if s.m.Goodbye() != "server is shutting down" {
 		t.Fatalf("goodbye %q", s.m.Goodbye())
 	}
+	// The update returns a batch of the next wait and the quit; run the
+	// parts that return at once (the wait blocks until the member leaves).
+	batch, ok := cmd().(tea.BatchMsg)
+	if !ok {
+		t.Fatalf("update returned %T, want a batch", cmd())
+	}
+	quits := 0
+	for _, c := range batch {
+		if c == nil {
+			continue
+		}
+		done := make(chan tea.Msg, 1)
+		go func() { done <- c() }()
+		select {
+		case msg := <-done:
+			if _, ok := msg.(tea.QuitMsg); ok {
+				quits++
+			}
+		case <-time.After(100 * time.Millisecond):
+			// the wait for the next wake; it ends when the member leaves
+		}
+	}
+	if quits != 1 {
+		t.Fatalf("%d quit commands in the batch", quits)
+	}
 }
+
+func TestPastedOrRecalledLinesShowTheCursorLine(t *testing.T) {
+	s := newSession(t, newHub(), "alice", 80, 30)
+	var lines []string
+	for i := 1; i <= 12; i++ {
+		lines = append(lines, fmt.Sprintf("pasted line %d", i))
+	}
+	s.m.Update(tea.PasteMsg{Content: strings.Join(lines, "\n")})
+	rows := s.rows()
+	if last := rows[len(rows)-1]; last != "  pasted line 12" {
+		t.Fatalf("input's last row %q; the input shows:\n%s", last, strings.Join(rows[len(rows)-7:], "\n"))
+	}
+	s.press(tea.KeyEnter)
+	s.press(tea.KeyUp)
+	if rows := s.rows(); rows[len(rows)-1] != "  pasted line 12" {
+		t.Fatalf("after recalling, input's last row %q", rows[len(rows)-1])
+	}
+}
+
+func TestCtrlCClearsThenQuits(t *testing.T) {
+	s := newSession(t, newHub(), "alice", 80, 20)
+	s.typeText("an unsent draft")
+	if cmd := s.press('c', tea.ModCtrl); cmd != nil {
+		t.Fatal("ctrl+c with a draft quit")
+	}
+	if s.input() != "" {
+		t.Fatalf("input %q after ctrl+c", s.input())
+	}
+	s.mustShow("input cleared (Up brings it back) · Ctrl+C again to quit")
+	s.press(tea.KeyUp)
+	if s.input() != "an unsent draft" {
+		t.Fatalf("up after clearing: %q", s.input())
+	}
+	s.press('c', tea.ModCtrl)
+	if cmd := s.press('c', tea.ModCtrl); cmd == nil || cmd() != tea.Quit() {
+		t.Fatal("a second ctrl+c does not quit")
+	}
+}
+
+func TestLongOwnNickStillMarked(t *testing.T) {
+	s := newSession(t, newHub(), strings.Repeat("n", 24), 100, 20)
+	s.mustShow("(you)")
+}
+
+func TestIndentedNoticesKeepTheirIndentWhenWrapped(t *testing.T) {
+	s := newSession(t, newHub(), "alice", 40, 40)
+	s.say("/clear")
+	s.say("/help")
+	s.sync()
+	rows := s.rows()
+	start := 0
+	for i, r := range rows {
+		if strings.Contains(r, "· Commands:") {
+			start = i + 1
+		}
+	}
+	if start == 0 {
+		t.Fatalf("no help on screen:\n%s", strings.Join(rows, "\n"))
+	}
+	for _, r := range rows[start : len(rows)-2] {
+		if strings.TrimSpace(r) == "Keys:" || strings.TrimSpace(r) == "" {
+			continue
+		}
+		if !strings.HasPrefix(r, "        ") {
+			t.Errorf("a help line lost its indent: %q", r)
+		}
+	}
+}
+
+func TestScrollStaysInsideTheScrollback(t *testing.T) {
+	h := newHub()
+	alice := newSession(t, h, "alice", 80, 20)
+	bob := newSession(t, h, "bob", 80, 20)
+	for i := 0; i < maxEntries+50; i++ {
+		bob.say(fmt.Sprintf("message %d", i))
+	}
+	alice.sync()
+	for i := 0; i < 200; i++ {
+		alice.press(tea.KeyPgUp)
+	}
+	alice.rows()
+	for i := 0; i < 5; i++ {
+		bob.say("more")
+	}
+	alice.sync()
+	if rows := alice.rows(); strings.TrimSpace(strings.Split(rows[1], "│")[0]) == "" {
+		t.Fatalf("blank rows at the top of a full scrollback:\n%s", strings.Join(rows[:4], "\n"))
+	}
+	before := alice.rows()[1]
+	alice.press(tea.KeyPgDown)
+	if alice.rows()[1] == before {
+		t.Fatal("PgDn did not move the view")
+	}
+}
+
+func TestScrollbackMemoryIsBounded(t *testing.T) {
+	h := newHub()
+	alice := newSession(t, h, "alice", 80, 20)
+	bob := newSession(t, h, "bob", 80, 20)
+	long := strings.Repeat("y", room.MaxMessageLen-10)
+	for i := 0; i < 400; i++ {
+		bob.m.Update(tea.PasteMsg{Content: fmt.Sprint(i, long)})
+		bob.press(tea.KeyEnter)
+	}
+	alice.sync()
+	if alice.m.entriesBytes > maxScrollbackBytes || len(alice.m.entries) > maxScrollbackBytes/len(long)+1 {
+		t.Fatalf("%d entries holding %d bytes", len(alice.m.entries), alice.m.entriesBytes)
+	}
+}
+
 
 func TestNickColoursAreStable(t *testing.T) {
 	st := newStyles()

@@ -16,7 +16,6 @@ func (m *Model) resize(w, h int) {
 	m.input.MaxHeight = max(1, min(6, (m.height-4)/3))
 	m.layoutInput()
 	m.chromeChanged()
-	m.scroll = min(m.scroll, m.maxScroll())
 }
 
 // layoutInput refits the input to the width and its content's height. Every
@@ -148,7 +147,9 @@ func (m *Model) bodyView(h int) []string {
 }
 
 // visibleLines returns the h lines of the scrollback that the scroll
-// position shows, oldest first, padded at the top when there are fewer.
+// position shows, oldest first, padded at the top when there are fewer. It
+// lays out only the entries it needs; when the scrollback ends before the
+// scroll position, it settles the scroll at the top.
 func (m *Model) visibleLines(w, h int) []line {
 	need := m.scroll + h
 	var rev []line // newest line first
@@ -156,6 +157,12 @@ func (m *Model) visibleLines(w, h int) []line {
 		ls := m.entries[i].render(w, &m.st, m.loc)
 		for j := len(ls) - 1; j >= 0; j-- {
 			rev = append(rev, ls[j])
+		}
+	}
+	if len(rev) < need {
+		m.scroll = max(0, len(rev)-h)
+		if m.scroll == 0 {
+			m.unseen = 0
 		}
 	}
 	out := make([]line, h)
@@ -184,7 +191,8 @@ func (m *Model) panelView(h int) []string {
 			nick := m.roster[j].Nick
 			style := m.st.nick(nick)
 			if nick == me {
-				out[i] = border + style.Render(fit(nick+" (you)", inner))
+				// A long nick is cut so that "(you)" always shows.
+				out[i] = border + style.Render(fit(ansi.Truncate(nick, inner-6, "…")+" (you)", inner))
 				continue
 			}
 			out[i] = border + style.UnsetBold().Render(fit(nick, inner))
@@ -200,7 +208,7 @@ func fit(s string, w int) string {
 }
 
 func (m *Model) statusView() string {
-	key := [3]int{min(m.scroll, 1), m.unseen, m.width}
+	key := [4]int{min(m.scroll, 1), m.unseen, m.width, btoi(m.cleared)}
 	if m.cache.status == "" || m.cache.statusKey != key {
 		m.cache.status, m.cache.statusKey = m.buildStatus(), key
 	}
@@ -210,6 +218,8 @@ func (m *Model) statusView() string {
 func (m *Model) buildStatus() string {
 	var hint string
 	switch {
+	case m.cleared:
+		hint = " input cleared (Up brings it back) · Ctrl+C again to quit "
 	case m.scroll > 0 && m.unseen > 0:
 		hint = fmt.Sprintf(" ↓ %d new message%s · End to jump back ", m.unseen, plural(m.unseen))
 	case m.scroll > 0:
@@ -225,6 +235,13 @@ func (m *Model) buildStatus() string {
 		return m.st.rule.Render(strings.Repeat("─", m.width))
 	}
 	return m.st.rule.Render(strings.Repeat("─", m.width-ansi.StringWidth(help)-2) + help + "──")
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func plural(n int) string {
@@ -296,5 +313,5 @@ func (m *Model) applyCompletion() {
 	// SetValue leaves the cursor at the end; put it after the completion.
 	m.input.CursorStart()
 	m.input.SetCursorColumn(utf8.RuneCountInString(text))
-	m.layoutInput()
+	m.refreshInput()
 }

@@ -1,0 +1,188 @@
+package sshd
+
+import (
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+)
+
+// A client that closes its session but keeps the connection (an OpenSSH
+// ControlMaster after the user's ssh exits) leaves the room at once and
+// leaves nothing running.
+func TestSessionClosedConnectionKept(t *testing.T) {
+	ts := startServer(t)
+	bob := ts.dial("bob")
+	alice := ts.dial("alice")
+	bob.waitText("Online (2)")
+	if err := alice.sess.Close(); err != nil {
+		t.Fatal(err)
+	}
+	bob.waitText("← alice left (quit)")
+	ts.waitSessions(1)
+	ts.waitLog("nick=alice reason=quit")
+}
+
+// A connection that opens no session is closed after a while; one with a
+// session is not.
+func TestSessionlessConnectionsAreClosed(t *testing.T) {
+	ts := startServer(t, func(c *Config) { c.SessionlessTimeout = 300 * time.Millisecond })
+	bob := ts.dial("bob")
+	tcp, conn, err := ts.dialSSH("idler", clientOptions{key: newKey(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tcp.Close()
+	closed := make(chan error, 1)
+	go func() { closed <- conn.Wait() }()
+	select {
+	case <-closed:
+	case <-time.After(waitTimeout):
+		t.Fatal("a connection without a session stayed open")
+	}
+	bob.say("still here")
+	bob.waitText("<you> still here")
+}
+
+// A client whose network silently dies (no FIN, no RST: a pulled cable, a
+// closed laptop) is noticed by the keepalive and leaves the room.
+func TestDeadPeerIsNoticedByKeepalive(t *testing.T) {
+	ts := startServer(t, func(c *Config) { c.KeepaliveInterval = 200 * time.Millisecond })
+	bob := ts.dial("bob")
+	px := startProxy(t, ts.addr)
+	ghost := ts.dialVia(px.addr(), "ghost")
+	ghost.waitText("Welcome to chatroom!")
+	bob.waitText("→ ghost joined")
+	px.freeze()
+	bob.waitText("← ghost left (timed out: no answer to keepalive)")
+	ts.waitSessions(1)
+}
+
+// An endless bracketed paste costs the server no more than the input can
+// hold, and the session goes on working.
+func TestHugePasteIsCapped(t *testing.T) {
+	ts := startServer(t)
+	bob := ts.dial("bob")
+	paster := ts.dial("paster")
+	bob.waitText("Online (2)")
+	chunk := strings.Repeat("A", 32*1024)
+	paster.send(ansi.BracketedPasteStart)
+	for i := 0; i < 256; i++ { // 8 MiB
+		paster.send(chunk)
+	}
+	paster.send(ansi.BracketedPasteEnd)
+	paster.waitFor("the paste in the input", func(string) bool { return strings.HasSuffix(paster.inputRow(), "AAAAAAAA") })
+	paster.send(keyCtrlC) // clears the input
+	paster.waitFor("an empty input", func(string) bool { return !strings.Contains(paster.inputRow(), "AAAA") })
+	paster.say("small after all")
+	bob.waitText("<paster> small after all")
+}
+
+// proxy is a TCP relay between a client and the server that can stop
+// relaying, as a network that silently drops everything would.
+type proxy struct {
+	t      *testing.T
+	ln     net.Listener
+	target string
+
+	mu     sync.Mutex
+	frozen chan struct{} // closed while relaying
+	conns  []net.Conn
+	wg     sync.WaitGroup
+}
+
+func startProxy(t *testing.T, target string) *proxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &proxy{t: t, ln: ln, target: target, frozen: make(chan struct{})}
+	close(p.frozen)
+	p.wg.Add(1)
+	go p.accept()
+	t.Cleanup(p.close)
+	return p
+}
+
+func (p *proxy) addr() string { return p.ln.Addr().String() }
+
+func (p *proxy) accept() {
+	defer p.wg.Done()
+	for {
+		c, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		s, err := net.Dial("tcp", p.target)
+		if err != nil {
+			c.Close()
+			return
+		}
+		p.mu.Lock()
+		p.conns = append(p.conns, c, s)
+		p.mu.Unlock()
+		p.wg.Add(2)
+		go p.relay(c, s)
+		go p.relay(s, c)
+	}
+}
+
+func (p *proxy) relay(dst, src net.Conn) {
+	defer p.wg.Done()
+	buf := make([]byte, 32*1024)
+	for {
+		n, err := src.Read(buf)
+		p.mu.Lock()
+		gate := p.frozen
+		p.mu.Unlock()
+		<-gate
+		if n > 0 {
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			if err != io.EOF {
+				dst.Close()
+			}
+			return
+		}
+	}
+}
+
+// freeze stops relaying in both directions; nothing is closed.
+func (p *proxy) freeze() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.frozen = make(chan struct{})
+}
+
+func (p *proxy) close() {
+	p.ln.Close()
+	p.mu.Lock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+	select {
+	case <-p.frozen:
+	default:
+		close(p.frozen)
+	}
+	p.mu.Unlock()
+	p.wg.Wait()
+}
+
+// dialVia connects a client through addr instead of straight to the server.
+func (ts *testServer) dialVia(addr, user string) *client {
+	ts.t.Helper()
+	saved := ts.addr
+	ts.addr = addr
+	defer func() { ts.addr = saved }()
+	return ts.dial(user)
+}
+

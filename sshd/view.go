@@ -1,0 +1,101 @@
+package sshd
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/ssh"
+	"github.com/charmbracelet/colorprofile"
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/chatroom/chatroom/ui"
+)
+
+// Limits on the terminal size a client may claim. A terminal larger than
+// this still works; the view just uses this much of it. Without a cap a
+// client claiming 4096x256 would cost megabytes of cell buffers.
+const (
+	maxWidth  = 500
+	maxHeight = 200
+)
+
+// newProgram builds the Bubble Tea program of one session.
+func (s *Server) newProgram(sess ssh.Session) *tea.Program {
+	st := stateOf(sess)
+	pty, _, _ := sess.Pty()
+	// The emulated PTY gives the program no terminal to probe, so the
+	// colour profile comes from the client's TERM, on every host OS.
+	env := append(sess.Environ(), "TERM="+pty.Term)
+	w, h := pty.Window.Width, pty.Window.Height
+	if w <= 0 || h <= 0 {
+		// ssh -tt from a pipe reports 0x0; draw for the classic size
+		// rather than nothing.
+		w, h = 80, 24
+	}
+	w, h = clampSize(w, h)
+	loc, note := clientLocation(sess.Environ())
+	st.model = ui.New(ui.Options{
+		Member:   st.member,
+		Width:    w,
+		Height:   h,
+		Mouse:    s.cfg.Mouse,
+		Location: loc,
+		Notes:    note,
+	})
+	conn, _ := sess.Context().Value(ssh.ContextKeyConn).(gossh.Conn)
+	st.out = newWatchdogWriter(sess, s.cfg.WriteTimeout, func() {
+		st.setReason("timed out: client stopped reading")
+		if conn != nil {
+			_ = conn.Close()
+		}
+	})
+	return tea.NewProgram(st.model,
+		// Keys reach the program through pumpInput; the program's own
+		// reader gets a stream that never yields (see pumpInput).
+		tea.WithInput(idleReader{done: st.member.Done()}),
+		tea.WithOutput(st.out),
+		tea.WithEnvironment(env),
+		tea.WithColorProfile(colorprofile.Env(env)),
+		tea.WithWindowSize(w, h),
+		// One SIGTERM must not quit every session while the daemon runs
+		// on: the daemon handles signals, not each program.
+		tea.WithoutSignalHandler(),
+		tea.WithFilter(clampResize),
+	)
+}
+
+func clampResize(_ tea.Model, msg tea.Msg) tea.Msg {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		msg.Width, msg.Height = clampSize(msg.Width, msg.Height)
+		return msg
+	case tea.SuspendMsg:
+		// A remote session cannot be suspended; carry on.
+		return tea.ResumeMsg{}
+	}
+	return msg
+}
+
+func clampSize(w, h int) (int, int) {
+	return min(max(w, 0), maxWidth), min(max(h, 0), maxHeight)
+}
+
+// clientLocation is the time zone the client sent in TZ (ssh -o
+// SetEnv=TZ=Europe/Paris), or nil for the server's own; note explains a TZ
+// that could not be used.
+func clientLocation(env []string) (loc *time.Location, note []string) {
+	for _, kv := range env {
+		tz, ok := strings.CutPrefix(kv, "TZ=")
+		if !ok || tz == "" {
+			continue
+		}
+		loc, err := time.LoadLocation(tz)
+		if err != nil {
+			return nil, []string{fmt.Sprintf("Unknown time zone %q in TZ; times are in the server's zone.", truncate(tz, 40))}
+		}
+		return loc, nil
+	}
+	return nil, nil
+}
