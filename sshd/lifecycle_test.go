@@ -185,4 +185,3 @@ func (ts *testServer) dialVia(addr, user string) *client {
 	defer func() { ts.addr = saved }()
 	return ts.dial(user)
 }
-

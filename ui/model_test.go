@@ -550,7 +550,6 @@ func TestScrollbackMemoryIsBounded(t *testing.T) {
 	}
 }
 
-
 func TestNickColoursAreStable(t *testing.T) {
 	st := newStyles()
 	if st.nick("alice").GetForeground() != st.nick("ALICE").GetForeground() {
