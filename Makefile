@@ -8,8 +8,9 @@ FUZZTIME ?= 4s
 .PHONY: run build test unit fuzz bench vet cross clean
 
 ## run: start the daemon on port 1998 with the default data folder
-run:
-	$(GO) run ./cmd/chatroom
+## (make run ARGS="--listen 127.0.0.1:2222" to pass flags)
+run: build
+	./chatroom $(ARGS)
 
 ## build: build ./chatroom
 build:

@@ -10,9 +10,9 @@ import (
 
 func TestCreatesOnceThenReuses(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "nested", "data")
-	first, created, err := Load(dir)
-	if err != nil || !created {
-		t.Fatalf("first load: created=%v err=%v", created, err)
+	first, err := Load(dir)
+	if err != nil || !first.Created {
+		t.Fatalf("first load: %+v err=%v", first, err)
 	}
 	if runtime.GOOS != "windows" {
 		for path, want := range map[string]os.FileMode{dir: 0o700, filepath.Join(dir, FileName): 0o600} {
@@ -25,9 +25,9 @@ func TestCreatesOnceThenReuses(t *testing.T) {
 			}
 		}
 	}
-	second, created, err := Load(dir)
-	if err != nil || created {
-		t.Fatalf("second load: created=%v err=%v", created, err)
+	second, err := Load(dir)
+	if err != nil || second.Created || len(second.Warnings) != 0 {
+		t.Fatalf("second load: %+v err=%v", second, err)
 	}
 	if Fingerprint(first) != Fingerprint(second) {
 		t.Fatalf("fingerprint changed: %s then %s", Fingerprint(first), Fingerprint(second))
@@ -43,7 +43,7 @@ func TestRefusesCorruptKey(t *testing.T) {
 	if err := os.WriteFile(path, []byte("-----BEGIN OPENSSH PRIVATE KEY-----\ngarbage\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err := Load(dir)
+	_, err := Load(dir)
 	if err == nil || !strings.Contains(err.Error(), "corrupt") || !strings.Contains(err.Error(), path) {
 		t.Fatalf("err = %v, want a clear 'corrupt' error naming the file", err)
 	}
@@ -60,8 +60,9 @@ func TestRefusesUnreadableKey(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(dir, FileName), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err := Load(dir)
+	_, err := Load(dir)
 	if err == nil || !strings.Contains(err.Error(), "refusing to start") {
 		t.Fatalf("err = %v, want a refusal", err)
 	}
 }
+

@@ -3,6 +3,8 @@ package room
 import (
 	"fmt"
 	"strings"
+
+	"github.com/chatroom/chatroom/room/sanitize"
 )
 
 // Command is one entry of the command table. The table both dispatches and
@@ -32,7 +34,7 @@ func defaultCommands() []Command {
 		{Name: "names", Help: "list who is online", run: cmdNames},
 		{Name: "clear", Help: "clear your own view (nobody else's)", run: cmdClear},
 		{Name: "mouse", Args: "on|off", Help: "on: the wheel scrolls; off: the terminal selects text", run: cmdMouse},
-		{Name: "quit", Aliases: []string{"exit"}, Help: "leave the chat", run: cmdQuit},
+		{Name: "quit", Aliases: []string{"exit"}, Args: "[MESSAGE]", Help: "leave the chat, saying why if you like", run: cmdQuit},
 	}
 }
 
@@ -86,6 +88,9 @@ func (m *Member) run(name, args string) (Effect, error) {
 			return Stay, fmt.Errorf("type a command after the slash; /help lists them")
 		}
 		return Stay, fmt.Errorf("unknown command %q: /help lists the commands; start a line with // to send it as text", "/"+name)
+	}
+	if c.Args == "" && args != "" {
+		return Stay, fmt.Errorf("usage: %s (it takes nothing after it)", c.Usage())
 	}
 	return c.run(m, args)
 }
@@ -147,4 +152,12 @@ func cmdMouse(_ *Member, args string) (Effect, error) {
 	return Stay, fmt.Errorf("usage: /mouse on|off")
 }
 
-func cmdQuit(*Member, string) (Effect, error) { return Quit, nil }
+// maxQuitMessage bounds the message /quit leaves in everyone's view.
+const maxQuitMessage = 100
+
+func cmdQuit(m *Member, args string) (Effect, error) {
+	if msg := strings.Join(strings.Fields(args), " "); msg != "" {
+		m.setQuitMessage(sanitize.Text(truncateRunes(msg, maxQuitMessage)))
+	}
+	return Quit, nil
+}

@@ -42,6 +42,15 @@ type Member struct {
 
 	noticeMu sync.Mutex
 	notices  []Message
+
+	quitMessage string // guarded by room.mu
+}
+
+// setQuitMessage keeps what the member said with /quit, for its leave line.
+func (m *Member) setQuitMessage(msg string) {
+	m.room.mu.Lock()
+	defer m.room.mu.Unlock()
+	m.quitMessage = msg
 }
 
 // Nick returns the member's current nick.
@@ -283,12 +292,16 @@ func trimBlank(text string) string {
 	return text
 }
 
-// Leave removes the member from its room and announces why it left. It is
-// safe to call more than once; only the first call counts.
+// Leave removes the member from its room and announces why it left, with
+// what it said in /quit if it did. It is safe to call more than once; only
+// the first call counts.
 func (m *Member) Leave(reason string) {
 	m.leaveOnce.Do(func() {
 		r := m.room
 		r.mu.Lock()
+		if m.quitMessage != "" {
+			reason += ": " + m.quitMessage
+		}
 		delete(r.members, m)
 		if r.nicks[foldNick(m.nick)] == m {
 			delete(r.nicks, foldNick(m.nick))

@@ -230,6 +230,9 @@ func TestCommands(t *testing.T) {
 	if eff := submit(t, alice, "/exit"); eff != Quit {
 		t.Errorf("/exit effect = %v", eff)
 	}
+	if eff := submit(t, alice, "/quit  off to \x1b[31mlunch "); eff != Quit {
+		t.Errorf("/quit MESSAGE effect = %v", eff)
+	}
 
 	if eff := submit(t, alice, "/mouse off"); eff != MouseOff {
 		t.Errorf("/mouse off effect = %v", eff)
@@ -249,6 +252,8 @@ func TestCommands(t *testing.T) {
 		{"/me", "usage: /me ACTION"},
 		{"/me   ", "usage: /me ACTION"},
 		{"/mouse", "usage: /mouse on|off"},
+		{"/names please", "usage: /names (it takes nothing after it)"},
+		{"/clear now", "usage: /clear"},
 	} {
 		eff, err := alice.Submit(bad.line)
 		if err == nil || !strings.Contains(err.Error(), bad.want) || eff != Stay {
@@ -257,6 +262,10 @@ func TestCommands(t *testing.T) {
 	}
 	if got := drain(bob); len(got) != 0 {
 		t.Fatalf("failed commands reached bob: %+v", got)
+	}
+	alice.Leave("quit")
+	if got := drain(bob); len(got) != 1 || got[0].Text != "quit: off to ^[[31mlunch" {
+		t.Fatalf("bob saw %+v, want alice's quit message", got)
 	}
 }
 

@@ -48,7 +48,7 @@ func startServer(t *testing.T, opts ...serverOption) *testServer {
 
 func startServerIn(t *testing.T, dir string, opts ...serverOption) *testServer {
 	t.Helper()
-	signer, _, err := hostkeys.Load(dir)
+	signer, err := hostkeys.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,13 +47,23 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("chatroom", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.listen, "listen", ":1998", "address to listen on (host:port)")
-	fs.StringVar(&o.data, "data", "", "data folder for the host key and chat data (default: "+displayDefaultData()+")")
+	fs.StringVar(&o.listen, "listen", ":1998", "listen on `ADDR` (host:port)")
+	fs.StringVar(&o.data, "data", "", "keep the host key and chat data in folder `DIR` (default "+displayDefaultData()+")")
 	fs.BoolVar(&o.mouse, "mouse", true, "sessions start with the mouse wheel scrolling the chat (users toggle it with /mouse)")
 	fs.BoolVar(&o.debug, "debug", false, "log debug details, such as failed handshakes")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: chatroom [--listen ADDR] [--data DIR]\n\nA chat room people join with ssh -p 1998 HOST.\n\nFlags:\n")
-		fs.PrintDefaults()
+		fmt.Fprintf(stderr, "Usage: chatroom [--listen ADDR] [--data DIR] [--mouse=false] [--debug]\n\nA chat room people join with: ssh -p 1998 HOST\n\nFlags:\n")
+		fs.VisitAll(func(f *flag.Flag) {
+			name, usage := flag.UnquoteUsage(f)
+			if name != "" {
+				name = " " + name
+			}
+			fmt.Fprintf(stderr, "  --%s%s\n    \t%s", f.Name, name, usage)
+			if f.DefValue != "" && f.DefValue != "false" {
+				fmt.Fprintf(stderr, " (default %s)", f.DefValue)
+			}
+			fmt.Fprintln(stderr)
+		})
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -118,9 +128,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func serve(o options, logger *log.Logger, stdout io.Writer) error {
-	signer, created, err := hostkeys.Load(o.data)
+	key, err := hostkeys.Load(o.data)
 	if err != nil {
 		return err
+	}
+	for _, w := range key.Warnings {
+		logger.Warn(w)
 	}
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
@@ -130,7 +143,7 @@ func serve(o options, logger *log.Logger, stdout io.Writer) error {
 	hub := room.NewHub(room.Options{HelpExtra: ui.KeyHelp()})
 	srv, err := sshd.New(sshd.Config{
 		Hub:         hub,
-		HostKey:     signer,
+		HostKey:     key,
 		Logger:      logger,
 		JoinCommand: join,
 		Mouse:       o.mouse,
@@ -141,11 +154,11 @@ func serve(o options, logger *log.Logger, stdout io.Writer) error {
 	}
 
 	keyNote := "existing"
-	if created {
+	if key.Created {
 		keyNote = "new"
 	}
 	fmt.Fprintf(stdout, "chatroom is listening on %s (data in %s)\n", ln.Addr(), o.data)
-	fmt.Fprintf(stdout, "host key fingerprint (%s): %s\n", keyNote, hostkeys.Fingerprint(signer))
+	fmt.Fprintf(stdout, "host key fingerprint (%s): %s\n", keyNote, hostkeys.Fingerprint(key))
 	fmt.Fprintf(stdout, "join with: %s\n", join)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

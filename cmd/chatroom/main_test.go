@@ -129,7 +129,7 @@ func TestStartsPrintsFingerprintAndShutsDownCleanly(t *testing.T) {
 	if joinLine != "join with: ssh -p "+port+" 127.0.0.1" {
 		t.Fatalf("join line %q for %s", joinLine, addr)
 	}
-	signer, _, err := hostkeys.Load(dir)
+	signer, err := hostkeys.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
