@@ -65,4 +65,3 @@ func TestRefusesUnreadableKey(t *testing.T) {
 		t.Fatalf("err = %v, want a refusal", err)
 	}
 }
-

@@ -192,6 +192,7 @@ type clientOptions struct {
 	command       string
 	frozen        bool
 	term          string
+	env           map[string]string
 }
 
 type clientOption func(*clientOptions)
@@ -205,6 +206,14 @@ func withoutPty() clientOption          { return func(o *clientOptions) { o.noPt
 func withCommand(c string) clientOption { return func(o *clientOptions) { o.command = c } }
 func startFrozen() clientOption         { return func(o *clientOptions) { o.frozen = true } }
 func withTerm(term string) clientOption { return func(o *clientOptions) { o.term = term } }
+func withEnv(k, v string) clientOption {
+	return func(o *clientOptions) {
+		if o.env == nil {
+			o.env = map[string]string{}
+		}
+		o.env[k] = v
+	}
+}
 
 func newKey(t *testing.T) gossh.Signer {
 	t.Helper()
@@ -268,6 +277,11 @@ func (ts *testServer) dial(user string, opts ...clientOption) *client {
 	c.sess, err = conn.NewSession()
 	if err != nil {
 		ts.t.Fatalf("%s: new session: %v", user, err)
+	}
+	for k, v := range o.env {
+		if err := c.sess.Setenv(k, v); err != nil {
+			ts.t.Fatalf("%s: setenv %s: %v", user, k, err)
+		}
 	}
 	if !o.noPty {
 		if err := c.sess.RequestPty(o.term, o.height, o.width, gossh.TerminalModes{}); err != nil {

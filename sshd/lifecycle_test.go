@@ -185,3 +185,20 @@ func (ts *testServer) dialVia(addr, user string) *client {
 	defer func() { ts.addr = saved }()
 	return ts.dial(user)
 }
+
+// Times follow the time zone the client sends; one the server does not know
+// is explained rather than ignored.
+func TestClientTimeZone(t *testing.T) {
+	ts := startServer(t)
+	kolkata := ts.dial("kolkata", withEnv("TZ", "Asia/Kolkata"))
+	unknown := ts.dial("unknown", withEnv("TZ", "Not/AZone"))
+	unknown.waitText(`Unknown time zone "Not/AZone" in TZ; times are in the server's zone.`)
+	// India is UTC+5:30, so its minutes differ from the server's by 30.
+	ist := time.FixedZone("IST", 5*3600+1800)
+	before := time.Now().In(ist).Format("15:04")
+	kolkata.say("what time is it?")
+	kolkata.waitFor("the time in India", func(s string) bool {
+		after := time.Now().In(ist).Format("15:04") // the minute may turn meanwhile
+		return strings.Contains(s, before+" <you> what time is it?") || strings.Contains(s, after+" <you> what time is it?")
+	})
+}
