@@ -21,7 +21,7 @@ func BenchmarkPost(b *testing.B) {
 }
 
 func benchPost(b *testing.B, n int, reading bool) {
-	h := NewHub(Options{})
+	h := newHub(b, Options{MessageRate: 1e9, MessageBurst: 1 << 30})
 	poster, err := h.Join(Identity{Nick: "poster"})
 	if err != nil {
 		b.Fatal(err)

@@ -1,7 +1,9 @@
 package room
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/chatroom/chatroom/room/sanitize"
@@ -15,7 +17,9 @@ type Command struct {
 	// Args is the argument synopsis shown in help, e.g. "NEW".
 	Args string
 	Help string
-	run  func(m *Member, args string) (Effect, error)
+	// OpOnly commands are listed apart in /help, for operators.
+	OpOnly bool
+	run    func(m *Member, args string) (Effect, error)
 }
 
 // Usage is the command as help shows it: "/nick NEW".
@@ -32,9 +36,27 @@ func defaultCommands() []Command {
 		{Name: "nick", Args: "NEW", Help: "change your nick", run: cmdNick},
 		{Name: "me", Args: "ACTION", Help: "say what you are doing: /me waves", run: cmdMe},
 		{Name: "names", Help: "list who is online", run: cmdNames},
+		{Name: "whois", Args: "NICK", Help: "who someone is: key, time online, idle time", run: cmdWhois},
+		{Name: "ignore", Args: "NICK", Help: "hide someone's messages from your view", run: cmdIgnore},
+		{Name: "unignore", Args: "NICK", Help: "show someone's messages again", run: cmdUnignore},
+		{Name: "ignored", Help: "list whom you ignore", run: cmdIgnored},
+		{Name: "motd", Args: "[TEXT]", Help: "show the message of the day (operators: set it; - clears it)", run: cmdMOTD},
 		{Name: "clear", Help: "clear your own view (nobody else's)", run: cmdClear},
 		{Name: "mouse", Args: "on|off", Help: "on: the wheel scrolls; off: the terminal selects text", run: cmdMouse},
 		{Name: "quit", Aliases: []string{"exit"}, Args: "[MESSAGE]", Help: "leave the chat, saying why if you like", run: cmdQuit},
+
+		{Name: "kick", Args: "NICK [REASON]", Help: "close someone's session", OpOnly: true, run: cmdKick},
+		{Name: "mute", Args: "NICK|KEY|IP [DURATION] [REASON]", Help: "stop someone posting (10m, 2h, 7d; none: for good)", OpOnly: true,
+			run: func(m *Member, args string) (Effect, error) { return m.sanction(Mute, args) }},
+		{Name: "unmute", Args: "NICK|KEY|IP", Help: "let someone post again", OpOnly: true,
+			run: func(m *Member, args string) (Effect, error) { return m.lift(Mute, args) }},
+		{Name: "ban", Args: "NICK|KEY|IP [DURATION] [REASON]", Help: "keep a key or address out (and kick it)", OpOnly: true,
+			run: func(m *Member, args string) (Effect, error) { return m.sanction(Ban, args) }},
+		{Name: "unban", Args: "NICK|KEY|IP", Help: "lift a ban", OpOnly: true,
+			run: func(m *Member, args string) (Effect, error) { return m.lift(Ban, args) }},
+		{Name: "bans", Help: "list bans and mutes", OpOnly: true, run: cmdBans},
+		{Name: "op", Args: "[NICK]", Help: "make someone an operator for their session (alone: take your rights back)", OpOnly: true, run: cmdOp},
+		{Name: "deop", Args: "[NICK]", Help: "take operator rights away for the session (alone: your own)", OpOnly: true, run: cmdDeop},
 	}
 }
 
@@ -69,13 +91,8 @@ func Parse(line string) Parsed {
 // Lookup finds a command by name or alias.
 func (h *Hub) Lookup(name string) (Command, bool) {
 	for _, c := range h.commands {
-		if c.Name == name {
+		if c.Name == name || slices.Contains(c.Aliases, name) {
 			return c, true
-		}
-		for _, a := range c.Aliases {
-			if a == name {
-				return c, true
-			}
 		}
 	}
 	return Command{}, false
@@ -96,20 +113,36 @@ func (m *Member) run(name, args string) (Effect, error) {
 }
 
 func cmdHelp(m *Member, _ string) (Effect, error) {
-	var b strings.Builder
-	b.WriteString("Commands:")
+	h := m.room.hub
+	m.room.mu.RLock()
+	op := m.isOpLocked()
+	m.room.mu.RUnlock()
 	width := 0
-	for _, c := range m.room.hub.commands {
-		width = max(width, len(c.Usage()))
-	}
-	for _, c := range m.room.hub.commands {
-		fmt.Fprintf(&b, "\n  %-*s  %s", width, c.Usage(), c.Help)
-		for _, a := range c.Aliases {
-			fmt.Fprintf(&b, " (also /%s)", a)
+	for _, c := range h.commands {
+		if !c.OpOnly || op {
+			width = max(width, len(c.Usage()))
 		}
 	}
+	var b strings.Builder
+	list := func(title string, opOnly bool) {
+		b.WriteString(title)
+		for _, c := range h.commands {
+			if c.OpOnly != opOnly {
+				continue
+			}
+			fmt.Fprintf(&b, "\n  %-*s  %s", width, c.Usage(), c.Help)
+			for _, a := range c.Aliases {
+				fmt.Fprintf(&b, " (also /%s)", a)
+			}
+		}
+	}
+	list("Commands:", false)
 	b.WriteString("\n  //text" + strings.Repeat(" ", max(0, width-6)) + "  send a line that starts with /")
-	for _, line := range m.room.hub.opts.HelpExtra {
+	if op {
+		b.WriteString("\n")
+		list("Operator commands:", true)
+	}
+	for _, line := range h.opts.HelpExtra {
 		b.WriteString("\n" + line)
 	}
 	m.notice(Notice, b.String())
@@ -134,9 +167,289 @@ func cmdNames(m *Member, _ string) (Effect, error) {
 	online := m.room.Online()
 	names := make([]string, len(online))
 	for i, o := range online {
-		names[i] = o.Nick
+		names[i] = o.Label()
 	}
 	m.notice(Notice, fmt.Sprintf("Online in #%s (%d): %s", m.room.name, len(names), strings.Join(names, ", ")))
+	return Stay, nil
+}
+
+// Label is the nick as rosters show it: operators marked with @ and
+// members without a key with ~, as IRC does; neither character can be part
+// of a nick, so neither mark can be faked.
+func (o Online) Label() string {
+	switch {
+	case o.Op:
+		return "@" + o.Nick
+	case o.Key == "":
+		return "~" + o.Nick
+	}
+	return o.Nick
+}
+
+func cmdWhois(m *Member, args string) (Effect, error) {
+	if args == "" {
+		return Stay, errors.New("usage: /whois NICK")
+	}
+	r := m.room
+	now := r.hub.now()
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	who := r.byNickLocked(args)
+	if who == nil {
+		return Stay, fmt.Errorf("nobody called %q is online", args)
+	}
+	var b strings.Builder
+	if who.key != "" {
+		fmt.Fprintf(&b, "%s: verified key %s", who.nick, who.key)
+	} else {
+		fmt.Fprintf(&b, "%s: unverified (connected without a key)", who.nick)
+	}
+	fmt.Fprintf(&b, "\n  online since %s (%s), idle %s", who.joined.UTC().Format("2006-01-02 15:04 MST"),
+		roundDuration(now.Sub(who.joined)), roundDuration(now.Sub(who.lastActive)))
+	if who.isOpLocked() {
+		b.WriteString("\n  operator")
+	}
+	if m.isOpLocked() {
+		fmt.Fprintf(&b, "\n  address %s", who.addr)
+	}
+	m.noticeLocked(Message{Kind: Notice, Text: b.String()})
+	return Stay, nil
+}
+
+func cmdIgnore(m *Member, args string) (Effect, error) {
+	if args == "" {
+		return Stay, errors.New("usage: /ignore NICK")
+	}
+	r := m.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	who := r.byNickLocked(args)
+	if who == nil {
+		return Stay, fmt.Errorf("nobody called %q is online", args)
+	}
+	if who == m {
+		return Stay, errors.New("you cannot ignore yourself")
+	}
+	if _, ok := m.ignored[who.author]; ok {
+		return Stay, fmt.Errorf("you already ignore %s", who.nick)
+	}
+	m.ignored[who.author] = who.nick
+	note := ""
+	if m.key != "" && who.key != "" {
+		if err := r.hub.opts.Store.PutIgnore(ctxBG, m.key, Ignore{Author: who.author, Nick: who.nick}); err != nil {
+			note = fmt.Sprintf(" (for this session only: %v)", err)
+		}
+	} else {
+		note = " for this session"
+	}
+	m.noticeLocked(Message{Kind: Notice, Text: fmt.Sprintf("You now ignore %s%s; /unignore %s undoes it.", who.nick, note, who.nick)})
+	return Stay, nil
+}
+
+func cmdUnignore(m *Member, args string) (Effect, error) {
+	if args == "" {
+		return Stay, errors.New("usage: /unignore NICK")
+	}
+	r := m.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	author := ""
+	if who := r.byNickLocked(args); who != nil {
+		if _, ok := m.ignored[who.author]; ok {
+			author = who.author
+		}
+	}
+	for a, nick := range m.ignored {
+		if author == "" && nickKey(nick) == nickKey(args) {
+			author = a
+		}
+	}
+	if author == "" {
+		return Stay, fmt.Errorf("you do not ignore %q", args)
+	}
+	nick := m.ignored[author]
+	delete(m.ignored, author)
+	if m.key != "" {
+		if err := r.hub.opts.Store.DeleteIgnore(ctxBG, m.key, author); err != nil {
+			return Stay, err
+		}
+	}
+	m.noticeLocked(Message{Kind: Notice, Text: fmt.Sprintf("You no longer ignore %s.", nick)})
+	return Stay, nil
+}
+
+func cmdIgnored(m *Member, _ string) (Effect, error) {
+	r := m.room
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	var nicks []string
+	for _, nick := range m.ignored {
+		nicks = append(nicks, nick)
+	}
+	slices.Sort(nicks)
+	text := "You ignore nobody."
+	if len(nicks) > 0 {
+		text = "You ignore: " + strings.Join(nicks, ", ")
+	}
+	m.noticeLocked(Message{Kind: Notice, Text: text})
+	return Stay, nil
+}
+
+func cmdMOTD(m *Member, args string) (Effect, error) {
+	h := m.room.hub
+	if args == "" {
+		text := "There is no message of the day."
+		if motd := h.motd(); motd != "" {
+			text = "Message of the day: " + motd
+		}
+		m.notice(Notice, text)
+		return Stay, nil
+	}
+	r := m.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := m.requireOpLocked("motd"); err != nil {
+		return Stay, fmt.Errorf("%w: setting the message of the day is for operators", errOpsOnly)
+	}
+	motd := cleanReason(args)
+	if args == "-" {
+		motd = ""
+	}
+	if err := h.opts.Store.PutSetting(ctxBG, settingMOTD, motd); err != nil {
+		return Stay, err
+	}
+	h.sanctionMu.Lock()
+	h.motdText = motd
+	h.sanctionMu.Unlock()
+	h.audit("motd", "by", m.nick, "by_key", m.key, "motd", motd)
+	if motd == "" {
+		r.announceLocked(m.nick + " cleared the message of the day")
+	} else {
+		r.announceLocked(m.nick + " set the message of the day: " + motd)
+	}
+	return Stay, nil
+}
+
+func (h *Hub) motd() string {
+	h.sanctionMu.RLock()
+	defer h.sanctionMu.RUnlock()
+	return h.motdText
+}
+
+func cmdKick(m *Member, args string) (Effect, error) {
+	nick, reason, _ := strings.Cut(args, " ")
+	if nick == "" {
+		return Stay, errors.New("usage: /kick NICK [REASON]")
+	}
+	reason = cleanReason(reason)
+	r := m.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := m.requireOpLocked("kick"); err != nil {
+		return Stay, err
+	}
+	who := r.byNickLocked(nick)
+	if who == nil {
+		return Stay, fmt.Errorf("nobody called %q is online", nick)
+	}
+	if who == m {
+		return Stay, errors.New("you cannot kick yourself; /quit leaves")
+	}
+	why := "kicked by " + m.nick
+	if reason != "" {
+		why += ": " + reason
+	}
+	r.hub.audit("kick", "by", m.nick, "by_key", m.key, "nick", who.nick, "key", who.key, "addr", who.addr, "reason", reason)
+	r.closeLocked(who, "you were "+why, why, true)
+	return Stay, nil
+}
+
+func cmdBans(m *Member, _ string) (Effect, error) {
+	r := m.room
+	h := r.hub
+	now := h.now()
+	r.mu.RLock()
+	err := m.requireOpLocked("bans")
+	r.mu.RUnlock()
+	if err != nil {
+		return Stay, err
+	}
+	var b strings.Builder
+	h.sanctionMu.RLock()
+	for _, kind := range []SanctionKind{Ban, Mute} {
+		var lines []string
+		for _, s := range h.sanctions[kind] {
+			if !s.Active(now) {
+				continue
+			}
+			lines = append(lines, fmt.Sprintf("  %s (%s)%s", s.Nick, s.Target, s.describe(now)))
+		}
+		slices.Sort(lines)
+		if len(lines) == 0 {
+			fmt.Fprintf(&b, "No %ss.\n", kind)
+			continue
+		}
+		fmt.Fprintf(&b, "%ss (%d):\n%s\n", strings.ToUpper(string(kind[:1]))+string(kind[1:]), len(lines), strings.Join(lines, "\n"))
+	}
+	h.sanctionMu.RUnlock()
+	m.notice(Notice, strings.TrimSpace(b.String()))
+	return Stay, nil
+}
+
+func cmdOp(m *Member, args string) (Effect, error) { return m.setOp(args, true) }
+
+func cmdDeop(m *Member, args string) (Effect, error) { return m.setOp(args, false) }
+
+// setOp grants or takes away operator rights for a session. Alone, /deop
+// sets your own rights aside and /op takes them back.
+func (m *Member) setOp(nick string, on bool) (Effect, error) {
+	r := m.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if nick == "" || nickKey(nick) == nickKey(m.nick) {
+		ops := r.hub.opts.Operators
+		listed := m.key != "" && ops != nil && ops.IsOperator(m.key)
+		switch {
+		case on && !listed && !m.op:
+			return Stay, fmt.Errorf("%w: your key is not in the operators file", errOpsOnly)
+		case on:
+			m.deop = false
+			m.noticeLocked(Message{Kind: Notice, Text: "You have your operator rights again."})
+		default:
+			if !m.isOpLocked() {
+				return Stay, errors.New("you are not an operator")
+			}
+			m.op, m.deop = false, true
+			m.noticeLocked(Message{Kind: Notice, Text: "Your operator rights are set aside for this session; /op takes them back."})
+		}
+		r.version.Add(1)
+		return Stay, nil
+	}
+	cmd := "op"
+	if !on {
+		cmd = "deop"
+	}
+	if err := m.requireOpLocked(cmd); err != nil {
+		return Stay, err
+	}
+	who := r.byNickLocked(nick)
+	if who == nil {
+		return Stay, fmt.Errorf("nobody called %q is online", nick)
+	}
+	if who.isOpLocked() == on {
+		if on {
+			return Stay, fmt.Errorf("%s is already an operator", who.nick)
+		}
+		return Stay, fmt.Errorf("%s is not an operator", who.nick)
+	}
+	who.op, who.deop = on, !on
+	r.version.Add(1)
+	r.hub.audit(cmd, "by", m.nick, "by_key", m.key, "nick", who.nick, "key", who.key)
+	if on {
+		r.announceLocked(fmt.Sprintf("%s made %s an operator for this session", m.nick, who.nick))
+	} else {
+		r.announceLocked(fmt.Sprintf("%s took operator rights from %s for this session", m.nick, who.nick))
+	}
 	return Stay, nil
 }
 

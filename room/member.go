@@ -1,14 +1,16 @@
 package room
 
 import (
-	"context"
 	"errors"
 	"fmt"
+	"net"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"golang.org/x/time/rate"
 
 	"github.com/chatroom/chatroom/room/sanitize"
 )
@@ -28,29 +30,64 @@ type Member struct {
 	id     uint64
 	key    string
 	author string
-	addr   string
+	addr   string // IP address, without port
 	joined time.Time
 
-	nick string // guarded by room.mu
+	// Guarded by room.mu.
+	nick         string
+	op           bool // operator for this session, by /op
+	deop         bool // operator rights set aside for this session, by /deop
+	lastActive   time.Time
+	ignored      map[string]string // author -> nick
+	quitMessage  string
+	left         bool   // the member has left or was closed; doneC is closed
+	closedReason string // what the member was told when the room ended the session
+	endReason    string // the same, short, for logs
 
-	wakeC     chan struct{}
-	doneC     chan struct{}
-	leaveOnce sync.Once
+	// Rate limits; rate.Limiter is safe for concurrent use.
+	msgLimit  *rate.Limiter
+	nickLimit *rate.Limiter
+	strikes   *rate.Limiter // refusals for posting too fast; running out means a flood
+
+	wakeC chan struct{}
+	doneC chan struct{}
 
 	cursor         uint64 // last Seq handed out by Next; owned by the reader
 	historyFailing bool   // the last History read failed; owned by the reader
 
 	noticeMu sync.Mutex
 	notices  []Message
-
-	quitMessage string // guarded by room.mu
 }
 
-// setQuitMessage keeps what the member said with /quit, for its leave line.
-func (m *Member) setQuitMessage(msg string) {
-	m.room.mu.Lock()
-	defer m.room.mu.Unlock()
-	m.quitMessage = msg
+func newMember(r *Room, id Identity) *Member {
+	h := r.hub
+	m := &Member{
+		room:      r,
+		id:        h.nextID.Add(1),
+		key:       id.Key,
+		addr:      hostOnly(id.Addr),
+		joined:    h.now(),
+		wakeC:     make(chan struct{}, 1),
+		doneC:     make(chan struct{}),
+		ignored:   map[string]string{},
+		msgLimit:  rate.NewLimiter(rate.Limit(h.opts.MessageRate), h.opts.MessageBurst),
+		nickLimit: rate.NewLimiter(rate.Every(nickChangeEvery), nickChangeBurst),
+		strikes:   rate.NewLimiter(rate.Every(time.Second), floodStrikes),
+	}
+	m.lastActive = m.joined
+	m.author = id.Key
+	if m.author == "" {
+		m.author = fmt.Sprintf("session-%d", m.id)
+	}
+	return m
+}
+
+// hostOnly drops the port from addr.
+func hostOnly(addr string) string {
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		return host
+	}
+	return addr
 }
 
 // Nick returns the member's current nick.
@@ -76,8 +113,25 @@ func (m *Member) Hub() *Hub { return m.room.hub }
 // coalesce: many posts may produce one wake.
 func (m *Member) Wake() <-chan struct{} { return m.wakeC }
 
-// Done is closed when the member has left.
+// Done is closed when the member has left or the room has closed its
+// session.
 func (m *Member) Done() <-chan struct{} { return m.doneC }
+
+// ClosedReason says why the room ended the member's session (a kick, a
+// ban, the server stopping), or "" if it did not.
+func (m *Member) ClosedReason() string {
+	m.room.mu.RLock()
+	defer m.room.mu.RUnlock()
+	return m.closedReason
+}
+
+// EndReason is ClosedReason in the short form logs use: "kicked by op:
+// spam", "replaced by a new session", "server shutdown".
+func (m *Member) EndReason() string {
+	m.room.mu.RLock()
+	defer m.room.mu.RUnlock()
+	return m.endReason
+}
 
 func (m *Member) wake() {
 	select {
@@ -88,8 +142,9 @@ func (m *Member) wake() {
 
 // Next returns what the member has not seen yet, oldest first: log messages
 // after its cursor (at most Options.Batch of them; Wake fires again when
-// more remain) and private lines, each in the place it happened. It must not
-// be called from two goroutines at once.
+// more remain) and private lines, each in the place it happened. Lines by
+// authors the member ignores are left out. It must not be called from two
+// goroutines at once.
 func (m *Member) Next() []Message {
 	r := m.room
 	batch := uint64(r.hub.opts.Batch)
@@ -120,7 +175,20 @@ func (m *Member) Next() []Message {
 	if m.cursor < last && !failed {
 		m.wake()
 	}
-	return mergeNotices(msgs, append(extra, m.takeNotices()...))
+	return mergeNotices(m.withoutIgnored(msgs), append(extra, m.takeNotices()...))
+}
+
+// withoutIgnored drops lines by authors the member ignores.
+func (m *Member) withoutIgnored(msgs []Message) []Message {
+	m.room.mu.RLock()
+	defer m.room.mu.RUnlock()
+	if len(m.ignored) == 0 {
+		return msgs
+	}
+	return slices.DeleteFunc(msgs, func(msg Message) bool {
+		_, ignored := m.ignored[msg.Author]
+		return ignored && (msg.Kind == Chat || msg.Kind == Action)
+	})
 }
 
 // fromHistory reads messages older than the in-memory tail. Messages the
@@ -128,7 +196,7 @@ func (m *Member) Next() []Message {
 // read is reported once and retried, the cursor staying where it was.
 func (m *Member) fromHistory(from, oldestInTail uint64) (msgs, notes []Message, failed bool) {
 	r := m.room
-	got, err := r.hub.opts.History.After(context.Background(), r.name, m.cursor, r.hub.opts.Batch)
+	got, err := r.hub.opts.History.After(ctxBG, r.name, m.cursor, r.hub.opts.Batch)
 	if err != nil {
 		if m.historyFailing {
 			return nil, nil, true
@@ -217,11 +285,6 @@ func (m *Member) queueNotice(msg Message) {
 	m.wake()
 }
 
-// disconnect tells the member's view to close, saying why.
-func (m *Member) disconnect(why string) {
-	m.notice(Disconnect, why)
-}
-
 // Effect is what a view should do after a line was submitted.
 type Effect uint8
 
@@ -267,12 +330,41 @@ func (m *Member) post(kind Kind, text string) error {
 	text = sanitize.Text(text)
 
 	r := m.room
+	h := r.hub
+	now := h.now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, ok := r.members[m]; !ok {
 		return ErrLeft
 	}
+	if s, muted := h.sanctionFor(Mute, m.key, m.addr, now); muted {
+		return fmt.Errorf("message not sent: you are muted%s", s.describe(now))
+	}
+	if err := m.allowLocked(m.msgLimit, "send", now); err != nil {
+		return err
+	}
+	m.lastActive = now
 	return r.appendLocked(Message{Kind: kind, Nick: m.nick, Author: m.author, Text: text})
+}
+
+// allowLocked takes a token from lim or explains when the next one comes.
+// Refusals count as strikes; a member who runs out of strikes is flooding
+// and is kicked. The caller holds room.mu for writing.
+func (m *Member) allowLocked(lim *rate.Limiter, what string, now time.Time) error {
+	if lim.AllowN(now, 1) {
+		return nil
+	}
+	res := lim.ReserveN(now, 1)
+	wait := res.DelayFrom(now)
+	res.CancelAt(now)
+	if !m.strikes.AllowN(now, 1) {
+		r := m.room
+		r.hub.audit("kicked for flooding", "nick", m.nick, "key", m.key, "addr", m.addr)
+		r.closeLocked(m, "you were disconnected for flooding the room", "kicked for flooding", true)
+		return ErrLeft
+	}
+	secs := int(wait.Seconds() + 0.999)
+	return fmt.Errorf("slow down: you can %s again in %d s", what, max(1, secs))
 }
 
 // trimBlank drops blank lines and trailing spaces around text but keeps the
@@ -293,34 +385,34 @@ func trimBlank(text string) string {
 }
 
 // Leave removes the member from its room and announces why it left, with
-// what it said in /quit if it did. It is safe to call more than once; only
-// the first call counts.
+// what it said in /quit if it did. It is safe to call more than once, and
+// after the room closed the session; only the first ending counts.
 func (m *Member) Leave(reason string) {
-	m.leaveOnce.Do(func() {
-		r := m.room
-		r.mu.Lock()
-		if m.quitMessage != "" {
-			reason += ": " + m.quitMessage
-		}
-		delete(r.members, m)
-		if r.nicks[foldNick(m.nick)] == m {
-			delete(r.nicks, foldNick(m.nick))
-		}
-		r.version.Add(1)
-		// A store failure here must not keep the member in the room; the
-		// announcement is the only thing lost.
-		_ = r.appendLocked(Message{Kind: Leave, Nick: m.nick, Author: m.author, Text: reason})
-		r.mu.Unlock()
-		close(m.doneC)
-	})
+	r := m.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if m.left {
+		return
+	}
+	m.left = true
+	if m.quitMessage != "" {
+		reason += ": " + m.quitMessage
+	}
+	r.removeLocked(m)
+	// A store failure here must not keep the member in the room; the
+	// announcement is the only thing lost.
+	_ = r.appendLocked(Message{Kind: Leave, Nick: m.nick, Author: m.author, Text: reason})
+	close(m.doneC)
 }
 
-// setNick renames the member if the nick is valid and free.
+// setNick renames the member if the nick is valid and free for its key.
 func (m *Member) setNick(nick string) error {
-	if !sanitize.ValidNick(nick) {
-		return fmt.Errorf("%q is not a valid nick: use 1-%d letters, digits, '-', '_' or '.'", nick, sanitize.MaxNickLen)
+	if problem := nickProblem(nick); problem != "" {
+		return errors.New(problem)
 	}
 	r := m.room
+	h := r.hub
+	now := h.now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, ok := r.members[m]; !ok {
@@ -330,15 +422,59 @@ func (m *Member) setNick(nick string) error {
 	if old == nick {
 		return fmt.Errorf("you are already %s", nick)
 	}
-	if r.nickTakenLocked(nick, m) {
-		return fmt.Errorf("the nick %s is taken", nick)
+	refusal, err := r.nickUseLocked(nick, m.key, m)
+	if err != nil {
+		return err
+	}
+	if refusal != "" {
+		return errors.New(refusal)
+	}
+	if err := m.allowLocked(m.nickLimit, "change your nick", now); err != nil {
+		return err
 	}
 	if err := r.appendLocked(Message{Kind: NickChange, Nick: old, Author: m.author, Text: nick}); err != nil {
 		return err
 	}
-	delete(r.nicks, foldNick(old))
-	r.nicks[foldNick(nick)] = m
+	delete(r.nicks, nickKey(old))
+	r.nicks[nickKey(nick)] = m
 	m.nick = nick
 	r.version.Add(1)
+	if m.key != "" {
+		if err := h.opts.Store.ClaimNick(ctxBG, nickKey(nick), nick, m.key, now); err != nil {
+			m.noticeLocked(Message{Kind: Error, Text: fmt.Sprintf("could not register %s to your key: %v", nick, err)})
+		}
+	}
 	return nil
+}
+
+// isOpLocked reports whether the member may use operator commands.
+func (m *Member) isOpLocked() bool {
+	if m.op {
+		return true
+	}
+	ops := m.room.hub.opts.Operators
+	return !m.deop && m.key != "" && ops != nil && ops.IsOperator(m.key)
+}
+
+// setQuitMessage keeps what the member said with /quit, for its leave line.
+func (m *Member) setQuitMessage(msg string) {
+	m.room.mu.Lock()
+	defer m.room.mu.Unlock()
+	m.quitMessage = msg
+}
+
+// loadIgnores brings back whom a keyed member ignored in earlier sessions.
+// The caller holds room.mu.
+func (m *Member) loadIgnores() {
+	if m.key == "" {
+		return
+	}
+	igs, err := m.room.hub.opts.Store.Ignores(ctxBG, m.key)
+	if err != nil {
+		m.noticeLocked(Message{Kind: Error, Text: fmt.Sprintf("could not load your ignore list: %v", err)})
+		return
+	}
+	for _, ig := range igs {
+		m.ignored[ig.Author] = ig.Nick
+	}
 }

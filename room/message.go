@@ -21,9 +21,9 @@ const (
 	// Error is a private line telling one member that something they did
 	// failed.
 	Error
-	// Disconnect tells one member that their session is being closed; Text
-	// says why. A view shows it and quits.
-	Disconnect
+	// Announcement is a line from the server to everyone, such as a
+	// moderation act.
+	Announcement
 )
 
 // Message is one entry of a room's log, or a private line for one member.
@@ -45,3 +45,7 @@ type Message struct {
 	// Private marks lines that are not in the log and only one member sees.
 	Private bool
 }
+
+// Verified reports whether the author proved a key, rather than joining
+// without one.
+func (m Message) Verified() bool { return isKey(m.Author) }

@@ -11,6 +11,10 @@ import (
 	"github.com/chatroom/chatroom/room/sanitize"
 )
 
+// ctxBG is the context of store and history calls: they are short, and a
+// room operation is not cancelled halfway.
+var ctxBG = context.Background()
+
 // Room is an append-only log of messages with sequence numbers, and the
 // members reading it. Posting appends and wakes each member with a
 // non-blocking send; members pull what is new at their own pace, so no
@@ -24,7 +28,7 @@ type Room struct {
 	tail    []Message // ring of the last len(tail) messages: Seq s sits at (s-1) % len(tail)
 	tailLen uint64    // how many ring slots hold messages
 	members map[*Member]struct{}
-	nicks   map[string]*Member // by foldNick
+	nicks   map[string]*Member // by nickKey
 
 	// version counts changes to who is online and their nicks; roster
 	// caches the sorted list for one version, shared by every view.
@@ -56,6 +60,8 @@ type Online struct {
 	Nick string
 	// Key is the public key fingerprint, "" when the member has none.
 	Key string
+	// Op is set for operators.
+	Op bool
 }
 
 // Online returns who is in the room, sorted by nick. The slice is shared:
@@ -69,18 +75,18 @@ func (r *Room) Online() []Online {
 	}
 	out := make([]Online, 0, len(r.members))
 	for m := range r.members {
-		out = append(out, Online{Nick: m.nick, Key: m.key})
+		out = append(out, Online{Nick: m.nick, Key: m.key, Op: m.isOpLocked()})
 	}
 	r.mu.RUnlock()
 	slices.SortFunc(out, func(a, b Online) int {
-		return strings.Compare(foldNick(a.Nick), foldNick(b.Nick))
+		return strings.Compare(strings.ToLower(a.Nick), strings.ToLower(b.Nick))
 	})
 	r.roster.Store(&rosterSnapshot{version: v, online: out})
 	return out
 }
 
-// RosterVersion changes whenever someone joins, leaves or changes nick, so
-// a view knows when to fetch Online again.
+// RosterVersion changes whenever someone joins, leaves, changes nick or
+// gains or loses operator rights, so a view knows when to fetch Online.
 func (r *Room) RosterVersion() uint64 { return r.version.Load() }
 
 func (r *Room) memberList() []*Member {
@@ -93,13 +99,18 @@ func (r *Room) memberList() []*Member {
 	return out
 }
 
+// byNick finds an online member by nick, compared as nicks are.
+func (r *Room) byNickLocked(nick string) *Member {
+	return r.nicks[nickKey(nick)]
+}
+
 // appendLocked stores m as the next message of the log and wakes every
 // member. The caller holds r.mu for writing, which keeps Seq order and log
 // order the same.
 func (r *Room) appendLocked(m Message) error {
 	m.Seq = r.seq + 1
 	m.Time = r.hub.now()
-	if err := r.hub.opts.History.Append(context.Background(), r.name, m); err != nil {
+	if err := r.hub.opts.History.Append(ctxBG, r.name, m); err != nil {
 		return fmt.Errorf("store message: %w", err)
 	}
 	r.seq = m.Seq
@@ -113,29 +124,33 @@ func (r *Room) appendLocked(m Message) error {
 	return nil
 }
 
+// announceLocked posts a line from the server, such as a moderation act.
+func (r *Room) announceLocked(text string) {
+	// A store failure loses only the announcement; the act stands.
+	_ = r.appendLocked(Message{Kind: Announcement, Text: text})
+}
+
 // join adds a member, announces it and sends it the welcome.
 func (r *Room) join(id Identity) (*Member, error) {
 	h := r.hub
-	m := &Member{
-		room:   r,
-		id:     h.nextID.Add(1),
-		key:    id.Key,
-		addr:   id.Addr,
-		joined: h.now(),
-		wakeC:  make(chan struct{}, 1),
-		doneC:  make(chan struct{}),
-	}
-	m.author = id.Key
-	if m.author == "" {
-		m.author = fmt.Sprintf("session-%d", m.id)
-	}
+	m := newMember(r, id)
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if h.closing.Load() {
 		return nil, ErrClosing
 	}
-	nick, why := r.freeNickLocked(id.Nick)
+	// The same key asking for the nick its hanging session still holds
+	// (a dropped Wi-Fi, a closed laptop) takes the nick over at once.
+	joinText := ""
+	if ghost := r.byNickLocked(sanitizeNickForLookup(id.Nick)); ghost != nil && ghost.key != "" && ghost.key == m.key {
+		r.closeLocked(ghost, "you connected again from another session, so this one is closed", "replaced by a new session", false)
+		joinText = "reconnected"
+	}
+	nick, why, err := r.freeNickLocked(id.Nick, m.key)
+	if err != nil {
+		return nil, fmt.Errorf("join %s: %w", r.name, err)
+	}
 	m.nick = nick
 	m.cursor = r.seq - min(r.seq, uint64(h.opts.Backlog))
 	if m.cursor > 0 {
@@ -143,25 +158,73 @@ func (r *Room) join(id Identity) (*Member, error) {
 		m.queueNotice(Message{Seq: m.cursor, Kind: Notice,
 			Text: fmt.Sprintf("Earlier messages are not shown; these are the last %d.", h.opts.Backlog)})
 	}
-	if err := r.appendLocked(Message{Kind: Join, Nick: nick, Author: m.author}); err != nil {
+	if err := r.appendLocked(Message{Kind: Join, Nick: nick, Author: m.author, Text: joinText}); err != nil {
 		return nil, fmt.Errorf("join %s: %w", r.name, err)
 	}
 	r.members[m] = struct{}{}
-	r.nicks[foldNick(nick)] = m
+	r.nicks[nickKey(nick)] = m
 	r.version.Add(1)
+	if m.key != "" {
+		if err := h.opts.Store.ClaimNick(ctxBG, nickKey(nick), nick, m.key, h.now()); err != nil {
+			why += fmt.Sprintf("\n(Could not register the nick to your key: %v.)", err)
+		}
+	}
+	m.loadIgnores()
 
 	names := make([]string, 0, len(r.members))
 	for o := range r.members {
 		names = append(names, o.nick)
 	}
-	slices.SortFunc(names, func(a, b string) int { return strings.Compare(foldNick(a), foldNick(b)) })
+	slices.SortFunc(names, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
 	welcome := fmt.Sprintf("Welcome to chatroom! You are %s in #%s. Online (%d): %s.\nType /help for commands.",
 		nick, r.name, len(names), listNames(names, welcomeNames))
+	if m.key == "" {
+		welcome += "\nYou connected without an ssh key, so others see you as unverified (~) and your nick is not kept for you." +
+			" To fix that: ssh-keygen -t ed25519, then connect again."
+	}
 	if why != "" {
 		welcome += "\n" + why
 	}
 	m.noticeLocked(Message{Kind: Notice, Text: welcome})
+	if motd := h.motd(); motd != "" {
+		m.noticeLocked(Message{Kind: Notice, Text: "Message of the day: " + motd})
+	}
 	return m, nil
+}
+
+// sanitizeNickForLookup is the nick a join would ask for, for finding a
+// session of the same key that still holds it.
+func sanitizeNickForLookup(asked string) string {
+	if n := sanitize.Nick(asked); n != "" {
+		return n
+	}
+	return "guest"
+}
+
+// closeLocked ends a member's session on the room's initiative: a kick, a
+// ban, a newer session of the same key, the server stopping. tell is what
+// the member is told as its view closes; reason is the short form for logs
+// and, when announce is set, for the leave line others see.
+func (r *Room) closeLocked(m *Member, tell, reason string, announce bool) {
+	if m.left {
+		return
+	}
+	m.left = true
+	m.closedReason, m.endReason = tell, reason
+	r.removeLocked(m)
+	if announce {
+		_ = r.appendLocked(Message{Kind: Leave, Nick: m.nick, Author: m.author, Text: reason})
+	}
+	close(m.doneC)
+}
+
+// removeLocked takes m out of the member list and frees its nick.
+func (r *Room) removeLocked(m *Member) {
+	delete(r.members, m)
+	if r.nicks[nickKey(m.nick)] == m {
+		delete(r.nicks, nickKey(m.nick))
+	}
+	r.version.Add(1)
 }
 
 // welcomeNames is how many nicks the welcome lists; /names lists all.
@@ -174,61 +237,6 @@ func listNames(names []string, limit int) string {
 		return strings.Join(names, ", ")
 	}
 	return strings.Join(names[:limit], ", ") + fmt.Sprintf(" and %d more (/names lists all)", len(names)-limit)
-}
-
-// reservedNick reports the folded nicks that would read as something other
-// than a person in the view ("<you>" marks your own lines).
-func reservedNick(folded string) bool {
-	switch folded {
-	case "you", "server", "system":
-		return true
-	}
-	return false
-}
-
-// freeNickLocked turns the nick someone asked for into one that is clean and
-// free, and says why it differs, if it does.
-func (r *Room) freeNickLocked(asked string) (nick, why string) {
-	clean := sanitize.Nick(asked)
-	base := clean
-	if base == "" {
-		base = "guest"
-	}
-	nick = base
-	for n := 2; r.nickTakenLocked(nick, nil); n++ {
-		suffix := fmt.Sprintf("-%d", n)
-		nick = truncateRunes(base, sanitize.MaxNickLen-len(suffix)) + suffix
-	}
-	switch {
-	case clean == "":
-		why = fmt.Sprintf("Your ssh user name %q cannot be a nick (use letters, digits, - _ .), so you are %s.", asked, nick)
-	case clean != asked && nick != clean:
-		why = fmt.Sprintf("Your ssh user name %q was cleaned to %s (nicks are 1-%d letters, digits, - _ .), which is taken, so you are %s.", asked, clean, sanitize.MaxNickLen, nick)
-	case clean != asked:
-		why = fmt.Sprintf("Your ssh user name %q was cleaned to %s (nicks are 1-%d letters, digits, - _ .).", asked, nick, sanitize.MaxNickLen)
-	case nick != clean:
-		why = fmt.Sprintf("The nick %s is taken, so you are %s.", clean, nick)
-	}
-	if why != "" {
-		why += " Change it with /nick NEW."
-	}
-	return nick, why
-}
-
-// nickTakenLocked reports whether nick is reserved or used by a member other
-// than self.
-func (r *Room) nickTakenLocked(nick string, self *Member) bool {
-	f := foldNick(nick)
-	if reservedNick(f) {
-		return true
-	}
-	other, ok := r.nicks[f]
-	return ok && other != self
-}
-
-// foldNick is the form nicks are compared in: case-insensitive.
-func foldNick(nick string) string {
-	return strings.ToLower(nick)
 }
 
 func truncateRunes(s string, n int) string {

@@ -19,6 +19,10 @@ const watchKey contextKey = "chatroom.conn"
 type connWatch struct {
 	s    *Server
 	conn net.Conn
+	addr string
+	// refusal is why this connection may not log in (over the limits for
+	// its address), or "".
+	refusal string
 
 	mu       sync.Mutex
 	sessions int
@@ -32,13 +36,36 @@ func watchOf(ctx ssh.Context) *connWatch {
 	return w
 }
 
-// watchConnection is the server's ConnCallback: it starts the watch as soon
-// as the TCP connection is accepted.
+// watchConnection is the server's ConnCallback: it counts the connection
+// against its address's limits and starts the watch as soon as the TCP
+// connection is accepted. A connection far over the limits is dropped
+// before the handshake; one just over them is refused at login, with the
+// reason (auth.go).
 func (s *Server) watchConnection(ctx ssh.Context, conn net.Conn) net.Conn {
-	w := &connWatch{s: s, conn: conn}
+	addr := hostOf(conn.RemoteAddr())
+	refusal, hopeless, release := s.limits.open(addr, time.Now())
+	if hopeless {
+		release()
+		s.log.Debug(addr+" dropped", "why", refusal)
+		return nil
+	}
+	conn = &releasingConn{Conn: conn, release: release}
+	w := &connWatch{s: s, conn: conn, addr: addr, refusal: refusal}
 	w.idle = time.AfterFunc(s.cfg.SessionlessTimeout, func() { w.close("no session opened") })
 	ctx.SetValue(watchKey, w)
 	return conn
+}
+
+// releasingConn gives the connection's place in its address's count back
+// when it closes.
+type releasingConn struct {
+	net.Conn
+	release func()
+}
+
+func (c *releasingConn) Close() error {
+	c.release()
+	return c.Conn.Close()
 }
 
 func (w *connWatch) close(why string) {

@@ -282,14 +282,14 @@ func TestFrozenClientCatchesUp(t *testing.T) {
 // A client that stops reading for good is cut off once its output has been
 // blocked for the write timeout; the others never notice.
 func TestStuckClientIsCutOff(t *testing.T) {
-	ts := startServer(t, func(c *Config) { c.WriteTimeout = 300 * time.Millisecond })
+	ts := startServer(t, func(c *setup) { c.WriteTimeout = 300 * time.Millisecond })
 	stuck := ts.dial("stuck", withSize(200, 60))
 	stuck.waitText("Welcome to chatroom!")
 	stuck.freeze()
 	bob := ts.dial("bob")
 	bob.waitText("Online (2)")
 
-	poster, err := ts.hub.Join(room.Identity{Nick: "poster"})
+	poster, err := ts.hub.Join(room.Identity{Key: "SHA256:poster", Nick: "poster", Addr: "127.0.0.1:1"})
 	if err != nil {
 		t.Fatal(err)
 	}

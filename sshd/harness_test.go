@@ -33,13 +33,22 @@ type testServer struct {
 	srv     *Server
 	hub     *room.Hub
 	addr    string
+	addr6   string // the same server on [::1], a second source address for tests of per-address rules
 	dataDir string
 	hostKey gossh.PublicKey
 	logs    *syncBuffer
 	served  chan error
 }
 
-type serverOption func(*Config)
+// setup is what a test server is built from: the server's config and the
+// hub's options. Rate limits are lifted unless a test sets them, so tests
+// that post quickly test what they mean to; limits have tests of their own.
+type setup struct {
+	Config
+	Hub room.Options
+}
+
+type serverOption func(*setup)
 
 func startServer(t *testing.T, opts ...serverOption) *testServer {
 	t.Helper()
@@ -53,17 +62,26 @@ func startServerIn(t *testing.T, dir string, opts ...serverOption) *testServer {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	hub := room.NewHub(room.Options{HelpExtra: ui.KeyHelp()})
-	cfg := Config{
-		Hub:         hub,
-		HostKey:     signer,
-		Logger:      log.New(logs),
-		JoinCommand: "ssh -p 1998 127.0.0.1",
-		Mouse:       true,
+	logger := log.New(logs)
+	set := setup{
+		Config: Config{
+			HostKey:     signer,
+			Logger:      logger,
+			JoinCommand: "ssh -p 1998 127.0.0.1",
+			Mouse:       true,
+		},
+		Hub: room.Options{HelpExtra: ui.KeyHelp(), MessageRate: 1e9, MessageBurst: 1 << 30,
+			Audit: func(msg string, kv ...any) { logger.Info(msg, kv...) }},
 	}
 	for _, o := range opts {
-		o(&cfg)
+		o(&set)
 	}
+	hub, err := room.NewHub(set.Hub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := set.Config
+	cfg.Hub = hub
 	srv, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -72,20 +90,27 @@ func startServerIn(t *testing.T, dir string, opts ...serverOption) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := &testServer{t: t, srv: srv, hub: hub, addr: ln.Addr().String(), dataDir: dir,
-		hostKey: signer.PublicKey(), logs: logs, served: make(chan error, 1)}
+	ln6, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		t.Fatalf("IPv6 loopback: %v", err)
+	}
+	ts := &testServer{t: t, srv: srv, hub: hub, addr: ln.Addr().String(), addr6: ln6.Addr().String(), dataDir: dir,
+		hostKey: signer.PublicKey(), logs: logs, served: make(chan error, 2)}
 	go func() { ts.served <- srv.Serve(ln) }()
+	go func() { ts.served <- srv.Serve(ln6) }()
 	t.Cleanup(ts.stop)
 	return ts
 }
 
-// stop closes the server and waits for Serve to return. It is safe to call
-// more than once.
+// stop closes the server and waits for both Serves to return. It is safe
+// to call more than once.
 func (ts *testServer) stop() {
 	_ = ts.srv.Close()
 	if ts.served != nil {
-		if err := <-ts.served; err != nil {
-			ts.t.Errorf("Serve: %v", err)
+		for i := 0; i < 2; i++ {
+			if err := <-ts.served; err != nil {
+				ts.t.Errorf("Serve: %v", err)
+			}
 		}
 		ts.served = nil
 	}
@@ -193,6 +218,9 @@ type clientOptions struct {
 	frozen        bool
 	term          string
 	env           map[string]string
+	addr          string  // where to connect; the server's IPv4 address if empty
+	passphrase    *string // answer to the passphrase prompt
+	banner        *string // receives the banners the server sends
 }
 
 type clientOption func(*clientOptions)
@@ -206,6 +234,10 @@ func withoutPty() clientOption          { return func(o *clientOptions) { o.noPt
 func withCommand(c string) clientOption { return func(o *clientOptions) { o.command = c } }
 func startFrozen() clientOption         { return func(o *clientOptions) { o.frozen = true } }
 func withTerm(term string) clientOption { return func(o *clientOptions) { o.term = term } }
+func via(addr string) clientOption      { return func(o *clientOptions) { o.addr = addr } }
+func withPassphrase(p string) clientOption {
+	return func(o *clientOptions) { o.passphrase = &p }
+}
 func withEnv(k, v string) clientOption {
 	return func(o *clientOptions) {
 		if o.env == nil {
@@ -229,23 +261,39 @@ func newKey(t *testing.T) gossh.Signer {
 }
 
 // dialSSH opens an authenticated ssh connection as user.
+// The methods are tried as OpenSSH tries them: the key, if any, then
+// keyboard-interactive, answering a passphrase prompt if given one.
 func (ts *testServer) dialSSH(user string, o clientOptions) (net.Conn, *gossh.Client, error) {
 	cfg := &gossh.ClientConfig{
 		User:            user,
 		HostKeyCallback: gossh.FixedHostKey(ts.hostKey),
 		Timeout:         waitTimeout,
 	}
-	if o.keyless {
-		cfg.Auth = []gossh.AuthMethod{gossh.KeyboardInteractive(
-			func(string, string, []string, []bool) ([]string, error) { return nil, nil })}
-	} else {
-		cfg.Auth = []gossh.AuthMethod{gossh.PublicKeys(o.key)}
+	if o.banner != nil {
+		cfg.BannerCallback = func(msg string) error { *o.banner += msg; return nil }
 	}
-	tcp, err := net.DialTimeout("tcp", ts.addr, waitTimeout)
+	if !o.keyless && o.key != nil {
+		cfg.Auth = append(cfg.Auth, gossh.PublicKeys(o.key))
+	}
+	cfg.Auth = append(cfg.Auth, gossh.KeyboardInteractive(
+		func(_, _ string, questions []string, _ []bool) ([]string, error) {
+			if len(questions) == 0 {
+				return nil, nil
+			}
+			if o.passphrase == nil {
+				return nil, errors.New("the server asked a question this client cannot answer")
+			}
+			return []string{*o.passphrase}, nil
+		}))
+	addr := o.addr
+	if addr == "" {
+		addr = ts.addr
+	}
+	tcp, err := net.DialTimeout("tcp", addr, waitTimeout)
 	if err != nil {
 		return nil, nil, err
 	}
-	c, chans, reqs, err := gossh.NewClientConn(tcp, ts.addr, cfg)
+	c, chans, reqs, err := gossh.NewClientConn(tcp, addr, cfg)
 	if err != nil {
 		_ = tcp.Close()
 		return nil, nil, err

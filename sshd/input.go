@@ -24,7 +24,7 @@ const maxPaste = 8 * room.MaxMessageLen * 4
 // the goroutine and everything it references, the whole session, leak. Here
 // the same decoder feeds a channel this function always drains, and
 // Program.Send gives up once the program has ended.
-func pumpInput(in io.Reader, term string, p *tea.Program) {
+func pumpInput(in io.Reader, term string, p *tea.Program, onKey func()) {
 	events := make(chan uv.Event)
 	go func() {
 		defer close(events)
@@ -32,6 +32,10 @@ func pumpInput(in io.Reader, term string, p *tea.Program) {
 		_ = uv.NewTerminalReader(r, term).StreamEvents(context.Background(), events)
 	}()
 	for ev := range events {
+		switch ev.(type) {
+		case uv.KeyPressEvent, uv.PasteEvent:
+			onKey()
+		}
 		p.Send(ev)
 	}
 }

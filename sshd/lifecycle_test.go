@@ -30,7 +30,7 @@ func TestSessionClosedConnectionKept(t *testing.T) {
 // A connection that opens no session is closed after a while; one with a
 // session is not.
 func TestSessionlessConnectionsAreClosed(t *testing.T) {
-	ts := startServer(t, func(c *Config) { c.SessionlessTimeout = 300 * time.Millisecond })
+	ts := startServer(t, func(c *setup) { c.SessionlessTimeout = 300 * time.Millisecond })
 	bob := ts.dial("bob")
 	tcp, conn, err := ts.dialSSH("idler", clientOptions{key: newKey(t)})
 	if err != nil {
@@ -51,7 +51,7 @@ func TestSessionlessConnectionsAreClosed(t *testing.T) {
 // A client whose network silently dies (no FIN, no RST: a pulled cable, a
 // closed laptop) is noticed by the keepalive and leaves the room.
 func TestDeadPeerIsNoticedByKeepalive(t *testing.T) {
-	ts := startServer(t, func(c *Config) { c.KeepaliveInterval = 200 * time.Millisecond })
+	ts := startServer(t, func(c *setup) { c.KeepaliveInterval = 200 * time.Millisecond })
 	bob := ts.dial("bob")
 	px := startProxy(t, ts.addr)
 	ghost := ts.dialVia(px.addr(), "ghost")
@@ -180,10 +180,7 @@ func (p *proxy) close() {
 // dialVia connects a client through addr instead of straight to the server.
 func (ts *testServer) dialVia(addr, user string) *client {
 	ts.t.Helper()
-	saved := ts.addr
-	ts.addr = addr
-	defer func() { ts.addr = saved }()
-	return ts.dial(user)
+	return ts.dial(user, via(addr))
 }
 
 // Times follow the time zone the client sends; one the server does not know

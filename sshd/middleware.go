@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -23,15 +24,79 @@ const sessionKey contextKey = "chatroom.session"
 // whole connection went with it.
 const connDropGrace = 100 * time.Millisecond
 
+// stuckViewGrace is how long a view the room closed may take to quit
+// before its connection is cut.
+const stuckViewGrace = 5 * time.Second
+
+func (s *Server) closeConn(sess ssh.Session) {
+	if conn, ok := sess.Context().Value(ssh.ContextKeyConn).(gossh.Conn); ok {
+		_ = conn.Close()
+	}
+}
+
+// idleWatch quits a session that has had no keystroke for the idle timeout.
+type idleWatch struct {
+	last  atomic.Int64 // unix nanoseconds of the last keystroke
+	timer *time.Timer
+}
+
+func (w *idleWatch) touch() {
+	if w != nil {
+		w.last.Store(time.Now().UnixNano())
+	}
+}
+
+func (w *idleWatch) stop() {
+	if w != nil {
+		w.timer.Stop()
+	}
+}
+
+func (s *Server) watchIdle(st *session, p *tea.Program) *idleWatch {
+	limit := s.cfg.IdleTimeout
+	if limit <= 0 {
+		return nil
+	}
+	w := &idleWatch{}
+	w.touch()
+	var check func()
+	check = func() {
+		idle := time.Since(time.Unix(0, w.last.Load()))
+		if idle < limit {
+			w.timer.Reset(limit - idle)
+			return
+		}
+		st.setReason("timed out: idle")
+		st.setGoodbye(fmt.Sprintf("disconnected after %s without a keystroke", limit))
+		p.Quit()
+	}
+	w.timer = time.AfterFunc(limit, check)
+	return w
+}
+
 // session is what the middlewares share about one ssh session.
 type session struct {
 	id     uint64
 	member *room.Member
 	model  *ui.Model
 	out    *watchdogWriter
-
 	mu     sync.Mutex
 	reason string // why the session ended; the first cause recorded wins
+	// goodbye is a last line for the user's terminal, when the session
+	// ends for a reason the room does not know (idle timeout).
+	goodbye string
+}
+
+func (st *session) setGoodbye(s string) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.goodbye = s
+}
+
+func (st *session) getGoodbye() string {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.goodbye
 }
 
 // setReason records why the session is ending, unless a reason is already
@@ -71,7 +136,7 @@ func (s *Server) logSession(next ssh.Handler) ssh.Handler {
 		host := hostOf(sess.RemoteAddr())
 		start := time.Now()
 		pty, _, _ := sess.Pty()
-		key := keyFingerprint(sess.PublicKey())
+		key := keyOf(sess)
 		if key == "" {
 			key = "none"
 		}
@@ -94,9 +159,12 @@ func (s *Server) logSession(next ssh.Handler) ssh.Handler {
 
 // endReason says why a session ended when nothing recorded a reason.
 func (s *Server) endReason(sess ssh.Session) string {
+	st := stateOf(sess)
 	switch {
 	case s.closing.Load():
 		return "server shutdown"
+	case st.member != nil && st.member.EndReason() != "":
+		return st.member.EndReason()
 	case sess.Context().Err() != nil:
 		if w := watchOf(sess.Context()); w != nil && w.reason() != "" {
 			return w.reason()
@@ -106,24 +174,29 @@ func (s *Server) endReason(sess ssh.Session) string {
 	return "quit"
 }
 
-// requireTerminal turns away sessions that cannot show the chat: no PTY,
-// or a command (ssh host ls). They get one line saying how to join, and a
-// non-zero exit status.
-func (s *Server) requireTerminal(next ssh.Handler) ssh.Handler {
+// admit turns away sessions that cannot show the chat (no PTY, or a
+// command such as ssh host ls) and sessions beyond the server's capacity.
+// They get one line saying why and how to join, and a non-zero exit status.
+func (s *Server) admit(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		_, _, hasPty := sess.Pty()
-		var why string
+		var why, reason string
 		join := s.joinCommandFor(sess.User())
 		switch {
 		case sess.RawCommand() != "":
 			why = fmt.Sprintf("chatroom runs no commands (you sent %q). To chat, join with: %s", truncate(sess.RawCommand(), 40), join)
+			reason = "refused: not an interactive terminal"
 		case !hasPty:
 			why = fmt.Sprintf("chatroom needs an interactive terminal. Join with: %s (add -t if ssh is not run from a terminal)", join)
+			reason = "refused: not an interactive terminal"
+		case s.Sessions() > s.cfg.MaxSessions:
+			why = fmt.Sprintf("chatroom is full (%d people); try again later.", s.cfg.MaxSessions)
+			reason = "refused: server full"
 		default:
 			next(sess)
 			return
 		}
-		stateOf(sess).setReason("refused: not an interactive terminal")
+		stateOf(sess).setReason(reason)
 		_, _ = fmt.Fprintln(sess.Stderr(), why)
 		_ = sess.Exit(1)
 	}
@@ -147,7 +220,7 @@ func (s *Server) joinRoom(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		st := stateOf(sess)
 		member, err := s.cfg.Hub.Join(room.Identity{
-			Key:  keyFingerprint(sess.PublicKey()),
+			Key:  keyOf(sess),
 			Nick: sess.User(),
 			Addr: sess.RemoteAddr().String(),
 		})
@@ -161,12 +234,14 @@ func (s *Server) joinRoom(next ssh.Handler) ssh.Handler {
 
 		next(sess)
 
-		if st.model != nil {
-			if bye := st.model.Goodbye(); bye != "" {
-				// The view has left the alternate screen, so this line
-				// stays in the user's terminal after ssh exits.
-				_, _ = fmt.Fprintf(st.out, "chatroom: %s\r\n", bye)
-			}
+		bye := member.ClosedReason()
+		if bye == "" {
+			bye = st.getGoodbye()
+		}
+		if bye != "" && st.out != nil {
+			// The view has left the alternate screen, so this line stays
+			// in the user's terminal after ssh exits.
+			_, _ = fmt.Fprintf(st.out, "chatroom: %s\r\n", bye)
 		}
 		member.Leave(st.finish(s.endReason(sess)))
 	}
@@ -208,13 +283,25 @@ func (s *Server) runView(next ssh.Handler) ssh.Handler {
 				case <-sess.Context().Done():
 					p.Quit()
 					return
+				case <-st.member.Done():
+					// The room closed the session (kick, ban, a newer
+					// session of the same key, shutdown). The view quits
+					// by itself; one too stuck to is cut off.
+					p.Quit()
+					select {
+					case <-viewDone:
+					case <-time.After(stuckViewGrace):
+						s.closeConn(sess)
+					}
+					return
 				case <-viewDone:
 					return
 				}
 			}
 		}()
+		idle := s.watchIdle(st, p)
 		go func() {
-			pumpInput(sess, pty.Term, p)
+			pumpInput(sess, pty.Term, p, idle.touch)
 			channelClosed()
 		}()
 
@@ -224,16 +311,10 @@ func (s *Server) runView(next ssh.Handler) ssh.Handler {
 		// Kill restores the terminal if Run ended abnormally; after a
 		// normal quit it does nothing.
 		p.Kill()
+		idle.stop()
 		close(viewDone)
 		next(sess)
 	}
-}
-
-func keyFingerprint(key ssh.PublicKey) string {
-	if key == nil {
-		return ""
-	}
-	return gossh.FingerprintSHA256(key)
 }
 
 func truncate(s string, n int) string {

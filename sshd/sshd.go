@@ -42,6 +42,25 @@ type Config struct {
 	SessionlessTimeout time.Duration
 	// Mouse makes sessions start with the mouse wheel scrolling the chat.
 	Mouse bool
+
+	// RequireKey refuses clients that offer no ssh key.
+	RequireKey bool
+	// Allowlist, if set, is the only keys let in: a private room.
+	Allowlist KeySet
+	// Passphrase, if set, must be given by everyone before joining.
+	Passphrase string
+
+	// MaxConnsPerAddr is how many connections one address may have open.
+	// Default 10.
+	MaxConnsPerAddr int
+	// NewConnsPerMinute is how many connections one address may open a
+	// minute. Default 30.
+	NewConnsPerMinute int
+	// MaxSessions caps the sessions of the whole server. Default 2,000.
+	MaxSessions int
+	// IdleTimeout closes a session with no keystroke for this long.
+	// Default 0: never.
+	IdleTimeout time.Duration
 }
 
 // Server is a running chatroom ssh server.
@@ -49,6 +68,7 @@ type Server struct {
 	cfg         Config
 	log         *log.Logger
 	ssh         *ssh.Server
+	limits      *addrLimits
 	closing     atomic.Bool
 	nextSession atomic.Uint64
 
@@ -74,17 +94,28 @@ func New(cfg Config) (*Server, error) {
 	if cfg.SessionlessTimeout <= 0 {
 		cfg.SessionlessTimeout = 30 * time.Second
 	}
+	if cfg.MaxConnsPerAddr <= 0 {
+		cfg.MaxConnsPerAddr = 10
+	}
+	if cfg.NewConnsPerMinute <= 0 {
+		cfg.NewConnsPerMinute = 30
+	}
+	if cfg.MaxSessions <= 0 {
+		cfg.MaxSessions = 2000
+	}
 	if cfg.JoinCommand == "" {
 		cfg.JoinCommand = "ssh -p 1998 HOST"
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, changed: make(chan struct{})}
+	s := &Server{cfg: cfg, log: cfg.Logger, changed: make(chan struct{}),
+		limits: newAddrLimits(cfg.MaxConnsPerAddr, cfg.NewConnsPerMinute)}
 	srv, err := wish.NewServer(
 		s.withHostKey(),
-		// A person is their key: any key is welcome and becomes the
-		// member's identity. Clients without one get in through
-		// keyboard-interactive with no questions and are marked as such.
-		wish.WithPublicKeyAuth(func(ssh.Context, ssh.PublicKey) bool { return true }),
-		wish.WithKeyboardInteractiveAuth(func(ssh.Context, gossh.KeyboardInteractiveChallenge) bool { return true }),
+		// A person is their key: a proven key becomes the member's
+		// identity. Clients without one get in through keyboard-interactive
+		// and are marked unverified, unless the access rules (allowlist,
+		// required keys, passphrase, bans, limits) say otherwise; each
+		// refusal tells the user why (auth.go).
+		s.withLogin(),
 		s.withConnectionRules(),
 		// Middlewares run last-listed first: each line below wraps the ones
 		// above it.
@@ -95,9 +126,10 @@ func New(cfg Config) (*Server, error) {
 			// 3. Join the room before the view starts, leave after it
 			//    ends, so the room always knows who is really there.
 			s.joinRoom,
-			// 2. Only an interactive terminal can chat; anything else is
-			//    told how to join, before it costs a room slot.
-			s.requireTerminal,
+			// 2. Only an interactive terminal can chat, and only while the
+			//    server has room; anyone else is told why, before it costs
+			//    a room slot.
+			s.admit,
 			// 1. Log every session and why it ended, whatever happens
 			//    further in.
 			s.logSession,
@@ -108,6 +140,13 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.ssh = srv
 	return s, nil
+}
+
+func (s *Server) withLogin() ssh.Option {
+	return func(srv *ssh.Server) error {
+		srv.ServerConfigCallback = s.serverConfig
+		return nil
+	}
 }
 
 func (s *Server) withHostKey() ssh.Option {

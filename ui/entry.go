@@ -50,8 +50,13 @@ func (e *entry) layout(w int, st *styles, loc *time.Location) []line {
 	case room.Chat:
 		name := m.Nick
 		nickStyle := st.nick(m.Nick)
-		if e.mine {
+		switch {
+		case e.mine:
 			name, nickStyle = "you", nickStyle.Inherit(st.self)
+		case !m.Verified():
+			// Joined without a key: marked, as IRC marks unidentified
+			// users. '~' cannot be part of a nick, so nobody can fake it.
+			name = "~" + name
 		}
 		plainLead = "<" + name + ">"
 		lead = nickStyle.Render(plainLead)
@@ -64,6 +69,9 @@ func (e *entry) layout(w int, st *styles, loc *time.Location) []line {
 		plainLead = "→"
 		lead = st.event.Render(plainLead)
 		body = m.Nick + " joined"
+		if m.Text != "" {
+			body = m.Nick + " " + m.Text
+		}
 	case room.Leave:
 		plainLead = "←"
 		lead = st.event.Render(plainLead)
@@ -79,7 +87,7 @@ func (e *entry) layout(w int, st *styles, loc *time.Location) []line {
 		plainLead = "!"
 		lead = st.err.Render(plainLead)
 		body, bodyStyle = m.Text, st.err.UnsetBold()
-	case room.Disconnect:
+	case room.Announcement:
 		plainLead = "■"
 		lead = st.disconnect.Render(plainLead)
 		body, bodyStyle = m.Text, st.disconnect

@@ -165,6 +165,9 @@ func newInput() textarea.Model {
 // Goodbye is the reason the room gave for closing this session, if it did.
 func (m *Model) Goodbye() string { return m.goodbye }
 
+// closedMsg says the member is no longer in the room.
+type closedMsg struct{}
+
 // Init implements tea.Model.
 func (m *Model) Init() tea.Cmd {
 	return m.wait()
@@ -179,7 +182,7 @@ func (m *Model) wait() tea.Cmd {
 		case <-mem.Wake():
 			return wakeMsg{}
 		case <-mem.Done():
-			return nil
+			return closedMsg{}
 		}
 	}
 }
@@ -188,7 +191,16 @@ func (m *Model) wait() tea.Cmd {
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case wakeMsg:
-		return m, tea.Batch(m.pull(), m.wait())
+		m.pull()
+		return m, m.wait()
+	case closedMsg:
+		// The room ended this session (a kick, a ban, a newer session of
+		// the same key, shutdown): show nothing more, quit. A member that
+		// left by itself has a blank reason and is quitting already.
+		if m.goodbye = m.member.ClosedReason(); m.goodbye != "" {
+			return m, tea.Quit
+		}
+		return m, nil
 	case tea.WindowSizeMsg:
 		m.resize(msg.Width, msg.Height)
 		return m, nil
@@ -215,17 +227,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 // pull reads what the member has not seen and adds it to the scrollback.
-func (m *Model) pull() tea.Cmd {
-	var quit tea.Cmd
+func (m *Model) pull() {
 	for _, msg := range m.member.Next() {
-		if msg.Kind == room.Disconnect {
-			m.goodbye = msg.Text
-			quit = tea.Quit
-		}
 		m.add(msg)
 	}
 	m.refreshRoster()
-	return quit
 }
 
 // refreshRoster fetches who is online when it has changed.

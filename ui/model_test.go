@@ -35,8 +35,17 @@ func newSession(t *testing.T, h *room.Hub, nick string, w, hgt int) *session {
 	return s
 }
 
+// newHub is a hub with a fixed clock and without rate limits, which have
+// tests of their own in room: these tests type quickly.
 func newHub() *room.Hub {
-	return room.NewHub(room.Options{Now: func() time.Time { return time.Date(2026, 11, 25, 9, 5, 0, 0, time.UTC) }})
+	h, err := room.NewHub(room.Options{
+		Now:         func() time.Time { return time.Date(2026, 11, 25, 9, 5, 0, 0, time.UTC) },
+		MessageRate: 1e9, MessageBurst: 1 << 30,
+	})
+	if err != nil {
+		panic(err)
+	}
+	return h
 }
 
 // sync pulls everything pending, as wakes would.
@@ -405,40 +414,40 @@ func TestQuitKeys(t *testing.T) {
 	}
 }
 
-func TestDisconnectNoticeQuits(t *testing.T) {
+func TestClosedByTheRoomQuits(t *testing.T) {
 	h := newHub()
 	s := newSession(t, h, "alice", 80, 20)
 	h.Shutdown()
-	<-s.m.member.Wake()
-	_, cmd := s.m.Update(wakeMsg{})
+	_, cmd := s.m.Update(s.m.wait()())
 	if s.m.Goodbye() != "server is shutting down" {
 		t.Fatalf("goodbye %q", s.m.Goodbye())
 	}
-	// The update returns a batch of the next wait and the quit; run the
-	// parts that return at once (the wait blocks until the member leaves).
-	batch, ok := cmd().(tea.BatchMsg)
-	if !ok {
-		t.Fatalf("update returned %T, want a batch", cmd())
+	if cmd == nil || cmd() != tea.Quit() {
+		t.Fatal("the view does not quit when the room closes the session")
 	}
-	quits := 0
-	for _, c := range batch {
-		if c == nil {
-			continue
-		}
-		done := make(chan tea.Msg, 1)
-		go func() { done <- c() }()
-		select {
-		case msg := <-done:
-			if _, ok := msg.(tea.QuitMsg); ok {
-				quits++
-			}
-		case <-time.After(100 * time.Millisecond):
-			// the wait for the next wake; it ends when the member leaves
-		}
+}
+
+func TestLeavingByItselfDoesNotQuitTwice(t *testing.T) {
+	s := newSession(t, newHub(), "alice", 80, 20)
+	s.m.member.Leave("quit")
+	if _, cmd := s.m.Update(s.m.wait()()); cmd != nil || s.m.Goodbye() != "" {
+		t.Fatalf("goodbye %q, cmd %v", s.m.Goodbye(), cmd)
 	}
-	if quits != 1 {
-		t.Fatalf("%d quit commands in the batch", quits)
+}
+
+func TestMarksUnverifiedAndOperators(t *testing.T) {
+	h := newHub()
+	viewer := newSession(t, h, "viewer", 100, 20)
+	keyless, err := h.Join(room.Identity{Nick: "anon", Addr: "10.0.0.1:1"})
+	if err != nil {
+		t.Fatal(err)
 	}
+	defer keyless.Leave("done")
+	if _, err := keyless.Submit("no key here"); err != nil {
+		t.Fatal(err)
+	}
+	viewer.sync()
+	viewer.mustShow("<~anon> no key here", "│ ~anon")
 }
 
 func TestPastedOrRecalledLinesShowTheCursorLine(t *testing.T) {

@@ -188,14 +188,15 @@ func (m *Model) panelView(h int) []string {
 		case i == h-1 && len(m.roster) > h-1:
 			out[i] = border + m.st.panelTitle.Render(fit(fmt.Sprintf("+%d more", len(m.roster)-j), inner))
 		default:
-			nick := m.roster[j].Nick
-			style := m.st.nick(nick)
-			if nick == me {
+			o := m.roster[j]
+			style := m.st.nick(o.Nick)
+			label := o.Label()
+			if o.Nick == me {
 				// A long nick is cut so that "(you)" always shows.
-				out[i] = border + style.Render(fit(ansi.Truncate(nick, inner-6, "…")+" (you)", inner))
+				out[i] = border + style.Render(fit(ansi.Truncate(label, inner-6, "…")+" (you)", inner))
 				continue
 			}
-			out[i] = border + style.UnsetBold().Render(fit(nick, inner))
+			out[i] = border + style.UnsetBold().Render(fit(label, inner))
 		}
 	}
 	return out

@@ -3,31 +3,17 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"strconv"
-	"syscall"
 	"time"
 	_ "time/tzdata" // client time zones (TZ) on hosts without a zone database, like Windows
 
 	"charm.land/log/v2"
-
-	"github.com/chatroom/chatroom/hostkeys"
-	"github.com/chatroom/chatroom/room"
-	"github.com/chatroom/chatroom/sshd"
-	"github.com/chatroom/chatroom/ui"
 )
-
-// shutdownGrace is how long sessions get to close after SIGINT/SIGTERM
-// before they are cut off; the process exits well within 5 s.
-const shutdownGrace = 3 * time.Second
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -38,6 +24,18 @@ type options struct {
 	data   string
 	mouse  bool
 	debug  bool
+
+	requireKey     bool
+	allowlist      string
+	ops            string
+	passphraseFile string
+
+	msgRate           float64
+	msgBurst          int
+	maxConnsPerAddr   int
+	newConnsPerMinute int
+	maxSessions       int
+	idleTimeout       time.Duration
 }
 
 // errUsage means the command line was wrong and the user has been told.
@@ -51,19 +49,33 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.data, "data", "", "keep the host key and chat data in folder `DIR` (default "+displayDefaultData()+")")
 	fs.BoolVar(&o.mouse, "mouse", true, "sessions start with the mouse wheel scrolling the chat (users toggle it with /mouse)")
 	fs.BoolVar(&o.debug, "debug", false, "log debug details, such as failed handshakes")
+
+	fs.BoolVar(&o.requireKey, "require-key", false, "refuse clients without an ssh key (by default they join, marked unverified)")
+	fs.StringVar(&o.allowlist, "allowlist", "", "only let in the keys in `FILE` (authorized_keys format): a private room")
+	fs.StringVar(&o.ops, "ops", "", "operators are the keys in `FILE` (authorized_keys format)")
+	fs.StringVar(&o.passphraseFile, "passphrase-file", "", "everyone must give the passphrase in `FILE` before joining")
+
+	fs.Float64Var(&o.msgRate, "msg-rate", 2, "each person may send `N` messages a second once the burst is spent")
+	fs.IntVar(&o.msgBurst, "msg-burst", 10, "each person may send `N` messages at once")
+	fs.IntVar(&o.maxConnsPerAddr, "max-conns-per-addr", 10, "one address may have `N` connections open")
+	fs.IntVar(&o.newConnsPerMinute, "new-conns-per-minute", 30, "one address may open `N` connections a minute")
+	fs.IntVar(&o.maxSessions, "max-sessions", 2000, "the server takes `N` sessions in all")
+	fs.DurationVar(&o.idleTimeout, "idle-timeout", 0, "disconnect sessions without a keystroke for `DURATION`, e.g. 2h (0: never)")
+
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: chatroom [--listen ADDR] [--data DIR] [--mouse=false] [--debug]\n\nA chat room people join with: ssh -p 1998 HOST\n\nFlags:\n")
+		fmt.Fprintf(stderr, "Usage: chatroom [flags]\n\nA chat room people join with: ssh -p 1998 HOST\n\nFlags:\n")
 		fs.VisitAll(func(f *flag.Flag) {
 			name, usage := flag.UnquoteUsage(f)
 			if name != "" {
 				name = " " + name
 			}
 			fmt.Fprintf(stderr, "  --%s%s\n    \t%s", f.Name, name, usage)
-			if f.DefValue != "" && f.DefValue != "false" {
+			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0s" {
 				fmt.Fprintf(stderr, " (default %s)", f.DefValue)
 			}
 			fmt.Fprintln(stderr)
 		})
+		fmt.Fprintf(stderr, "\nSIGHUP re-reads the --ops and --allowlist files; so does any change to them.\n")
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -73,6 +85,14 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q (see chatroom --help)", fs.Arg(0))
+	}
+	switch {
+	case o.msgRate <= 0 || o.msgBurst <= 0:
+		return o, errors.New("--msg-rate and --msg-burst must be more than 0")
+	case o.maxConnsPerAddr <= 0 || o.newConnsPerMinute <= 0 || o.maxSessions <= 0:
+		return o, errors.New("--max-conns-per-addr, --new-conns-per-minute and --max-sessions must be more than 0")
+	case o.idleTimeout < 0:
+		return o, errors.New("--idle-timeout cannot be negative")
 	}
 	if o.data == "" {
 		dir, err := defaultDataDir()
@@ -125,76 +145,4 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
-}
-
-func serve(o options, logger *log.Logger, stdout io.Writer) error {
-	key, err := hostkeys.Load(o.data)
-	if err != nil {
-		return err
-	}
-	for _, w := range key.Warnings {
-		logger.Warn(w)
-	}
-	ln, err := net.Listen("tcp", o.listen)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", o.listen, err)
-	}
-	join := joinCommand(ln.Addr())
-	hub := room.NewHub(room.Options{HelpExtra: ui.KeyHelp()})
-	srv, err := sshd.New(sshd.Config{
-		Hub:         hub,
-		HostKey:     key,
-		Logger:      logger,
-		JoinCommand: join,
-		Mouse:       o.mouse,
-	})
-	if err != nil {
-		_ = ln.Close()
-		return err
-	}
-
-	keyNote := "existing"
-	if key.Created {
-		keyNote = "new"
-	}
-	fmt.Fprintf(stdout, "chatroom is listening on %s (data in %s)\n", ln.Addr(), o.data)
-	fmt.Fprintf(stdout, "host key fingerprint (%s): %s\n", keyNote, hostkeys.Fingerprint(key))
-	fmt.Fprintf(stdout, "join with: %s\n", join)
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-
-	select {
-	case err := <-served:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	logger.Info("shutting down", "sessions", srv.Sessions())
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		logger.Warn(err.Error())
-	}
-	<-served
-	logger.Info("stopped")
-	return nil
-}
-
-// joinCommand is the exact line people type to join this server.
-func joinCommand(addr net.Addr) string {
-	host, port := "HOST", "1998"
-	if tcp, ok := addr.(*net.TCPAddr); ok {
-		port = strconv.Itoa(tcp.Port)
-		if !tcp.IP.IsUnspecified() {
-			host = tcp.IP.String()
-		} else if name, err := os.Hostname(); err == nil && name != "" {
-			host = name
-		}
-	}
-	if port == "22" {
-		return "ssh " + host
-	}
-	return "ssh -p " + port + " " + host
 }

@@ -1,0 +1,215 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"charm.land/log/v2"
+
+	"github.com/chatroom/chatroom/hostkeys"
+	"github.com/chatroom/chatroom/room"
+	"github.com/chatroom/chatroom/room/sqlite"
+	"github.com/chatroom/chatroom/sshd"
+	"github.com/chatroom/chatroom/sshd/keyfile"
+	"github.com/chatroom/chatroom/ui"
+)
+
+// shutdownGrace is how long sessions get to close after SIGINT/SIGTERM
+// before they are cut off; the process exits well within 5 s.
+const shutdownGrace = 3 * time.Second
+
+func serve(o options, logger *log.Logger, stdout io.Writer) error {
+	key, err := hostkeys.Load(o.data)
+	if err != nil {
+		return err
+	}
+	for _, w := range key.Warnings {
+		logger.Warn(w)
+	}
+	db, err := sqlite.Open(filepath.Join(o.data, sqlite.FileName))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	ops, err := loadKeyFile(ctx, o.ops, "operators", logger)
+	if err != nil {
+		return err
+	}
+	allow, err := loadKeyFile(ctx, o.allowlist, "allowlist", logger)
+	if err != nil {
+		return err
+	}
+	reloadOnHUP(ctx, logger, ops, allow)
+	passphrase, err := readPassphrase(o.passphraseFile)
+	if err != nil {
+		return err
+	}
+
+	hubOpts := room.Options{
+		Store:        db,
+		HelpExtra:    ui.KeyHelp(),
+		MessageRate:  o.msgRate,
+		MessageBurst: o.msgBurst,
+		Audit:        func(msg string, kv ...any) { logger.Info(msg, kv...) },
+	}
+	if ops != nil {
+		hubOpts.Operators = ops
+	}
+	hub, err := room.NewHub(hubOpts)
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", o.listen, err)
+	}
+	join := joinCommand(ln.Addr())
+	cfg := sshd.Config{
+		Hub:               hub,
+		HostKey:           key,
+		Logger:            logger,
+		JoinCommand:       join,
+		Mouse:             o.mouse,
+		RequireKey:        o.requireKey,
+		Passphrase:        passphrase,
+		MaxConnsPerAddr:   o.maxConnsPerAddr,
+		NewConnsPerMinute: o.newConnsPerMinute,
+		MaxSessions:       o.maxSessions,
+		IdleTimeout:       o.idleTimeout,
+	}
+	if allow != nil {
+		cfg.Allowlist = allow
+	}
+	srv, err := sshd.New(cfg)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+
+	keyNote := "existing"
+	if key.Created {
+		keyNote = "new"
+	}
+	fmt.Fprintf(stdout, "chatroom is listening on %s (data in %s)\n", ln.Addr(), o.data)
+	fmt.Fprintf(stdout, "host key fingerprint (%s): %s\n", keyNote, hostkeys.Fingerprint(key))
+	fmt.Fprintf(stdout, "join with: %s\n", join)
+	logAccess(logger, o, ops, allow)
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", "sessions", srv.Sessions())
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		logger.Warn(err.Error())
+	}
+	<-served
+	logger.Info("stopped")
+	return nil
+}
+
+// logAccess says at startup who may get in, so an operator can check the
+// flags did what they meant.
+func logAccess(logger *log.Logger, o options, ops, allow *keyfile.Set) {
+	who := "anyone; clients without a key join unverified"
+	switch {
+	case allow != nil:
+		who = fmt.Sprintf("only the %d keys in %s", allow.Len(), allow.Path())
+	case o.requireKey:
+		who = "anyone with an ssh key"
+	}
+	if o.passphraseFile != "" {
+		who += ", after the passphrase"
+	}
+	nOps := 0
+	if ops != nil {
+		nOps = ops.Len()
+	}
+	logger.Info("access", "who", who, "operators", nOps, "msg_rate", o.msgRate, "msg_burst", o.msgBurst,
+		"max_conns_per_addr", o.maxConnsPerAddr, "new_conns_per_minute", o.newConnsPerMinute,
+		"max_sessions", o.maxSessions, "idle_timeout", o.idleTimeout)
+}
+
+// loadKeyFile reads an authorized_keys file named by a flag, and keeps it
+// current as it changes. No flag, no set.
+func loadKeyFile(ctx context.Context, path, what string, logger *log.Logger) (*keyfile.Set, error) {
+	if path == "" {
+		return nil, nil
+	}
+	set, skipped, err := keyfile.Load(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	for _, s := range skipped {
+		logger.Warn(s)
+	}
+	err = set.Watch(ctx, func(skipped []string, err error) {
+		if err != nil {
+			logger.Warn("could not re-read the "+what+" file; keeping the keys read before", "err", err)
+			return
+		}
+		for _, s := range skipped {
+			logger.Warn(s)
+		}
+		logger.Info("re-read the "+what+" file", "keys", set.Len())
+	})
+	if err != nil {
+		// Still usable; SIGHUP re-reads it.
+		logger.Warn("changes to the "+what+" file will need a SIGHUP", "err", err)
+	}
+	return set, nil
+}
+
+// readPassphrase reads the shared passphrase: the file's first line.
+func readPassphrase(path string) (string, error) {
+	if path == "" {
+		return "", nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("passphrase: %w", err)
+	}
+	line, _, _ := strings.Cut(string(data), "\n")
+	line = strings.TrimRight(line, "\r")
+	if line == "" {
+		return "", errors.New("passphrase: " + path + " holds no passphrase on its first line")
+	}
+	return line, nil
+}
+
+// joinCommand is the exact line people type to join this server.
+func joinCommand(addr net.Addr) string {
+	host, port := "HOST", "1998"
+	if tcp, ok := addr.(*net.TCPAddr); ok {
+		port = strconv.Itoa(tcp.Port)
+		if !tcp.IP.IsUnspecified() {
+			host = tcp.IP.String()
+		} else if name, err := os.Hostname(); err == nil && name != "" {
+			host = name
+		}
+	}
+	if port == "22" {
+		return "ssh " + host
+	}
+	return "ssh -p " + port + " " + host
+}

@@ -1,0 +1,503 @@
+package room
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeClock is a clock tests move by hand.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newFakeClock() *fakeClock { return &fakeClock{t: fixedClock()} }
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// opSet is an operators file in memory.
+type opSet map[string]bool
+
+func (s opSet) IsOperator(key string) bool { return s[key] }
+
+// auditLog records what the hub audits.
+type auditLog struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (a *auditLog) record(msg string, kv ...any) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.lines = append(a.lines, strings.TrimSpace(fmt.Sprintln(append([]any{msg}, kv...)...)))
+}
+
+func (a *auditLog) String() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return strings.Join(a.lines, "\n")
+}
+
+func joinAs(t *testing.T, h *Hub, nick, key, addr string) *Member {
+	t.Helper()
+	m, err := h.Join(Identity{Key: key, Nick: nick, Addr: addr + ":5555"})
+	if err != nil {
+		t.Fatalf("join %s: %v", nick, err)
+	}
+	drain(m)
+	return m
+}
+
+func mustFail(t *testing.T, m *Member, line, want string) {
+	t.Helper()
+	_, err := m.Submit(line)
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("%s: %q gave %v, want an error saying %q", m.Nick(), line, err, want)
+	}
+}
+
+func isDone(m *Member) bool {
+	select {
+	case <-m.Done():
+		return true
+	default:
+		return false
+	}
+}
+
+func TestNickOwnershipFollowsKeys(t *testing.T) {
+	store := &MemoryStore{}
+	h := newHub(t, Options{Store: store})
+	alice := joinAs(t, h, "alice", "SHA256:alice", "10.0.0.1")
+	alice.Leave("quit")
+
+	impostor := joinAs(t, h, "alice", "SHA256:mallory", "10.0.0.2")
+	if impostor.Nick() != "alice-2" {
+		t.Fatalf("another key got %q", impostor.Nick())
+	}
+	keyless, _ := h.Join(Identity{Nick: "ALICE", Addr: "10.0.0.3:1"})
+	if keyless.Nick() == "ALICE" {
+		t.Fatal("a keyless client took a registered nick")
+	}
+	welcome := strings.Join(texts(drain(keyless), Notice), "\n")
+	if !strings.Contains(welcome, "registered to another key") || !strings.Contains(welcome, "unverified") {
+		t.Fatalf("keyless welcome: %q", welcome)
+	}
+	mustFail(t, impostor, "/nick alice", "registered to another key")
+	mustFail(t, impostor, "/nick ALICE", "registered to another key")
+
+	// Ownership survives a restart: a new hub on the same store.
+	h2 := newHub(t, Options{Store: store})
+	if again := joinAs(t, h2, "alice", "SHA256:alice", "10.0.0.1"); again.Nick() != "alice" {
+		t.Fatalf("the owner got %q after a restart", again.Nick())
+	}
+	if other := joinAs(t, h2, "alice", "SHA256:eve", "10.0.0.4"); other.Nick() == "alice" {
+		t.Fatal("another key took alice after a restart")
+	}
+}
+
+func TestSameKeyTakesOverItsGhost(t *testing.T) {
+	h := newHub(t, Options{})
+	bob := joinAs(t, h, "bob", "SHA256:bob", "10.0.0.9")
+	ghost := joinAs(t, h, "alice", "SHA256:alice", "10.0.0.1")
+	drain(bob)
+
+	fresh := joinAs(t, h, "alice", "SHA256:alice", "10.0.0.7")
+	if fresh.Nick() != "alice" {
+		t.Fatalf("the new session got %q", fresh.Nick())
+	}
+	if !isDone(ghost) || !strings.Contains(ghost.ClosedReason(), "connected again") {
+		t.Fatalf("ghost closed=%v reason=%q", isDone(ghost), ghost.ClosedReason())
+	}
+	got := drain(bob)
+	if len(got) != 1 || got[0].Kind != Join || got[0].Text != "reconnected" {
+		t.Fatalf("bob saw %+v, want one reconnect and no leave", got)
+	}
+	ghost.Leave("connection lost") // the ghost's transport ending later changes nothing
+	if got := drain(bob); len(got) != 0 {
+		t.Fatalf("the ghost's late leave reached bob: %+v", got)
+	}
+	// A different key never takes over.
+	other := joinAs(t, h, "alice", "SHA256:mallory", "10.0.0.8")
+	if isDone(fresh) || other.Nick() == "alice" {
+		t.Fatal("another key displaced alice")
+	}
+}
+
+func TestOperatorsOnly(t *testing.T) {
+	h := newHub(t, Options{})
+	user := joinAs(t, h, "user", "SHA256:user", "10.0.0.1")
+	joinAs(t, h, "other", "SHA256:other", "10.0.0.2")
+	for _, line := range []string{"/kick other", "/mute other", "/unmute other", "/ban other", "/unban other",
+		"/bans", "/op other", "/deop other", "/motd new motd"} {
+		mustFail(t, user, line, "operators only")
+	}
+	mustFail(t, user, "/op", "not in the operators file")
+}
+
+func TestKick(t *testing.T) {
+	audit := &auditLog{}
+	h := newHub(t, Options{Operators: opSet{"SHA256:op": true}, Audit: audit.record})
+	op := joinAs(t, h, "op", "SHA256:op", "10.0.0.1")
+	bob := joinAs(t, h, "bob", "SHA256:bob", "10.0.0.2")
+	carol := joinAs(t, h, "carol", "SHA256:carol", "10.0.0.3")
+	submit(t, op, "/kick bob  spamming  links ")
+	if !isDone(bob) || bob.ClosedReason() != "you were kicked by op: spamming links" {
+		t.Fatalf("bob: closed=%v, told %q", isDone(bob), bob.ClosedReason())
+	}
+	got := drain(carol)
+	if len(got) != 1 || got[0].Kind != Leave || got[0].Text != "kicked by op: spamming links" {
+		t.Fatalf("carol saw %+v", got)
+	}
+	if !strings.Contains(audit.String(), "kick by op by_key SHA256:op nick bob") {
+		t.Fatalf("audit: %s", audit)
+	}
+	mustFail(t, op, "/kick op", "cannot kick yourself")
+	mustFail(t, op, "/kick nobody", "nobody called")
+	mustFail(t, op, "/kick", "usage: /kick")
+}
+
+func TestBansByKeyAndAddressExpireAndSurviveRestarts(t *testing.T) {
+	clock := newFakeClock()
+	store := &MemoryStore{}
+	ops := opSet{"SHA256:op": true}
+	h := newHub(t, Options{Store: store, Operators: ops, Now: clock.Now})
+	op := joinAs(t, h, "op", "SHA256:op", "10.0.0.1")
+	spammer := joinAs(t, h, "spammer", "SHA256:spam", "10.0.0.2")
+	troll := joinAs(t, h, "troll", "", "10.0.0.3")
+	watcher := joinAs(t, h, "watcher", "SHA256:w", "10.0.0.4")
+
+	submit(t, op, "/ban spammer 2h posting links")
+	if !isDone(spammer) || !strings.Contains(spammer.ClosedReason(), "you are banned until 2026-11-25 14:34 UTC (2h0m0s from now) by op: posting links") {
+		t.Fatalf("spammer told %q", spammer.ClosedReason())
+	}
+	if texts(drain(watcher), Announcement)[0] != "op banned spammer for 2h0m0s: posting links" {
+		t.Fatal("the ban was not announced")
+	}
+	s, banned := h.Banned("SHA256:spam", "192.168.1.1:22")
+	if !banned || !strings.Contains(s.Refusal(clock.Now()), "You cannot join: this key is banned until 2026-11-25 14:34 UTC") {
+		t.Fatalf("banned=%v refusal %q", banned, s.Refusal(clock.Now()))
+	}
+	if _, err := h.Join(Identity{Key: "SHA256:spam", Nick: "sneaky", Addr: "10.9.9.9:1"}); err == nil ||
+		!strings.Contains(err.Error(), "posting links") {
+		t.Fatalf("a banned key joined: %v", err)
+	}
+
+	// A keyless member is banned by address; a permanent ban has no end.
+	submit(t, op, "/ban troll")
+	if !isDone(troll) {
+		t.Fatal("troll still online")
+	}
+	if s, banned := h.Banned("", "10.0.0.3:4444"); !banned || !strings.Contains(s.Refusal(clock.Now()), "your address is banned permanently by op") {
+		t.Fatalf("address ban: %v %q", banned, s.Refusal(clock.Now()))
+	}
+	submit(t, op, "/ban 10.1.2.3 1d")
+	submit(t, op, "/bans")
+	list := texts(drain(op), Notice)
+	if len(list) != 1 || !strings.Contains(list[0], "Bans (3)") || !strings.Contains(list[0], "10.1.2.3") {
+		t.Fatalf("/bans: %q", list)
+	}
+
+	// After a restart the bans hold; after two hours the timed one ends.
+	h2 := newHub(t, Options{Store: store, Operators: ops, Now: clock.Now})
+	if _, banned := h2.Banned("SHA256:spam", ""); !banned {
+		t.Fatal("the ban did not survive a restart")
+	}
+	clock.Advance(2*time.Hour + time.Second)
+	if _, banned := h2.Banned("SHA256:spam", ""); banned {
+		t.Fatal("the 2h ban did not expire")
+	}
+	op2 := joinAs(t, h2, "op", "SHA256:op", "10.0.0.1")
+	submit(t, op2, "/unban troll")
+	if _, banned := h2.Banned("", "10.0.0.3"); banned {
+		t.Fatal("/unban troll left the address banned")
+	}
+	mustFail(t, op2, "/unban troll", "is not banned")
+	mustFail(t, op2, "/ban op", "cannot ban yourself")
+	if !strings.Contains(texts(drain(op2), Announcement)[0], "op lifted the ban on troll") {
+		t.Fatal("the unban was not announced")
+	}
+}
+
+func TestMuteExpires(t *testing.T) {
+	clock := newFakeClock()
+	h := newHub(t, Options{Operators: opSet{"SHA256:op": true}, Now: clock.Now})
+	op := joinAs(t, h, "op", "SHA256:op", "10.0.0.1")
+	loud := joinAs(t, h, "loud", "SHA256:loud", "10.0.0.2")
+	submit(t, op, "/mute loud 10m")
+	if n := texts(drain(loud), Error); len(n) != 1 || !strings.Contains(n[0], "You are muted until") {
+		t.Fatalf("loud was told %q", n)
+	}
+	mustFail(t, loud, "hello?", "you are muted until 2026-11-25 12:44 UTC (10m0s from now) by op")
+	mustFail(t, loud, "/me shouts", "muted")
+	submit(t, loud, "/names") // reading and commands still work
+	clock.Advance(11 * time.Minute)
+	submit(t, loud, "back")
+	submit(t, op, "/mute loud")
+	mustFail(t, loud, "again", "muted permanently")
+	submit(t, op, "/unmute loud")
+	submit(t, loud, "free")
+	if n := texts(drain(loud), Notice); !strings.Contains(strings.Join(n, "\n"), "no longer muted") {
+		t.Fatalf("loud was not told: %q", n)
+	}
+}
+
+func TestMOTD(t *testing.T) {
+	store := &MemoryStore{}
+	ops := opSet{"SHA256:op": true}
+	h := newHub(t, Options{Store: store, Operators: ops})
+	op := joinAs(t, h, "op", "SHA256:op", "10.0.0.1")
+	submit(t, op, "/motd")
+	if got := texts(drain(op), Notice); got[0] != "There is no message of the day." {
+		t.Fatalf("/motd: %q", got)
+	}
+	submit(t, op, "/motd Be kind. \x1b[31mNo spam.")
+	h2 := newHub(t, Options{Store: store, Operators: ops})
+	guest, _ := h2.Join(Identity{Nick: "guest", Addr: "10.0.0.2:1"})
+	if got := strings.Join(texts(drain(guest), Notice), "\n"); !strings.Contains(got, "Message of the day: Be kind. ^[[31mNo spam.") {
+		t.Fatalf("a new joiner saw %q", got)
+	}
+	mustFail(t, guest, "/motd mine now", "operators")
+	op2 := joinAs(t, h2, "op", "SHA256:op", "10.0.0.1")
+	submit(t, op2, "/motd -")
+	submit(t, guest, "/motd")
+	if got := texts(drain(guest), Notice); got[len(got)-1] != "There is no message of the day." {
+		t.Fatalf("after clearing: %q", got)
+	}
+}
+
+func TestOpAndDeopForTheSession(t *testing.T) {
+	h := newHub(t, Options{Operators: opSet{"SHA256:op": true}})
+	op := joinAs(t, h, "op", "SHA256:op", "10.0.0.1")
+	bob := joinAs(t, h, "bob", "SHA256:bob", "10.0.0.2")
+	joinAs(t, h, "carol", "SHA256:carol", "10.0.0.3")
+
+	submit(t, op, "/deop")
+	mustFail(t, op, "/kick carol", "operators only")
+	submit(t, op, "/op")
+	submit(t, op, "/op bob")
+	if online := h.mustLobby(t).Online(); !online[0].Op || online[0].Nick != "bob" {
+		t.Fatalf("roster after /op bob: %+v", online)
+	}
+	submit(t, bob, "/mute carol 1m")
+	submit(t, op, "/deop bob")
+	mustFail(t, bob, "/unmute carol", "operators only")
+	mustFail(t, op, "/deop bob", "not an operator")
+	submit(t, bob, "/help")
+	if help := strings.Join(texts(drain(bob), Notice), "\n"); strings.Contains(help, "Operator commands") {
+		t.Fatal("a non-operator's help lists operator commands")
+	}
+	submit(t, op, "/help")
+	if help := strings.Join(texts(drain(op), Notice), "\n"); !strings.Contains(help, "Operator commands:") || !strings.Contains(help, "/ban NICK|KEY|IP") {
+		t.Fatalf("an operator's help: %s", help)
+	}
+}
+
+func TestWhois(t *testing.T) {
+	clock := newFakeClock()
+	h := newHub(t, Options{Operators: opSet{"SHA256:op": true}, Now: clock.Now})
+	op := joinAs(t, h, "op", "SHA256:op", "10.0.0.1")
+	user := joinAs(t, h, "user", "", "10.0.0.2")
+	clock.Advance(90 * time.Minute)
+	submit(t, user, "hello")
+	clock.Advance(5 * time.Minute)
+	submit(t, user, "/whois op")
+	got := texts(drain(user), Notice)[0]
+	for _, want := range []string{"op: verified key SHA256:op", "online since 2026-11-25 12:34 UTC (1h35m0s), idle 1h35m0s", "operator"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("whois for a user lacks %q: %q", want, got)
+		}
+	}
+	if strings.Contains(got, "address") {
+		t.Errorf("a non-operator saw an address: %q", got)
+	}
+	submit(t, op, "/whois user")
+	got = texts(drain(op), Notice)[0]
+	for _, want := range []string{"user: unverified", "idle 5m0s", "address 10.0.0.2"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("whois for an operator lacks %q: %q", want, got)
+		}
+	}
+	mustFail(t, op, "/whois ghost", "nobody called")
+}
+
+func TestIgnore(t *testing.T) {
+	store := &MemoryStore{}
+	h := newHub(t, Options{Store: store})
+	alice := joinAs(t, h, "alice", "SHA256:alice", "10.0.0.1")
+	bore := joinAs(t, h, "bore", "SHA256:bore", "10.0.0.2")
+	carol := joinAs(t, h, "carol", "SHA256:carol", "10.0.0.3")
+	submit(t, alice, "/ignore bore")
+	submit(t, bore, "blah blah")
+	submit(t, bore, "/me yawns")
+	submit(t, carol, "hi")
+	if got := texts(drain(alice), Chat); len(got) != 1 || got[0] != "hi" {
+		t.Fatalf("alice saw %q", got)
+	}
+	if got := texts(drain(carol), Chat); len(got) != 2 {
+		t.Fatalf("carol saw %q; ignoring is alice's alone", got)
+	}
+	mustFail(t, alice, "/ignore bore", "already ignore")
+	mustFail(t, alice, "/ignore alice", "cannot ignore yourself")
+	submit(t, alice, "/ignored")
+	if got := texts(drain(alice), Notice); got[0] != "You ignore: bore" {
+		t.Fatalf("/ignored: %q", got)
+	}
+	// The ignore follows the key, across nick changes and sessions.
+	submit(t, bore, "/nick newname")
+	submit(t, bore, "sneaky")
+	alice.Leave("quit")
+	alice = joinAs(t, h, "alice", "SHA256:alice", "10.0.0.1")
+	submit(t, bore, "still ignored")
+	if got := texts(drain(alice), Chat); len(got) != 0 {
+		t.Fatalf("alice saw %q after reconnecting", got)
+	}
+	submit(t, alice, "/unignore bore")
+	submit(t, bore, "heard again")
+	if got := texts(drain(alice), Chat); len(got) != 1 || got[0] != "heard again" {
+		t.Fatalf("after /unignore alice saw %q", got)
+	}
+	mustFail(t, alice, "/unignore bore", "do not ignore")
+}
+
+// With the default limits: a burst of 10, then 2 a second. People are not
+// throttled; floods are, and a sustained one is kicked.
+func TestMessageRateLimit(t *testing.T) {
+	clock := newFakeClock()
+	audit := &auditLog{}
+	h := newHub(t, Options{Now: clock.Now, MessageRate: 2, MessageBurst: 10, Audit: audit.record})
+	fast := joinAs(t, h, "fast", "SHA256:fast", "10.0.0.1")
+	reader := joinAs(t, h, "reader", "SHA256:reader", "10.0.0.2")
+
+	for i := 0; i < 10; i++ {
+		submit(t, fast, fmt.Sprint("burst ", i))
+	}
+	mustFail(t, fast, "one too many", "slow down: you can send again in 1 s")
+	clock.Advance(500 * time.Millisecond)
+	submit(t, fast, "after half a second")
+	// A pasted block of 30 lines is one message.
+	clock.Advance(500 * time.Millisecond)
+	submit(t, fast, strings.Repeat("pasted line\n", 30))
+	if got := texts(drain(reader), Chat); len(got) != 12 {
+		t.Fatalf("reader got %d messages, want 12", len(got))
+	}
+	// A typist at two lines a second is never throttled.
+	for i := 0; i < 60; i++ {
+		clock.Advance(500 * time.Millisecond)
+		submit(t, fast, "typing along")
+	}
+
+	// A flood: every refusal is a strike; out of strikes, out of the room.
+	flood := joinAs(t, h, "flood", "SHA256:flood", "10.0.0.3")
+	refused := 0
+	for i := 0; i < 1000 && !isDone(flood); i++ {
+		if _, err := flood.Submit("spam"); err != nil {
+			refused++
+		}
+	}
+	if !isDone(flood) || flood.ClosedReason() != "you were disconnected for flooding the room" {
+		t.Fatalf("flooder still in after %d refusals", refused)
+	}
+	if refused < floodStrikes {
+		t.Fatalf("kicked after %d refusals, before the %d strikes", refused, floodStrikes)
+	}
+	if !strings.Contains(audit.String(), "kicked for flooding") {
+		t.Fatalf("audit: %s", audit)
+	}
+}
+
+func TestNickChangeRateLimit(t *testing.T) {
+	clock := newFakeClock()
+	h := newHub(t, Options{Now: clock.Now})
+	m := joinAs(t, h, "n0", "SHA256:n", "10.0.0.1")
+	for i := 1; i <= nickChangeBurst; i++ {
+		submit(t, m, fmt.Sprintf("/nick n%d", i))
+	}
+	mustFail(t, m, "/nick n9", "slow down: you can change your nick again in 10 s")
+	clock.Advance(nickChangeEvery)
+	submit(t, m, "/nick n9")
+}
+
+func TestJoinRateLimit(t *testing.T) {
+	clock := newFakeClock()
+	h := newHub(t, Options{Now: clock.Now})
+	id := Identity{Key: "SHA256:flaky", Nick: "flaky", Addr: "10.0.0.1:1"}
+	// Reconnecting a few times in a minute after network trouble is fine.
+	for i := 0; i < joinBurst; i++ {
+		m, err := h.Join(id)
+		if err != nil {
+			t.Fatalf("join %d: %v", i, err)
+		}
+		m.Leave("connection lost")
+		clock.Advance(100 * time.Millisecond)
+	}
+	if _, err := h.Join(id); err == nil || !strings.Contains(err.Error(), "too many joins in a short time; try again in") {
+		t.Fatalf("join storm: %v", err)
+	}
+	// Another identity is not affected, and the limit refills.
+	if _, err := h.Join(Identity{Key: "SHA256:other", Nick: "other", Addr: "10.0.0.1:2"}); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(joinEvery)
+	if _, err := h.Join(id); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	for in, want := range map[string]time.Duration{
+		"30s": 30 * time.Second, "10m": 10 * time.Minute, "2h": 2 * time.Hour, "1h30m": 90 * time.Minute,
+		"7d": 7 * 24 * time.Hour, "2w": 14 * 24 * time.Hour,
+	} {
+		if got, ok := parseDuration(in); !ok || got != want {
+			t.Errorf("parseDuration(%q) = %v, %v", in, got, ok)
+		}
+	}
+	for _, bad := range []string{"", "forever", "-5m", "0s", "7x", "d", "99999999999d"} {
+		if _, ok := parseDuration(bad); ok {
+			t.Errorf("parseDuration(%q) accepted", bad)
+		}
+	}
+}
+
+// FuzzOperatorCommands drives every command as an operator with arbitrary
+// arguments: nothing may panic, and whatever reaches another member must be
+// terminal-safe.
+func FuzzOperatorCommands(f *testing.F) {
+	for _, s := range []string{"/ban bob 7d spam", "/mute 10.0.0.2 1h", "/kick bob \x1b[2J", "/unban SHA256:x",
+		"/op bob", "/deop", "/motd \u202ehi", "/whois bob", "/ignore bob", "/bans", "/ban ::1 3w"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		h := newHub(t, Options{Operators: opSet{"SHA256:op": true}})
+		op, _ := h.Join(Identity{Key: "SHA256:op", Nick: "op", Addr: "10.0.0.1:1"})
+		bob, _ := h.Join(Identity{Key: "SHA256:bob", Nick: "bob", Addr: "10.0.0.2:1"})
+		watcher, _ := h.Join(Identity{Nick: "watcher", Addr: "10.0.0.3:1"})
+		_, _ = op.Submit(line)
+		for _, m := range []*Member{op, bob, watcher} {
+			for _, msg := range drain(m) {
+				for _, s := range []string{msg.Text, msg.Nick} {
+					if strings.ContainsFunc(s, func(r rune) bool { return (r < 0x20 && r != '\n') || (r >= 0x7f && r < 0xa0) }) {
+						t.Fatalf("unsafe text reached %s: %q", m.nick, s)
+					}
+				}
+			}
+			if r := m.ClosedReason(); strings.ContainsFunc(r, func(r rune) bool { return r < 0x20 || (r >= 0x7f && r < 0xa0) }) {
+				t.Fatalf("unsafe close reason: %q", r)
+			}
+		}
+	})
+}

@@ -1,0 +1,265 @@
+// Package sqlite keeps chatroom's state in one SQLite file in the data
+// folder, using modernc.org/sqlite: pure Go, so Windows hosts build the
+// daemon without a C compiler.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+
+	"github.com/chatroom/chatroom/room"
+)
+
+// FileName is the database's file name inside the data folder.
+const FileName = "chatroom.db"
+
+// DB is chatroom's database. It implements room.Store.
+type DB struct {
+	db   *sql.DB
+	path string
+}
+
+var _ room.Store = (*DB)(nil)
+
+// Open opens or creates the database at path and brings its schema up to
+// date. It refuses a file that is not a chatroom database, one written by
+// a newer chatroom, and one another process holds.
+func Open(path string) (*DB, error) {
+	// WAL lets readers and the writer overlap; EXCLUSIVE locking keeps a
+	// second daemon from using the same data folder and corrupting its
+	// view of the logs. NORMAL synchronous is durable across process
+	// crashes, the failure that matters here, at a fraction of FULL's cost.
+	dsn := "file:" + path + "?_pragma=busy_timeout(2000)&_pragma=journal_mode(WAL)" +
+		"&_pragma=locking_mode(EXCLUSIVE)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	// One connection: the exclusive lock belongs to it, and SQLite
+	// serialises writes anyway.
+	db.SetMaxOpenConns(1)
+	d := &DB{db: db, path: path}
+	if err := d.migrate(context.Background()); err != nil {
+		_ = db.Close()
+		return nil, d.explain(err)
+	}
+	return d, nil
+}
+
+// explain turns SQLite's errors at open into ones that say what to do.
+func (d *DB) explain(err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "database is locked") || strings.Contains(msg, "SQLITE_BUSY"):
+		return fmt.Errorf("database %s is in use by another process (is another chatroom running on this data folder?): %w", d.path, err)
+	case strings.Contains(msg, "file is not a database") || strings.Contains(msg, "malformed") || strings.Contains(msg, "SQLITE_NOTADB") || strings.Contains(msg, "SQLITE_CORRUPT"):
+		return fmt.Errorf("database %s is corrupt or not a chatroom database; refusing to start (restore it from a backup, or move it away to start empty): %w", d.path, err)
+	}
+	return fmt.Errorf("database %s: %w", d.path, err)
+}
+
+// Close closes the database.
+func (d *DB) Close() error { return d.db.Close() }
+
+// migrations are the schema, one step per version; a database at version
+// n has had the first n applied. Never edit a step once released: add one.
+var migrations = []string{
+	`CREATE TABLE nick_owners (
+		fold       TEXT PRIMARY KEY,
+		nick       TEXT NOT NULL,
+		key        TEXT NOT NULL,
+		claimed_at INTEGER NOT NULL
+	);
+	CREATE TABLE sanctions (
+		kind   TEXT NOT NULL,
+		target TEXT NOT NULL,
+		nick   TEXT NOT NULL,
+		reason TEXT NOT NULL,
+		by     TEXT NOT NULL,
+		since  INTEGER NOT NULL,
+		until  INTEGER NOT NULL, -- 0: never ends
+		PRIMARY KEY (kind, target)
+	);
+	CREATE TABLE settings (
+		name  TEXT PRIMARY KEY,
+		value TEXT NOT NULL
+	);
+	CREATE TABLE ignores (
+		owner  TEXT NOT NULL,
+		author TEXT NOT NULL,
+		nick   TEXT NOT NULL,
+		PRIMARY KEY (owner, author)
+	);`,
+}
+
+func (d *DB) migrate(ctx context.Context) error {
+	if _, err := d.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+		return err
+	}
+	var version int
+	err := d.db.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&version)
+	if errors.Is(err, sql.ErrNoRows) {
+		if _, err := d.db.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (0)`); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
+	}
+	if version > len(migrations) {
+		return fmt.Errorf("schema version %d is newer than this chatroom knows (%d): run a newer chatroom", version, len(migrations))
+	}
+	for v := version; v < len(migrations); v++ {
+		tx, err := d.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
+			_ = tx.Rollback()
+			return fmt.Errorf("migrate to schema version %d: %w", v+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE schema_version SET version = ?`, v+1); err != nil {
+			_ = tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migrate to schema version %d: %w", v+1, err)
+		}
+	}
+	return nil
+}
+
+// NickOwner implements room.Store.
+func (d *DB) NickOwner(ctx context.Context, fold string) (string, error) {
+	var key string
+	err := d.db.QueryRowContext(ctx, `SELECT key FROM nick_owners WHERE fold = ?`, fold).Scan(&key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("look up owner of %q: %w", fold, err)
+	}
+	return key, nil
+}
+
+// ClaimNick implements room.Store.
+func (d *DB) ClaimNick(ctx context.Context, fold, nick, key string, at time.Time) error {
+	_, err := d.db.ExecContext(ctx, `INSERT INTO nick_owners (fold, nick, key, claimed_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (fold) DO NOTHING`, fold, nick, key, at.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("claim nick %q: %w", nick, err)
+	}
+	return nil
+}
+
+// Sanctions implements room.Store.
+func (d *DB) Sanctions(ctx context.Context) ([]room.Sanction, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT kind, target, nick, reason, by, since, until FROM sanctions`)
+	if err != nil {
+		return nil, fmt.Errorf("read sanctions: %w", err)
+	}
+	defer rows.Close()
+	var out []room.Sanction
+	for rows.Next() {
+		var s room.Sanction
+		var since, until int64
+		if err := rows.Scan(&s.Kind, &s.Target, &s.Nick, &s.Reason, &s.By, &since, &until); err != nil {
+			return nil, fmt.Errorf("read sanctions: %w", err)
+		}
+		s.Since = time.UnixMilli(since).UTC()
+		if until != 0 {
+			s.Until = time.UnixMilli(until).UTC()
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// PutSanction implements room.Store.
+func (d *DB) PutSanction(ctx context.Context, s room.Sanction) error {
+	var until int64
+	if !s.Until.IsZero() {
+		until = s.Until.UnixMilli()
+	}
+	_, err := d.db.ExecContext(ctx, `INSERT OR REPLACE INTO sanctions (kind, target, nick, reason, by, since, until)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, s.Kind, s.Target, s.Nick, s.Reason, s.By, s.Since.UnixMilli(), until)
+	if err != nil {
+		return fmt.Errorf("store %s of %s: %w", s.Kind, s.Target, err)
+	}
+	return nil
+}
+
+// DeleteSanction implements room.Store.
+func (d *DB) DeleteSanction(ctx context.Context, kind room.SanctionKind, target string) error {
+	if _, err := d.db.ExecContext(ctx, `DELETE FROM sanctions WHERE kind = ? AND target = ?`, kind, target); err != nil {
+		return fmt.Errorf("remove %s of %s: %w", kind, target, err)
+	}
+	return nil
+}
+
+// Setting implements room.Store.
+func (d *DB) Setting(ctx context.Context, name string) (string, error) {
+	var v string
+	err := d.db.QueryRowContext(ctx, `SELECT value FROM settings WHERE name = ?`, name).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read setting %s: %w", name, err)
+	}
+	return v, nil
+}
+
+// PutSetting implements room.Store.
+func (d *DB) PutSetting(ctx context.Context, name, value string) error {
+	var err error
+	if value == "" {
+		_, err = d.db.ExecContext(ctx, `DELETE FROM settings WHERE name = ?`, name)
+	} else {
+		_, err = d.db.ExecContext(ctx, `INSERT OR REPLACE INTO settings (name, value) VALUES (?, ?)`, name, value)
+	}
+	if err != nil {
+		return fmt.Errorf("store setting %s: %w", name, err)
+	}
+	return nil
+}
+
+// Ignores implements room.Store.
+func (d *DB) Ignores(ctx context.Context, owner string) ([]room.Ignore, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT author, nick FROM ignores WHERE owner = ?`, owner)
+	if err != nil {
+		return nil, fmt.Errorf("read ignores: %w", err)
+	}
+	defer rows.Close()
+	var out []room.Ignore
+	for rows.Next() {
+		var ig room.Ignore
+		if err := rows.Scan(&ig.Author, &ig.Nick); err != nil {
+			return nil, fmt.Errorf("read ignores: %w", err)
+		}
+		out = append(out, ig)
+	}
+	return out, rows.Err()
+}
+
+// PutIgnore implements room.Store.
+func (d *DB) PutIgnore(ctx context.Context, owner string, ig room.Ignore) error {
+	if _, err := d.db.ExecContext(ctx, `INSERT OR REPLACE INTO ignores (owner, author, nick) VALUES (?, ?, ?)`,
+		owner, ig.Author, ig.Nick); err != nil {
+		return fmt.Errorf("store ignore: %w", err)
+	}
+	return nil
+}
+
+// DeleteIgnore implements room.Store.
+func (d *DB) DeleteIgnore(ctx context.Context, owner, author string) error {
+	if _, err := d.db.ExecContext(ctx, `DELETE FROM ignores WHERE owner = ? AND author = ?`, owner, author); err != nil {
+		return fmt.Errorf("remove ignore: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,202 @@
+package room
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Store keeps what must survive a restart besides the room logs: who owns
+// which nick, bans and mutes, settings such as the message of the day, and
+// whom each key ignores. Implementations must be safe for concurrent use.
+type Store interface {
+	// NickOwner returns the key that owns the nick whose comparison key is
+	// fold, or "" if nobody does.
+	NickOwner(ctx context.Context, fold string) (string, error)
+	// ClaimNick records key as the owner of nick unless it has an owner.
+	ClaimNick(ctx context.Context, fold, nick, key string, at time.Time) error
+
+	// Sanctions returns every ban and mute, expired ones included.
+	Sanctions(ctx context.Context) ([]Sanction, error)
+	// PutSanction adds s, replacing one of the same kind and target.
+	PutSanction(ctx context.Context, s Sanction) error
+	// DeleteSanction removes the sanction of that kind on target, if any.
+	DeleteSanction(ctx context.Context, kind SanctionKind, target string) error
+
+	// Setting returns a named setting, "" if unset.
+	Setting(ctx context.Context, name string) (string, error)
+	// PutSetting sets a named setting; "" unsets it.
+	PutSetting(ctx context.Context, name, value string) error
+
+	// Ignores returns the authors owner ignores, with the nick each had.
+	Ignores(ctx context.Context, owner string) ([]Ignore, error)
+	// PutIgnore records that owner ignores an author.
+	PutIgnore(ctx context.Context, owner string, ig Ignore) error
+	// DeleteIgnore forgets that owner ignores author.
+	DeleteIgnore(ctx context.Context, owner, author string) error
+}
+
+// SanctionKind is a ban or a mute.
+type SanctionKind string
+
+// The kinds of sanction.
+const (
+	Ban  SanctionKind = "ban"
+	Mute SanctionKind = "mute"
+)
+
+// Sanction is a ban or mute of one key or one address.
+type Sanction struct {
+	Kind SanctionKind
+	// Target is a key fingerprint ("SHA256:...") or an IP address.
+	Target string
+	// Nick is who the target was known as, for people reading lists.
+	Nick   string
+	Reason string
+	// By is the nick of the operator who imposed it.
+	By    string
+	Since time.Time
+	// Until is when it ends; the zero time means never.
+	Until time.Time
+}
+
+// Active reports whether s is in force at now.
+func (s Sanction) Active(now time.Time) bool {
+	return s.Until.IsZero() || now.Before(s.Until)
+}
+
+// TargetIsKey reports whether the target is a key rather than an address.
+func (s Sanction) TargetIsKey() bool { return isKey(s.Target) }
+
+func isKey(target string) bool { return strings.HasPrefix(target, "SHA256:") }
+
+// Ignore is one author a member does not want to see.
+type Ignore struct {
+	Author string
+	Nick   string
+}
+
+// MemoryStore is a Store held in memory, for tests and for running without
+// a data folder.
+type MemoryStore struct {
+	mu        sync.Mutex
+	owners    map[string]string
+	sanctions map[SanctionKind]map[string]Sanction
+	settings  map[string]string
+	ignores   map[string]map[string]Ignore
+}
+
+func (s *MemoryStore) init() {
+	if s.owners == nil {
+		s.owners = map[string]string{}
+		s.sanctions = map[SanctionKind]map[string]Sanction{Ban: {}, Mute: {}}
+		s.settings = map[string]string{}
+		s.ignores = map[string]map[string]Ignore{}
+	}
+}
+
+// NickOwner implements Store.
+func (s *MemoryStore) NickOwner(_ context.Context, fold string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init()
+	return s.owners[fold], nil
+}
+
+// ClaimNick implements Store.
+func (s *MemoryStore) ClaimNick(_ context.Context, fold, _, key string, _ time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init()
+	if _, ok := s.owners[fold]; !ok {
+		s.owners[fold] = key
+	}
+	return nil
+}
+
+// Sanctions implements Store.
+func (s *MemoryStore) Sanctions(context.Context) ([]Sanction, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init()
+	var out []Sanction
+	for _, byTarget := range s.sanctions {
+		for _, sn := range byTarget {
+			out = append(out, sn)
+		}
+	}
+	return out, nil
+}
+
+// PutSanction implements Store.
+func (s *MemoryStore) PutSanction(_ context.Context, sn Sanction) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init()
+	s.sanctions[sn.Kind][sn.Target] = sn
+	return nil
+}
+
+// DeleteSanction implements Store.
+func (s *MemoryStore) DeleteSanction(_ context.Context, kind SanctionKind, target string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init()
+	delete(s.sanctions[kind], target)
+	return nil
+}
+
+// Setting implements Store.
+func (s *MemoryStore) Setting(_ context.Context, name string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init()
+	return s.settings[name], nil
+}
+
+// PutSetting implements Store.
+func (s *MemoryStore) PutSetting(_ context.Context, name, value string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init()
+	if value == "" {
+		delete(s.settings, name)
+	} else {
+		s.settings[name] = value
+	}
+	return nil
+}
+
+// Ignores implements Store.
+func (s *MemoryStore) Ignores(_ context.Context, owner string) ([]Ignore, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init()
+	var out []Ignore
+	for _, ig := range s.ignores[owner] {
+		out = append(out, ig)
+	}
+	return out, nil
+}
+
+// PutIgnore implements Store.
+func (s *MemoryStore) PutIgnore(_ context.Context, owner string, ig Ignore) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init()
+	if s.ignores[owner] == nil {
+		s.ignores[owner] = map[string]Ignore{}
+	}
+	s.ignores[owner][ig.Author] = ig
+	return nil
+}
+
+// DeleteIgnore implements Store.
+func (s *MemoryStore) DeleteIgnore(_ context.Context, owner, author string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init()
+	delete(s.ignores[owner], author)
+	return nil
+}

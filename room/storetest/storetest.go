@@ -1,0 +1,115 @@
+// Package storetest is the contract every room.Store implementation must
+// meet. Each implementation's tests call Run with a constructor.
+package storetest
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/chatroom/chatroom/room"
+)
+
+// Run checks a Store. open returns a fresh, empty store; reopen, if not nil,
+// returns the same store as a restarted daemon would see it.
+func Run(t *testing.T, open func(t *testing.T) room.Store, reopen func(t *testing.T, s room.Store) room.Store) {
+	ctx := context.Background()
+	at := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
+	t.Run("nick owners", func(t *testing.T) {
+		s := open(t)
+		if owner, err := s.NickOwner(ctx, "alice"); err != nil || owner != "" {
+			t.Fatalf("owner of an unclaimed nick: %q, %v", owner, err)
+		}
+		must(t, s.ClaimNick(ctx, "alice", "Alice", "SHA256:a", at))
+		must(t, s.ClaimNick(ctx, "alice", "ALICE", "SHA256:b", at)) // already owned: no change
+		s = again(t, s, reopen)
+		if owner, err := s.NickOwner(ctx, "alice"); err != nil || owner != "SHA256:a" {
+			t.Fatalf("owner: %q, %v", owner, err)
+		}
+	})
+
+	t.Run("sanctions", func(t *testing.T) {
+		s := open(t)
+		ban := room.Sanction{Kind: room.Ban, Target: "SHA256:x", Nick: "spammer", Reason: "spam", By: "op",
+			Since: at, Until: at.Add(2 * time.Hour)}
+		mute := room.Sanction{Kind: room.Mute, Target: "10.0.0.5", Nick: "loud", By: "op", Since: at}
+		must(t, s.PutSanction(ctx, ban))
+		must(t, s.PutSanction(ctx, mute))
+		ban.Reason = "spam, again"
+		must(t, s.PutSanction(ctx, ban)) // replaces
+		s = again(t, s, reopen)
+		got, err := s.Sanctions(ctx)
+		must(t, err)
+		slices.SortFunc(got, func(a, b room.Sanction) int { return compare(string(a.Kind), string(b.Kind)) })
+		if len(got) != 2 || !same(got[0], ban) || !same(got[1], mute) {
+			t.Fatalf("sanctions = %+v", got)
+		}
+		must(t, s.DeleteSanction(ctx, room.Ban, "SHA256:x"))
+		must(t, s.DeleteSanction(ctx, room.Ban, "SHA256:nobody"))
+		if got, _ := s.Sanctions(ctx); len(got) != 1 || got[0].Kind != room.Mute {
+			t.Fatalf("after delete: %+v", got)
+		}
+	})
+
+	t.Run("settings", func(t *testing.T) {
+		s := open(t)
+		must(t, s.PutSetting(ctx, "motd", "be nice"))
+		s = again(t, s, reopen)
+		if v, err := s.Setting(ctx, "motd"); err != nil || v != "be nice" {
+			t.Fatalf("motd = %q, %v", v, err)
+		}
+		must(t, s.PutSetting(ctx, "motd", ""))
+		if v, _ := s.Setting(ctx, "motd"); v != "" {
+			t.Fatalf("motd after unset = %q", v)
+		}
+	})
+
+	t.Run("ignores", func(t *testing.T) {
+		s := open(t)
+		must(t, s.PutIgnore(ctx, "SHA256:me", room.Ignore{Author: "SHA256:troll", Nick: "troll"}))
+		must(t, s.PutIgnore(ctx, "SHA256:me", room.Ignore{Author: "SHA256:bore", Nick: "bore"}))
+		must(t, s.PutIgnore(ctx, "SHA256:other", room.Ignore{Author: "SHA256:me", Nick: "me"}))
+		s = again(t, s, reopen)
+		got, err := s.Ignores(ctx, "SHA256:me")
+		must(t, err)
+		if len(got) != 2 {
+			t.Fatalf("ignores = %+v", got)
+		}
+		must(t, s.DeleteIgnore(ctx, "SHA256:me", "SHA256:troll"))
+		if got, _ := s.Ignores(ctx, "SHA256:me"); len(got) != 1 || got[0] != (room.Ignore{Author: "SHA256:bore", Nick: "bore"}) {
+			t.Fatalf("after delete: %+v", got)
+		}
+	})
+}
+
+func again(t *testing.T, s room.Store, reopen func(*testing.T, room.Store) room.Store) room.Store {
+	if reopen == nil {
+		return s
+	}
+	return reopen(t, s)
+}
+
+// same compares sanctions, times by instant (a store may change zones).
+func same(a, b room.Sanction) bool {
+	return a.Kind == b.Kind && a.Target == b.Target && a.Nick == b.Nick && a.Reason == b.Reason &&
+		a.By == b.By && a.Since.Equal(b.Since) && a.Until.Equal(b.Until)
+}
+
+func compare(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

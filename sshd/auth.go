@@ -1,0 +1,183 @@
+package sshd
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"time"
+
+	"charm.land/ssh"
+	gossh "golang.org/x/crypto/ssh"
+)
+
+// keyExtension carries the client's key fingerprint ("" without a key)
+// from authentication to the session, in the connection's permissions.
+const keyExtension = "chatroom-key"
+
+// KeySet is a set of public keys by SHA256 fingerprint, such as an
+// authorized_keys file.
+type KeySet interface {
+	Contains(fingerprint string) bool
+}
+
+var (
+	errDenied          = errors.New("chatroom: access denied")
+	errWrongPassphrase = errors.New("chatroom: wrong passphrase")
+)
+
+// authState is one connection's login. gossh calls its callbacks one at a
+// time, on the connection's goroutine.
+type authState struct {
+	s     *Server
+	watch *connWatch
+	// keyRefusal is why a key the client offered was refused; shown if
+	// it then tries to get in another way.
+	keyRefusal string
+	told       bool // a refusal banner has been sent
+}
+
+// serverConfig is the ServerConfigCallback: each connection's login
+// callbacks, which can refuse with a message the user sees (an ssh banner)
+// rather than a bare "Permission denied".
+func (s *Server) serverConfig(ctx ssh.Context) *gossh.ServerConfig {
+	a := &authState{s: s, watch: watchOf(ctx)}
+	cfg := &gossh.ServerConfig{
+		MaxAuthTries:                6,
+		PublicKeyCallback:           a.publicKey,
+		KeyboardInteractiveCallback: a.keyboardInteractive,
+	}
+	if s.cfg.Passphrase != "" {
+		cfg.VerifiedPublicKeyCallback = a.passphraseAfterKey
+	}
+	return cfg
+}
+
+func (a *authState) addr() string {
+	if a.watch == nil {
+		return ""
+	}
+	return a.watch.addr
+}
+
+// deny refuses the login, telling the user why the first time.
+func (a *authState) deny(why string) error {
+	if a.told {
+		return errDenied
+	}
+	a.told = true
+	a.s.log.Info(a.addr()+" refused", "why", why)
+	return &gossh.BannerError{Err: errDenied, Message: "chatroom: " + why + "\n"}
+}
+
+// connectionRefusal refuses a connection over the limits for its address,
+// or from a banned address, whatever it authenticates with.
+func (a *authState) connectionRefusal() error {
+	if a.watch != nil && a.watch.refusal != "" {
+		return a.deny(a.watch.refusal)
+	}
+	if s, banned := a.s.cfg.Hub.Banned("", a.addr()); banned {
+		return a.deny(s.Refusal(time.Now()))
+	}
+	return nil
+}
+
+func (a *authState) publicKey(_ gossh.ConnMetadata, key gossh.PublicKey) (*gossh.Permissions, error) {
+	if err := a.connectionRefusal(); err != nil {
+		return nil, err
+	}
+	fp := gossh.FingerprintSHA256(key)
+	// A refused key is not the end: the client may offer another. The
+	// reason is kept for the user in case none gets in.
+	if s, banned := a.s.cfg.Hub.Banned(fp, ""); banned {
+		a.refuseKey(s.Refusal(time.Now()))
+		return nil, errDenied
+	}
+	if a.s.cfg.Allowlist != nil && !a.s.cfg.Allowlist.Contains(fp) {
+		a.refuseKey(fmt.Sprintf("this chat is private and your key %s is not on its allowlist; ask its operator to add it.", fp))
+		return nil, errDenied
+	}
+	return &gossh.Permissions{Extensions: map[string]string{keyExtension: fp}}, nil
+}
+
+func (a *authState) refuseKey(why string) {
+	if a.keyRefusal == "" {
+		a.keyRefusal = why
+	}
+}
+
+// keyboardInteractive is how clients without an accepted key get in: at
+// once by default, after the passphrase if one is set, never if keys are
+// required.
+func (a *authState) keyboardInteractive(_ gossh.ConnMetadata, challenge gossh.KeyboardInteractiveChallenge) (*gossh.Permissions, error) {
+	if err := a.connectionRefusal(); err != nil {
+		return nil, err
+	}
+	switch {
+	case a.keyRefusal != "":
+		return nil, a.deny(a.keyRefusal)
+	case a.s.cfg.Allowlist != nil:
+		return nil, a.deny("this chat is private: only keys on its allowlist may join, and your ssh client offered none. Connect with your key: ssh -i KEYFILE ...")
+	case a.s.cfg.RequireKey:
+		return nil, a.deny("this chat lets people in by ssh key only, and your ssh client offered none. Make a key with: ssh-keygen -t ed25519   then connect again.")
+	}
+	if err := a.passphrase(challenge); err != nil {
+		return nil, err
+	}
+	return &gossh.Permissions{Extensions: map[string]string{keyExtension: ""}}, nil
+}
+
+// passphraseAfterKey makes a client that proved its key also give the
+// passphrase, keeping the key as its identity.
+func (a *authState) passphraseAfterKey(_ gossh.ConnMetadata, _ gossh.PublicKey, perms *gossh.Permissions, _ string) (*gossh.Permissions, error) {
+	return nil, &gossh.PartialSuccessError{Next: gossh.ServerAuthCallbacks{
+		KeyboardInteractiveCallback: func(_ gossh.ConnMetadata, challenge gossh.KeyboardInteractiveChallenge) (*gossh.Permissions, error) {
+			if err := a.passphrase(challenge); err != nil {
+				return nil, err
+			}
+			return perms, nil
+		},
+	}}
+}
+
+// passphrase asks for the shared passphrase, if the server has one.
+func (a *authState) passphrase(challenge gossh.KeyboardInteractiveChallenge) error {
+	want := a.s.cfg.Passphrase
+	if want == "" {
+		return nil
+	}
+	if wait := a.s.limits.failuresWait(a.addr(), time.Now()); wait > 0 {
+		return a.deny(fmt.Sprintf("too many wrong passphrases from your address; try again in %s.", roundUp(wait)))
+	}
+	answers, err := challenge("", "This chat asks for a passphrase.", []string{"Passphrase: "}, []bool{false})
+	if err != nil {
+		return err
+	}
+	// Hashes compare in constant time whatever the lengths.
+	got, exp := sha256.Sum256([]byte(firstOf(answers))), sha256.Sum256([]byte(want))
+	if len(answers) == 1 && subtle.ConstantTimeCompare(got[:], exp[:]) == 1 {
+		return nil
+	}
+	a.s.limits.failed(a.addr(), time.Now())
+	a.s.log.Info(a.addr() + " gave a wrong passphrase")
+	return errWrongPassphrase
+}
+
+func firstOf(s []string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	return s[0]
+}
+
+func roundUp(d time.Duration) time.Duration {
+	if d >= time.Minute {
+		return d.Round(time.Minute)
+	}
+	return d.Round(time.Second) + time.Second
+}
+
+// keyOf is the fingerprint the session authenticated with, "" for none.
+func keyOf(sess ssh.Session) string {
+	return sess.Permissions().Extensions[keyExtension]
+}

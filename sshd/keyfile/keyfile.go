@@ -1,0 +1,121 @@
+// Package keyfile keeps a set of public keys read from an authorized_keys
+// file (the format OpenSSH uses) current while the daemon runs: it re-reads
+// the file when asked (SIGHUP) and when the file changes on disk.
+package keyfile
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/fsnotify/fsnotify"
+	gossh "golang.org/x/crypto/ssh"
+)
+
+// Set is the keys of one authorized_keys file, by SHA256 fingerprint.
+type Set struct {
+	path string
+
+	mu   sync.RWMutex
+	keys map[string]string // fingerprint -> comment
+}
+
+// Load reads path. A file that cannot be read is an error; a line that is
+// not a key is skipped and reported in skipped, as sshd does.
+func Load(path string) (s *Set, skipped []string, err error) {
+	s = &Set{path: path}
+	skipped, err = s.Reload()
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, skipped, nil
+}
+
+// Reload re-reads the file. On error the keys read last time stay.
+func (s *Set) Reload() (skipped []string, err error) {
+	data, err := os.ReadFile(s.path)
+	if err != nil {
+		return nil, fmt.Errorf("read key file %s: %w", s.path, err)
+	}
+	keys := map[string]string{}
+	for n, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		key, comment, _, _, err := gossh.ParseAuthorizedKey([]byte(line))
+		if err != nil {
+			skipped = append(skipped, fmt.Sprintf("%s:%d: not a public key, skipped", s.path, n+1))
+			continue
+		}
+		keys[gossh.FingerprintSHA256(key)] = comment
+	}
+	s.mu.Lock()
+	s.keys = keys
+	s.mu.Unlock()
+	return skipped, nil
+}
+
+// Contains reports whether the key with fingerprint fp is in the file.
+func (s *Set) Contains(fp string) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	_, ok := s.keys[fp]
+	return ok
+}
+
+// IsOperator is Contains, so a Set can name the operators.
+func (s *Set) IsOperator(fp string) bool { return s.Contains(fp) }
+
+// Len returns how many keys the file holds.
+func (s *Set) Len() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.keys)
+}
+
+// Path returns the file's path.
+func (s *Set) Path() string { return s.path }
+
+// Watch reloads the set whenever the file is written, replaced or renamed
+// into place, until ctx ends; reloaded is called after each attempt. It
+// watches the folder, not the file, because editors save by replacing it.
+func (s *Set) Watch(ctx context.Context, reloaded func(skipped []string, err error)) error {
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		return fmt.Errorf("watch %s: %w", s.path, err)
+	}
+	dir := filepath.Dir(s.path)
+	if err := w.Add(dir); err != nil {
+		_ = w.Close()
+		return fmt.Errorf("watch %s: %w", dir, err)
+	}
+	go func() {
+		defer w.Close()
+		name := filepath.Clean(s.path)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case ev, ok := <-w.Events:
+				if !ok {
+					return
+				}
+				if filepath.Clean(ev.Name) != name || !ev.Has(fsnotify.Write|fsnotify.Create|fsnotify.Rename) {
+					continue
+				}
+				skipped, err := s.Reload()
+				reloaded(skipped, err)
+			case err, ok := <-w.Errors:
+				if !ok {
+					return
+				}
+				reloaded(nil, fmt.Errorf("watch %s: %w", s.path, err))
+			}
+		}
+	}()
+	return nil
+}

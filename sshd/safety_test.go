@@ -1,0 +1,377 @@
+package sshd
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/chatroom/chatroom/room"
+	"github.com/chatroom/chatroom/sshd/keyfile"
+)
+
+// refusedLogin dials and expects the login to be refused; it returns what
+// the server told the client (its banners).
+func (ts *testServer) refusedLogin(user string, opts ...clientOption) string {
+	ts.t.Helper()
+	o := clientOptions{}
+	for _, f := range opts {
+		f(&o)
+	}
+	if o.key == nil && !o.keyless {
+		o.key = newKey(ts.t)
+	}
+	var banner string
+	o.banner = &banner
+	tcp, conn, err := ts.dialSSH(user, o)
+	if err == nil {
+		conn.Close()
+		tcp.Close()
+		ts.t.Fatalf("%s logged in; want a refusal", user)
+	}
+	return banner
+}
+
+// keyFile writes an authorized_keys file holding keys.
+func keyFile(t *testing.T, keys ...gossh.Signer) string {
+	t.Helper()
+	var b strings.Builder
+	for _, k := range keys {
+		b.Write(gossh.MarshalAuthorizedKey(k.PublicKey()))
+	}
+	path := filepath.Join(t.TempDir(), "keys")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func loadKeys(t *testing.T, path string) *keyfile.Set {
+	t.Helper()
+	set, _, err := keyfile.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
+}
+
+func withOps(t *testing.T, keys ...gossh.Signer) serverOption {
+	set := loadKeys(t, keyFile(t, keys...))
+	return func(c *setup) { c.Hub.Operators = set }
+}
+
+// The first key to use a nick owns it; another key asking is refused and
+// given a free variant, at join and with /nick.
+func TestNickOwnershipOverSSH(t *testing.T) {
+	ts := startServer(t)
+	aliceKey := newKey(t)
+	alice := ts.dial("alice", withKey(aliceKey))
+	alice.waitText("Welcome to chatroom!")
+	alice.say("/quit")
+	alice.waitExit()
+
+	impostor := ts.dial("alice")
+	impostor.waitText("The nick alice is registered to another key, so you are alice-2")
+	impostor.say("/nick alice")
+	impostor.waitText("! the nick alice is registered to another key")
+	anon := ts.dial("alice", keyless())
+	anon.waitText("registered to another key", "unverified")
+
+	back := ts.dial("alice", withKey(aliceKey))
+	back.waitText("You are alice in #lobby")
+}
+
+// The same key coming back while its old session still hangs takes the nick
+// at once; the ghost is closed.
+func TestReconnectTakesOverTheGhost(t *testing.T) {
+	ts := startServer(t, func(c *setup) { c.WriteTimeout = time.Second })
+	bob := ts.dial("bob")
+	key := newKey(t)
+	px := startProxy(t, ts.addr)
+	ghost := ts.dial("alice", withKey(key), via(px.addr()))
+	ghost.waitText("Welcome to chatroom!")
+	bob.waitText("→ alice joined")
+	px.freeze() // the laptop lid closes
+
+	alice := ts.dial("alice", withKey(key))
+	alice.waitText("You are alice in #lobby", "2 online · alice")
+	bob.waitText("→ alice reconnected")
+	bob.say("welcome back")
+	alice.waitText("<bob> welcome back")
+	ts.waitSessions(2) // the ghost's session is gone too
+	if strings.Contains(bob.screen(), "alice left") {
+		t.Fatal("the takeover was announced as a leave")
+	}
+}
+
+// Operators kick, ban and unban; a banned key and a banned address are
+// refused at login with the reason and its end, and let in again after
+// /unban.
+func TestBansOverSSH(t *testing.T) {
+	opKey := newKey(t)
+	ts := startServer(t, withOps(t, opKey))
+	op := ts.dial("op", withKey(opKey))
+	op.waitText("Welcome to chatroom!")
+	bobKey := newKey(t)
+	bob := ts.dial("bob", withKey(bobKey))
+	troll := ts.dial("troll", keyless(), via(ts.addr6))
+	op.waitText("Online (3)")
+
+	// A non-operator is told no.
+	bob.say("/kick troll")
+	bob.waitText("! operators only: /kick is for operators")
+	bob.send(keyCtrlU())
+
+	// A kick ends the session, with the reason, for everyone to see.
+	op.say("/kick troll stop it")
+	op.waitText("← troll left (kicked by op: stop it)")
+	if err := troll.waitExit(); exitStatus(err) != 0 {
+		t.Fatalf("troll's session: %v", err)
+	}
+	troll.waitText("chatroom: you were kicked by op: stop it")
+	ts.waitLog("kick by=op")
+
+	// A banned key is kicked and refused at login.
+	op.say("/ban bob 2h posting links")
+	op.waitText("■ op banned bob for 2h0m0s: posting links", "← bob left (banned)")
+	bob.waitText("chatroom: you are banned until")
+	refusal := ts.refusedLogin("bob", withKey(bobKey))
+	if !strings.Contains(refusal, "You cannot join: this key is banned until") || !strings.Contains(refusal, "by op: posting links") {
+		t.Fatalf("banned key was told %q", refusal)
+	}
+
+	// A banned address, whatever the key.
+	troll = ts.dial("troll", keyless(), via(ts.addr6))
+	op.waitText("→ troll joined")
+	op.say("/ban troll")
+	op.waitText("← troll left (banned)")
+	for _, opt := range []clientOption{keyless(), withKey(newKey(t))} {
+		refusal := ts.refusedLogin("troll", opt, via(ts.addr6))
+		if !strings.Contains(refusal, "your address is banned permanently by op") {
+			t.Fatalf("banned address was told %q", refusal)
+		}
+	}
+	op.say("/bans")
+	op.waitText("Bans (2):", "bob (SHA256:", "troll (::1) permanently by op")
+
+	op.say("/unban bob")
+	op.waitText("■ op lifted the ban on bob")
+	ts.dial("bob", withKey(bobKey)).waitText("Welcome to chatroom!")
+	op.say("/unban ::1")
+	op.waitText("■ op lifted the ban on troll")
+	ts.dial("troll", keyless(), via(ts.addr6)).waitText("Welcome to chatroom!")
+	ts.waitLog("unban by=op")
+}
+
+// An allowlist makes a private room: other keys and keyless clients are
+// refused at login, told why; the file is re-read while the server runs.
+func TestAllowlist(t *testing.T) {
+	aliceKey, bobKey := newKey(t), newKey(t)
+	path := keyFile(t, aliceKey)
+	allow := loadKeys(t, path)
+	ts := startServer(t, func(c *setup) { c.Allowlist = allow })
+	ts.dial("alice", withKey(aliceKey)).waitText("Welcome to chatroom!")
+	if got := ts.refusedLogin("bob", withKey(bobKey)); !strings.Contains(got, "this chat is private and your key SHA256:") ||
+		!strings.Contains(got, "is not on its allowlist") {
+		t.Fatalf("another key was told %q", got)
+	}
+	if got := ts.refusedLogin("anon", keyless()); !strings.Contains(got, "only keys on its allowlist may join") {
+		t.Fatalf("a keyless client was told %q", got)
+	}
+	if err := os.WriteFile(path, append(gossh.MarshalAuthorizedKey(aliceKey.PublicKey()), gossh.MarshalAuthorizedKey(bobKey.PublicKey())...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := allow.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	ts.dial("bob", withKey(bobKey)).waitText("Welcome to chatroom!")
+}
+
+// A shared passphrase is asked of everyone; a key stays the identity.
+func TestPassphrase(t *testing.T) {
+	ts := startServer(t, func(c *setup) { c.Passphrase = "correct horse" })
+	if got := ts.refusedLogin("guess", keyless(), withPassphrase("battery staple")); got != "" {
+		t.Logf("told %q", got)
+	}
+	ts.refusedLogin("nothing", keyless())
+	anon := ts.dial("anon", keyless(), withPassphrase("correct horse"))
+	anon.waitText("Welcome to chatroom!", "unverified")
+	keyed := ts.dial("keyed", withPassphrase("correct horse"))
+	keyed.waitText("Welcome to chatroom!")
+	keyed.say("/whois keyed")
+	keyed.waitText("keyed: verified key SHA256:")
+	ts.refusedLogin("keyed2", withPassphrase("wrong"))
+	ts.waitLog("gave a wrong passphrase")
+}
+
+// --require-key turns away clients without a key, saying how to make one.
+func TestRequireKey(t *testing.T) {
+	ts := startServer(t, func(c *setup) { c.RequireKey = true })
+	if got := ts.refusedLogin("anon", keyless()); !strings.Contains(got, "ssh-keygen -t ed25519") {
+		t.Fatalf("told %q", got)
+	}
+	ts.dial("keyed").waitText("Welcome to chatroom!")
+}
+
+// One client floods as fast as it can; two others keep talking. Everything
+// the two say arrives, in order; the flooder is throttled, then kicked.
+func TestFloodWhileOthersChat(t *testing.T) {
+	ts := startServer(t, func(c *setup) { c.Hub.MessageRate, c.Hub.MessageBurst = 2, 10 })
+	alice := ts.dial("alice", withSize(100, 60))
+	bob := ts.dial("bob", withSize(100, 60))
+	flooder := ts.dial("flooder")
+	alice.waitText("Online (3)")
+
+	const lines = 10_000
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var b strings.Builder
+		for i := 0; i < lines; i++ {
+			fmt.Fprintf(&b, "flood %d\r", i)
+			if i%100 == 99 {
+				flooder.send(b.String())
+				b.Reset()
+			}
+		}
+	}()
+
+	// Alice and bob take turns, as people do, while the flood runs.
+	const turns = 8
+	for i := 0; i < turns; i++ {
+		alice.say(fmt.Sprintf("alice %d", i))
+		bob.waitText(fmt.Sprintf("<alice> alice %d", i))
+		bob.say(fmt.Sprintf("bob %d", i))
+		alice.waitText(fmt.Sprintf("<bob> bob %d", i))
+	}
+	<-done
+	alice.waitText("← flooder left (kicked for flooding)")
+	ts.waitLog("kicked for flooding")
+	flooder.waitText("chatroom: you were disconnected for flooding the room")
+
+	// Every line alice and bob sent is in the log, in order.
+	lobby, _ := ts.hub.Room(room.Lobby)
+	reader, err := ts.hub.Join(room.Identity{Key: "SHA256:reader", Nick: "reader", Addr: "127.0.0.1:9"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Leave("done")
+	_ = lobby
+	var got []string
+	accepted := 0
+	for _, m := range drainMember(reader) {
+		if m.Kind != room.Chat {
+			continue
+		}
+		if m.Nick == "flooder" {
+			accepted++
+			continue
+		}
+		got = append(got, m.Text)
+	}
+	var want []string
+	for i := 0; i < turns; i++ {
+		want = append(want, fmt.Sprintf("alice %d", i), fmt.Sprintf("bob %d", i))
+	}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("others' messages: %q", got)
+	}
+	t.Logf("flood: %d lines sent, %d accepted; alice and bob: %d of %d delivered in order", lines, accepted, len(got), len(want))
+	if accepted > 20 {
+		t.Fatalf("the flooder got %d lines through", accepted)
+	}
+}
+
+// drainMember reads everything a member has, as its view would.
+func drainMember(m *room.Member) []room.Message {
+	var all []room.Message
+	for {
+		select {
+		case <-m.Wake():
+			all = append(all, m.Next()...)
+		default:
+			return all
+		}
+	}
+}
+
+// 50 connections from one address: those beyond the limits are refused
+// with the reason, while people from elsewhere still join and chat.
+func TestConnectionLimitsPerAddress(t *testing.T) {
+	ts := startServer(t)
+	var open []*gossh.Client
+	defer func() {
+		for _, c := range open {
+			c.Close()
+		}
+	}()
+	var mu sync.Mutex
+	var refusals []string
+	var accepted, dropped atomic.Int32
+	var wg sync.WaitGroup
+	for i := 0; i < 50; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var banner string
+			tcp, conn, err := ts.dialSSH("many", clientOptions{key: newKey(t), banner: &banner})
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				accepted.Add(1)
+				open = append(open, conn)
+				_ = tcp
+			case banner != "":
+				refusals = append(refusals, banner)
+			default:
+				dropped.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := accepted.Load(); n > 10 {
+		t.Fatalf("%d connections from one address were let in; the limit is 10", n)
+	}
+	if len(refusals) == 0 || !strings.Contains(refusals[0], "too many") {
+		t.Fatalf("refusals: %q", refusals)
+	}
+	t.Logf("50 connections from 127.0.0.1: %d let in, %d refused with a reason, %d dropped before the handshake",
+		accepted.Load(), len(refusals), dropped.Load())
+
+	// Someone from another address is not affected.
+	other := ts.dial("other", via(ts.addr6))
+	other.waitText("Welcome to chatroom!")
+	other.say("anyone there?")
+	other.waitText("<you> anyone there?")
+}
+
+// The server takes at most MaxSessions sessions.
+func TestServerFull(t *testing.T) {
+	ts := startServer(t, func(c *setup) { c.MaxSessions = 2 })
+	ts.dial("a").waitText("Welcome")
+	ts.dial("b").waitText("Welcome")
+	full := ts.dial("c")
+	if err := full.waitExit(); exitStatus(err) != 1 {
+		t.Fatalf("third session: %v", err)
+	}
+	full.waitText("chatroom is full (2 people); try again later.")
+}
+
+// --idle-timeout disconnects a session without keystrokes, with a notice.
+func TestIdleTimeout(t *testing.T) {
+	ts := startServer(t, func(c *setup) { c.IdleTimeout = 500 * time.Millisecond })
+	watcher := ts.dial("watcher")
+	sleepy := ts.dial("sleepy")
+	sleepy.waitText("Welcome")
+	sleepy.waitExit()
+	sleepy.waitText("chatroom: disconnected after 500ms without a keystroke")
+	ts.waitLog(`nick=sleepy reason="timed out: idle"`)
+	_ = watcher
+}
