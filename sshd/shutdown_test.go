@@ -2,6 +2,7 @@ package sshd
 
 import (
 	"context"
+	"net"
 	"testing"
 	"time"
 
@@ -36,5 +37,30 @@ func TestShutdownTellsEveryone(t *testing.T) {
 	}
 	if _, err := ts.hub.Join(room.Identity{Nick: "late"}); err == nil {
 		t.Error("joined after shutdown")
+	}
+}
+
+// A Serve that starts after Shutdown (a signal at startup) returns at once
+// instead of accepting forever.
+func TestServeAfterShutdownReturns(t *testing.T) {
+	ts := startServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := ts.srv.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- ts.srv.Serve(ln) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Serve after Shutdown: %v", err)
+		}
+	case <-time.After(waitTimeout):
+		t.Fatal("Serve after Shutdown kept running")
 	}
 }

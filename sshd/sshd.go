@@ -72,9 +72,10 @@ type Server struct {
 	closing     atomic.Bool
 	nextSession atomic.Uint64
 
-	mu       sync.Mutex
-	sessions int
-	changed  chan struct{} // closed and replaced whenever sessions changes
+	mu        sync.Mutex
+	sessions  int
+	changed   chan struct{} // closed and replaced whenever sessions changes
+	listeners []net.Listener
 }
 
 // New builds a Server from cfg.
@@ -175,14 +176,34 @@ func (s *Server) withConnectionRules() ssh.Option {
 	}
 }
 
-// Serve accepts connections on ln until Shutdown. It returns nil after a
-// Shutdown.
+// Serve accepts connections on ln until Shutdown or Close. It returns nil
+// after either, even when they came first.
 func (s *Server) Serve(ln net.Listener) error {
+	s.mu.Lock()
+	if s.closing.Load() {
+		s.mu.Unlock()
+		_ = ln.Close()
+		return nil
+	}
+	s.listeners = append(s.listeners, ln)
+	s.mu.Unlock()
 	err := s.ssh.Serve(ln)
-	if errors.Is(err, ssh.ErrServerClosed) {
+	if errors.Is(err, ssh.ErrServerClosed) || s.closing.Load() {
 		return nil
 	}
 	return err
+}
+
+// stopListening closes the listeners and makes later Serve calls return at
+// once: a Serve that had not started when the shutdown came would
+// otherwise accept forever.
+func (s *Server) stopListening() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closing.Store(true)
+	for _, ln := range s.listeners {
+		_ = ln.Close()
+	}
 }
 
 // Sessions returns how many sessions are open.
@@ -213,7 +234,7 @@ func (s *Server) addSessions(n int) {
 // and waits until every session has shown that and closed, or until ctx
 // ends; then it closes all connections.
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.closing.Store(true)
+	s.stopListening()
 	s.cfg.Hub.Shutdown()
 	// Closing the listeners first means no new session can start.
 	lnErr := s.ssh.Shutdown(canceled())
@@ -247,6 +268,7 @@ func canceled() context.Context {
 
 // Close stops the server at once, cutting every connection.
 func (s *Server) Close() error {
+	s.stopListening()
 	return s.ssh.Close()
 }
 

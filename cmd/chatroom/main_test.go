@@ -227,3 +227,92 @@ func connect(t *testing.T, addr string, hostKey gossh.PublicKey) *lineWaiter {
 	}
 	return out
 }
+
+// The operators file is re-read on SIGHUP: a key added to it gains the
+// operator commands without a restart.
+func TestOperatorsFileReloadsOnSIGHUP(t *testing.T) {
+	dir := t.TempDir()
+	opsPath := filepath.Join(dir, "ops")
+	if err := os.WriteFile(opsPath, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d := startDaemon(t, "--listen", "127.0.0.1:0", "--data", filepath.Join(dir, "data"), "--ops", opsPath)
+	addr := strings.Fields(d.stdout.waitFor(t, "chatroom is listening on "))[4]
+	host, err := hostkeys.Load(filepath.Join(dir, "data"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	aliceKey := newSigner(t)
+	alice := connectAs(t, addr, host.PublicKey(), "alice", aliceKey)
+	bob := connectAs(t, addr, host.PublicKey(), "bob", newSigner(t))
+	alice.out.waitFor(t, "Welcome to chatroom!")
+	bob.out.waitFor(t, "Welcome to chatroom!")
+
+	alice.typeLine(t, "/kick bob")
+	alice.out.waitFor(t, "operators only")
+
+	line := gossh.MarshalAuthorizedKey(aliceKey.PublicKey())
+	if err := os.WriteFile(opsPath, line, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	d.stderr.waitFor(t, "re-read")
+	alice.typeLine(t, "\x15/kick bob") // Ctrl+U first: the refused line is still in the input
+	d.stderr.waitFor(t, "kick by=alice")
+	bob.out.waitFor(t, "you were kicked by alice")
+}
+
+type rawClient struct {
+	out   *lineWaiter
+	stdin io.Writer
+}
+
+func (c *rawClient) typeLine(t *testing.T, s string) {
+	t.Helper()
+	if _, err := io.WriteString(c.stdin, s+"\r"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func newSigner(t *testing.T) gossh.Signer {
+	t.Helper()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := gossh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// connectAs opens a PTY session as user with key; its output is raw.
+func connectAs(t *testing.T, addr string, hostKey gossh.PublicKey, user string, key gossh.Signer) *rawClient {
+	t.Helper()
+	c, err := gossh.Dial("tcp", addr, &gossh.ClientConfig{
+		User: user, Auth: []gossh.AuthMethod{gossh.PublicKeys(key)},
+		HostKeyCallback: gossh.FixedHostKey(hostKey), Timeout: 10 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.RequestPty("xterm-256color", 24, 100, gossh.TerminalModes{}); err != nil {
+		t.Fatal(err)
+	}
+	out := newLineWaiter()
+	stdout, _ := sess.StdoutPipe()
+	stdin, _ := sess.StdinPipe()
+	go func() { _, _ = io.Copy(out, stdout) }()
+	if err := sess.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	return &rawClient{out: out, stdin: stdin}
+}
