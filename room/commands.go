@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/chatroom/chatroom/room/sanitize"
 )
@@ -55,8 +56,9 @@ func defaultCommands() []Command {
 		{Name: "unban", Args: "NICK|KEY|IP", Help: "lift a ban", OpOnly: true,
 			run: func(m *Member, args string) (Effect, error) { return m.lift(Ban, args) }},
 		{Name: "bans", Help: "list bans and mutes", OpOnly: true, run: cmdBans},
-		{Name: "op", Args: "[NICK]", Help: "make someone an operator for their session (alone: take your rights back)", OpOnly: true, run: cmdOp},
-		{Name: "deop", Args: "[NICK]", Help: "take operator rights away for the session (alone: your own)", OpOnly: true, run: cmdDeop},
+		{Name: "release", Args: "NICK", Help: "free a nick from the key that registered it", OpOnly: true, run: cmdRelease},
+		{Name: "op", Args: "[NICK]", Help: "make someone an operator for their session (alone: take your own rights back)", OpOnly: true, run: cmdOp},
+		{Name: "deop", Args: "[NICK]", Help: "take someone's session rights away (alone: set your own aside)", OpOnly: true, run: cmdDeop},
 	}
 }
 
@@ -177,16 +179,18 @@ func cmdNames(m *Member, _ string) (Effect, error) {
 // members without a key with ~, as IRC does; neither character can be part
 // of a nick, so neither mark can be faked.
 func (o Online) Label() string {
-	switch {
-	case o.Op:
-		return "@" + o.Nick
-	case o.Key == "":
-		return "~" + o.Nick
+	label := o.Nick
+	if o.Key == "" {
+		label = "~" + label
 	}
-	return o.Nick
+	if o.Op {
+		label = "@" + label
+	}
+	return label
 }
 
 func cmdWhois(m *Member, args string) (Effect, error) {
+	args = strings.TrimLeft(args, "@~")
 	if args == "" {
 		return Stay, errors.New("usage: /whois NICK")
 	}
@@ -204,8 +208,12 @@ func cmdWhois(m *Member, args string) (Effect, error) {
 	} else {
 		fmt.Fprintf(&b, "%s: unverified (connected without a key)", who.nick)
 	}
-	fmt.Fprintf(&b, "\n  online since %s (%s), idle %s", who.joined.UTC().Format("2006-01-02 15:04 MST"),
-		roundDuration(now.Sub(who.joined)), roundDuration(now.Sub(who.lastActive)))
+	fmt.Fprintf(&b, "\n  online since %s (%s), ", who.joined.UTC().Format("2006-01-02 15:04 MST"), formatDuration(now.Sub(who.joined)))
+	if idle := now.Sub(who.lastActive); idle < time.Minute {
+		b.WriteString("active now")
+	} else {
+		fmt.Fprintf(&b, "last active %s ago", formatDuration(idle))
+	}
 	if who.isOpLocked() {
 		b.WriteString("\n  operator")
 	}
@@ -217,6 +225,7 @@ func cmdWhois(m *Member, args string) (Effect, error) {
 }
 
 func cmdIgnore(m *Member, args string) (Effect, error) {
+	args = strings.TrimLeft(args, "@~")
 	if args == "" {
 		return Stay, errors.New("usage: /ignore NICK")
 	}
@@ -247,6 +256,7 @@ func cmdIgnore(m *Member, args string) (Effect, error) {
 }
 
 func cmdUnignore(m *Member, args string) (Effect, error) {
+	args = strings.TrimLeft(args, "@~")
 	if args == "" {
 		return Stay, errors.New("usage: /unignore NICK")
 	}
@@ -260,7 +270,7 @@ func cmdUnignore(m *Member, args string) (Effect, error) {
 		}
 	}
 	for a, nick := range m.ignored {
-		if author == "" && nickKey(nick) == nickKey(args) {
+		if author == "" && sameNick(nick, args) {
 			author = a
 		}
 	}
@@ -295,164 +305,6 @@ func cmdIgnored(m *Member, _ string) (Effect, error) {
 	return Stay, nil
 }
 
-func cmdMOTD(m *Member, args string) (Effect, error) {
-	h := m.room.hub
-	if args == "" {
-		text := "There is no message of the day."
-		if motd := h.motd(); motd != "" {
-			text = "Message of the day: " + motd
-		}
-		m.notice(Notice, text)
-		return Stay, nil
-	}
-	r := m.room
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if err := m.requireOpLocked("motd"); err != nil {
-		return Stay, fmt.Errorf("%w: setting the message of the day is for operators", errOpsOnly)
-	}
-	motd := cleanReason(args)
-	if args == "-" {
-		motd = ""
-	}
-	if err := h.opts.Store.PutSetting(ctxBG, settingMOTD, motd); err != nil {
-		return Stay, err
-	}
-	h.sanctionMu.Lock()
-	h.motdText = motd
-	h.sanctionMu.Unlock()
-	h.audit("motd", "by", m.nick, "by_key", m.key, "motd", motd)
-	if motd == "" {
-		r.announceLocked(m.nick + " cleared the message of the day")
-	} else {
-		r.announceLocked(m.nick + " set the message of the day: " + motd)
-	}
-	return Stay, nil
-}
-
-func (h *Hub) motd() string {
-	h.sanctionMu.RLock()
-	defer h.sanctionMu.RUnlock()
-	return h.motdText
-}
-
-func cmdKick(m *Member, args string) (Effect, error) {
-	nick, reason, _ := strings.Cut(args, " ")
-	if nick == "" {
-		return Stay, errors.New("usage: /kick NICK [REASON]")
-	}
-	reason = cleanReason(reason)
-	r := m.room
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if err := m.requireOpLocked("kick"); err != nil {
-		return Stay, err
-	}
-	who := r.byNickLocked(nick)
-	if who == nil {
-		return Stay, fmt.Errorf("nobody called %q is online", nick)
-	}
-	if who == m {
-		return Stay, errors.New("you cannot kick yourself; /quit leaves")
-	}
-	why := "kicked by " + m.nick
-	if reason != "" {
-		why += ": " + reason
-	}
-	r.hub.audit("kick", "by", m.nick, "by_key", m.key, "nick", who.nick, "key", who.key, "addr", who.addr, "reason", reason)
-	r.closeLocked(who, "you were "+why, why, true)
-	return Stay, nil
-}
-
-func cmdBans(m *Member, _ string) (Effect, error) {
-	r := m.room
-	h := r.hub
-	now := h.now()
-	r.mu.RLock()
-	err := m.requireOpLocked("bans")
-	r.mu.RUnlock()
-	if err != nil {
-		return Stay, err
-	}
-	var b strings.Builder
-	h.sanctionMu.RLock()
-	for _, kind := range []SanctionKind{Ban, Mute} {
-		var lines []string
-		for _, s := range h.sanctions[kind] {
-			if !s.Active(now) {
-				continue
-			}
-			lines = append(lines, fmt.Sprintf("  %s (%s)%s", s.Nick, s.Target, s.describe(now)))
-		}
-		slices.Sort(lines)
-		if len(lines) == 0 {
-			fmt.Fprintf(&b, "No %ss.\n", kind)
-			continue
-		}
-		fmt.Fprintf(&b, "%ss (%d):\n%s\n", strings.ToUpper(string(kind[:1]))+string(kind[1:]), len(lines), strings.Join(lines, "\n"))
-	}
-	h.sanctionMu.RUnlock()
-	m.notice(Notice, strings.TrimSpace(b.String()))
-	return Stay, nil
-}
-
-func cmdOp(m *Member, args string) (Effect, error) { return m.setOp(args, true) }
-
-func cmdDeop(m *Member, args string) (Effect, error) { return m.setOp(args, false) }
-
-// setOp grants or takes away operator rights for a session. Alone, /deop
-// sets your own rights aside and /op takes them back.
-func (m *Member) setOp(nick string, on bool) (Effect, error) {
-	r := m.room
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if nick == "" || nickKey(nick) == nickKey(m.nick) {
-		ops := r.hub.opts.Operators
-		listed := m.key != "" && ops != nil && ops.IsOperator(m.key)
-		switch {
-		case on && !listed && !m.op:
-			return Stay, fmt.Errorf("%w: your key is not in the operators file", errOpsOnly)
-		case on:
-			m.deop = false
-			m.noticeLocked(Message{Kind: Notice, Text: "You have your operator rights again."})
-		default:
-			if !m.isOpLocked() {
-				return Stay, errors.New("you are not an operator")
-			}
-			m.op, m.deop = false, true
-			m.noticeLocked(Message{Kind: Notice, Text: "Your operator rights are set aside for this session; /op takes them back."})
-		}
-		r.version.Add(1)
-		return Stay, nil
-	}
-	cmd := "op"
-	if !on {
-		cmd = "deop"
-	}
-	if err := m.requireOpLocked(cmd); err != nil {
-		return Stay, err
-	}
-	who := r.byNickLocked(nick)
-	if who == nil {
-		return Stay, fmt.Errorf("nobody called %q is online", nick)
-	}
-	if who.isOpLocked() == on {
-		if on {
-			return Stay, fmt.Errorf("%s is already an operator", who.nick)
-		}
-		return Stay, fmt.Errorf("%s is not an operator", who.nick)
-	}
-	who.op, who.deop = on, !on
-	r.version.Add(1)
-	r.hub.audit(cmd, "by", m.nick, "by_key", m.key, "nick", who.nick, "key", who.key)
-	if on {
-		r.announceLocked(fmt.Sprintf("%s made %s an operator for this session", m.nick, who.nick))
-	} else {
-		r.announceLocked(fmt.Sprintf("%s took operator rights from %s for this session", m.nick, who.nick))
-	}
-	return Stay, nil
-}
-
 func cmdClear(*Member, string) (Effect, error) { return ClearView, nil }
 
 func cmdMouse(_ *Member, args string) (Effect, error) {
@@ -470,7 +322,12 @@ const maxQuitMessage = 100
 
 func cmdQuit(m *Member, args string) (Effect, error) {
 	if msg := strings.Join(strings.Fields(args), " "); msg != "" {
-		m.setQuitMessage(sanitize.Text(truncateRunes(msg, maxQuitMessage)))
+		// A muted member's parting words would be a way round the mute.
+		m.room.mu.Lock()
+		if m.mutedLocked(m.room.hub.now()) == "" {
+			m.quitMessage = sanitize.Text(truncateRunes(msg, maxQuitMessage))
+		}
+		m.room.mu.Unlock()
 	}
 	return Quit, nil
 }

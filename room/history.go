@@ -19,13 +19,16 @@ type History interface {
 }
 
 // MemoryHistory is a History held in memory. It keeps at most Limit messages
-// per room (0 means no limit), dropping the oldest; a member that falls that
-// far behind is told how many it missed rather than losing them silently.
+// and MaxBytes bytes of text per room (0 means no limit), dropping the
+// oldest; a member that falls that far behind is told how many it missed
+// rather than losing them silently.
 type MemoryHistory struct {
-	Limit int
+	Limit    int
+	MaxBytes int
 
 	mu    sync.RWMutex
 	rooms map[string][]Message
+	bytes map[string]int
 }
 
 // Append implements History.
@@ -34,11 +37,25 @@ func (h *MemoryHistory) Append(_ context.Context, room string, m Message) error 
 	defer h.mu.Unlock()
 	if h.rooms == nil {
 		h.rooms = make(map[string][]Message)
+		h.bytes = make(map[string]int)
 	}
 	log := append(h.rooms[room], m)
+	h.bytes[room] += len(m.Text)
+	drop := 0
 	if h.Limit > 0 && len(log) > h.Limit+h.Limit/4 {
+		drop = len(log) - h.Limit
+	}
+	if h.MaxBytes > 0 && h.bytes[room] > h.MaxBytes+h.MaxBytes/4 {
 		// Drop in chunks so appending stays amortised O(1).
-		log = append([]Message(nil), log[len(log)-h.Limit:]...)
+		for b := h.bytes[room]; drop < len(log)-1 && b > h.MaxBytes; drop++ {
+			b -= len(log[drop].Text)
+		}
+	}
+	if drop > 0 {
+		for _, old := range log[:drop] {
+			h.bytes[room] -= len(old.Text)
+		}
+		log = append([]Message(nil), log[drop:]...)
 	}
 	h.rooms[room] = log
 	return nil

@@ -7,6 +7,7 @@ package room
 import (
 	"errors"
 	"fmt"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,9 +33,16 @@ const (
 	nickChangeBurst = 3
 	joinEvery       = 6 * time.Second // then one join per this, per key or address
 	joinBurst       = 10
-	// floodStrikes is how many refused posts in a row (refilling one a
-	// second) a member may cause before being kicked for flooding.
-	floodStrikes = 20
+	// An address may be a household or an office behind one router;
+	// people there without keys share its allowance.
+	addrJoinBurst = 30
+	// floodStrikes is how many refused posts (refilling one every
+	// floodStrikeEvery) a member may cause before being kicked for
+	// flooding. A terminal without bracketed paste sends a pasted block
+	// line by line, each refused once the burst is spent; that is not a
+	// flood, so the allowance covers the longest message (100 lines).
+	floodStrikes     = 120
+	floodStrikeEvery = 500 * time.Millisecond
 )
 
 // ErrClosing is returned by Join once Shutdown has begun.
@@ -49,7 +57,7 @@ type Operators interface {
 // Options configures a Hub. The zero value works.
 type Options struct {
 	// History stores the logs. Default: a MemoryHistory of 100,000
-	// messages per room.
+	// messages and 64 MiB per room.
 	History History
 	// Store keeps nick owners, bans, mutes and settings. Default: a
 	// MemoryStore.
@@ -103,7 +111,7 @@ type Hub struct {
 // bans, mutes and message of the day loaded from the store.
 func NewHub(opts Options) (*Hub, error) {
 	if opts.History == nil {
-		opts.History = &MemoryHistory{Limit: 100_000}
+		opts.History = &MemoryHistory{Limit: 100_000, MaxBytes: 64 << 20}
 	}
 	if opts.Store == nil {
 		opts.Store = &MemoryStore{}
@@ -158,6 +166,10 @@ type Identity struct {
 	Nick string
 	// Addr is the client's network address.
 	Addr string
+	// Conn tells the client's connections apart. A session joining on the
+	// connection that carries the key's other session is a second window
+	// (an OpenSSH ControlMaster), not a reconnect, so takes no nick over.
+	Conn uint64
 }
 
 // Join adds a member to the lobby. It refuses banned keys and addresses,
@@ -180,9 +192,9 @@ func (h *Hub) Join(id Identity) (*Member, error) {
 // allowJoin limits how often one key (or, without a key, one address)
 // joins: generous enough for someone reconnecting after network trouble.
 func (h *Hub) allowJoin(id Identity, now time.Time) error {
-	who := id.Key
+	who, burst := id.Key, joinBurst
 	if who == "" {
-		who = hostOnly(id.Addr)
+		who, burst = AddrGroup(id.Addr), addrJoinBurst
 	}
 	h.joinMu.Lock()
 	defer h.joinMu.Unlock()
@@ -191,12 +203,12 @@ func (h *Hub) allowJoin(id Identity, now time.Time) error {
 		if len(h.joinLimits) > 10_000 {
 			// Forget limiters that have refilled: they hold no state.
 			for k, l := range h.joinLimits {
-				if l.TokensAt(now) >= joinBurst {
+				if l.TokensAt(now) >= float64(l.Burst()) {
 					delete(h.joinLimits, k)
 				}
 			}
 		}
-		lim = rate.NewLimiter(rate.Every(joinEvery), joinBurst)
+		lim = rate.NewLimiter(rate.Every(joinEvery), burst)
 		h.joinLimits[who] = lim
 	}
 	if lim.AllowN(now, 1) {
@@ -206,6 +218,17 @@ func (h *Hub) allowJoin(id Identity, now time.Time) error {
 	wait := res.DelayFrom(now)
 	res.CancelAt(now)
 	return fmt.Errorf("too many joins in a short time; try again in %d s", max(1, int(wait.Seconds()+0.999)))
+}
+
+// AddrGroup is the unit per-address rules count by: an IPv4 address, or an
+// IPv6 /64, which one subscriber usually holds whole and could otherwise
+// hop across at will.
+func AddrGroup(addr string) string {
+	ip := net.ParseIP(hostOnly(addr))
+	if ip == nil || ip.To4() != nil {
+		return hostOnly(addr)
+	}
+	return (&net.IPNet{IP: ip.Mask(net.CIDRMask(64, 128)), Mask: net.CIDRMask(64, 128)}).String()
 }
 
 // Room returns the room called name, creating it if needed.
@@ -250,6 +273,24 @@ func (h *Hub) Shutdown() {
 		}
 		r.mu.Unlock()
 	}
+}
+
+// CloseWhere closes the session of every member whose key (""
+// without one) close says to close, telling it tell; others see reason in
+// its leave line. It returns how many it closed.
+func (h *Hub) CloseWhere(close func(key string) bool, tell, reason string) int {
+	n := 0
+	for _, r := range h.roomList() {
+		r.mu.Lock()
+		for m := range r.members {
+			if close(m.key) {
+				r.closeLocked(m, tell, reason, true)
+				n++
+			}
+		}
+		r.mu.Unlock()
+	}
+	return n
 }
 
 // Commands returns the command table, for completion and help.

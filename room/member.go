@@ -31,6 +31,7 @@ type Member struct {
 	key    string
 	author string
 	addr   string // IP address, without port
+	conn   uint64
 	joined time.Time
 
 	// Guarded by room.mu.
@@ -66,13 +67,14 @@ func newMember(r *Room, id Identity) *Member {
 		id:        h.nextID.Add(1),
 		key:       id.Key,
 		addr:      hostOnly(id.Addr),
+		conn:      id.Conn,
 		joined:    h.now(),
 		wakeC:     make(chan struct{}, 1),
 		doneC:     make(chan struct{}),
 		ignored:   map[string]string{},
 		msgLimit:  rate.NewLimiter(rate.Limit(h.opts.MessageRate), h.opts.MessageBurst),
 		nickLimit: rate.NewLimiter(rate.Every(nickChangeEvery), nickChangeBurst),
-		strikes:   rate.NewLimiter(rate.Every(time.Second), floodStrikes),
+		strikes:   rate.NewLimiter(rate.Every(floodStrikeEvery), floodStrikes),
 	}
 	m.lastActive = m.joined
 	m.author = id.Key
@@ -304,6 +306,9 @@ const (
 // Submit handles one line typed by the member: a command, or a message to
 // the room. An error means nothing was sent; its text is for the member.
 func (m *Member) Submit(line string) (Effect, error) {
+	m.room.mu.Lock()
+	m.lastActive = m.room.hub.now()
+	m.room.mu.Unlock()
 	p := Parse(line)
 	if p.IsCommand {
 		return m.run(p.Name, p.Args)
@@ -337,13 +342,12 @@ func (m *Member) post(kind Kind, text string) error {
 	if _, ok := r.members[m]; !ok {
 		return ErrLeft
 	}
-	if s, muted := h.sanctionFor(Mute, m.key, m.addr, now); muted {
-		return fmt.Errorf("message not sent: you are muted%s", s.describe(now))
+	if why := m.mutedLocked(now); why != "" {
+		return fmt.Errorf("message not sent: %s", why)
 	}
 	if err := m.allowLocked(m.msgLimit, "send", now); err != nil {
 		return err
 	}
-	m.lastActive = now
 	return r.appendLocked(Message{Kind: kind, Nick: m.nick, Author: m.author, Text: text})
 }
 
@@ -422,6 +426,9 @@ func (m *Member) setNick(nick string) error {
 	if old == nick {
 		return fmt.Errorf("you are already %s", nick)
 	}
+	if why := m.mutedLocked(now); why != "" {
+		return fmt.Errorf("nick not changed: %s", why)
+	}
 	refusal, err := r.nickUseLocked(nick, m.key, m)
 	if err != nil {
 		return err
@@ -435,12 +442,12 @@ func (m *Member) setNick(nick string) error {
 	if err := r.appendLocked(Message{Kind: NickChange, Nick: old, Author: m.author, Text: nick}); err != nil {
 		return err
 	}
-	delete(r.nicks, nickKey(old))
-	r.nicks[nickKey(nick)] = m
+	r.unindexNickLocked(m)
 	m.nick = nick
+	r.indexNickLocked(m)
 	r.version.Add(1)
 	if m.key != "" {
-		if err := h.opts.Store.ClaimNick(ctxBG, nickKey(nick), nick, m.key, now); err != nil {
+		if err := h.claimNick(nick, m.key); err != nil {
 			m.noticeLocked(Message{Kind: Error, Text: fmt.Sprintf("could not register %s to your key: %v", nick, err)})
 		}
 	}
@@ -454,13 +461,6 @@ func (m *Member) isOpLocked() bool {
 	}
 	ops := m.room.hub.opts.Operators
 	return !m.deop && m.key != "" && ops != nil && ops.IsOperator(m.key)
-}
-
-// setQuitMessage keeps what the member said with /quit, for its leave line.
-func (m *Member) setQuitMessage(msg string) {
-	m.room.mu.Lock()
-	defer m.room.mu.Unlock()
-	m.quitMessage = msg
 }
 
 // loadIgnores brings back whom a keyed member ignored in earlier sessions.

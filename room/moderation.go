@@ -1,6 +1,7 @@
 package room
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
@@ -18,12 +19,25 @@ const settingMOTD = "motd"
 // maxReason bounds reasons and the message of the day.
 const maxReason = 300
 
+// listedOp reports whether key is in the operators file. Listed operators
+// are the room's owners: no ban, mute, kick or /deop by another operator
+// touches them, so nobody can lock them out of their own room; to remove
+// one, edit the file.
+func (h *Hub) listedOp(key string) bool {
+	return key != "" && h.opts.Operators != nil && h.opts.Operators.IsOperator(key)
+}
+
 // Banned reports whether a key or an address is banned now, and how.
+// Listed operators are never banned.
 func (h *Hub) Banned(key, addr string) (Sanction, bool) {
+	if h.listedOp(key) {
+		return Sanction{}, false
+	}
 	return h.sanctionFor(Ban, key, hostOnly(addr), h.now())
 }
 
-// sanctionFor finds an active sanction of kind on key or addr.
+// sanctionFor finds an active sanction of kind on key or addr. Without a
+// key, a ban of a key that was at addr counts too.
 func (h *Hub) sanctionFor(kind SanctionKind, key, addr string, now time.Time) (Sanction, bool) {
 	h.sanctionMu.RLock()
 	defer h.sanctionMu.RUnlock()
@@ -35,17 +49,24 @@ func (h *Hub) sanctionFor(kind SanctionKind, key, addr string, now time.Time) (S
 			return s, true
 		}
 	}
+	if key == "" && addr != "" {
+		for _, s := range h.sanctions[kind] {
+			if s.Addr == addr && s.Active(now) {
+				return s, true
+			}
+		}
+	}
 	return Sanction{}, false
 }
 
-// describe says how long a sanction lasts: " until 14:05 UTC (another
-// 9m)" or " permanently", with who and why.
+// describe says how long a sanction lasts, "until 14:05 UTC (another 9m)"
+// or "permanently", with who and why.
 func (s Sanction) describe(now time.Time) string {
 	var b strings.Builder
 	if s.Until.IsZero() {
 		b.WriteString(" permanently")
 	} else {
-		fmt.Fprintf(&b, " until %s (%s from now)", s.Until.UTC().Format("2006-01-02 15:04 MST"), roundDuration(s.Until.Sub(now)))
+		fmt.Fprintf(&b, " until %s (%s from now)", s.Until.UTC().Format("2006-01-02 15:04 MST"), formatDuration(s.Until.Sub(now)))
 	}
 	if s.By != "" {
 		fmt.Fprintf(&b, " by %s", s.By)
@@ -62,54 +83,89 @@ func (s Sanction) Refusal(now time.Time) string {
 	if !s.TargetIsKey() {
 		what = "your address is"
 	}
-	return fmt.Sprintf("You cannot join: %s banned%s.", what, s.describe(now))
+	return fmt.Sprintf("you cannot join: %s banned%s", what, s.describe(now))
 }
 
-// roundDuration keeps a duration readable: 1h59m, not 1h59m59.87s.
-func roundDuration(d time.Duration) time.Duration {
-	switch {
-	case d >= time.Hour:
-		return d.Round(time.Minute)
-	case d >= time.Minute:
-		return d.Round(time.Second)
+// formatDuration writes a duration as people do: 2h, 7d, 1h30m, 45s.
+func formatDuration(d time.Duration) string {
+	if d < time.Minute {
+		return fmt.Sprintf("%ds", max(1, int(d.Round(time.Second).Seconds())))
 	}
-	return max(d.Round(time.Second), time.Second)
+	d = d.Round(time.Minute)
+	days, hours, mins := int(d/(24*time.Hour)), int(d/time.Hour)%24, int(d/time.Minute)%60
+	var b strings.Builder
+	if days > 0 {
+		fmt.Fprintf(&b, "%dd", days)
+	}
+	if hours > 0 {
+		fmt.Fprintf(&b, "%dh", hours)
+	}
+	if mins > 0 {
+		fmt.Fprintf(&b, "%dm", mins)
+	}
+	return b.String()
 }
 
-var durationPattern = regexp.MustCompile(`^(\d+)([dw])$`)
+var durationPart = regexp.MustCompile(`^(\d+)(w|d|h|m|s)`)
 
-// parseDuration reads durations like 30s, 10m, 2h, 1h30m, 7d and 2w.
+// parseDuration reads durations like 30s, 10m, 2h, 1h30m, 7d, 2w and 1d12h.
 func parseDuration(s string) (time.Duration, bool) {
-	if m := durationPattern.FindStringSubmatch(s); m != nil {
-		n, err := strconv.Atoi(m[1])
-		if err != nil || n <= 0 || n > 100*365 {
+	units := map[string]time.Duration{"w": 7 * 24 * time.Hour, "d": 24 * time.Hour, "h": time.Hour, "m": time.Minute, "s": time.Second}
+	var total time.Duration
+	if s == "" {
+		return 0, false
+	}
+	for s != "" {
+		m := durationPart.FindStringSubmatch(s)
+		if m == nil {
 			return 0, false
 		}
-		day := 24 * time.Hour
-		if m[2] == "w" {
-			day *= 7
+		n, err := strconv.Atoi(m[1])
+		if err != nil || n > 1_000_000 {
+			return 0, false
 		}
-		return time.Duration(n) * day, true
+		total += time.Duration(n) * units[m[2]]
+		s = s[len(m[0]):]
 	}
-	d, err := time.ParseDuration(s)
-	return d, err == nil && d > 0
+	if total <= 0 || total > 100*365*24*time.Hour {
+		return 0, false
+	}
+	return total, true
 }
 
 // target is who a moderation command is about.
 type target struct {
 	id    string    // key fingerprint or IP address
-	label string    // nick, for people reading
+	label string    // for people reading: a nick, or the address
+	addr  string    // for a key, the address it is at now
 	who   []*Member // online members it covers
 }
 
-// resolveTarget reads NICK, FINGERPRINT or IP. The caller holds r.mu.
+// fingerprintPattern is ssh's SHA256 fingerprint: SHA256: and 43 base64
+// characters.
+var fingerprintPattern = regexp.MustCompile(`^SHA256:[A-Za-z0-9+/]{43}$`)
+
+func validFingerprint(s string) bool {
+	if !fingerprintPattern.MatchString(s) {
+		return false
+	}
+	_, err := base64.RawStdEncoding.DecodeString(strings.TrimPrefix(s, "SHA256:"))
+	return err == nil
+}
+
+// resolveTargetLocked reads NICK, FINGERPRINT or IP. A nick means that
+// person's key, or their address if they have none. The caller holds r.mu.
 func (r *Room) resolveTargetLocked(arg string) (target, error) {
+	arg = strings.TrimLeft(arg, "@~")
 	switch {
 	case isKey(arg):
-		t := target{id: arg, label: shortKey(arg)}
+		if !validFingerprint(arg) {
+			return target{}, fmt.Errorf("%q is not a key fingerprint: they look like SHA256: and 43 more characters (see /whois)", arg)
+		}
+		t := target{id: arg, label: arg}
 		for m := range r.members {
 			if m.key == arg {
-				t.who, t.label = append(t.who, m), m.nick
+				t.who, t.label, t.addr = append(t.who, m), m.nick, m.addr
 			}
 		}
 		return t, nil
@@ -127,36 +183,39 @@ func (r *Room) resolveTargetLocked(arg string) (target, error) {
 		if m.key != "" {
 			return r.resolveTargetLocked(m.key)
 		}
-		t, _ := r.resolveTargetLocked(m.addr)
+		t, err := r.resolveTargetLocked(m.addr)
 		t.label = m.nick
-		return t, nil
+		return t, err
 	}
-	owner, err := r.hub.opts.Store.NickOwner(ctxBG, nickKey(arg))
+	owner, err := r.hub.nickOwner(arg)
 	if err != nil {
 		return target{}, err
 	}
 	if owner != "" {
-		t, _ := r.resolveTargetLocked(owner)
-		t.label = sanitize.Nick(arg)
-		return t, nil
+		t, err := r.resolveTargetLocked(owner)
+		if t.label == owner {
+			t.label = sanitize.Nick(arg)
+		}
+		return t, err
 	}
 	return target{}, fmt.Errorf("nobody called %q is online and no key owns that nick: give a key fingerprint (SHA256:...) or an IP address", arg)
 }
 
-func shortKey(key string) string {
-	if len(key) > 19 {
-		return key[:19] + "…"
-	}
-	return key
-}
-
-// splitDurationReason reads "[DURATION] [REASON]".
-func splitDurationReason(args string) (d time.Duration, reason string) {
+// splitDurationReason reads "[DURATION] [REASON]". A first word that
+// starts like a number must be a duration: a typo must not make a ban
+// permanent.
+func splitDurationReason(args string) (d time.Duration, reason string, err error) {
 	first, rest, _ := strings.Cut(args, " ")
-	if dur, ok := parseDuration(first); ok {
-		return dur, cleanReason(rest)
+	if first == "" {
+		return 0, "", nil
 	}
-	return 0, cleanReason(args)
+	if dur, ok := parseDuration(first); ok {
+		return dur, cleanReason(rest), nil
+	}
+	if first[0] >= '0' && first[0] <= '9' || first[0] == '-' {
+		return 0, "", fmt.Errorf("%q is not a duration: use 30s, 10m, 2h, 1h30m, 7d or 2w, or none for good", first)
+	}
+	return 0, cleanReason(args), nil
 }
 
 func cleanReason(s string) string {
@@ -167,7 +226,7 @@ func forHowLong(d time.Duration) string {
 	if d == 0 {
 		return " permanently"
 	}
-	return " for " + d.String()
+	return " for " + formatDuration(d)
 }
 
 // past is the kind as a past participle: "banned", "muted".
@@ -187,17 +246,25 @@ func (m *Member) requireOpLocked(cmd string) error {
 	return nil
 }
 
+// protectedLocked refuses acting on a listed operator.
+func (m *Member) protectedLocked(t target, verb string) error {
+	if m.room.hub.listedOp(t.id) {
+		return fmt.Errorf("%s is in the operators file; to %s them, remove them from it first", t.label, verb)
+	}
+	return nil
+}
+
 // sanction imposes a ban or a mute, announces it and logs it.
 func (m *Member) sanction(kind SanctionKind, args string) (Effect, error) {
 	name := string(kind)
 	arg, rest, _ := strings.Cut(args, " ")
 	if arg == "" {
-		if kind == Ban {
-			return Stay, errors.New("usage: /ban NICK|FINGERPRINT|IP [DURATION] [REASON], e.g. /ban spammer 7d flooding")
-		}
-		return Stay, errors.New("usage: /mute NICK|FINGERPRINT|IP [DURATION] [REASON], e.g. /mute loud 10m")
+		return Stay, fmt.Errorf("usage: /%s NICK|FINGERPRINT|IP [DURATION] [REASON], e.g. /%s spammer 7d flooding", name, name)
 	}
-	d, reason := splitDurationReason(strings.TrimSpace(rest))
+	d, reason, err := splitDurationReason(strings.TrimSpace(rest))
+	if err != nil {
+		return Stay, err
+	}
 	r := m.room
 	h := r.hub
 	now := h.now()
@@ -210,10 +277,29 @@ func (m *Member) sanction(kind SanctionKind, args string) (Effect, error) {
 	if err != nil {
 		return Stay, err
 	}
-	if slices.Contains(t.who, m) {
+	if t.id == m.key || (m.key == "" && t.id == m.addr) {
 		return Stay, fmt.Errorf("you cannot %s yourself", name)
 	}
-	s := Sanction{Kind: kind, Target: t.id, Nick: t.label, Reason: reason, By: m.nick, Since: now}
+	if err := m.protectedLocked(t, name); err != nil {
+		return Stay, err
+	}
+	// Naming a person who has no key means their address. Say so, rather
+	// than hit others there by surprise.
+	isAddr := !isKey(t.id)
+	if isAddr && net.ParseIP(strings.TrimLeft(arg, "@~")) == nil {
+		var others []string
+		for _, o := range t.who {
+			if !sameNick(o.nick, arg) && o != m && !h.listedOp(o.key) {
+				others = append(others, o.nick)
+			}
+		}
+		if len(others) > 0 {
+			return Stay, fmt.Errorf("%s has no key, so this would %s the address %s, where %s also are; to do that, /%s %s",
+				t.label, name, t.id, strings.Join(others, ", "), name, t.id)
+		}
+		t.label = fmt.Sprintf("%s (address %s)", t.label, t.id)
+	}
+	s := Sanction{Kind: kind, Target: t.id, Addr: t.addr, Nick: t.label, Reason: reason, By: m.nick, Since: now}
 	if d > 0 {
 		s.Until = now.Add(d)
 	}
@@ -224,15 +310,18 @@ func (m *Member) sanction(kind SanctionKind, args string) (Effect, error) {
 	h.sanctions[kind][t.id] = s
 	h.sanctionMu.Unlock()
 
-	h.audit(name, "by", m.nick, "by_key", m.key, "target", t.id, "nick", t.label, "for", d, "reason", reason)
+	h.audit(name, "by", m.nick, "by_key", m.key, "target", t.id, "nick", t.label, "for", formatDuration(d), "reason", reason)
 	text := fmt.Sprintf("%s %s %s%s", m.nick, kind.past(), t.label, forHowLong(d))
 	if reason != "" {
 		text += ": " + reason
 	}
 	r.announceLocked(text)
 	for _, who := range t.who {
+		if who == m || h.listedOp(who.key) {
+			continue
+		}
 		if kind == Ban {
-			r.closeLocked(who, "you are banned"+s.describe(now), "banned", true)
+			r.closeLocked(who, "you were banned"+s.describe(now), "banned", true)
 		} else {
 			who.noticeLocked(Message{Kind: Error, Text: "You are muted" + s.describe(now) + ". You can still read."})
 		}
@@ -240,50 +329,70 @@ func (m *Member) sanction(kind SanctionKind, args string) (Effect, error) {
 	return Stay, nil
 }
 
-// lift removes a ban or mute.
+// lift removes a ban or mute: of a key or address given as is, or of the
+// one person a nick names (online, or as the ban recorded them).
 func (m *Member) lift(kind SanctionKind, args string) (Effect, error) {
-	arg := strings.TrimSpace(args)
+	arg := strings.TrimLeft(strings.TrimSpace(args), "@~")
 	if arg == "" {
 		return Stay, fmt.Errorf("usage: /un%s NICK|FINGERPRINT|IP", kind)
 	}
 	r := m.room
 	h := r.hub
+	now := h.now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err := m.requireOpLocked("un" + string(kind)); err != nil {
 		return Stay, err
 	}
-	id := arg
-	if !isKey(arg) && net.ParseIP(arg) == nil {
-		// A nick: find the sanction recorded under it, or resolve it.
-		id = ""
-		h.sanctionMu.RLock()
-		for tid, s := range h.sanctions[kind] {
-			if nickKey(s.Nick) == nickKey(arg) {
-				id = tid
-			}
-		}
-		h.sanctionMu.RUnlock()
-		if id == "" {
-			t, err := r.resolveTargetLocked(arg)
-			if err != nil {
-				return Stay, fmt.Errorf("%s is not %s", arg, kind.past())
-			}
-			id = t.id
-		}
-	} else if ip := net.ParseIP(arg); ip != nil {
-		id = ip.String()
-	}
 	h.sanctionMu.Lock()
-	s, ok := h.sanctions[kind][id]
-	delete(h.sanctions[kind], id)
-	h.sanctionMu.Unlock()
-	if !ok {
-		return Stay, fmt.Errorf("%s is not %s", arg, kind.past())
+	defer h.sanctionMu.Unlock()
+	active := func(id string) bool {
+		s, ok := h.sanctions[kind][id]
+		return ok && s.Active(now)
 	}
+	var ids []string
+	switch {
+	case isKey(arg):
+		ids = []string{arg}
+	case net.ParseIP(arg) != nil:
+		ids = []string{net.ParseIP(arg).String()}
+	default:
+		if who := r.byNickLocked(arg); who != nil {
+			for _, id := range []string{who.key, who.addr} {
+				if id != "" && active(id) {
+					ids = append(ids, id)
+				}
+			}
+		}
+		if len(ids) == 0 {
+			for id, s := range h.sanctions[kind] {
+				label, _, _ := strings.Cut(s.Nick, " (address ")
+				if s.Active(now) && sameNick(label, arg) {
+					ids = append(ids, id)
+				}
+			}
+		}
+		if len(ids) == 0 {
+			if owner, err := h.nickOwner(arg); err == nil && owner != "" {
+				ids = []string{owner}
+			}
+		}
+	}
+	ids = slices.DeleteFunc(ids, func(id string) bool { return !active(id) })
+	switch len(ids) {
+	case 0:
+		return Stay, fmt.Errorf("%s is not %s", arg, kind.past())
+	case 1:
+	default:
+		slices.Sort(ids)
+		return Stay, fmt.Errorf("more than one %s is called %s: %s; name the key or address", kind, arg, strings.Join(ids, ", "))
+	}
+	id := ids[0]
+	s := h.sanctions[kind][id]
 	if err := h.opts.Store.DeleteSanction(ctxBG, kind, id); err != nil {
 		return Stay, err
 	}
+	delete(h.sanctions[kind], id)
 	h.audit("un"+string(kind), "by", m.nick, "by_key", m.key, "target", id, "nick", s.Nick)
 	r.announceLocked(fmt.Sprintf("%s lifted the %s on %s", m.nick, kind, s.Nick))
 	if kind == Mute {
@@ -294,4 +403,229 @@ func (m *Member) lift(kind SanctionKind, args string) (Effect, error) {
 		}
 	}
 	return Stay, nil
+}
+
+// mutedLocked says why the member may not speak, or "".
+func (m *Member) mutedLocked(now time.Time) string {
+	if s, muted := m.room.hub.sanctionFor(Mute, m.key, m.addr, now); muted && !m.room.hub.listedOp(m.key) {
+		return "you are muted" + s.describe(now)
+	}
+	return ""
+}
+
+func cmdKick(m *Member, args string) (Effect, error) {
+	nick, reason, _ := strings.Cut(args, " ")
+	nick = strings.TrimLeft(nick, "@~")
+	if nick == "" {
+		return Stay, errors.New("usage: /kick NICK [REASON]")
+	}
+	reason = cleanReason(reason)
+	r := m.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := m.requireOpLocked("kick"); err != nil {
+		return Stay, err
+	}
+	who := r.byNickLocked(nick)
+	if who == nil {
+		return Stay, fmt.Errorf("nobody called %q is online", nick)
+	}
+	if who == m {
+		return Stay, errors.New("you cannot kick yourself; /quit leaves")
+	}
+	if err := m.protectedLocked(target{id: who.key, label: who.nick}, "kick"); err != nil {
+		return Stay, err
+	}
+	why := "kicked by " + m.nick
+	if reason != "" {
+		why += ": " + reason
+	}
+	r.hub.audit("kick", "by", m.nick, "by_key", m.key, "nick", who.nick, "key", who.key, "addr", who.addr, "reason", reason)
+	r.closeLocked(who, "you were "+why, why, true)
+	return Stay, nil
+}
+
+func cmdBans(m *Member, _ string) (Effect, error) {
+	r := m.room
+	h := r.hub
+	now := h.now()
+	r.mu.RLock()
+	err := m.requireOpLocked("bans")
+	r.mu.RUnlock()
+	if err != nil {
+		return Stay, err
+	}
+	var b strings.Builder
+	h.sanctionMu.RLock()
+	for _, kind := range []SanctionKind{Ban, Mute} {
+		var lines []string
+		for _, s := range h.sanctions[kind] {
+			if !s.Active(now) {
+				continue
+			}
+			who := s.Nick
+			if !strings.Contains(who, s.Target) {
+				who += " (" + s.Target + ")"
+			}
+			lines = append(lines, "  "+who+s.describe(now))
+		}
+		slices.Sort(lines)
+		if len(lines) == 0 {
+			fmt.Fprintf(&b, "No %ss.\n", kind)
+			continue
+		}
+		fmt.Fprintf(&b, "%ss (%d):\n%s\n", strings.ToUpper(string(kind[:1]))+string(kind[1:]), len(lines), strings.Join(lines, "\n"))
+	}
+	h.sanctionMu.RUnlock()
+	m.notice(Notice, strings.TrimSpace(b.String()))
+	return Stay, nil
+}
+
+func cmdMOTD(m *Member, args string) (Effect, error) {
+	h := m.room.hub
+	if args == "" {
+		text := "There is no message of the day."
+		if motd := h.motd(); motd != "" {
+			text = "Message of the day: " + motd
+		}
+		m.notice(Notice, text)
+		return Stay, nil
+	}
+	r := m.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !m.isOpLocked() {
+		return Stay, fmt.Errorf("%w: /motd TEXT sets the message of the day; /motd alone shows it", errOpsOnly)
+	}
+	motd := cleanReason(args)
+	if args == "-" {
+		motd = ""
+	}
+	if err := h.opts.Store.PutSetting(ctxBG, settingMOTD, motd); err != nil {
+		return Stay, err
+	}
+	h.sanctionMu.Lock()
+	h.motdText = motd
+	h.sanctionMu.Unlock()
+	h.audit("motd", "by", m.nick, "by_key", m.key, "motd", motd)
+	if motd == "" {
+		r.announceLocked(m.nick + " cleared the message of the day")
+	} else {
+		r.announceLocked(m.nick + " set the message of the day: " + motd)
+	}
+	return Stay, nil
+}
+
+func (h *Hub) motd() string {
+	h.sanctionMu.RLock()
+	defer h.sanctionMu.RUnlock()
+	return h.motdText
+}
+
+// cmdRelease frees a nick from the key that registered it.
+func cmdRelease(m *Member, args string) (Effect, error) {
+	nick := strings.TrimLeft(args, "@~")
+	if nick == "" {
+		return Stay, errors.New("usage: /release NICK")
+	}
+	r := m.room
+	h := r.hub
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := m.requireOpLocked("release"); err != nil {
+		return Stay, err
+	}
+	owner, err := h.nickOwner(nick)
+	if err != nil {
+		return Stay, err
+	}
+	if owner == "" {
+		return Stay, fmt.Errorf("no key owns %s", nick)
+	}
+	if h.listedOp(owner) && owner != m.key {
+		return Stay, fmt.Errorf("%s belongs to an operator in the operators file", nick)
+	}
+	for _, k := range nickKeys(nick) {
+		if err := h.opts.Store.ReleaseNick(ctxBG, k); err != nil {
+			return Stay, err
+		}
+	}
+	h.audit("release", "by", m.nick, "by_key", m.key, "nick", nick, "owner", owner)
+	m.noticeLocked(Message{Kind: Notice, Text: fmt.Sprintf("%s is free: the next key to use it will own it.", nick)})
+	return Stay, nil
+}
+
+func cmdOp(m *Member, args string) (Effect, error) { return m.setOp(args, true) }
+
+func cmdDeop(m *Member, args string) (Effect, error) { return m.setOp(args, false) }
+
+// setOp grants or takes away operator rights for a session. Alone, /deop
+// sets your own rights aside and /op takes them back. Only operators in the
+// operators file grant rights; nobody takes them from one.
+func (m *Member) setOp(nick string, on bool) (Effect, error) {
+	nick = strings.TrimLeft(nick, "@~")
+	r := m.room
+	h := r.hub
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if nick == "" || sameNick(nick, m.nick) {
+		listed := h.listedOp(m.key)
+		switch {
+		case on && !listed && !m.op:
+			return Stay, fmt.Errorf("%w: your key is not in the operators file", errOpsOnly)
+		case on:
+			m.deop = false
+			m.noticeLocked(Message{Kind: Notice, Text: "You have your operator rights again."})
+		default:
+			if !m.isOpLocked() {
+				return Stay, errors.New("you are not an operator")
+			}
+			m.op, m.deop = false, true
+			m.noticeLocked(Message{Kind: Notice, Text: "Your operator rights are set aside for this session; /op takes them back."})
+		}
+		r.version.Add(1)
+		return Stay, nil
+	}
+	cmd := "op"
+	if !on {
+		cmd = "deop"
+	}
+	if err := m.requireOpLocked(cmd); err != nil {
+		return Stay, err
+	}
+	if !h.listedOp(m.key) {
+		return Stay, fmt.Errorf("%w: only operators in the operators file can /%s others", errOpsOnly, cmd)
+	}
+	who := r.byNickLocked(nick)
+	if who == nil {
+		return Stay, fmt.Errorf("nobody called %q is online", nick)
+	}
+	if !on {
+		if err := m.protectedLocked(target{id: who.key, label: who.nick}, "deop"); err != nil {
+			return Stay, err
+		}
+	}
+	if who.isOpLocked() == on {
+		if on {
+			return Stay, fmt.Errorf("%s is already an operator", who.nick)
+		}
+		return Stay, fmt.Errorf("%s is not an operator", who.nick)
+	}
+	who.op, who.deop = on, !on
+	r.version.Add(1)
+	h.audit(cmd, "by", m.nick, "by_key", m.key, "nick", who.nick, "key", who.key)
+	if on {
+		r.announceLocked(fmt.Sprintf("%s made %s an operator for this session", m.nick, who.nick))
+	} else {
+		r.announceLocked(fmt.Sprintf("%s took operator rights from %s for this session", m.nick, who.nick))
+	}
+	return Stay, nil
+}
+
+// OperatorsChanged tells every view to redraw who is an operator, after
+// the operators file was re-read.
+func (h *Hub) OperatorsChanged() {
+	for _, r := range h.roomList() {
+		r.version.Add(1)
+	}
 }

@@ -81,10 +81,10 @@ func isDone(m *Member) bool {
 func TestNickOwnershipFollowsKeys(t *testing.T) {
 	store := &MemoryStore{}
 	h := newHub(t, Options{Store: store})
-	alice := joinAs(t, h, "alice", "SHA256:alice", "10.0.0.1")
+	alice := joinAs(t, h, "alice", key("alice"), "10.0.0.1")
 	alice.Leave("quit")
 
-	impostor := joinAs(t, h, "alice", "SHA256:mallory", "10.0.0.2")
+	impostor := joinAs(t, h, "alice", key("mallory"), "10.0.0.2")
 	if impostor.Nick() != "alice-2" {
 		t.Fatalf("another key got %q", impostor.Nick())
 	}
@@ -101,21 +101,21 @@ func TestNickOwnershipFollowsKeys(t *testing.T) {
 
 	// Ownership survives a restart: a new hub on the same store.
 	h2 := newHub(t, Options{Store: store})
-	if again := joinAs(t, h2, "alice", "SHA256:alice", "10.0.0.1"); again.Nick() != "alice" {
+	if again := joinAs(t, h2, "alice", key("alice"), "10.0.0.1"); again.Nick() != "alice" {
 		t.Fatalf("the owner got %q after a restart", again.Nick())
 	}
-	if other := joinAs(t, h2, "alice", "SHA256:eve", "10.0.0.4"); other.Nick() == "alice" {
+	if other := joinAs(t, h2, "alice", key("eve"), "10.0.0.4"); other.Nick() == "alice" {
 		t.Fatal("another key took alice after a restart")
 	}
 }
 
 func TestSameKeyTakesOverItsGhost(t *testing.T) {
 	h := newHub(t, Options{})
-	bob := joinAs(t, h, "bob", "SHA256:bob", "10.0.0.9")
-	ghost := joinAs(t, h, "alice", "SHA256:alice", "10.0.0.1")
+	bob := joinAs(t, h, "bob", key("bob"), "10.0.0.9")
+	ghost := joinAs(t, h, "alice", key("alice"), "10.0.0.1")
 	drain(bob)
 
-	fresh := joinAs(t, h, "alice", "SHA256:alice", "10.0.0.7")
+	fresh := joinAs(t, h, "alice", key("alice"), "10.0.0.7")
 	if fresh.Nick() != "alice" {
 		t.Fatalf("the new session got %q", fresh.Nick())
 	}
@@ -131,7 +131,7 @@ func TestSameKeyTakesOverItsGhost(t *testing.T) {
 		t.Fatalf("the ghost's late leave reached bob: %+v", got)
 	}
 	// A different key never takes over.
-	other := joinAs(t, h, "alice", "SHA256:mallory", "10.0.0.8")
+	other := joinAs(t, h, "alice", key("mallory"), "10.0.0.8")
 	if isDone(fresh) || other.Nick() == "alice" {
 		t.Fatal("another key displaced alice")
 	}
@@ -139,8 +139,8 @@ func TestSameKeyTakesOverItsGhost(t *testing.T) {
 
 func TestOperatorsOnly(t *testing.T) {
 	h := newHub(t, Options{})
-	user := joinAs(t, h, "user", "SHA256:user", "10.0.0.1")
-	joinAs(t, h, "other", "SHA256:other", "10.0.0.2")
+	user := joinAs(t, h, "user", key("user"), "10.0.0.1")
+	joinAs(t, h, "other", key("other"), "10.0.0.2")
 	for _, line := range []string{"/kick other", "/mute other", "/unmute other", "/ban other", "/unban other",
 		"/bans", "/op other", "/deop other", "/motd new motd"} {
 		mustFail(t, user, line, "operators only")
@@ -150,22 +150,22 @@ func TestOperatorsOnly(t *testing.T) {
 
 func TestKick(t *testing.T) {
 	audit := &auditLog{}
-	h := newHub(t, Options{Operators: opSet{"SHA256:op": true}, Audit: audit.record})
-	op := joinAs(t, h, "op", "SHA256:op", "10.0.0.1")
-	bob := joinAs(t, h, "bob", "SHA256:bob", "10.0.0.2")
-	carol := joinAs(t, h, "carol", "SHA256:carol", "10.0.0.3")
+	h := newHub(t, Options{Operators: opSet{key("op"): true}, Audit: audit.record})
+	op := joinAs(t, h, "boss", key("op"), "10.0.0.1")
+	bob := joinAs(t, h, "bob", key("bob"), "10.0.0.2")
+	carol := joinAs(t, h, "carol", key("carol"), "10.0.0.3")
 	submit(t, op, "/kick bob  spamming  links ")
-	if !isDone(bob) || bob.ClosedReason() != "you were kicked by op: spamming links" {
+	if !isDone(bob) || bob.ClosedReason() != "you were kicked by boss: spamming links" {
 		t.Fatalf("bob: closed=%v, told %q", isDone(bob), bob.ClosedReason())
 	}
 	got := drain(carol)
-	if len(got) != 1 || got[0].Kind != Leave || got[0].Text != "kicked by op: spamming links" {
+	if len(got) != 1 || got[0].Kind != Leave || got[0].Text != "kicked by boss: spamming links" {
 		t.Fatalf("carol saw %+v", got)
 	}
-	if !strings.Contains(audit.String(), "kick by op by_key SHA256:op nick bob") {
+	if !strings.Contains(audit.String(), "kick by boss by_key "+key("op")+" nick bob") {
 		t.Fatalf("audit: %s", audit)
 	}
-	mustFail(t, op, "/kick op", "cannot kick yourself")
+	mustFail(t, op, "/kick boss", "cannot kick yourself")
 	mustFail(t, op, "/kick nobody", "nobody called")
 	mustFail(t, op, "/kick", "usage: /kick")
 }
@@ -173,25 +173,25 @@ func TestKick(t *testing.T) {
 func TestBansByKeyAndAddressExpireAndSurviveRestarts(t *testing.T) {
 	clock := newFakeClock()
 	store := &MemoryStore{}
-	ops := opSet{"SHA256:op": true}
+	ops := opSet{key("op"): true}
 	h := newHub(t, Options{Store: store, Operators: ops, Now: clock.Now})
-	op := joinAs(t, h, "op", "SHA256:op", "10.0.0.1")
-	spammer := joinAs(t, h, "spammer", "SHA256:spam", "10.0.0.2")
+	op := joinAs(t, h, "boss", key("op"), "10.0.0.1")
+	spammer := joinAs(t, h, "spammer", key("spam"), "10.0.0.2")
 	troll := joinAs(t, h, "troll", "", "10.0.0.3")
-	watcher := joinAs(t, h, "watcher", "SHA256:w", "10.0.0.4")
+	watcher := joinAs(t, h, "watcher", key("w"), "10.0.0.4")
 
 	submit(t, op, "/ban spammer 2h posting links")
-	if !isDone(spammer) || !strings.Contains(spammer.ClosedReason(), "you are banned until 2026-11-25 14:34 UTC (2h0m0s from now) by op: posting links") {
+	if !isDone(spammer) || !strings.Contains(spammer.ClosedReason(), "you were banned until 2026-11-25 14:34 UTC (2h from now) by boss: posting links") {
 		t.Fatalf("spammer told %q", spammer.ClosedReason())
 	}
-	if texts(drain(watcher), Announcement)[0] != "op banned spammer for 2h0m0s: posting links" {
+	if texts(drain(watcher), Announcement)[0] != "boss banned spammer for 2h: posting links" {
 		t.Fatal("the ban was not announced")
 	}
-	s, banned := h.Banned("SHA256:spam", "192.168.1.1:22")
-	if !banned || !strings.Contains(s.Refusal(clock.Now()), "You cannot join: this key is banned until 2026-11-25 14:34 UTC") {
+	s, banned := h.Banned(key("spam"), "192.168.1.1:22")
+	if !banned || !strings.Contains(s.Refusal(clock.Now()), "you cannot join: this key is banned until 2026-11-25 14:34 UTC") {
 		t.Fatalf("banned=%v refusal %q", banned, s.Refusal(clock.Now()))
 	}
-	if _, err := h.Join(Identity{Key: "SHA256:spam", Nick: "sneaky", Addr: "10.9.9.9:1"}); err == nil ||
+	if _, err := h.Join(Identity{Key: key("spam"), Nick: "sneaky", Addr: "10.9.9.9:1"}); err == nil ||
 		!strings.Contains(err.Error(), "posting links") {
 		t.Fatalf("a banned key joined: %v", err)
 	}
@@ -201,7 +201,7 @@ func TestBansByKeyAndAddressExpireAndSurviveRestarts(t *testing.T) {
 	if !isDone(troll) {
 		t.Fatal("troll still online")
 	}
-	if s, banned := h.Banned("", "10.0.0.3:4444"); !banned || !strings.Contains(s.Refusal(clock.Now()), "your address is banned permanently by op") {
+	if s, banned := h.Banned("", "10.0.0.3:4444"); !banned || !strings.Contains(s.Refusal(clock.Now()), "your address is banned permanently by boss") {
 		t.Fatalf("address ban: %v %q", banned, s.Refusal(clock.Now()))
 	}
 	submit(t, op, "/ban 10.1.2.3 1d")
@@ -213,35 +213,35 @@ func TestBansByKeyAndAddressExpireAndSurviveRestarts(t *testing.T) {
 
 	// After a restart the bans hold; after two hours the timed one ends.
 	h2 := newHub(t, Options{Store: store, Operators: ops, Now: clock.Now})
-	if _, banned := h2.Banned("SHA256:spam", ""); !banned {
+	if _, banned := h2.Banned(key("spam"), ""); !banned {
 		t.Fatal("the ban did not survive a restart")
 	}
 	clock.Advance(2*time.Hour + time.Second)
-	if _, banned := h2.Banned("SHA256:spam", ""); banned {
+	if _, banned := h2.Banned(key("spam"), ""); banned {
 		t.Fatal("the 2h ban did not expire")
 	}
-	op2 := joinAs(t, h2, "op", "SHA256:op", "10.0.0.1")
+	op2 := joinAs(t, h2, "boss", key("op"), "10.0.0.1")
 	submit(t, op2, "/unban troll")
 	if _, banned := h2.Banned("", "10.0.0.3"); banned {
 		t.Fatal("/unban troll left the address banned")
 	}
 	mustFail(t, op2, "/unban troll", "is not banned")
-	mustFail(t, op2, "/ban op", "cannot ban yourself")
-	if !strings.Contains(texts(drain(op2), Announcement)[0], "op lifted the ban on troll") {
+	mustFail(t, op2, "/ban boss", "cannot ban yourself")
+	if !strings.Contains(texts(drain(op2), Announcement)[0], "boss lifted the ban on troll") {
 		t.Fatal("the unban was not announced")
 	}
 }
 
 func TestMuteExpires(t *testing.T) {
 	clock := newFakeClock()
-	h := newHub(t, Options{Operators: opSet{"SHA256:op": true}, Now: clock.Now})
-	op := joinAs(t, h, "op", "SHA256:op", "10.0.0.1")
-	loud := joinAs(t, h, "loud", "SHA256:loud", "10.0.0.2")
+	h := newHub(t, Options{Operators: opSet{key("op"): true}, Now: clock.Now})
+	op := joinAs(t, h, "boss", key("op"), "10.0.0.1")
+	loud := joinAs(t, h, "loud", key("loud"), "10.0.0.2")
 	submit(t, op, "/mute loud 10m")
 	if n := texts(drain(loud), Error); len(n) != 1 || !strings.Contains(n[0], "You are muted until") {
 		t.Fatalf("loud was told %q", n)
 	}
-	mustFail(t, loud, "hello?", "you are muted until 2026-11-25 12:44 UTC (10m0s from now) by op")
+	mustFail(t, loud, "hello?", "you are muted until 2026-11-25 12:44 UTC (10m from now) by boss")
 	mustFail(t, loud, "/me shouts", "muted")
 	submit(t, loud, "/names") // reading and commands still work
 	clock.Advance(11 * time.Minute)
@@ -257,9 +257,9 @@ func TestMuteExpires(t *testing.T) {
 
 func TestMOTD(t *testing.T) {
 	store := &MemoryStore{}
-	ops := opSet{"SHA256:op": true}
+	ops := opSet{key("op"): true}
 	h := newHub(t, Options{Store: store, Operators: ops})
-	op := joinAs(t, h, "op", "SHA256:op", "10.0.0.1")
+	op := joinAs(t, h, "boss", key("op"), "10.0.0.1")
 	submit(t, op, "/motd")
 	if got := texts(drain(op), Notice); got[0] != "There is no message of the day." {
 		t.Fatalf("/motd: %q", got)
@@ -271,7 +271,7 @@ func TestMOTD(t *testing.T) {
 		t.Fatalf("a new joiner saw %q", got)
 	}
 	mustFail(t, guest, "/motd mine now", "operators")
-	op2 := joinAs(t, h2, "op", "SHA256:op", "10.0.0.1")
+	op2 := joinAs(t, h2, "boss", key("op"), "10.0.0.1")
 	submit(t, op2, "/motd -")
 	submit(t, guest, "/motd")
 	if got := texts(drain(guest), Notice); got[len(got)-1] != "There is no message of the day." {
@@ -280,10 +280,10 @@ func TestMOTD(t *testing.T) {
 }
 
 func TestOpAndDeopForTheSession(t *testing.T) {
-	h := newHub(t, Options{Operators: opSet{"SHA256:op": true}})
-	op := joinAs(t, h, "op", "SHA256:op", "10.0.0.1")
-	bob := joinAs(t, h, "bob", "SHA256:bob", "10.0.0.2")
-	joinAs(t, h, "carol", "SHA256:carol", "10.0.0.3")
+	h := newHub(t, Options{Operators: opSet{key("op"): true}})
+	op := joinAs(t, h, "boss", key("op"), "10.0.0.1")
+	bob := joinAs(t, h, "bob", key("bob"), "10.0.0.2")
+	joinAs(t, h, "carol", key("carol"), "10.0.0.3")
 
 	submit(t, op, "/deop")
 	mustFail(t, op, "/kick carol", "operators only")
@@ -308,15 +308,22 @@ func TestOpAndDeopForTheSession(t *testing.T) {
 
 func TestWhois(t *testing.T) {
 	clock := newFakeClock()
-	h := newHub(t, Options{Operators: opSet{"SHA256:op": true}, Now: clock.Now})
-	op := joinAs(t, h, "op", "SHA256:op", "10.0.0.1")
+	h := newHub(t, Options{Operators: opSet{key("op"): true}, Now: clock.Now})
+	op := joinAs(t, h, "boss", key("op"), "10.0.0.1")
 	user := joinAs(t, h, "user", "", "10.0.0.2")
 	clock.Advance(90 * time.Minute)
 	submit(t, user, "hello")
 	clock.Advance(5 * time.Minute)
-	submit(t, user, "/whois op")
-	got := texts(drain(user), Notice)[0]
-	for _, want := range []string{"op: verified key SHA256:op", "online since 2026-11-25 12:34 UTC (1h35m0s), idle 1h35m0s", "operator"} {
+	submit(t, op, "/whois user")
+	got := texts(drain(op), Notice)[0]
+	for _, want := range []string{"user: unverified", "last active 5m ago", "address 10.0.0.2"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("whois for an operator lacks %q: %q", want, got)
+		}
+	}
+	submit(t, user, "/whois boss")
+	got = texts(drain(user), Notice)[0]
+	for _, want := range []string{"boss: verified key " + key("op"), "online since 2026-11-25 12:34 UTC (1h35m), active now", "operator"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("whois for a user lacks %q: %q", want, got)
 		}
@@ -324,22 +331,15 @@ func TestWhois(t *testing.T) {
 	if strings.Contains(got, "address") {
 		t.Errorf("a non-operator saw an address: %q", got)
 	}
-	submit(t, op, "/whois user")
-	got = texts(drain(op), Notice)[0]
-	for _, want := range []string{"user: unverified", "idle 5m0s", "address 10.0.0.2"} {
-		if !strings.Contains(got, want) {
-			t.Errorf("whois for an operator lacks %q: %q", want, got)
-		}
-	}
 	mustFail(t, op, "/whois ghost", "nobody called")
 }
 
 func TestIgnore(t *testing.T) {
 	store := &MemoryStore{}
 	h := newHub(t, Options{Store: store})
-	alice := joinAs(t, h, "alice", "SHA256:alice", "10.0.0.1")
-	bore := joinAs(t, h, "bore", "SHA256:bore", "10.0.0.2")
-	carol := joinAs(t, h, "carol", "SHA256:carol", "10.0.0.3")
+	alice := joinAs(t, h, "alice", key("alice"), "10.0.0.1")
+	bore := joinAs(t, h, "bore", key("bore"), "10.0.0.2")
+	carol := joinAs(t, h, "carol", key("carol"), "10.0.0.3")
 	submit(t, alice, "/ignore bore")
 	submit(t, bore, "blah blah")
 	submit(t, bore, "/me yawns")
@@ -360,7 +360,7 @@ func TestIgnore(t *testing.T) {
 	submit(t, bore, "/nick newname")
 	submit(t, bore, "sneaky")
 	alice.Leave("quit")
-	alice = joinAs(t, h, "alice", "SHA256:alice", "10.0.0.1")
+	alice = joinAs(t, h, "alice", key("alice"), "10.0.0.1")
 	submit(t, bore, "still ignored")
 	if got := texts(drain(alice), Chat); len(got) != 0 {
 		t.Fatalf("alice saw %q after reconnecting", got)
@@ -379,8 +379,8 @@ func TestMessageRateLimit(t *testing.T) {
 	clock := newFakeClock()
 	audit := &auditLog{}
 	h := newHub(t, Options{Now: clock.Now, MessageRate: 2, MessageBurst: 10, Audit: audit.record})
-	fast := joinAs(t, h, "fast", "SHA256:fast", "10.0.0.1")
-	reader := joinAs(t, h, "reader", "SHA256:reader", "10.0.0.2")
+	fast := joinAs(t, h, "fast", key("fast"), "10.0.0.1")
+	reader := joinAs(t, h, "reader", key("reader"), "10.0.0.2")
 
 	for i := 0; i < 10; i++ {
 		submit(t, fast, fmt.Sprint("burst ", i))
@@ -401,7 +401,7 @@ func TestMessageRateLimit(t *testing.T) {
 	}
 
 	// A flood: every refusal is a strike; out of strikes, out of the room.
-	flood := joinAs(t, h, "flood", "SHA256:flood", "10.0.0.3")
+	flood := joinAs(t, h, "flood", key("flood"), "10.0.0.3")
 	refused := 0
 	for i := 0; i < 1000 && !isDone(flood); i++ {
 		if _, err := flood.Submit("spam"); err != nil {
@@ -414,6 +414,7 @@ func TestMessageRateLimit(t *testing.T) {
 	if refused < floodStrikes {
 		t.Fatalf("kicked after %d refusals, before the %d strikes", refused, floodStrikes)
 	}
+	t.Logf("flooder kicked after %d refusals", refused)
 	if !strings.Contains(audit.String(), "kicked for flooding") {
 		t.Fatalf("audit: %s", audit)
 	}
@@ -422,7 +423,7 @@ func TestMessageRateLimit(t *testing.T) {
 func TestNickChangeRateLimit(t *testing.T) {
 	clock := newFakeClock()
 	h := newHub(t, Options{Now: clock.Now})
-	m := joinAs(t, h, "n0", "SHA256:n", "10.0.0.1")
+	m := joinAs(t, h, "n0", key("n"), "10.0.0.1")
 	for i := 1; i <= nickChangeBurst; i++ {
 		submit(t, m, fmt.Sprintf("/nick n%d", i))
 	}
@@ -434,7 +435,7 @@ func TestNickChangeRateLimit(t *testing.T) {
 func TestJoinRateLimit(t *testing.T) {
 	clock := newFakeClock()
 	h := newHub(t, Options{Now: clock.Now})
-	id := Identity{Key: "SHA256:flaky", Nick: "flaky", Addr: "10.0.0.1:1"}
+	id := Identity{Key: key("flaky"), Nick: "flaky", Addr: "10.0.0.1:1"}
 	// Reconnecting a few times in a minute after network trouble is fine.
 	for i := 0; i < joinBurst; i++ {
 		m, err := h.Join(id)
@@ -448,7 +449,7 @@ func TestJoinRateLimit(t *testing.T) {
 		t.Fatalf("join storm: %v", err)
 	}
 	// Another identity is not affected, and the limit refills.
-	if _, err := h.Join(Identity{Key: "SHA256:other", Nick: "other", Addr: "10.0.0.1:2"}); err != nil {
+	if _, err := h.Join(Identity{Key: key("other"), Nick: "other", Addr: "10.0.0.1:2"}); err != nil {
 		t.Fatal(err)
 	}
 	clock.Advance(joinEvery)
@@ -460,13 +461,13 @@ func TestJoinRateLimit(t *testing.T) {
 func TestParseDuration(t *testing.T) {
 	for in, want := range map[string]time.Duration{
 		"30s": 30 * time.Second, "10m": 10 * time.Minute, "2h": 2 * time.Hour, "1h30m": 90 * time.Minute,
-		"7d": 7 * 24 * time.Hour, "2w": 14 * 24 * time.Hour,
+		"7d": 7 * 24 * time.Hour, "2w": 14 * 24 * time.Hour, "1d12h": 36 * time.Hour,
 	} {
 		if got, ok := parseDuration(in); !ok || got != want {
 			t.Errorf("parseDuration(%q) = %v, %v", in, got, ok)
 		}
 	}
-	for _, bad := range []string{"", "forever", "-5m", "0s", "7x", "d", "99999999999d"} {
+	for _, bad := range []string{"", "forever", "-5m", "0s", "7x", "d", "99999999999d", "1y", "30min", "1.5d", "24hrs", "5x"} {
 		if _, ok := parseDuration(bad); ok {
 			t.Errorf("parseDuration(%q) accepted", bad)
 		}
@@ -482,9 +483,9 @@ func FuzzOperatorCommands(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, line string) {
-		h := newHub(t, Options{Operators: opSet{"SHA256:op": true}})
-		op, _ := h.Join(Identity{Key: "SHA256:op", Nick: "op", Addr: "10.0.0.1:1"})
-		bob, _ := h.Join(Identity{Key: "SHA256:bob", Nick: "bob", Addr: "10.0.0.2:1"})
+		h := newHub(t, Options{Operators: opSet{key("op"): true}})
+		op, _ := h.Join(Identity{Key: key("op"), Nick: "op", Addr: "10.0.0.1:1"})
+		bob, _ := h.Join(Identity{Key: key("bob"), Nick: "bob", Addr: "10.0.0.2:1"})
 		watcher, _ := h.Join(Identity{Nick: "watcher", Addr: "10.0.0.3:1"})
 		_, _ = op.Submit(line)
 		for _, m := range []*Member{op, bob, watcher} {
@@ -500,4 +501,192 @@ func FuzzOperatorCommands(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestFormatDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		0: "1s", 45 * time.Second: "45s", 10 * time.Minute: "10m", 2 * time.Hour: "2h", 90 * time.Minute: "1h30m",
+		7 * 24 * time.Hour: "7d", 36*time.Hour + 59*time.Second: "1d12h1m", 119*time.Minute + 31*time.Second: "2h",
+	} {
+		if got := formatDuration(d); got != want {
+			t.Errorf("formatDuration(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+func TestLookAlikeNicksIncludingCapitals(t *testing.T) {
+	h := newHub(t, Options{})
+	for _, nick := range []string{"Tom", "alice", "Bill", "Nick"} {
+		joinAs(t, h, nick, key(nick), "10.0.0.1")
+	}
+	m := joinAs(t, h, "mallory", key("mallory"), "10.0.0.2")
+	for _, fake := range []string{"Тom", "aIice", "ALlCE", "BiII", "Νick", "а1ice"} {
+		mustFail(t, m, "/nick "+fake, "looks too much like")
+	}
+	for _, reserved := range []string{"admin", "Root", "moderator", "ѕupport"} {
+		mustFail(t, m, "/nick "+reserved, "reserved")
+	}
+	mustFail(t, m, "/nick 10.0.0.5", "looks like an IP address")
+	ipNick := joinAs(t, h, "10.0.0.5", key("ip"), "10.0.0.3")
+	if ipNick.Nick() != "10.0.0.5-2" {
+		t.Fatalf("a user named like an address got %q", ipNick.Nick())
+	}
+}
+
+func TestOnlyChosenNicksAreRegistered(t *testing.T) {
+	h := newHub(t, Options{})
+	joinAs(t, h, "alice", key("alice"), "10.0.0.1")
+	second := joinAs(t, h, "alice", key("bob"), "10.0.0.2")
+	if second.Nick() != "alice-2" {
+		t.Fatal(second.Nick())
+	}
+	second.Leave("quit")
+	third := joinAs(t, h, "alice-2", key("carol"), "10.0.0.3")
+	if third.Nick() != "alice-2" {
+		t.Fatalf("a variant handed out at join was registered: %q", third.Nick())
+	}
+}
+
+func TestListedOperatorsCannotBeLockedOut(t *testing.T) {
+	h := newHub(t, Options{Operators: opSet{key("owner"): true}})
+	owner := joinAs(t, h, "owner", key("owner"), "10.0.0.1")
+	helper := joinAs(t, h, "helper", "", "10.0.0.2")
+	user := joinAs(t, h, "user", key("user"), "10.0.0.3")
+	submit(t, owner, "/op helper")
+	mustFail(t, helper, "/ban owner", "in the operators file")
+	mustFail(t, helper, "/mute owner", "in the operators file")
+	mustFail(t, helper, "/kick owner", "in the operators file")
+	mustFail(t, helper, "/deop owner", "only operators in the operators file")
+	mustFail(t, helper, "/op user", "only operators in the operators file")
+	submit(t, helper, "/ban 10.0.0.1 1h") // the owner's address: the owner stays
+	if isDone(owner) {
+		t.Fatal("an address ban kicked a listed operator")
+	}
+	if _, banned := h.Banned(key("owner"), "10.0.0.1:2"); banned {
+		t.Fatal("a listed operator is banned")
+	}
+	submit(t, helper, "/kick user")
+	if !isDone(user) {
+		t.Fatal("a session operator could not kick an ordinary user")
+	}
+}
+
+func TestBanningSomeoneWithoutAKey(t *testing.T) {
+	h := newHub(t, Options{Operators: opSet{key("op"): true}})
+	op := joinAs(t, h, "boss", key("op"), "10.0.0.1")
+	troll := joinAs(t, h, "troll", "", "10.0.0.9")
+	neighbour := joinAs(t, h, "neighbour", key("n"), "10.0.0.9")
+	mustFail(t, op, "/ban troll", "troll has no key, so this would ban the address 10.0.0.9, where neighbour also are; to do that, /ban 10.0.0.9")
+	if isDone(troll) || isDone(neighbour) {
+		t.Fatal("a refused ban kicked someone")
+	}
+	neighbour.Leave("quit")
+	submit(t, op, "/ban troll")
+	if !isDone(troll) {
+		t.Fatal("troll still online")
+	}
+	if got := texts(drain(op), Announcement); got[0] != "boss banned troll (address 10.0.0.9) permanently" {
+		t.Fatalf("announcement %q", got)
+	}
+}
+
+func TestKeyBanCoversDroppingTheKey(t *testing.T) {
+	h := newHub(t, Options{Operators: opSet{key("op"): true}})
+	op := joinAs(t, h, "boss", key("op"), "10.0.0.1")
+	joinAs(t, h, "bob", key("bob"), "10.0.0.7")
+	submit(t, op, "/ban bob 1h")
+	if _, err := h.Join(Identity{Nick: "notbob", Addr: "10.0.0.7:1"}); err == nil {
+		t.Fatal("the banned person got back in without their key")
+	}
+	if _, err := h.Join(Identity{Key: key("housemate"), Nick: "housemate", Addr: "10.0.0.7:2"}); err != nil {
+		t.Fatalf("someone else with a key at that address was refused: %v", err)
+	}
+}
+
+func TestUnbanByNickIsUnambiguous(t *testing.T) {
+	clock := newFakeClock()
+	h := newHub(t, Options{Operators: opSet{key("op"): true}, Now: clock.Now})
+	op := joinAs(t, h, "boss", key("op"), "10.0.0.1")
+	first := joinAs(t, h, "troll", "", "10.0.0.8")
+	submit(t, op, "/ban troll 1h")
+	_ = first
+	joinAs(t, h, "troll", "", "10.0.0.9")
+	submit(t, op, "/ban troll")
+	mustFail(t, op, "/unban troll", "more than one ban is called troll: 10.0.0.8, 10.0.0.9")
+	clock.Advance(2 * time.Hour) // the first one ends
+	submit(t, op, "/unban troll")
+	if _, banned := h.Banned("", "10.0.0.9"); banned {
+		t.Fatal("/unban troll lifted the wrong ban")
+	}
+}
+
+func TestTyposInDurationsAreRefused(t *testing.T) {
+	h := newHub(t, Options{Operators: opSet{key("op"): true}})
+	op := joinAs(t, h, "boss", key("op"), "10.0.0.1")
+	joinAs(t, h, "bob", key("bob"), "10.0.0.2")
+	for _, typo := range []string{"1y", "30min", "1.5d", "24hrs", "0s", "-5m", "99999999w"} {
+		mustFail(t, op, "/mute bob "+typo, "is not a duration")
+	}
+	submit(t, op, "/mute bob 1d12h too loud")
+	if got := texts(drain(op), Announcement); got[0] != "boss muted bob for 1d12h: too loud" {
+		t.Fatalf("announcement %q", got)
+	}
+}
+
+func TestMutedCannotSpeakAnotherWay(t *testing.T) {
+	h := newHub(t, Options{Operators: opSet{key("op"): true}})
+	op := joinAs(t, h, "boss", key("op"), "10.0.0.1")
+	dave := joinAs(t, h, "dave", key("dave"), "10.0.0.2")
+	watcher := joinAs(t, h, "watcher", key("w"), "10.0.0.3")
+	submit(t, op, "/mute dave 1h")
+	mustFail(t, dave, "/nick BUY-CHEAP-PILLS", "nick not changed: you are muted")
+	submit(t, dave, "/quit visit spam.example")
+	dave.Leave("quit")
+	for _, m := range drain(watcher) {
+		if strings.Contains(m.Text, "spam.example") {
+			t.Fatalf("a muted member's quit message got out: %q", m.Text)
+		}
+	}
+	back := joinAsKeep(t, h, "dave", key("dave"), "10.0.0.2")
+	if got := strings.Join(texts(back, Error), "\n"); !strings.Contains(got, "You are muted until") {
+		t.Fatalf("a muted member rejoining was told %q", got)
+	}
+}
+
+// joinAsKeep joins and returns what the member was shown.
+func joinAsKeep(t *testing.T, h *Hub, nick, k, addr string) []Message {
+	t.Helper()
+	m, err := h.Join(Identity{Key: k, Nick: nick, Addr: addr + ":5555"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return drain(m)
+}
+
+func TestRelease(t *testing.T) {
+	h := newHub(t, Options{Operators: opSet{key("op"): true}})
+	op := joinAs(t, h, "boss", key("op"), "10.0.0.1")
+	squatter := joinAs(t, h, "coolname", key("squatter"), "10.0.0.2")
+	squatter.Leave("quit")
+	mustFail(t, joinAs(t, h, "other", key("other"), "10.0.0.3"), "/nick coolname", "registered to another key")
+	submit(t, op, "/release coolname")
+	mustFail(t, op, "/release coolname", "no key owns")
+	newcomer := joinAs(t, h, "coolname", key("newcomer"), "10.0.0.4")
+	if newcomer.Nick() != "coolname" {
+		t.Fatalf("after /release: %q", newcomer.Nick())
+	}
+}
+
+func TestLongPasteWithoutBracketsIsNotAFlood(t *testing.T) {
+	clock := newFakeClock()
+	h := newHub(t, Options{Now: clock.Now, MessageRate: 2, MessageBurst: 10})
+	typist := joinAs(t, h, "typist", key("typist"), "10.0.0.1")
+	// A terminal without bracketed paste sends each of 100 lines with its
+	// own Enter, as fast as it can: most are refused, none gets a kick.
+	for i := 0; i < MaxMessageLines; i++ {
+		_, _ = typist.Submit(fmt.Sprint("line ", i))
+	}
+	if isDone(typist) {
+		t.Fatal("a 100-line paste was taken for a flood")
+	}
 }

@@ -2,35 +2,59 @@ package room
 
 import (
 	"fmt"
+	"net"
+	"slices"
 	"strings"
 	"unicode"
 
 	"github.com/mtibben/confusables"
 	"golang.org/x/text/secure/precis"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/chatroom/chatroom/room/sanitize"
 )
 
-// nickKey is the form nicks are compared in: two nicks with the same key
-// look the same to a person. It folds case and width (the PRECIS Nickname
-// profile, RFC 8266) and maps look-alike characters to one skeleton
-// (Unicode TS #39), so "alice", "ALICE", "ａｌｉｃｅ" and "аlice" (with a
-// Cyrillic а) are all one nick.
-func nickKey(nick string) string {
-	k, err := precis.Nickname.CompareKey(nick)
+// nickKeys are the forms nicks are compared in: two nicks that share a key
+// look the same to a person. Case and width are folded (the PRECIS Nickname
+// profile, RFC 8266) and look-alike characters mapped to one skeleton
+// (Unicode TS #39). Folding first misses capitals that only look like Latin
+// ones (Cyrillic Т becomes т, which looks like nothing); the skeleton of the
+// nick as typed misses plain case; and "alice" looks like "ALlCE" only by way
+// of "ALICE", whose I looks like l. So a nick has up to three keys, and
+// "alice", "ALICE", "ａｌｉｃｅ", "аlice", "aIice" and "ALlCE" all share one.
+func nickKeys(nick string) []string {
+	folded, err := precis.Nickname.CompareKey(nick)
 	if err != nil {
-		k = strings.ToLower(nick)
+		folded = strings.ToLower(nick)
 	}
-	// The skeleton maps some lower-case letters to capitals (0 to O);
-	// fold again so case never matters.
-	return strings.ToLower(confusables.Skeleton(k))
+	typed := norm.NFKC.String(nick)
+	keys := []string{
+		strings.ToLower(confusables.Skeleton(folded)),
+		strings.ToLower(confusables.Skeleton(typed)),
+		strings.ToLower(confusables.Skeleton(strings.ToUpper(typed))),
+	}
+	slices.Sort(keys)
+	return slices.Compact(keys)
+}
+
+// sameNick reports whether two nicks look the same to a person.
+func sameNick(a, b string) bool {
+	for _, ka := range nickKeys(a) {
+		for _, kb := range nickKeys(b) {
+			if ka == kb {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // reservedNick reports nicks that would read as something other than a
-// person in the view: "<you>" marks your own lines.
-func reservedNick(key string) bool {
-	for _, r := range []string{"you", "server", "system"} {
-		if key == nickKey(r) {
+// person ("<you>" marks your own lines) or as someone in charge.
+func reservedNick(nick string) bool {
+	for _, r := range []string{"you", "server", "system", "chatroom", "admin", "administrator", "root",
+		"operator", "op", "ops", "moderator", "mod", "staff", "support"} {
+		if sameNick(nick, r) {
 			return true
 		}
 	}
@@ -50,20 +74,71 @@ func nickProblem(nick string) string {
 	return ""
 }
 
-// nickUse says whether a member with key may use a nick: "" if it may, else
-// why not. self is the member asking, nil at join. The caller holds r.mu.
+// indexNickLocked makes m findable by its nick.
+func (r *Room) indexNickLocked(m *Member) {
+	for _, k := range nickKeys(m.nick) {
+		r.nicks[k] = m
+	}
+}
+
+// unindexNickLocked forgets m's nick.
+func (r *Room) unindexNickLocked(m *Member) {
+	for _, k := range nickKeys(m.nick) {
+		if r.nicks[k] == m {
+			delete(r.nicks, k)
+		}
+	}
+}
+
+// byNickLocked finds an online member by nick, compared as nicks are.
+func (r *Room) byNickLocked(nick string) *Member {
+	for _, k := range nickKeys(nick) {
+		if m, ok := r.nicks[k]; ok {
+			return m
+		}
+	}
+	return nil
+}
+
+// nickOwner returns the key that owns nick, or "".
+func (h *Hub) nickOwner(nick string) (string, error) {
+	for _, k := range nickKeys(nick) {
+		owner, err := h.opts.Store.NickOwner(ctxBG, k)
+		if err != nil || owner != "" {
+			return owner, err
+		}
+	}
+	return "", nil
+}
+
+// claimNick registers nick to key under each of its keys.
+func (h *Hub) claimNick(nick, key string) error {
+	for _, k := range nickKeys(nick) {
+		if err := h.opts.Store.ClaimNick(ctxBG, k, nick, key, h.now()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// nickUseLocked says whether a member with key may use a nick: "" if it
+// may, else why not. self is the member asking, nil at join. The caller
+// holds r.mu.
 func (r *Room) nickUseLocked(nick, key string, self *Member) (string, error) {
-	k := nickKey(nick)
-	if reservedNick(k) {
+	if reservedNick(nick) {
 		return fmt.Sprintf("the nick %s is reserved", nick), nil
 	}
-	if other, ok := r.nicks[k]; ok && other != self {
+	if net.ParseIP(nick) != nil {
+		// Operators name addresses in /ban; a nick must not pass for one.
+		return fmt.Sprintf("the nick %s looks like an IP address", nick), nil
+	}
+	if other := r.byNickLocked(nick); other != nil && other != self {
 		if strings.EqualFold(other.nick, nick) {
 			return fmt.Sprintf("the nick %s is taken", nick), nil
 		}
 		return fmt.Sprintf("the nick %s looks too much like %s, who is online", nick, other.nick), nil
 	}
-	owner, err := r.hub.opts.Store.NickOwner(ctxBG, k)
+	owner, err := r.hub.nickOwner(nick)
 	if err != nil {
 		return "", err
 	}
@@ -72,6 +147,9 @@ func (r *Room) nickUseLocked(nick, key string, self *Member) (string, error) {
 	}
 	return "", nil
 }
+
+// maxNickTries bounds the search for a free variant of a nick.
+const maxNickTries = 1000
 
 // freeNickLocked turns the nick someone asked for at join into one that is
 // clean and free for their key, and says why it differs, if it does.
@@ -90,6 +168,9 @@ func (r *Room) freeNickLocked(asked, key string) (nick, why string, err error) {
 		}
 		if refusal == "" {
 			break
+		}
+		if n > maxNickTries {
+			return "", "", fmt.Errorf("no free nick like %s", base)
 		}
 		if firstRefusal == "" {
 			firstRefusal = refusal

@@ -28,7 +28,7 @@ type Room struct {
 	tail    []Message // ring of the last len(tail) messages: Seq s sits at (s-1) % len(tail)
 	tailLen uint64    // how many ring slots hold messages
 	members map[*Member]struct{}
-	nicks   map[string]*Member // by nickKey
+	nicks   map[string]*Member // by each of nickKeys
 
 	// version counts changes to who is online and their nicks; roster
 	// caches the sorted list for one version, shared by every view.
@@ -99,11 +99,6 @@ func (r *Room) memberList() []*Member {
 	return out
 }
 
-// byNick finds an online member by nick, compared as nicks are.
-func (r *Room) byNickLocked(nick string) *Member {
-	return r.nicks[nickKey(nick)]
-}
-
 // appendLocked stores m as the next message of the log and wakes every
 // member. The caller holds r.mu for writing, which keeps Seq order and log
 // order the same.
@@ -143,7 +138,8 @@ func (r *Room) join(id Identity) (*Member, error) {
 	// The same key asking for the nick its hanging session still holds
 	// (a dropped Wi-Fi, a closed laptop) takes the nick over at once.
 	joinText := ""
-	if ghost := r.byNickLocked(sanitizeNickForLookup(id.Nick)); ghost != nil && ghost.key != "" && ghost.key == m.key {
+	if ghost := r.byNickLocked(sanitizeNickForLookup(id.Nick)); ghost != nil && ghost.key != "" && ghost.key == m.key &&
+		(ghost.conn == 0 || ghost.conn != m.conn) {
 		r.closeLocked(ghost, "you connected again from another session, so this one is closed", "replaced by a new session", false)
 		joinText = "reconnected"
 	}
@@ -162,10 +158,12 @@ func (r *Room) join(id Identity) (*Member, error) {
 		return nil, fmt.Errorf("join %s: %w", r.name, err)
 	}
 	r.members[m] = struct{}{}
-	r.nicks[nickKey(nick)] = m
+	r.indexNickLocked(m)
 	r.version.Add(1)
-	if m.key != "" {
-		if err := h.opts.Store.ClaimNick(ctxBG, nickKey(nick), nick, m.key, h.now()); err != nil {
+	// A nick is registered only when the person chose it: not a variant
+	// given because theirs was taken, nor a cleaned-up user name.
+	if m.key != "" && nick == id.Nick {
+		if err := h.claimNick(nick, m.key); err != nil {
 			why += fmt.Sprintf("\n(Could not register the nick to your key: %v.)", err)
 		}
 	}
@@ -186,6 +184,9 @@ func (r *Room) join(id Identity) (*Member, error) {
 		welcome += "\n" + why
 	}
 	m.noticeLocked(Message{Kind: Notice, Text: welcome})
+	if why := m.mutedLocked(h.now()); why != "" {
+		m.noticeLocked(Message{Kind: Error, Text: capitalise(why) + ". You can read, not post."})
+	}
 	if motd := h.motd(); motd != "" {
 		m.noticeLocked(Message{Kind: Notice, Text: "Message of the day: " + motd})
 	}
@@ -221,9 +222,7 @@ func (r *Room) closeLocked(m *Member, tell, reason string, announce bool) {
 // removeLocked takes m out of the member list and frees its nick.
 func (r *Room) removeLocked(m *Member) {
 	delete(r.members, m)
-	if r.nicks[nickKey(m.nick)] == m {
-		delete(r.nicks, nickKey(m.nick))
-	}
+	r.unindexNickLocked(m)
 	r.version.Add(1)
 }
 

@@ -2,6 +2,8 @@ package room
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
@@ -15,6 +17,13 @@ import (
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
+}
+
+// key is a well-formed fingerprint made from name, so tests can tell keys
+// apart by name.
+func key(name string) string {
+	sum := sha256.Sum256([]byte(name))
+	return "SHA256:" + base64.RawStdEncoding.EncodeToString(sum[:])
 }
 
 // fixedClock makes message times predictable.
@@ -40,7 +49,7 @@ func newHub(t testing.TB, opts Options) *Hub {
 
 func join(t *testing.T, h *Hub, nick string) *Member {
 	t.Helper()
-	m, err := h.Join(Identity{Key: "SHA256:" + nick, Nick: nick, Addr: "127.0.0.1:1"})
+	m, err := h.Join(Identity{Key: key(nick), Nick: nick, Addr: "127.0.0.1:1"})
 	if err != nil {
 		t.Fatalf("join %s: %v", nick, err)
 	}
@@ -509,7 +518,7 @@ func TestKeylessMembersGetDistinctAuthors(t *testing.T) {
 	if a.Author() == b.Author() || a.Author() == "" {
 		t.Fatalf("keyless authors %q and %q", a.Author(), b.Author())
 	}
-	if k.Author() != "SHA256:k" || k.Key() != "SHA256:k" || a.Key() != "" {
+	if k.Author() != key("k") || k.Key() != key("k") || a.Key() != "" {
 		t.Fatalf("keyed author %q", k.Author())
 	}
 }
@@ -757,5 +766,18 @@ func TestRosterVersionAndSharedList(t *testing.T) {
 	alice.Leave("quit")
 	if len(r.Online()) != 0 {
 		t.Fatalf("online after leave: %+v", r.Online())
+	}
+}
+
+func TestMemoryHistoryByteLimit(t *testing.T) {
+	h := &MemoryHistory{MaxBytes: 1000}
+	for i := uint64(1); i <= 100; i++ {
+		if err := h.Append(context.Background(), "r", Message{Seq: i, Text: strings.Repeat("x", 100)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, _ := h.After(context.Background(), "r", 0, 0)
+	if n := len(got); n < 10 || n > 13 || got[len(got)-1].Seq != 100 {
+		t.Fatalf("kept %d messages ending at %d; want about 1000 bytes' worth, the newest", n, got[len(got)-1].Seq)
 	}
 }

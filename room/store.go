@@ -16,6 +16,8 @@ type Store interface {
 	NickOwner(ctx context.Context, fold string) (string, error)
 	// ClaimNick records key as the owner of nick unless it has an owner.
 	ClaimNick(ctx context.Context, fold, nick, key string, at time.Time) error
+	// ReleaseNick forgets who owns the nick with comparison key fold.
+	ReleaseNick(ctx context.Context, fold string) error
 
 	// Sanctions returns every ban and mute, expired ones included.
 	Sanctions(ctx context.Context) ([]Sanction, error)
@@ -51,6 +53,10 @@ type Sanction struct {
 	Kind SanctionKind
 	// Target is a key fingerprint ("SHA256:...") or an IP address.
 	Target string
+	// Addr is, for a key's ban, the address the key was at: connections
+	// from there without a key are refused too, so that dropping the key
+	// is not a way round the ban.
+	Addr string
 	// Nick is who the target was known as, for people reading lists.
 	Nick   string
 	Reason string
@@ -112,6 +118,15 @@ func (s *MemoryStore) ClaimNick(_ context.Context, fold, _, key string, _ time.T
 	if _, ok := s.owners[fold]; !ok {
 		s.owners[fold] = key
 	}
+	return nil
+}
+
+// ReleaseNick implements Store.
+func (s *MemoryStore) ReleaseNick(_ context.Context, fold string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init()
+	delete(s.owners, fold)
 	return nil
 }
 

@@ -73,8 +73,13 @@ func (a *authState) deny(why string) error {
 // connectionRefusal refuses a connection over the limits for its address,
 // or from a banned address, whatever it authenticates with.
 func (a *authState) connectionRefusal() error {
-	if a.watch != nil && a.watch.refusal != "" {
-		return a.deny(a.watch.refusal)
+	if a.watch != nil {
+		if a.watch.refusal != "" {
+			return a.deny(a.watch.refusal)
+		}
+		if why := a.watch.count.loginRefusal(); why != "" {
+			return a.deny(why)
+		}
 	}
 	if s, banned := a.s.cfg.Hub.Banned("", a.addr()); banned {
 		return a.deny(s.Refusal(time.Now()))
@@ -93,7 +98,7 @@ func (a *authState) publicKey(_ gossh.ConnMetadata, key gossh.PublicKey) (*gossh
 		a.refuseKey(s.Refusal(time.Now()))
 		return nil, errDenied
 	}
-	if a.s.cfg.Allowlist != nil && !a.s.cfg.Allowlist.Contains(fp) {
+	if !a.s.allowed(fp) {
 		a.refuseKey(fmt.Sprintf("this chat is private and your key %s is not on its allowlist; ask its operator to add it.", fp))
 		return nil, errDenied
 	}
@@ -140,27 +145,54 @@ func (a *authState) passphraseAfterKey(_ gossh.ConnMetadata, _ gossh.PublicKey, 
 	}}
 }
 
-// passphrase asks for the shared passphrase, if the server has one.
+// passphraseTries is how many times one login asks for the passphrase.
+const passphraseTries = 3
+
+// passphrase asks for the shared passphrase, if the server has one. Every
+// try is taken from the address's allowance first, so parallel logins
+// cannot get more guesses than it.
 func (a *authState) passphrase(challenge gossh.KeyboardInteractiveChallenge) error {
 	want := a.s.cfg.Passphrase
 	if want == "" {
 		return nil
 	}
-	if wait := a.s.limits.failuresWait(a.addr(), time.Now()); wait > 0 {
-		return a.deny(fmt.Sprintf("too many wrong passphrases from your address; try again in %s.", roundUp(wait)))
+	instruction := "This chat asks for a passphrase."
+	for try := 0; try < passphraseTries; try++ {
+		wait, done := a.s.limits.passphraseAttempt(a.addr(), time.Now())
+		if done == nil {
+			return a.deny(fmt.Sprintf("too many wrong passphrases from your address; try again in %s.", roundUp(wait)))
+		}
+		answers, err := challenge("", instruction, []string{"Passphrase: "}, []bool{false})
+		if err != nil {
+			done(false)
+			return err
+		}
+		// Hashes compare in constant time whatever the lengths.
+		got, exp := sha256.Sum256([]byte(firstOf(answers))), sha256.Sum256([]byte(want))
+		right := len(answers) == 1 && subtle.ConstantTimeCompare(got[:], exp[:]) == 1
+		done(right)
+		if right {
+			return nil
+		}
+		a.s.log.Info(a.addr() + " gave a wrong passphrase")
+		instruction = "Wrong passphrase; try again."
 	}
-	answers, err := challenge("", "This chat asks for a passphrase.", []string{"Passphrase: "}, []bool{false})
-	if err != nil {
-		return err
-	}
-	// Hashes compare in constant time whatever the lengths.
-	got, exp := sha256.Sum256([]byte(firstOf(answers))), sha256.Sum256([]byte(want))
-	if len(answers) == 1 && subtle.ConstantTimeCompare(got[:], exp[:]) == 1 {
-		return nil
-	}
-	a.s.limits.failed(a.addr(), time.Now())
-	a.s.log.Info(a.addr() + " gave a wrong passphrase")
 	return errWrongPassphrase
+}
+
+// allowed reports whether the allowlist, if there is one, lets key in.
+// Operators are always let in: a host must not lock themselves out.
+func (s *Server) allowed(key string) bool {
+	if s.cfg.Allowlist == nil {
+		return true
+	}
+	if key == "" {
+		return false
+	}
+	if ops := s.cfg.Operators; ops != nil && ops.Contains(key) {
+		return true
+	}
+	return s.cfg.Allowlist.Contains(key)
 }
 
 func firstOf(s []string) string {

@@ -1,6 +1,7 @@
 package sshd
 
 import (
+	"fmt"
 	"io"
 	"net"
 	"sync"
@@ -17,11 +18,13 @@ const watchKey contextKey = "chatroom.conn"
 // one whose peer stops answering keepalives (a dropped network, a closed
 // laptop), so neither lingers as a ghost holding a nick.
 type connWatch struct {
-	s    *Server
-	conn net.Conn
-	addr string
-	// refusal is why this connection may not log in (over the limits for
-	// its address), or "".
+	s     *Server
+	id    uint64
+	conn  net.Conn
+	addr  string
+	count *connCount
+	// refusal is why this connection may not log in (opened too soon
+	// after too many others from its address), or "".
 	refusal string
 
 	mu       sync.Mutex
@@ -43,14 +46,14 @@ func watchOf(ctx ssh.Context) *connWatch {
 // reason (auth.go).
 func (s *Server) watchConnection(ctx ssh.Context, conn net.Conn) net.Conn {
 	addr := hostOf(conn.RemoteAddr())
-	refusal, hopeless, release := s.limits.open(addr, time.Now())
+	count, refusal, hopeless := s.limits.open(addr, time.Now())
 	if hopeless {
-		release()
-		s.log.Debug(addr+" dropped", "why", refusal)
+		count.release()
+		s.log.Debug(addr + " dropped: far too many connections")
 		return nil
 	}
-	conn = &releasingConn{Conn: conn, release: release}
-	w := &connWatch{s: s, conn: conn, addr: addr, refusal: refusal}
+	conn = &releasingConn{Conn: conn, release: count.release}
+	w := &connWatch{s: s, id: s.nextConn.Add(1), conn: conn, addr: addr, count: count, refusal: refusal}
 	w.idle = time.AfterFunc(s.cfg.SessionlessTimeout, func() { w.close("no session opened") })
 	ctx.SetValue(watchKey, w)
 	return conn
@@ -84,11 +87,18 @@ func (w *connWatch) reason() string {
 	return w.why
 }
 
-// sessionOpened stops the idle timer and, once per connection, starts the
-// keepalive.
-func (w *connWatch) sessionOpened(ctx ssh.Context) {
+// sessionOpened counts a new session channel, unless the connection or its
+// address has as many as it may (then it says why), stops the idle timer
+// and, once per connection, starts the keepalive.
+func (w *connWatch) sessionOpened(ctx ssh.Context) string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.sessions >= maxSessionsPerConn {
+		return fmt.Sprintf("chatroom takes at most %d sessions on one connection", maxSessionsPerConn)
+	}
+	if why := w.count.activate(); why != "" {
+		return why
+	}
 	w.sessions++
 	w.idle.Stop()
 	if !w.pinging {
@@ -97,6 +107,7 @@ func (w *connWatch) sessionOpened(ctx ssh.Context) {
 			go w.keepAlive(ctx, conn)
 		}
 	}
+	return ""
 }
 
 func (w *connWatch) sessionClosed() {
@@ -142,30 +153,43 @@ func (w *connWatch) keepAlive(ctx ssh.Context, conn gossh.Conn) {
 	}
 }
 
+// Per-connection limits on session channels: a person needs one (an
+// OpenSSH ControlMaster a few); a channel that never asks for a shell is
+// closed rather than kept.
+const (
+	maxSessionsPerConn = 3
+	shellRequestWait   = 10 * time.Second
+)
+
 // sessionChannel is the "session" channel handler: the default one, with
-// agent and X11 forwarding requests refused and the connection watch told
-// when sessions open and close.
+// agent and X11 forwarding requests refused, a cap on channels per
+// connection, and the connection watch told when sessions open and close.
 func sessionChannel(srv *ssh.Server, conn *gossh.ServerConn, newChan gossh.NewChannel, ctx ssh.Context) {
 	if w := watchOf(ctx); w != nil {
-		w.sessionOpened(ctx)
+		if why := w.sessionOpened(ctx); why != "" {
+			_ = newChan.Reject(gossh.ResourceShortage, why)
+			return
+		}
 		defer w.sessionClosed()
 	}
-	ssh.DefaultSessionHandler(srv, conn, refuseForwarding{newChan}, ctx)
+	ssh.DefaultSessionHandler(srv, conn, filteredSession{newChan}, ctx)
 }
 
-// refuseForwarding refuses agent and X11 forwarding: a chat has no use for
-// either, and a forwarded agent is the user's keys within the server's
-// reach.
-type refuseForwarding struct{ gossh.NewChannel }
+// filteredSession refuses agent and X11 forwarding, which a chat has no use
+// for (a forwarded agent is the user's keys within the server's reach), and
+// closes a channel that asks for no shell in time.
+type filteredSession struct{ gossh.NewChannel }
 
-func (c refuseForwarding) Accept() (gossh.Channel, <-chan *gossh.Request, error) {
+func (c filteredSession) Accept() (gossh.Channel, <-chan *gossh.Request, error) {
 	ch, reqs, err := c.NewChannel.Accept()
 	if err != nil {
 		return nil, nil, err
 	}
+	idle := time.AfterFunc(shellRequestWait, func() { _ = ch.Close() })
 	filtered := make(chan *gossh.Request)
 	go func() {
 		defer close(filtered)
+		defer idle.Stop()
 		for req := range reqs {
 			switch req.Type {
 			case "auth-agent-req@openssh.com", "x11-req":
@@ -173,6 +197,8 @@ func (c refuseForwarding) Accept() (gossh.Channel, <-chan *gossh.Request, error)
 					_ = req.Reply(false, nil)
 				}
 				continue
+			case "shell", "exec", "subsystem":
+				idle.Stop()
 			}
 			filtered <- req
 		}

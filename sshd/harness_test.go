@@ -195,13 +195,14 @@ type client struct {
 	stdin io.WriteCloser
 	emu   *vt.SafeEmulator
 
-	inMu    sync.Mutex // serialises writes to stdin
-	changed chan struct{}
-	gate    chan struct{} // closed while output is being read
-	gateMu  sync.Mutex
-	pumps   sync.WaitGroup
-	closed  bool
-	exitErr chan error
+	inMu     sync.Mutex // serialises writes to stdin
+	outPumps sync.WaitGroup
+	changed  chan struct{}
+	gate     chan struct{} // closed while output is being read
+	gateMu   sync.Mutex
+	pumps    sync.WaitGroup
+	closed   bool
+	exitErr  chan error
 
 	rawMu sync.Mutex
 	raw   bytes.Buffer // the first rawLimit bytes the server sent
@@ -340,6 +341,7 @@ func (ts *testServer) dial(user string, opts ...clientOption) *client {
 	stdout, _ := c.sess.StdoutPipe()
 	stderr, _ := c.sess.StderrPipe()
 	c.pumps.Add(3)
+	c.outPumps.Add(2)
 	go c.pumpOutput(stdout)
 	go c.pumpOutput(stderr)
 	go c.pumpAnswers()
@@ -359,6 +361,7 @@ func (ts *testServer) dial(user string, opts ...clientOption) *client {
 // client is frozen (a terminal that stopped reading).
 func (c *client) pumpOutput(r io.Reader) {
 	defer c.pumps.Done()
+	defer c.outPumps.Done()
 	buf := make([]byte, 32*1024)
 	for {
 		c.gateMu.Lock()
@@ -530,12 +533,20 @@ func (c *client) claimSize(w, h int) {
 	}
 }
 
-// waitExit waits for the session to end and returns its exit error.
+// waitExit waits for the session to end, and for everything it printed to
+// reach the screen, and returns its exit error.
 func (c *client) waitExit() error {
 	c.t.Helper()
 	select {
 	case err := <-c.exitErr:
 		c.exitErr <- err
+		drained := make(chan struct{})
+		go func() { c.outPumps.Wait(); close(drained) }()
+		select {
+		case <-drained:
+		case <-time.After(waitTimeout):
+			c.t.Fatalf("%s: output did not end after the session did", c.name)
+		}
 		return err
 	case <-time.After(waitTimeout):
 		c.t.Fatalf("%s: session did not end; screen:\n%s", c.name, c.screen())

@@ -51,7 +51,7 @@ func TestEditingKeysOverSSH(t *testing.T) {
 	alice.send("one\x1b\rtwo\r")
 	alice.paste("three\nfour")
 	alice.send("\r")
-	bob.waitText("<alice> one\n      two", "<alice> three\n      four")
+	bob.waitText("<alice> one\n    │ two", "<alice> three\n    │ four")
 }
 
 func keyCtrlU() string { return "\x15" }

@@ -6,12 +6,15 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/chatroom/chatroom/room"
 )
 
-// addrLimits counts connections per source address: how many are open, how
-// many were opened lately, how many passphrases were wrong. Generous enough
-// for a household behind one address reconnecting after trouble; tight
-// enough that one address cannot crowd out everyone else.
+// addrLimits counts connections per source address: how many are in use,
+// how many were opened lately, how many passphrases were wrong. Addresses
+// are grouped as room.AddrGroup says (an IPv6 /64 counts as one). Generous
+// enough for a household behind one address reconnecting after trouble;
+// tight enough that one address cannot crowd out everyone else.
 type addrLimits struct {
 	maxConns  int
 	perMinute int
@@ -21,14 +24,18 @@ type addrLimits struct {
 }
 
 type addrState struct {
-	conns int
-	opens *rate.Limiter // new connections
-	fails *rate.Limiter // wrong passphrases
+	conns  int           // open TCP connections, logged in or not
+	active int           // connections that have opened a session
+	opens  *rate.Limiter // new connections
+	fails  *rate.Limiter // wrong passphrases
 }
 
 const (
 	passphraseFailures     = 10               // wrong passphrases an address may give in a row
 	passphraseFailureEvery = 30 * time.Second // then one more per this
+	// hopelessFactor: beyond this many times the limit of open
+	// connections, new ones are dropped without a handshake.
+	hopelessFactor = 3
 )
 
 func newAddrLimits(maxConns, perMinute int) *addrLimits {
@@ -36,7 +43,8 @@ func newAddrLimits(maxConns, perMinute int) *addrLimits {
 }
 
 func (l *addrLimits) stateLocked(addr string, now time.Time) *addrState {
-	st, ok := l.addrs[addr]
+	group := room.AddrGroup(addr)
+	st, ok := l.addrs[group]
 	if !ok {
 		if len(l.addrs) > 10_000 {
 			l.pruneLocked(now)
@@ -45,7 +53,7 @@ func (l *addrLimits) stateLocked(addr string, now time.Time) *addrState {
 			opens: rate.NewLimiter(rate.Limit(float64(l.perMinute)/60), l.perMinute),
 			fails: rate.NewLimiter(rate.Every(passphraseFailureEvery), passphraseFailures),
 		}
-		l.addrs[addr] = st
+		l.addrs[group] = st
 	}
 	return st
 }
@@ -59,48 +67,86 @@ func (l *addrLimits) pruneLocked(now time.Time) {
 	}
 }
 
+// connCount is one connection's place in its address's counts.
+type connCount struct {
+	l      *addrLimits
+	st     *addrState
+	once   sync.Once
+	active bool
+}
+
 // open counts a new connection from addr. refusal, if not empty, is why it
 // may not log in; hopeless means it is so far over the limits that it is
-// not worth a handshake. release must be called when the connection closes.
-func (l *addrLimits) open(addr string, now time.Time) (refusal string, hopeless bool, release func()) {
+// not worth a handshake. The count must be released when the connection
+// closes.
+func (l *addrLimits) open(addr string, now time.Time) (c *connCount, refusal string, hopeless bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	st := l.stateLocked(addr, now)
 	st.conns++
-	var once sync.Once
-	release = func() {
-		once.Do(func() {
-			l.mu.Lock()
-			defer l.mu.Unlock()
-			st.conns--
-		})
-	}
-	switch {
-	case st.conns > l.maxConns:
-		refusal = fmt.Sprintf("too many connections from your address (%d open; the limit is %d). Close some and try again.", st.conns-1, l.maxConns)
-	case !st.opens.AllowN(now, 1):
+	if !st.opens.AllowN(now, 1) {
 		refusal = fmt.Sprintf("too many new connections from your address (the limit is %d a minute); wait a moment and try again.", l.perMinute)
 	}
-	return refusal, st.conns > 3*l.maxConns, release
+	return &connCount{l: l, st: st}, refusal, st.conns > hopelessFactor*l.maxConns
 }
 
-// failed records a wrong passphrase from addr.
-func (l *addrLimits) failed(addr string, now time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.stateLocked(addr, now).fails.AllowN(now, 1)
-}
-
-// failuresWait is how long addr must wait before trying a passphrase
-// again; zero if it may now.
-func (l *addrLimits) failuresWait(addr string, now time.Time) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	st := l.stateLocked(addr, now)
-	if st.fails.TokensAt(now) >= 1 {
-		return 0
+// loginRefusal is why this connection may not log in because its address
+// has as many connections in use as it may, or "".
+func (c *connCount) loginRefusal() string {
+	c.l.mu.Lock()
+	defer c.l.mu.Unlock()
+	if c.st.active >= c.l.maxConns {
+		return fmt.Sprintf("too many connections from your address (%d in use; the limit is %d). Close some and try again.", c.st.active, c.l.maxConns)
 	}
-	r := st.fails.ReserveN(now, 1)
-	defer r.CancelAt(now)
-	return r.DelayFrom(now)
+	return ""
+}
+
+// activate counts the connection as in use when it opens a session,
+// unless its address has as many in use as it may; then it says why. Logins
+// racing each other can all pass loginRefusal; this is the check that
+// holds.
+func (c *connCount) activate() string {
+	c.l.mu.Lock()
+	defer c.l.mu.Unlock()
+	if c.active {
+		return ""
+	}
+	if c.st.active >= c.l.maxConns {
+		return fmt.Sprintf("too many connections from your address (%d in use; the limit is %d)", c.st.active, c.l.maxConns)
+	}
+	c.active = true
+	c.st.active++
+	return ""
+}
+
+// release gives the connection's place back; it is safe to call twice.
+func (c *connCount) release() {
+	c.once.Do(func() {
+		c.l.mu.Lock()
+		defer c.l.mu.Unlock()
+		c.st.conns--
+		if c.active {
+			c.st.active--
+		}
+	})
+}
+
+// passphraseAttempt takes a try from addr's allowance of wrong passphrases
+// before asking. If none is left it says how long to wait. Otherwise done
+// must be called with the outcome: a right answer gives the try back.
+func (l *addrLimits) passphraseAttempt(addr string, now time.Time) (wait time.Duration, done func(right bool)) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	res := l.stateLocked(addr, now).fails.ReserveN(now, 1)
+	if d := res.DelayFrom(now); d > 0 {
+		res.CancelAt(now)
+		return d, nil
+	}
+	return 0, func(right bool) {
+		if right {
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			res.CancelAt(time.Now())
+		}
+	}
 }

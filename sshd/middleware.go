@@ -18,8 +18,6 @@ import (
 
 type contextKey string
 
-const sessionKey contextKey = "chatroom.session"
-
 // connDropGrace is how long a closed channel waits to learn whether its
 // whole connection went with it.
 const connDropGrace = 100 * time.Millisecond
@@ -122,8 +120,12 @@ func (st *session) getReason() string {
 	return st.reason
 }
 
-func stateOf(sess ssh.Session) *session {
-	return sess.Context().Value(sessionKey).(*session)
+// stateOf is the session's shared state. It is kept by session, not in the
+// ssh context, which belongs to the whole connection: one connection may
+// carry several sessions.
+func (s *Server) stateOf(sess ssh.Session) *session {
+	st, _ := s.states.Load(sess)
+	return st.(*session)
 }
 
 // logSession logs each session as the original chat did ("10.0.0.5
@@ -132,7 +134,8 @@ func stateOf(sess ssh.Session) *session {
 func (s *Server) logSession(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		st := &session{id: s.nextSession.Add(1)}
-		sess.Context().SetValue(sessionKey, st)
+		s.states.Store(sess, st)
+		defer s.states.Delete(sess)
 		host := hostOf(sess.RemoteAddr())
 		start := time.Now()
 		pty, _, _ := sess.Pty()
@@ -159,7 +162,7 @@ func (s *Server) logSession(next ssh.Handler) ssh.Handler {
 
 // endReason says why a session ended when nothing recorded a reason.
 func (s *Server) endReason(sess ssh.Session) string {
-	st := stateOf(sess)
+	st := s.stateOf(sess)
 	switch {
 	case s.closing.Load():
 		return "server shutdown"
@@ -189,6 +192,10 @@ func (s *Server) admit(next ssh.Handler) ssh.Handler {
 		case !hasPty:
 			why = fmt.Sprintf("chatroom needs an interactive terminal. Join with: %s (add -t if ssh is not run from a terminal)", join)
 			reason = "refused: not an interactive terminal"
+		case !s.allowed(keyOf(sess)):
+			// A key taken off the allowlist while its connection stayed up.
+			why = "this chat is private and your key is not on its allowlist."
+			reason = "refused: not on the allowlist"
 		case s.Sessions() > s.cfg.MaxSessions:
 			why = fmt.Sprintf("chatroom is full (%d people); try again later.", s.cfg.MaxSessions)
 			reason = "refused: server full"
@@ -196,7 +203,7 @@ func (s *Server) admit(next ssh.Handler) ssh.Handler {
 			next(sess)
 			return
 		}
-		stateOf(sess).setReason(reason)
+		s.stateOf(sess).setReason(reason)
 		_, _ = fmt.Fprintln(sess.Stderr(), why)
 		_ = sess.Exit(1)
 	}
@@ -218,12 +225,12 @@ func (s *Server) joinCommandFor(user string) string {
 // runs, then leaves with the reason the session ended.
 func (s *Server) joinRoom(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
-		st := stateOf(sess)
-		member, err := s.cfg.Hub.Join(room.Identity{
-			Key:  keyOf(sess),
-			Nick: sess.User(),
-			Addr: sess.RemoteAddr().String(),
-		})
+		st := s.stateOf(sess)
+		id := room.Identity{Key: keyOf(sess), Nick: sess.User(), Addr: sess.RemoteAddr().String()}
+		if w := watchOf(sess.Context()); w != nil {
+			id.Conn = w.id
+		}
+		member, err := s.cfg.Hub.Join(id)
 		if err != nil {
 			st.setReason("refused: " + err.Error())
 			_, _ = fmt.Fprintf(sess.Stderr(), "chatroom: cannot join: %v\n", err)
@@ -231,19 +238,22 @@ func (s *Server) joinRoom(next ssh.Handler) ssh.Handler {
 			return
 		}
 		st.member = member
+		// Deferred, so that even a panic further in cannot leave a member
+		// behind.
+		defer func() {
+			bye := member.ClosedReason()
+			if bye == "" {
+				bye = st.getGoodbye()
+			}
+			if bye != "" && st.out != nil {
+				// The view has left the alternate screen, so this line
+				// stays in the user's terminal after ssh exits.
+				_, _ = fmt.Fprintf(st.out, "chatroom: %s\r\n", bye)
+			}
+			member.Leave(st.finish(s.endReason(sess)))
+		}()
 
 		next(sess)
-
-		bye := member.ClosedReason()
-		if bye == "" {
-			bye = st.getGoodbye()
-		}
-		if bye != "" && st.out != nil {
-			// The view has left the alternate screen, so this line stays
-			// in the user's terminal after ssh exits.
-			_, _ = fmt.Fprintf(st.out, "chatroom: %s\r\n", bye)
-		}
-		member.Leave(st.finish(s.endReason(sess)))
 	}
 }
 
@@ -254,7 +264,7 @@ func (s *Server) joinRoom(next ssh.Handler) ssh.Handler {
 // connection.
 func (s *Server) runView(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
-		st := stateOf(sess)
+		st := s.stateOf(sess)
 		p := s.newProgram(sess)
 		pty, winch, _ := sess.Pty()
 		viewDone := make(chan struct{})

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
+	"io"
 
 	"github.com/chatroom/chatroom/room"
 	"github.com/chatroom/chatroom/sshd/keyfile"
@@ -116,7 +117,7 @@ func TestReconnectTakesOverTheGhost(t *testing.T) {
 func TestBansOverSSH(t *testing.T) {
 	opKey := newKey(t)
 	ts := startServer(t, withOps(t, opKey))
-	op := ts.dial("op", withKey(opKey))
+	op := ts.dial("boss", withKey(opKey))
 	op.waitText("Welcome to chatroom!")
 	bobKey := newKey(t)
 	bob := ts.dial("bob", withKey(bobKey))
@@ -130,43 +131,43 @@ func TestBansOverSSH(t *testing.T) {
 
 	// A kick ends the session, with the reason, for everyone to see.
 	op.say("/kick troll stop it")
-	op.waitText("← troll left (kicked by op: stop it)")
+	op.waitText("← ~troll left (kicked by boss: stop it)")
 	if err := troll.waitExit(); exitStatus(err) != 0 {
 		t.Fatalf("troll's session: %v", err)
 	}
-	troll.waitText("chatroom: you were kicked by op: stop it")
-	ts.waitLog("kick by=op")
+	troll.waitText("chatroom: you were kicked by boss: stop it")
+	ts.waitLog("kick by=boss")
 
 	// A banned key is kicked and refused at login.
 	op.say("/ban bob 2h posting links")
-	op.waitText("■ op banned bob for 2h0m0s: posting links", "← bob left (banned)")
-	bob.waitText("chatroom: you are banned until")
+	op.waitText("■ boss banned bob for 2h: posting links", "← bob left (banned)")
+	bob.waitText("chatroom: you were banned until")
 	refusal := ts.refusedLogin("bob", withKey(bobKey))
-	if !strings.Contains(refusal, "You cannot join: this key is banned until") || !strings.Contains(refusal, "by op: posting links") {
+	if !strings.Contains(refusal, "you cannot join: this key is banned until") || !strings.Contains(refusal, "by boss: posting links") {
 		t.Fatalf("banned key was told %q", refusal)
 	}
 
 	// A banned address, whatever the key.
 	troll = ts.dial("troll", keyless(), via(ts.addr6))
-	op.waitText("→ troll joined")
+	op.waitText("→ ~troll joined")
 	op.say("/ban troll")
-	op.waitText("← troll left (banned)")
+	op.waitText("← ~troll left (banned)")
 	for _, opt := range []clientOption{keyless(), withKey(newKey(t))} {
 		refusal := ts.refusedLogin("troll", opt, via(ts.addr6))
-		if !strings.Contains(refusal, "your address is banned permanently by op") {
+		if !strings.Contains(refusal, "your address is banned permanently by boss") {
 			t.Fatalf("banned address was told %q", refusal)
 		}
 	}
 	op.say("/bans")
-	op.waitText("Bans (2):", "bob (SHA256:", "troll (::1) permanently by op")
+	op.waitText("Bans (2):", "bob (SHA256:", "troll (address ::1) permanently by boss")
 
 	op.say("/unban bob")
-	op.waitText("■ op lifted the ban on bob")
+	op.waitText("■ boss lifted the ban on bob")
 	ts.dial("bob", withKey(bobKey)).waitText("Welcome to chatroom!")
 	op.say("/unban ::1")
-	op.waitText("■ op lifted the ban on troll")
+	op.waitText("■ boss lifted the ban on troll")
 	ts.dial("troll", keyless(), via(ts.addr6)).waitText("Welcome to chatroom!")
-	ts.waitLog("unban by=op")
+	ts.waitLog("unban by=boss")
 }
 
 // An allowlist makes a private room: other keys and keyless clients are
@@ -301,55 +302,148 @@ func drainMember(m *room.Member) []room.Message {
 	}
 }
 
-// 50 connections from one address: those beyond the limits are refused
-// with the reason, while people from elsewhere still join and chat.
+// 50 people from one address at once: no more than the limit get a chat
+// session; the rest are refused with the reason (at login, or when they ask
+// for a session), or dropped before the handshake when far over. Someone
+// from another address still joins and chats.
 func TestConnectionLimitsPerAddress(t *testing.T) {
 	ts := startServer(t)
+	var mu sync.Mutex
 	var open []*gossh.Client
 	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
 		for _, c := range open {
 			c.Close()
 		}
 	}()
-	var mu sync.Mutex
-	var refusals []string
-	var accepted, dropped atomic.Int32
+	var chatting, refusedAtLogin, refusedSession, dropped atomic.Int32
+	var reasons sync.Map
 	var wg sync.WaitGroup
 	for i := 0; i < 50; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			var banner string
-			tcp, conn, err := ts.dialSSH("many", clientOptions{key: newKey(t), banner: &banner})
-			mu.Lock()
-			defer mu.Unlock()
+			_, conn, err := ts.dialSSH(fmt.Sprint("many", i), clientOptions{key: newKey(t), banner: &banner})
 			switch {
-			case err == nil:
-				accepted.Add(1)
-				open = append(open, conn)
-				_ = tcp
-			case banner != "":
-				refusals = append(refusals, banner)
-			default:
+			case err != nil && banner != "":
+				refusedAtLogin.Add(1)
+				reasons.Store(strings.TrimSpace(banner), true)
+				return
+			case err != nil:
 				dropped.Add(1)
+				return
+			}
+			mu.Lock()
+			open = append(open, conn)
+			mu.Unlock()
+			sess, err := conn.NewSession()
+			if err != nil {
+				refusedSession.Add(1)
+				reasons.Store(err.Error(), true)
+				return
+			}
+			_ = sess.RequestPty("xterm", 24, 80, gossh.TerminalModes{})
+			out, _ := sess.StdoutPipe()
+			go func() { _, _ = io.Copy(io.Discard, out) }()
+			if sess.Shell() == nil {
+				chatting.Add(1)
 			}
 		}()
 	}
 	wg.Wait()
-	if n := accepted.Load(); n > 10 {
-		t.Fatalf("%d connections from one address were let in; the limit is 10", n)
+	if n := chatting.Load(); n == 0 || n > 10 {
+		t.Fatalf("%d of 50 sessions from one address got in; the limit is 10", n)
 	}
-	if len(refusals) == 0 || !strings.Contains(refusals[0], "too many") {
-		t.Fatalf("refusals: %q", refusals)
+	var said []string
+	reasons.Range(func(k, _ any) bool { said = append(said, k.(string)); return true })
+	if len(said) == 0 || !strings.Contains(strings.Join(said, "\n"), "too many") {
+		t.Fatalf("refusals said %q", said)
 	}
-	t.Logf("50 connections from 127.0.0.1: %d let in, %d refused with a reason, %d dropped before the handshake",
-		accepted.Load(), len(refusals), dropped.Load())
+	t.Logf("50 connections from 127.0.0.1: %d chatting, %d refused at login, %d refused a session, %d dropped before the handshake",
+		chatting.Load(), refusedAtLogin.Load(), refusedSession.Load(), dropped.Load())
 
-	// Someone from another address is not affected.
 	other := ts.dial("other", via(ts.addr6))
 	other.waitText("Welcome to chatroom!")
 	other.say("anyone there?")
 	other.waitText("<you> anyone there?")
+}
+
+// One address may have MaxConnsPerAddr connections in use; more are
+// refused at login, saying why.
+func TestConcurrentConnectionsPerAddress(t *testing.T) {
+	ts := startServer(t, func(c *setup) { c.MaxConnsPerAddr = 3 })
+	for i := 0; i < 3; i++ {
+		ts.dial(fmt.Sprint("user", i)).waitText("Welcome to chatroom!")
+	}
+	if got := ts.refusedLogin("fourth"); !strings.Contains(got, "too many connections from your address (3 in use; the limit is 3)") {
+		t.Fatalf("the fourth was told %q", got)
+	}
+	ts.dial("elsewhere", via(ts.addr6)).waitText("Welcome to chatroom!")
+}
+
+// A connection may carry a few sessions (OpenSSH's ControlMaster), each its
+// own member; more are refused, and closing them all leaves nobody behind.
+func TestSeveralSessionsOnOneConnection(t *testing.T) {
+	ts := startServer(t)
+	watcher := ts.dial("watcher")
+	tcp, conn, err := ts.dialSSH("multi", clientOptions{key: newKey(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tcp.Close()
+	var sessions []*gossh.Session
+	for i := 0; i < maxSessionsPerConn; i++ {
+		sess, err := conn.NewSession()
+		if err != nil {
+			t.Fatalf("session %d: %v", i, err)
+		}
+		if err := sess.RequestPty("xterm", 24, 80, gossh.TerminalModes{}); err != nil {
+			t.Fatal(err)
+		}
+		stdout, _ := sess.StdoutPipe()
+		go func() { _, _ = io.Copy(io.Discard, stdout) }()
+		if err := sess.Shell(); err != nil {
+			t.Fatal(err)
+		}
+		sessions = append(sessions, sess)
+	}
+	watcher.waitText("Online (4)", "multi-2", "multi-3") // a second window, not a reconnect
+	if _, err := conn.NewSession(); err == nil {
+		t.Fatal("a fourth session on one connection was accepted")
+	}
+	for _, sess := range sessions {
+		sess.Close()
+	}
+	watcher.waitText("Online (1)")
+	ts.waitSessions(1)
+	if online, _ := ts.hub.Room(room.Lobby); len(online.Online()) != 1 {
+		t.Fatalf("members left behind: %+v", online.Online())
+	}
+}
+
+// Operators are let into a private room even if the allowlist forgets
+// them; a key taken off the allowlist is shown out at once.
+func TestAllowlistKeepsOperatorsAndFollowsRemovals(t *testing.T) {
+	opKey, aliceKey := newKey(t), newKey(t)
+	path := keyFile(t, aliceKey)
+	allow := loadKeys(t, path)
+	ops := loadKeys(t, keyFile(t, opKey))
+	ts := startServer(t, func(c *setup) { c.Allowlist, c.Operators, c.Hub.Operators = allow, ops, ops })
+	op := ts.dial("boss", withKey(opKey))
+	alice := ts.dial("alice", withKey(aliceKey))
+	op.waitText("Online (2)")
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := allow.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	ts.srv.AccessChanged()
+	alice.waitExit()
+	alice.waitText("chatroom: your key was taken off this chat's allowlist")
+	op.waitText("← alice left (removed from the allowlist)")
 }
 
 // The server takes at most MaxSessions sessions.

@@ -45,8 +45,11 @@ type Config struct {
 
 	// RequireKey refuses clients that offer no ssh key.
 	RequireKey bool
-	// Allowlist, if set, is the only keys let in: a private room.
+	// Allowlist, if set, is the only keys let in (with the operators'): a
+	// private room.
 	Allowlist KeySet
+	// Operators are the operators' keys, always let in.
+	Operators KeySet
 	// Passphrase, if set, must be given by everyone before joining.
 	Passphrase string
 
@@ -71,11 +74,14 @@ type Server struct {
 	limits      *addrLimits
 	closing     atomic.Bool
 	nextSession atomic.Uint64
+	nextConn    atomic.Uint64
 
 	mu        sync.Mutex
 	sessions  int
 	changed   chan struct{} // closed and replaced whenever sessions changes
 	listeners []net.Listener
+
+	states sync.Map // ssh.Session -> *session
 }
 
 // New builds a Server from cfg.
@@ -264,6 +270,20 @@ func canceled() context.Context {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	return ctx
+}
+
+// AccessChanged applies a re-read allowlist or operators file: sessions
+// whose key is no longer let in are closed, and every view redraws who is
+// an operator.
+func (s *Server) AccessChanged() {
+	if s.cfg.Allowlist != nil {
+		n := s.cfg.Hub.CloseWhere(func(key string) bool { return !s.allowed(key) },
+			"your key was taken off this chat's allowlist", "removed from the allowlist")
+		if n > 0 {
+			s.log.Info("closed sessions no longer on the allowlist", "sessions", n)
+		}
+	}
+	s.cfg.Hub.OperatorsChanged()
 }
 
 // Close stops the server at once, cutting every connection.

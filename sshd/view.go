@@ -23,7 +23,7 @@ const (
 
 // newProgram builds the Bubble Tea program of one session.
 func (s *Server) newProgram(sess ssh.Session) *tea.Program {
-	st := stateOf(sess)
+	st := s.stateOf(sess)
 	pty, _, _ := sess.Pty()
 	// The emulated PTY gives the program no terminal to probe, so the
 	// colour profile comes from the client's TERM, on every host OS.

@@ -46,43 +46,49 @@ func (e *entry) layout(w int, st *styles, loc *time.Location) []line {
 	// unstyled, so that wrapping can measure it.
 	var lead, plainLead, body string
 	bodyStyle := st.event
+	// who is the author as every line shows them: people who joined
+	// without a key are marked ~, as IRC marks unidentified users; '~'
+	// cannot be part of a nick, so nobody can fake or hide it.
+	who := m.Nick
+	if !m.Verified() {
+		who = "~" + who
+	}
+	// Text people typed can hold lines of its own; its continuation lines
+	// carry a mark in the time column, so no line can pass for a message
+	// of its own ("<you> ...") or for the server's.
+	typed := false
 	switch m.Kind {
 	case room.Chat:
-		name := m.Nick
+		name := who
 		nickStyle := st.nick(m.Nick)
-		switch {
-		case e.mine:
+		if e.mine {
 			name, nickStyle = "you", nickStyle.Inherit(st.self)
-		case !m.Verified():
-			// Joined without a key: marked, as IRC marks unidentified
-			// users. '~' cannot be part of a nick, so nobody can fake it.
-			name = "~" + name
 		}
 		plainLead = "<" + name + ">"
 		lead = nickStyle.Render(plainLead)
-		body, bodyStyle = m.Text, st.plain
+		body, bodyStyle, typed = m.Text, st.plain, true
 	case room.Action:
-		plainLead = "* " + m.Nick
+		plainLead = "* " + who
 		lead = st.nick(m.Nick).Italic(true).Render(plainLead)
-		body, bodyStyle = m.Text, st.nick(m.Nick).UnsetBold().Italic(true)
+		body, bodyStyle, typed = m.Text, st.nick(m.Nick).UnsetBold().Italic(true), true
 	case room.Join:
 		plainLead = "→"
 		lead = st.event.Render(plainLead)
-		body = m.Nick + " joined"
+		body = who + " joined"
 		if m.Text != "" {
-			body = m.Nick + " " + m.Text
+			body = who + " " + m.Text
 		}
 	case room.Leave:
 		plainLead = "←"
 		lead = st.event.Render(plainLead)
-		body = m.Nick + " left"
+		body = who + " left"
 		if m.Text != "" {
 			body += " (" + m.Text + ")"
 		}
 	case room.NickChange:
 		plainLead = "~"
 		lead = st.event.Render(plainLead)
-		body = m.Nick + " is now known as " + m.Text
+		body = who + " is now known as " + m.Text
 	case room.Error:
 		plainLead = "!"
 		lead = st.err.Render(plainLead)
@@ -113,6 +119,9 @@ func (e *entry) layout(w int, st *styles, loc *time.Location) []line {
 	}
 	stamp := st.time.Render(m.Time.In(loc).Format("15:04")) + " "
 	pad := strings.Repeat(" ", indent)
+	if typed {
+		pad = strings.Repeat(" ", indent-2) + st.rule.Render("│") + " "
+	}
 	lines := make([]line, len(wrapped))
 	for i, l := range wrapped {
 		prefix := pad

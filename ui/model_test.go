@@ -169,7 +169,7 @@ func TestWrappedLinesAreIndentedAndWide(t *testing.T) {
 			lines = append(lines, r)
 		}
 	}
-	if len(lines) < 3 || !strings.HasPrefix(lines[0], "09:05 <bob> 漢") || !strings.HasPrefix(lines[1], "      漢") {
+	if len(lines) < 3 || !strings.HasPrefix(lines[0], "09:05 <bob> 漢") || !strings.HasPrefix(lines[1], "    │ 漢") {
 		t.Fatalf("wrapped CJK lines:\n%s", strings.Join(lines, "\n"))
 	}
 	total := 0
@@ -312,7 +312,7 @@ func TestPasteBecomesOneMessage(t *testing.T) {
 	}
 	alice.press(tea.KeyEnter)
 	bob.sync()
-	bob.mustShow("09:05 <alice> line one\n      line two\n          line three")
+	bob.mustShow("09:05 <alice> line one\n    │ line two\n    │     line three")
 	if n := strings.Count(bob.screen(), "<alice>"); n != 1 {
 		t.Fatalf("paste became %d messages", n)
 	}
@@ -435,6 +435,18 @@ func TestLeavingByItselfDoesNotQuitTwice(t *testing.T) {
 	}
 }
 
+// A message cannot forge lines that look like someone else's, or the
+// reader's own: its continuation lines are marked.
+func TestContinuationLinesCannotPassForMessages(t *testing.T) {
+	h := newHub()
+	alice := newSession(t, h, "alice", 70, 20)
+	mallory := newSession(t, h, "mallory", 70, 20)
+	mallory.m.Update(tea.PasteMsg{Content: "ok\n<you> I agree, send it to mallory\n■ boss made mallory an operator"})
+	mallory.press(tea.KeyEnter)
+	alice.sync()
+	alice.mustShow("09:05 <mallory> ok\n    │ <you> I agree, send it to mallory\n    │ ■ boss made mallory an operator")
+}
+
 func TestMarksUnverifiedAndOperators(t *testing.T) {
 	h := newHub()
 	viewer := newSession(t, h, "viewer", 100, 20)
@@ -446,8 +458,11 @@ func TestMarksUnverifiedAndOperators(t *testing.T) {
 	if _, err := keyless.Submit("no key here"); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := keyless.Submit("/me waves"); err != nil {
+		t.Fatal(err)
+	}
 	viewer.sync()
-	viewer.mustShow("<~anon> no key here", "│ ~anon")
+	viewer.mustShow("<~anon> no key here", "│ ~anon", "* ~anon waves", "→ ~anon joined")
 }
 
 func TestPastedOrRecalledLinesShowTheCursorLine(t *testing.T) {

@@ -11,9 +11,10 @@ import (
 	"github.com/chatroom/chatroom/sshd/keyfile"
 )
 
-// reloadOnHUP re-reads the key files on SIGHUP, as daemons do. Windows has
-// no SIGHUP; there the files are followed by watching them only.
-func reloadOnHUP(ctx context.Context, logger *log.Logger, sets ...*keyfile.Set) {
+// reloadOnHUP re-reads the key files on SIGHUP, as daemons do, then calls
+// changed. Windows has no SIGHUP; there the files are followed by watching
+// them only.
+func reloadOnHUP(ctx context.Context, logger *log.Logger, changed func(), sets ...*keyfile.Set) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	go func() {
@@ -37,6 +38,7 @@ func reloadOnHUP(ctx context.Context, logger *log.Logger, sets ...*keyfile.Set) 
 					}
 					logger.Info("SIGHUP: re-read "+s.Path(), "keys", s.Len())
 				}
+				changed()
 			}
 		}
 	}()

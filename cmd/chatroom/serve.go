@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -45,16 +46,15 @@ func serve(o options, logger *log.Logger, stdout io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	ops, err := loadKeyFile(ctx, o.ops, "operators", logger)
+	ops, err := loadKeyFile(o.ops, "operators", logger)
 	if err != nil {
 		return err
 	}
-	allow, err := loadKeyFile(ctx, o.allowlist, "allowlist", logger)
+	allow, err := loadKeyFile(o.allowlist, "allowlist", logger)
 	if err != nil {
 		return err
 	}
-	reloadOnHUP(ctx, logger, ops, allow)
-	passphrase, err := readPassphrase(o.passphraseFile)
+	passphrase, err := readPassphrase(o.passphraseFile, logger)
 	if err != nil {
 		return err
 	}
@@ -95,11 +95,23 @@ func serve(o options, logger *log.Logger, stdout io.Writer) error {
 	if allow != nil {
 		cfg.Allowlist = allow
 	}
+	if ops != nil {
+		cfg.Operators = ops
+	}
 	srv, err := sshd.New(cfg)
 	if err != nil {
 		_ = ln.Close()
 		return err
 	}
+	// The key files are followed as they change and re-read on SIGHUP;
+	// each re-read applies at once to who is connected.
+	for _, f := range []struct {
+		set  *keyfile.Set
+		what string
+	}{{ops, "operators"}, {allow, "allowlist"}} {
+		watchKeyFile(ctx, f.set, f.what, logger, srv.AccessChanged)
+	}
+	reloadOnHUP(ctx, logger, srv.AccessChanged, ops, allow)
 
 	keyNote := "existing"
 	if key.Created {
@@ -150,9 +162,9 @@ func logAccess(logger *log.Logger, o options, ops, allow *keyfile.Set) {
 		"max_sessions", o.maxSessions, "idle_timeout", o.idleTimeout)
 }
 
-// loadKeyFile reads an authorized_keys file named by a flag, and keeps it
-// current as it changes. No flag, no set.
-func loadKeyFile(ctx context.Context, path, what string, logger *log.Logger) (*keyfile.Set, error) {
+// loadKeyFile reads an authorized_keys file named by a flag. No flag, no
+// set.
+func loadKeyFile(path, what string, logger *log.Logger) (*keyfile.Set, error) {
 	if path == "" {
 		return nil, nil
 	}
@@ -163,7 +175,15 @@ func loadKeyFile(ctx context.Context, path, what string, logger *log.Logger) (*k
 	for _, s := range skipped {
 		logger.Warn(s)
 	}
-	err = set.Watch(ctx, func(skipped []string, err error) {
+	return set, nil
+}
+
+// watchKeyFile re-reads a key file whenever it changes, then calls changed.
+func watchKeyFile(ctx context.Context, set *keyfile.Set, what string, logger *log.Logger, changed func()) {
+	if set == nil {
+		return
+	}
+	err := set.Watch(ctx, func(skipped []string, err error) {
 		if err != nil {
 			logger.Warn("could not re-read the "+what+" file; keeping the keys read before", "err", err)
 			return
@@ -172,18 +192,21 @@ func loadKeyFile(ctx context.Context, path, what string, logger *log.Logger) (*k
 			logger.Warn(s)
 		}
 		logger.Info("re-read the "+what+" file", "keys", set.Len())
+		changed()
 	})
 	if err != nil {
 		// Still usable; SIGHUP re-reads it.
 		logger.Warn("changes to the "+what+" file will need a SIGHUP", "err", err)
 	}
-	return set, nil
 }
 
 // readPassphrase reads the shared passphrase: the file's first line.
-func readPassphrase(path string) (string, error) {
+func readPassphrase(path string, logger *log.Logger) (string, error) {
 	if path == "" {
 		return "", nil
+	}
+	if info, err := os.Stat(path); err == nil && runtime.GOOS != "windows" && info.Mode().Perm()&0o077 != 0 {
+		logger.Warn(fmt.Sprintf("passphrase file %s is readable by other users (mode %04o); fix with: chmod 600 %s", path, info.Mode().Perm(), path))
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {

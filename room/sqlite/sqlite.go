@@ -79,6 +79,7 @@ var migrations = []string{
 	CREATE TABLE sanctions (
 		kind   TEXT NOT NULL,
 		target TEXT NOT NULL,
+		addr   TEXT NOT NULL, -- for a key's ban, the address it was at
 		nick   TEXT NOT NULL,
 		reason TEXT NOT NULL,
 		by     TEXT NOT NULL,
@@ -157,9 +158,17 @@ func (d *DB) ClaimNick(ctx context.Context, fold, nick, key string, at time.Time
 	return nil
 }
 
+// ReleaseNick implements room.Store.
+func (d *DB) ReleaseNick(ctx context.Context, fold string) error {
+	if _, err := d.db.ExecContext(ctx, `DELETE FROM nick_owners WHERE fold = ?`, fold); err != nil {
+		return fmt.Errorf("release nick %q: %w", fold, err)
+	}
+	return nil
+}
+
 // Sanctions implements room.Store.
 func (d *DB) Sanctions(ctx context.Context) ([]room.Sanction, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT kind, target, nick, reason, by, since, until FROM sanctions`)
+	rows, err := d.db.QueryContext(ctx, `SELECT kind, target, addr, nick, reason, by, since, until FROM sanctions`)
 	if err != nil {
 		return nil, fmt.Errorf("read sanctions: %w", err)
 	}
@@ -168,7 +177,7 @@ func (d *DB) Sanctions(ctx context.Context) ([]room.Sanction, error) {
 	for rows.Next() {
 		var s room.Sanction
 		var since, until int64
-		if err := rows.Scan(&s.Kind, &s.Target, &s.Nick, &s.Reason, &s.By, &since, &until); err != nil {
+		if err := rows.Scan(&s.Kind, &s.Target, &s.Addr, &s.Nick, &s.Reason, &s.By, &since, &until); err != nil {
 			return nil, fmt.Errorf("read sanctions: %w", err)
 		}
 		s.Since = time.UnixMilli(since).UTC()
@@ -186,8 +195,8 @@ func (d *DB) PutSanction(ctx context.Context, s room.Sanction) error {
 	if !s.Until.IsZero() {
 		until = s.Until.UnixMilli()
 	}
-	_, err := d.db.ExecContext(ctx, `INSERT OR REPLACE INTO sanctions (kind, target, nick, reason, by, since, until)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, s.Kind, s.Target, s.Nick, s.Reason, s.By, s.Since.UnixMilli(), until)
+	_, err := d.db.ExecContext(ctx, `INSERT OR REPLACE INTO sanctions (kind, target, addr, nick, reason, by, since, until)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, s.Kind, s.Target, s.Addr, s.Nick, s.Reason, s.By, s.Since.UnixMilli(), until)
 	if err != nil {
 		return fmt.Errorf("store %s of %s: %w", s.Kind, s.Target, err)
 	}

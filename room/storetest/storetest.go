@@ -3,6 +3,7 @@
 package storetest
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"testing"
@@ -28,11 +29,16 @@ func Run(t *testing.T, open func(t *testing.T) room.Store, reopen func(t *testin
 		if owner, err := s.NickOwner(ctx, "alice"); err != nil || owner != "SHA256:a" {
 			t.Fatalf("owner: %q, %v", owner, err)
 		}
+		must(t, s.ReleaseNick(ctx, "alice"))
+		must(t, s.ReleaseNick(ctx, "nobody"))
+		if owner, _ := s.NickOwner(ctx, "alice"); owner != "" {
+			t.Fatalf("owner after release: %q", owner)
+		}
 	})
 
 	t.Run("sanctions", func(t *testing.T) {
 		s := open(t)
-		ban := room.Sanction{Kind: room.Ban, Target: "SHA256:x", Nick: "spammer", Reason: "spam", By: "op",
+		ban := room.Sanction{Kind: room.Ban, Target: "SHA256:x", Addr: "2001:db8::1", Nick: "spammer", Reason: "spam", By: "op",
 			Since: at, Until: at.Add(2 * time.Hour)}
 		mute := room.Sanction{Kind: room.Mute, Target: "10.0.0.5", Nick: "loud", By: "op", Since: at}
 		must(t, s.PutSanction(ctx, ban))
@@ -42,7 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) room.Store, reopen func(t *testin
 		s = again(t, s, reopen)
 		got, err := s.Sanctions(ctx)
 		must(t, err)
-		slices.SortFunc(got, func(a, b room.Sanction) int { return compare(string(a.Kind), string(b.Kind)) })
+		slices.SortFunc(got, func(a, b room.Sanction) int { return cmp.Compare(a.Kind, b.Kind) })
 		if len(got) != 2 || !same(got[0], ban) || !same(got[1], mute) {
 			t.Fatalf("sanctions = %+v", got)
 		}
@@ -93,18 +99,8 @@ func again(t *testing.T, s room.Store, reopen func(*testing.T, room.Store) room.
 
 // same compares sanctions, times by instant (a store may change zones).
 func same(a, b room.Sanction) bool {
-	return a.Kind == b.Kind && a.Target == b.Target && a.Nick == b.Nick && a.Reason == b.Reason &&
+	return a.Kind == b.Kind && a.Target == b.Target && a.Addr == b.Addr && a.Nick == b.Nick && a.Reason == b.Reason &&
 		a.By == b.By && a.Since.Equal(b.Since) && a.Until.Equal(b.Until)
-}
-
-func compare(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func must(t *testing.T, err error) {

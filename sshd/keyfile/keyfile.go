@@ -5,11 +5,14 @@ package keyfile
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/fsnotify/fsnotify"
 	gossh "golang.org/x/crypto/ssh"
@@ -17,7 +20,8 @@ import (
 
 // Set is the keys of one authorized_keys file, by SHA256 fingerprint.
 type Set struct {
-	path string
+	path   string
+	loaded bool // Load succeeded; set before the set is shared
 
 	mu   sync.RWMutex
 	keys map[string]string // fingerprint -> comment
@@ -31,12 +35,21 @@ func Load(path string) (s *Set, skipped []string, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	s.loaded = true
 	return s, skipped, nil
 }
 
-// Reload re-reads the file. On error the keys read last time stay.
+// Reload re-reads the file. A file that is gone holds no keys: removing an
+// allowlist or an operators file must take access away, not keep it. On
+// any other error the keys read last time stay.
 func (s *Set) Reload() (skipped []string, err error) {
 	data, err := os.ReadFile(s.path)
+	if errors.Is(err, fs.ErrNotExist) && s.loaded {
+		s.mu.Lock()
+		s.keys = map[string]string{}
+		s.mu.Unlock()
+		return []string{s.path + " is gone: it now holds no keys"}, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read key file %s: %w", s.path, err)
 	}
@@ -80,9 +93,14 @@ func (s *Set) Len() int {
 // Path returns the file's path.
 func (s *Set) Path() string { return s.path }
 
-// Watch reloads the set whenever the file is written, replaced or renamed
-// into place, until ctx ends; reloaded is called after each attempt. It
-// watches the folder, not the file, because editors save by replacing it.
+// settle is how long the file must stay unchanged before it is re-read, so
+// that a save in several writes is read once, whole.
+const settle = 200 * time.Millisecond
+
+// Watch reloads the set whenever the file is written, replaced, renamed
+// into place or removed, until ctx ends; reloaded is called after each
+// attempt. It watches the folder, not the file, because editors save by
+// replacing it.
 func (s *Set) Watch(ctx context.Context, reloaded func(skipped []string, err error)) error {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
@@ -96,6 +114,9 @@ func (s *Set) Watch(ctx context.Context, reloaded func(skipped []string, err err
 	go func() {
 		defer w.Close()
 		name := filepath.Clean(s.path)
+		quiet := time.NewTimer(time.Hour)
+		quiet.Stop()
+		defer quiet.Stop()
 		for {
 			select {
 			case <-ctx.Done():
@@ -104,9 +125,10 @@ func (s *Set) Watch(ctx context.Context, reloaded func(skipped []string, err err
 				if !ok {
 					return
 				}
-				if filepath.Clean(ev.Name) != name || !ev.Has(fsnotify.Write|fsnotify.Create|fsnotify.Rename) {
-					continue
+				if filepath.Clean(ev.Name) == name {
+					quiet.Reset(settle)
 				}
+			case <-quiet.C:
 				skipped, err := s.Reload()
 				reloaded(skipped, err)
 			case err, ok := <-w.Errors:

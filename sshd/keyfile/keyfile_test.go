@@ -69,8 +69,13 @@ func TestWatchFollowsEditsAndReplacements(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	reloads := make(chan error, 16)
-	if err := s.Watch(ctx, func(_ []string, err error) { reloads <- err }); err != nil {
+	reloads := make(chan error, 1)
+	if err := s.Watch(ctx, func(_ []string, err error) {
+		select {
+		case reloads <- err:
+		default:
+		}
+	}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor := func(what string, cond func() bool) {
@@ -100,5 +105,11 @@ func TestWatchFollowsEditsAndReplacements(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor("a to be removed", func() bool { return !s.Contains(fa) && s.Contains(fb) })
+
+	// Removing the file takes every key away.
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("the set to empty", func() bool { return s.Len() == 0 })
 	cancel()
 }
