@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"io"
 	"os"
@@ -197,35 +196,10 @@ func TestFlags(t *testing.T) {
 	}
 }
 
-// connect opens a PTY session and returns its output.
+// connect opens a PTY session as alice and returns its output.
 func connect(t *testing.T, addr string, hostKey gossh.PublicKey) *lineWaiter {
 	t.Helper()
-	_, priv, _ := ed25519.GenerateKey(rand.Reader)
-	signer, _ := gossh.NewSignerFromKey(priv)
-	c, err := gossh.Dial("tcp", addr, &gossh.ClientConfig{
-		User: "alice", Auth: []gossh.AuthMethod{gossh.PublicKeys(signer)},
-		HostKeyCallback: gossh.FixedHostKey(hostKey), Timeout: 10 * time.Second,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	sess, err := c.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sess.RequestPty("xterm-256color", 24, 80, gossh.TerminalModes{}); err != nil {
-		t.Fatal(err)
-	}
-	out := newLineWaiter()
-	stdout, _ := sess.StdoutPipe()
-	stdin, _ := sess.StdinPipe()
-	_ = stdin
-	go func() { _, _ = io.Copy(out, bufio.NewReader(stdout)) }()
-	if err := sess.Shell(); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return connectAs(t, addr, hostKey, "alice", newSigner(t)).out
 }
 
 // The operators file is re-read on SIGHUP: a key added to it gains the
