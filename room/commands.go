@@ -36,13 +36,22 @@ func defaultCommands() []Command {
 		{Name: "help", Help: "show this help", run: cmdHelp},
 		{Name: "nick", Args: "NEW", Help: "change your nick", run: cmdNick},
 		{Name: "me", Args: "ACTION", Help: "say what you are doing: /me waves", run: cmdMe},
-		{Name: "names", Help: "list who is online", run: cmdNames},
-		{Name: "whois", Args: "NICK", Help: "who someone is: key, time online, idle time", run: cmdWhois},
+		{Name: "join", Args: "#ROOM", Help: "enter a room, making it if it is new", run: cmdJoin},
+		{Name: "part", Help: "leave the room you are looking at", run: cmdPart},
+		{Name: "rooms", Help: "list the rooms, with who is in them and their topics", run: cmdRooms},
+		{Name: "topic", Args: "[TEXT]", Help: "show or set this room's topic", run: cmdTopic},
+		{Name: "msg", Args: "NICK TEXT", Help: "a direct message: only you two can read it (waits for them if they are away)", run: cmdMsg},
+		{Name: "reply", Args: "TEXT", Help: "answer the last direct message you got", run: cmdReply},
+		{Name: "names", Help: "list who is in this room", run: cmdNames},
+		{Name: "whois", Args: "NICK", Help: "who someone is: key, time online, last active", run: cmdWhois},
+		{Name: "history", Args: "[N]", Help: "show N earlier messages of this room (default 50)", run: cmdHistory},
+		{Name: "search", Args: "TEXT", Help: "find messages in this room", run: cmdSearch},
 		{Name: "ignore", Args: "NICK", Help: "hide someone's messages from your view", run: cmdIgnore},
 		{Name: "unignore", Args: "NICK", Help: "show someone's messages again", run: cmdUnignore},
 		{Name: "ignored", Help: "list whom you ignore", run: cmdIgnored},
 		{Name: "motd", Args: "[TEXT]", Help: "show the message of the day (operators: set it; - clears it)", run: cmdMOTD},
-		{Name: "clear", Help: "clear your own view (nobody else's)", run: cmdClear},
+		{Name: "bell", Args: "on|off", Help: "ring the terminal bell when someone mentions you or writes to you", run: cmdBell},
+		{Name: "clear", Help: "clear your own view of this room (nobody else's)", run: cmdClear},
 		{Name: "mouse", Args: "on|off", Help: "on: the wheel scrolls; off: the terminal selects text", run: cmdMouse},
 		{Name: "quit", Aliases: []string{"exit"}, Args: "[MESSAGE]", Help: "leave the chat, saying why if you like", run: cmdQuit},
 
@@ -59,6 +68,9 @@ func defaultCommands() []Command {
 		{Name: "release", Args: "NICK", Help: "free a nick from the key that registered it", OpOnly: true, run: cmdRelease},
 		{Name: "op", Args: "[NICK]", Help: "make someone an operator for their session (alone: take your own rights back)", OpOnly: true, run: cmdOp},
 		{Name: "deop", Args: "[NICK]", Help: "take someone's session rights away (alone: set your own aside)", OpOnly: true, run: cmdDeop},
+		{Name: "private", Args: "on|off", Help: "make this room invite-only, or open again", OpOnly: true, run: cmdPrivate},
+		{Name: "invite", Args: "NICK", Help: "let someone with a key into this invite-only room", OpOnly: true, run: cmdInvite},
+		{Name: "delete", Args: "#ROOM [confirm]", Help: "delete a room and all its messages", OpOnly: true, run: cmdDelete},
 	}
 }
 
@@ -101,7 +113,7 @@ func (h *Hub) Lookup(name string) (Command, bool) {
 }
 
 func (m *Member) run(name, args string) (Effect, error) {
-	c, ok := m.room.hub.Lookup(name)
+	c, ok := m.hub.Lookup(name)
 	if !ok {
 		if name == "" {
 			return Stay, fmt.Errorf("type a command after the slash; /help lists them")
@@ -115,10 +127,10 @@ func (m *Member) run(name, args string) (Effect, error) {
 }
 
 func cmdHelp(m *Member, _ string) (Effect, error) {
-	h := m.room.hub
-	m.room.mu.RLock()
+	h := m.hub
+	h.mu.RLock()
 	op := m.isOpLocked()
-	m.room.mu.RUnlock()
+	h.mu.RUnlock()
 	width := 0
 	for _, c := range h.commands {
 		if !c.OpOnly || op {
@@ -162,16 +174,21 @@ func cmdMe(m *Member, args string) (Effect, error) {
 	if trimBlank(args) == "" {
 		return Stay, fmt.Errorf("usage: /me ACTION, e.g. /me waves")
 	}
-	return Stay, m.post(Action, args)
+	return Stay, m.post("", Action, args)
 }
 
 func cmdNames(m *Member, _ string) (Effect, error) {
-	online := m.room.Online()
+	r := m.Room()
+	online := r.Online()
 	names := make([]string, len(online))
 	for i, o := range online {
 		names[i] = o.Label()
 	}
-	m.notice(Notice, fmt.Sprintf("Online in #%s (%d): %s", m.room.name, len(names), strings.Join(names, ", ")))
+	where := "#" + r.name
+	if r.dm {
+		where = "this conversation"
+	}
+	m.notice(Notice, fmt.Sprintf("Online in %s (%d): %s", where, len(names), strings.Join(names, ", ")))
 	return Stay, nil
 }
 
@@ -190,15 +207,14 @@ func (o Online) Label() string {
 }
 
 func cmdWhois(m *Member, args string) (Effect, error) {
-	args = strings.TrimLeft(args, "@~")
 	if args == "" {
 		return Stay, errors.New("usage: /whois NICK")
 	}
-	r := m.room
-	now := r.hub.now()
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	who := r.byNickLocked(args)
+	h := m.hub
+	now := h.now()
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	who := h.byNickLocked(args)
 	if who == nil {
 		return Stay, fmt.Errorf("nobody called %q is online", args)
 	}
@@ -220,19 +236,18 @@ func cmdWhois(m *Member, args string) (Effect, error) {
 	if m.isOpLocked() {
 		fmt.Fprintf(&b, "\n  address %s", who.addr)
 	}
-	m.noticeLocked(Message{Kind: Notice, Text: b.String()})
+	m.noticeLocked(m.currentRoomLocked(), Notice, b.String())
 	return Stay, nil
 }
 
 func cmdIgnore(m *Member, args string) (Effect, error) {
-	args = strings.TrimLeft(args, "@~")
 	if args == "" {
 		return Stay, errors.New("usage: /ignore NICK")
 	}
-	r := m.room
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	who := r.byNickLocked(args)
+	h := m.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	who := h.byNickLocked(args)
 	if who == nil {
 		return Stay, fmt.Errorf("nobody called %q is online", args)
 	}
@@ -245,32 +260,31 @@ func cmdIgnore(m *Member, args string) (Effect, error) {
 	m.ignored[who.author] = who.nick
 	note := ""
 	if m.key != "" && who.key != "" {
-		if err := r.hub.opts.Store.PutIgnore(ctxBG, m.key, Ignore{Author: who.author, Nick: who.nick}); err != nil {
+		if err := h.opts.Store.PutIgnore(ctxBG, m.key, Ignore{Author: who.author, Nick: who.nick}); err != nil {
 			note = fmt.Sprintf(" (for this session only: %v)", err)
 		}
 	} else {
 		note = " for this session"
 	}
-	m.noticeLocked(Message{Kind: Notice, Text: fmt.Sprintf("You now ignore %s%s; /unignore %s undoes it.", who.nick, note, who.nick)})
+	m.noticeLocked(m.currentRoomLocked(), Notice, fmt.Sprintf("You now ignore %s%s; /unignore %s undoes it.", who.nick, note, who.nick))
 	return Stay, nil
 }
 
 func cmdUnignore(m *Member, args string) (Effect, error) {
-	args = strings.TrimLeft(args, "@~")
 	if args == "" {
 		return Stay, errors.New("usage: /unignore NICK")
 	}
-	r := m.room
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	h := m.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	author := ""
-	if who := r.byNickLocked(args); who != nil {
+	if who := h.byNickLocked(args); who != nil {
 		if _, ok := m.ignored[who.author]; ok {
 			author = who.author
 		}
 	}
 	for a, nick := range m.ignored {
-		if author == "" && sameNick(nick, args) {
+		if author == "" && sameNick(nick, strings.TrimLeft(args, "@~")) {
 			author = a
 		}
 	}
@@ -280,20 +294,23 @@ func cmdUnignore(m *Member, args string) (Effect, error) {
 	nick := m.ignored[author]
 	delete(m.ignored, author)
 	if m.key != "" {
-		if err := r.hub.opts.Store.DeleteIgnore(ctxBG, m.key, author); err != nil {
+		if err := h.opts.Store.DeleteIgnore(ctxBG, m.key, author); err != nil {
 			return Stay, err
 		}
 	}
-	m.noticeLocked(Message{Kind: Notice, Text: fmt.Sprintf("You no longer ignore %s.", nick)})
+	m.noticeLocked(m.currentRoomLocked(), Notice, fmt.Sprintf("You no longer ignore %s.", nick))
 	return Stay, nil
 }
 
 func cmdIgnored(m *Member, _ string) (Effect, error) {
-	r := m.room
-	r.mu.RLock()
-	defer r.mu.RUnlock()
+	h := m.hub
+	h.mu.RLock()
+	defer h.mu.RUnlock()
 	var nicks []string
-	for _, nick := range m.ignored {
+	for author, nick := range m.ignored {
+		if o := h.byAuthorLocked(author); o != nil && o.nick != nick {
+			nick += " (now " + o.nick + ")"
+		}
 		nicks = append(nicks, nick)
 	}
 	slices.Sort(nicks)
@@ -301,7 +318,7 @@ func cmdIgnored(m *Member, _ string) (Effect, error) {
 	if len(nicks) > 0 {
 		text = "You ignore: " + strings.Join(nicks, ", ")
 	}
-	m.noticeLocked(Message{Kind: Notice, Text: text})
+	m.noticeLocked(m.currentRoomLocked(), Notice, text)
 	return Stay, nil
 }
 
@@ -317,17 +334,28 @@ func cmdMouse(_ *Member, args string) (Effect, error) {
 	return Stay, fmt.Errorf("usage: /mouse on|off")
 }
 
+func cmdBell(_ *Member, args string) (Effect, error) {
+	switch strings.ToLower(args) {
+	case "on":
+		return BellOn, nil
+	case "off":
+		return BellOff, nil
+	}
+	return Stay, fmt.Errorf("usage: /bell on|off")
+}
+
 // maxQuitMessage bounds the message /quit leaves in everyone's view.
 const maxQuitMessage = 100
 
 func cmdQuit(m *Member, args string) (Effect, error) {
 	if msg := strings.Join(strings.Fields(args), " "); msg != "" {
 		// A muted member's parting words would be a way round the mute.
-		m.room.mu.Lock()
-		if m.mutedLocked(m.room.hub.now()) == "" {
+		h := m.hub
+		h.mu.Lock()
+		if m.mutedLocked(h.now()) == "" {
 			m.quitMessage = sanitize.Text(truncateRunes(msg, maxQuitMessage))
 		}
-		m.room.mu.Unlock()
+		h.mu.Unlock()
 	}
 	return Quit, nil
 }

@@ -2,7 +2,11 @@ package room
 
 import (
 	"context"
+	"slices"
+	"sort"
+	"strings"
 	"sync"
+	"time"
 )
 
 // History stores every room's log beyond the in-memory tail that each Room
@@ -16,6 +20,19 @@ type History interface {
 	After(ctx context.Context, room string, seq uint64, limit int) ([]Message, error)
 	// LastSeq returns the highest stored Seq of room, 0 if none.
 	LastSeq(ctx context.Context, room string) (uint64, error)
+	// Before returns up to limit messages of room with Seq < seq, oldest
+	// first: the ones just before seq.
+	Before(ctx context.Context, room string, seq uint64, limit int) ([]Message, error)
+	// Search returns up to limit messages of room whose text matches
+	// query, newest first.
+	Search(ctx context.Context, room, query string, limit int) ([]Message, error)
+	// Prune deletes messages of room older than before (if not zero) and
+	// all but the last keep (if keep > 0). It returns how many it deleted.
+	Prune(ctx context.Context, room string, before time.Time, keep int) (int, error)
+	// Rooms returns the names of the rooms that have messages.
+	Rooms(ctx context.Context) ([]string, error)
+	// DeleteRoom deletes all of room's messages.
+	DeleteRoom(ctx context.Context, room string) error
 }
 
 // MemoryHistory is a History held in memory. It keeps at most Limit messages
@@ -82,6 +99,84 @@ func (h *MemoryHistory) After(_ context.Context, room string, seq uint64, limit 
 		end = start + limit
 	}
 	return append([]Message(nil), log[start:end]...), nil
+}
+
+// Before implements History.
+func (h *MemoryHistory) Before(_ context.Context, room string, seq uint64, limit int) ([]Message, error) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	log := h.rooms[room]
+	end := sort.Search(len(log), func(i int) bool { return log[i].Seq >= seq })
+	start := 0
+	if limit > 0 {
+		start = max(0, end-limit)
+	}
+	return append([]Message(nil), log[start:end]...), nil
+}
+
+// Search implements History: a message matches when it holds every word
+// of the query, whatever the case.
+func (h *MemoryHistory) Search(_ context.Context, room, query string, limit int) ([]Message, error) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	words := strings.Fields(strings.ToLower(query))
+	if len(words) == 0 {
+		return nil, nil
+	}
+	var out []Message
+	log := h.rooms[room]
+	for i := len(log) - 1; i >= 0 && (limit <= 0 || len(out) < limit); i-- {
+		text := strings.ToLower(log[i].Text)
+		if (log[i].Kind == Chat || log[i].Kind == Action) && !slices.ContainsFunc(words, func(w string) bool { return !strings.Contains(text, w) }) {
+			out = append(out, log[i])
+		}
+	}
+	return out, nil
+}
+
+// Prune implements History.
+func (h *MemoryHistory) Prune(_ context.Context, room string, before time.Time, keep int) (int, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	log := h.rooms[room]
+	drop := 0
+	if keep > 0 && len(log) > keep {
+		drop = len(log) - keep
+	}
+	for !before.IsZero() && drop < len(log) && log[drop].Time.Before(before) {
+		drop++
+	}
+	if drop == 0 {
+		return 0, nil
+	}
+	for _, m := range log[:drop] {
+		h.bytes[room] -= len(m.Text)
+	}
+	h.rooms[room] = append([]Message(nil), log[drop:]...)
+	return drop, nil
+}
+
+// Rooms implements History.
+func (h *MemoryHistory) Rooms(context.Context) ([]string, error) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	var out []string
+	for name, log := range h.rooms {
+		if len(log) > 0 {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// DeleteRoom implements History.
+func (h *MemoryHistory) DeleteRoom(_ context.Context, room string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.rooms, room)
+	delete(h.bytes, room)
+	return nil
 }
 
 // LastSeq implements History.

@@ -5,14 +5,19 @@
 package room
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/chatroom/chatroom/room/sanitize"
 )
 
 // Lobby is the room everyone joins.
@@ -83,21 +88,33 @@ type Options struct {
 	// Audit records moderation acts and other events worth a log line.
 	// Default: nothing.
 	Audit func(msg string, keyvals ...any)
+	// Retain, if set, is how long messages are kept; RetainMessages, if
+	// set, how many per room. Prune applies them.
+	Retain         time.Duration
+	RetainMessages int
 }
 
-// Hub owns the rooms of one daemon, and what applies across them: bans,
-// mutes, the message of the day.
+// Hub owns the rooms of one daemon, and what applies across them: who is
+// online under which nick, bans, mutes, the message of the day.
+//
+// One lock, mu, guards who is where: the rooms and their members, nicks,
+// and each member's state. Each room's log has a lock of its own, taken
+// inside mu, so posting in one room never waits on another. Posting holds
+// mu for reading; joining, leaving, renaming and moderating hold it for
+// writing, briefly.
 type Hub struct {
 	opts     Options
 	commands []Command
 	nextID   atomic.Uint64
 
-	// closing is set under mu and read under each Room's lock, so a join
-	// either sees it or is in the member list Shutdown closes.
+	// closing is set under mu, so a join either sees it or is among the
+	// members Shutdown closes.
 	closing atomic.Bool
 
-	mu    sync.Mutex
-	rooms map[string]*Room
+	mu      sync.RWMutex
+	rooms   map[string]*Room
+	nicks   map[string]*Member // by each of nickKeys
+	members map[*Member]struct{}
 
 	sanctionMu sync.RWMutex
 	sanctions  map[SanctionKind]map[string]Sanction // by target
@@ -141,6 +158,8 @@ func NewHub(opts Options) (*Hub, error) {
 		opts:       opts,
 		commands:   defaultCommands(),
 		rooms:      make(map[string]*Room),
+		nicks:      make(map[string]*Member),
+		members:    make(map[*Member]struct{}),
 		sanctions:  map[SanctionKind]map[string]Sanction{Ban: {}, Mute: {}},
 		joinLimits: make(map[string]*rate.Limiter),
 	}
@@ -172,8 +191,10 @@ type Identity struct {
 	Conn uint64
 }
 
-// Join adds a member to the lobby. It refuses banned keys and addresses,
-// and identities joining too often.
+// Join adds a member: to the lobby, and, for a key that was here before, to
+// the rooms and direct conversations it was in, each showing what is new
+// since it left. It refuses banned keys and addresses, and identities
+// joining too often.
 func (h *Hub) Join(id Identity) (*Member, error) {
 	now := h.now()
 	if s, banned := h.Banned(id.Key, id.Addr); banned {
@@ -182,11 +203,120 @@ func (h *Hub) Join(id Identity) (*Member, error) {
 	if err := h.allowJoin(id, now); err != nil {
 		return nil, err
 	}
-	r, err := h.Room(Lobby)
-	if err != nil {
-		return nil, err
+	var rejoin []Membership
+	if id.Key != "" {
+		var err error
+		if rejoin, err = h.opts.Store.Memberships(ctxBG, id.Key); err != nil {
+			return nil, fmt.Errorf("join: %w", err)
+		}
 	}
-	return r.join(id)
+	m := newMember(h, id)
+
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closing.Load() {
+		return nil, ErrClosing
+	}
+	// The same key asking for the nick its hanging session still holds
+	// (a dropped Wi-Fi, a closed laptop) takes the nick over at once.
+	joinText := ""
+	if ghost := h.byNickLocked(nickToAsk(id.Nick)); ghost != nil && ghost.key != "" && ghost.key == m.key &&
+		(ghost.conn == 0 || ghost.conn != m.conn) {
+		h.closeLocked(ghost, "you connected again from another session, so this one is closed", "replaced by a new session", false)
+		joinText = "reconnected"
+	}
+	nick, why, err := h.freeNickLocked(id.Nick, m.key)
+	if err != nil {
+		return nil, fmt.Errorf("join: %w", err)
+	}
+	m.nick = nick
+	h.indexNickLocked(m)
+	h.members[m] = struct{}{}
+	// A nick is registered only when the person chose it: not a variant
+	// given because theirs was taken, nor a cleaned-up user name.
+	if m.key != "" && nick == id.Nick {
+		if err := h.claimNick(nick, m.key); err != nil {
+			why += fmt.Sprintf("\n(Could not register the nick to your key: %v.)", err)
+		}
+	}
+	m.loadIgnoresLocked()
+
+	lobby, err := h.roomLocked(Lobby)
+	if err != nil {
+		h.dropLocked(m)
+		return nil, fmt.Errorf("join: %w", err)
+	}
+	saved := map[string]Membership{}
+	for _, ms := range rejoin {
+		saved[ms.Room] = ms
+	}
+	lobbyMs, wasHere := saved[Lobby]
+	if err := h.subscribeLocked(m, lobby, lobbyMs, wasHere, joinText); err != nil {
+		h.dropLocked(m)
+		return nil, fmt.Errorf("join: %w", err)
+	}
+	m.current = Lobby
+	var rejoined []string
+	for _, ms := range rejoin {
+		if ms.Room == Lobby {
+			continue
+		}
+		r, err := h.rejoinableLocked(m, ms.Room)
+		if err != nil || r == nil {
+			continue // a room deleted, or closed to this key, since
+		}
+		if h.subscribeLocked(m, r, ms, true, joinText) == nil && !r.dm {
+			rejoined = append(rejoined, "#"+r.name)
+		}
+	}
+	h.welcomeLocked(m, lobby, why, rejoined)
+	return m, nil
+}
+
+// nickToAsk is the nick a join would ask for, for finding a session of the
+// same key that still holds it.
+func nickToAsk(asked string) string {
+	if n := sanitize.Nick(asked); n != "" {
+		return n
+	}
+	return "guest"
+}
+
+// welcomeLocked greets a member who just joined, in the lobby.
+func (h *Hub) welcomeLocked(m *Member, lobby *Room, why string, rejoined []string) {
+	names := make([]string, 0, len(lobby.members))
+	for o := range lobby.members {
+		names = append(names, o.nick)
+	}
+	slices.SortFunc(names, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
+	welcome := fmt.Sprintf("Welcome to chatroom! You are %s in #%s. Online (%d): %s.\nType /help for commands.",
+		m.nick, lobby.name, len(names), listNames(names, welcomeNames))
+	if len(rejoined) > 0 {
+		welcome += fmt.Sprintf("\nYou are back in %s too; Ctrl+N and Ctrl+P switch rooms.", strings.Join(rejoined, ", "))
+	}
+	if m.key == "" {
+		welcome += "\nYou connected without an ssh key, so others see you as unverified (~) and your nick is not kept for you." +
+			" To fix that: ssh-keygen -t ed25519, then connect again."
+	}
+	if why != "" {
+		welcome += "\n" + why
+	}
+	m.noticeLocked(lobby, Kind(Notice), welcome)
+	var dms []string
+	for _, s := range m.order {
+		if n := s.unreadAtJoin; s.room.dm && n > 0 {
+			dms = append(dms, fmt.Sprintf("%s (%d)", s.label, n))
+		}
+	}
+	if len(dms) > 0 {
+		m.noticeLocked(lobby, Notice, "New direct messages while you were away: "+strings.Join(dms, ", ")+". Ctrl+N goes to them.")
+	}
+	if why := m.mutedLocked(h.now()); why != "" {
+		m.noticeLocked(lobby, Error, capitalise(why)+". You can read, not post.")
+	}
+	if motd := h.motd(); motd != "" {
+		m.noticeLocked(lobby, Notice, "Message of the day: "+motd)
+	}
 }
 
 // allowJoin limits how often one key (or, without a key, one address)
@@ -238,6 +368,12 @@ func (h *Hub) Room(name string) (*Room, error) {
 	if h.closing.Load() {
 		return nil, ErrClosing
 	}
+	return h.roomLocked(name)
+}
+
+// roomLocked returns the room called name, creating it if needed. The
+// caller holds h.mu for writing.
+func (h *Hub) roomLocked(name string) (*Room, error) {
 	if r, ok := h.rooms[name]; ok {
 		return r, nil
 	}
@@ -246,51 +382,68 @@ func (h *Hub) Room(name string) (*Room, error) {
 		return nil, fmt.Errorf("open room %s: %w", name, err)
 	}
 	r := newRoom(h, name, last)
+	if !r.dm {
+		info, _, err := h.opts.Store.RoomInfo(ctxBG, name)
+		if err != nil {
+			return nil, fmt.Errorf("open room %s: %w", name, err)
+		}
+		r.topic, r.inviteOnly = info.Topic, info.InviteOnly
+	}
 	h.rooms[name] = r
 	return r, nil
 }
 
-func (h *Hub) roomList() []*Room {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	rooms := make([]*Room, 0, len(h.rooms))
-	for _, r := range h.rooms {
-		rooms = append(rooms, r)
-	}
-	return rooms
-}
-
 // Shutdown refuses further joins and closes every member's session, telling
-// each that the server is shutting down. It does not wait.
+// each that the server is shutting down. Their read positions are kept for
+// when they come back. It does not wait.
 func (h *Hub) Shutdown() {
 	h.mu.Lock()
+	defer h.mu.Unlock()
 	h.closing.Store(true)
-	h.mu.Unlock()
-	for _, r := range h.roomList() {
-		r.mu.Lock()
-		for m := range r.members {
-			r.closeLocked(m, "server is shutting down", "server shutdown", false)
-		}
-		r.mu.Unlock()
+	for m := range h.members {
+		h.closeLocked(m, "server is shutting down", "server shutdown", false)
 	}
 }
 
-// CloseWhere closes the session of every member whose key (""
-// without one) close says to close, telling it tell; others see reason in
-// its leave line. It returns how many it closed.
+// CloseWhere closes the session of every member whose key ("" without
+// one) close says to close, telling it tell; others see reason in its leave
+// lines. It returns how many it closed.
 func (h *Hub) CloseWhere(close func(key string) bool, tell, reason string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	n := 0
-	for _, r := range h.roomList() {
-		r.mu.Lock()
-		for m := range r.members {
-			if close(m.key) {
-				r.closeLocked(m, tell, reason, true)
-				n++
-			}
+	for m := range h.members {
+		if close(m.key) {
+			h.closeLocked(m, tell, reason, true)
+			n++
 		}
-		r.mu.Unlock()
 	}
 	return n
+}
+
+// Prune applies the retention options to every room's history. It runs
+// beside posting, never holding a room while it deletes.
+func (h *Hub) Prune(ctx context.Context) (int, error) {
+	if h.opts.Retain <= 0 && h.opts.RetainMessages <= 0 {
+		return 0, nil
+	}
+	var before time.Time
+	if h.opts.Retain > 0 {
+		before = h.now().Add(-h.opts.Retain)
+	}
+	rooms, err := h.opts.History.Rooms(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("prune: %w", err)
+	}
+	total := 0
+	for _, name := range rooms {
+		n, err := h.opts.History.Prune(ctx, name, before, h.opts.RetainMessages)
+		total += n
+		if err != nil {
+			return total, fmt.Errorf("prune %s: %w", name, err)
+		}
+	}
+	return total, nil
 }
 
 // Commands returns the command table, for completion and help.

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -16,17 +17,21 @@ import (
 )
 
 // ErrLeft is returned when a member that has left tries to act.
-var ErrLeft = errors.New("you have left the room")
+var ErrLeft = errors.New("you have left the chat")
+
+// errFlooding says a member was just closed for flooding.
+var errFlooding = errors.New("you were disconnected for flooding the room")
 
 // maxNotices bounds the private lines queued for a member that is not
 // reading, so it cannot grow without limit.
 const maxNotices = 256
 
-// Member is one session in a room: a cursor into the room's log plus a
-// queue of private lines. One goroutine reads it (Next); any goroutine may
-// post through it.
+// Member is one session: a person, under one nick, in one or more rooms.
+// In each room it has a cursor into the log; it also has a queue of
+// private lines. One goroutine reads it (Next); any goroutine may post
+// through it.
 type Member struct {
-	room   *Room
+	hub    *Hub
 	id     uint64
 	key    string
 	author string
@@ -34,16 +39,23 @@ type Member struct {
 	conn   uint64
 	joined time.Time
 
-	// Guarded by room.mu.
+	// Guarded by hub.mu.
 	nick         string
-	op           bool // operator for this session, by /op
-	deop         bool // operator rights set aside for this session, by /deop
+	subs         map[string]*sub
+	order        []*sub // the rooms in the order joined
+	current      string // the room the member is looking at
+	lastDM       string // the conversation of the last direct message received, for /reply
+	op           bool   // operator for this session, by /op
+	deop         bool   // operator rights set aside for this session, by /deop
 	lastActive   time.Time
 	ignored      map[string]string // author -> nick
 	quitMessage  string
 	left         bool   // the member has left or was closed; doneC is closed
 	closedReason string // what the member was told when the room ended the session
 	endReason    string // the same, short, for logs
+
+	// roomsVersion changes when the member joins or leaves a room.
+	roomsVersion atomic.Uint64
 
 	// Rate limits; rate.Limiter is safe for concurrent use.
 	msgLimit  *rate.Limiter
@@ -53,22 +65,34 @@ type Member struct {
 	wakeC chan struct{}
 	doneC chan struct{}
 
-	cursor         uint64 // last Seq handed out by Next; owned by the reader
-	historyFailing bool   // the last History read failed; owned by the reader
-
 	noticeMu sync.Mutex
 	notices  []Message
 }
 
-func newMember(r *Room, id Identity) *Member {
-	h := r.hub
+// sub is a member's place in one room.
+type sub struct {
+	room  *Room
+	label string // "#go", or "@bob" for a direct conversation
+
+	cursor         atomic.Uint64 // last Seq handed out by Next
+	read           atomic.Uint64 // last Seq the member's view showed it
+	historyFailing bool          // the last History read failed; owned by the reader
+
+	// Guarded by hub.mu.
+	mark         uint64 // messages up to here are backlog, not news
+	oldest       uint64 // the oldest Seq the member has been given
+	unreadAtJoin int    // messages new since the member was last here
+}
+
+func newMember(h *Hub, id Identity) *Member {
 	m := &Member{
-		room:      r,
+		hub:       h,
 		id:        h.nextID.Add(1),
 		key:       id.Key,
 		addr:      hostOnly(id.Addr),
 		conn:      id.Conn,
 		joined:    h.now(),
+		subs:      map[string]*sub{},
 		wakeC:     make(chan struct{}, 1),
 		doneC:     make(chan struct{}),
 		ignored:   map[string]string{},
@@ -94,8 +118,8 @@ func hostOnly(addr string) string {
 
 // Nick returns the member's current nick.
 func (m *Member) Nick() string {
-	m.room.mu.RLock()
-	defer m.room.mu.RUnlock()
+	m.hub.mu.RLock()
+	defer m.hub.mu.RUnlock()
 	return m.nick
 }
 
@@ -105,11 +129,76 @@ func (m *Member) Key() string { return m.key }
 // Author is the id the member's messages carry in Message.Author.
 func (m *Member) Author() string { return m.author }
 
-// Room returns the room the member is in.
-func (m *Member) Room() *Room { return m.room }
+// Hub returns the hub the member belongs to.
+func (m *Member) Hub() *Hub { return m.hub }
 
-// Hub returns the hub the member's room belongs to.
-func (m *Member) Hub() *Hub { return m.room.hub }
+// Room returns the room the member is looking at.
+func (m *Member) Room() *Room {
+	m.hub.mu.RLock()
+	defer m.hub.mu.RUnlock()
+	if s, ok := m.subs[m.current]; ok {
+		return s.room
+	}
+	return m.hub.rooms[Lobby]
+}
+
+// RoomTab describes one of a member's rooms, for its view.
+type RoomTab struct {
+	Name  string
+	Label string
+	Topic string
+	DM    bool
+}
+
+// Rooms returns the member's rooms in the order joined, and which one it is
+// looking at.
+func (m *Member) Rooms() (rooms []RoomTab, current string) {
+	m.hub.mu.RLock()
+	defer m.hub.mu.RUnlock()
+	for _, s := range m.order {
+		label := s.label
+		if s.room.dm {
+			if o := m.hub.byAuthorLocked(s.room.otherAuthor(m.author)); o != nil {
+				label = "@" + o.nick // the nick they have now
+			}
+		}
+		rooms = append(rooms, RoomTab{Name: s.room.name, Label: label, Topic: s.room.topic, DM: s.room.dm})
+	}
+	return rooms, m.current
+}
+
+// RoomsVersion changes whenever the member joins or leaves a room.
+func (m *Member) RoomsVersion() uint64 { return m.roomsVersion.Load() }
+
+// Switch makes the member look at another of its rooms: by name, or, with
+// name "", the one step places on in the list (step -1 is the one before).
+func (m *Member) Switch(name string, step int) {
+	m.hub.mu.Lock()
+	defer m.hub.mu.Unlock()
+	if name != "" {
+		if _, ok := m.subs[name]; ok {
+			m.current = name
+		}
+		return
+	}
+	if len(m.order) == 0 {
+		return
+	}
+	i := slices.IndexFunc(m.order, func(s *sub) bool { return s.room.name == m.current })
+	i = ((i+step)%len(m.order) + len(m.order)) % len(m.order)
+	m.current = m.order[i].room.name
+}
+
+// Read records that the member's view has shown room up to seq: where it
+// comes back to next time.
+func (m *Member) Read(room string, seq uint64) {
+	m.hub.mu.RLock()
+	s, ok := m.subs[room]
+	m.hub.mu.RUnlock()
+	if ok && seq > s.read.Load() {
+		s.read.Store(seq)
+	}
+}
 
 // Wake returns a channel that receives when Next has something new. Wakes
 // coalesce: many posts may produce one wake.
@@ -119,19 +208,19 @@ func (m *Member) Wake() <-chan struct{} { return m.wakeC }
 // session.
 func (m *Member) Done() <-chan struct{} { return m.doneC }
 
-// ClosedReason says why the room ended the member's session (a kick, a
+// ClosedReason says why the server ended the member's session (a kick, a
 // ban, the server stopping), or "" if it did not.
 func (m *Member) ClosedReason() string {
-	m.room.mu.RLock()
-	defer m.room.mu.RUnlock()
+	m.hub.mu.RLock()
+	defer m.hub.mu.RUnlock()
 	return m.closedReason
 }
 
 // EndReason is ClosedReason in the short form logs use: "kicked by op:
 // spam", "replaced by a new session", "server shutdown".
 func (m *Member) EndReason() string {
-	m.room.mu.RLock()
-	defer m.room.mu.RUnlock()
+	m.hub.mu.RLock()
+	defer m.hub.mu.RUnlock()
 	return m.endReason
 }
 
@@ -142,48 +231,105 @@ func (m *Member) wake() {
 	}
 }
 
-// Next returns what the member has not seen yet, oldest first: log messages
-// after its cursor (at most Options.Batch of them; Wake fires again when
-// more remain) and private lines, each in the place it happened. Lines by
-// authors the member ignores are left out. It must not be called from two
-// goroutines at once.
+// Next returns what the member has not seen yet, oldest first within each
+// room: log messages after its cursor in each of its rooms (at most
+// Options.Batch a room; Wake fires again when more remain) and private
+// lines, each in the place it happened. Lines by authors the member
+// ignores are left out. It must not be called from two goroutines at once.
 func (m *Member) Next() []Message {
-	r := m.room
-	batch := uint64(r.hub.opts.Batch)
+	h := m.hub
+	h.mu.RLock()
+	subs := slices.Clone(m.order)
+	marks := make([]uint64, len(subs))
+	for i, s := range subs {
+		marks[i] = s.mark
+	}
+	h.mu.RUnlock()
 
-	r.mu.RLock()
+	var out []Message
+	in := map[string]bool{}
+	for i, s := range subs {
+		in[s.room.name] = true
+		msgs, notes := s.next(m, marks[i])
+		msgs = m.withoutIgnored(msgs)
+		out = append(out, mergeNotices(msgs, append(notes, m.takeNotices(func(n Message) bool {
+			return n.Room == s.room.name && n.Seq <= s.cursor.Load()
+		})...))...)
+	}
+	// Lines of no room, or of a room the member has since left.
+	return append(out, m.takeNotices(func(n Message) bool { return !in[n.Room] })...)
+}
+
+// next reads what is new in one room.
+func (s *sub) next(m *Member, mark uint64) (msgs, notes []Message) {
+	r := s.room
+	batch := uint64(r.hub.opts.Batch)
+	cursor := s.cursor.Load()
+
+	r.logMu.RLock()
 	last := r.seq
 	oldestInTail := last - r.tailLen + 1
-	from := m.cursor + 1
-	var msgs []Message
+	from := cursor + 1
 	if from <= last && from >= oldestInTail {
 		to := min(last, from+batch-1)
 		msgs = make([]Message, 0, to-from+1)
-		for s := from; s <= to; s++ {
-			msgs = append(msgs, r.tail[(s-1)%uint64(len(r.tail))])
+		for seq := from; seq <= to; seq++ {
+			msgs = append(msgs, r.tail[(seq-1)%uint64(len(r.tail))])
 		}
 	}
-	r.mu.RUnlock()
+	r.logMu.RUnlock()
 
-	var extra []Message
 	failed := false
 	if from <= last && from < oldestInTail {
-		msgs, extra, failed = m.fromHistory(from, oldestInTail)
+		msgs, notes, failed = s.fromHistory(cursor, from, oldestInTail)
 	}
 	if len(msgs) > 0 {
-		m.cursor = msgs[len(msgs)-1].Seq
+		cursor = msgs[len(msgs)-1].Seq
+		s.cursor.Store(cursor)
+	}
+	for i := range msgs {
+		msgs[i].Backlog = msgs[i].Seq <= mark
 	}
 	// Come back for the rest; after a failed read, the next post retries.
-	if m.cursor < last && !failed {
+	if cursor < last && !failed {
 		m.wake()
 	}
-	return mergeNotices(m.withoutIgnored(msgs), append(extra, m.takeNotices()...))
+	return msgs, notes
+}
+
+// fromHistory reads messages older than the in-memory tail. Messages the
+// history no longer holds are reported, never skipped silently; a failed
+// read is reported once and retried, the cursor staying where it was.
+func (s *sub) fromHistory(cursor, from, oldestInTail uint64) (msgs, notes []Message, failed bool) {
+	r := s.room
+	got, err := r.hub.opts.History.After(ctxBG, r.name, cursor, r.hub.opts.Batch)
+	if err != nil {
+		if s.historyFailing {
+			return nil, nil, true
+		}
+		s.historyFailing = true
+		return nil, []Message{{Room: r.name, Seq: cursor, Kind: Error, Time: r.hub.now(), Private: true,
+			Text: fmt.Sprintf("could not load %d earlier messages (will retry): %v", oldestInTail-from, err)}}, true
+	}
+	s.historyFailing = false
+	first := oldestInTail
+	if len(got) > 0 {
+		first = got[0].Seq
+	}
+	if first > from {
+		notes = []Message{{Room: r.name, Seq: cursor, Kind: Notice, Time: r.hub.now(), Private: true,
+			Text: fmt.Sprintf("%d earlier messages are no longer kept.", first-from)}}
+		if len(got) == 0 {
+			s.cursor.Store(oldestInTail - 1)
+		}
+	}
+	return got, notes, false
 }
 
 // withoutIgnored drops lines by authors the member ignores.
 func (m *Member) withoutIgnored(msgs []Message) []Message {
-	m.room.mu.RLock()
-	defer m.room.mu.RUnlock()
+	m.hub.mu.RLock()
+	defer m.hub.mu.RUnlock()
 	if len(m.ignored) == 0 {
 		return msgs
 	}
@@ -191,35 +337,6 @@ func (m *Member) withoutIgnored(msgs []Message) []Message {
 		_, ignored := m.ignored[msg.Author]
 		return ignored && (msg.Kind == Chat || msg.Kind == Action)
 	})
-}
-
-// fromHistory reads messages older than the in-memory tail. Messages the
-// history no longer holds are reported, never skipped silently; a failed
-// read is reported once and retried, the cursor staying where it was.
-func (m *Member) fromHistory(from, oldestInTail uint64) (msgs, notes []Message, failed bool) {
-	r := m.room
-	got, err := r.hub.opts.History.After(ctxBG, r.name, m.cursor, r.hub.opts.Batch)
-	if err != nil {
-		if m.historyFailing {
-			return nil, nil, true
-		}
-		m.historyFailing = true
-		return nil, []Message{{Seq: m.cursor, Kind: Error, Time: r.hub.now(), Private: true,
-			Text: fmt.Sprintf("could not load %d earlier messages (will retry): %v", oldestInTail-from, err)}}, true
-	}
-	m.historyFailing = false
-	first := oldestInTail
-	if len(got) > 0 {
-		first = got[0].Seq
-	}
-	if first > from {
-		notes = []Message{{Seq: m.cursor, Kind: Notice, Time: r.hub.now(), Private: true,
-			Text: fmt.Sprintf("%d earlier messages are no longer kept.", first-from)}}
-		if len(got) == 0 {
-			m.cursor = oldestInTail - 1
-		}
-	}
-	return got, notes, false
 }
 
 // mergeNotices puts each private line after the log message it followed.
@@ -243,41 +360,53 @@ func mergeNotices(msgs, notices []Message) []Message {
 	return append(out, notices[i:]...)
 }
 
-// takeNotices returns the private lines the member may see now: those that
-// follow a log position it has reached.
-func (m *Member) takeNotices() []Message {
+// takeNotices returns, in order, the queued private lines ready says may be
+// shown now.
+func (m *Member) takeNotices(ready func(Message) bool) []Message {
 	m.noticeMu.Lock()
 	defer m.noticeMu.Unlock()
-	n := 0
-	for n < len(m.notices) && m.notices[n].Seq <= m.cursor {
-		n++
+	var out []Message
+	keep := m.notices[:0]
+	for _, n := range m.notices {
+		if ready(n) {
+			out = append(out, n)
+		} else {
+			keep = append(keep, n)
+		}
 	}
-	if n == 0 {
-		return nil
-	}
-	out := slices.Clone(m.notices[:n])
-	m.notices = slices.Delete(m.notices, 0, n)
+	m.notices = keep
 	return out
 }
 
-// notice queues a private line for this member. The room's read lock is
-// held while queueing so that no post can come between reading the log
-// position and queueing: notices stay in Seq order.
+// notice queues a private line for this member, in the room it is looking
+// at. The hub's read lock is held so that no post comes between reading the
+// log position and queueing: notices stay in Seq order.
 func (m *Member) notice(kind Kind, text string) {
-	m.room.mu.RLock()
-	defer m.room.mu.RUnlock()
-	m.queueNotice(Message{Seq: m.room.seq, Kind: kind, Text: text})
+	m.hub.mu.RLock()
+	defer m.hub.mu.RUnlock()
+	m.noticeLocked(m.currentRoomLocked(), kind, text)
 }
 
-// noticeLocked is notice for callers that hold room.mu.
-func (m *Member) noticeLocked(msg Message) {
-	msg.Seq = m.room.seq
+// noticeLocked queues a private line in room r (nil: whichever room the
+// member is looking at). The caller holds hub.mu.
+func (m *Member) noticeLocked(r *Room, kind Kind, text string) {
+	msg := Message{Kind: kind, Text: text}
+	if r != nil {
+		msg.Room, msg.Seq = r.name, r.lastSeq()
+	}
 	m.queueNotice(msg)
+}
+
+func (m *Member) currentRoomLocked() *Room {
+	if s, ok := m.subs[m.current]; ok {
+		return s.room
+	}
+	return nil
 }
 
 func (m *Member) queueNotice(msg Message) {
 	msg.Private = true
-	msg.Time = m.room.hub.now()
+	msg.Time = m.hub.now()
 	m.noticeMu.Lock()
 	if len(m.notices) >= maxNotices {
 		m.notices = slices.Delete(m.notices, 0, len(m.notices)-maxNotices+1)
@@ -301,14 +430,18 @@ const (
 	MouseOn
 	// MouseOff means leave the mouse to the terminal, for selecting text.
 	MouseOff
+	// BellOn and BellOff turn the bell for mentions on and off.
+	BellOn
+	BellOff
 )
 
-// Submit handles one line typed by the member: a command, or a message to
-// the room. An error means nothing was sent; its text is for the member.
+// Submit handles one line typed by the member, in the room it is looking
+// at: a command, or a message to the room. An error means nothing was sent;
+// its text is for the member.
 func (m *Member) Submit(line string) (Effect, error) {
-	m.room.mu.Lock()
-	m.lastActive = m.room.hub.now()
-	m.room.mu.Unlock()
+	m.hub.mu.Lock()
+	m.lastActive = m.hub.now()
+	m.hub.mu.Unlock()
 	p := Parse(line)
 	if p.IsCommand {
 		return m.run(p.Name, p.Args)
@@ -316,12 +449,14 @@ func (m *Member) Submit(line string) (Effect, error) {
 	return Stay, m.Say(p.Text)
 }
 
-// Say posts a chat message. Blank text is ignored.
+// Say posts a chat message in the room the member is looking at. Blank text
+// is ignored.
 func (m *Member) Say(text string) error {
-	return m.post(Chat, text)
+	return m.post("", Chat, text)
 }
 
-func (m *Member) post(kind Kind, text string) error {
+// post posts in room ("": the one the member is looking at).
+func (m *Member) post(room string, kind Kind, text string) error {
 	text = trimBlank(text)
 	if text == "" {
 		return nil
@@ -334,27 +469,40 @@ func (m *Member) post(kind Kind, text string) error {
 	}
 	text = sanitize.Text(text)
 
-	r := m.room
-	h := r.hub
+	h := m.hub
 	now := h.now()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if _, ok := r.members[m]; !ok {
-		return ErrLeft
+	err := func() error {
+		h.mu.RLock()
+		defer h.mu.RUnlock()
+		if m.left {
+			return ErrLeft
+		}
+		if room == "" {
+			room = m.current
+		}
+		s, ok := m.subs[room]
+		if !ok {
+			return fmt.Errorf("you are not in %s", room)
+		}
+		if why := m.mutedLocked(now); why != "" {
+			return fmt.Errorf("message not sent: %s", why)
+		}
+		if err := m.allow(m.msgLimit, "send", now); err != nil {
+			return err
+		}
+		return s.room.append(Message{Kind: kind, Nick: m.nick, Author: m.author, Text: text})
+	}()
+	if errors.Is(err, errFlooding) {
+		h.kickForFlooding(m)
 	}
-	if why := m.mutedLocked(now); why != "" {
-		return fmt.Errorf("message not sent: %s", why)
-	}
-	if err := m.allowLocked(m.msgLimit, "send", now); err != nil {
-		return err
-	}
-	return r.appendLocked(Message{Kind: kind, Nick: m.nick, Author: m.author, Text: text})
+	return err
 }
 
-// allowLocked takes a token from lim or explains when the next one comes.
-// Refusals count as strikes; a member who runs out of strikes is flooding
-// and is kicked. The caller holds room.mu for writing.
-func (m *Member) allowLocked(lim *rate.Limiter, what string, now time.Time) error {
+// allow takes a token from lim or explains when the next one comes.
+// Refusals count as strikes; a member who runs out of strikes is flooding:
+// allow says so with errFlooding, and the caller closes the session once it
+// has let go of its locks.
+func (m *Member) allow(lim *rate.Limiter, what string, now time.Time) error {
 	if lim.AllowN(now, 1) {
 		return nil
 	}
@@ -362,13 +510,20 @@ func (m *Member) allowLocked(lim *rate.Limiter, what string, now time.Time) erro
 	wait := res.DelayFrom(now)
 	res.CancelAt(now)
 	if !m.strikes.AllowN(now, 1) {
-		r := m.room
-		r.hub.audit("kicked for flooding", "nick", m.nick, "key", m.key, "addr", m.addr)
-		r.closeLocked(m, "you were disconnected for flooding the room", "kicked for flooding", true)
-		return ErrLeft
+		return errFlooding
 	}
 	secs := int(wait.Seconds() + 0.999)
 	return fmt.Errorf("slow down: you can %s again in %d s", what, max(1, secs))
+}
+
+func (h *Hub) kickForFlooding(m *Member) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if m.left {
+		return
+	}
+	h.audit("kicked for flooding", "nick", m.nick, "key", m.key, "addr", m.addr)
+	h.closeLocked(m, errFlooding.Error(), "kicked for flooding", true)
 }
 
 // trimBlank drops blank lines and trailing spaces around text but keeps the
@@ -388,38 +543,47 @@ func trimBlank(text string) string {
 	return text
 }
 
-// Leave removes the member from its room and announces why it left, with
-// what it said in /quit if it did. It is safe to call more than once, and
-// after the room closed the session; only the first ending counts.
+// Leave ends the member's session: it leaves every room, each announcing
+// why (with what it said in /quit, if it did), and its read positions are
+// kept for when it comes back. It is safe to call more than once, and after
+// the server closed the session; only the first ending counts.
 func (m *Member) Leave(reason string) {
-	r := m.room
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	h := m.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	if m.left {
 		return
 	}
-	m.left = true
 	if m.quitMessage != "" {
 		reason += ": " + m.quitMessage
 	}
-	r.removeLocked(m)
-	// A store failure here must not keep the member in the room; the
-	// announcement is the only thing lost.
-	_ = r.appendLocked(Message{Kind: Leave, Nick: m.nick, Author: m.author, Text: reason})
-	close(m.doneC)
+	h.closeLocked(m, "", reason, true)
+	m.closedReason, m.endReason = "", ""
 }
 
-// setNick renames the member if the nick is valid and free for its key.
+// setNick renames the member if the nick is valid and free for its key,
+// announcing it in every room the member is in.
 func (m *Member) setNick(nick string) error {
 	if problem := nickProblem(nick); problem != "" {
 		return errors.New(problem)
 	}
-	r := m.room
-	h := r.hub
+	h := m.hub
 	now := h.now()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if _, ok := r.members[m]; !ok {
+	var err error
+	func() {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		err = m.setNickLocked(nick, now)
+	}()
+	if errors.Is(err, errFlooding) {
+		h.kickForFlooding(m)
+	}
+	return err
+}
+
+func (m *Member) setNickLocked(nick string, now time.Time) error {
+	h := m.hub
+	if m.left {
 		return ErrLeft
 	}
 	old := m.nick
@@ -429,26 +593,28 @@ func (m *Member) setNick(nick string) error {
 	if why := m.mutedLocked(now); why != "" {
 		return fmt.Errorf("nick not changed: %s", why)
 	}
-	refusal, err := r.nickUseLocked(nick, m.key, m)
+	refusal, err := h.nickUseLocked(nick, m.key, m)
 	if err != nil {
 		return err
 	}
 	if refusal != "" {
 		return errors.New(refusal)
 	}
-	if err := m.allowLocked(m.nickLimit, "change your nick", now); err != nil {
+	if err := m.allow(m.nickLimit, "change your nick", now); err != nil {
 		return err
 	}
-	if err := r.appendLocked(Message{Kind: NickChange, Nick: old, Author: m.author, Text: nick}); err != nil {
-		return err
-	}
-	r.unindexNickLocked(m)
+	h.unindexNickLocked(m)
 	m.nick = nick
-	r.indexNickLocked(m)
-	r.version.Add(1)
+	h.indexNickLocked(m)
+	for _, s := range m.order {
+		s.room.version.Add(1)
+		if !s.room.dm {
+			_ = s.room.append(Message{Kind: NickChange, Nick: old, Author: m.author, Text: nick})
+		}
+	}
 	if m.key != "" {
 		if err := h.claimNick(nick, m.key); err != nil {
-			m.noticeLocked(Message{Kind: Error, Text: fmt.Sprintf("could not register %s to your key: %v", nick, err)})
+			m.noticeLocked(nil, Error, fmt.Sprintf("could not register %s to your key: %v", nick, err))
 		}
 	}
 	return nil
@@ -456,22 +622,18 @@ func (m *Member) setNick(nick string) error {
 
 // isOpLocked reports whether the member may use operator commands.
 func (m *Member) isOpLocked() bool {
-	if m.op {
-		return true
-	}
-	ops := m.room.hub.opts.Operators
-	return !m.deop && m.key != "" && ops != nil && ops.IsOperator(m.key)
+	return m.op || (!m.deop && m.hub.listedOp(m.key))
 }
 
-// loadIgnores brings back whom a keyed member ignored in earlier sessions.
-// The caller holds room.mu.
-func (m *Member) loadIgnores() {
+// loadIgnoresLocked brings back whom a keyed member ignored in earlier
+// sessions.
+func (m *Member) loadIgnoresLocked() {
 	if m.key == "" {
 		return
 	}
-	igs, err := m.room.hub.opts.Store.Ignores(ctxBG, m.key)
+	igs, err := m.hub.opts.Store.Ignores(ctxBG, m.key)
 	if err != nil {
-		m.noticeLocked(Message{Kind: Error, Text: fmt.Sprintf("could not load your ignore list: %v", err)})
+		m.noticeLocked(nil, Error, fmt.Sprintf("could not load your ignore list: %v", err))
 		return
 	}
 	for _, ig := range igs {

@@ -28,6 +28,9 @@ const (
 
 // Message is one entry of a room's log, or a private line for one member.
 type Message struct {
+	// Room is the room the message belongs to. A private line with no
+	// room belongs to whichever room the member is looking at.
+	Room string
 	// Seq is the message's place in the room's log, from 1. For a private
 	// line it is the log position the line follows, so private lines and log
 	// lines can be shown in the order they happened.
@@ -44,6 +47,12 @@ type Message struct {
 	Text string
 	// Private marks lines that are not in the log and only one member sees.
 	Private bool
+	// Backlog marks log messages the member had seen before, or that came
+	// before it joined: history, not news.
+	Backlog bool
+	// Older marks log messages the member asked for with /history: they go
+	// above what the view already shows.
+	Older bool
 }
 
 // Verified reports whether the author proved a key, rather than joining

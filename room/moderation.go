@@ -154,8 +154,8 @@ func validFingerprint(s string) bool {
 }
 
 // resolveTargetLocked reads NICK, FINGERPRINT or IP. A nick means that
-// person's key, or their address if they have none. The caller holds r.mu.
-func (r *Room) resolveTargetLocked(arg string) (target, error) {
+// person's key, or their address if they have none. The caller holds h.mu.
+func (h *Hub) resolveTargetLocked(arg string) (target, error) {
 	arg = strings.TrimLeft(arg, "@~")
 	switch {
 	case isKey(arg):
@@ -163,7 +163,7 @@ func (r *Room) resolveTargetLocked(arg string) (target, error) {
 			return target{}, fmt.Errorf("%q is not a key fingerprint: they look like SHA256: and 43 more characters (see /whois)", arg)
 		}
 		t := target{id: arg, label: arg}
-		for m := range r.members {
+		for m := range h.members {
 			if m.key == arg {
 				t.who, t.label, t.addr = append(t.who, m), m.nick, m.addr
 			}
@@ -172,27 +172,27 @@ func (r *Room) resolveTargetLocked(arg string) (target, error) {
 	case net.ParseIP(arg) != nil:
 		ip := net.ParseIP(arg).String()
 		t := target{id: ip, label: ip}
-		for m := range r.members {
+		for m := range h.members {
 			if m.addr == ip {
 				t.who = append(t.who, m)
 			}
 		}
 		return t, nil
 	}
-	if m := r.byNickLocked(arg); m != nil {
+	if m := h.byNickLocked(arg); m != nil {
 		if m.key != "" {
-			return r.resolveTargetLocked(m.key)
+			return h.resolveTargetLocked(m.key)
 		}
-		t, err := r.resolveTargetLocked(m.addr)
+		t, err := h.resolveTargetLocked(m.addr)
 		t.label = m.nick
 		return t, err
 	}
-	owner, err := r.hub.nickOwner(arg)
+	owner, err := h.nickOwner(arg)
 	if err != nil {
 		return target{}, err
 	}
 	if owner != "" {
-		t, err := r.resolveTargetLocked(owner)
+		t, err := h.resolveTargetLocked(owner)
 		if t.label == owner {
 			t.label = sanitize.Nick(arg)
 		}
@@ -248,7 +248,7 @@ func (m *Member) requireOpLocked(cmd string) error {
 
 // protectedLocked refuses acting on a listed operator.
 func (m *Member) protectedLocked(t target, verb string) error {
-	if m.room.hub.listedOp(t.id) {
+	if m.hub.listedOp(t.id) {
 		return fmt.Errorf("%s is in the operators file; to %s them, remove them from it first", t.label, verb)
 	}
 	return nil
@@ -265,15 +265,14 @@ func (m *Member) sanction(kind SanctionKind, args string) (Effect, error) {
 	if err != nil {
 		return Stay, err
 	}
-	r := m.room
-	h := r.hub
+	h := m.hub
 	now := h.now()
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	if err := m.requireOpLocked(name); err != nil {
 		return Stay, err
 	}
-	t, err := r.resolveTargetLocked(arg)
+	t, err := h.resolveTargetLocked(arg)
 	if err != nil {
 		return Stay, err
 	}
@@ -315,15 +314,15 @@ func (m *Member) sanction(kind SanctionKind, args string) (Effect, error) {
 	if reason != "" {
 		text += ": " + reason
 	}
-	r.announceLocked(text)
+	h.announceLocked(m, text)
 	for _, who := range t.who {
 		if who == m || h.listedOp(who.key) {
 			continue
 		}
 		if kind == Ban {
-			r.closeLocked(who, "you were banned"+s.describe(now), "banned", true)
+			h.closeLocked(who, "you were banned"+s.describe(now), "banned", true)
 		} else {
-			who.noticeLocked(Message{Kind: Error, Text: "You are muted" + s.describe(now) + ". You can still read."})
+			who.noticeLocked(who.currentRoomLocked(), Error, "You are muted"+s.describe(now)+". You can still read.")
 		}
 	}
 	return Stay, nil
@@ -336,11 +335,10 @@ func (m *Member) lift(kind SanctionKind, args string) (Effect, error) {
 	if arg == "" {
 		return Stay, fmt.Errorf("usage: /un%s NICK|FINGERPRINT|IP", kind)
 	}
-	r := m.room
-	h := r.hub
+	h := m.hub
 	now := h.now()
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	if err := m.requireOpLocked("un" + string(kind)); err != nil {
 		return Stay, err
 	}
@@ -357,7 +355,7 @@ func (m *Member) lift(kind SanctionKind, args string) (Effect, error) {
 	case net.ParseIP(arg) != nil:
 		ids = []string{net.ParseIP(arg).String()}
 	default:
-		if who := r.byNickLocked(arg); who != nil {
+		if who := h.byNickLocked(arg); who != nil {
 			for _, id := range []string{who.key, who.addr} {
 				if id != "" && active(id) {
 					ids = append(ids, id)
@@ -394,11 +392,11 @@ func (m *Member) lift(kind SanctionKind, args string) (Effect, error) {
 	}
 	delete(h.sanctions[kind], id)
 	h.audit("un"+string(kind), "by", m.nick, "by_key", m.key, "target", id, "nick", s.Nick)
-	r.announceLocked(fmt.Sprintf("%s lifted the %s on %s", m.nick, kind, s.Nick))
+	h.announceLocked(m, fmt.Sprintf("%s lifted the %s on %s", m.nick, kind, s.Nick))
 	if kind == Mute {
-		for o := range r.members {
+		for o := range h.members {
 			if o.key == id || o.addr == id {
-				o.noticeLocked(Message{Kind: Notice, Text: "You are no longer muted."})
+				o.noticeLocked(o.currentRoomLocked(), Notice, "You are no longer muted.")
 			}
 		}
 	}
@@ -407,7 +405,7 @@ func (m *Member) lift(kind SanctionKind, args string) (Effect, error) {
 
 // mutedLocked says why the member may not speak, or "".
 func (m *Member) mutedLocked(now time.Time) string {
-	if s, muted := m.room.hub.sanctionFor(Mute, m.key, m.addr, now); muted && !m.room.hub.listedOp(m.key) {
+	if s, muted := m.hub.sanctionFor(Mute, m.key, m.addr, now); muted && !m.hub.listedOp(m.key) {
 		return "you are muted" + s.describe(now)
 	}
 	return ""
@@ -420,13 +418,13 @@ func cmdKick(m *Member, args string) (Effect, error) {
 		return Stay, errors.New("usage: /kick NICK [REASON]")
 	}
 	reason = cleanReason(reason)
-	r := m.room
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	h := m.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	if err := m.requireOpLocked("kick"); err != nil {
 		return Stay, err
 	}
-	who := r.byNickLocked(nick)
+	who := h.byNickLocked(nick)
 	if who == nil {
 		return Stay, fmt.Errorf("nobody called %q is online", nick)
 	}
@@ -440,18 +438,17 @@ func cmdKick(m *Member, args string) (Effect, error) {
 	if reason != "" {
 		why += ": " + reason
 	}
-	r.hub.audit("kick", "by", m.nick, "by_key", m.key, "nick", who.nick, "key", who.key, "addr", who.addr, "reason", reason)
-	r.closeLocked(who, "you were "+why, why, true)
+	h.audit("kick", "by", m.nick, "by_key", m.key, "nick", who.nick, "key", who.key, "addr", who.addr, "reason", reason)
+	h.closeLocked(who, "you were "+why, why, true)
 	return Stay, nil
 }
 
 func cmdBans(m *Member, _ string) (Effect, error) {
-	r := m.room
-	h := r.hub
+	h := m.hub
 	now := h.now()
-	r.mu.RLock()
+	h.mu.RLock()
 	err := m.requireOpLocked("bans")
-	r.mu.RUnlock()
+	h.mu.RUnlock()
 	if err != nil {
 		return Stay, err
 	}
@@ -482,7 +479,7 @@ func cmdBans(m *Member, _ string) (Effect, error) {
 }
 
 func cmdMOTD(m *Member, args string) (Effect, error) {
-	h := m.room.hub
+	h := m.hub
 	if args == "" {
 		text := "There is no message of the day."
 		if motd := h.motd(); motd != "" {
@@ -491,9 +488,8 @@ func cmdMOTD(m *Member, args string) (Effect, error) {
 		m.notice(Notice, text)
 		return Stay, nil
 	}
-	r := m.room
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	if !m.isOpLocked() {
 		return Stay, fmt.Errorf("%w: /motd TEXT sets the message of the day; /motd alone shows it", errOpsOnly)
 	}
@@ -508,10 +504,11 @@ func cmdMOTD(m *Member, args string) (Effect, error) {
 	h.motdText = motd
 	h.sanctionMu.Unlock()
 	h.audit("motd", "by", m.nick, "by_key", m.key, "motd", motd)
+	lobby := h.rooms[Lobby]
 	if motd == "" {
-		r.announceLocked(m.nick + " cleared the message of the day")
+		lobby.announceLocked(m.nick + " cleared the message of the day")
 	} else {
-		r.announceLocked(m.nick + " set the message of the day: " + motd)
+		lobby.announceLocked(m.nick + " set the message of the day: " + motd)
 	}
 	return Stay, nil
 }
@@ -528,10 +525,9 @@ func cmdRelease(m *Member, args string) (Effect, error) {
 	if nick == "" {
 		return Stay, errors.New("usage: /release NICK")
 	}
-	r := m.room
-	h := r.hub
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	h := m.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	if err := m.requireOpLocked("release"); err != nil {
 		return Stay, err
 	}
@@ -551,7 +547,7 @@ func cmdRelease(m *Member, args string) (Effect, error) {
 		}
 	}
 	h.audit("release", "by", m.nick, "by_key", m.key, "nick", nick, "owner", owner)
-	m.noticeLocked(Message{Kind: Notice, Text: fmt.Sprintf("%s is free: the next key to use it will own it.", nick)})
+	m.noticeLocked(m.currentRoomLocked(), Notice, fmt.Sprintf("%s is free: the next key to use it will own it.", nick))
 	return Stay, nil
 }
 
@@ -564,10 +560,9 @@ func cmdDeop(m *Member, args string) (Effect, error) { return m.setOp(args, fals
 // operators file grant rights; nobody takes them from one.
 func (m *Member) setOp(nick string, on bool) (Effect, error) {
 	nick = strings.TrimLeft(nick, "@~")
-	r := m.room
-	h := r.hub
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	h := m.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	if nick == "" || sameNick(nick, m.nick) {
 		listed := h.listedOp(m.key)
 		switch {
@@ -575,15 +570,15 @@ func (m *Member) setOp(nick string, on bool) (Effect, error) {
 			return Stay, fmt.Errorf("%w: your key is not in the operators file", errOpsOnly)
 		case on:
 			m.deop = false
-			m.noticeLocked(Message{Kind: Notice, Text: "You have your operator rights again."})
+			m.noticeLocked(m.currentRoomLocked(), Notice, "You have your operator rights again.")
 		default:
 			if !m.isOpLocked() {
 				return Stay, errors.New("you are not an operator")
 			}
 			m.op, m.deop = false, true
-			m.noticeLocked(Message{Kind: Notice, Text: "Your operator rights are set aside for this session; /op takes them back."})
+			m.noticeLocked(m.currentRoomLocked(), Notice, "Your operator rights are set aside for this session; /op takes them back.")
 		}
-		r.version.Add(1)
+		m.touchRoomsLocked()
 		return Stay, nil
 	}
 	cmd := "op"
@@ -596,7 +591,7 @@ func (m *Member) setOp(nick string, on bool) (Effect, error) {
 	if !h.listedOp(m.key) {
 		return Stay, fmt.Errorf("%w: only operators in the operators file can /%s others", errOpsOnly, cmd)
 	}
-	who := r.byNickLocked(nick)
+	who := h.byNickLocked(nick)
 	if who == nil {
 		return Stay, fmt.Errorf("nobody called %q is online", nick)
 	}
@@ -612,12 +607,12 @@ func (m *Member) setOp(nick string, on bool) (Effect, error) {
 		return Stay, fmt.Errorf("%s is not an operator", who.nick)
 	}
 	who.op, who.deop = on, !on
-	r.version.Add(1)
+	who.touchRoomsLocked()
 	h.audit(cmd, "by", m.nick, "by_key", m.key, "nick", who.nick, "key", who.key)
 	if on {
-		r.announceLocked(fmt.Sprintf("%s made %s an operator for this session", m.nick, who.nick))
+		h.announceLocked(m, fmt.Sprintf("%s made %s an operator for this session", m.nick, who.nick))
 	} else {
-		r.announceLocked(fmt.Sprintf("%s took operator rights from %s for this session", m.nick, who.nick))
+		h.announceLocked(m, fmt.Sprintf("%s took operator rights from %s for this session", m.nick, who.nick))
 	}
 	return Stay, nil
 }
@@ -625,7 +620,26 @@ func (m *Member) setOp(nick string, on bool) (Effect, error) {
 // OperatorsChanged tells every view to redraw who is an operator, after
 // the operators file was re-read.
 func (h *Hub) OperatorsChanged() {
-	for _, r := range h.roomList() {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for _, r := range h.rooms {
 		r.version.Add(1)
+	}
+}
+
+// announceLocked posts a moderation act in the room the operator is
+// looking at.
+func (h *Hub) announceLocked(by *Member, text string) {
+	if r := by.currentRoomLocked(); r != nil {
+		r.announceLocked(text)
+		return
+	}
+	h.rooms[Lobby].announceLocked(text)
+}
+
+// touchRoomsLocked makes every room m is in redraw its roster.
+func (m *Member) touchRoomsLocked() {
+	for _, s := range m.order {
+		s.room.version.Add(1)
 	}
 }

@@ -74,26 +74,36 @@ func nickProblem(nick string) string {
 	return ""
 }
 
-// indexNickLocked makes m findable by its nick.
-func (r *Room) indexNickLocked(m *Member) {
+// indexNickLocked makes m findable by its nick. The caller holds h.mu.
+func (h *Hub) indexNickLocked(m *Member) {
 	for _, k := range nickKeys(m.nick) {
-		r.nicks[k] = m
+		h.nicks[k] = m
 	}
 }
 
 // unindexNickLocked forgets m's nick.
-func (r *Room) unindexNickLocked(m *Member) {
+func (h *Hub) unindexNickLocked(m *Member) {
 	for _, k := range nickKeys(m.nick) {
-		if r.nicks[k] == m {
-			delete(r.nicks, k)
+		if h.nicks[k] == m {
+			delete(h.nicks, k)
 		}
 	}
 }
 
 // byNickLocked finds an online member by nick, compared as nicks are.
-func (r *Room) byNickLocked(nick string) *Member {
-	for _, k := range nickKeys(nick) {
-		if m, ok := r.nicks[k]; ok {
+func (h *Hub) byNickLocked(nick string) *Member {
+	for _, k := range nickKeys(strings.TrimLeft(nick, "@~")) {
+		if m, ok := h.nicks[k]; ok {
+			return m
+		}
+	}
+	return nil
+}
+
+// byAuthorLocked finds an online member by author id.
+func (h *Hub) byAuthorLocked(author string) *Member {
+	for m := range h.members {
+		if m.author == author {
 			return m
 		}
 	}
@@ -123,8 +133,8 @@ func (h *Hub) claimNick(nick, key string) error {
 
 // nickUseLocked says whether a member with key may use a nick: "" if it
 // may, else why not. self is the member asking, nil at join. The caller
-// holds r.mu.
-func (r *Room) nickUseLocked(nick, key string, self *Member) (string, error) {
+// holds h.mu.
+func (h *Hub) nickUseLocked(nick, key string, self *Member) (string, error) {
 	if reservedNick(nick) {
 		return fmt.Sprintf("the nick %s is reserved", nick), nil
 	}
@@ -132,13 +142,13 @@ func (r *Room) nickUseLocked(nick, key string, self *Member) (string, error) {
 		// Operators name addresses in /ban; a nick must not pass for one.
 		return fmt.Sprintf("the nick %s looks like an IP address", nick), nil
 	}
-	if other := r.byNickLocked(nick); other != nil && other != self {
+	if other := h.byNickLocked(nick); other != nil && other != self {
 		if strings.EqualFold(other.nick, nick) {
 			return fmt.Sprintf("the nick %s is taken", nick), nil
 		}
 		return fmt.Sprintf("the nick %s looks too much like %s, who is online", nick, other.nick), nil
 	}
-	owner, err := r.hub.nickOwner(nick)
+	owner, err := h.nickOwner(nick)
 	if err != nil {
 		return "", err
 	}
@@ -153,7 +163,7 @@ const maxNickTries = 1000
 
 // freeNickLocked turns the nick someone asked for at join into one that is
 // clean and free for their key, and says why it differs, if it does.
-func (r *Room) freeNickLocked(asked, key string) (nick, why string, err error) {
+func (h *Hub) freeNickLocked(asked, key string) (nick, why string, err error) {
 	clean := sanitize.Nick(asked)
 	base := clean
 	if base == "" {
@@ -162,7 +172,7 @@ func (r *Room) freeNickLocked(asked, key string) (nick, why string, err error) {
 	nick = base
 	firstRefusal := ""
 	for n := 2; ; n++ {
-		refusal, err := r.nickUseLocked(nick, key, nil)
+		refusal, err := h.nickUseLocked(nick, key, nil)
 		if err != nil {
 			return "", "", err
 		}

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-
-	"github.com/chatroom/chatroom/room/sanitize"
 )
 
 // ctxBG is the context of store and history calls: they are short, and a
@@ -19,16 +17,25 @@ var ctxBG = context.Background()
 // members reading it. Posting appends and wakes each member with a
 // non-blocking send; members pull what is new at their own pace, so no
 // member can slow down the poster or anyone else.
+//
+// A room is a public room (#name) or a direct conversation between two
+// people, which only they can read.
 type Room struct {
 	hub  *Hub
 	name string
+	dm   bool
+	// parties are a direct conversation's two authors.
+	parties [2]string
 
-	mu      sync.RWMutex
+	logMu   sync.RWMutex
 	seq     uint64    // last Seq appended
 	tail    []Message // ring of the last len(tail) messages: Seq s sits at (s-1) % len(tail)
 	tailLen uint64    // how many ring slots hold messages
-	members map[*Member]struct{}
-	nicks   map[string]*Member // by each of nickKeys
+
+	// Guarded by hub.mu.
+	members    map[*Member]struct{}
+	topic      string
+	inviteOnly bool
 
 	// version counts changes to who is online and their nicks; roster
 	// caches the sorted list for one version, shared by every view.
@@ -42,14 +49,37 @@ type rosterSnapshot struct {
 }
 
 func newRoom(h *Hub, name string, lastSeq uint64) *Room {
-	return &Room{
+	r := &Room{
 		hub:     h,
 		name:    name,
 		seq:     lastSeq,
 		tail:    make([]Message, h.opts.Tail),
 		members: make(map[*Member]struct{}),
-		nicks:   make(map[string]*Member),
 	}
+	if a, b, ok := dmParties(name); ok {
+		r.dm, r.parties = true, [2]string{a, b}
+	}
+	return r
+}
+
+// dmPrefix starts the names of direct conversations; it cannot start a
+// public room's name.
+const dmPrefix = "dm:"
+
+// dmName is the name of the direct conversation between two authors.
+func dmName(a, b string) string {
+	if b < a {
+		a, b = b, a
+	}
+	return dmPrefix + a + "|" + b
+}
+
+func dmParties(name string) (a, b string, ok bool) {
+	rest, ok := strings.CutPrefix(name, dmPrefix)
+	if !ok {
+		return "", "", false
+	}
+	return strings.Cut(rest, "|")
 }
 
 // Name returns the room's name, without the leading '#'.
@@ -67,17 +97,18 @@ type Online struct {
 // Online returns who is in the room, sorted by nick. The slice is shared:
 // callers must not modify it.
 func (r *Room) Online() []Online {
-	r.mu.RLock()
+	h := r.hub
+	h.mu.RLock()
 	v := r.version.Load()
 	if snap := r.roster.Load(); snap != nil && snap.version == v {
-		r.mu.RUnlock()
+		h.mu.RUnlock()
 		return snap.online
 	}
 	out := make([]Online, 0, len(r.members))
 	for m := range r.members {
 		out = append(out, Online{Nick: m.nick, Key: m.key, Op: m.isOpLocked()})
 	}
-	r.mu.RUnlock()
+	h.mu.RUnlock()
 	slices.SortFunc(out, func(a, b Online) int {
 		return strings.Compare(strings.ToLower(a.Nick), strings.ToLower(b.Nick))
 	})
@@ -89,20 +120,13 @@ func (r *Room) Online() []Online {
 // gains or loses operator rights, so a view knows when to fetch Online.
 func (r *Room) RosterVersion() uint64 { return r.version.Load() }
 
-func (r *Room) memberList() []*Member {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	out := make([]*Member, 0, len(r.members))
-	for m := range r.members {
-		out = append(out, m)
-	}
-	return out
-}
-
-// appendLocked stores m as the next message of the log and wakes every
-// member. The caller holds r.mu for writing, which keeps Seq order and log
-// order the same.
-func (r *Room) appendLocked(m Message) error {
+// append stores m as the next message of the log and wakes every member.
+// The caller holds hub.mu (for reading at least), which keeps the member
+// list still; the log lock keeps Seq order and log order the same.
+func (r *Room) append(m Message) error {
+	r.logMu.Lock()
+	defer r.logMu.Unlock()
+	m.Room = r.name
 	m.Seq = r.seq + 1
 	m.Time = r.hub.now()
 	if err := r.hub.opts.History.Append(ctxBG, r.name, m); err != nil {
@@ -119,111 +143,160 @@ func (r *Room) appendLocked(m Message) error {
 	return nil
 }
 
+// lastSeq is the Seq of the newest message.
+func (r *Room) lastSeq() uint64 {
+	r.logMu.RLock()
+	defer r.logMu.RUnlock()
+	return r.seq
+}
+
 // announceLocked posts a line from the server, such as a moderation act.
 func (r *Room) announceLocked(text string) {
 	// A store failure loses only the announcement; the act stands.
-	_ = r.appendLocked(Message{Kind: Announcement, Text: text})
+	_ = r.append(Message{Kind: Announcement, Text: text})
 }
 
-// join adds a member, announces it and sends it the welcome.
-func (r *Room) join(id Identity) (*Member, error) {
-	h := r.hub
-	m := newMember(r, id)
-
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if h.closing.Load() {
-		return nil, ErrClosing
+// subscribeLocked adds m to r, with the backlog it shows. A member coming
+// back (was) sees what it had read as history and what it missed as new,
+// with a marker between; a member new to the room sees the last Backlog
+// messages as history. The caller holds hub.mu for writing.
+func (h *Hub) subscribeLocked(m *Member, r *Room, ms Membership, was bool, joinText string) error {
+	if _, in := m.subs[r.name]; in {
+		return nil
 	}
-	// The same key asking for the nick its hanging session still holds
-	// (a dropped Wi-Fi, a closed laptop) takes the nick over at once.
-	joinText := ""
-	if ghost := r.byNickLocked(sanitizeNickForLookup(id.Nick)); ghost != nil && ghost.key != "" && ghost.key == m.key &&
-		(ghost.conn == 0 || ghost.conn != m.conn) {
-		r.closeLocked(ghost, "you connected again from another session, so this one is closed", "replaced by a new session", false)
-		joinText = "reconnected"
+	last := r.lastSeq()
+	start := last - min(last, uint64(h.opts.Backlog))
+	s := &sub{room: r, label: ms.Label, oldest: start + 1, mark: last}
+	s.cursor.Store(start)
+	if r.dm && s.label == "" {
+		s.label = "@" + r.otherParty(m.author)
 	}
-	nick, why, err := r.freeNickLocked(id.Nick, m.key)
-	if err != nil {
-		return nil, fmt.Errorf("join %s: %w", r.name, err)
+	if !r.dm && s.label == "" {
+		s.label = "#" + r.name
 	}
-	m.nick = nick
-	m.cursor = r.seq - min(r.seq, uint64(h.opts.Backlog))
-	if m.cursor > 0 {
-		// Shown above the backlog, so nobody takes it for the whole story.
-		m.queueNotice(Message{Seq: m.cursor, Kind: Notice,
-			Text: fmt.Sprintf("Earlier messages are not shown; these are the last %d.", h.opts.Backlog)})
+	switch {
+	case was && ms.Cursor < last && ms.Cursor < start:
+		s.mark = ms.Cursor
+		s.unreadAtJoin = int(last - ms.Cursor)
+		m.queueNotice(Message{Room: r.name, Seq: start, Kind: Notice, Text: fmt.Sprintf(
+			"%d new messages since you were last here; the last %d are below (/history shows more).", last-ms.Cursor, last-start)})
+	case was && ms.Cursor < last:
+		s.mark = ms.Cursor
+		s.unreadAtJoin = int(last - ms.Cursor)
+		m.queueNotice(Message{Room: r.name, Seq: ms.Cursor, Kind: Notice, Text: "── new since you were last here ──"})
+	case start > 0:
+		m.queueNotice(Message{Room: r.name, Seq: start, Kind: Notice, Text: fmt.Sprintf(
+			"Earlier messages are not shown; these are the last %d (/history shows more).", last-start)})
 	}
-	if err := r.appendLocked(Message{Kind: Join, Nick: nick, Author: m.author, Text: joinText}); err != nil {
-		return nil, fmt.Errorf("join %s: %w", r.name, err)
-	}
-	r.members[m] = struct{}{}
-	r.indexNickLocked(m)
-	r.version.Add(1)
-	// A nick is registered only when the person chose it: not a variant
-	// given because theirs was taken, nor a cleaned-up user name.
-	if m.key != "" && nick == id.Nick {
-		if err := h.claimNick(nick, m.key); err != nil {
-			why += fmt.Sprintf("\n(Could not register the nick to your key: %v.)", err)
+	s.read.Store(s.mark)
+	if !r.dm {
+		if err := r.append(Message{Kind: Join, Nick: m.nick, Author: m.author, Text: joinText}); err != nil {
+			return err
 		}
 	}
-	m.loadIgnores()
-
-	names := make([]string, 0, len(r.members))
-	for o := range r.members {
-		names = append(names, o.nick)
+	r.members[m] = struct{}{}
+	m.subs[r.name] = s
+	m.order = append(m.order, s)
+	m.roomsVersion.Add(1)
+	r.version.Add(1)
+	if m.key != "" && !was {
+		_ = h.opts.Store.PutMembership(ctxBG, m.key, Membership{Room: r.name, Label: labelFor(r, s)})
 	}
-	slices.SortFunc(names, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
-	welcome := fmt.Sprintf("Welcome to chatroom! You are %s in #%s. Online (%d): %s.\nType /help for commands.",
-		nick, r.name, len(names), listNames(names, welcomeNames))
-	if m.key == "" {
-		welcome += "\nYou connected without an ssh key, so others see you as unverified (~) and your nick is not kept for you." +
-			" To fix that: ssh-keygen -t ed25519, then connect again."
-	}
-	if why != "" {
-		welcome += "\n" + why
-	}
-	m.noticeLocked(Message{Kind: Notice, Text: welcome})
-	if why := m.mutedLocked(h.now()); why != "" {
-		m.noticeLocked(Message{Kind: Error, Text: capitalise(why) + ". You can read, not post."})
-	}
-	if motd := h.motd(); motd != "" {
-		m.noticeLocked(Message{Kind: Notice, Text: "Message of the day: " + motd})
-	}
-	return m, nil
+	return nil
 }
 
-// sanitizeNickForLookup is the nick a join would ask for, for finding a
-// session of the same key that still holds it.
-func sanitizeNickForLookup(asked string) string {
-	if n := sanitize.Nick(asked); n != "" {
-		return n
+// labelFor is what a membership records as the room's name for its key.
+func labelFor(r *Room, s *sub) string {
+	if r.dm {
+		return s.label
 	}
-	return "guest"
+	return ""
 }
 
-// closeLocked ends a member's session on the room's initiative: a kick, a
-// ban, a newer session of the same key, the server stopping. tell is what
-// the member is told as its view closes; reason is the short form for logs
-// and, when announce is set, for the leave line others see.
-func (r *Room) closeLocked(m *Member, tell, reason string, announce bool) {
+// otherParty is the author a direct conversation is with, as a label: the
+// nick if the author is online.
+func (r *Room) otherParty(me string) string {
+	other := r.parties[0]
+	if other == me {
+		other = r.parties[1]
+	}
+	if m := r.hub.byAuthorLocked(other); m != nil {
+		return m.nick
+	}
+	return "someone"
+}
+
+// unsubscribeLocked takes m out of r, recording where it had read to. The
+// caller holds hub.mu for writing.
+func (h *Hub) unsubscribeLocked(m *Member, r *Room, leave string, announce, forget bool) {
+	s, in := m.subs[r.name]
+	if !in {
+		return
+	}
+	delete(r.members, m)
+	delete(m.subs, r.name)
+	m.order = slices.DeleteFunc(m.order, func(o *sub) bool { return o == s })
+	m.roomsVersion.Add(1)
+	r.version.Add(1)
+	if announce && !r.dm {
+		_ = r.append(Message{Kind: Leave, Nick: m.nick, Author: m.author, Text: leave})
+	}
+	if m.key != "" {
+		if forget {
+			_ = h.opts.Store.DeleteMembership(ctxBG, m.key, r.name)
+		} else if read := s.read.Load(); read > 0 {
+			_ = h.opts.Store.PutMembership(ctxBG, m.key, Membership{Room: r.name, Cursor: read, Label: labelFor(r, s)})
+		}
+	}
+	if m.current == r.name && len(m.order) > 0 {
+		m.current = m.order[0].room.name
+	}
+}
+
+// closeLocked ends a member's session: it leaves every room, keeping its
+// read positions for when it comes back. When the room ends the session (a
+// kick, a ban, a newer session of the same key, the server stopping), tell
+// is what the member is told as its view closes and reason the short form
+// for logs; announce puts reason in the leave lines others see. The caller
+// holds hub.mu for writing.
+func (h *Hub) closeLocked(m *Member, tell, reason string, announce bool) {
 	if m.left {
 		return
 	}
 	m.left = true
 	m.closedReason, m.endReason = tell, reason
-	r.removeLocked(m)
-	if announce {
-		_ = r.appendLocked(Message{Kind: Leave, Nick: m.nick, Author: m.author, Text: reason})
+	for _, s := range slices.Clone(m.order) {
+		h.unsubscribeLocked(m, s.room, reason, announce, false)
 	}
+	h.dropLocked(m)
 	close(m.doneC)
 }
 
-// removeLocked takes m out of the member list and frees its nick.
-func (r *Room) removeLocked(m *Member) {
-	delete(r.members, m)
-	r.unindexNickLocked(m)
-	r.version.Add(1)
+// dropLocked forgets a member's nick and presence.
+func (h *Hub) dropLocked(m *Member) {
+	h.unindexNickLocked(m)
+	delete(h.members, m)
+}
+
+// rejoinableLocked returns the room a member coming back was in, or nil if
+// it may not be rejoined: deleted, or invite-only without an invitation.
+func (h *Hub) rejoinableLocked(m *Member, name string) (*Room, error) {
+	if _, _, dm := dmParties(name); !dm {
+		if _, ok, err := h.opts.Store.RoomInfo(ctxBG, name); err != nil || !ok {
+			return nil, err
+		}
+	}
+	r, err := h.roomLocked(name)
+	if err != nil {
+		return nil, err
+	}
+	if r.dm && r.parties[0] != m.author && r.parties[1] != m.author {
+		return nil, nil
+	}
+	if ok, err := h.mayEnterLocked(m, r); err != nil || !ok {
+		return nil, err
+	}
+	return r, nil
 }
 
 // welcomeNames is how many nicks the welcome lists; /names lists all.

@@ -353,7 +353,7 @@ func TestHistoryOnJoin(t *testing.T) {
 
 	bob := join(t, h, "bob")
 	got := drain(bob)
-	if got[0].Kind != Notice || !strings.Contains(got[0].Text, "Earlier messages are not shown; these are the last 100.") {
+	if got[0].Kind != Notice || !strings.Contains(got[0].Text, "Earlier messages are not shown; these are the last 100") {
 		t.Fatalf("the backlog does not start with a note: %+v", got[0])
 	}
 	chat := texts(got, Chat)

@@ -2,6 +2,7 @@ package room
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -37,6 +38,45 @@ type Store interface {
 	PutIgnore(ctx context.Context, owner string, ig Ignore) error
 	// DeleteIgnore forgets that owner ignores author.
 	DeleteIgnore(ctx context.Context, owner, author string) error
+
+	// Memberships returns the rooms key was in, to rejoin them.
+	Memberships(ctx context.Context, key string) ([]Membership, error)
+	// PutMembership records that key is in a room, keeping its read
+	// position if the record exists and the new one is 0.
+	PutMembership(ctx context.Context, key string, ms Membership) error
+	// DeleteMembership records that key left a room.
+	DeleteMembership(ctx context.Context, key, room string) error
+
+	// RoomInfo returns what is known of a room; ok is false for a room
+	// never set up.
+	RoomInfo(ctx context.Context, name string) (info RoomInfo, ok bool, err error)
+	// PutRoomInfo stores a room's settings.
+	PutRoomInfo(ctx context.Context, info RoomInfo) error
+	// RoomInfos returns every room set up.
+	RoomInfos(ctx context.Context) ([]RoomInfo, error)
+	// DeleteRoomInfo forgets a room: its settings, invitations and
+	// memberships.
+	DeleteRoomInfo(ctx context.Context, name string) error
+	// Invite lets key into an invite-only room.
+	Invite(ctx context.Context, room, key string) error
+	// Invited reports whether key was invited to room.
+	Invited(ctx context.Context, room, key string) (bool, error)
+}
+
+// Membership is one room a key was in and how far it had read.
+type Membership struct {
+	Room   string
+	Cursor uint64
+	// Label is what the room is called for this key: a direct
+	// conversation is named after the other person.
+	Label string
+}
+
+// RoomInfo is a room's settings.
+type RoomInfo struct {
+	Name       string
+	Topic      string
+	InviteOnly bool
 }
 
 // SanctionKind is a ban or a mute.
@@ -86,11 +126,14 @@ type Ignore struct {
 // MemoryStore is a Store held in memory, for tests and for running without
 // a data folder.
 type MemoryStore struct {
-	mu        sync.Mutex
-	owners    map[string]string
-	sanctions map[SanctionKind]map[string]Sanction
-	settings  map[string]string
-	ignores   map[string]map[string]Ignore
+	mu          sync.Mutex
+	owners      map[string]string
+	sanctions   map[SanctionKind]map[string]Sanction
+	settings    map[string]string
+	ignores     map[string]map[string]Ignore
+	memberships map[string]map[string]Membership
+	rooms       map[string]RoomInfo
+	invites     map[string]map[string]bool
 }
 
 func (s *MemoryStore) init() {
@@ -99,7 +142,116 @@ func (s *MemoryStore) init() {
 		s.sanctions = map[SanctionKind]map[string]Sanction{Ban: {}, Mute: {}}
 		s.settings = map[string]string{}
 		s.ignores = map[string]map[string]Ignore{}
+		s.memberships = map[string]map[string]Membership{}
+		s.rooms = map[string]RoomInfo{}
+		s.invites = map[string]map[string]bool{}
 	}
+}
+
+// Memberships implements Store.
+func (s *MemoryStore) Memberships(_ context.Context, key string) ([]Membership, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init()
+	var out []Membership
+	for _, ms := range s.memberships[key] {
+		out = append(out, ms)
+	}
+	slices.SortFunc(out, func(a, b Membership) int { return strings.Compare(a.Room, b.Room) })
+	return out, nil
+}
+
+// PutMembership implements Store.
+func (s *MemoryStore) PutMembership(_ context.Context, key string, ms Membership) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init()
+	if s.memberships[key] == nil {
+		s.memberships[key] = map[string]Membership{}
+	}
+	if old, ok := s.memberships[key][ms.Room]; ok {
+		if ms.Cursor == 0 {
+			ms.Cursor = old.Cursor
+		}
+		if ms.Label == "" {
+			ms.Label = old.Label
+		}
+	}
+	s.memberships[key][ms.Room] = ms
+	return nil
+}
+
+// DeleteMembership implements Store.
+func (s *MemoryStore) DeleteMembership(_ context.Context, key, room string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init()
+	delete(s.memberships[key], room)
+	return nil
+}
+
+// RoomInfo implements Store.
+func (s *MemoryStore) RoomInfo(_ context.Context, name string) (RoomInfo, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init()
+	info, ok := s.rooms[name]
+	return info, ok, nil
+}
+
+// PutRoomInfo implements Store.
+func (s *MemoryStore) PutRoomInfo(_ context.Context, info RoomInfo) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init()
+	s.rooms[info.Name] = info
+	return nil
+}
+
+// RoomInfos implements Store.
+func (s *MemoryStore) RoomInfos(context.Context) ([]RoomInfo, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init()
+	var out []RoomInfo
+	for _, info := range s.rooms {
+		out = append(out, info)
+	}
+	slices.SortFunc(out, func(a, b RoomInfo) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// DeleteRoomInfo implements Store.
+func (s *MemoryStore) DeleteRoomInfo(_ context.Context, name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init()
+	delete(s.rooms, name)
+	delete(s.invites, name)
+	for _, ms := range s.memberships {
+		delete(ms, name)
+	}
+	return nil
+}
+
+// Invite implements Store.
+func (s *MemoryStore) Invite(_ context.Context, room, key string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init()
+	if s.invites[room] == nil {
+		s.invites[room] = map[string]bool{}
+	}
+	s.invites[room][key] = true
+	return nil
+}
+
+// Invited implements Store.
+func (s *MemoryStore) Invited(_ context.Context, room, key string) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init()
+	return s.invites[room][key], nil
 }
 
 // NickOwner implements Store.

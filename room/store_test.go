@@ -10,3 +10,7 @@ import (
 func TestMemoryStoreContract(t *testing.T) {
 	storetest.Run(t, func(*testing.T) room.Store { return &room.MemoryStore{} }, nil)
 }
+
+func TestMemoryHistoryContract(t *testing.T) {
+	storetest.RunHistory(t, func(*testing.T) room.History { return &room.MemoryHistory{} }, nil)
+}

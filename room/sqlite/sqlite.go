@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gofrs/flock"
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 
 	"github.com/chatroom/chatroom/room"
@@ -19,34 +20,53 @@ import (
 // FileName is the database's file name inside the data folder.
 const FileName = "chatroom.db"
 
-// DB is chatroom's database. It implements room.Store.
+// DB is chatroom's database. It implements room.Store and room.History.
 type DB struct {
 	db   *sql.DB
 	path string
+	lock *flock.Flock
 }
 
-var _ room.Store = (*DB)(nil)
+var (
+	_ room.Store   = (*DB)(nil)
+	_ room.History = (*DB)(nil)
+)
 
 // Open opens or creates the database at path and brings its schema up to
 // date. It refuses a file that is not a chatroom database, one written by
-// a newer chatroom, and one another process holds.
+// a newer chatroom, and one another daemon is using.
 func Open(path string) (*DB, error) {
-	// WAL lets readers and the writer overlap; EXCLUSIVE locking keeps a
-	// second daemon from using the same data folder and corrupting its
-	// view of the logs. NORMAL synchronous is durable across process
-	// crashes, the failure that matters here, at a fraction of FULL's cost.
-	dsn := "file:" + path + "?_pragma=busy_timeout(2000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=locking_mode(EXCLUSIVE)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)"
+	return open(path, len(migrations))
+}
+
+// open opens the database migrated to version: all of migrations, except
+// in tests of migrating from an older version.
+func open(path string, version int) (*DB, error) {
+	// A lock file keeps a second daemon off the data folder; SQLite's own
+	// locks stay shared, so sqlite3's .backup can copy the file while the
+	// daemon runs.
+	lock := flock.New(path + ".lock")
+	locked, err := lock.TryLock()
+	if err != nil {
+		return nil, fmt.Errorf("lock database %s: %w", path, err)
+	}
+	if !locked {
+		return nil, fmt.Errorf("database %s is in use by another process (is another chatroom running on this data folder?)", path)
+	}
+	// WAL lets readers and the writer overlap. NORMAL synchronous is
+	// durable across process crashes (kill -9 included), the failure that
+	// matters here, at a fraction of FULL's cost.
+	dsn := "file:" + path + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)" +
+		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
+		_ = lock.Unlock()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	// One connection: the exclusive lock belongs to it, and SQLite
-	// serialises writes anyway.
-	db.SetMaxOpenConns(1)
-	d := &DB{db: db, path: path}
-	if err := d.migrate(context.Background()); err != nil {
-		_ = db.Close()
+	db.SetMaxOpenConns(8)
+	d := &DB{db: db, path: path, lock: lock}
+	if err := d.migrate(context.Background(), version); err != nil {
+		_ = d.Close()
 		return nil, d.explain(err)
 	}
 	return d, nil
@@ -64,8 +84,14 @@ func (d *DB) explain(err error) error {
 	return fmt.Errorf("database %s: %w", d.path, err)
 }
 
-// Close closes the database.
-func (d *DB) Close() error { return d.db.Close() }
+// Close closes the database and lets another daemon use it.
+func (d *DB) Close() error {
+	err := d.db.Close()
+	if uerr := d.lock.Unlock(); err == nil {
+		err = uerr
+	}
+	return err
+}
 
 // migrations are the schema, one step per version; a database at version
 // n has had the first n applied. Never edit a step once released: add one.
@@ -97,9 +123,49 @@ var migrations = []string{
 		nick   TEXT NOT NULL,
 		PRIMARY KEY (owner, author)
 	);`,
+
+	// 2: history, rooms and direct conversations, read positions, search.
+	`CREATE TABLE messages (
+		id     INTEGER PRIMARY KEY,
+		room   TEXT NOT NULL,
+		seq    INTEGER NOT NULL,
+		time   INTEGER NOT NULL, -- unix milliseconds
+		kind   INTEGER NOT NULL,
+		nick   TEXT NOT NULL,
+		author TEXT NOT NULL,
+		text   TEXT NOT NULL,
+		UNIQUE (room, seq)
+	);
+	CREATE INDEX messages_room_time ON messages (room, time);
+	CREATE VIRTUAL TABLE messages_fts USING fts5 (
+		text, content = 'messages', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
+	);
+	CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+		INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
+	END;
+	CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+		INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+	END;
+	CREATE TABLE memberships (
+		key    TEXT NOT NULL,
+		room   TEXT NOT NULL,
+		cursor INTEGER NOT NULL,
+		label  TEXT NOT NULL,
+		PRIMARY KEY (key, room)
+	);
+	CREATE TABLE rooms (
+		name        TEXT PRIMARY KEY,
+		topic       TEXT NOT NULL,
+		invite_only INTEGER NOT NULL
+	);
+	CREATE TABLE invites (
+		room TEXT NOT NULL,
+		key  TEXT NOT NULL,
+		PRIMARY KEY (room, key)
+	);`,
 }
 
-func (d *DB) migrate(ctx context.Context) error {
+func (d *DB) migrate(ctx context.Context, target int) error {
 	if _, err := d.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
 		return err
 	}
@@ -115,7 +181,7 @@ func (d *DB) migrate(ctx context.Context) error {
 	if version > len(migrations) {
 		return fmt.Errorf("schema version %d is newer than this chatroom knows (%d): run a newer chatroom", version, len(migrations))
 	}
-	for v := version; v < len(migrations); v++ {
+	for v := version; v < target; v++ {
 		tx, err := d.db.BeginTx(ctx, nil)
 		if err != nil {
 			return err

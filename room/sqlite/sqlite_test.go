@@ -1,10 +1,12 @@
 package sqlite
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 
@@ -16,7 +18,7 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-func openTemp(t *testing.T) room.Store {
+func openTemp(t *testing.T) *DB {
 	t.Helper()
 	db, err := Open(filepath.Join(t.TempDir(), FileName))
 	if err != nil {
@@ -26,19 +28,27 @@ func openTemp(t *testing.T) room.Store {
 	return db
 }
 
+func reopen(t *testing.T, db *DB) *DB {
+	t.Helper()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Open(db.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { again.Close() })
+	return again
+}
+
 func TestStoreContract(t *testing.T) {
-	storetest.Run(t, openTemp, func(t *testing.T, s room.Store) room.Store {
-		db := s.(*DB)
-		if err := db.Close(); err != nil {
-			t.Fatal(err)
-		}
-		again, err := Open(db.path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { again.Close() })
-		return again
-	})
+	storetest.Run(t, func(t *testing.T) room.Store { return openTemp(t) },
+		func(t *testing.T, s room.Store) room.Store { return reopen(t, s.(*DB)) })
+}
+
+func TestHistoryContract(t *testing.T) {
+	storetest.RunHistory(t, func(t *testing.T) room.History { return openTemp(t) },
+		func(t *testing.T, h room.History) room.History { return reopen(t, h.(*DB)) })
 }
 
 func TestRefusesAFileThatIsNotADatabase(t *testing.T) {
@@ -53,29 +63,93 @@ func TestRefusesAFileThatIsNotADatabase(t *testing.T) {
 }
 
 func TestRefusesASecondDaemon(t *testing.T) {
-	path := filepath.Join(t.TempDir(), FileName)
-	first, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer first.Close()
-	_, err = Open(path)
+	first := openTemp(t)
+	_, err := Open(first.path)
 	if err == nil || !strings.Contains(err.Error(), "in use by another process") {
 		t.Fatalf("second open: %v", err)
 	}
 }
 
 func TestRefusesANewerSchema(t *testing.T) {
+	db := openTemp(t)
+	if _, err := db.db.Exec(`UPDATE schema_version SET version = 999`); err != nil {
+		t.Fatal(err)
+	}
+	path := db.path
+	db.Close()
+	if _, err := Open(path); err == nil || !strings.Contains(err.Error(), "newer than this chatroom knows") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// A database written by the first release (schema 1: owners, bans,
+// settings, ignores) opens in this one with its data, and gains history.
+func TestMigratesFromTheFirstSchema(t *testing.T) {
+	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), FileName)
+	old, err := open(path, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	must(t, old.ClaimNick(ctx, "alice", "alice", "SHA256:a", at))
+	must(t, old.PutSanction(ctx, room.Sanction{Kind: room.Ban, Target: "10.0.0.1", Nick: "troll", By: "op", Since: at}))
+	must(t, old.PutSetting(ctx, "motd", "welcome"))
+	if _, err := old.db.Exec(`SELECT 1 FROM messages`); err == nil {
+		t.Fatal("schema 1 already has messages: the test does not test a migration")
+	}
+	old.Close()
+
 	db, err := Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.db.Exec(`UPDATE schema_version SET version = 999`); err != nil {
+	defer db.Close()
+	if owner, _ := db.NickOwner(ctx, "alice"); owner != "SHA256:a" {
+		t.Fatalf("nick owner lost: %q", owner)
+	}
+	if bans, _ := db.Sanctions(ctx); len(bans) != 1 || bans[0].Nick != "troll" {
+		t.Fatalf("bans lost: %+v", bans)
+	}
+	if motd, _ := db.Setting(ctx, "motd"); motd != "welcome" {
+		t.Fatalf("motd lost: %q", motd)
+	}
+	must(t, db.Append(ctx, "lobby", room.Message{Seq: 1, Time: at, Kind: room.Chat, Nick: "alice", Text: "first words"}))
+	if got, _ := db.Search(ctx, "lobby", "words", 5); len(got) != 1 {
+		t.Fatal("search does not work after migrating")
+	}
+	var version int
+	must(t, db.db.QueryRow(`SELECT version FROM schema_version`).Scan(&version))
+	if version != len(migrations) {
+		t.Fatalf("schema version %d, want %d", version, len(migrations))
+	}
+}
+
+// The file can be backed up while the daemon has it open, as the README
+// says (sqlite3 chatroom.db .backup): SQLite's VACUUM INTO does the same
+// from a second connection.
+func TestBackupWhileOpen(t *testing.T) {
+	ctx := context.Background()
+	db := openTemp(t)
+	must(t, db.Append(ctx, "lobby", room.Message{Seq: 1, Time: time.Now(), Kind: room.Chat, Nick: "a", Text: "keep me"}))
+	backup := filepath.Join(t.TempDir(), "backup.db")
+	if _, err := db.db.Exec(`VACUUM INTO ?`, backup); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
-	if _, err := Open(path); err == nil || !strings.Contains(err.Error(), "newer than this chatroom knows") {
-		t.Fatalf("err = %v", err)
+	copied, err := Open(backup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer copied.Close()
+	if got, _ := copied.After(ctx, "lobby", 0, 0); len(got) != 1 || got[0].Text != "keep me" {
+		t.Fatalf("backup holds %+v", got)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
 	}
 }

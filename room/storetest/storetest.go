@@ -5,6 +5,7 @@ package storetest
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -72,6 +73,62 @@ func Run(t *testing.T, open func(t *testing.T) room.Store, reopen func(t *testin
 		}
 	})
 
+	t.Run("memberships", func(t *testing.T) {
+		s := open(t)
+		must(t, s.PutMembership(ctx, "SHA256:a", room.Membership{Room: "lobby"}))
+		must(t, s.PutMembership(ctx, "SHA256:a", room.Membership{Room: "go", Cursor: 42}))
+		must(t, s.PutMembership(ctx, "SHA256:a", room.Membership{Room: "dm:x|y", Label: "@bob"}))
+		must(t, s.PutMembership(ctx, "SHA256:a", room.Membership{Room: "go"})) // joins again: keeps the position
+		must(t, s.PutMembership(ctx, "SHA256:a", room.Membership{Room: "dm:x|y", Cursor: 7}))
+		must(t, s.PutMembership(ctx, "SHA256:b", room.Membership{Room: "go", Cursor: 1}))
+		s = again(t, s, reopen)
+		got, err := s.Memberships(ctx, "SHA256:a")
+		must(t, err)
+		want := []room.Membership{{Room: "dm:x|y", Cursor: 7, Label: "@bob"}, {Room: "go", Cursor: 42}, {Room: "lobby"}}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("memberships = %+v, want %+v", got, want)
+		}
+		must(t, s.DeleteMembership(ctx, "SHA256:a", "go"))
+		if got, _ := s.Memberships(ctx, "SHA256:a"); len(got) != 2 {
+			t.Fatalf("after delete: %+v", got)
+		}
+	})
+
+	t.Run("rooms and invitations", func(t *testing.T) {
+		s := open(t)
+		if _, ok, err := s.RoomInfo(ctx, "go"); err != nil || ok {
+			t.Fatalf("an unknown room: %v %v", ok, err)
+		}
+		must(t, s.PutRoomInfo(ctx, room.RoomInfo{Name: "go", Topic: "gophers"}))
+		must(t, s.PutRoomInfo(ctx, room.RoomInfo{Name: "secret", InviteOnly: true}))
+		must(t, s.Invite(ctx, "secret", "SHA256:a"))
+		must(t, s.Invite(ctx, "secret", "SHA256:a"))
+		must(t, s.PutMembership(ctx, "SHA256:a", room.Membership{Room: "secret"}))
+		s = again(t, s, reopen)
+		if info, ok, _ := s.RoomInfo(ctx, "go"); !ok || info.Topic != "gophers" || info.InviteOnly {
+			t.Fatalf("room go: %+v %v", info, ok)
+		}
+		if infos, _ := s.RoomInfos(ctx); len(infos) != 2 || infos[1].Name != "secret" || !infos[1].InviteOnly {
+			t.Fatalf("rooms: %+v", infos)
+		}
+		if in, _ := s.Invited(ctx, "secret", "SHA256:a"); !in {
+			t.Fatal("the invitation is lost")
+		}
+		if in, _ := s.Invited(ctx, "secret", "SHA256:b"); in {
+			t.Fatal("an invitation appeared")
+		}
+		must(t, s.DeleteRoomInfo(ctx, "secret"))
+		if _, ok, _ := s.RoomInfo(ctx, "secret"); ok {
+			t.Fatal("the deleted room is still known")
+		}
+		if in, _ := s.Invited(ctx, "secret", "SHA256:a"); in {
+			t.Fatal("the deleted room's invitations stay")
+		}
+		if got, _ := s.Memberships(ctx, "SHA256:a"); len(got) != 0 {
+			t.Fatalf("memberships of a deleted room stay: %+v", got)
+		}
+	})
+
 	t.Run("ignores", func(t *testing.T) {
 		s := open(t)
 		must(t, s.PutIgnore(ctx, "SHA256:me", room.Ignore{Author: "SHA256:troll", Nick: "troll"}))
@@ -90,7 +147,7 @@ func Run(t *testing.T, open func(t *testing.T) room.Store, reopen func(t *testin
 	})
 }
 
-func again(t *testing.T, s room.Store, reopen func(*testing.T, room.Store) room.Store) room.Store {
+func again[T any](t *testing.T, s T, reopen func(*testing.T, T) T) T {
 	if reopen == nil {
 		return s
 	}

@@ -1,0 +1,516 @@
+package room
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/chatroom/chatroom/room/sanitize"
+)
+
+// roomNamePattern is what a public room may be called: 1-32 letters,
+// digits, '-' and '_'.
+var roomNamePattern = regexp.MustCompile(`^[\p{L}\p{N}_-]{1,32}$`)
+
+// roomName reads "#go" or "go" as a room name, lower-cased.
+func roomName(arg string) (string, error) {
+	name := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(arg), "#"))
+	if !roomNamePattern.MatchString(name) {
+		return "", fmt.Errorf("%q is not a room name: use 1-32 letters, digits, '-' or '_', like #go", arg)
+	}
+	return name, nil
+}
+
+// otherAuthor is the party of a direct conversation who is not me.
+func (r *Room) otherAuthor(me string) string {
+	if r.parties[0] == me {
+		return r.parties[1]
+	}
+	return r.parties[0]
+}
+
+// mayEnterLocked reports whether m may be in r: an invite-only room lets in
+// operators and invited keys.
+func (h *Hub) mayEnterLocked(m *Member, r *Room) (bool, error) {
+	if r.dm {
+		return r.parties[0] == m.author || r.parties[1] == m.author, nil
+	}
+	if !r.inviteOnly || m.isOpLocked() {
+		return true, nil
+	}
+	if m.key == "" {
+		return false, nil
+	}
+	return h.opts.Store.Invited(ctxBG, r.name, m.key)
+}
+
+func cmdJoin(m *Member, args string) (Effect, error) {
+	if args == "" {
+		return Stay, errors.New("usage: /join #ROOM, e.g. /join #go")
+	}
+	name, err := roomName(args)
+	if err != nil {
+		return Stay, err
+	}
+	h := m.hub
+	now := h.now()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, in := m.subs[name]; in {
+		m.current = name
+		return Stay, nil
+	}
+	// Making rooms costs like posting, so nobody can make thousands.
+	if err := m.allow(m.msgLimit, "join a room", now); err != nil {
+		return Stay, err
+	}
+	info, known, err := h.opts.Store.RoomInfo(ctxBG, name)
+	if err != nil {
+		return Stay, err
+	}
+	if !known {
+		info = RoomInfo{Name: name}
+		if err := h.opts.Store.PutRoomInfo(ctxBG, info); err != nil {
+			return Stay, err
+		}
+	}
+	r, err := h.roomLocked(name)
+	if err != nil {
+		return Stay, err
+	}
+	if ok, err := h.mayEnterLocked(m, r); err != nil {
+		return Stay, err
+	} else if !ok {
+		return Stay, fmt.Errorf("#%s is invite-only: ask an operator for an invitation", name)
+	}
+	if err := h.subscribeLocked(m, r, Membership{}, false, ""); err != nil {
+		return Stay, err
+	}
+	m.current = name
+	if !known {
+		h.audit("room created", "room", name, "by", m.nick, "by_key", m.key)
+		m.noticeLocked(r, Notice, fmt.Sprintf("You made #%s. /topic TEXT says what it is for; /part leaves it.", name))
+	} else if r.topic != "" {
+		m.noticeLocked(r, Notice, "Topic: "+r.topic)
+	}
+	return Stay, nil
+}
+
+func cmdPart(m *Member, _ string) (Effect, error) {
+	h := m.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(m.order) <= 1 {
+		return Stay, errors.New("this is the only room you are in; /quit leaves the chat")
+	}
+	r := m.currentRoomLocked()
+	if r == nil {
+		return Stay, errors.New("you are in no room")
+	}
+	h.unsubscribeLocked(m, r, "", true, true)
+	return Stay, nil
+}
+
+func cmdRooms(m *Member, _ string) (Effect, error) {
+	h := m.hub
+	infos, err := h.opts.Store.RoomInfos(ctxBG)
+	if err != nil {
+		return Stay, err
+	}
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	seen := map[string]bool{}
+	type row struct {
+		name   string
+		online int
+		line   string
+	}
+	var rows []row
+	add := func(name, topic string, inviteOnly bool) {
+		if seen[name] {
+			return
+		}
+		seen[name] = true
+		online := 0
+		if r, ok := h.rooms[name]; ok {
+			online = len(r.members)
+			topic, inviteOnly = r.topic, r.inviteOnly
+		}
+		line := fmt.Sprintf("  #%s  %d online", name, online)
+		if inviteOnly {
+			line += ", invite-only"
+		}
+		if topic != "" {
+			line += ": " + topic
+		}
+		rows = append(rows, row{name, online, line})
+	}
+	add(Lobby, "", false)
+	for _, info := range infos {
+		add(info.Name, info.Topic, info.InviteOnly)
+	}
+	for name, r := range h.rooms {
+		if !r.dm {
+			add(name, r.topic, r.inviteOnly)
+		}
+	}
+	slices.SortFunc(rows, func(a, b row) int {
+		if a.online != b.online {
+			return b.online - a.online
+		}
+		return strings.Compare(a.name, b.name)
+	})
+	lines := make([]string, len(rows))
+	for i, r := range rows {
+		lines[i] = r.line
+	}
+	m.noticeLocked(m.currentRoomLocked(), Notice, fmt.Sprintf("Rooms (%d; /join #NAME enters one):\n%s", len(rows), strings.Join(lines, "\n")))
+	return Stay, nil
+}
+
+func cmdTopic(m *Member, args string) (Effect, error) {
+	h := m.hub
+	now := h.now()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	r := m.currentRoomLocked()
+	if r == nil || r.dm {
+		return Stay, errors.New("direct conversations have no topic")
+	}
+	if args == "" {
+		if r.topic == "" {
+			m.noticeLocked(r, Notice, fmt.Sprintf("#%s has no topic; /topic TEXT sets one.", r.name))
+		} else {
+			m.noticeLocked(r, Notice, "Topic: "+r.topic)
+		}
+		return Stay, nil
+	}
+	if why := m.mutedLocked(now); why != "" {
+		return Stay, fmt.Errorf("topic not changed: %s", why)
+	}
+	if err := m.allow(m.msgLimit, "change the topic", now); err != nil {
+		return Stay, err
+	}
+	topic := cleanReason(args)
+	if args == "-" {
+		topic = ""
+	}
+	if err := h.opts.Store.PutRoomInfo(ctxBG, RoomInfo{Name: r.name, Topic: topic, InviteOnly: r.inviteOnly}); err != nil {
+		return Stay, err
+	}
+	r.topic = topic
+	m.roomsVersion.Add(1)
+	for o := range r.members {
+		o.roomsVersion.Add(1)
+	}
+	if topic == "" {
+		r.announceLocked(m.nick + " cleared the topic")
+	} else {
+		r.announceLocked(m.nick + " set the topic: " + topic)
+	}
+	return Stay, nil
+}
+
+// directTo opens the direct conversation between m and the person a nick
+// names: online, or away but known by key. The caller holds h.mu for
+// writing.
+func (h *Hub) directToLocked(m *Member, nick string) (*Room, error) {
+	var author, key, label string
+	if who := h.byNickLocked(nick); who != nil {
+		author, key, label = who.author, who.key, who.nick
+	} else {
+		owner, err := h.nickOwner(strings.TrimLeft(nick, "@~"))
+		if err != nil {
+			return nil, err
+		}
+		if owner == "" {
+			return nil, fmt.Errorf("nobody called %q is online, and no key owns that nick, so a message could not wait for them", nick)
+		}
+		author, key, label = owner, owner, sanitize.Nick(nick)
+	}
+	if author == m.author {
+		return nil, errors.New("that is you")
+	}
+	r, err := h.roomLocked(dmName(m.author, author))
+	if err != nil {
+		return nil, err
+	}
+	if err := h.subscribeLocked(m, r, Membership{Label: "@" + label}, false, ""); err != nil {
+		return nil, err
+	}
+	if who := h.byAuthorLocked(author); who != nil {
+		if err := h.subscribeLocked(who, r, Membership{Label: "@" + m.nick}, false, ""); err != nil {
+			return nil, err
+		}
+		who.lastDM = r.name
+	} else if key != "" {
+		// Waiting for them: it is among their rooms when they come back,
+		// with everything in it unread.
+		if err := h.opts.Store.PutMembership(ctxBG, key, Membership{Room: r.name, Label: "@" + m.nick}); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+func cmdMsg(m *Member, args string) (Effect, error) {
+	nick, text, _ := strings.Cut(args, " ")
+	if nick == "" || strings.TrimSpace(text) == "" {
+		return Stay, errors.New("usage: /msg NICK TEXT")
+	}
+	h := m.hub
+	h.mu.Lock()
+	r, err := h.directToLocked(m, nick)
+	if err == nil {
+		m.current = r.name
+	}
+	h.mu.Unlock()
+	if err != nil {
+		return Stay, err
+	}
+	return Stay, m.post(r.name, Chat, text)
+}
+
+func cmdReply(m *Member, args string) (Effect, error) {
+	if strings.TrimSpace(args) == "" {
+		return Stay, errors.New("usage: /reply TEXT")
+	}
+	h := m.hub
+	h.mu.Lock()
+	room := m.lastDM
+	if _, in := m.subs[room]; in {
+		m.current = room
+	}
+	h.mu.Unlock()
+	if room == "" {
+		return Stay, errors.New("nobody has sent you a direct message yet; /msg NICK TEXT starts one")
+	}
+	return Stay, m.post(room, Chat, args)
+}
+
+// Older history, on request.
+const (
+	defaultHistory = 50
+	maxHistory     = 500
+)
+
+func cmdHistory(m *Member, args string) (Effect, error) {
+	n := defaultHistory
+	if args != "" {
+		var err error
+		if n, err = strconv.Atoi(args); err != nil || n <= 0 {
+			return Stay, errors.New("usage: /history [N], e.g. /history 200")
+		}
+	}
+	return Stay, m.LoadOlder("", n)
+}
+
+// LoadOlder gives the member up to n messages of room ("": the one it is
+// looking at) from before the oldest it has, marked Older so its view puts
+// them above what it shows.
+func (m *Member) LoadOlder(room string, n int) error {
+	n = min(max(n, 1), maxHistory)
+	h := m.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if room == "" {
+		room = m.current
+	}
+	s, ok := m.subs[room]
+	if !ok || s.oldest <= 1 {
+		if ok {
+			m.noticeLocked(s.room, Notice, "That is the beginning of this room.")
+		}
+		return nil
+	}
+	older, err := h.opts.History.Before(ctxBG, room, s.oldest, n)
+	if err != nil {
+		return fmt.Errorf("could not load earlier messages: %w", err)
+	}
+	if len(older) == 0 {
+		s.oldest = 1
+		m.noticeLocked(s.room, Notice, "No earlier messages are kept.")
+		return nil
+	}
+	s.oldest = older[0].Seq
+	for _, msg := range older {
+		if _, ignored := m.ignored[msg.Author]; ignored && (msg.Kind == Chat || msg.Kind == Action) {
+			continue
+		}
+		msg.Older, msg.Backlog = true, true
+		msg.Room, msg.Seq = room, 0 // shown at once, above the rest
+		m.queueNotice(msg)
+	}
+	return nil
+}
+
+// maxSearchResults bounds what /search shows.
+const maxSearchResults = 20
+
+func cmdSearch(m *Member, args string) (Effect, error) {
+	if strings.TrimSpace(args) == "" {
+		return Stay, errors.New("usage: /search TEXT")
+	}
+	r := m.Room()
+	found, err := m.hub.opts.History.Search(ctxBG, r.name, args, maxSearchResults)
+	if err != nil {
+		return Stay, fmt.Errorf("search failed: %w", err)
+	}
+	m.hub.mu.RLock()
+	found = slices.DeleteFunc(found, func(msg Message) bool { _, ig := m.ignored[msg.Author]; return ig })
+	m.hub.mu.RUnlock()
+	if len(found) == 0 {
+		m.notice(Notice, fmt.Sprintf("Nothing in this room matches %q.", args))
+		return Stay, nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d message%s match %q, newest first:", len(found), plural(len(found)), args)
+	for _, msg := range found {
+		who := "<" + msg.Nick + ">"
+		if msg.Kind == Action {
+			who = "* " + msg.Nick
+		}
+		text := strings.ReplaceAll(msg.Text, "\n", " ")
+		fmt.Fprintf(&b, "\n  %s %s %s", msg.Time.UTC().Format("2006-01-02 15:04"), who, truncateRunes(text, 200))
+	}
+	m.notice(Notice, b.String())
+	return Stay, nil
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+func cmdPrivate(m *Member, args string) (Effect, error) {
+	on := false
+	switch strings.ToLower(args) {
+	case "on":
+		on = true
+	case "off":
+	default:
+		return Stay, errors.New("usage: /private on|off")
+	}
+	h := m.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err := m.requireOpLocked("private"); err != nil {
+		return Stay, err
+	}
+	r := m.currentRoomLocked()
+	if r == nil || r.dm || r.name == Lobby {
+		return Stay, errors.New("the lobby and direct conversations cannot be invite-only")
+	}
+	if err := h.opts.Store.PutRoomInfo(ctxBG, RoomInfo{Name: r.name, Topic: r.topic, InviteOnly: on}); err != nil {
+		return Stay, err
+	}
+	r.inviteOnly = on
+	// Those already in stay in, and are invited, so they can come back.
+	for o := range r.members {
+		if on && o.key != "" {
+			_ = h.opts.Store.Invite(ctxBG, r.name, o.key)
+		}
+	}
+	h.audit("private", "room", r.name, "on", on, "by", m.nick, "by_key", m.key)
+	if on {
+		r.announceLocked(m.nick + " made #" + r.name + " invite-only; those here now may come back")
+	} else {
+		r.announceLocked(m.nick + " opened #" + r.name + " to everyone")
+	}
+	return Stay, nil
+}
+
+func cmdInvite(m *Member, args string) (Effect, error) {
+	if args == "" {
+		return Stay, errors.New("usage: /invite NICK")
+	}
+	h := m.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err := m.requireOpLocked("invite"); err != nil {
+		return Stay, err
+	}
+	r := m.currentRoomLocked()
+	if r == nil || r.dm {
+		return Stay, errors.New("invitations are to public rooms")
+	}
+	key, nick := "", strings.TrimLeft(args, "@~")
+	if who := h.byNickLocked(nick); who != nil {
+		key, nick = who.key, who.nick
+	} else if owner, err := h.nickOwner(nick); err == nil {
+		key = owner
+	}
+	if key == "" {
+		return Stay, fmt.Errorf("%s has no key, and invitations need one", nick)
+	}
+	if err := h.opts.Store.Invite(ctxBG, r.name, key); err != nil {
+		return Stay, err
+	}
+	h.audit("invite", "room", r.name, "nick", nick, "key", key, "by", m.nick)
+	r.announceLocked(fmt.Sprintf("%s invited %s to #%s", m.nick, nick, r.name))
+	if who := h.byNickLocked(nick); who != nil && who != m {
+		who.noticeLocked(who.currentRoomLocked(), Notice, fmt.Sprintf("%s invited you to #%s: /join #%s", m.nick, r.name, r.name))
+	}
+	return Stay, nil
+}
+
+func cmdDelete(m *Member, args string) (Effect, error) {
+	arg, confirm, _ := strings.Cut(args, " ")
+	if arg == "" {
+		return Stay, errors.New("usage: /delete #ROOM, then /delete #ROOM confirm")
+	}
+	name, err := roomName(arg)
+	if err != nil {
+		return Stay, err
+	}
+	h := m.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err := m.requireOpLocked("delete"); err != nil {
+		return Stay, err
+	}
+	if name == Lobby {
+		return Stay, errors.New("the lobby cannot be deleted")
+	}
+	r, ok := h.rooms[name]
+	info, known, err := h.opts.Store.RoomInfo(ctxBG, name)
+	if err != nil {
+		return Stay, err
+	}
+	if !ok && !known {
+		return Stay, fmt.Errorf("there is no room #%s", name)
+	}
+	_ = info
+	if strings.TrimSpace(confirm) != "confirm" {
+		n := uint64(0)
+		if r != nil {
+			n = r.lastSeq()
+		} else if n, err = h.opts.History.LastSeq(ctxBG, name); err != nil {
+			return Stay, err
+		}
+		m.noticeLocked(m.currentRoomLocked(), Notice, fmt.Sprintf(
+			"This deletes #%s for everyone, with its %d messages, for good. To go ahead: /delete #%s confirm", name, n, name))
+		return Stay, nil
+	}
+	if r != nil {
+		for o := range r.members {
+			h.unsubscribeLocked(o, r, "", false, true)
+			o.noticeLocked(o.currentRoomLocked(), Notice, fmt.Sprintf("%s deleted #%s.", m.nick, name))
+		}
+		delete(h.rooms, name)
+	}
+	if err := h.opts.History.DeleteRoom(ctxBG, name); err != nil {
+		return Stay, err
+	}
+	if err := h.opts.Store.DeleteRoomInfo(ctxBG, name); err != nil {
+		return Stay, err
+	}
+	h.audit("room deleted", "room", name, "by", m.nick, "by_key", m.key)
+	m.noticeLocked(m.currentRoomLocked(), Notice, fmt.Sprintf("#%s is deleted, with its messages.", name))
+	return Stay, nil
+}

@@ -1,0 +1,274 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/chatroom/chatroom/room"
+)
+
+// Append implements room.History. The message is committed before it
+// returns, so it is on disk before anyone is woken to read it.
+func (d *DB) Append(ctx context.Context, rm string, m room.Message) error {
+	_, err := d.db.ExecContext(ctx, `INSERT INTO messages (room, seq, time, kind, nick, author, text) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		rm, m.Seq, m.Time.UnixMilli(), int(m.Kind), m.Nick, m.Author, m.Text)
+	if err != nil {
+		return fmt.Errorf("store message %d of %s: %w", m.Seq, rm, err)
+	}
+	return nil
+}
+
+const messageColumns = `seq, time, kind, nick, author, text`
+
+func (d *DB) messages(ctx context.Context, rm, query string, args ...any) ([]room.Message, error) {
+	rows, err := d.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read messages of %s: %w", rm, err)
+	}
+	defer rows.Close()
+	var out []room.Message
+	for rows.Next() {
+		var m room.Message
+		var at int64
+		var kind int
+		if err := rows.Scan(&m.Seq, &at, &kind, &m.Nick, &m.Author, &m.Text); err != nil {
+			return nil, fmt.Errorf("read messages of %s: %w", rm, err)
+		}
+		m.Room, m.Time, m.Kind = rm, time.UnixMilli(at), room.Kind(kind)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// After implements room.History.
+func (d *DB) After(ctx context.Context, rm string, seq uint64, limit int) ([]room.Message, error) {
+	if limit <= 0 {
+		limit = -1
+	}
+	return d.messages(ctx, rm, `SELECT `+messageColumns+` FROM messages WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?`, rm, seq, limit)
+}
+
+// Before implements room.History.
+func (d *DB) Before(ctx context.Context, rm string, seq uint64, limit int) ([]room.Message, error) {
+	if limit <= 0 {
+		limit = -1
+	}
+	msgs, err := d.messages(ctx, rm, `SELECT `+messageColumns+` FROM messages WHERE room = ? AND seq < ? ORDER BY seq DESC LIMIT ?`, rm, seq, limit)
+	for i, j := 0, len(msgs)-1; i < j; i, j = i+1, j-1 {
+		msgs[i], msgs[j] = msgs[j], msgs[i]
+	}
+	return msgs, err
+}
+
+// LastSeq implements room.History.
+func (d *DB) LastSeq(ctx context.Context, rm string) (uint64, error) {
+	var seq uint64
+	if err := d.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM messages WHERE room = ?`, rm).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("read the last message of %s: %w", rm, err)
+	}
+	return seq, nil
+}
+
+// Search implements room.History with SQLite's full-text index. Each word
+// of the query must appear; the words are quoted, so no query is a syntax
+// error.
+func (d *DB) Search(ctx context.Context, rm, query string, limit int) ([]room.Message, error) {
+	var terms []string
+	for _, w := range strings.Fields(query) {
+		terms = append(terms, `"`+strings.ReplaceAll(w, `"`, `""`)+`"`)
+	}
+	if len(terms) == 0 {
+		return nil, nil
+	}
+	if limit <= 0 {
+		limit = -1
+	}
+	return d.messages(ctx, rm, `SELECT m.seq, m.time, m.kind, m.nick, m.author, m.text
+		FROM messages_fts f JOIN messages m ON m.id = f.rowid
+		WHERE messages_fts MATCH ? AND m.room = ? AND m.kind IN (?, ?)
+		ORDER BY m.seq DESC LIMIT ?`, strings.Join(terms, " "), rm, int(room.Chat), int(room.Action), limit)
+}
+
+// pruneBatch is how many messages one pruning statement deletes: small, so
+// that posting, which waits for the write lock, waits only a moment.
+const pruneBatch = 500
+
+// Prune implements room.History, in small batches.
+func (d *DB) Prune(ctx context.Context, rm string, before time.Time, keep int) (int, error) {
+	var upTo uint64 // delete seq <= upTo
+	if keep > 0 {
+		last, err := d.LastSeq(ctx, rm)
+		if err != nil {
+			return 0, err
+		}
+		if last > uint64(keep) {
+			upTo = last - uint64(keep)
+		}
+	}
+	if !before.IsZero() {
+		var seq uint64
+		err := d.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM messages WHERE room = ? AND time < ?`, rm, before.UnixMilli()).Scan(&seq)
+		if err != nil {
+			return 0, fmt.Errorf("prune %s: %w", rm, err)
+		}
+		upTo = max(upTo, seq)
+	}
+	total := 0
+	for upTo > 0 {
+		res, err := d.db.ExecContext(ctx, `DELETE FROM messages WHERE id IN (
+			SELECT id FROM messages WHERE room = ? AND seq <= ? ORDER BY seq LIMIT ?)`, rm, upTo, pruneBatch)
+		if err != nil {
+			return total, fmt.Errorf("prune %s: %w", rm, err)
+		}
+		n, _ := res.RowsAffected()
+		total += int(n)
+		if n < pruneBatch {
+			break
+		}
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// Rooms implements room.History.
+func (d *DB) Rooms(ctx context.Context) ([]string, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT DISTINCT room FROM messages ORDER BY room`)
+	if err != nil {
+		return nil, fmt.Errorf("list rooms: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		out = append(out, name)
+	}
+	return out, rows.Err()
+}
+
+// DeleteRoom implements room.History.
+func (d *DB) DeleteRoom(ctx context.Context, rm string) error {
+	if _, err := d.db.ExecContext(ctx, `DELETE FROM messages WHERE room = ?`, rm); err != nil {
+		return fmt.Errorf("delete the messages of %s: %w", rm, err)
+	}
+	return nil
+}
+
+// Memberships implements room.Store.
+func (d *DB) Memberships(ctx context.Context, key string) ([]room.Membership, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT room, cursor, label FROM memberships WHERE key = ? ORDER BY room`, key)
+	if err != nil {
+		return nil, fmt.Errorf("read rooms of %s: %w", key, err)
+	}
+	defer rows.Close()
+	var out []room.Membership
+	for rows.Next() {
+		var ms room.Membership
+		if err := rows.Scan(&ms.Room, &ms.Cursor, &ms.Label); err != nil {
+			return nil, err
+		}
+		out = append(out, ms)
+	}
+	return out, rows.Err()
+}
+
+// PutMembership implements room.Store.
+func (d *DB) PutMembership(ctx context.Context, key string, ms room.Membership) error {
+	_, err := d.db.ExecContext(ctx, `INSERT INTO memberships (key, room, cursor, label) VALUES (?, ?, ?, ?)
+		ON CONFLICT (key, room) DO UPDATE SET
+			cursor = CASE WHEN excluded.cursor = 0 THEN cursor ELSE excluded.cursor END,
+			label  = CASE WHEN excluded.label = '' THEN label ELSE excluded.label END`,
+		key, ms.Room, ms.Cursor, ms.Label)
+	if err != nil {
+		return fmt.Errorf("store room %s of %s: %w", ms.Room, key, err)
+	}
+	return nil
+}
+
+// DeleteMembership implements room.Store.
+func (d *DB) DeleteMembership(ctx context.Context, key, rm string) error {
+	if _, err := d.db.ExecContext(ctx, `DELETE FROM memberships WHERE key = ? AND room = ?`, key, rm); err != nil {
+		return fmt.Errorf("forget room %s of %s: %w", rm, key, err)
+	}
+	return nil
+}
+
+// RoomInfo implements room.Store.
+func (d *DB) RoomInfo(ctx context.Context, name string) (room.RoomInfo, bool, error) {
+	info := room.RoomInfo{Name: name}
+	err := d.db.QueryRowContext(ctx, `SELECT topic, invite_only FROM rooms WHERE name = ?`, name).Scan(&info.Topic, &info.InviteOnly)
+	if errors.Is(err, sql.ErrNoRows) {
+		return info, false, nil
+	}
+	if err != nil {
+		return info, false, fmt.Errorf("read room %s: %w", name, err)
+	}
+	return info, true, nil
+}
+
+// PutRoomInfo implements room.Store.
+func (d *DB) PutRoomInfo(ctx context.Context, info room.RoomInfo) error {
+	if _, err := d.db.ExecContext(ctx, `INSERT OR REPLACE INTO rooms (name, topic, invite_only) VALUES (?, ?, ?)`,
+		info.Name, info.Topic, info.InviteOnly); err != nil {
+		return fmt.Errorf("store room %s: %w", info.Name, err)
+	}
+	return nil
+}
+
+// RoomInfos implements room.Store.
+func (d *DB) RoomInfos(ctx context.Context) ([]room.RoomInfo, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT name, topic, invite_only FROM rooms ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("list rooms: %w", err)
+	}
+	defer rows.Close()
+	var out []room.RoomInfo
+	for rows.Next() {
+		var info room.RoomInfo
+		if err := rows.Scan(&info.Name, &info.Topic, &info.InviteOnly); err != nil {
+			return nil, err
+		}
+		out = append(out, info)
+	}
+	return out, rows.Err()
+}
+
+// DeleteRoomInfo implements room.Store.
+func (d *DB) DeleteRoomInfo(ctx context.Context, name string) error {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	for _, q := range []string{`DELETE FROM rooms WHERE name = ?`, `DELETE FROM invites WHERE room = ?`, `DELETE FROM memberships WHERE room = ?`} {
+		if _, err := tx.ExecContext(ctx, q, name); err != nil {
+			_ = tx.Rollback()
+			return fmt.Errorf("delete room %s: %w", name, err)
+		}
+	}
+	return tx.Commit()
+}
+
+// Invite implements room.Store.
+func (d *DB) Invite(ctx context.Context, rm, key string) error {
+	if _, err := d.db.ExecContext(ctx, `INSERT OR IGNORE INTO invites (room, key) VALUES (?, ?)`, rm, key); err != nil {
+		return fmt.Errorf("invite %s to %s: %w", key, rm, err)
+	}
+	return nil
+}
+
+// Invited implements room.Store.
+func (d *DB) Invited(ctx context.Context, rm, key string) (bool, error) {
+	var n int
+	if err := d.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM invites WHERE room = ? AND key = ?`, rm, key).Scan(&n); err != nil {
+		return false, fmt.Errorf("read invitations to %s: %w", rm, err)
+	}
+	return n > 0, nil
+}

@@ -1,0 +1,122 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/chatroom/chatroom/room"
+)
+
+// RunHistory checks a History. open returns a fresh, empty history; reopen,
+// if not nil, returns the same history as a restarted daemon would see it.
+func RunHistory(t *testing.T, open func(t *testing.T) room.History, reopen func(t *testing.T, h room.History) room.History) {
+	ctx := context.Background()
+	at := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	msg := func(rm string, seq uint64, text string) room.Message {
+		return room.Message{Room: rm, Seq: seq, Time: at.Add(time.Duration(seq) * time.Minute), Kind: room.Chat,
+			Nick: "alice", Author: "SHA256:a", Text: text}
+	}
+	fill := func(t *testing.T, h room.History, rm string, n int) {
+		t.Helper()
+		for i := 1; i <= n; i++ {
+			must(t, h.Append(ctx, rm, msg(rm, uint64(i), fmt.Sprintf("%s message %d", rm, i))))
+		}
+	}
+	texts := func(msgs []room.Message) []string {
+		var out []string
+		for _, m := range msgs {
+			out = append(out, m.Text)
+		}
+		return out
+	}
+
+	t.Run("append and read", func(t *testing.T) {
+		h := open(t)
+		if seq, err := h.LastSeq(ctx, "empty"); err != nil || seq != 0 {
+			t.Fatalf("LastSeq of an empty room: %d, %v", seq, err)
+		}
+		fill(t, h, "lobby", 10)
+		fill(t, h, "go", 3)
+		h = again(t, h, reopen)
+		if seq, _ := h.LastSeq(ctx, "lobby"); seq != 10 {
+			t.Fatalf("LastSeq = %d", seq)
+		}
+		got, err := h.After(ctx, "lobby", 7, 0)
+		must(t, err)
+		if len(got) != 3 || got[0].Seq != 8 || got[2].Seq != 10 || got[0].Text != "lobby message 8" {
+			t.Fatalf("After(7) = %v", texts(got))
+		}
+		full := got[0]
+		if full.Nick != "alice" || full.Author != "SHA256:a" || full.Kind != room.Chat || !full.Time.Equal(at.Add(8*time.Minute)) {
+			t.Fatalf("a message came back changed: %+v", full)
+		}
+		if got, _ := h.After(ctx, "lobby", 0, 4); len(got) != 4 || got[3].Seq != 4 {
+			t.Fatalf("After with a limit: %v", texts(got))
+		}
+		if got, _ := h.Before(ctx, "lobby", 6, 3); len(got) != 3 || got[0].Seq != 3 || got[2].Seq != 5 {
+			t.Fatalf("Before(6, 3) = %v", texts(got))
+		}
+		if got, _ := h.Before(ctx, "lobby", 2, 10); len(got) != 1 || got[0].Seq != 1 {
+			t.Fatalf("Before(2) = %v", texts(got))
+		}
+		if got, _ := h.After(ctx, "go", 0, 0); len(got) != 3 {
+			t.Fatalf("rooms are not apart: %v", texts(got))
+		}
+		rooms, err := h.Rooms(ctx)
+		must(t, err)
+		if len(rooms) != 2 {
+			t.Fatalf("Rooms = %v", rooms)
+		}
+	})
+
+	t.Run("search", func(t *testing.T) {
+		h := open(t)
+		for i, text := range []string{"the build is green", "lunch?", "Build failed again", "the green light", "ÉCOLE opens"} {
+			must(t, h.Append(ctx, "lobby", msg("lobby", uint64(i+1), text)))
+		}
+		must(t, h.Append(ctx, "other", msg("other", 1, "build in another room")))
+		h = again(t, h, reopen)
+		got, err := h.Search(ctx, "lobby", "build", 10)
+		must(t, err)
+		if len(got) != 2 || got[0].Text != "Build failed again" || got[1].Text != "the build is green" {
+			t.Fatalf("search build: %v", texts(got))
+		}
+		if got, _ := h.Search(ctx, "lobby", "green build", 10); len(got) != 1 {
+			t.Fatalf("every word must match: %v", texts(got))
+		}
+		if got, _ := h.Search(ctx, "lobby", "école", 10); len(got) != 1 {
+			t.Fatalf("case and accents: %v", texts(got))
+		}
+		if got, err := h.Search(ctx, "lobby", `"unbalanced AND (`, 10); err != nil || len(got) != 0 {
+			t.Fatalf("odd query: %v, %v", texts(got), err)
+		}
+	})
+
+	t.Run("prune and delete", func(t *testing.T) {
+		h := open(t)
+		fill(t, h, "lobby", 1200)
+		n, err := h.Prune(ctx, "lobby", time.Time{}, 1000)
+		must(t, err)
+		if n != 200 {
+			t.Fatalf("pruned %d, want 200", n)
+		}
+		n, err = h.Prune(ctx, "lobby", at.Add(300*time.Minute+time.Second), 0)
+		must(t, err)
+		if n != 100 {
+			t.Fatalf("pruned %d by age, want 100", n)
+		}
+		got, _ := h.After(ctx, "lobby", 0, 0)
+		if len(got) != 900 || got[0].Seq != 301 {
+			t.Fatalf("after pruning: %d messages from %d", len(got), got[0].Seq)
+		}
+		if seq, _ := h.LastSeq(ctx, "lobby"); seq != 1200 {
+			t.Fatalf("pruning moved LastSeq to %d", seq)
+		}
+		must(t, h.DeleteRoom(ctx, "lobby"))
+		if got, _ := h.After(ctx, "lobby", 0, 0); len(got) != 0 {
+			t.Fatalf("a deleted room still has %d messages", len(got))
+		}
+	})
+}
