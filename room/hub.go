@@ -446,6 +446,37 @@ func (h *Hub) Prune(ctx context.Context) (int, error) {
 	return total, nil
 }
 
+// Checkpoint records in the store where every member has read to, so that
+// a crash costs people at most their reading since the last checkpoint
+// (leaving records it anyway). The hub's read lock is held throughout so
+// that no one leaves a room while its position is being written back.
+func (h *Hub) Checkpoint(ctx context.Context) error {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	var errs []error
+	for m := range h.members {
+		if m.key == "" {
+			continue
+		}
+		for _, s := range m.order {
+			read := s.read.Load()
+			if read <= s.saved.Load() {
+				continue
+			}
+			ms := Membership{Room: s.room.name, Cursor: read, Label: labelFor(s.room, s)}
+			if err := h.opts.Store.PutMembership(ctx, m.key, ms); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			s.saved.Store(read)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("checkpoint read positions: %w", err)
+	}
+	return nil
+}
+
 // Commands returns the command table, for completion and help.
 func (h *Hub) Commands() []Command {
 	return h.commands

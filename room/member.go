@@ -44,7 +44,6 @@ type Member struct {
 	subs         map[string]*sub
 	order        []*sub // the rooms in the order joined
 	current      string // the room the member is looking at
-	lastDM       string // the conversation of the last direct message received, for /reply
 	op           bool   // operator for this session, by /op
 	deop         bool   // operator rights set aside for this session, by /deop
 	lastActive   time.Time
@@ -53,6 +52,10 @@ type Member struct {
 	left         bool   // the member has left or was closed; doneC is closed
 	closedReason string // what the member was told when the room ended the session
 	endReason    string // the same, short, for logs
+
+	// lastDM is the conversation of the last direct message the member
+	// was shown, for /reply. Next sets it, outside the hub's lock.
+	lastDM atomic.Pointer[string]
 
 	// roomsVersion changes when the member joins or leaves a room.
 	roomsVersion atomic.Uint64
@@ -76,6 +79,7 @@ type sub struct {
 
 	cursor         atomic.Uint64 // last Seq handed out by Next
 	read           atomic.Uint64 // last Seq the member's view showed it
+	saved          atomic.Uint64 // last read position written to the store
 	historyFailing bool          // the last History read failed; owned by the reader
 
 	// Guarded by hub.mu.
@@ -252,6 +256,15 @@ func (m *Member) Next() []Message {
 		in[s.room.name] = true
 		msgs, notes := s.next(m, marks[i])
 		msgs = m.withoutIgnored(msgs)
+		if s.room.dm {
+			for _, msg := range msgs {
+				if msg.Author != m.author && msg.Kind == Chat && !msg.Backlog {
+					name := s.room.name
+					m.lastDM.Store(&name)
+					break
+				}
+			}
+		}
 		out = append(out, mergeNotices(msgs, append(notes, m.takeNotices(func(n Message) bool {
 			return n.Room == s.room.name && n.Seq <= s.cursor.Load()
 		})...))...)
@@ -471,6 +484,9 @@ func (m *Member) post(room string, kind Kind, text string) error {
 
 	h := m.hub
 	now := h.now()
+	if err := m.reachOtherParty(room); err != nil {
+		return err
+	}
 	err := func() error {
 		h.mu.RLock()
 		defer h.mu.RUnlock()
@@ -496,6 +512,37 @@ func (m *Member) post(room string, kind Kind, text string) error {
 		h.kickForFlooding(m)
 	}
 	return err
+}
+
+// reachOtherParty makes sure a line about to be posted in a direct
+// conversation (room; "": the one m looks at) reaches the other person, even
+// if they have closed it since: it is back among their rooms, now or when
+// they next come.
+func (m *Member) reachOtherParty(room string) error {
+	h := m.hub
+	h.mu.RLock()
+	if room == "" {
+		room = m.current
+	}
+	s, ok := m.subs[room]
+	settled := !ok || !s.room.dm || len(s.room.members) == 2
+	h.mu.RUnlock()
+	if settled {
+		return nil
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if m.left || len(s.room.members) == 2 {
+		return nil
+	}
+	other := s.room.otherAuthor(m.author)
+	if who := h.byAuthorLocked(other); who != nil {
+		return h.subscribeLocked(who, s.room, Membership{Label: "@" + m.nick}, false, "")
+	}
+	if isKey(other) {
+		return h.opts.Store.PutMembership(ctxBG, other, Membership{Room: s.room.name, Label: "@" + m.nick})
+	}
+	return nil // a keyless person who has gone cannot come back to it
 }
 
 // allow takes a token from lim or explains when the next one comes.

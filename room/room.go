@@ -199,6 +199,7 @@ func (h *Hub) subscribeLocked(m *Member, r *Room, ms Membership, was bool, joinT
 	m.order = append(m.order, s)
 	m.roomsVersion.Add(1)
 	r.version.Add(1)
+	m.wake() // the backlog is there to read
 	if m.key != "" && !was {
 		_ = h.opts.Store.PutMembership(ctxBG, m.key, Membership{Room: r.name, Label: labelFor(r, s)})
 	}

@@ -214,13 +214,13 @@ func cmdTopic(m *Member, args string) (Effect, error) {
 	return Stay, nil
 }
 
-// directTo opens the direct conversation between m and the person a nick
-// names: online, or away but known by key. The caller holds h.mu for
-// writing.
+// directToLocked opens m's side of the direct conversation with the person
+// a nick names: online, or away but known by key (posting brings the other
+// side in; see reachOtherParty). The caller holds h.mu for writing.
 func (h *Hub) directToLocked(m *Member, nick string) (*Room, error) {
-	var author, key, label string
+	var author, label string
 	if who := h.byNickLocked(nick); who != nil {
-		author, key, label = who.author, who.key, who.nick
+		author, label = who.author, who.nick
 	} else {
 		owner, err := h.nickOwner(strings.TrimLeft(nick, "@~"))
 		if err != nil {
@@ -229,7 +229,7 @@ func (h *Hub) directToLocked(m *Member, nick string) (*Room, error) {
 		if owner == "" {
 			return nil, fmt.Errorf("nobody called %q is online, and no key owns that nick, so a message could not wait for them", nick)
 		}
-		author, key, label = owner, owner, sanitize.Nick(nick)
+		author, label = owner, sanitize.Nick(nick)
 	}
 	if author == m.author {
 		return nil, errors.New("that is you")
@@ -240,18 +240,6 @@ func (h *Hub) directToLocked(m *Member, nick string) (*Room, error) {
 	}
 	if err := h.subscribeLocked(m, r, Membership{Label: "@" + label}, false, ""); err != nil {
 		return nil, err
-	}
-	if who := h.byAuthorLocked(author); who != nil {
-		if err := h.subscribeLocked(who, r, Membership{Label: "@" + m.nick}, false, ""); err != nil {
-			return nil, err
-		}
-		who.lastDM = r.name
-	} else if key != "" {
-		// Waiting for them: it is among their rooms when they come back,
-		// with everything in it unread.
-		if err := h.opts.Store.PutMembership(ctxBG, key, Membership{Room: r.name, Label: "@" + m.nick}); err != nil {
-			return nil, err
-		}
 	}
 	return r, nil
 }
@@ -278,16 +266,27 @@ func cmdReply(m *Member, args string) (Effect, error) {
 	if strings.TrimSpace(args) == "" {
 		return Stay, errors.New("usage: /reply TEXT")
 	}
-	h := m.hub
-	h.mu.Lock()
-	room := m.lastDM
-	if _, in := m.subs[room]; in {
-		m.current = room
-	}
-	h.mu.Unlock()
-	if room == "" {
+	last := m.lastDM.Load()
+	if last == nil {
 		return Stay, errors.New("nobody has sent you a direct message yet; /msg NICK TEXT starts one")
 	}
+	room := *last
+	h := m.hub
+	h.mu.Lock()
+	_, in := m.subs[room]
+	if !in {
+		// Closed since: open it again.
+		r, err := h.roomLocked(room)
+		if err == nil {
+			err = h.subscribeLocked(m, r, Membership{}, false, "")
+		}
+		if err != nil {
+			h.mu.Unlock()
+			return Stay, err
+		}
+	}
+	m.current = room
+	h.mu.Unlock()
 	return Stay, m.post(room, Chat, args)
 }
 

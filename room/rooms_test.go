@@ -1,0 +1,485 @@
+package room
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// inRoom keeps the messages of one room.
+func inRoom(msgs []Message, room string) []Message {
+	return slices.DeleteFunc(slices.Clone(msgs), func(m Message) bool { return m.Room != room })
+}
+
+func tabs(m *Member) []string {
+	rooms, _ := m.Rooms()
+	var out []string
+	for _, r := range rooms {
+		out = append(out, r.Label)
+	}
+	return out
+}
+
+func current(m *Member) string {
+	_, cur := m.Rooms()
+	return cur
+}
+
+func TestRoomsAreIsolated(t *testing.T) {
+	h := newHub(t, Options{})
+	alice, bob := join(t, h, "alice"), join(t, h, "bob")
+	drain(alice)
+	drain(bob)
+
+	submit(t, alice, "/join #Go")
+	if got := current(alice); got != "go" {
+		t.Fatalf("after /join #Go alice looks at %q", got)
+	}
+	if got := tabs(alice); !slices.Equal(got, []string{"#lobby", "#go"}) {
+		t.Fatalf("alice's rooms = %q", got)
+	}
+	submit(t, alice, "gophers only")
+	submit(t, bob, "lobby talk")
+
+	a := drain(alice)
+	if got := texts(inRoom(a, "go"), Chat); !slices.Equal(got, []string{"gophers only"}) {
+		t.Fatalf("alice's #go = %q", got)
+	}
+	if got := texts(inRoom(a, Lobby), Chat); !slices.Equal(got, []string{"lobby talk"}) {
+		t.Fatalf("alice's #lobby = %q", got)
+	}
+	b := drain(bob)
+	for _, msg := range b {
+		if msg.Room == "go" || strings.Contains(msg.Text, "gophers") {
+			t.Fatalf("bob, not in #go, got %+v", msg)
+		}
+	}
+
+	// Joining later shows what was said, as history.
+	submit(t, bob, "/join go")
+	b = inRoom(drain(bob), "go")
+	if i := slices.IndexFunc(b, func(m Message) bool { return m.Text == "gophers only" }); i < 0 || !b[i].Backlog {
+		t.Fatalf("bob's #go on joining = %+v", b)
+	}
+	// Switching rooms changes where lines go.
+	bob.Switch(Lobby, 0)
+	submit(t, bob, "back in the lobby")
+	if got := texts(inRoom(drain(alice), Lobby), Chat); !slices.Equal(got, []string{"back in the lobby"}) {
+		t.Fatalf("alice's lobby = %q", got)
+	}
+	bob.Switch("", 1)
+	if got := current(bob); got != "go" {
+		t.Fatalf("Switch +1 from the lobby went to %q", got)
+	}
+	bob.Switch("", 1)
+	if got := current(bob); got != Lobby {
+		t.Fatalf("Switch +1 from the last room went to %q, want it to wrap", got)
+	}
+}
+
+func TestJoinPartTopicAndRooms(t *testing.T) {
+	h := newHub(t, Options{})
+	alice, bob := join(t, h, "alice"), join(t, h, "bob")
+	mustFail(t, alice, "/join #no way", "not a room name")
+	mustFail(t, alice, "/join #"+strings.Repeat("x", 33), "not a room name")
+	mustFail(t, alice, "/join", "usage")
+	mustFail(t, alice, "/part", "only room")
+
+	submit(t, alice, "/join #go")
+	if got := strings.Join(texts(drain(alice), Notice), "\n"); !strings.Contains(got, "You made #go") {
+		t.Fatalf("no word that alice made the room: %q", got)
+	}
+	submit(t, alice, "/topic all things Go")
+	rooms, _ := alice.Rooms()
+	if rooms[1].Topic != "all things Go" {
+		t.Fatalf("topic = %q", rooms[1].Topic)
+	}
+	if got := texts(drain(alice), Announcement); !slices.Contains(got, "alice set the topic: all things Go") {
+		t.Fatalf("topic change not announced: %q", got)
+	}
+	submit(t, bob, "/join #go")
+	if got := strings.Join(texts(drain(bob), Notice), "\n"); !strings.Contains(got, "Topic: all things Go") {
+		t.Fatalf("bob was not shown the topic: %q", got)
+	}
+	submit(t, bob, "/rooms")
+	list := strings.Join(texts(drain(bob), Notice), "\n")
+	if !strings.Contains(list, "#go  2 online: all things Go") || !strings.Contains(list, "#lobby  2 online") {
+		t.Fatalf("/rooms = %q", list)
+	}
+
+	before := alice.RoomsVersion()
+	submit(t, alice, "/part")
+	if alice.RoomsVersion() == before {
+		t.Fatal("leaving a room did not change RoomsVersion")
+	}
+	if got := tabs(alice); !slices.Equal(got, []string{"#lobby"}) || current(alice) != Lobby {
+		t.Fatalf("after /part alice has %q and looks at %q", got, current(alice))
+	}
+	if got := texts(inRoom(drain(bob), "go"), Leave); len(got) != 1 {
+		t.Fatalf("bob saw %d leave lines in #go, want 1", len(got))
+	}
+	// A room nobody is in still exists, with its topic.
+	submit(t, bob, "/part")
+	submit(t, alice, "/rooms")
+	if got := strings.Join(texts(drain(alice), Notice), "\n"); !strings.Contains(got, "#go  0 online: all things Go") {
+		t.Fatalf("/rooms after everyone left = %q", got)
+	}
+}
+
+func TestDirectMessagesReachOnlyTheParties(t *testing.T) {
+	h := newHub(t, Options{})
+	alice, bob, carol := join(t, h, "alice"), join(t, h, "bob"), join(t, h, "carol")
+	drain(alice)
+	drain(bob)
+	drain(carol)
+	mustFail(t, alice, "/msg bob", "usage")
+	mustFail(t, alice, "/msg nobody hi", "nobody called")
+	mustFail(t, alice, "/msg alice hi", "that is you")
+	mustFail(t, bob, "/reply hi", "nobody has sent you")
+
+	submit(t, alice, "/msg bob psst, secret")
+	b := drain(bob)
+	i := slices.IndexFunc(b, func(m Message) bool { return m.Text == "psst, secret" })
+	if i < 0 || !strings.HasPrefix(b[i].Room, dmPrefix) || b[i].Backlog || b[i].Nick != "alice" {
+		t.Fatalf("bob's DM = %+v", b)
+	}
+	if got := tabs(bob); !slices.Contains(got, "@alice") {
+		t.Fatalf("bob's rooms %q lack @alice", got)
+	}
+	if got := tabs(alice); !slices.Contains(got, "@bob") || current(alice) != b[i].Room {
+		t.Fatalf("alice's rooms %q, looking at %q", got, current(alice))
+	}
+	// Bob still looks at the lobby: a DM arriving does not move him.
+	if current(bob) != Lobby {
+		t.Fatalf("bob was moved to %q", current(bob))
+	}
+	submit(t, bob, "/reply got it")
+	if got := texts(inRoom(drain(alice), b[i].Room), Chat); !slices.Equal(got, []string{"psst, secret", "got it"}) {
+		t.Fatalf("alice's DM = %q", got)
+	}
+	// Closing the conversation does not stop the next message reaching you.
+	bob.Switch(b[i].Room, 0)
+	submit(t, bob, "/part")
+	if slices.Contains(tabs(bob), "@alice") {
+		t.Fatal("/part kept the conversation")
+	}
+	drain(bob)
+	submit(t, alice, "one more thing")
+	if got := texts(inRoom(drain(bob), b[i].Room), Chat); !slices.Contains(got, "one more thing") || !slices.Contains(tabs(bob), "@alice") {
+		t.Fatalf("after closing it bob got %q, rooms %q", got, tabs(bob))
+	}
+	for _, msg := range drain(carol) {
+		if strings.Contains(msg.Text, "secret") || strings.Contains(msg.Text, "got it") || msg.Room == b[i].Room {
+			t.Fatalf("carol saw %+v", msg)
+		}
+	}
+	// Nobody can join a direct conversation by name.
+	mustFail(t, carol, "/join "+b[i].Room, "not a room name")
+	if got := texts(drain(carol), Join); len(got) > 0 {
+		t.Fatalf("carol saw joins: %q", got)
+	}
+}
+
+func TestOfflineDirectMessageWaitsForItsReader(t *testing.T) {
+	store := &MemoryStore{}
+	h := newHub(t, Options{Store: store})
+	bob := join(t, h, "bob") // bob's key now owns "bob"
+	bob.Leave("")
+	alice := join(t, h, "alice")
+	mustFail(t, alice, "/msg nobody hello", "no key owns")
+	submit(t, alice, "/msg bob are you there?")
+	submit(t, alice, "/msg bob call me")
+
+	bob = join(t, h, "bob")
+	got := drain(bob)
+	if !slices.Contains(tabs(bob), "@alice") {
+		t.Fatalf("bob's rooms = %q", tabs(bob))
+	}
+	notes := strings.Join(texts(got, Notice), "\n")
+	if !strings.Contains(notes, "New direct messages while you were away: @alice (2)") {
+		t.Fatalf("bob was not told about the waiting messages: %q", notes)
+	}
+	var dm []Message
+	for _, msg := range got {
+		if strings.HasPrefix(msg.Room, dmPrefix) && msg.Kind == Chat {
+			dm = append(dm, msg)
+		}
+	}
+	if len(dm) != 2 || dm[0].Text != "are you there?" || dm[1].Text != "call me" || dm[0].Backlog || dm[1].Backlog {
+		t.Fatalf("bob's waiting messages = %+v", dm)
+	}
+	submit(t, bob, "/reply here now")
+	if got := texts(drain(alice), Chat); !slices.Contains(got, "here now") {
+		t.Fatalf("alice did not get the reply: %q", got)
+	}
+}
+
+func TestRoomsAreRejoinedWithAMarkerWhereYouLeft(t *testing.T) {
+	store := &MemoryStore{}
+	h := newHub(t, Options{Store: store})
+	alice, bob := join(t, h, "alice"), join(t, h, "bob")
+	submit(t, alice, "/join #go")
+	submit(t, bob, "/join #go")
+	submit(t, bob, "seen 1")
+	submit(t, bob, "seen 2")
+	for _, msg := range drain(alice) {
+		alice.Read(msg.Room, msg.Seq)
+	}
+	alice.Leave("")
+	for i := 1; i <= 3; i++ {
+		submit(t, bob, fmt.Sprintf("missed %d", i))
+	}
+
+	alice = join(t, h, "alice")
+	if got := tabs(alice); !slices.Equal(got, []string{"#lobby", "#go"}) {
+		t.Fatalf("alice came back to %q", got)
+	}
+	if current(alice) != Lobby {
+		t.Fatalf("alice comes back looking at %q, want the lobby", current(alice))
+	}
+	got := inRoom(drain(alice), "go")
+	marker := slices.IndexFunc(got, func(m Message) bool { return strings.Contains(m.Text, "new since you were last here") })
+	if marker < 0 {
+		t.Fatalf("no marker in %+v", got)
+	}
+	var before, after []string
+	for _, msg := range got[:marker] {
+		if msg.Kind == Chat {
+			if !msg.Backlog {
+				t.Fatalf("%q, read before, is not marked as history", msg.Text)
+			}
+			before = append(before, msg.Text)
+		}
+	}
+	for _, msg := range got[marker+1:] {
+		if msg.Kind == Chat {
+			if msg.Backlog {
+				t.Fatalf("%q, missed, is marked as history", msg.Text)
+			}
+			after = append(after, msg.Text)
+		}
+	}
+	if !slices.Equal(before, []string{"seen 1", "seen 2"}) || !slices.Equal(after, []string{"missed 1", "missed 2", "missed 3"}) {
+		t.Fatalf("before the marker %q, after %q", before, after)
+	}
+
+	// Leaving a room for good means not coming back to it.
+	alice.Switch("go", 0)
+	submit(t, alice, "/part")
+	alice.Leave("")
+	alice = join(t, h, "alice")
+	if got := tabs(alice); !slices.Equal(got, []string{"#lobby"}) {
+		t.Fatalf("after /part and a reconnect alice is in %q", got)
+	}
+}
+
+func TestReadPositionsSurviveACrashOnceCheckpointed(t *testing.T) {
+	store := &MemoryStore{}
+	hist := &MemoryHistory{}
+	h := newHub(t, Options{Store: store, History: hist})
+	alice, bob := join(t, h, "alice"), join(t, h, "bob")
+	submit(t, bob, "read before the crash")
+	for _, msg := range drain(alice) {
+		alice.Read(msg.Room, msg.Seq)
+	}
+	if err := h.Checkpoint(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// The process dies: nobody leaves. A new hub on the same storage.
+	h2 := newHub(t, Options{Store: store, History: hist})
+	carol := join(t, h2, "carol")
+	submit(t, carol, "after the crash")
+	alice2 := join(t, h2, "alice")
+	got := drain(alice2)
+	marker := slices.IndexFunc(got, func(m Message) bool { return strings.Contains(m.Text, "new since you were last here") })
+	read := slices.IndexFunc(got, func(m Message) bool { return m.Text == "read before the crash" })
+	after := slices.IndexFunc(got, func(m Message) bool { return m.Text == "after the crash" })
+	if marker < 0 || read < 0 || after < 0 || !(read < marker && marker < after) {
+		t.Fatalf("read %d, marker %d, new %d in %+v", read, marker, after, got)
+	}
+	alice.Leave("")
+	bob.Leave("")
+}
+
+func TestHistoryLoadsOlderPages(t *testing.T) {
+	h := newHub(t, Options{Backlog: 5})
+	alice := join(t, h, "alice")
+	for i := 1; i <= 30; i++ {
+		submit(t, alice, fmt.Sprintf("line %d", i))
+	}
+	bob := join(t, h, "bob")
+	shown := texts(drain(bob), Chat)
+	if len(shown) != 5 || shown[0] != "line 26" {
+		t.Fatalf("bob's backlog = %q", shown)
+	}
+	mustFail(t, bob, "/history lots", "usage")
+	submit(t, bob, "/history 10")
+	older := drain(bob)
+	if got := texts(older, Chat); len(got) != 10 || got[0] != "line 16" || got[9] != "line 25" {
+		t.Fatalf("/history 10 gave %q", got)
+	}
+	for _, msg := range older {
+		if !msg.Older || !msg.Backlog {
+			t.Fatalf("older message not marked: %+v", msg)
+		}
+	}
+	if err := bob.LoadOlder("", 100); err != nil {
+		t.Fatal(err)
+	}
+	rest := drain(bob)
+	// Lines 1-15 and alice's arrival.
+	if got := texts(rest, Chat); len(got) != 15 || got[0] != "line 1" {
+		t.Fatalf("the rest = %q", got)
+	}
+	if rest[0].Kind != Join || rest[0].Nick != "alice" {
+		t.Fatalf("the oldest line is %+v, want alice joining", rest[0])
+	}
+	submit(t, bob, "/history")
+	if got := strings.Join(texts(drain(bob), Notice), ""); !strings.Contains(got, "beginning of this room") {
+		t.Fatalf("at the start: %q", got)
+	}
+}
+
+func TestSearchFindsMessagesInTheCurrentRoom(t *testing.T) {
+	h := newHub(t, Options{})
+	alice, bob := join(t, h, "alice"), join(t, h, "bob")
+	submit(t, alice, "the quick brown fox")
+	submit(t, bob, "a lazy dog")
+	submit(t, bob, "/me chases the fox")
+	submit(t, alice, "/join #other")
+	submit(t, alice, "another fox, elsewhere")
+	drain(bob)
+
+	mustFail(t, bob, "/search", "usage")
+	submit(t, bob, "/search FOX")
+	got := strings.Join(texts(drain(bob), Notice), "\n")
+	if !strings.Contains(got, "2 messages match \"FOX\"") || !strings.Contains(got, "<alice> the quick brown fox") ||
+		!strings.Contains(got, "* bob chases the fox") || strings.Contains(got, "elsewhere") {
+		t.Fatalf("/search FOX = %q", got)
+	}
+	if !strings.Contains(got, "2026-11-25 12:34") {
+		t.Fatalf("results lack their time: %q", got)
+	}
+	submit(t, bob, "/search unicorn")
+	if got := strings.Join(texts(drain(bob), Notice), "\n"); !strings.Contains(got, "Nothing in this room matches") {
+		t.Fatalf("/search unicorn = %q", got)
+	}
+	// Search respects /ignore.
+	submit(t, bob, "/ignore alice")
+	submit(t, bob, "/search quick")
+	if got := strings.Join(texts(drain(bob), Notice), "\n"); strings.Contains(got, "quick brown") {
+		t.Fatalf("search shows an ignored author: %q", got)
+	}
+}
+
+func TestInviteOnlyRooms(t *testing.T) {
+	boss := key("boss")
+	h := newHub(t, Options{Operators: opSet{boss: true}})
+	op := joinAs(t, h, "boss", boss, "10.0.0.1")
+	bob := joinAs(t, h, "bob", key("bob"), "10.0.0.2")
+	carol := joinAs(t, h, "carol", key("carol"), "10.0.0.3")
+	submit(t, carol, "/join #club")
+	mustFail(t, carol, "/private on", "operators")
+	submit(t, op, "/join #club")
+	mustFail(t, op, "/private maybe", "usage")
+	submit(t, op, "/private on")
+
+	mustFail(t, bob, "/join #club", "invite-only")
+	mustFail(t, bob, "/invite carol", "operators")
+	submit(t, op, "/invite bob")
+	if got := strings.Join(texts(drain(bob), Notice), "\n"); !strings.Contains(got, "boss invited you to #club") {
+		t.Fatalf("bob was not told: %q", got)
+	}
+	submit(t, bob, "/join #club")
+	// Carol was there when it closed, so she may come back.
+	carol.Switch("club", 0)
+	submit(t, carol, "/part")
+	submit(t, carol, "/join #club")
+
+	op.Switch(Lobby, 0)
+	mustFail(t, op, "/private on", "lobby")
+	op.Switch("club", 0)
+	submit(t, op, "/private off")
+	dave := joinAs(t, h, "dave", key("dave"), "10.0.0.4")
+	submit(t, dave, "/join #club")
+}
+
+func TestDeleteNeedsConfirmation(t *testing.T) {
+	boss := key("boss")
+	store, hist := &MemoryStore{}, &MemoryHistory{}
+	h := newHub(t, Options{Operators: opSet{boss: true}, Store: store, History: hist})
+	op := joinAs(t, h, "boss", boss, "10.0.0.1")
+	bob := joinAs(t, h, "bob", key("bob"), "10.0.0.2")
+	submit(t, bob, "/join #doomed")
+	submit(t, bob, "last words")
+	mustFail(t, bob, "/delete #doomed", "operators")
+	mustFail(t, op, "/delete #lobby", "cannot be deleted")
+	mustFail(t, op, "/delete #nowhere", "no room")
+
+	submit(t, op, "/delete #doomed")
+	if got := strings.Join(texts(drain(op), Notice), "\n"); !strings.Contains(got, "/delete #doomed confirm") {
+		t.Fatalf("no confirmation asked: %q", got)
+	}
+	if !slices.Contains(tabs(bob), "#doomed") {
+		t.Fatal("the room went without a confirmation")
+	}
+	submit(t, op, "/delete #doomed confirm")
+	if got := tabs(bob); slices.Contains(got, "#doomed") || current(bob) != Lobby {
+		t.Fatalf("bob is still in %q, looking at %q", got, current(bob))
+	}
+	if got := strings.Join(texts(drain(bob), Notice), "\n"); !strings.Contains(got, "boss deleted #doomed") {
+		t.Fatalf("bob was not told: %q", got)
+	}
+	if msgs, _ := hist.After(context.Background(), "doomed", 0, 100); len(msgs) != 0 {
+		t.Fatalf("the history is still there: %+v", msgs)
+	}
+	if _, ok, _ := store.RoomInfo(context.Background(), "doomed"); ok {
+		t.Fatal("the room is still known")
+	}
+	// A new room of the same name starts afresh.
+	submit(t, bob, "/join #doomed")
+	for _, msg := range drain(bob) {
+		if msg.Text == "last words" {
+			t.Fatal("the old history came back")
+		}
+	}
+	bob.Leave("")
+	bob = joinAs(t, h, "bob", key("bob"), "10.0.0.2")
+	if got := tabs(bob); !slices.Contains(got, "#doomed") {
+		t.Fatalf("bob's rooms after reconnecting = %q", got)
+	}
+}
+
+func TestPruneAppliesRetention(t *testing.T) {
+	clock := newFakeClock()
+	hist := &MemoryHistory{}
+	h := newHub(t, Options{Now: clock.Now, History: hist, Retain: time.Hour, RetainMessages: 3})
+	alice := join(t, h, "alice")
+	submit(t, alice, "old")
+	clock.Advance(2 * time.Hour)
+	for i := 1; i <= 5; i++ {
+		submit(t, alice, fmt.Sprintf("new %d", i))
+	}
+	n, err := h.Prune(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, _ := hist.After(context.Background(), Lobby, 0, 100)
+	if got := texts(kept, Chat); !slices.Equal(got, []string{"new 3", "new 4", "new 5"}) || n != 4 {
+		t.Fatalf("pruned %d, kept %q", n, got)
+	}
+	// Sequence numbers carry on.
+	submit(t, alice, "after")
+	kept, _ = hist.After(context.Background(), Lobby, 0, 100)
+	if kept[len(kept)-1].Seq != kept[len(kept)-2].Seq+1 {
+		t.Fatalf("seqs after pruning: %+v", kept)
+	}
+
+	none := newHub(t, Options{History: &MemoryHistory{}})
+	if n, err := none.Prune(context.Background()); n != 0 || err != nil {
+		t.Fatalf("without retention Prune = %d, %v", n, err)
+	}
+}
