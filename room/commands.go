@@ -33,25 +33,25 @@ func (c Command) Usage() string {
 
 func defaultCommands() []Command {
 	return []Command{
-		{Name: "help", Help: "show this help", run: cmdHelp},
+		{Name: "help", Args: "[keys]", Help: "show this help, or the keys", run: cmdHelp},
 		{Name: "nick", Args: "NEW", Help: "change your nick", run: cmdNick},
 		{Name: "me", Args: "ACTION", Help: "say what you are doing: /me waves", run: cmdMe},
 		{Name: "join", Args: "#ROOM", Help: "enter a room, making it if it is new", run: cmdJoin},
 		{Name: "part", Help: "leave the room you are looking at", run: cmdPart},
-		{Name: "rooms", Help: "list the rooms, with who is in them and their topics", run: cmdRooms},
+		{Name: "rooms", Help: "list the rooms with their topics", run: cmdRooms},
 		{Name: "topic", Args: "[TEXT]", Help: "show or set this room's topic", run: cmdTopic},
-		{Name: "msg", Args: "NICK TEXT", Help: "a direct message: only you two can read it (waits for them if they are away)", run: cmdMsg},
+		{Name: "msg", Args: "NICK TEXT", Help: "a private message; it waits for them if they are away", run: cmdMsg},
 		{Name: "reply", Args: "TEXT", Help: "answer the last direct message you got", run: cmdReply},
 		{Name: "names", Help: "list who is in this room", run: cmdNames},
 		{Name: "whois", Args: "NICK", Help: "who someone is: key, time online, last active", run: cmdWhois},
-		{Name: "history", Args: "[N]", Help: "show N earlier messages of this room (default 50)", run: cmdHistory},
+		{Name: "history", Args: "[N]", Help: "load N earlier messages (default 50)", run: cmdHistory},
 		{Name: "search", Args: "TEXT", Help: "find messages in this room", run: cmdSearch},
 		{Name: "ignore", Args: "NICK", Help: "hide someone's messages from your view", run: cmdIgnore},
 		{Name: "unignore", Args: "NICK", Help: "show someone's messages again", run: cmdUnignore},
 		{Name: "ignored", Help: "list whom you ignore", run: cmdIgnored},
-		{Name: "motd", Args: "[TEXT]", Help: "show the message of the day (operators: set it; - clears it)", run: cmdMOTD},
-		{Name: "bell", Args: "on|off", Help: "ring the terminal bell when someone mentions you or writes to you", run: cmdBell},
-		{Name: "clear", Help: "clear your own view of this room (nobody else's)", run: cmdClear},
+		{Name: "motd", Args: "[TEXT]", Help: "the message of the day (operators: set it; - clears)", run: cmdMOTD},
+		{Name: "bell", Args: "on|off", Help: "beep when someone mentions you or writes to you", run: cmdBell},
+		{Name: "clear", Help: "clear your own view of this room", run: cmdClear},
 		{Name: "mouse", Args: "on|off", Help: "on: the wheel scrolls; off: the terminal selects text", run: cmdMouse},
 		{Name: "quit", Aliases: []string{"exit"}, Args: "[MESSAGE]", Help: "leave the chat, saying why if you like", run: cmdQuit},
 
@@ -126,8 +126,12 @@ func (m *Member) run(name, args string) (Effect, error) {
 	return c.run(m, args)
 }
 
-func cmdHelp(m *Member, _ string) (Effect, error) {
+func cmdHelp(m *Member, args string) (Effect, error) {
 	h := m.hub
+	if strings.EqualFold(strings.TrimSpace(args), "keys") && len(h.opts.KeyHelp) > 0 {
+		m.notice(Notice, strings.Join(h.opts.KeyHelp, "\n"))
+		return Stay, nil
+	}
 	h.mu.RLock()
 	op := m.isOpLocked()
 	h.mu.RUnlock()
@@ -156,8 +160,8 @@ func cmdHelp(m *Member, _ string) (Effect, error) {
 		b.WriteString("\n")
 		list("Operator commands:", true)
 	}
-	for _, line := range h.opts.HelpExtra {
-		b.WriteString("\n" + line)
+	if len(h.opts.KeyHelp) > 0 {
+		b.WriteString("\nKeys: /help keys lists them (Ctrl+N/Ctrl+P switch rooms, PgUp scrolls).")
 	}
 	m.notice(Notice, b.String())
 	return Stay, nil

@@ -83,8 +83,8 @@ type Options struct {
 	// MessageBurst is spent. Defaults: 2 per second, burst 10.
 	MessageRate  float64
 	MessageBurst int
-	// HelpExtra is appended to /help: the view's key bindings, say.
-	HelpExtra []string
+	// KeyHelp is what /help keys shows: the view's key bindings.
+	KeyHelp []string
 	// Audit records moderation acts and other events worth a log line.
 	// Default: nothing.
 	Audit func(msg string, keyvals ...any)

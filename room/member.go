@@ -22,9 +22,10 @@ var ErrLeft = errors.New("you have left the chat")
 // errFlooding says a member was just closed for flooding.
 var errFlooding = errors.New("you were disconnected for flooding the room")
 
-// maxNotices bounds the private lines queued for a member that is not
-// reading, so it cannot grow without limit.
-const maxNotices = 256
+// maxNotices bounds the lines queued for a member that is not reading
+// (private lines, and older messages it asked for), so the queue cannot
+// grow without limit.
+const maxNotices = 256 + maxHistory
 
 // Member is one session: a person, under one nick, in one or more rooms.
 // In each room it has a cursor into the log; it also has a queue of
@@ -420,11 +421,16 @@ func (m *Member) currentRoomLocked() *Room {
 func (m *Member) queueNotice(msg Message) {
 	msg.Private = true
 	msg.Time = m.hub.now()
+	m.queue(msg)
+}
+
+// queue hands msgs to the member's next Next, beside its rooms' logs.
+func (m *Member) queue(msgs ...Message) {
 	m.noticeMu.Lock()
-	if len(m.notices) >= maxNotices {
-		m.notices = slices.Delete(m.notices, 0, len(m.notices)-maxNotices+1)
+	m.notices = append(m.notices, msgs...)
+	if over := len(m.notices) - maxNotices; over > 0 {
+		m.notices = slices.Delete(m.notices, 0, over)
 	}
-	m.notices = append(m.notices, msg)
 	m.noticeMu.Unlock()
 	m.wake()
 }

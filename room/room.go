@@ -66,6 +66,9 @@ func newRoom(h *Hub, name string, lastSeq uint64) *Room {
 // public room's name.
 const dmPrefix = "dm:"
 
+// IsDirect reports whether a room name is that of a direct conversation.
+func IsDirect(name string) bool { return strings.HasPrefix(name, dmPrefix) }
+
 // dmName is the name of the direct conversation between two authors.
 func dmName(a, b string) string {
 	if b < a {

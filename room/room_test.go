@@ -218,7 +218,7 @@ func TestNickCommand(t *testing.T) {
 }
 
 func TestCommands(t *testing.T) {
-	h := newHub(t, Options{HelpExtra: []string{"Keys: PgUp scrolls"}})
+	h := newHub(t, Options{KeyHelp: []string{"Keys: PgUp scrolls"}})
 	alice := join(t, h, "alice")
 	bob := join(t, h, "bob")
 	drain(alice)
@@ -232,8 +232,12 @@ func TestCommands(t *testing.T) {
 			t.Errorf("/help for a non-operator: %s listed = %v:\n%s", c.Usage(), listed, help)
 		}
 	}
-	if !strings.Contains(help, "(also /exit)") || !strings.Contains(help, "Keys: PgUp scrolls") {
-		t.Errorf("/help lacks aliases or extra lines:\n%s", help)
+	if !strings.Contains(help, "(also /exit)") || !strings.Contains(help, "/help keys") {
+		t.Errorf("/help lacks aliases or the pointer to the keys:\n%s", help)
+	}
+	submit(t, alice, "/help keys")
+	if got := strings.Join(texts(drain(alice), Notice), "\n"); got != "Keys: PgUp scrolls" {
+		t.Errorf("/help keys = %q", got)
 	}
 	if len(drain(bob)) != 0 {
 		t.Error("bob saw alice's /help")

@@ -304,13 +304,18 @@ func cmdHistory(m *Member, args string) (Effect, error) {
 			return Stay, errors.New("usage: /history [N], e.g. /history 200")
 		}
 	}
-	return Stay, m.LoadOlder("", n)
+	got, err := m.LoadOlder("", 0, n)
+	if err == nil && got == 0 {
+		m.notice(Notice, "Nothing earlier: that is the beginning of what this room keeps.")
+	}
+	return Stay, err
 }
 
 // LoadOlder gives the member up to n messages of room ("": the one it is
-// looking at) from before the oldest it has, marked Older so its view puts
-// them above what it shows.
-func (m *Member) LoadOlder(room string, n int) error {
+// looking at) from before Seq before (0: the oldest it has been given),
+// marked Older so its view puts them above what it shows. It returns how
+// many it found; 0 means there is nothing earlier.
+func (m *Member) LoadOlder(room string, before uint64, n int) (int, error) {
 	n = min(max(n, 1), maxHistory)
 	h := m.hub
 	h.mu.Lock()
@@ -319,31 +324,33 @@ func (m *Member) LoadOlder(room string, n int) error {
 		room = m.current
 	}
 	s, ok := m.subs[room]
-	if !ok || s.oldest <= 1 {
-		if ok {
-			m.noticeLocked(s.room, Notice, "That is the beginning of this room.")
-		}
-		return nil
+	if !ok {
+		return 0, fmt.Errorf("you are not in %s", room)
 	}
-	older, err := h.opts.History.Before(ctxBG, room, s.oldest, n)
+	if before == 0 {
+		before = s.oldest
+	}
+	if before <= 1 {
+		return 0, nil
+	}
+	older, err := h.opts.History.Before(ctxBG, room, before, n)
 	if err != nil {
-		return fmt.Errorf("could not load earlier messages: %w", err)
+		return 0, fmt.Errorf("could not load earlier messages: %w", err)
 	}
 	if len(older) == 0 {
-		s.oldest = 1
-		m.noticeLocked(s.room, Notice, "No earlier messages are kept.")
-		return nil
+		return 0, nil
 	}
-	s.oldest = older[0].Seq
-	for _, msg := range older {
-		if _, ignored := m.ignored[msg.Author]; ignored && (msg.Kind == Chat || msg.Kind == Action) {
-			continue
-		}
-		msg.Older, msg.Backlog = true, true
-		msg.Room, msg.Seq = room, 0 // shown at once, above the rest
-		m.queueNotice(msg)
+	s.oldest = min(s.oldest, older[0].Seq)
+	got := len(older)
+	older = slices.DeleteFunc(older, func(msg Message) bool {
+		_, ignored := m.ignored[msg.Author]
+		return ignored && (msg.Kind == Chat || msg.Kind == Action)
+	})
+	for i := range older {
+		older[i].Older, older[i].Backlog, older[i].Room = true, true, room
 	}
-	return nil
+	m.queue(older...)
+	return got, nil
 }
 
 // maxSearchResults bounds what /search shows.

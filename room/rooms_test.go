@@ -322,12 +322,12 @@ func TestHistoryLoadsOlderPages(t *testing.T) {
 		t.Fatalf("/history 10 gave %q", got)
 	}
 	for _, msg := range older {
-		if !msg.Older || !msg.Backlog {
+		if !msg.Older || !msg.Backlog || msg.Private || msg.Room != Lobby || msg.Seq == 0 {
 			t.Fatalf("older message not marked: %+v", msg)
 		}
 	}
-	if err := bob.LoadOlder("", 100); err != nil {
-		t.Fatal(err)
+	if n, err := bob.LoadOlder("", 0, 100); n != 16 || err != nil {
+		t.Fatalf("LoadOlder = %d, %v; want the 16 left", n, err)
 	}
 	rest := drain(bob)
 	// Lines 1-15 and alice's arrival.
@@ -337,8 +337,13 @@ func TestHistoryLoadsOlderPages(t *testing.T) {
 	if rest[0].Kind != Join || rest[0].Nick != "alice" {
 		t.Fatalf("the oldest line is %+v, want alice joining", rest[0])
 	}
+	// A view that dropped some of what it had asks from where it has.
+	if n, err := bob.LoadOlder(Lobby, 3, 10); n != 2 || err != nil {
+		t.Fatalf("LoadOlder before 3 = %d, %v", n, err)
+	}
+	drain(bob)
 	submit(t, bob, "/history")
-	if got := strings.Join(texts(drain(bob), Notice), ""); !strings.Contains(got, "beginning of this room") {
+	if got := strings.Join(texts(drain(bob), Notice), ""); !strings.Contains(got, "beginning of what this room keeps") {
 		t.Fatalf("at the start: %q", got)
 	}
 }

@@ -70,7 +70,7 @@ func startServerIn(t *testing.T, dir string, opts ...serverOption) *testServer {
 			JoinCommand: "ssh -p 1998 127.0.0.1",
 			Mouse:       true,
 		},
-		Hub: room.Options{HelpExtra: ui.KeyHelp(), MessageRate: 1e9, MessageBurst: 1 << 30,
+		Hub: room.Options{KeyHelp: ui.KeyHelp(), MessageRate: 1e9, MessageBurst: 1 << 30,
 			Audit: func(msg string, kv ...any) { logger.Info(msg, kv...) }},
 	}
 	for _, o := range opts {

@@ -119,7 +119,7 @@ func TestWindowsClients(t *testing.T) {
 func TestNicksOverSSH(t *testing.T) {
 	ts := startServer(t)
 	alice := ts.dial("alice")
-	twin := ts.dial("Alice")
+	twin := ts.dial("Alice", withSize(100, 40))
 	twin.waitText("The nick Alice is taken, so you are Alice-2", "2 online · Alice-2")
 	alice.waitText("→ Alice-2 joined")
 
@@ -135,8 +135,10 @@ func TestNicksOverSSH(t *testing.T) {
 	twin.say("/me dances")
 	alice.waitText("* twin dances")
 	twin.say("/help")
-	twin.waitText("/nick NEW", "/quit", "Keys:")
+	twin.waitText("/nick NEW", "/quit", "Keys: /help keys")
 	alice.waitGone("/nick NEW")
+	twin.say("/help keys")
+	twin.waitText("Ctrl+N/Ctrl+P", "Alt+Enter")
 }
 
 // Nonsense on the wire hurts nobody: random bytes typed into a session, a

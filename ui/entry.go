@@ -17,10 +17,18 @@ const indent = 6
 // the width they were wrapped at: re-wrapping on every frame would cost every
 // session CPU for each message anyone sends.
 type entry struct {
-	msg   room.Message
-	mine  bool
-	width int
-	lines []line
+	msg     room.Message
+	mine    bool
+	mention bool // names the reader, or is a direct message to them
+	width   int
+	lines   []line
+}
+
+// news reports whether the entry is something others said that the reader
+// has not seen before: what unread counts and the bell are about.
+func (e *entry) news() bool {
+	m := e.msg
+	return !e.mine && !m.Private && !m.Backlog && !m.Older && (m.Kind == room.Chat || m.Kind == room.Action)
 }
 
 // line is one styled screen line and its width in cells, measured once
@@ -67,6 +75,9 @@ func (e *entry) layout(w int, st *styles, loc *time.Location) []line {
 		plainLead = "<" + name + ">"
 		lead = nickStyle.Render(plainLead)
 		body, bodyStyle, typed = m.Text, st.plain, true
+		if e.mention && !room.IsDirect(m.Room) {
+			bodyStyle = st.mention
+		}
 	case room.Action:
 		plainLead = "* " + who
 		lead = st.nick(m.Nick).Italic(true).Render(plainLead)
@@ -118,6 +129,9 @@ func (e *entry) layout(w int, st *styles, loc *time.Location) []line {
 		}
 	}
 	stamp := st.time.Render(m.Time.In(loc).Format("15:04")) + " "
+	if e.mention && !room.IsDirect(m.Room) {
+		stamp = st.mentionMark.Render(m.Time.In(loc).Format("15:04")) + " "
+	}
 	pad := strings.Repeat(" ", indent)
 	if typed {
 		pad = strings.Repeat(" ", indent-2) + st.rule.Render("│") + " "

@@ -33,6 +33,8 @@ const (
 	maxRecall = 100
 	// wheelStep is how many lines one mouse wheel notch scrolls.
 	wheelStep = 3
+	// olderPage is how many older messages PgUp at the top fetches.
+	olderPage = 100
 )
 
 // Options configure a session's view.
@@ -61,12 +63,15 @@ type Model struct {
 	width, height int
 	input         textarea.Model
 
-	entries      []*entry
-	entriesBytes int // text held by entries
-	scroll       int // lines scrolled up from the newest; 0 is live
-	unseen       int // messages that arrived while scrolled up
+	// views holds a view of each room the member is in; cur is the one on
+	// screen. tabs lists the rooms in the member's order.
+	views        map[string]*roomView
+	cur          *roomView
+	tabs         []room.RoomTab
+	roomsVersion uint64
 
-	roster        []room.Online // shared with the room: read only
+	roster        []room.Online // of the room on screen, shared with it: read only
+	rosterRoom    *room.Room
 	rosterVersion uint64
 
 	sent   []string // lines sent, for Up/Down recall
@@ -79,6 +84,7 @@ type Model struct {
 	cleared bool
 
 	mouse   bool
+	bell    bool // ring the terminal bell for mentions and direct messages
 	goodbye string
 
 	// Parts of the frame that change rarely, rebuilt only when they do:
@@ -93,7 +99,7 @@ type frameCache struct {
 	panel       []string
 	panelH      int
 	status      string
-	statusKey   [4]int // scroll>0, unseen, width, cleared
+	statusKey   statusKey
 }
 
 // wakeMsg says the member has something new to read.
@@ -111,9 +117,11 @@ func New(opts Options) *Model {
 		loc:    loc,
 		st:     newStyles(),
 		mouse:  opts.Mouse,
+		bell:   true,
 		input:  newInput(),
+		views:  map[string]*roomView{},
 	}
-	m.refreshRoster()
+	m.syncRooms()
 	m.resize(opts.Width, opts.Height)
 	for _, note := range opts.Notes {
 		m.addLocal(room.Notice, note)
@@ -191,7 +199,9 @@ func (m *Model) wait() tea.Cmd {
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case wakeMsg:
-		m.pull()
+		if m.pull() {
+			return m, tea.Batch(m.wait(), tea.Raw("\a"))
+		}
 		return m, m.wait()
 	case closedMsg:
 		// The room ended this session (a kick, a ban, a newer session of
@@ -226,47 +236,147 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-// pull reads what the member has not seen and adds it to the scrollback.
-func (m *Model) pull() {
-	for _, msg := range m.member.Next() {
-		m.add(msg)
+// pull reads what the member has not seen and adds it to the views of its
+// rooms. It reports whether something new calls for the bell.
+func (m *Model) pull() (ring bool) {
+	msgs := m.member.Next()
+	if m.member.RoomsVersion() != m.roomsVersion {
+		m.syncRooms()
 	}
+	me := m.member.Nick()
+	var older map[*roomView][]*entry
+	for _, msg := range msgs {
+		v := m.viewOf(msg.Room)
+		if msg.Older {
+			if older == nil {
+				older = map[*roomView][]*entry{}
+			}
+			older[v] = append(older[v], m.newEntry(msg, me))
+			continue
+		}
+		e := m.newEntry(msg, me)
+		m.addTo(v, e)
+		if !e.news() {
+			continue
+		}
+		if v != m.cur {
+			v.unread++
+			if e.mention {
+				v.mentions++
+			}
+			m.chromeChanged()
+		}
+		ring = ring || (e.mention && m.bell)
+	}
+	for v, es := range older {
+		v.prepend(es, m.lineCount)
+	}
+	m.markRead()
+	m.refreshRoster()
+	return ring
+}
+
+// viewOf returns the view of a room; a line of no room, or of a room the
+// member has left, goes to the room on screen.
+func (m *Model) viewOf(name string) *roomView {
+	if v, ok := m.views[name]; ok {
+		return v
+	}
+	if name == "" || !m.inRoom(name) {
+		return m.cur
+	}
+	v := &roomView{name: name}
+	m.views[name] = v
+	return v
+}
+
+func (m *Model) inRoom(name string) bool {
+	for _, t := range m.tabs {
+		if t.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// syncRooms catches up with the member's rooms: joined, left, renamed, and
+// which one it looks at.
+func (m *Model) syncRooms() {
+	m.roomsVersion = m.member.RoomsVersion()
+	tabs, current := m.member.Rooms()
+	m.tabs = tabs
+	for name := range m.views {
+		if name != current && !m.inRoom(name) {
+			delete(m.views, name)
+		}
+	}
+	for _, t := range tabs {
+		if _, ok := m.views[t.Name]; !ok {
+			m.views[t.Name] = &roomView{name: t.Name}
+		}
+	}
+	v, ok := m.views[current]
+	if !ok {
+		v = &roomView{name: current}
+		m.views[current] = v
+	}
+	if v != m.cur {
+		m.cur = v
+		v.unread, v.mentions = 0, 0
+		m.markRead()
+	}
+	m.chromeChanged()
 	m.refreshRoster()
 }
 
-// refreshRoster fetches who is online when it has changed.
+// switchRoom moves to the room step places on in the member's list.
+func (m *Model) switchRoom(step int) {
+	m.member.Switch("", step)
+	m.syncRooms()
+}
+
+// markRead tells the room how far the reader has read the room on screen:
+// to the newest message, unless they are scrolled up.
+func (m *Model) markRead() {
+	if v := m.cur; v != nil && v.scroll == 0 && v.lastSeq > 0 {
+		m.member.Read(v.name, v.lastSeq)
+	}
+}
+
+// refreshRoster fetches who is in the room on screen when that has changed.
 func (m *Model) refreshRoster() {
 	r := m.member.Room()
-	if v := r.RosterVersion(); v != m.rosterVersion || m.roster == nil {
-		m.roster, m.rosterVersion = r.Online(), v
+	if v := r.RosterVersion(); r != m.rosterRoom || v != m.rosterVersion || m.roster == nil {
+		m.roster, m.rosterRoom, m.rosterVersion = r.Online(), r, v
 		m.chromeChanged()
 	}
 }
 
-// add appends one message to the scrollback, keeping a scrolled-up view
-// where it is.
-func (m *Model) add(msg room.Message) {
+func (m *Model) newEntry(msg room.Message, me string) *entry {
 	e := &entry{msg: msg, mine: msg.Author == m.member.Author() && !msg.Private}
-	m.entries = append(m.entries, e)
-	m.entriesBytes += len(msg.Text)
-	drop := 0
-	for len(m.entries)-drop > maxEntries || (m.entriesBytes > maxScrollbackBytes && len(m.entries)-drop > 1) {
-		m.entriesBytes -= len(m.entries[drop].msg.Text)
-		m.entries[drop] = nil
-		drop++
+	if !e.mine && !msg.Private && (msg.Kind == room.Chat || msg.Kind == room.Action) {
+		e.mention = room.Mentions(msg.Text, me) || room.IsDirect(msg.Room)
 	}
-	m.entries = m.entries[drop:]
-	if m.scroll > 0 {
-		m.scroll += len(e.render(m.msgWidth(), &m.st, m.loc))
-		if msg.Kind == room.Chat || msg.Kind == room.Action {
-			m.unseen++
-		}
+	return e
+}
+
+// addTo appends one message to a room's view.
+func (m *Model) addTo(v *roomView, e *entry) {
+	lines := 0
+	if v.scroll > 0 {
+		lines = m.lineCount(e)
 	}
+	v.add(e, lines)
+}
+
+// lineCount is how many screen lines an entry takes at the current width.
+func (m *Model) lineCount(e *entry) int {
+	return len(e.render(m.msgWidth(), &m.st, m.loc))
 }
 
 // addLocal shows a line that only this session produced, like an error.
 func (m *Model) addLocal(kind room.Kind, text string) {
-	m.add(room.Message{Kind: kind, Text: sanitize.Text(text), Time: time.Now(), Private: true})
+	m.addTo(m.cur, &entry{msg: room.Message{Kind: kind, Text: sanitize.Text(text), Time: time.Now(), Private: true}})
 }
 
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
@@ -290,7 +400,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case "enter":
 		return m.submit()
 	case "pgup":
-		m.scrollBy(m.bodyHeight() - 1)
+		m.pageUp()
 		return nil
 	case "pgdown":
 		m.scrollBy(-(m.bodyHeight() - 1))
@@ -315,6 +425,12 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	case "ctrl+l":
 		return tea.ClearScreen
+	case "ctrl+n":
+		m.switchRoom(1)
+		return nil
+	case "ctrl+p":
+		m.switchRoom(-1)
+		return nil
 	}
 	return m.updateInput(msg)
 }
@@ -341,6 +457,8 @@ func (m *Model) submit() tea.Cmd {
 		return nil
 	}
 	effect, err := m.member.Submit(line)
+	// A command may have moved the member to another room (/join, /msg).
+	m.syncRooms()
 	if err != nil {
 		m.addLocal(room.Error, err.Error())
 		m.toLive()
@@ -351,7 +469,7 @@ func (m *Model) submit() tea.Cmd {
 	m.toLive()
 	switch effect {
 	case room.ClearView:
-		m.entries = nil
+		m.cur.clear()
 	case room.Quit:
 		return tea.Quit
 	case room.MouseOn:
@@ -360,6 +478,12 @@ func (m *Model) submit() tea.Cmd {
 	case room.MouseOff:
 		m.mouse = false
 		m.addLocal(room.Notice, "Mouse off: select text as usual; scroll with PgUp/PgDn.")
+	case room.BellOn:
+		m.bell = true
+		m.addLocal(room.Notice, "Bell on: the terminal beeps when someone mentions you or writes to you.")
+	case room.BellOff:
+		m.bell = false
+		m.addLocal(room.Notice, "Bell off: mentions are still highlighted, without a sound.")
 	}
 	return nil
 }
@@ -407,15 +531,37 @@ func (m *Model) setInput(s string) {
 // can go is settled when the view is drawn (visibleLines), which lays out
 // only what it shows.
 func (m *Model) scrollBy(n int) {
-	m.scroll = max(0, m.scroll+n)
-	if m.scroll == 0 {
-		m.unseen = 0
+	v := m.cur
+	v.scroll = max(0, v.scroll+n)
+	if v.scroll == 0 {
+		v.unseen = 0
+		m.markRead()
+	}
+}
+
+// pageUp scrolls up a page; at the top of what the view holds, it asks the
+// room for the page before.
+func (m *Model) pageUp() {
+	v, page := m.cur, m.bodyHeight()-1
+	if !v.atTop || v.begun || v.full {
+		m.scrollBy(page)
+		return
+	}
+	n, err := m.member.LoadOlder(v.name, v.oldestSeq(), olderPage)
+	switch {
+	case err != nil:
+		m.addLocal(room.Error, err.Error())
+	case n == 0:
+		v.begun = true
+	default:
+		v.lift = page // the messages come with the next wake
 	}
 }
 
 func (m *Model) toLive() {
-	m.scroll = 0
-	m.unseen = 0
+	m.cur.scroll = 0
+	m.cur.unseen = 0
+	m.markRead()
 }
 
 func truncateRunes(s string, n int) string {
@@ -439,7 +585,9 @@ func KeyHelp() []string {
 		"  Alt+Enter      new line (also Ctrl+J, Shift+Enter)",
 		"  Tab            complete a nick or command; again for the next",
 		"  Up/Down        recall lines you sent",
-		"  PgUp/PgDn      scroll (the mouse wheel too, see /mouse)",
+		"  PgUp/PgDn      scroll (the mouse wheel too, see /mouse);",
+		"                 PgUp at the top loads older messages",
+		"  Ctrl+N/Ctrl+P  next/previous room or conversation",
 		"  End, Esc       back to the newest messages",
 		"  Home/End, Ctrl+A/E, Left/Right   move in the input",
 		"  Ctrl+W, Ctrl+U, Ctrl+K           delete word, to start, to end",

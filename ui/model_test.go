@@ -509,7 +509,7 @@ func TestLongOwnNickStillMarked(t *testing.T) {
 }
 
 func TestIndentedNoticesKeepTheirIndentWhenWrapped(t *testing.T) {
-	s := newSession(t, newHub(), "alice", 40, 40)
+	s := newSession(t, newHub(), "alice", 40, 100)
 	s.say("/clear")
 	s.say("/help")
 	s.sync()
@@ -569,8 +569,8 @@ func TestScrollbackMemoryIsBounded(t *testing.T) {
 		bob.press(tea.KeyEnter)
 	}
 	alice.sync()
-	if alice.m.entriesBytes > maxScrollbackBytes || len(alice.m.entries) > maxScrollbackBytes/len(long)+1 {
-		t.Fatalf("%d entries holding %d bytes", len(alice.m.entries), alice.m.entriesBytes)
+	if alice.m.cur.bytes > maxScrollbackBytes || len(alice.m.cur.entries) > maxScrollbackBytes/len(long)+1 {
+		t.Fatalf("%d entries holding %d bytes", len(alice.m.cur.entries), alice.m.cur.bytes)
 	}
 }
 

@@ -25,27 +25,38 @@ type styles struct {
 	panel      lipgloss.Style
 	panelTitle lipgloss.Style
 	prompt     lipgloss.Style
-	nicks      []lipgloss.Style
+	// mention marks lines that name the reader; mentionMark their time.
+	mention     lipgloss.Style
+	mentionMark lipgloss.Style
+	badge       lipgloss.Style // unread count of a room
+	badgeHot    lipgloss.Style // unread count with mentions in it
+	current     lipgloss.Style // the room on screen, in the panel
+	nicks       []lipgloss.Style
 }
 
 func newStyles() styles {
 	c := lipgloss.Color
 	headerBg := c("62")
 	s := styles{
-		plain:      lipgloss.NewStyle(),
-		header:     lipgloss.NewStyle().Background(headerBg).Foreground(c("230")).Bold(true),
-		headerDim:  lipgloss.NewStyle().Background(headerBg).Foreground(c("189")),
-		time:       lipgloss.NewStyle().Foreground(c("244")),
-		self:       lipgloss.NewStyle().Bold(true),
-		event:      lipgloss.NewStyle().Foreground(c("244")),
-		notice:     lipgloss.NewStyle().Foreground(c("37")),
-		err:        lipgloss.NewStyle().Foreground(c("196")).Bold(true),
-		disconnect: lipgloss.NewStyle().Foreground(c("202")).Bold(true),
-		rule:       lipgloss.NewStyle().Foreground(c("240")),
-		hint:       lipgloss.NewStyle().Foreground(c("214")).Bold(true),
-		panel:      lipgloss.NewStyle().Foreground(c("250")),
-		panelTitle: lipgloss.NewStyle().Foreground(c("244")).Bold(true),
-		prompt:     lipgloss.NewStyle().Foreground(c("62")).Bold(true),
+		plain:       lipgloss.NewStyle(),
+		header:      lipgloss.NewStyle().Background(headerBg).Foreground(c("230")).Bold(true),
+		headerDim:   lipgloss.NewStyle().Background(headerBg).Foreground(c("189")),
+		time:        lipgloss.NewStyle().Foreground(c("244")),
+		self:        lipgloss.NewStyle().Bold(true),
+		event:       lipgloss.NewStyle().Foreground(c("244")),
+		notice:      lipgloss.NewStyle().Foreground(c("37")),
+		err:         lipgloss.NewStyle().Foreground(c("196")).Bold(true),
+		disconnect:  lipgloss.NewStyle().Foreground(c("202")).Bold(true),
+		rule:        lipgloss.NewStyle().Foreground(c("240")),
+		hint:        lipgloss.NewStyle().Foreground(c("214")).Bold(true),
+		panel:       lipgloss.NewStyle().Foreground(c("250")),
+		panelTitle:  lipgloss.NewStyle().Foreground(c("244")).Bold(true),
+		prompt:      lipgloss.NewStyle().Foreground(c("62")).Bold(true),
+		mention:     lipgloss.NewStyle().Foreground(c("214")).Bold(true),
+		mentionMark: lipgloss.NewStyle().Background(c("214")).Foreground(c("16")),
+		badge:       lipgloss.NewStyle().Foreground(c("250")).Bold(true),
+		badgeHot:    lipgloss.NewStyle().Background(c("214")).Foreground(c("16")).Bold(true),
+		current:     lipgloss.NewStyle().Foreground(c("230")).Background(c("62")).Bold(true),
 	}
 	for _, n := range []string{"33", "36", "71", "99", "130", "135", "162", "166", "172", "178", "39", "41", "169", "208", "105", "43"} {
 		s.nicks = append(s.nicks, lipgloss.NewStyle().Foreground(c(n)).Bold(true))

@@ -8,6 +8,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/chatroom/chatroom/room"
 )
 
 func (m *Model) resize(w, h int) {
@@ -105,17 +107,60 @@ func tooSmall(w, h int) string {
 	return b.String()
 }
 
+// headerView names the room on screen and its topic, and says who is here
+// and, on terminals too narrow for the room list, what is unread elsewhere.
 func (m *Model) headerView() string {
-	left := " chatroom · #" + m.member.Room().Name()
-	right := strconv.Itoa(len(m.roster)) + " online · " + m.member.Nick() + " "
-	gap := m.width - ansi.StringWidth(left) - ansi.StringWidth(right)
+	tab := m.curTab()
+	left := " chatroom · " + tab.Label
+	if tab.DM {
+		left += " · direct messages"
+	} else if tab.Topic != "" {
+		left += " · " + tab.Topic
+	}
+	right := strconv.Itoa(len(m.roster)) + " here · " + m.member.Nick() + " "
+	if !tab.DM {
+		right = strconv.Itoa(len(m.roster)) + " online · " + m.member.Nick() + " "
+	}
+	if !m.showPanel() {
+		if n := m.unreadElsewhere(); n > 0 {
+			right = fmt.Sprintf("%d unread (Ctrl+N) · ", n) + right
+		}
+	}
+	lw, rw := ansi.StringWidth(left), ansi.StringWidth(right)
+	if lw+rw+1 > m.width {
+		// The topic gives way first, then the right side.
+		left = ansi.Truncate(left, max(ansi.StringWidth(" chatroom · "+tab.Label), m.width-rw-1), "…")
+		lw = ansi.StringWidth(left)
+	}
+	gap := m.width - lw - rw
 	if gap < 1 {
-		right, gap = "", m.width-ansi.StringWidth(left)
+		right, gap = "", m.width-lw
 	}
 	if gap < 0 {
 		return m.st.header.Render(ansi.Truncate(left, m.width, "…"))
 	}
 	return m.st.header.Render(left) + m.st.headerDim.Render(strings.Repeat(" ", gap)+right)
+}
+
+// curTab describes the room on screen.
+func (m *Model) curTab() room.RoomTab {
+	for _, t := range m.tabs {
+		if t.Name == m.cur.name {
+			return t
+		}
+	}
+	return room.RoomTab{Name: m.cur.name, Label: "#" + m.cur.name}
+}
+
+// unreadElsewhere counts unread messages in rooms not on screen.
+func (m *Model) unreadElsewhere() int {
+	n := 0
+	for _, v := range m.views {
+		if v != m.cur {
+			n += v.unread
+		}
+	}
+	return n
 }
 
 // bodyView returns exactly h rows: the message area and, on wide
@@ -151,55 +196,101 @@ func (m *Model) bodyView(h int) []string {
 // lays out only the entries it needs; when the scrollback ends before the
 // scroll position, it settles the scroll at the top.
 func (m *Model) visibleLines(w, h int) []line {
-	need := m.scroll + h
+	v := m.cur
+	need := v.scroll + h
 	var rev []line // newest line first
-	for i := len(m.entries) - 1; i >= 0 && len(rev) < need; i-- {
-		ls := m.entries[i].render(w, &m.st, m.loc)
+	i := len(v.entries) - 1
+	for ; i >= 0 && len(rev) < need; i-- {
+		ls := v.entries[i].render(w, &m.st, m.loc)
 		for j := len(ls) - 1; j >= 0; j-- {
 			rev = append(rev, ls[j])
 		}
 	}
+	v.atTop = i < 0 && len(rev) <= need
 	if len(rev) < need {
-		m.scroll = max(0, len(rev)-h)
-		if m.scroll == 0 {
-			m.unseen = 0
+		v.scroll = max(0, len(rev)-h)
+		if v.scroll == 0 {
+			v.unseen = 0
 		}
 	}
 	out := make([]line, h)
 	for i := 0; i < h; i++ {
-		if k := m.scroll + h - 1 - i; k < len(rev) {
+		if k := v.scroll + h - 1 - i; k < len(rev) {
 			out[i] = rev[k]
 		}
 	}
 	return out
 }
 
+// panelView is the side panel: the member's rooms with their unread
+// counts, then who is in the room on screen.
 func (m *Model) panelView(h int) []string {
 	inner := panelWidth - 2
 	border := m.st.rule.Render("│") + " "
-	out := make([]string, h)
-	out[0] = border + m.st.panelTitle.Render(fit("Online ("+strconv.Itoa(len(m.roster))+")", inner))
+	blank := border + strings.Repeat(" ", inner)
+	out := make([]string, 0, h)
+	// The rooms take at most half the panel.
+	roomRows := min(len(m.tabs), max(1, h/2-2))
+	out = append(out, border+m.st.panelTitle.Render(fit("Rooms", inner)))
+	for i, t := range m.tabs {
+		if len(out) == roomRows && i < len(m.tabs)-1 {
+			out = append(out, border+m.st.panelTitle.Render(fit(fmt.Sprintf("+%d more (Ctrl+N)", len(m.tabs)-i), inner)))
+			break
+		}
+		out = append(out, border+m.roomRow(t, inner))
+	}
+	if len(out) < h {
+		out = append(out, blank)
+	}
+	if len(out) < h {
+		out = append(out, border+m.st.panelTitle.Render(fit("Online ("+strconv.Itoa(len(m.roster))+")", inner)))
+	}
 	me := m.member.Nick()
-	for i := 1; i < h; i++ {
-		j := i - 1
+	for j := 0; len(out) < h; j++ {
 		switch {
 		case j >= len(m.roster):
-			out[i] = border + strings.Repeat(" ", inner)
-		case i == h-1 && len(m.roster) > h-1:
-			out[i] = border + m.st.panelTitle.Render(fit(fmt.Sprintf("+%d more", len(m.roster)-j), inner))
+			out = append(out, blank)
+		case len(out) == h-1 && len(m.roster) > j+1:
+			out = append(out, border+m.st.panelTitle.Render(fit(fmt.Sprintf("+%d more", len(m.roster)-j), inner)))
 		default:
 			o := m.roster[j]
 			style := m.st.nick(o.Nick)
 			label := o.Label()
 			if o.Nick == me {
 				// A long nick is cut so that "(you)" always shows.
-				out[i] = border + style.Render(fit(ansi.Truncate(label, inner-6, "…")+" (you)", inner))
+				out = append(out, border+style.Render(fit(ansi.Truncate(label, inner-6, "…")+" (you)", inner)))
 				continue
 			}
-			out[i] = border + style.UnsetBold().Render(fit(label, inner))
+			out = append(out, border+style.UnsetBold().Render(fit(label, inner)))
 		}
 	}
-	return out
+	return out[:h]
+}
+
+// roomRow is one room in the panel: its name, and its unread count,
+// highlighted when something in it is for the reader.
+func (m *Model) roomRow(t room.RoomTab, w int) string {
+	v := m.views[t.Name]
+	if v == m.cur {
+		return m.st.current.Render(fit(t.Label, w))
+	}
+	badge := ""
+	if v != nil && v.unread > 0 {
+		badge = " " + strconv.Itoa(min(v.unread, 999)) + " "
+		if v.unread > 999 {
+			badge = " 999+ "
+		}
+	}
+	name := fit(t.Label, w-ansi.StringWidth(badge))
+	style := m.st.panel
+	if badge == "" {
+		return style.Render(name)
+	}
+	bs := m.st.badge
+	if v.mentions > 0 {
+		bs = m.st.badgeHot
+	}
+	return style.Bold(true).Render(name) + bs.Render(badge)
 }
 
 // fit truncates or pads s to exactly w cells.
@@ -208,8 +299,16 @@ func fit(s string, w int) string {
 	return s + strings.Repeat(" ", max(0, w-ansi.StringWidth(s)))
 }
 
+// statusKey is what the status line depends on.
+type statusKey struct {
+	scrolled, unseen, width int
+	cleared, atTop, begun   bool
+	full, loading           bool
+}
+
 func (m *Model) statusView() string {
-	key := [4]int{min(m.scroll, 1), m.unseen, m.width, btoi(m.cleared)}
+	v := m.cur
+	key := statusKey{min(v.scroll, 1), v.unseen, m.width, m.cleared, v.atTop && v.scroll > 0, v.begun, v.full, v.lift > 0}
 	if m.cache.status == "" || m.cache.statusKey != key {
 		m.cache.status, m.cache.statusKey = m.buildStatus(), key
 	}
@@ -218,12 +317,21 @@ func (m *Model) statusView() string {
 
 func (m *Model) buildStatus() string {
 	var hint string
+	v := m.cur
 	switch {
 	case m.cleared:
 		hint = " input cleared (Up brings it back) · Ctrl+C again to quit "
-	case m.scroll > 0 && m.unseen > 0:
-		hint = fmt.Sprintf(" ↓ %d new message%s · End to jump back ", m.unseen, plural(m.unseen))
-	case m.scroll > 0:
+	case v.lift > 0:
+		hint = " loading older messages… "
+	case v.scroll > 0 && v.unseen > 0:
+		hint = fmt.Sprintf(" ↓ %d new message%s · End to jump back ", v.unseen, plural(v.unseen))
+	case v.scroll > 0 && v.atTop && v.begun:
+		hint = " the beginning of " + m.curTab().Label + " · End to jump back "
+	case v.scroll > 0 && v.atTop && v.full:
+		hint = " scrollback full; /search finds older messages · End to jump back "
+	case v.scroll > 0 && v.atTop:
+		hint = " top · PgUp loads older messages · End to jump back "
+	case v.scroll > 0:
 		hint = " scrolled up · End to jump back "
 	}
 	if hint != "" {
@@ -231,18 +339,14 @@ func (m *Model) buildStatus() string {
 		return m.st.rule.Render("──") + m.st.hint.Render(hint) +
 			m.st.rule.Render(strings.Repeat("─", max(0, m.width-2-ansi.StringWidth(hint))))
 	}
-	help := " /help · PgUp scroll · Ctrl+C quit "
+	help := " /help · Ctrl+N rooms · PgUp scroll · Ctrl+C quit "
+	if m.width < 80 {
+		help = " /help · PgUp scroll · Ctrl+C quit "
+	}
 	if m.width < 60 {
 		return m.st.rule.Render(strings.Repeat("─", m.width))
 	}
 	return m.st.rule.Render(strings.Repeat("─", m.width-ansi.StringWidth(help)-2) + help + "──")
-}
-
-func btoi(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 func plural(n int) string {
@@ -276,7 +380,14 @@ func (m *Model) complete() {
 	start := strings.LastIndexByte(before, ' ') + 1
 	word := strings.ToLower(before[start:])
 	var cands []string
-	if start == 0 && strings.HasPrefix(word, "/") {
+	switch {
+	case strings.HasPrefix(word, "#"):
+		for _, t := range m.tabs {
+			if !t.DM && strings.HasPrefix(t.Label, word) {
+				cands = append(cands, t.Label+" ")
+			}
+		}
+	case start == 0 && strings.HasPrefix(word, "/"):
 		for _, c := range m.hub.Commands() {
 			for _, name := range append([]string{c.Name}, c.Aliases...) {
 				if strings.HasPrefix("/"+name, word) {
@@ -284,7 +395,7 @@ func (m *Model) complete() {
 				}
 			}
 		}
-	} else {
+	default:
 		at := ""
 		if strings.HasPrefix(word, "@") {
 			at, word = "@", word[1:]

@@ -61,7 +61,7 @@ func serve(o options, logger *log.Logger, stdout io.Writer) error {
 
 	hubOpts := room.Options{
 		Store:        db,
-		HelpExtra:    ui.KeyHelp(),
+		KeyHelp:      ui.KeyHelp(),
 		MessageRate:  o.msgRate,
 		MessageBurst: o.msgBurst,
 		Audit:        func(msg string, kv ...any) { logger.Info(msg, kv...) },
