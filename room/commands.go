@@ -228,11 +228,11 @@ func cmdWhois(m *Member, args string) (Effect, error) {
 	} else {
 		fmt.Fprintf(&b, "%s: unverified (connected without a key)", who.nick)
 	}
-	fmt.Fprintf(&b, "\n  online since %s (%s), ", who.joined.UTC().Format("2006-01-02 15:04 MST"), formatDuration(now.Sub(who.joined)))
+	fmt.Fprintf(&b, "\n  online since %s (%s), ", who.joined.UTC().Format("2006-01-02 15:04 MST"), FormatDuration(now.Sub(who.joined)))
 	if idle := now.Sub(who.lastActive); idle < time.Minute {
 		b.WriteString("active now")
 	} else {
-		fmt.Fprintf(&b, "last active %s ago", formatDuration(idle))
+		fmt.Fprintf(&b, "last active %s ago", FormatDuration(idle))
 	}
 	if who.isOpLocked() {
 		b.WriteString("\n  operator")

@@ -66,7 +66,7 @@ func (s Sanction) describe(now time.Time) string {
 	if s.Until.IsZero() {
 		b.WriteString(" permanently")
 	} else {
-		fmt.Fprintf(&b, " until %s (%s from now)", s.Until.UTC().Format("2006-01-02 15:04 MST"), formatDuration(s.Until.Sub(now)))
+		fmt.Fprintf(&b, " until %s (%s from now)", s.Until.UTC().Format("2006-01-02 15:04 MST"), FormatDuration(s.Until.Sub(now)))
 	}
 	if s.By != "" {
 		fmt.Fprintf(&b, " by %s", s.By)
@@ -86,8 +86,8 @@ func (s Sanction) Refusal(now time.Time) string {
 	return fmt.Sprintf("you cannot join: %s banned%s", what, s.describe(now))
 }
 
-// formatDuration writes a duration as people do: 2h, 7d, 1h30m, 45s.
-func formatDuration(d time.Duration) string {
+// FormatDuration writes a duration as people do: 2h, 7d, 1h30m, 45s.
+func FormatDuration(d time.Duration) string {
 	if d < time.Minute {
 		return fmt.Sprintf("%ds", max(1, int(d.Round(time.Second).Seconds())))
 	}
@@ -108,8 +108,9 @@ func formatDuration(d time.Duration) string {
 
 var durationPart = regexp.MustCompile(`^(\d+)(w|d|h|m|s)`)
 
-// parseDuration reads durations like 30s, 10m, 2h, 1h30m, 7d, 2w and 1d12h.
-func parseDuration(s string) (time.Duration, bool) {
+// ParseDuration reads durations as people write them: 30s, 10m, 2h,
+// 1h30m, 7d, 2w, 1d12h.
+func ParseDuration(s string) (time.Duration, bool) {
 	units := map[string]time.Duration{"w": 7 * 24 * time.Hour, "d": 24 * time.Hour, "h": time.Hour, "m": time.Minute, "s": time.Second}
 	var total time.Duration
 	if s == "" {
@@ -209,7 +210,7 @@ func splitDurationReason(args string) (d time.Duration, reason string, err error
 	if first == "" {
 		return 0, "", nil
 	}
-	if dur, ok := parseDuration(first); ok {
+	if dur, ok := ParseDuration(first); ok {
 		return dur, cleanReason(rest), nil
 	}
 	if first[0] >= '0' && first[0] <= '9' || first[0] == '-' {
@@ -226,7 +227,7 @@ func forHowLong(d time.Duration) string {
 	if d == 0 {
 		return " permanently"
 	}
-	return " for " + formatDuration(d)
+	return " for " + FormatDuration(d)
 }
 
 // past is the kind as a past participle: "banned", "muted".
@@ -309,7 +310,7 @@ func (m *Member) sanction(kind SanctionKind, args string) (Effect, error) {
 	h.sanctions[kind][t.id] = s
 	h.sanctionMu.Unlock()
 
-	h.audit(name, "by", m.nick, "by_key", m.key, "target", t.id, "nick", t.label, "for", formatDuration(d), "reason", reason)
+	h.audit(name, "by", m.nick, "by_key", m.key, "target", t.id, "nick", t.label, "for", FormatDuration(d), "reason", reason)
 	text := fmt.Sprintf("%s %s %s%s", m.nick, kind.past(), t.label, forHowLong(d))
 	if reason != "" {
 		text += ": " + reason

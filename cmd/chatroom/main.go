@@ -13,6 +13,8 @@ import (
 	_ "time/tzdata" // client time zones (TZ) on hosts without a zone database, like Windows
 
 	"charm.land/log/v2"
+
+	"github.com/chatroom/chatroom/room"
 )
 
 func main() {
@@ -36,6 +38,33 @@ type options struct {
 	newConnsPerMinute int
 	maxSessions       int
 	idleTimeout       time.Duration
+
+	retain         time.Duration
+	retainMessages int
+}
+
+// retainFlag reads --retain as people write durations: 30d, 12h, 2w; 0
+// keeps everything.
+type retainFlag struct{ d *time.Duration }
+
+func (f retainFlag) String() string {
+	if f.d == nil || *f.d == 0 {
+		return "0"
+	}
+	return room.FormatDuration(*f.d)
+}
+
+func (f retainFlag) Set(s string) error {
+	if s == "0" {
+		*f.d = 0
+		return nil
+	}
+	d, ok := room.ParseDuration(s)
+	if !ok {
+		return fmt.Errorf("%q is not a duration: write it like 30d, 12h or 2w", s)
+	}
+	*f.d = d
+	return nil
 }
 
 // errUsage means the command line was wrong and the user has been told.
@@ -61,6 +90,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.newConnsPerMinute, "new-conns-per-minute", 30, "one address may open `N` connections a minute")
 	fs.IntVar(&o.maxSessions, "max-sessions", 2000, "the server takes `N` sessions in all")
 	fs.DurationVar(&o.idleTimeout, "idle-timeout", 0, "disconnect sessions without a keystroke for `DURATION`, e.g. 2h (0: never)")
+	fs.Var(retainFlag{&o.retain}, "retain", "delete messages older than `DURATION`, e.g. 30d or 2w (0: keep them all)")
+	fs.IntVar(&o.retainMessages, "retain-messages", 0, "keep only the newest `N` messages of each room (0: keep them all)")
 
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: chatroom [flags]\n\nA chat room people join with: ssh -p 1998 HOST\n\nFlags:\n")
@@ -70,7 +101,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 				name = " " + name
 			}
 			fmt.Fprintf(stderr, "  --%s%s\n    \t%s", f.Name, name, usage)
-			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0s" {
+			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0s" && f.DefValue != "0" {
 				fmt.Fprintf(stderr, " (default %s)", f.DefValue)
 			}
 			fmt.Fprintln(stderr)
@@ -93,6 +124,10 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, errors.New("--max-conns-per-addr, --new-conns-per-minute and --max-sessions must be more than 0")
 	case o.idleTimeout < 0:
 		return o, errors.New("--idle-timeout cannot be negative")
+	case o.retainMessages < 0:
+		return o, errors.New("--retain-messages cannot be negative")
+	case o.retain != 0 && o.retain < time.Minute:
+		return o, errors.New("--retain must be at least 1m")
 	}
 	if o.data == "" {
 		dir, err := defaultDataDir()

@@ -167,6 +167,23 @@ func TestRestartKeepsTheHostKey(t *testing.T) {
 	}
 }
 
+// Two daemons on one data folder would corrupt each other's history: the
+// second is refused, clearly, and the first carries on.
+func TestSecondDaemonOnTheSameDataIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	first := startDaemon(t, "--listen", "127.0.0.1:0", "--data", dir)
+	first.stdout.waitFor(t, "chatroom is listening on ")
+	second := startDaemon(t, "--listen", "127.0.0.1:0", "--data", dir)
+	if code := second.wait(t, 10*time.Second); code != 1 {
+		t.Fatalf("second daemon: exit %d", code)
+	}
+	second.stderr.waitFor(t, "is in use by another process")
+	_ = first.cmd.Process.Signal(syscall.SIGTERM)
+	if code := first.wait(t, 5*time.Second); code != 0 {
+		t.Fatalf("first daemon: exit %d", code)
+	}
+}
+
 func TestRefusesCorruptHostKey(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, hostkeys.FileName), []byte("not a key"), 0o600); err != nil {
@@ -189,6 +206,20 @@ func TestFlags(t *testing.T) {
 	}
 	if code := run([]string{"extra"}, io.Discard, &stderr); code != 2 {
 		t.Errorf("stray argument: exit %d", code)
+	}
+	for _, c := range []struct{ args, want string }{
+		{"--retain 5x", "not a duration"},
+		{"--retain 30s", "at least 1m"},
+		{"--retain-messages -1", "cannot be negative"},
+	} {
+		stderr.Reset()
+		if code := run(strings.Fields(c.args), io.Discard, &stderr); code != 2 || !strings.Contains(stderr.String(), c.want) {
+			t.Errorf("%s: exit %d, stderr %q", c.args, code, stderr.String())
+		}
+	}
+	if o, err := parseFlags([]string{"--retain", "2w", "--retain-messages", "500", "--data", "x"}, io.Discard); err != nil ||
+		o.retain != 14*24*time.Hour || o.retainMessages != 500 {
+		t.Errorf("--retain 2w --retain-messages 500 gave %v, %d, %v", o.retain, o.retainMessages, err)
 	}
 	if code := run([]string{"--listen", "256.0.0.1:99999", "--data", t.TempDir()}, io.Discard, &stderr); code != 1 ||
 		!strings.Contains(stderr.String(), "listen on 256.0.0.1:99999") {

@@ -37,7 +37,8 @@ func serve(o options, logger *log.Logger, stdout io.Writer) error {
 	for _, w := range key.Warnings {
 		logger.Warn(w)
 	}
-	db, err := sqlite.Open(filepath.Join(o.data, sqlite.FileName))
+	dbPath := filepath.Join(o.data, sqlite.FileName)
+	db, err := sqlite.Open(dbPath)
 	if err != nil {
 		return err
 	}
@@ -60,7 +61,10 @@ func serve(o options, logger *log.Logger, stdout io.Writer) error {
 	}
 
 	hubOpts := room.Options{
-		Store:        db,
+		Store:          db,
+		History:        db,
+		Retain:         o.retain,
+		RetainMessages: o.retainMessages,
 		KeyHelp:      ui.KeyHelp(),
 		MessageRate:  o.msgRate,
 		MessageBurst: o.msgBurst,
@@ -112,12 +116,14 @@ func serve(o options, logger *log.Logger, stdout io.Writer) error {
 		watchKeyFile(ctx, f.set, f.what, logger, srv.AccessChanged)
 	}
 	reloadOnHUP(ctx, logger, srv.AccessChanged, ops, allow)
+	maintained := maintain(ctx, hub, logger)
 
 	keyNote := "existing"
 	if key.Created {
 		keyNote = "new"
 	}
 	fmt.Fprintf(stdout, "chatroom is listening on %s (data in %s)\n", ln.Addr(), o.data)
+	fmt.Fprintf(stdout, "history: %s\n", dbPath)
 	fmt.Fprintf(stdout, "host key fingerprint (%s): %s\n", keyNote, hostkeys.Fingerprint(key))
 	fmt.Fprintf(stdout, "join with: %s\n", join)
 	logAccess(logger, o, ops, allow)
@@ -136,8 +142,42 @@ func serve(o options, logger *log.Logger, stdout io.Writer) error {
 		logger.Warn(err.Error())
 	}
 	<-served
+	<-maintained
 	logger.Info("stopped")
 	return nil
+}
+
+// maintainEvery is how often read positions are saved and old messages
+// pruned.
+const maintainEvery = time.Minute
+
+// maintain saves where everyone has read to, so that a crash costs them
+// little, and applies the retention flags, now and every minute, beside
+// the chat rather than in its way. The returned channel closes once it has
+// stopped, after ctx ends.
+func maintain(ctx context.Context, hub *room.Hub, logger *log.Logger) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(maintainEvery)
+		defer tick.Stop()
+		for {
+			if n, err := hub.Prune(ctx); err != nil && ctx.Err() == nil {
+				logger.Warn("could not prune old messages", "err", err)
+			} else if n > 0 {
+				logger.Info("pruned old messages", "messages", n)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			if err := hub.Checkpoint(ctx); err != nil && ctx.Err() == nil {
+				logger.Warn("could not save read positions", "err", err)
+			}
+		}
+	}()
+	return done
 }
 
 // logAccess says at startup who may get in, so an operator can check the
@@ -160,6 +200,16 @@ func logAccess(logger *log.Logger, o options, ops, allow *keyfile.Set) {
 	logger.Info("access", "who", who, "operators", nOps, "msg_rate", o.msgRate, "msg_burst", o.msgBurst,
 		"max_conns_per_addr", o.maxConnsPerAddr, "new_conns_per_minute", o.newConnsPerMinute,
 		"max_sessions", o.maxSessions, "idle_timeout", o.idleTimeout)
+	keep := "everything"
+	switch {
+	case o.retain > 0 && o.retainMessages > 0:
+		keep = fmt.Sprintf("%s, at most %d messages a room", room.FormatDuration(o.retain), o.retainMessages)
+	case o.retain > 0:
+		keep = room.FormatDuration(o.retain)
+	case o.retainMessages > 0:
+		keep = fmt.Sprintf("the newest %d messages of each room", o.retainMessages)
+	}
+	logger.Info("history", "keeps", keep)
 }
 
 // loadKeyFile reads an authorized_keys file named by a flag. No flag, no
