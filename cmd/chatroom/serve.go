@@ -65,10 +65,10 @@ func serve(o options, logger *log.Logger, stdout io.Writer) error {
 		History:        db,
 		Retain:         o.retain,
 		RetainMessages: o.retainMessages,
-		KeyHelp:      ui.KeyHelp(),
-		MessageRate:  o.msgRate,
-		MessageBurst: o.msgBurst,
-		Audit:        func(msg string, kv ...any) { logger.Info(msg, kv...) },
+		KeyHelp:        ui.KeyHelp(),
+		MessageRate:    o.msgRate,
+		MessageBurst:   o.msgBurst,
+		Audit:          func(msg string, kv ...any) { logger.Info(msg, kv...) },
 	}
 	if ops != nil {
 		hubOpts.Operators = ops
