@@ -200,8 +200,18 @@ func (m *Member) Read(room string, seq uint64) {
 	m.hub.mu.RLock()
 	s, ok := m.subs[room]
 	m.hub.mu.RUnlock()
-	if ok && seq > s.read.Load() {
-		s.read.Store(seq)
+	if ok {
+		s.readTo(seq)
+	}
+}
+
+// readTo moves the read position forward to seq; never back.
+func (s *sub) readTo(seq uint64) {
+	for {
+		old := s.read.Load()
+		if seq <= old || s.read.CompareAndSwap(old, seq) {
+			return
+		}
 	}
 }
 
@@ -512,7 +522,11 @@ func (m *Member) post(room string, kind Kind, text string) error {
 		if err := m.allow(m.msgLimit, "send", now); err != nil {
 			return err
 		}
-		return s.room.append(Message{Kind: kind, Nick: m.nick, Author: m.author, Text: text})
+		seq, err := s.room.appendSeq(Message{Kind: kind, Nick: m.nick, Author: m.author, Text: text})
+		if err == nil {
+			s.readTo(seq) // whoever writes has read what came before
+		}
+		return err
 	}()
 	if errors.Is(err, errFlooding) {
 		h.kickForFlooding(m)

@@ -127,13 +127,19 @@ func (r *Room) RosterVersion() uint64 { return r.version.Load() }
 // The caller holds hub.mu (for reading at least), which keeps the member
 // list still; the log lock keeps Seq order and log order the same.
 func (r *Room) append(m Message) error {
+	_, err := r.appendSeq(m)
+	return err
+}
+
+// appendSeq is append, returning the message's Seq.
+func (r *Room) appendSeq(m Message) (uint64, error) {
 	r.logMu.Lock()
 	defer r.logMu.Unlock()
 	m.Room = r.name
 	m.Seq = r.seq + 1
 	m.Time = r.hub.now()
 	if err := r.hub.opts.History.Append(ctxBG, r.name, m); err != nil {
-		return fmt.Errorf("store message: %w", err)
+		return 0, fmt.Errorf("store message: %w", err)
 	}
 	r.seq = m.Seq
 	r.tail[(m.Seq-1)%uint64(len(r.tail))] = m
@@ -143,7 +149,7 @@ func (r *Room) append(m Message) error {
 	for member := range r.members {
 		member.wake()
 	}
-	return nil
+	return m.Seq, nil
 }
 
 // lastSeq is the Seq of the newest message.
