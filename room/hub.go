@@ -382,6 +382,15 @@ func (h *Hub) roomLocked(name string) (*Room, error) {
 		return nil, fmt.Errorf("open room %s: %w", name, err)
 	}
 	r := newRoom(h, name, last)
+	if last > 0 {
+		oldest, err := h.opts.History.After(ctxBG, name, 0, 1)
+		if err != nil {
+			return nil, fmt.Errorf("open room %s: %w", name, err)
+		}
+		if len(oldest) > 0 {
+			r.first = oldest[0].Seq
+		}
+	}
 	if !r.dm {
 		info, _, err := h.opts.Store.RoomInfo(ctxBG, name)
 		if err != nil {
@@ -442,8 +451,34 @@ func (h *Hub) Prune(ctx context.Context) (int, error) {
 		if err != nil {
 			return total, fmt.Errorf("prune %s: %w", name, err)
 		}
+		if n > 0 {
+			if err := h.forgetPruned(ctx, name); err != nil {
+				return total, err
+			}
+		}
 	}
 	return total, nil
+}
+
+// forgetPruned makes a loaded room forget, in memory too, what pruning
+// deleted from its history, so nobody is shown it again.
+func (h *Hub) forgetPruned(ctx context.Context, name string) error {
+	h.mu.RLock()
+	r, ok := h.rooms[name]
+	h.mu.RUnlock()
+	if !ok {
+		return nil
+	}
+	oldest, err := h.opts.History.After(ctx, name, 0, 1)
+	if err != nil {
+		return fmt.Errorf("prune %s: %w", name, err)
+	}
+	first := r.lastSeq() + 1
+	if len(oldest) > 0 {
+		first = oldest[0].Seq
+	}
+	r.forgetBefore(first)
+	return nil
 }
 
 // Checkpoint records in the store where every member has read to, so that

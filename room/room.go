@@ -29,6 +29,7 @@ type Room struct {
 
 	logMu   sync.RWMutex
 	seq     uint64    // last Seq appended
+	first   uint64    // Seq of the oldest message kept (seq+1 when none is)
 	tail    []Message // ring of the last len(tail) messages: Seq s sits at (s-1) % len(tail)
 	tailLen uint64    // how many ring slots hold messages
 
@@ -53,6 +54,7 @@ func newRoom(h *Hub, name string, lastSeq uint64) *Room {
 		hub:     h,
 		name:    name,
 		seq:     lastSeq,
+		first:   lastSeq + 1,
 		tail:    make([]Message, h.opts.Tail),
 		members: make(map[*Member]struct{}),
 	}
@@ -152,6 +154,17 @@ func (r *Room) appendSeq(m Message) (uint64, error) {
 	return m.Seq, nil
 }
 
+// forgetBefore drops from memory the messages before Seq first, which the
+// history no longer keeps either.
+func (r *Room) forgetBefore(first uint64) {
+	r.logMu.Lock()
+	defer r.logMu.Unlock()
+	r.first = max(r.first, min(first, r.seq+1))
+	for r.tailLen > 0 && r.seq-r.tailLen+1 < r.first {
+		r.tailLen--
+	}
+}
+
 // lastSeq is the Seq of the newest message.
 func (r *Room) lastSeq() uint64 {
 	r.logMu.RLock()
@@ -173,8 +186,11 @@ func (h *Hub) subscribeLocked(m *Member, r *Room, ms Membership, was bool, joinT
 	if _, in := m.subs[r.name]; in {
 		return nil
 	}
-	last := r.lastSeq()
-	start := last - min(last, uint64(h.opts.Backlog))
+	r.logMu.RLock()
+	last, first := r.seq, r.first
+	r.logMu.RUnlock()
+	// The backlog: the last Backlog messages, of those still kept.
+	start := max(last-min(last, uint64(h.opts.Backlog)), first-1)
 	s := &sub{room: r, label: ms.Label, oldest: start + 1, mark: last}
 	s.cursor.Store(start)
 	if r.dm && s.label == "" {
@@ -193,7 +209,7 @@ func (h *Hub) subscribeLocked(m *Member, r *Room, ms Membership, was bool, joinT
 		s.mark = ms.Cursor
 		s.unreadAtJoin = int(last - ms.Cursor)
 		m.queueNotice(Message{Room: r.name, Seq: ms.Cursor, Kind: Notice, Text: "── new since you were last here ──"})
-	case start > 0:
+	case start >= first:
 		m.queueNotice(Message{Room: r.name, Seq: start, Kind: Notice, Text: fmt.Sprintf(
 			"Earlier messages are not shown; these are the last %d (/history shows more).", last-start)})
 	}

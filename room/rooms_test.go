@@ -476,6 +476,17 @@ func TestPruneAppliesRetention(t *testing.T) {
 	if got := texts(kept, Chat); !slices.Equal(got, []string{"new 3", "new 4", "new 5"}) || n != 4 {
 		t.Fatalf("pruned %d, kept %q", n, got)
 	}
+	// Nobody is shown what was pruned, though it was still in memory.
+	bob := join(t, h, "bob")
+	got := drain(bob)
+	if chat := texts(got, Chat); !slices.Equal(chat, []string{"new 3", "new 4", "new 5"}) {
+		t.Fatalf("after pruning a newcomer sees %q", chat)
+	}
+	for _, n := range texts(got, Notice) {
+		if strings.Contains(n, "no longer kept") || strings.Contains(n, "Earlier messages") {
+			t.Fatalf("a newcomer is told %q", n)
+		}
+	}
 	// Sequence numbers carry on.
 	submit(t, alice, "after")
 	kept, _ = hist.After(context.Background(), Lobby, 0, 100)
