@@ -189,6 +189,9 @@ type Identity struct {
 	// connection that carries the key's other session is a second window
 	// (an OpenSSH ControlMaster), not a reconnect, so takes no nick over.
 	Conn uint64
+	// Location is the time zone the member reads times in, for times the
+	// room writes into text (search results); nil means the server's.
+	Location *time.Location
 }
 
 // Join adds a member: to the lobby, and, for a key that was here before, to

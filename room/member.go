@@ -38,6 +38,7 @@ type Member struct {
 	author string
 	addr   string // IP address, without port
 	conn   uint64
+	loc    *time.Location
 	joined time.Time
 
 	// Guarded by hub.mu.
@@ -96,6 +97,7 @@ func newMember(h *Hub, id Identity) *Member {
 		key:       id.Key,
 		addr:      hostOnly(id.Addr),
 		conn:      id.Conn,
+		loc:       id.Location,
 		joined:    h.now(),
 		subs:      map[string]*sub{},
 		wakeC:     make(chan struct{}, 1),
@@ -106,6 +108,9 @@ func newMember(h *Hub, id Identity) *Member {
 		strikes:   rate.NewLimiter(rate.Every(floodStrikeEvery), floodStrikes),
 	}
 	m.lastActive = m.joined
+	if m.loc == nil {
+		m.loc = time.Local
+	}
 	m.author = id.Key
 	if m.author == "" {
 		m.author = fmt.Sprintf("session-%d", m.id)

@@ -49,7 +49,7 @@ func newHub(t testing.TB, opts Options) *Hub {
 
 func join(t *testing.T, h *Hub, nick string) *Member {
 	t.Helper()
-	m, err := h.Join(Identity{Key: key(nick), Nick: nick, Addr: "127.0.0.1:1"})
+	m, err := h.Join(Identity{Key: key(nick), Nick: nick, Addr: "127.0.0.1:1", Location: time.UTC})
 	if err != nil {
 		t.Fatalf("join %s: %v", nick, err)
 	}

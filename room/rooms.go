@@ -373,14 +373,18 @@ func cmdSearch(m *Member, args string) (Effect, error) {
 		return Stay, nil
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d message%s match %q, newest first:", len(found), plural(len(found)), args)
+	verb := "match"
+	if len(found) == 1 {
+		verb = "matches"
+	}
+	fmt.Fprintf(&b, "%d message%s %s %q, newest first:", len(found), plural(len(found)), verb, args)
 	for _, msg := range found {
 		who := "<" + msg.Nick + ">"
 		if msg.Kind == Action {
 			who = "* " + msg.Nick
 		}
 		text := strings.ReplaceAll(msg.Text, "\n", " ")
-		fmt.Fprintf(&b, "\n  %s %s %s", msg.Time.UTC().Format("2006-01-02 15:04"), who, truncateRunes(text, 200))
+		fmt.Fprintf(&b, "\n  %s %s %s", msg.Time.In(m.loc).Format("2006-01-02 15:04"), who, truncateRunes(text, 200))
 	}
 	m.notice(Notice, b.String())
 	return Stay, nil

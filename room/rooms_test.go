@@ -368,6 +368,15 @@ func TestSearchFindsMessagesInTheCurrentRoom(t *testing.T) {
 	if !strings.Contains(got, "2026-11-25 12:34") {
 		t.Fatalf("results lack their time: %q", got)
 	}
+	// Times are in the reader's time zone.
+	east, err := h.Join(Identity{Key: key("east"), Nick: "east", Location: time.FixedZone("UTC+1", 3600)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	submit(t, east, "/search quick")
+	if got := strings.Join(texts(drain(east), Notice), "\n"); !strings.Contains(got, "2026-11-25 13:34 <alice> the quick brown fox") {
+		t.Fatalf("search in UTC+1 = %q", got)
+	}
 	submit(t, bob, "/search unicorn")
 	if got := strings.Join(texts(drain(bob), Notice), "\n"); !strings.Contains(got, "Nothing in this room matches") {
 		t.Fatalf("/search unicorn = %q", got)

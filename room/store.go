@@ -39,7 +39,8 @@ type Store interface {
 	// DeleteIgnore forgets that owner ignores author.
 	DeleteIgnore(ctx context.Context, owner, author string) error
 
-	// Memberships returns the rooms key was in, to rejoin them.
+	// Memberships returns the rooms key was in, to rejoin them, in the
+	// order it first entered them.
 	Memberships(ctx context.Context, key string) ([]Membership, error)
 	// PutMembership records that key is in a room, keeping its read
 	// position if the record exists and the new one is 0.
@@ -131,7 +132,7 @@ type MemoryStore struct {
 	sanctions   map[SanctionKind]map[string]Sanction
 	settings    map[string]string
 	ignores     map[string]map[string]Ignore
-	memberships map[string]map[string]Membership
+	memberships map[string][]Membership // in the order first stored
 	rooms       map[string]RoomInfo
 	invites     map[string]map[string]bool
 }
@@ -142,7 +143,7 @@ func (s *MemoryStore) init() {
 		s.sanctions = map[SanctionKind]map[string]Sanction{Ban: {}, Mute: {}}
 		s.settings = map[string]string{}
 		s.ignores = map[string]map[string]Ignore{}
-		s.memberships = map[string]map[string]Membership{}
+		s.memberships = map[string][]Membership{}
 		s.rooms = map[string]RoomInfo{}
 		s.invites = map[string]map[string]bool{}
 	}
@@ -153,12 +154,7 @@ func (s *MemoryStore) Memberships(_ context.Context, key string) ([]Membership, 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.init()
-	var out []Membership
-	for _, ms := range s.memberships[key] {
-		out = append(out, ms)
-	}
-	slices.SortFunc(out, func(a, b Membership) int { return strings.Compare(a.Room, b.Room) })
-	return out, nil
+	return slices.Clone(s.memberships[key]), nil
 }
 
 // PutMembership implements Store.
@@ -166,18 +162,19 @@ func (s *MemoryStore) PutMembership(_ context.Context, key string, ms Membership
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.init()
-	if s.memberships[key] == nil {
-		s.memberships[key] = map[string]Membership{}
+	list := s.memberships[key]
+	i := slices.IndexFunc(list, func(o Membership) bool { return o.Room == ms.Room })
+	if i < 0 {
+		s.memberships[key] = append(list, ms)
+		return nil
 	}
-	if old, ok := s.memberships[key][ms.Room]; ok {
-		if ms.Cursor == 0 {
-			ms.Cursor = old.Cursor
-		}
-		if ms.Label == "" {
-			ms.Label = old.Label
-		}
+	if ms.Cursor == 0 {
+		ms.Cursor = list[i].Cursor
 	}
-	s.memberships[key][ms.Room] = ms
+	if ms.Label == "" {
+		ms.Label = list[i].Label
+	}
+	list[i] = ms
 	return nil
 }
 
@@ -186,7 +183,7 @@ func (s *MemoryStore) DeleteMembership(_ context.Context, key, room string) erro
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.init()
-	delete(s.memberships[key], room)
+	s.memberships[key] = slices.DeleteFunc(s.memberships[key], func(o Membership) bool { return o.Room == room })
 	return nil
 }
 
@@ -228,8 +225,8 @@ func (s *MemoryStore) DeleteRoomInfo(_ context.Context, name string) error {
 	s.init()
 	delete(s.rooms, name)
 	delete(s.invites, name)
-	for _, ms := range s.memberships {
-		delete(ms, name)
+	for key, list := range s.memberships {
+		s.memberships[key] = slices.DeleteFunc(list, func(o Membership) bool { return o.Room == name })
 	}
 	return nil
 }

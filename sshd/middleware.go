@@ -226,7 +226,8 @@ func (s *Server) joinCommandFor(user string) string {
 func (s *Server) joinRoom(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		st := s.stateOf(sess)
-		id := room.Identity{Key: keyOf(sess), Nick: sess.User(), Addr: sess.RemoteAddr().String()}
+		loc, _ := clientLocation(sess.Environ())
+		id := room.Identity{Key: keyOf(sess), Nick: sess.User(), Addr: sess.RemoteAddr().String(), Location: loc}
 		if w := watchOf(sess.Context()); w != nil {
 			id.Conn = w.id
 		}

@@ -180,7 +180,7 @@ func TestSearchFindsAMessageFromBeforeARestart(t *testing.T) {
 	carol := second.dial("carol")
 	carol.say("/join #ops")
 	carol.say("/search SWORDFISH")
-	carol.waitText(`1 message match "SWORDFISH"`, "<alice> the password is swordfish")
+	carol.waitText(`1 message matches "SWORDFISH"`, "<alice> the password is swordfish")
 
 	alice = second.dial("alice", withKey(aliceKey))
 	alice.waitText("You are back in #ops too")

@@ -164,7 +164,7 @@ func (d *DB) DeleteRoom(ctx context.Context, rm string) error {
 
 // Memberships implements room.Store.
 func (d *DB) Memberships(ctx context.Context, key string) ([]room.Membership, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT room, cursor, label FROM memberships WHERE key = ? ORDER BY room`, key)
+	rows, err := d.db.QueryContext(ctx, `SELECT room, cursor, label FROM memberships WHERE key = ? ORDER BY rowid`, key)
 	if err != nil {
 		return nil, fmt.Errorf("read rooms of %s: %w", key, err)
 	}

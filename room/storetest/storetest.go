@@ -84,7 +84,8 @@ func Run(t *testing.T, open func(t *testing.T) room.Store, reopen func(t *testin
 		s = again(t, s, reopen)
 		got, err := s.Memberships(ctx, "SHA256:a")
 		must(t, err)
-		want := []room.Membership{{Room: "dm:x|y", Cursor: 7, Label: "@bob"}, {Room: "go", Cursor: 42}, {Room: "lobby"}}
+		// In the order first entered.
+		want := []room.Membership{{Room: "lobby"}, {Room: "go", Cursor: 42}, {Room: "dm:x|y", Cursor: 7, Label: "@bob"}}
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Fatalf("memberships = %+v, want %+v", got, want)
 		}
