@@ -32,6 +32,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./room
 	$(GO) test -run '^$$' -fuzz '^FuzzSubmit$$' -fuzztime $(FUZZTIME) ./room
 	$(GO) test -run '^$$' -fuzz '^FuzzOperatorCommands$$' -fuzztime $(FUZZTIME) ./room
+	$(GO) test -run '^$$' -fuzz '^FuzzMentions$$' -fuzztime $(FUZZTIME) ./room
 	$(GO) test -run '^$$' -fuzz '^FuzzWrap$$' -fuzztime $(FUZZTIME) ./ui
 
 ## cross: the daemon must build for Windows and macOS hosts too

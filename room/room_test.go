@@ -642,7 +642,8 @@ func FuzzParse(f *testing.F) {
 // FuzzSubmit drives the whole command path with arbitrary lines: it must not
 // panic, and whatever reaches another member must be terminal-safe.
 func FuzzSubmit(f *testing.F) {
-	for _, s := range []string{"hi", "/nick a\x1b", "/me \x9b2J", "/names", "/help", "\xff\xfe", "/nick " + strings.Repeat("é", 30)} {
+	for _, s := range []string{"hi", "/nick a\x1b", "/me \x9b2J", "/names", "/help", "\xff\xfe", "/nick " + strings.Repeat("é", 30),
+		"/join #x\x1b", "/topic \x07t", "/msg b \x1b[2Jhi", "/reply x", "/search \"a OR\"*", "/history 3", "/rooms", "/part"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, line string) {
