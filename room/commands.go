@@ -70,6 +70,7 @@ func defaultCommands() []Command {
 		{Name: "deop", Args: "[NICK]", Help: "take someone's session rights away (alone: set your own aside)", OpOnly: true, run: cmdDeop},
 		{Name: "private", Args: "on|off", Help: "make this room invite-only, or open again", OpOnly: true, run: cmdPrivate},
 		{Name: "invite", Args: "NICK", Help: "let someone with a key into this invite-only room", OpOnly: true, run: cmdInvite},
+		{Name: "uninvite", Args: "NICK", Help: "withdraw an invitation, and take them out of this room", OpOnly: true, run: cmdUninvite},
 		{Name: "delete", Args: "#ROOM [confirm]", Help: "delete a room and all its messages", OpOnly: true, run: cmdDelete},
 	}
 }

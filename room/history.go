@@ -18,7 +18,8 @@ type History interface {
 	// After returns up to limit messages of room with Seq > seq, oldest
 	// first.
 	After(ctx context.Context, room string, seq uint64, limit int) ([]Message, error)
-	// LastSeq returns the highest stored Seq of room, 0 if none.
+	// LastSeq returns the highest Seq room has had, even if pruned since;
+	// 0 if none (or the room was deleted).
 	LastSeq(ctx context.Context, room string) (uint64, error)
 	// Before returns up to limit messages of room with Seq < seq, oldest
 	// first: the ones just before seq.
@@ -46,6 +47,7 @@ type MemoryHistory struct {
 	mu    sync.RWMutex
 	rooms map[string][]Message
 	bytes map[string]int
+	last  map[string]uint64
 }
 
 // Append implements History.
@@ -55,7 +57,9 @@ func (h *MemoryHistory) Append(_ context.Context, room string, m Message) error 
 	if h.rooms == nil {
 		h.rooms = make(map[string][]Message)
 		h.bytes = make(map[string]int)
+		h.last = make(map[string]uint64)
 	}
+	h.last[room] = max(h.last[room], m.Seq)
 	log := append(h.rooms[room], m)
 	h.bytes[room] += len(m.Text)
 	drop := 0
@@ -176,6 +180,7 @@ func (h *MemoryHistory) DeleteRoom(_ context.Context, room string) error {
 	defer h.mu.Unlock()
 	delete(h.rooms, room)
 	delete(h.bytes, room)
+	delete(h.last, room)
 	return nil
 }
 
@@ -183,9 +188,5 @@ func (h *MemoryHistory) DeleteRoom(_ context.Context, room string) error {
 func (h *MemoryHistory) LastSeq(_ context.Context, room string) (uint64, error) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	log := h.rooms[room]
-	if len(log) == 0 {
-		return 0, nil
-	}
-	return log[len(log)-1].Seq, nil
+	return h.last[room], nil
 }

@@ -48,6 +48,17 @@ const (
 	// flood, so the allowance covers the longest message (100 lines).
 	floodStrikes     = 120
 	floodStrikeEvery = 500 * time.Millisecond
+	// Making rooms: a few at once, then one a minute, per session. Rooms
+	// last until an operator deletes them.
+	newRoomBurst = 3
+	newRoomEvery = time.Minute
+	// maxRooms is how many rooms and conversations one session may be in
+	// by its own doing (/join, /msg); others writing to it may add more.
+	maxRooms = 100
+	// Loading older messages (PgUp, /history) reads the database: a
+	// steady page a second, more in a burst.
+	olderBurst = 20
+	olderEvery = 200 * time.Millisecond
 )
 
 // ErrClosing is returned by Join once Shutdown has begun.
@@ -227,6 +238,11 @@ func (h *Hub) Join(id Identity) (*Member, error) {
 		(ghost.conn == 0 || ghost.conn != m.conn) {
 		h.closeLocked(ghost, "you connected again from another session, so this one is closed", "replaced by a new session", false)
 		joinText = "reconnected"
+		// Closing it saved where it had read to: start from there.
+		var err error
+		if rejoin, err = h.opts.Store.Memberships(ctxBG, id.Key); err != nil {
+			return nil, fmt.Errorf("join: %w", err)
+		}
 	}
 	nick, why, err := h.freeNickLocked(id.Nick, m.key)
 	if err != nil {
@@ -260,8 +276,13 @@ func (h *Hub) Join(id Identity) (*Member, error) {
 	}
 	m.current = Lobby
 	var rejoined []string
+	skipped := 0
 	for _, ms := range rejoin {
 		if ms.Room == Lobby {
+			continue
+		}
+		if len(m.subs) >= maxRooms {
+			skipped++
 			continue
 		}
 		r, err := h.rejoinableLocked(m, ms.Room)
@@ -271,6 +292,12 @@ func (h *Hub) Join(id Identity) (*Member, error) {
 		if h.subscribeLocked(m, r, ms, true, joinText) == nil && !r.dm {
 			rejoined = append(rejoined, "#"+r.name)
 		}
+	}
+	if skipped > 0 {
+		if why != "" {
+			why += "\n"
+		}
+		why += fmt.Sprintf("%d more of your rooms and conversations were not reopened: one session may be in %d at most.", skipped, maxRooms)
 	}
 	h.welcomeLocked(m, lobby, why, rejoined)
 	return m, nil
@@ -486,28 +513,34 @@ func (h *Hub) forgetPruned(ctx context.Context, name string) error {
 
 // Checkpoint records in the store where every member has read to, so that
 // a crash costs people at most their reading since the last checkpoint
-// (leaving records it anyway). The hub's read lock is held throughout so
-// that no one leaves a room while its position is being written back.
+// (leaving records it anyway). It writes outside the hub's lock, so posting
+// never waits for it; SaveRead never brings back a room left meanwhile.
 func (h *Hub) Checkpoint(ctx context.Context) error {
+	type position struct {
+		key  string
+		s    *sub
+		read uint64
+	}
+	var todo []position
 	h.mu.RLock()
-	defer h.mu.RUnlock()
-	var errs []error
 	for m := range h.members {
 		if m.key == "" {
 			continue
 		}
 		for _, s := range m.order {
-			read := s.read.Load()
-			if read <= s.saved.Load() {
-				continue
+			if read := s.read.Load(); read > s.saved.Load() {
+				todo = append(todo, position{m.key, s, read})
 			}
-			ms := Membership{Room: s.room.name, Cursor: read, Label: labelFor(s.room, s)}
-			if err := h.opts.Store.PutMembership(ctx, m.key, ms); err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			s.saved.Store(read)
 		}
+	}
+	h.mu.RUnlock()
+	var errs []error
+	for _, p := range todo {
+		if err := h.opts.Store.SaveRead(ctx, p.key, p.s.room.name, p.read); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		p.s.saved.Store(p.read)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("checkpoint read positions: %w", err)

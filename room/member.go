@@ -1,6 +1,7 @@
 package room
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"net"
@@ -63,9 +64,11 @@ type Member struct {
 	roomsVersion atomic.Uint64
 
 	// Rate limits; rate.Limiter is safe for concurrent use.
-	msgLimit  *rate.Limiter
-	nickLimit *rate.Limiter
-	strikes   *rate.Limiter // refusals for posting too fast; running out means a flood
+	msgLimit   *rate.Limiter
+	nickLimit  *rate.Limiter
+	roomLimit  *rate.Limiter // making rooms
+	olderLimit *rate.Limiter // loading older messages
+	strikes    *rate.Limiter // refusals for posting too fast; running out means a flood
 
 	wakeC chan struct{}
 	doneC chan struct{}
@@ -92,20 +95,22 @@ type sub struct {
 
 func newMember(h *Hub, id Identity) *Member {
 	m := &Member{
-		hub:       h,
-		id:        h.nextID.Add(1),
-		key:       id.Key,
-		addr:      hostOnly(id.Addr),
-		conn:      id.Conn,
-		loc:       id.Location,
-		joined:    h.now(),
-		subs:      map[string]*sub{},
-		wakeC:     make(chan struct{}, 1),
-		doneC:     make(chan struct{}),
-		ignored:   map[string]string{},
-		msgLimit:  rate.NewLimiter(rate.Limit(h.opts.MessageRate), h.opts.MessageBurst),
-		nickLimit: rate.NewLimiter(rate.Every(nickChangeEvery), nickChangeBurst),
-		strikes:   rate.NewLimiter(rate.Every(floodStrikeEvery), floodStrikes),
+		hub:        h,
+		id:         h.nextID.Add(1),
+		key:        id.Key,
+		addr:       hostOnly(id.Addr),
+		conn:       id.Conn,
+		loc:        id.Location,
+		joined:     h.now(),
+		subs:       map[string]*sub{},
+		wakeC:      make(chan struct{}, 1),
+		doneC:      make(chan struct{}),
+		ignored:    map[string]string{},
+		msgLimit:   rate.NewLimiter(rate.Limit(h.opts.MessageRate), h.opts.MessageBurst),
+		nickLimit:  rate.NewLimiter(rate.Every(nickChangeEvery), nickChangeBurst),
+		roomLimit:  rate.NewLimiter(rate.Every(newRoomEvery), newRoomBurst),
+		olderLimit: rate.NewLimiter(rate.Every(olderEvery), olderBurst),
+		strikes:    rate.NewLimiter(rate.Every(floodStrikeEvery), floodStrikes),
 	}
 	m.lastActive = m.joined
 	if m.loc == nil {
@@ -113,7 +118,10 @@ func newMember(h *Hub, id Identity) *Member {
 	}
 	m.author = id.Key
 	if m.author == "" {
-		m.author = fmt.Sprintf("session-%d", m.id)
+		// Random, not a counter: a counter starts again after a restart,
+		// and the next keyless session would inherit the direct
+		// conversations of an earlier one.
+		m.author = "session-" + rand.Text()
 	}
 	return m
 }
@@ -505,69 +513,106 @@ func (m *Member) post(room string, kind Kind, text string) error {
 
 	h := m.hub
 	now := h.now()
-	if err := m.reachOtherParty(room); err != nil {
-		return err
-	}
-	err := func() error {
+	// First the checks that may refuse, so that a refused line has no
+	// effect; then the other party of a direct conversation is brought in,
+	// which takes the hub's write lock; then the line is appended.
+	s, err := func() (*sub, error) {
 		h.mu.RLock()
 		defer h.mu.RUnlock()
 		if m.left {
-			return ErrLeft
+			return nil, ErrLeft
 		}
 		if room == "" {
 			room = m.current
 		}
 		s, ok := m.subs[room]
 		if !ok {
-			return fmt.Errorf("you are not in %s", room)
+			return nil, fmt.Errorf("you are not in %s", room)
 		}
 		if why := m.mutedLocked(now); why != "" {
-			return fmt.Errorf("message not sent: %s", why)
+			return nil, fmt.Errorf("message not sent: %s", why)
 		}
-		if err := m.allow(m.msgLimit, "send", now); err != nil {
-			return err
-		}
-		seq, err := s.room.appendSeq(Message{Kind: kind, Nick: m.nick, Author: m.author, Text: text})
-		if err == nil {
-			s.readTo(seq) // whoever writes has read what came before
-		}
-		return err
+		return s, m.allow(m.msgLimit, "send", now)
 	}()
+	if err == nil && s.room.dm {
+		err = m.reachOtherParty(s.room)
+	}
+	if err == nil {
+		h.mu.RLock()
+		if _, still := m.subs[s.room.name]; m.left {
+			err = ErrLeft
+		} else if !still {
+			err = errors.New("message not sent: you are no longer in that room")
+		} else {
+			var seq uint64
+			if seq, err = s.room.appendSeq(Message{Kind: kind, Nick: m.nick, Author: m.author, Text: text}); err == nil {
+				s.readTo(seq) // whoever writes has read what came before
+			}
+		}
+		h.mu.RUnlock()
+	}
 	if errors.Is(err, errFlooding) {
 		h.kickForFlooding(m)
 	}
 	return err
 }
 
-// reachOtherParty makes sure a line about to be posted in a direct
-// conversation (room; "": the one m looks at) reaches the other person, even
-// if they have closed it since: it is back among their rooms, now or when
-// they next come.
-func (m *Member) reachOtherParty(room string) error {
+// reachOtherParty makes sure a line about to be posted in the direct
+// conversation r reaches the other person, even if they have closed it
+// since: it is back among their rooms, now or when they next come.
+func (m *Member) reachOtherParty(r *Room) error {
 	h := m.hub
+	other := r.otherAuthor(m.author)
 	h.mu.RLock()
-	if room == "" {
-		room = m.current
-	}
-	s, ok := m.subs[room]
-	settled := !ok || !s.room.dm || len(s.room.members) == 2
+	settled := r.hasAuthorLocked(other)
 	h.mu.RUnlock()
 	if settled {
 		return nil
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if m.left || len(s.room.members) == 2 {
+	if m.left || r.hasAuthorLocked(other) {
 		return nil
 	}
-	other := s.room.otherAuthor(m.author)
-	if who := h.byAuthorLocked(other); who != nil {
-		return h.subscribeLocked(who, s.room, Membership{Label: "@" + m.nick}, false, "")
+	reached := false
+	for o := range h.members {
+		if o.author == other {
+			if err := h.subscribeLocked(o, r, Membership{Label: "@" + m.nick}, false, ""); err != nil {
+				return err
+			}
+			reached = true
+		}
 	}
-	if isKey(other) {
-		return h.opts.Store.PutMembership(ctxBG, other, Membership{Room: s.room.name, Label: "@" + m.nick})
+	switch {
+	case reached:
+		return nil
+	case isKey(other):
+		return h.opts.Store.PutMembership(ctxBG, other, Membership{Room: r.name, Label: "@" + m.nick})
+	default:
+		return errors.New("message not sent: they have left, and without an ssh key they cannot come back to this conversation")
 	}
-	return nil // a keyless person who has gone cannot come back to it
+}
+
+// hasKeyLocked reports whether a session of key is in r. The caller holds
+// hub.mu.
+func (r *Room) hasKeyLocked(key string) bool {
+	for o := range r.members {
+		if o.key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// hasAuthorLocked reports whether a session of author is in r. The caller
+// holds hub.mu.
+func (r *Room) hasAuthorLocked(author string) bool {
+	for o := range r.members {
+		if o.author == author {
+			return true
+		}
+	}
+	return false
 }
 
 // allow takes a token from lim or explains when the next one comes.

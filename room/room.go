@@ -55,7 +55,7 @@ func newRoom(h *Hub, name string, lastSeq uint64) *Room {
 		name:    name,
 		seq:     lastSeq,
 		first:   lastSeq + 1,
-		tail:    make([]Message, h.opts.Tail),
+		tail:    make([]Message, min(h.opts.Tail, initialTail)),
 		members: make(map[*Member]struct{}),
 	}
 	if a, b, ok := dmParties(name); ok {
@@ -144,6 +144,9 @@ func (r *Room) appendSeq(m Message) (uint64, error) {
 		return 0, fmt.Errorf("store message: %w", err)
 	}
 	r.seq = m.Seq
+	if r.tailLen == uint64(len(r.tail)) && len(r.tail) < r.hub.opts.Tail {
+		r.growTail()
+	}
 	r.tail[(m.Seq-1)%uint64(len(r.tail))] = m
 	if r.tailLen < uint64(len(r.tail)) {
 		r.tailLen++
@@ -152,6 +155,20 @@ func (r *Room) appendSeq(m Message) (uint64, error) {
 		member.wake()
 	}
 	return m.Seq, nil
+}
+
+// initialTail is the tail a room starts with; it grows to Options.Tail as
+// messages come, so that a quiet room costs little memory.
+const initialTail = 16
+
+// growTail doubles the tail, up to Options.Tail. The caller holds logMu.
+func (r *Room) growTail() {
+	old := r.tail
+	r.tail = make([]Message, min(2*len(old), r.hub.opts.Tail))
+	// The messages held are the tailLen before the newest, r.seq.
+	for seq := r.seq - r.tailLen; seq < r.seq; seq++ {
+		r.tail[(seq-1)%uint64(len(r.tail))] = old[(seq-1)%uint64(len(old))]
+	}
 }
 
 // forgetBefore drops from memory the messages before Seq first, which the
@@ -226,7 +243,9 @@ func (h *Hub) subscribeLocked(m *Member, r *Room, ms Membership, was bool, joinT
 	r.version.Add(1)
 	m.wake() // the backlog is there to read
 	if m.key != "" && !was {
-		_ = h.opts.Store.PutMembership(ctxBG, m.key, Membership{Room: r.name, Label: labelFor(r, s)})
+		// Read up to what it is shown as history, should the session end
+		// before it saves a read position of its own.
+		_ = h.opts.Store.PutMembership(ctxBG, m.key, Membership{Room: r.name, Cursor: s.mark, Label: labelFor(r, s)})
 	}
 	return nil
 }
@@ -268,14 +287,21 @@ func (h *Hub) unsubscribeLocked(m *Member, r *Room, leave string, announce, forg
 		_ = r.append(Message{Kind: Leave, Nick: m.nick, Author: m.author, Text: leave})
 	}
 	if m.key != "" {
-		if forget {
+		// Another window of the same key may still be in the room: it
+		// keeps the room theirs.
+		if forget && !r.hasKeyLocked(m.key) {
 			_ = h.opts.Store.DeleteMembership(ctxBG, m.key, r.name)
 		} else if read := s.read.Load(); read > 0 {
-			_ = h.opts.Store.PutMembership(ctxBG, m.key, Membership{Room: r.name, Cursor: read, Label: labelFor(r, s)})
+			_ = h.opts.Store.SaveRead(ctxBG, m.key, r.name, read)
 		}
 	}
 	if m.current == r.name && len(m.order) > 0 {
 		m.current = m.order[0].room.name
+	}
+	// An empty room leaves memory; its log is in History, to be read
+	// again when someone comes.
+	if len(r.members) == 0 && r.name != Lobby && h.rooms[r.name] == r {
+		delete(h.rooms, r.name)
 	}
 }
 

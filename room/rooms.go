@@ -63,7 +63,9 @@ func cmdJoin(m *Member, args string) (Effect, error) {
 		m.current = name
 		return Stay, nil
 	}
-	// Making rooms costs like posting, so nobody can make thousands.
+	if len(m.subs) >= maxRooms {
+		return Stay, fmt.Errorf("you are in %d rooms and conversations, the most one session may be in; /part one first", len(m.subs))
+	}
 	if err := m.allow(m.msgLimit, "join a room", now); err != nil {
 		return Stay, err
 	}
@@ -72,6 +74,11 @@ func cmdJoin(m *Member, args string) (Effect, error) {
 		return Stay, err
 	}
 	if !known {
+		// Rooms last until an operator deletes them: nobody may make
+		// hundreds.
+		if err := m.allow(m.roomLimit, "make a room", now); err != nil {
+			return Stay, err
+		}
 		info = RoomInfo{Name: name}
 		if err := h.opts.Store.PutRoomInfo(ctxBG, info); err != nil {
 			return Stay, err
@@ -114,6 +121,9 @@ func cmdPart(m *Member, _ string) (Effect, error) {
 	return Stay, nil
 }
 
+// maxListedRooms is how many rooms /rooms lists, the busiest first.
+const maxListedRooms = 50
+
 func cmdRooms(m *Member, _ string) (Effect, error) {
 	h := m.hub
 	infos, err := h.opts.Store.RoomInfos(ctxBG)
@@ -129,6 +139,7 @@ func cmdRooms(m *Member, _ string) (Effect, error) {
 		line   string
 	}
 	var rows []row
+	op := m.isOpLocked()
 	add := func(name, topic string, inviteOnly bool) {
 		if seen[name] {
 			return
@@ -138,6 +149,12 @@ func cmdRooms(m *Member, _ string) (Effect, error) {
 		if r, ok := h.rooms[name]; ok {
 			online = len(r.members)
 			topic, inviteOnly = r.topic, r.inviteOnly
+		}
+		// An invite-only room is listed only to those it would let in.
+		if _, in := m.subs[name]; inviteOnly && !op && !in {
+			if invited, err := h.opts.Store.Invited(ctxBG, name, m.key); m.key == "" || err != nil || !invited {
+				return
+			}
 		}
 		line := fmt.Sprintf("  #%s  %d online", name, online)
 		if inviteOnly {
@@ -163,9 +180,13 @@ func cmdRooms(m *Member, _ string) (Effect, error) {
 		}
 		return strings.Compare(a.name, b.name)
 	})
-	lines := make([]string, len(rows))
+	lines := make([]string, 0, min(len(rows), maxListedRooms)+1)
 	for i, r := range rows {
-		lines[i] = r.line
+		if i == maxListedRooms {
+			lines = append(lines, fmt.Sprintf("  … and %d quieter ones", len(rows)-i))
+			break
+		}
+		lines = append(lines, r.line)
 	}
 	m.noticeLocked(m.currentRoomLocked(), Notice, fmt.Sprintf("Rooms (%d; /join #NAME enters one):\n%s", len(rows), strings.Join(lines, "\n")))
 	return Stay, nil
@@ -229,10 +250,18 @@ func (h *Hub) directToLocked(m *Member, nick string) (*Room, error) {
 		if owner == "" {
 			return nil, fmt.Errorf("nobody called %q is online, and no key owns that nick, so a message could not wait for them", nick)
 		}
+		if m.key == "" {
+			// They could not answer someone who may never come back, and
+			// keyless sessions are free to make: no waiting messages.
+			return nil, fmt.Errorf("%s is away; to leave a message that waits for them, connect with an ssh key", sanitize.Nick(nick))
+		}
 		author, label = owner, sanitize.Nick(nick)
 	}
 	if author == m.author {
 		return nil, errors.New("that is you")
+	}
+	if _, in := m.subs[dmName(m.author, author)]; !in && len(m.subs) >= maxRooms {
+		return nil, fmt.Errorf("you are in %d rooms and conversations, the most one session may be in; /part one first", len(m.subs))
 	}
 	r, err := h.roomLocked(dmName(m.author, author))
 	if err != nil {
@@ -250,12 +279,25 @@ func cmdMsg(m *Member, args string) (Effect, error) {
 		return Stay, errors.New("usage: /msg NICK TEXT")
 	}
 	h := m.hub
+	now := h.now()
 	h.mu.Lock()
-	r, err := h.directToLocked(m, nick)
+	r, err := func() (*Room, error) {
+		// Refusals first: a line that cannot be sent opens nothing.
+		if why := m.mutedLocked(now); why != "" {
+			return nil, fmt.Errorf("message not sent: %s", why)
+		}
+		if m.msgLimit.TokensAt(now) < 1 {
+			return nil, m.allow(m.msgLimit, "send", now)
+		}
+		return h.directToLocked(m, nick)
+	}()
 	if err == nil {
 		m.current = r.name
 	}
 	h.mu.Unlock()
+	if errors.Is(err, errFlooding) {
+		h.kickForFlooding(m)
+	}
 	if err != nil {
 		return Stay, err
 	}
@@ -318,21 +360,26 @@ func cmdHistory(m *Member, args string) (Effect, error) {
 func (m *Member) LoadOlder(room string, before uint64, n int) (int, error) {
 	n = min(max(n, 1), maxHistory)
 	h := m.hub
-	h.mu.Lock()
-	defer h.mu.Unlock()
+	now := h.now()
+	h.mu.RLock()
 	if room == "" {
 		room = m.current
 	}
 	s, ok := m.subs[room]
+	if ok && before == 0 {
+		before = s.oldest
+	}
+	h.mu.RUnlock()
 	if !ok {
 		return 0, fmt.Errorf("you are not in %s", room)
-	}
-	if before == 0 {
-		before = s.oldest
 	}
 	if before <= 1 {
 		return 0, nil
 	}
+	if !m.olderLimit.AllowN(now, 1) {
+		return 0, errors.New("slow down: older messages load a page at a time")
+	}
+	// Read without the hub's lock: nobody's posting waits for it.
 	older, err := h.opts.History.Before(ctxBG, room, before, n)
 	if err != nil {
 		return 0, fmt.Errorf("could not load earlier messages: %w", err)
@@ -340,14 +387,24 @@ func (m *Member) LoadOlder(room string, before uint64, n int) (int, error) {
 	if len(older) == 0 {
 		return 0, nil
 	}
-	s.oldest = min(s.oldest, older[0].Seq)
+	h.mu.Lock()
+	if cur, still := m.subs[room]; still && cur == s {
+		s.oldest = min(s.oldest, older[0].Seq)
+	}
 	got := len(older)
 	older = slices.DeleteFunc(older, func(msg Message) bool {
 		_, ignored := m.ignored[msg.Author]
 		return ignored && (msg.Kind == Chat || msg.Kind == Action)
 	})
+	h.mu.Unlock()
 	for i := range older {
 		older[i].Older, older[i].Backlog, older[i].Room = true, true, room
+	}
+	if len(older) == 0 {
+		// Say so, in their place, so the view knows where the page ends.
+		older = []Message{{Room: room, Kind: Notice, Time: now, Private: true, Older: true, Backlog: true,
+			Text: fmt.Sprintf("%d earlier messages are from people you ignore.", got)}}
+		older[0].Seq = max(1, before-uint64(got))
 	}
 	m.queue(older...)
 	return got, nil
@@ -466,6 +523,48 @@ func cmdInvite(m *Member, args string) (Effect, error) {
 	if who := h.byNickLocked(nick); who != nil && who != m {
 		who.noticeLocked(who.currentRoomLocked(), Notice, fmt.Sprintf("%s invited you to #%s: /join #%s", m.nick, r.name, r.name))
 	}
+	return Stay, nil
+}
+
+func cmdUninvite(m *Member, args string) (Effect, error) {
+	if args == "" {
+		return Stay, errors.New("usage: /uninvite NICK")
+	}
+	h := m.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err := m.requireOpLocked("uninvite"); err != nil {
+		return Stay, err
+	}
+	r := m.currentRoomLocked()
+	if r == nil || r.dm || !r.inviteOnly {
+		return Stay, errors.New("this room is open to everyone: /private on makes it invite-only first")
+	}
+	nick := strings.TrimLeft(args, "@~")
+	key := ""
+	who := h.byNickLocked(nick)
+	if who != nil {
+		key, nick = who.key, who.nick
+	} else if owner, err := h.nickOwner(nick); err == nil {
+		key = owner
+	}
+	if key == "" {
+		return Stay, fmt.Errorf("nobody called %s is here or owns that nick", nick)
+	}
+	if h.listedOp(key) || (who != nil && who.isOpLocked()) {
+		return Stay, fmt.Errorf("%s is an operator, and operators may enter every room", nick)
+	}
+	if err := h.opts.Store.Uninvite(ctxBG, r.name, key); err != nil {
+		return Stay, err
+	}
+	h.audit("uninvite", "room", r.name, "nick", nick, "key", key, "by", m.nick)
+	for o := range r.members {
+		if o.key == key {
+			h.unsubscribeLocked(o, r, "invitation withdrawn", true, true)
+			o.noticeLocked(o.currentRoomLocked(), Notice, fmt.Sprintf("%s withdrew your invitation to #%s.", m.nick, r.name))
+		}
+	}
+	r.announceLocked(fmt.Sprintf("%s withdrew the invitation of %s", m.nick, nick))
 	return Stay, nil
 }
 

@@ -508,3 +508,182 @@ func TestPruneAppliesRetention(t *testing.T) {
 		t.Fatalf("without retention Prune = %d, %v", n, err)
 	}
 }
+
+// A keyless session's conversations are its own: after a restart, a new
+// keyless session cannot inherit one.
+func TestKeylessConversationsAreNotInherited(t *testing.T) {
+	store, hist := &MemoryStore{}, &MemoryHistory{}
+	h := newHub(t, Options{Store: store, History: hist})
+	bob := join(t, h, "bob")
+	guest, err := h.Join(Identity{Nick: "guest", Addr: "10.0.0.9:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	submit(t, guest, "/msg bob my PIN is 4321")
+	guest.Leave("")
+	bob.Leave("")
+
+	h2 := newHub(t, Options{Store: store, History: hist})
+	bob = join(t, h2, "bob")
+	stranger, err := h2.Join(Identity{Nick: "stranger", Addr: "10.0.0.8:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	submit(t, stranger, "/msg bob hello")
+	for _, msg := range drain(stranger) {
+		if strings.Contains(msg.Text, "PIN") {
+			t.Fatalf("a new keyless session reads an old conversation: %+v", msg)
+		}
+	}
+	// And a keyless person who has gone cannot be written to: bob is told.
+	dm := current(stranger)
+	stranger.Leave("")
+	bob.Switch(dm, 0)
+	if current(bob) != dm {
+		t.Fatalf("bob has no conversation with the stranger: %q", tabs(bob))
+	}
+	mustFail(t, bob, "are you there?", "without an ssh key they cannot come back")
+}
+
+// A conversation someone closed reopens for them whichever window of the
+// other person writes.
+func TestDirectMessageFromASecondWindowReachesAClosedConversation(t *testing.T) {
+	h := newHub(t, Options{})
+	alice := join(t, h, "alice")
+	window2, err := h.Join(Identity{Key: key("alice"), Nick: "alice2", Conn: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob := join(t, h, "bob")
+	submit(t, alice, "/msg bob first")
+	submit(t, window2, "/msg bob from my other window")
+	drain(bob)
+	dm := current(alice)
+	bob.Switch(dm, 0)
+	submit(t, bob, "/part")
+	drain(bob)
+	window2.Switch(dm, 0)
+	submit(t, window2, "still there?")
+	if got := texts(inRoom(drain(bob), dm), Chat); !slices.Contains(got, "still there?") {
+		t.Fatalf("bob got %q", got)
+	}
+}
+
+// Reconnecting while the old session still hangs keeps what was read as
+// read.
+func TestReconnectOverAHangingSessionKeepsReadPositions(t *testing.T) {
+	h := newHub(t, Options{})
+	alice, bob := join(t, h, "alice"), join(t, h, "bob")
+	submit(t, bob, "read it")
+	for _, msg := range drain(alice) {
+		alice.Read(msg.Room, msg.Seq)
+	}
+	again, err := h.Join(Identity{Key: key("alice"), Nick: "alice", Conn: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !isDone(alice) {
+		t.Fatal("the hanging session was not replaced")
+	}
+	for _, msg := range drain(again) {
+		if strings.Contains(msg.Text, "new since you were last here") {
+			t.Fatalf("what alice read is shown as new: %+v", msg)
+		}
+		if msg.Text == "read it" && !msg.Backlog {
+			t.Fatal("a line alice had read is news again")
+		}
+	}
+}
+
+// Refused lines open nothing: a muted person cannot push conversations on
+// others.
+func TestMutedMessagesOpenNoConversation(t *testing.T) {
+	store := &MemoryStore{}
+	h := newHub(t, Options{Store: store, Operators: opSet{key("boss"): true}})
+	op := joinAs(t, h, "boss", key("boss"), "10.0.0.1")
+	bob := joinAs(t, h, "bob", key("bob"), "10.0.0.2")
+	bob.Leave("")
+	pest := joinAs(t, h, "pest", key("pest"), "10.0.0.3")
+	carol := joinAs(t, h, "carol", key("carol"), "10.0.0.4")
+	submit(t, op, "/mute pest")
+	mustFail(t, pest, "/msg bob hi", "muted")
+	mustFail(t, pest, "/msg carol hi", "muted")
+	if got, _ := store.Memberships(context.Background(), key("bob")); len(got) != 1 {
+		t.Fatalf("bob's rooms after a refused message: %+v", got)
+	}
+	if got := tabs(carol); len(got) != 1 {
+		t.Fatalf("carol's rooms after a refused message: %q", got)
+	}
+	if got := tabs(pest); len(got) != 1 {
+		t.Fatalf("pest's rooms after refused messages: %q", got)
+	}
+	// Without a key, no message waits for someone away.
+	guest, err := h.Join(Identity{Nick: "guest", Addr: "10.0.0.5:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustFail(t, guest, "/msg bob hi", "connect with an ssh key")
+}
+
+// Rooms nobody is in leave memory, and making rooms is limited.
+func TestEmptyRoomsAreUnloadedAndRoomMakingIsLimited(t *testing.T) {
+	clock := newFakeClock()
+	h := newHub(t, Options{Now: clock.Now})
+	alice := join(t, h, "alice")
+	for i := range 30 {
+		if i > 0 && i%newRoomBurst == 0 {
+			mustFail(t, alice, fmt.Sprintf("/join #r%d", i), "slow down: you can make a room again")
+			clock.Advance(newRoomEvery * newRoomBurst)
+		}
+		submit(t, alice, fmt.Sprintf("/join #r%d", i))
+		submit(t, alice, "hello")
+		submit(t, alice, "/part")
+	}
+	h.mu.RLock()
+	loaded := len(h.rooms)
+	h.mu.RUnlock()
+	if loaded != 1 {
+		t.Fatalf("%d rooms in memory, want only the lobby", loaded)
+	}
+	// Coming back loads it again, with its history and numbering.
+	submit(t, alice, "/join #r3")
+	got := inRoom(drain(alice), "r3")
+	if i := slices.IndexFunc(got, func(m Message) bool { return m.Text == "hello" }); i < 0 || got[i].Seq != 2 {
+		t.Fatalf("#r3 came back as %+v", got)
+	}
+	submit(t, alice, "again")
+	if got := inRoom(drain(alice), "r3"); len(got) != 1 || got[0].Text != "again" || got[0].Seq != 5 {
+		t.Fatalf("after join, hello, leave, join: %+v", got)
+	}
+}
+
+func TestInviteOnlyRoomsAreListedOnlyToThoseLetIn(t *testing.T) {
+	boss := key("boss")
+	h := newHub(t, Options{Operators: opSet{boss: true}})
+	op := joinAs(t, h, "boss", boss, "10.0.0.1")
+	bob := joinAs(t, h, "bob", key("bob"), "10.0.0.2")
+	carol := joinAs(t, h, "carol", key("carol"), "10.0.0.3")
+	submit(t, op, "/join #club")
+	submit(t, op, "/topic the secret club")
+	submit(t, op, "/private on")
+	submit(t, op, "/invite bob")
+	submit(t, carol, "/rooms")
+	if got := strings.Join(texts(drain(carol), Notice), "\n"); strings.Contains(got, "club") {
+		t.Fatalf("carol, not invited, sees %q", got)
+	}
+	submit(t, bob, "/rooms")
+	if got := strings.Join(texts(drain(bob), Notice), "\n"); !strings.Contains(got, "#club  1 online, invite-only: the secret club") {
+		t.Fatalf("bob, invited, sees %q", got)
+	}
+	submit(t, bob, "/join #club")
+	mustFail(t, bob, "/uninvite carol", "operators")
+	mustFail(t, op, "/uninvite boss", "operator")
+	submit(t, op, "/uninvite bob")
+	if slices.Contains(tabs(bob), "#club") {
+		t.Fatal("bob is still in the room")
+	}
+	if got := strings.Join(texts(drain(bob), Notice), "\n"); !strings.Contains(got, "boss withdrew your invitation to #club") {
+		t.Fatalf("bob was told %q", got)
+	}
+	mustFail(t, bob, "/join #club", "invite-only")
+}

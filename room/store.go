@@ -42,9 +42,13 @@ type Store interface {
 	// Memberships returns the rooms key was in, to rejoin them, in the
 	// order it first entered them.
 	Memberships(ctx context.Context, key string) ([]Membership, error)
-	// PutMembership records that key is in a room, keeping its read
-	// position if the record exists and the new one is 0.
+	// PutMembership records that key is in a room. A read position only
+	// ever moves forward (two sessions of one key may report different
+	// ones); an empty label keeps the one recorded.
 	PutMembership(ctx context.Context, key string, ms Membership) error
+	// SaveRead moves key's read position in room forward to cursor, if key
+	// is still recorded as in room: it never brings back a room left.
+	SaveRead(ctx context.Context, key, room string, cursor uint64) error
 	// DeleteMembership records that key left a room.
 	DeleteMembership(ctx context.Context, key, room string) error
 
@@ -62,6 +66,8 @@ type Store interface {
 	Invite(ctx context.Context, room, key string) error
 	// Invited reports whether key was invited to room.
 	Invited(ctx context.Context, room, key string) (bool, error)
+	// Uninvite withdraws key's invitation to room.
+	Uninvite(ctx context.Context, room, key string) error
 }
 
 // Membership is one room a key was in and how far it had read.
@@ -168,13 +174,24 @@ func (s *MemoryStore) PutMembership(_ context.Context, key string, ms Membership
 		s.memberships[key] = append(list, ms)
 		return nil
 	}
-	if ms.Cursor == 0 {
-		ms.Cursor = list[i].Cursor
-	}
+	ms.Cursor = max(ms.Cursor, list[i].Cursor)
 	if ms.Label == "" {
 		ms.Label = list[i].Label
 	}
 	list[i] = ms
+	return nil
+}
+
+// SaveRead implements Store.
+func (s *MemoryStore) SaveRead(_ context.Context, key, room string, cursor uint64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init()
+	for i, ms := range s.memberships[key] {
+		if ms.Room == room {
+			s.memberships[key][i].Cursor = max(ms.Cursor, cursor)
+		}
+	}
 	return nil
 }
 
@@ -249,6 +266,15 @@ func (s *MemoryStore) Invited(_ context.Context, room, key string) (bool, error)
 	defer s.mu.Unlock()
 	s.init()
 	return s.invites[room][key], nil
+}
+
+// Uninvite implements Store.
+func (s *MemoryStore) Uninvite(_ context.Context, room, key string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init()
+	delete(s.invites[room], key)
+	return nil
 }
 
 // NickOwner implements Store.

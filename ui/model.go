@@ -543,6 +543,9 @@ func (m *Model) scrollBy(n int) {
 // room for the page before.
 func (m *Model) pageUp() {
 	v, page := m.cur, m.bodyHeight()-1
+	if v.lift > 0 {
+		return // a page is on its way
+	}
 	if !v.atTop || v.begun || v.full {
 		m.scrollBy(page)
 		return

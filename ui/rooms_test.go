@@ -264,3 +264,53 @@ func TestUnreadRoomsAreNotMarkedRead(t *testing.T) {
 		t.Fatalf("want the marker between what alice saw and missed:\n%s", scr)
 	}
 }
+
+// Pages asked for in quick succession go in once each, in order.
+func TestOlderPagesGoInOnceAndInOrder(t *testing.T) {
+	h, err := room.NewHub(room.Options{
+		Now:         func() time.Time { return time.Date(2026, 11, 25, 9, 5, 0, 0, time.UTC) },
+		MessageRate: 1e9, MessageBurst: 1 << 30, Backlog: 10,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob := newSession(t, h, "bob", 80, 20)
+	for i := 1; i <= 300; i++ {
+		bob.say(fmt.Sprintf("line %03d", i))
+	}
+	check := func(s *session) {
+		t.Helper()
+		var prev uint64
+		for _, e := range s.m.cur.entries {
+			if e.msg.Private {
+				continue
+			}
+			if e.msg.Seq <= prev {
+				t.Fatalf("Seq %d after %d: pages duplicated or out of order", e.msg.Seq, prev)
+			}
+			prev = e.msg.Seq
+		}
+	}
+
+	// Key repeat: several PgUps before the page arrives.
+	alice := newSession(t, h, "alice", 80, 20)
+	for !alice.m.cur.atTop {
+		alice.press(tea.KeyPgUp)
+		alice.rows()
+	}
+	for range 4 {
+		alice.press(tea.KeyPgUp)
+	}
+	alice.sync()
+	check(alice)
+
+	// Two /history commands answered in one delivery.
+	carol := newSession(t, h, "carol", 80, 20)
+	carol.say("/history 50")
+	carol.say("/history 50")
+	carol.sync()
+	check(carol)
+	if n := len(carol.m.cur.entries); n < 100 {
+		t.Fatalf("carol holds %d entries after two pages of 50", n)
+	}
+}

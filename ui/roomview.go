@@ -1,6 +1,9 @@
 package ui
 
 import (
+	"cmp"
+	"slices"
+
 	"github.com/chatroom/chatroom/room"
 )
 
@@ -65,7 +68,15 @@ func (v *roomView) add(e *entry, lines int) {
 // by /history: then it moves up to show them; layout gives an entry's
 // height.
 func (v *roomView) prepend(es []*entry, layout func(*entry) int) {
+	// Pages asked for twice, or arriving out of order, go in once, in
+	// order, above what is held.
+	if oldest := v.oldestSeq(); oldest > 0 {
+		es = slices.DeleteFunc(es, func(e *entry) bool { return e.msg.Seq >= oldest })
+	}
+	slices.SortStableFunc(es, func(a, b *entry) int { return cmp.Compare(a.msg.Seq, b.msg.Seq) })
+	es = slices.CompactFunc(es, func(a, b *entry) bool { return a.msg.Seq == b.msg.Seq })
 	if len(es) == 0 {
+		v.lift = 0
 		return
 	}
 	below := 0 // lines under the older messages
@@ -99,7 +110,7 @@ func (v *roomView) prepend(es []*entry, layout func(*entry) int) {
 // ask for older ones; 0 when it holds none.
 func (v *roomView) oldestSeq() uint64 {
 	for _, e := range v.entries {
-		if !e.msg.Private && e.msg.Seq > 0 {
+		if (!e.msg.Private || e.msg.Older) && e.msg.Seq > 0 {
 			return e.msg.Seq
 		}
 	}

@@ -67,7 +67,9 @@ func (d *DB) Before(ctx context.Context, rm string, seq uint64, limit int) ([]ro
 // LastSeq implements room.History.
 func (d *DB) LastSeq(ctx context.Context, rm string) (uint64, error) {
 	var seq uint64
-	if err := d.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM messages WHERE room = ?`, rm).Scan(&seq); err != nil {
+	if err := d.db.QueryRowContext(ctx, `SELECT MAX(
+			COALESCE((SELECT MAX(seq) FROM messages WHERE room = ?), 0),
+			COALESCE((SELECT last FROM room_seqs WHERE room = ?), 0))`, rm, rm).Scan(&seq); err != nil {
 		return 0, fmt.Errorf("read the last message of %s: %w", rm, err)
 	}
 	return seq, nil
@@ -117,6 +119,16 @@ func (d *DB) Prune(ctx context.Context, rm string, before time.Time, keep int) (
 		}
 		upTo = max(upTo, seq)
 	}
+	if upTo == 0 {
+		return 0, nil
+	}
+	// Remember how far the room has numbered before its newest messages
+	// may go.
+	if _, err := d.db.ExecContext(ctx, `INSERT INTO room_seqs (room, last)
+		SELECT room, MAX(seq) FROM messages WHERE room = ? GROUP BY room
+		ON CONFLICT (room) DO UPDATE SET last = MAX(last, excluded.last)`, rm); err != nil {
+		return 0, fmt.Errorf("prune %s: %w", rm, err)
+	}
 	total := 0
 	for upTo > 0 {
 		res, err := d.db.ExecContext(ctx, `DELETE FROM messages WHERE id IN (
@@ -156,8 +168,10 @@ func (d *DB) Rooms(ctx context.Context) ([]string, error) {
 
 // DeleteRoom implements room.History.
 func (d *DB) DeleteRoom(ctx context.Context, rm string) error {
-	if _, err := d.db.ExecContext(ctx, `DELETE FROM messages WHERE room = ?`, rm); err != nil {
-		return fmt.Errorf("delete the messages of %s: %w", rm, err)
+	for _, q := range []string{`DELETE FROM messages WHERE room = ?`, `DELETE FROM room_seqs WHERE room = ?`} {
+		if _, err := d.db.ExecContext(ctx, q, rm); err != nil {
+			return fmt.Errorf("delete the messages of %s: %w", rm, err)
+		}
 	}
 	return nil
 }
@@ -184,11 +198,20 @@ func (d *DB) Memberships(ctx context.Context, key string) ([]room.Membership, er
 func (d *DB) PutMembership(ctx context.Context, key string, ms room.Membership) error {
 	_, err := d.db.ExecContext(ctx, `INSERT INTO memberships (key, room, cursor, label) VALUES (?, ?, ?, ?)
 		ON CONFLICT (key, room) DO UPDATE SET
-			cursor = CASE WHEN excluded.cursor = 0 THEN cursor ELSE excluded.cursor END,
+			cursor = MAX(cursor, excluded.cursor),
 			label  = CASE WHEN excluded.label = '' THEN label ELSE excluded.label END`,
 		key, ms.Room, ms.Cursor, ms.Label)
 	if err != nil {
 		return fmt.Errorf("store room %s of %s: %w", ms.Room, key, err)
+	}
+	return nil
+}
+
+// SaveRead implements room.Store.
+func (d *DB) SaveRead(ctx context.Context, key, rm string, cursor uint64) error {
+	if _, err := d.db.ExecContext(ctx, `UPDATE memberships SET cursor = MAX(cursor, ?) WHERE key = ? AND room = ?`,
+		cursor, key, rm); err != nil {
+		return fmt.Errorf("save read position in %s of %s: %w", rm, key, err)
 	}
 	return nil
 }
@@ -271,4 +294,12 @@ func (d *DB) Invited(ctx context.Context, rm, key string) (bool, error) {
 		return false, fmt.Errorf("read invitations to %s: %w", rm, err)
 	}
 	return n > 0, nil
+}
+
+// Uninvite implements room.Store.
+func (d *DB) Uninvite(ctx context.Context, rm, key string) error {
+	if _, err := d.db.ExecContext(ctx, `DELETE FROM invites WHERE room = ? AND key = ?`, rm, key); err != nil {
+		return fmt.Errorf("withdraw the invitation of %s to %s: %w", key, rm, err)
+	}
+	return nil
 }

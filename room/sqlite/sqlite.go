@@ -163,6 +163,13 @@ var migrations = []string{
 		key  TEXT NOT NULL,
 		PRIMARY KEY (room, key)
 	);`,
+
+	// 3: the highest Seq of each pruned room, so that a room pruned empty
+	// numbers on from where it was.
+	`CREATE TABLE room_seqs (
+		room TEXT PRIMARY KEY,
+		last INTEGER NOT NULL
+	);`,
 }
 
 func (d *DB) migrate(ctx context.Context, target int) error {

@@ -114,9 +114,23 @@ func RunHistory(t *testing.T, open func(t *testing.T) room.History, reopen func(
 		if seq, _ := h.LastSeq(ctx, "lobby"); seq != 1200 {
 			t.Fatalf("pruning moved LastSeq to %d", seq)
 		}
+		// Pruned empty, a room still numbers on from where it was: read
+		// positions saved against the old numbers stay true.
+		n, err = h.Prune(ctx, "lobby", at.Add(time.Hour*1000), 0)
+		must(t, err)
+		if n != 900 {
+			t.Fatalf("pruned %d, want the remaining 900", n)
+		}
+		h = again(t, h, reopen)
+		if seq, _ := h.LastSeq(ctx, "lobby"); seq != 1200 {
+			t.Fatalf("pruned empty, LastSeq went to %d", seq)
+		}
 		must(t, h.DeleteRoom(ctx, "lobby"))
 		if got, _ := h.After(ctx, "lobby", 0, 0); len(got) != 0 {
 			t.Fatalf("a deleted room still has %d messages", len(got))
+		}
+		if seq, _ := h.LastSeq(ctx, "lobby"); seq != 0 {
+			t.Fatalf("a deleted room starts again from %d, want 0", seq)
 		}
 	})
 }

@@ -80,7 +80,11 @@ func Run(t *testing.T, open func(t *testing.T) room.Store, reopen func(t *testin
 		must(t, s.PutMembership(ctx, "SHA256:a", room.Membership{Room: "dm:x|y", Label: "@bob"}))
 		must(t, s.PutMembership(ctx, "SHA256:a", room.Membership{Room: "go"})) // joins again: keeps the position
 		must(t, s.PutMembership(ctx, "SHA256:a", room.Membership{Room: "dm:x|y", Cursor: 7}))
+		must(t, s.PutMembership(ctx, "SHA256:a", room.Membership{Room: "dm:x|y", Cursor: 5})) // an older session: no step back
 		must(t, s.PutMembership(ctx, "SHA256:b", room.Membership{Room: "go", Cursor: 1}))
+		must(t, s.SaveRead(ctx, "SHA256:b", "go", 3))
+		must(t, s.SaveRead(ctx, "SHA256:b", "go", 2))
+		must(t, s.SaveRead(ctx, "SHA256:b", "lobby", 9)) // not in it: nothing recorded
 		s = again(t, s, reopen)
 		got, err := s.Memberships(ctx, "SHA256:a")
 		must(t, err)
@@ -92,6 +96,9 @@ func Run(t *testing.T, open func(t *testing.T) room.Store, reopen func(t *testin
 		must(t, s.DeleteMembership(ctx, "SHA256:a", "go"))
 		if got, _ := s.Memberships(ctx, "SHA256:a"); len(got) != 2 {
 			t.Fatalf("after delete: %+v", got)
+		}
+		if got, _ := s.Memberships(ctx, "SHA256:b"); fmt.Sprint(got) != fmt.Sprint([]room.Membership{{Room: "go", Cursor: 3}}) {
+			t.Fatalf("b's memberships after SaveRead = %+v", got)
 		}
 	})
 
@@ -117,6 +124,11 @@ func Run(t *testing.T, open func(t *testing.T) room.Store, reopen func(t *testin
 		}
 		if in, _ := s.Invited(ctx, "secret", "SHA256:b"); in {
 			t.Fatal("an invitation appeared")
+		}
+		must(t, s.Invite(ctx, "secret", "SHA256:c"))
+		must(t, s.Uninvite(ctx, "secret", "SHA256:c"))
+		if in, _ := s.Invited(ctx, "secret", "SHA256:c"); in {
+			t.Fatal("a withdrawn invitation stays")
 		}
 		must(t, s.DeleteRoomInfo(ctx, "secret"))
 		if _, ok, _ := s.RoomInfo(ctx, "secret"); ok {
