@@ -29,7 +29,8 @@ func benchPost(b *testing.B, n int, reading bool) {
 	var wg sync.WaitGroup
 	others := make([]*Member, n-1)
 	for i := range others {
-		m, err := h.Join(Identity{Nick: fmt.Sprintf("m%d", i)})
+		nick := fmt.Sprintf("m%d", i)
+		m, err := h.Join(Identity{Key: key(nick), Nick: nick})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -75,6 +75,7 @@ type Member struct {
 
 	noticeMu sync.Mutex
 	notices  []Message
+	pending  atomic.Int32 // len(notices), to skip the lock when there are none
 }
 
 // sub is a member's place in one room.
@@ -266,18 +267,20 @@ func (m *Member) wake() {
 // ignores are left out. It must not be called from two goroutines at once.
 func (m *Member) Next() []Message {
 	h := m.hub
+	// Copied out so the rooms are read without the hub's lock; most
+	// members are in a few rooms, which fit on the stack.
+	var subsBuf [8]*sub
+	var marksBuf [8]uint64
 	h.mu.RLock()
-	subs := slices.Clone(m.order)
-	marks := make([]uint64, len(subs))
-	for i, s := range subs {
-		marks[i] = s.mark
+	subs := append(subsBuf[:0], m.order...)
+	marks := marksBuf[:0]
+	for _, s := range subs {
+		marks = append(marks, s.mark)
 	}
 	h.mu.RUnlock()
 
 	var out []Message
-	in := map[string]bool{}
 	for i, s := range subs {
-		in[s.room.name] = true
 		msgs, notes := s.next(m, marks[i])
 		msgs = m.withoutIgnored(msgs)
 		if s.room.dm {
@@ -289,12 +292,24 @@ func (m *Member) Next() []Message {
 				}
 			}
 		}
-		out = append(out, mergeNotices(msgs, append(notes, m.takeNotices(func(n Message) bool {
-			return n.Room == s.room.name && n.Seq <= s.cursor.Load()
-		})...))...)
+		if m.pending.Load() > 0 {
+			notes = append(notes, m.takeNotices(func(n Message) bool {
+				return n.Room == s.room.name && n.Seq <= s.cursor.Load()
+			})...)
+		}
+		if msgs = mergeNotices(msgs, notes); out == nil {
+			out = msgs
+		} else {
+			out = append(out, msgs...)
+		}
+	}
+	if m.pending.Load() == 0 {
+		return out
 	}
 	// Lines of no room, or of a room the member has since left.
-	return append(out, m.takeNotices(func(n Message) bool { return !in[n.Room] })...)
+	return append(out, m.takeNotices(func(n Message) bool {
+		return !slices.ContainsFunc(subs, func(s *sub) bool { return s.room.name == n.Room })
+	})...)
 }
 
 // next reads what is new in one room.
@@ -412,6 +427,7 @@ func (m *Member) takeNotices(ready func(Message) bool) []Message {
 		}
 	}
 	m.notices = keep
+	m.pending.Store(int32(len(keep)))
 	return out
 }
 
@@ -454,6 +470,7 @@ func (m *Member) queue(msgs ...Message) {
 	if over := len(m.notices) - maxNotices; over > 0 {
 		m.notices = slices.Delete(m.notices, 0, over)
 	}
+	m.pending.Store(int32(len(m.notices)))
 	m.noticeMu.Unlock()
 	m.wake()
 }
