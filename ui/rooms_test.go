@@ -94,6 +94,9 @@ func TestEachRoomHasItsOwnView(t *testing.T) {
 	alice.say("two")
 	narrow.sync()
 	narrow.mustShow("2 unread (Ctrl+N)")
+	alice.say("@carol look")
+	narrow.sync()
+	narrow.mustShow("3 unread, 1 for you (Ctrl+N)")
 }
 
 func TestMentionsAreHighlightedAndRingOnce(t *testing.T) {

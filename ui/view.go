@@ -117,29 +117,44 @@ func (m *Model) headerView() string {
 	} else if tab.Topic != "" {
 		left += " · " + tab.Topic
 	}
-	right := strconv.Itoa(len(m.roster)) + " here · " + m.member.Nick() + " "
-	if !tab.DM {
-		right = strconv.Itoa(len(m.roster)) + " online · " + m.member.Nick() + " "
+	who := strconv.Itoa(len(m.roster)) + " online · " + m.member.Nick() + " "
+	if tab.DM {
+		who = strconv.Itoa(len(m.roster)) + " here · " + m.member.Nick() + " "
 	}
+	unread := ""
 	if !m.showPanel() {
-		if n := m.unreadElsewhere(); n > 0 {
-			right = fmt.Sprintf("%d unread (Ctrl+N) · ", n) + right
+		if n, forYou := m.unreadElsewhere(); forYou > 0 {
+			unread = fmt.Sprintf("%d unread, %d for you (Ctrl+N) ", n, forYou)
+		} else if n > 0 {
+			unread = fmt.Sprintf("%d unread (Ctrl+N) ", n)
 		}
 	}
-	lw, rw := ansi.StringWidth(left), ansi.StringWidth(right)
-	if lw+rw+1 > m.width {
-		// The topic gives way first, then the right side.
-		left = ansi.Truncate(left, max(ansi.StringWidth(" chatroom · "+tab.Label), m.width-rw-1), "…")
-		lw = ansi.StringWidth(left)
+	// The topic gives way first; then who is here, before what is unread.
+	minLeft := ansi.StringWidth(" chatroom · " + tab.Label)
+	right := ""
+	for _, r := range []string{joinParts(unread, who), unread, who} {
+		if r != "" && minLeft+ansi.StringWidth(r)+1 <= m.width {
+			right = r
+			break
+		}
 	}
-	gap := m.width - lw - rw
-	if gap < 1 {
-		right, gap = "", m.width-lw
+	rw := ansi.StringWidth(right)
+	if ansi.StringWidth(left)+rw+1 > m.width {
+		left = ansi.Truncate(left, max(minLeft, m.width-rw-1), "…")
 	}
+	gap := m.width - ansi.StringWidth(left) - rw
 	if gap < 0 {
 		return m.st.header.Render(ansi.Truncate(left, m.width, "…"))
 	}
 	return m.st.header.Render(left) + m.st.headerDim.Render(strings.Repeat(" ", gap)+right)
+}
+
+// joinParts joins the header's right-hand parts that are not empty.
+func joinParts(a, b string) string {
+	if a == "" || b == "" {
+		return a + b
+	}
+	return a + "· " + b
 }
 
 // curTab describes the room on screen.
@@ -152,15 +167,16 @@ func (m *Model) curTab() room.RoomTab {
 	return room.RoomTab{Name: m.cur.name, Label: "#" + m.cur.name}
 }
 
-// unreadElsewhere counts unread messages in rooms not on screen.
-func (m *Model) unreadElsewhere() int {
-	n := 0
+// unreadElsewhere counts unread messages in rooms not on screen, and of
+// them those for the reader (mentions and direct messages).
+func (m *Model) unreadElsewhere() (n, forYou int) {
 	for _, v := range m.views {
 		if v != m.cur {
 			n += v.unread
+			forYou += v.mentions
 		}
 	}
-	return n
+	return n, forYou
 }
 
 // bodyView returns exactly h rows: the message area and, on wide
