@@ -69,7 +69,7 @@ func cmdJoin(m *Member, args string) (Effect, error) {
 	if err := m.allow(m.msgLimit, "join a room", now); err != nil {
 		return Stay, err
 	}
-	info, known, err := h.opts.Store.RoomInfo(ctxBG, name)
+	_, known, err := h.opts.Store.RoomInfo(ctxBG, name)
 	if err != nil {
 		return Stay, err
 	}
@@ -79,8 +79,7 @@ func cmdJoin(m *Member, args string) (Effect, error) {
 		if err := m.allow(m.roomLimit, "make a room", now); err != nil {
 			return Stay, err
 		}
-		info = RoomInfo{Name: name}
-		if err := h.opts.Store.PutRoomInfo(ctxBG, info); err != nil {
+		if err := h.opts.Store.PutRoomInfo(ctxBG, RoomInfo{Name: name}); err != nil {
 			return Stay, err
 		}
 	}
@@ -492,6 +491,20 @@ func cmdPrivate(m *Member, args string) (Effect, error) {
 	return Stay, nil
 }
 
+// keyOfLocked finds whom a nick names, for invitations: the member online
+// under it, or else the key that owns it (key "" when neither has a key).
+// The caller holds h.mu.
+func (h *Hub) keyOfLocked(arg string) (who *Member, key, nick string) {
+	nick = strings.TrimLeft(arg, "@~")
+	if who = h.byNickLocked(nick); who != nil {
+		return who, who.key, who.nick
+	}
+	if owner, err := h.nickOwner(nick); err == nil {
+		key = owner
+	}
+	return nil, key, nick
+}
+
 func cmdInvite(m *Member, args string) (Effect, error) {
 	if args == "" {
 		return Stay, errors.New("usage: /invite NICK")
@@ -506,12 +519,7 @@ func cmdInvite(m *Member, args string) (Effect, error) {
 	if r == nil || r.dm {
 		return Stay, errors.New("invitations are to public rooms")
 	}
-	key, nick := "", strings.TrimLeft(args, "@~")
-	if who := h.byNickLocked(nick); who != nil {
-		key, nick = who.key, who.nick
-	} else if owner, err := h.nickOwner(nick); err == nil {
-		key = owner
-	}
+	who, key, nick := h.keyOfLocked(args)
 	if key == "" {
 		return Stay, fmt.Errorf("%s has no key, and invitations need one", nick)
 	}
@@ -520,7 +528,7 @@ func cmdInvite(m *Member, args string) (Effect, error) {
 	}
 	h.audit("invite", "room", r.name, "nick", nick, "key", key, "by", m.nick)
 	r.announceLocked(fmt.Sprintf("%s invited %s to #%s", m.nick, nick, r.name))
-	if who := h.byNickLocked(nick); who != nil && who != m {
+	if who != nil && who != m {
 		who.noticeLocked(who.currentRoomLocked(), Notice, fmt.Sprintf("%s invited you to #%s: /join #%s", m.nick, r.name, r.name))
 	}
 	return Stay, nil
@@ -540,14 +548,7 @@ func cmdUninvite(m *Member, args string) (Effect, error) {
 	if r == nil || r.dm || !r.inviteOnly {
 		return Stay, errors.New("this room is open to everyone: /private on makes it invite-only first")
 	}
-	nick := strings.TrimLeft(args, "@~")
-	key := ""
-	who := h.byNickLocked(nick)
-	if who != nil {
-		key, nick = who.key, who.nick
-	} else if owner, err := h.nickOwner(nick); err == nil {
-		key = owner
-	}
+	who, key, nick := h.keyOfLocked(args)
 	if key == "" {
 		return Stay, fmt.Errorf("nobody called %s is here or owns that nick", nick)
 	}
@@ -587,14 +588,13 @@ func cmdDelete(m *Member, args string) (Effect, error) {
 		return Stay, errors.New("the lobby cannot be deleted")
 	}
 	r, ok := h.rooms[name]
-	info, known, err := h.opts.Store.RoomInfo(ctxBG, name)
+	_, known, err := h.opts.Store.RoomInfo(ctxBG, name)
 	if err != nil {
 		return Stay, err
 	}
 	if !ok && !known {
 		return Stay, fmt.Errorf("there is no room #%s", name)
 	}
-	_ = info
 	if strings.TrimSpace(confirm) != "confirm" {
 		n := uint64(0)
 		if r != nil {

@@ -216,7 +216,6 @@ type clientOptions struct {
 	width, height int
 	noPty         bool
 	command       string
-	frozen        bool
 	term          string
 	env           map[string]string
 	addr          string  // where to connect; the server's IPv4 address if empty
@@ -233,7 +232,6 @@ func withSize(w, h int) clientOption {
 }
 func withoutPty() clientOption          { return func(o *clientOptions) { o.noPty = true } }
 func withCommand(c string) clientOption { return func(o *clientOptions) { o.command = c } }
-func startFrozen() clientOption         { return func(o *clientOptions) { o.frozen = true } }
 func withTerm(term string) clientOption { return func(o *clientOptions) { o.term = term } }
 func via(addr string) clientOption      { return func(o *clientOptions) { o.addr = addr } }
 func withPassphrase(p string) clientOption {
@@ -319,9 +317,7 @@ func (ts *testServer) dial(user string, opts ...clientOption) *client {
 	c := &client{t: ts.t, name: user, key: o.key, tcp: tcp, conn: conn,
 		emu: vt.NewSafeEmulator(o.width, o.height), changed: make(chan struct{}, 1),
 		gate: make(chan struct{}), exitErr: make(chan error, 1)}
-	if !o.frozen {
-		close(c.gate)
-	}
+	close(c.gate) // reading; freeze stops it
 	ts.t.Cleanup(c.close)
 	c.sess, err = conn.NewSession()
 	if err != nil {

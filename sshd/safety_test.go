@@ -148,7 +148,7 @@ func TestBansOverSSH(t *testing.T) {
 	}
 
 	// A banned address, whatever the key.
-	troll = ts.dial("troll", keyless(), via(ts.addr6))
+	ts.dial("troll", keyless(), via(ts.addr6))
 	op.waitText("→ ~troll joined")
 	op.say("/ban troll")
 	op.waitText("← ~troll left (banned)")

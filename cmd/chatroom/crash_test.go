@@ -112,9 +112,6 @@ func (w *watcher) lines() map[string]bool {
 // sent, and the log's sequence numbers have no gaps; after a restart the
 // room carries on from where it was.
 func TestKillDuringAFloodLosesNothingAnyoneSaw(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts and kills daemons")
-	}
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
 	// Limits lifted: the flood is the point.
