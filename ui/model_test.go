@@ -37,11 +37,13 @@ func newSession(t *testing.T, h *room.Hub, nick string, w, hgt int) *session {
 
 // newHub is a hub with a fixed clock and without rate limits, which have
 // tests of their own in room: these tests type quickly.
-func newHub() *room.Hub {
-	h, err := room.NewHub(room.Options{
-		Now:         func() time.Time { return time.Date(2026, 11, 25, 9, 5, 0, 0, time.UTC) },
-		MessageRate: 1e9, MessageBurst: 1 << 30,
-	})
+func newHub() *room.Hub { return newHubWith(room.Options{}) }
+
+// newHubWith is newHub with some options of a test's own.
+func newHubWith(opts room.Options) *room.Hub {
+	opts.Now = func() time.Time { return time.Date(2026, 11, 25, 9, 5, 0, 0, time.UTC) }
+	opts.MessageRate, opts.MessageBurst = 1e9, 1<<30
+	h, err := room.NewHub(opts)
 	if err != nil {
 		panic(err)
 	}

@@ -186,13 +186,7 @@ func TestDirectMessagesHaveTheirOwnEntry(t *testing.T) {
 }
 
 func TestPgUpAtTheTopLoadsOlderMessages(t *testing.T) {
-	h, err := room.NewHub(room.Options{
-		Now:         func() time.Time { return time.Date(2026, 11, 25, 9, 5, 0, 0, time.UTC) },
-		MessageRate: 1e9, MessageBurst: 1 << 30, Backlog: 10,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := newHubWith(room.Options{Backlog: 10})
 	bob := newSession(t, h, "bob", 80, 20)
 	for i := 1; i <= 150; i++ {
 		bob.say(fmt.Sprintf("line %03d", i))
@@ -270,13 +264,7 @@ func TestUnreadRoomsAreNotMarkedRead(t *testing.T) {
 
 // Pages asked for in quick succession go in once each, in order.
 func TestOlderPagesGoInOnceAndInOrder(t *testing.T) {
-	h, err := room.NewHub(room.Options{
-		Now:         func() time.Time { return time.Date(2026, 11, 25, 9, 5, 0, 0, time.UTC) },
-		MessageRate: 1e9, MessageBurst: 1 << 30, Backlog: 10,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := newHubWith(room.Options{Backlog: 10})
 	bob := newSession(t, h, "bob", 80, 20)
 	for i := 1; i <= 300; i++ {
 		bob.say(fmt.Sprintf("line %03d", i))
