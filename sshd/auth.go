@@ -71,18 +71,19 @@ func (a *authState) deny(why string) error {
 }
 
 // connectionRefusal refuses a connection over the limits for its address,
-// or from a banned address, whatever it authenticates with.
+// whatever it authenticates with. Bans are not decided here: whether one
+// applies depends on the key (a key ban also covers keyless logins from its
+// address, but not other keys there, and never a listed operator), so each
+// way in asks the hub once it knows who is asking.
 func (a *authState) connectionRefusal() error {
-	if a.watch != nil {
-		if a.watch.refusal != "" {
-			return a.deny(a.watch.refusal)
-		}
-		if why := a.watch.count.loginRefusal(); why != "" {
-			return a.deny(why)
-		}
+	if a.watch == nil {
+		return nil
 	}
-	if s, banned := a.s.cfg.Hub.Banned("", a.addr()); banned {
-		return a.deny(s.Refusal(time.Now()))
+	if a.watch.refusal != "" {
+		return a.deny(a.watch.refusal)
+	}
+	if why := a.watch.count.loginRefusal(); why != "" {
+		return a.deny(why)
 	}
 	return nil
 }
@@ -94,7 +95,7 @@ func (a *authState) publicKey(_ gossh.ConnMetadata, key gossh.PublicKey) (*gossh
 	fp := gossh.FingerprintSHA256(key)
 	// A refused key is not the end: the client may offer another. The
 	// reason is kept for the user in case none gets in.
-	if s, banned := a.s.cfg.Hub.Banned(fp, ""); banned {
+	if s, banned := a.s.cfg.Hub.Banned(fp, a.addr()); banned {
 		a.refuseKey(s.Refusal(time.Now()))
 		return nil, errDenied
 	}
@@ -117,6 +118,9 @@ func (a *authState) refuseKey(why string) {
 func (a *authState) keyboardInteractive(_ gossh.ConnMetadata, challenge gossh.KeyboardInteractiveChallenge) (*gossh.Permissions, error) {
 	if err := a.connectionRefusal(); err != nil {
 		return nil, err
+	}
+	if s, banned := a.s.cfg.Hub.Banned("", a.addr()); banned {
+		return nil, a.deny(s.Refusal(time.Now()))
 	}
 	switch {
 	case a.keyRefusal != "":

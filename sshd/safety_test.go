@@ -469,3 +469,41 @@ func TestIdleTimeout(t *testing.T) {
 	ts.waitLog(`nick=sleepy reason="timed out: idle"`)
 	_ = watcher
 }
+
+// A key ban keeps out that key, and keyless logins from the address it was
+// used at; people there with keys of their own, and the listed operators,
+// still get in, before and after a restart. (On a classroom NAT, one ban
+// must not shut out the whole room.)
+func TestKeyBanSparesOthersAtItsAddress(t *testing.T) {
+	dir := t.TempDir()
+	opKey, malloryKey, bobKey, carolKey := newKey(t), newKey(t), newKey(t), newKey(t)
+	ops := withOps(t, opKey)
+	db, closeDB := withSQLite(t, dir)
+	first := startServerIn(t, dir, ops, db)
+	op := first.dial("boss", withKey(opKey))
+	mallory := first.dial("mallory", withKey(malloryKey))
+	op.waitText("→ mallory joined")
+	op.say("/ban mallory spam")
+	op.waitText("← mallory left (banned)")
+	mallory.waitExit()
+
+	check := func(ts *testServer) {
+		t.Helper()
+		if refusal := ts.refusedLogin("mallory", withKey(malloryKey)); !strings.Contains(refusal, "this key is banned permanently by boss: spam") {
+			t.Fatalf("the banned key was told %q", refusal)
+		}
+		if refusal := ts.refusedLogin("anon", keyless()); !strings.Contains(refusal, "banned") {
+			t.Fatalf("a keyless login from the banned key's address was told %q", refusal)
+		}
+		ts.dial("bob", withKey(bobKey)).waitText("You are bob in #lobby")
+		ts.dial("carol", withKey(carolKey)).waitText("You are carol in #lobby")
+		ts.dial("boss", withKey(opKey)).waitText("You are boss in #lobby")
+		ts.dial("guest", keyless(), via(ts.addr6)).waitText("You are guest in #lobby")
+	}
+	check(first)
+
+	first.stop()
+	closeDB()
+	db, _ = withSQLite(t, dir)
+	check(startServerIn(t, dir, ops, db))
+}
