@@ -223,6 +223,15 @@ func cleanReason(s string) string {
 	return sanitize.Text(truncateRunes(strings.Join(strings.Fields(s), " "), maxReason))
 }
 
+// lasting is how long a sanction of duration d lasts, for logs: "2h", or
+// "permanent" for none.
+func lasting(d time.Duration) string {
+	if d == 0 {
+		return "permanent"
+	}
+	return FormatDuration(d)
+}
+
 func forHowLong(d time.Duration) string {
 	if d == 0 {
 		return " permanently"
@@ -310,7 +319,7 @@ func (m *Member) sanction(kind SanctionKind, args string) (Effect, error) {
 	h.sanctions[kind][t.id] = s
 	h.sanctionMu.Unlock()
 
-	h.audit(name, "by", m.nick, "by_key", m.key, "target", t.id, "nick", t.label, "for", FormatDuration(d), "reason", reason)
+	h.audit(name, "by", m.nick, "by_key", m.key, "target", t.id, "nick", t.label, "for", lasting(d), "reason", reason)
 	text := fmt.Sprintf("%s %s %s%s", m.nick, kind.past(), t.label, forHowLong(d))
 	if reason != "" {
 		text += ": " + reason

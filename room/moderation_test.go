@@ -174,7 +174,8 @@ func TestBansByKeyAndAddressExpireAndSurviveRestarts(t *testing.T) {
 	clock := newFakeClock()
 	store := &MemoryStore{}
 	ops := opSet{key("op"): true}
-	h := newHub(t, Options{Store: store, Operators: ops, Now: clock.Now})
+	audit := &auditLog{}
+	h := newHub(t, Options{Store: store, Operators: ops, Now: clock.Now, Audit: audit.record})
 	op := joinAs(t, h, "boss", key("op"), "10.0.0.1")
 	spammer := joinAs(t, h, "spammer", key("spam"), "10.0.0.2")
 	troll := joinAs(t, h, "troll", "", "10.0.0.3")
@@ -198,6 +199,9 @@ func TestBansByKeyAndAddressExpireAndSurviveRestarts(t *testing.T) {
 
 	// A keyless member is banned by address; a permanent ban has no end.
 	submit(t, op, "/ban troll")
+	if a := audit.String(); !strings.Contains(a, "for 2h reason") || !strings.Contains(a, "for permanent") {
+		t.Fatalf("the log does not say how long the bans last:\n%s", a)
+	}
 	if !isDone(troll) {
 		t.Fatal("troll still online")
 	}
