@@ -9,6 +9,8 @@ import (
 
 	"charm.land/ssh"
 	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/chatroom/chatroom/room/sanitize"
 )
 
 // keyExtension carries the client's key fingerprint ("" without a key)
@@ -70,12 +72,20 @@ func (a *authState) deny(why string) error {
 	return &gossh.BannerError{Err: errDenied, Message: "chatroom: " + why + "\n"}
 }
 
+// maxUserName bounds the ssh user name, which becomes a nick of at most
+// sanitize.MaxNickLen characters: a longer one is a mistake or an attack,
+// and the connection would carry it for its whole life.
+const maxUserName = 256
+
 // connectionRefusal refuses a connection over the limits for its address,
-// whatever it authenticates with. Bans are not decided here: whether one
+// or with an absurd user name, whatever it authenticates with. Bans are not decided here: whether one
 // applies depends on the key (a key ban also covers keyless logins from its
 // address, but not other keys there, and never a listed operator), so each
 // way in asks the hub once it knows who is asking.
-func (a *authState) connectionRefusal() error {
+func (a *authState) connectionRefusal(meta gossh.ConnMetadata) error {
+	if n := len(meta.User()); n > maxUserName {
+		return a.deny(fmt.Sprintf("your ssh user name is %d bytes long; it becomes your nick, which is at most %d characters: ssh -p PORT NICK@HOST", n, sanitize.MaxNickLen))
+	}
 	if a.watch == nil {
 		return nil
 	}
@@ -88,8 +98,8 @@ func (a *authState) connectionRefusal() error {
 	return nil
 }
 
-func (a *authState) publicKey(_ gossh.ConnMetadata, key gossh.PublicKey) (*gossh.Permissions, error) {
-	if err := a.connectionRefusal(); err != nil {
+func (a *authState) publicKey(meta gossh.ConnMetadata, key gossh.PublicKey) (*gossh.Permissions, error) {
+	if err := a.connectionRefusal(meta); err != nil {
 		return nil, err
 	}
 	fp := gossh.FingerprintSHA256(key)
@@ -115,8 +125,8 @@ func (a *authState) refuseKey(why string) {
 // keyboardInteractive is how clients without an accepted key get in: at
 // once by default, after the passphrase if one is set, never if keys are
 // required.
-func (a *authState) keyboardInteractive(_ gossh.ConnMetadata, challenge gossh.KeyboardInteractiveChallenge) (*gossh.Permissions, error) {
-	if err := a.connectionRefusal(); err != nil {
+func (a *authState) keyboardInteractive(meta gossh.ConnMetadata, challenge gossh.KeyboardInteractiveChallenge) (*gossh.Permissions, error) {
+	if err := a.connectionRefusal(meta); err != nil {
 		return nil, err
 	}
 	if s, banned := a.s.cfg.Hub.Banned("", a.addr()); banned {

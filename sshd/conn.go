@@ -153,18 +153,14 @@ func (w *connWatch) keepAlive(ctx ssh.Context, conn gossh.Conn) {
 	}
 }
 
-// Per-connection limits on session channels: a person needs one (an
-// OpenSSH ControlMaster a few); a channel that never asks for a shell is
-// closed rather than kept.
-const (
-	maxSessionsPerConn = 3
-	shellRequestWait   = 10 * time.Second
-)
+// maxSessionsPerConn is how many session channels one connection may have
+// open: a person needs one, an OpenSSH ControlMaster a few.
+const maxSessionsPerConn = 3
 
-// sessionChannel is the "session" channel handler: the default one, with
-// agent and X11 forwarding requests refused, a cap on channels per
-// connection, and the connection watch told when sessions open and close.
-func sessionChannel(srv *ssh.Server, conn *gossh.ServerConn, newChan gossh.NewChannel, ctx ssh.Context) {
+// sessionChannel is the "session" channel handler: the default one, with a
+// cap on channels per connection, the connection watch told when sessions
+// open and close, and every request filtered (requests.go).
+func (s *Server) sessionChannel(srv *ssh.Server, conn *gossh.ServerConn, newChan gossh.NewChannel, ctx ssh.Context) {
 	if w := watchOf(ctx); w != nil {
 		if why := w.sessionOpened(ctx); why != "" {
 			_ = newChan.Reject(gossh.ResourceShortage, why)
@@ -172,38 +168,22 @@ func sessionChannel(srv *ssh.Server, conn *gossh.ServerConn, newChan gossh.NewCh
 		}
 		defer w.sessionClosed()
 	}
-	ssh.DefaultSessionHandler(srv, conn, filteredSession{newChan}, ctx)
+	ssh.DefaultSessionHandler(srv, conn, filteredSession{newChan, s.cfg.ShellTimeout}, ctx)
 }
 
-// filteredSession refuses agent and X11 forwarding, which a chat has no use
-// for (a forwarded agent is the user's keys within the server's reach), and
-// closes a channel that asks for no shell in time.
-type filteredSession struct{ gossh.NewChannel }
+// filteredSession is a session channel whose requests pass through a
+// requestFilter before the session's handler sees them.
+type filteredSession struct {
+	gossh.NewChannel
+	shellWait time.Duration
+}
 
 func (c filteredSession) Accept() (gossh.Channel, <-chan *gossh.Request, error) {
 	ch, reqs, err := c.NewChannel.Accept()
 	if err != nil {
 		return nil, nil, err
 	}
-	idle := time.AfterFunc(shellRequestWait, func() { _ = ch.Close() })
-	filtered := make(chan *gossh.Request)
-	go func() {
-		defer close(filtered)
-		defer idle.Stop()
-		for req := range reqs {
-			switch req.Type {
-			case "auth-agent-req@openssh.com", "x11-req":
-				if req.WantReply {
-					_ = req.Reply(false, nil)
-				}
-				continue
-			case "shell", "exec", "subsystem":
-				idle.Stop()
-			}
-			filtered <- req
-		}
-	}()
-	return ch, filtered, nil
+	return ch, filterRequests(ch, reqs, c.shellWait), nil
 }
 
 // watchdogWriter cuts off a session whose writes stay blocked for too long.

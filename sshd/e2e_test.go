@@ -289,15 +289,23 @@ func TestStuckClientIsCutOff(t *testing.T) {
 	bob := ts.dial("bob")
 	bob.waitText("Online (2)")
 
+	posted := postUntilGone(t, ts, bob, "stuck")
+	t.Logf("cut off after %d messages", posted)
+	ts.waitLog("nick=stuck reason=\"timed out: client stopped reading\"")
+	bob.waitText("Online (1)")
+}
+
+// postUntilGone posts screenfuls of text until the member called nick, a
+// client that stopped reading, has left the lobby, and returns how many
+// messages that took. Bursts are paced by live, a reader who keeps getting
+// every message while the stuck client's writes are blocked.
+func postUntilGone(t *testing.T, ts *testServer, live *client, nick string) int {
+	t.Helper()
 	poster, err := ts.hub.Join(room.Identity{Key: "SHA256:poster", Nick: "poster", Addr: "127.0.0.1:1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer poster.Leave("done")
-	// Post screenfuls of text until the stuck client's ssh window is full
-	// and its writer has been blocked for the timeout. Bursts are paced by
-	// bob, a live reader: he keeps getting every message while the stuck
-	// client's writes are blocked.
 	noise := func(n int) string { // every line differs, so none can be reused
 		var b strings.Builder
 		for b.Len() < 1900 {
@@ -306,9 +314,9 @@ func TestStuckClientIsCutOff(t *testing.T) {
 		return b.String()
 	}
 	lobby, _ := ts.hub.Room(room.Lobby)
-	stuckOnline := func() bool {
+	online := func() bool {
 		for _, o := range lobby.Online() {
-			if o.Nick == "stuck" {
+			if o.Nick == nick {
 				return true
 			}
 		}
@@ -316,11 +324,11 @@ func TestStuckClientIsCutOff(t *testing.T) {
 	}
 	posted := 0
 	deadline := time.Now().Add(waitTimeout)
-	for stuckOnline() {
+	for online() {
 		if time.Now().After(deadline) {
-			t.Fatalf("the stuck client was never cut off after %d messages; log:\n%s", posted, ts.logs.String())
+			t.Fatalf("%s was never cut off after %d messages; log:\n%s", nick, posted, ts.logs.String())
 		}
-		for i := 0; i < 6; i++ { // six messages fill the stuck client's screen
+		for i := 0; i < 6; i++ { // six messages fill a 200x60 screen
 			if err := poster.Say(noise(posted)); err != nil {
 				t.Fatal(err)
 			}
@@ -329,13 +337,11 @@ func TestStuckClientIsCutOff(t *testing.T) {
 		if err := poster.Say(fmt.Sprintf("burst of %d done", posted)); err != nil {
 			t.Fatal(err)
 		}
-		bob.waitText(fmt.Sprintf("<poster> burst of %d done", posted))
+		live.waitText(fmt.Sprintf("<poster> burst of %d done", posted))
 	}
-	t.Logf("cut off after %d messages", posted)
-	ts.waitLog("nick=stuck reason=\"timed out: client stopped reading\"")
 	if err := poster.Say("the end"); err != nil {
 		t.Fatal(err)
 	}
-	bob.waitText("<poster> the end")
-	bob.waitText("Online (2)")
+	live.waitText("<poster> the end")
+	return posted
 }

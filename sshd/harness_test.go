@@ -314,15 +314,30 @@ func (ts *testServer) dial(user string, opts ...clientOption) *client {
 	if err != nil {
 		ts.t.Fatalf("dial %s: %v", user, err)
 	}
-	c := &client{t: ts.t, name: user, key: o.key, tcp: tcp, conn: conn,
+	sess, err := conn.NewSession()
+	if err != nil {
+		ts.t.Fatalf("%s: new session: %v", user, err)
+	}
+	return ts.start(user, tcp, conn, sess, o)
+}
+
+// attach starts the shell of a session opened on an existing connection,
+// with the default terminal.
+func (ts *testServer) attach(user string, sess *gossh.Session) *client {
+	ts.t.Helper()
+	return ts.start(user, nil, nil, sess, clientOptions{width: 100, height: 30, term: "xterm-256color"})
+}
+
+// start asks for the session's environment and terminal, starts its shell
+// or command, and feeds its output to an emulated terminal. The client
+// owns tcp and conn when they are given.
+func (ts *testServer) start(user string, tcp net.Conn, conn *gossh.Client, sess *gossh.Session, o clientOptions) *client {
+	ts.t.Helper()
+	c := &client{t: ts.t, name: user, key: o.key, tcp: tcp, conn: conn, sess: sess,
 		emu: vt.NewSafeEmulator(o.width, o.height), changed: make(chan struct{}, 1),
 		gate: make(chan struct{}), exitErr: make(chan error, 1)}
 	close(c.gate) // reading; freeze stops it
 	ts.t.Cleanup(c.close)
-	c.sess, err = conn.NewSession()
-	if err != nil {
-		ts.t.Fatalf("%s: new session: %v", user, err)
-	}
 	for k, v := range o.env {
 		if err := c.sess.Setenv(k, v); err != nil {
 			ts.t.Fatalf("%s: setenv %s: %v", user, k, err)
@@ -341,6 +356,7 @@ func (ts *testServer) dial(user string, opts ...clientOption) *client {
 	go c.pumpOutput(stdout)
 	go c.pumpOutput(stderr)
 	go c.pumpAnswers()
+	var err error
 	if o.command != "" {
 		err = c.sess.Start(o.command)
 	} else {
@@ -568,8 +584,12 @@ func (c *client) close() {
 	c.closed = true
 	c.stdin = nil
 	c.inMu.Unlock()
-	_ = c.tcp.Close()
-	_ = c.conn.Close()
+	if c.tcp != nil {
+		_ = c.tcp.Close()
+		_ = c.conn.Close()
+	} else {
+		_ = c.sess.Close()
+	}
 	c.thaw()
 	// Unblock pumpAnswers; Emulator.Close would race with its reads.
 	if pw, ok := c.emu.InputPipe().(io.Closer); ok {

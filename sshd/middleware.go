@@ -143,15 +143,15 @@ func (s *Server) logSession(next ssh.Handler) ssh.Handler {
 		if key == "" {
 			key = "none"
 		}
-		s.log.Info(host+" connected", "session", st.id, "key", key, "user", sess.User(),
-			"term", pty.Term, "size", fmt.Sprintf("%dx%d", pty.Window.Width, pty.Window.Height),
-			"client", sess.Context().ClientVersion())
+		s.log.Info(host+" connected", "session", st.id, "key", key, "user", logText(sess.User()),
+			"term", logText(pty.Term), "size", fmt.Sprintf("%dx%d", pty.Window.Width, pty.Window.Height),
+			"client", logText(sess.Context().ClientVersion()))
 		s.addSessions(1)
 		defer s.addSessions(-1)
 
 		next(sess)
 
-		nick := sess.User()
+		nick := logText(sess.User())
 		if st.member != nil {
 			nick = st.member.Nick()
 		}
@@ -283,6 +283,14 @@ func (s *Server) runView(next ssh.Handler) ssh.Handler {
 			p.Quit()
 		}
 		go func() {
+			// The session's request handler waits on winch until it is
+			// read; whatever ends this loop, keep reading until the channel
+			// closes, so that the handler, and the connection, never wait
+			// on a view that has ended.
+			defer func() {
+				for range winch {
+				}
+			}()
 			for {
 				select {
 				case w, ok := <-winch:

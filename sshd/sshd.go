@@ -40,6 +40,9 @@ type Config struct {
 	// SessionlessTimeout closes a connection that has had no session for
 	// this long. Default 30s.
 	SessionlessTimeout time.Duration
+	// ShellTimeout closes a session channel that has not asked for a shell
+	// this long after it opened. Default 10s.
+	ShellTimeout time.Duration
 	// Mouse makes sessions start with the mouse wheel scrolling the chat.
 	Mouse bool
 
@@ -100,6 +103,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.SessionlessTimeout <= 0 {
 		cfg.SessionlessTimeout = 30 * time.Second
+	}
+	if cfg.ShellTimeout <= 0 {
+		cfg.ShellTimeout = 10 * time.Second
 	}
 	if cfg.MaxConnsPerAddr <= 0 {
 		cfg.MaxConnsPerAddr = 10
@@ -167,14 +173,14 @@ func (s *Server) withHostKey() ssh.Option {
 
 // withConnectionRules sets what a connection may do besides chat sessions:
 // nothing. Port forwarding is refused because no forwarding callback is set;
-// subsystems (sftp) because none is registered; agent and X11 forwarding by
-// the session channel handler. Every connection is watched so that one with
+// subsystems (sftp), agent and X11 forwarding by the session channel's
+// request filter. Every connection is watched so that one with
 // no session, or a dead peer, is closed.
 func (s *Server) withConnectionRules() ssh.Option {
 	return func(srv *ssh.Server) error {
 		srv.HandshakeTimeout = s.cfg.HandshakeTimeout
 		srv.ConnCallback = s.watchConnection
-		srv.ChannelHandlers = map[string]ssh.ChannelHandler{"session": sessionChannel}
+		srv.ChannelHandlers = map[string]ssh.ChannelHandler{"session": s.sessionChannel}
 		srv.ConnectionFailedCallback = func(conn net.Conn, err error) {
 			s.log.Debug(hostOf(conn.RemoteAddr())+" failed before joining", "err", err)
 		}

@@ -1,0 +1,140 @@
+package sshd
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+)
+
+// A client that stops reading and floods window changes while its output
+// is blocked is still cut off like any stuck client: nothing on the path
+// from the ssh connection to the view may wait on a view that waits on the
+// client. It leaves the room, frees its session slot and is logged.
+func TestWindowChangeFloodFromStuckClient(t *testing.T) {
+	ts := startServer(t, func(c *setup) { c.WriteTimeout = 300 * time.Millisecond; c.MaxSessions = 2 })
+	stuck := ts.dial("stuck", withSize(200, 60))
+	stuck.waitText("Welcome to chatroom!")
+	stuck.freeze()
+	flooding := make(chan struct{})
+	go func() {
+		defer close(flooding)
+		for i := 0; ; i++ {
+			// Returns an error once the connection is closed.
+			if err := stuck.sess.WindowChange(60-i%2, 200-i%3); err != nil {
+				return
+			}
+		}
+	}()
+	bob := ts.dial("bob")
+	bob.waitText("Online (2)")
+
+	start := time.Now()
+	posted := postUntilGone(t, ts, bob, "stuck")
+	t.Logf("cut off after %d messages, %s", posted, time.Since(start))
+	ts.waitLog("nick=stuck reason=\"timed out: client stopped reading\"")
+	ts.waitSessions(1)
+	select {
+	case <-flooding:
+	case <-time.After(waitTimeout):
+		t.Fatal("the flooding client's connection was never closed")
+	}
+	// The slot is free again: with at most 2 sessions, a third person gets in.
+	ts.dial("carol").waitText("Welcome to chatroom!")
+}
+
+// However many environment variables a client sends, on however many
+// sessions, the server keeps only the few the chat reads, each once and
+// short: a client cannot make it hold memory by sending them.
+func TestEnvRequestsAreBounded(t *testing.T) {
+	ts := startServer(t)
+	_, conn, err := ts.dialSSH("envy", clientOptions{key: newKey(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	heap := func() uint64 {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	heapBefore := heap()
+	big := strings.Repeat("x", 30<<10)
+	const perSession = 1000
+	var sessions []*gossh.Session
+	for i := 0; i < maxSessionsPerConn; i++ {
+		sess, err := conn.NewSession()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sessions = append(sessions, sess)
+		for j := 0; j < perSession; j++ {
+			name := fmt.Sprintf("VAR%d", j)
+			if j%2 == 0 {
+				name = "LANG" // kept once, however often sent
+			}
+			env := gossh.Marshal(struct{ Name, Value string }{name, big})
+			if _, err := sess.SendRequest("env", false, env); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Requests are answered in order: once this one is, the server
+		// has decided every one before it.
+		if err := sess.Setenv("TZ", "Asia/Kolkata"); err != nil {
+			t.Fatalf("a short TZ was refused: %v", err)
+		}
+		if err := sess.Setenv("TZ", "America/New_York"); err == nil {
+			t.Fatal("a second TZ was accepted")
+		}
+	}
+	grown := int64(heap()) - int64(heapBefore)
+	t.Logf("the heap grew by %d KiB for %d env requests of 30 KiB", grown>>10, maxSessionsPerConn*perSession)
+	if grown > 8<<20 {
+		t.Fatalf("the server holds %d MiB after %d env requests of 30 KiB", grown>>20, maxSessionsPerConn*perSession)
+	}
+	// What was kept still works: the shell runs with the time zone sent.
+	// India is UTC+5:30, so its minutes differ from the server's by 30.
+	c := ts.attach("envy", sessions[0])
+	ist := time.FixedZone("IST", 5*3600+1800)
+	before := time.Now().In(ist).Format("15:04")
+	c.say("what time is it?")
+	c.waitFor("the time in India", func(s string) bool {
+		after := time.Now().In(ist).Format("15:04") // the minute may turn meanwhile
+		return strings.Contains(s, before+" <you> what time is it?") || strings.Contains(s, after+" <you> what time is it?")
+	})
+}
+
+// A session channel that asks for something refused (sftp) and then
+// nothing is closed like one that asks for nothing.
+func TestRefusedSubsystemThenNothingIsClosed(t *testing.T) {
+	ts := startServer(t, func(c *setup) { c.ShellTimeout = 300 * time.Millisecond })
+	_, conn, err := ts.dialSSH("idler", clientOptions{key: newKey(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ch, reqs, err := conn.OpenChannel("session", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go gossh.DiscardRequests(reqs)
+	ok, err := ch.SendRequest("subsystem", true, gossh.Marshal(struct{ Name string }{"sftp"}))
+	if err != nil || ok {
+		t.Fatalf("sftp: ok=%v err=%v, want a refusal", ok, err)
+	}
+	closed := make(chan struct{})
+	go func() {
+		_, _ = io.Copy(io.Discard, ch)
+		close(closed)
+	}()
+	select {
+	case <-closed:
+	case <-time.After(waitTimeout):
+		t.Fatal("a session channel that asked only for sftp stayed open")
+	}
+}
