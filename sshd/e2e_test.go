@@ -345,3 +345,33 @@ func postUntilGone(t *testing.T, ts *testServer, live *client, nick string) int 
 	live.waitText("<poster> the end")
 	return posted
 }
+
+// The screen never relies on a newline: every move is an absolute cursor
+// position, so the bytes a session gets do not depend on whether the
+// host's pty layer maps "\n" to "\r\n" (charm.land/ssh does on every OS,
+// Bubble Tea assumed it only off Windows) nor on how the client's terminal
+// treats a bare newline.
+func TestScreenNeedsNoNewlineMapping(t *testing.T) {
+	ts := startServer(t)
+	alice := ts.dial("alice", withSize(90, 20))
+	bob := ts.dial("bob", withSize(60, 15))
+	alice.waitText("Online (2)")
+	for i := 0; i < 30; i++ {
+		bob.say(fmt.Sprintf("line %d from bob", i))
+	}
+	alice.waitText("<bob> line 29 from bob")
+	alice.send(keyPgUp)
+	alice.waitText("scrolled up")
+	alice.resize(120, 30)
+	alice.send("\x0c") // Ctrl+L
+	alice.send(keyEnd)
+	alice.say("/join #go")
+	alice.waitText(" chatroom · #go")
+	alice.send(keyCtrlC)
+	alice.waitExit()
+	raw := alice.rawOutput()
+	view, _, _ := strings.Cut(raw, "\x1b[?1049l")
+	if i := strings.IndexByte(view, '\n'); i >= 0 {
+		t.Fatalf("the view relied on a newline at byte %d: %q", i, view[max(0, i-80):min(len(view), i+40)])
+	}
+}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/chatroom/chatroom/room"
 	"github.com/chatroom/chatroom/ui"
+	"github.com/chatroom/chatroom/ui/screen"
 )
 
 type contextKey string
@@ -77,6 +78,7 @@ type session struct {
 	id     uint64
 	member *room.Member
 	model  *ui.Model
+	screen *screen.Screen
 	out    *watchdogWriter
 	mu     sync.Mutex
 	reason string // why the session ended; the first cause recorded wins
@@ -327,9 +329,9 @@ func (s *Server) runView(next ssh.Handler) ssh.Handler {
 		if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) {
 			s.log.Warn("session view failed", "session", st.id, "err", err)
 		}
-		// Kill restores the terminal if Run ended abnormally; after a
-		// normal quit it does nothing.
-		p.Kill()
+		// The last frame, then the terminal as it was (main screen,
+		// cursor, modes): bounded by the write watchdog.
+		st.screen.Close()
 		idle.stop()
 		close(viewDone)
 		next(sess)

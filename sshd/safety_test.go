@@ -230,6 +230,7 @@ func TestFloodWhileOthersChat(t *testing.T) {
 	alice.waitText("Online (3)")
 
 	const lines = 10_000
+	start := time.Now()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -254,6 +255,9 @@ func TestFloodWhileOthersChat(t *testing.T) {
 	<-done
 	alice.waitText("← flooder left (kicked for flooding)")
 	ts.waitLog("kicked for flooding")
+	// The flooder may have posted its burst and then what the rate let
+	// through while the flood lasted, however slow the machine is.
+	allowed := 10 + int(2*time.Since(start).Seconds()) + 1
 	flooder.waitText("chatroom: you were disconnected for flooding the room")
 
 	// Every line alice and bob sent is in the log, in order.
@@ -284,8 +288,8 @@ func TestFloodWhileOthersChat(t *testing.T) {
 		t.Fatalf("others' messages: %q", got)
 	}
 	t.Logf("flood: %d lines sent, %d accepted; alice and bob: %d of %d delivered in order", lines, accepted, len(got), len(want))
-	if accepted > 20 {
-		t.Fatalf("the flooder got %d lines through", accepted)
+	if accepted > allowed {
+		t.Fatalf("the flooder got %d lines through; the rate allows %d", accepted, allowed)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/chatroom/chatroom/ui"
+	"github.com/chatroom/chatroom/ui/screen"
 )
 
 // Limits on the terminal size a client may claim. A terminal larger than
@@ -51,19 +52,56 @@ func (s *Server) newProgram(sess ssh.Session) *tea.Program {
 			_ = conn.Close()
 		}
 	})
-	return tea.NewProgram(st.model,
+	profile := colorprofile.Env(env)
+	st.screen = screen.New(st.out, w, h, profile)
+	return tea.NewProgram(screenView{Model: st.model, scr: st.screen},
+		// Frames are drawn by the session's screen, not by Bubble Tea's
+		// renderer (see package screen for why). Bubble Tea still runs a
+		// ticker for its renderer; once a second is plenty for nothing.
+		tea.WithoutRenderer(),
+		tea.WithFPS(1),
 		// Keys reach the program through pumpInput; the program's own
 		// reader gets a stream that never yields (see pumpInput).
 		tea.WithInput(idleReader{done: st.member.Done()}),
 		tea.WithOutput(st.out),
 		tea.WithEnvironment(env),
-		tea.WithColorProfile(colorprofile.Env(env)),
+		tea.WithColorProfile(profile),
 		tea.WithWindowSize(w, h),
 		// One SIGTERM must not quit every session while the daemon runs
 		// on: the daemon handles signals, not each program.
 		tea.WithoutSignalHandler(),
 		tea.WithFilter(clampResize),
 	)
+}
+
+// screenView is a session's view drawn on its screen: each frame the view
+// makes is handed to the screen, which writes it when the terminal is
+// ready, so the program never waits for the client.
+type screenView struct {
+	*ui.Model
+	scr *screen.Screen
+}
+
+func (v screenView) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case ui.BellMsg:
+		v.scr.Bell()
+		return v, nil
+	case ui.RepaintMsg:
+		v.scr.Repaint()
+		return v, nil
+	case tea.WindowSizeMsg:
+		v.scr.Resize(msg.Width, msg.Height)
+	}
+	_, cmd := v.Model.Update(msg)
+	return v, cmd
+}
+
+// View hands the frame to the screen. Bubble Tea calls it after every
+// update; what it returns goes to Bubble Tea's renderer, which is off.
+func (v screenView) View() tea.View {
+	v.scr.Draw(v.Model.View())
+	return tea.View{}
 }
 
 func clampResize(_ tea.Model, msg tea.Msg) tea.Msg {

@@ -105,6 +105,20 @@ type frameCache struct {
 // wakeMsg says the member has something new to read.
 type wakeMsg struct{}
 
+// BellMsg and RepaintMsg are what the view asks of the terminal besides
+// its frames: to ring the bell once (a mention, a direct message), and to
+// draw the whole screen again (Ctrl+L). Whatever draws the view's frames
+// handles them (see package screen); the Model ignores them.
+type (
+	BellMsg    struct{}
+	RepaintMsg struct{}
+)
+
+// send is a command that delivers msg.
+func send(msg tea.Msg) tea.Cmd {
+	return func() tea.Msg { return msg }
+}
+
 // New returns the view of one session.
 func New(opts Options) *Model {
 	loc := opts.Location
@@ -200,7 +214,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case wakeMsg:
 		if m.pull() {
-			return m, tea.Batch(m.wait(), tea.Raw("\a"))
+			return m, tea.Batch(m.wait(), send(BellMsg{}))
 		}
 		return m, m.wait()
 	case closedMsg:
@@ -424,7 +438,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 	case "ctrl+l":
-		return tea.ClearScreen
+		return send(RepaintMsg{})
 	case "ctrl+n":
 		m.switchRoom(1)
 		return nil

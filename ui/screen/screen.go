@@ -1,0 +1,278 @@
+// Package screen draws the frames of a full-screen view onto a remote
+// terminal.
+//
+// It replaces Bubble Tea's renderer for chat sessions, for three reasons.
+// The bytes it sends depend on nothing but the frames: every move is an
+// absolute cursor position, never a newline, so no newline mapping on any
+// host OS (charm.land/ssh turns "\n" into "\r\n" everywhere, while Bubble
+// Tea assumes that only off Windows) or in any terminal can misplace a
+// column. It holds a frame as its rows of text, not as cells, so a large
+// terminal costs the size of its text rather than megabytes of cell buffers.
+// And it writes from a goroutine of its own: the view hands it a frame and
+// goes on, so a client that stops reading blocks nothing but that goroutine,
+// until the session's write watchdog closes the connection.
+package screen
+
+import (
+	"bytes"
+	"io"
+	"strings"
+	"sync"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// Screen is one terminal. Draw, Resize, Repaint and Bell never wait for
+// the terminal; Close does, to leave it as it was found.
+type Screen struct {
+	out     io.Writer
+	profile colorprofile.Profile
+
+	mu      sync.Mutex
+	next    frame // the latest frame drawn, kept for repaints
+	pending bool  // next is not written yet
+	width   int
+	height  int
+	repaint bool
+	bells   int
+	closing bool
+	wake    chan struct{} // 1-slot: something above changed
+	done    chan struct{} // closed when the writer has finished
+
+	// Owned by the writer goroutine.
+	term terminal
+}
+
+// frame is what a view asks the terminal to show.
+type frame struct {
+	content string
+	cursor  *tea.Cursor // nil: hidden
+	mouse   tea.MouseMode
+}
+
+// terminal is what the writer believes the terminal shows.
+type terminal struct {
+	started       bool
+	width, height int
+	rows          []string // the text of each row; "" is blank
+	cursorShown   bool
+	cursorX       int
+	cursorY       int
+	mouse         tea.MouseMode
+	failed        bool // a write failed: the connection is gone
+	buf           bytes.Buffer
+	colors        colorprofile.Writer
+}
+
+// New returns the screen of a terminal of the given size that is reached
+// through out, whose colours are downsampled to profile. It starts the
+// writer goroutine, which Close ends.
+func New(out io.Writer, width, height int, profile colorprofile.Profile) *Screen {
+	s := &Screen{
+		out:     out,
+		profile: profile,
+		width:   width,
+		height:  height,
+		wake:    make(chan struct{}, 1),
+		done:    make(chan struct{}),
+	}
+	s.term.colors = colorprofile.Writer{Forward: &s.term.buf, Profile: profile}
+	go s.run()
+	return s
+}
+
+// Draw shows v: its content (rows separated by "\n"), its cursor and its
+// mouse mode. Only the last frame drawn before the writer is free again is
+// written; the ones in between were never worth sending.
+func (s *Screen) Draw(v tea.View) {
+	f := frame{content: v.Content, mouse: v.MouseMode}
+	if v.Cursor != nil {
+		c := *v.Cursor
+		f.cursor = &c
+	}
+	s.mu.Lock()
+	s.next, s.pending = f, true
+	s.mu.Unlock()
+	s.signal()
+}
+
+// Resize tells the screen the terminal's new size; the next frame drawn
+// is drawn whole, at that size.
+func (s *Screen) Resize(width, height int) {
+	s.mu.Lock()
+	s.width, s.height = width, height
+	s.mu.Unlock()
+}
+
+// Repaint draws the whole screen again with the next frame, for a
+// terminal whose contents were disturbed (Ctrl+L).
+func (s *Screen) Repaint() {
+	s.mu.Lock()
+	s.repaint = true
+	s.mu.Unlock()
+	s.signal()
+}
+
+// Bell rings the terminal's bell once, with the next frame.
+func (s *Screen) Bell() {
+	s.mu.Lock()
+	s.bells++
+	s.mu.Unlock()
+	s.signal()
+}
+
+// Close writes the last frame drawn, then restores the terminal (main
+// screen, cursor shown, mouse and keyboard modes off) and returns once
+// that is written or the writer has failed. Later calls do nothing.
+func (s *Screen) Close() {
+	s.mu.Lock()
+	s.closing = true
+	s.mu.Unlock()
+	s.signal()
+	<-s.done
+}
+
+func (s *Screen) signal() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// run writes frames until Close.
+func (s *Screen) run() {
+	defer close(s.done)
+	for range s.wake {
+		s.mu.Lock()
+		f, pending := s.next, s.pending
+		w, h, repaint, bells, closing := s.width, s.height, s.repaint, s.bells, s.closing
+		s.pending, s.repaint, s.bells = false, false, 0
+		s.mu.Unlock()
+
+		t := &s.term
+		t.buf.Reset()
+		resized := w != t.width || h != t.height
+		if pending || t.started && (repaint || resized) {
+			t.compose(f, w, h, repaint || resized)
+		}
+		for ; bells > 0; bells-- {
+			t.buf.WriteByte('\a')
+		}
+		if closing && t.started {
+			t.restore()
+		}
+		if t.buf.Len() > 0 && !t.failed {
+			if _, err := s.out.Write(t.buf.Bytes()); err != nil {
+				t.failed = true
+			}
+		}
+		if closing {
+			return
+		}
+	}
+}
+
+// compose appends to t.buf what turns the terminal's screen into f, at
+// size w×h; whole redraws it all.
+func (t *terminal) compose(f frame, w, h int, whole bool) {
+	if !t.started {
+		t.started = true
+		t.cursorShown = true // as a terminal starts
+		t.buf.WriteString(ansi.SetModeAltScreenSaveCursor + ansi.SetModeBracketedPaste +
+			// Keys such as Shift+Enter are told apart where the terminal
+			// can (xterm's modifyOtherKeys, the kitty protocol).
+			ansi.SetModifyOtherKeys2 + ansi.PushKittyKeyboard(1))
+		whole = true
+	}
+	if whole {
+		t.width, t.height = w, h
+		t.rows = make([]string, h)
+		t.buf.WriteString(ansi.ResetStyle + ansi.EraseEntireScreen)
+	}
+	if f.mouse != t.mouse {
+		t.setMouse(f.mouse)
+	}
+
+	changed := false
+	rest := f.content
+	for y := 0; y < t.height; y++ {
+		var row string
+		if rest != "" {
+			row, rest, _ = strings.Cut(rest, "\n")
+		}
+		if row == t.rows[y] {
+			continue
+		}
+		if !changed && t.cursorShown {
+			// Hidden while rows change, so it does not flicker across
+			// the screen.
+			t.buf.WriteString(ansi.ResetModeTextCursorEnable)
+			t.cursorShown = false
+		}
+		changed = true
+		t.writeRow(y, row)
+	}
+
+	switch c := f.cursor; {
+	case t.width <= 0 || t.height <= 0:
+	case c == nil:
+		if t.cursorShown {
+			t.buf.WriteString(ansi.ResetModeTextCursorEnable)
+			t.cursorShown = false
+		}
+	default:
+		x, y := min(max(c.X, 0), t.width-1), min(max(c.Y, 0), t.height-1)
+		if changed || x != t.cursorX || y != t.cursorY {
+			t.buf.WriteString(ansi.CursorPosition(x+1, y+1))
+			t.cursorX, t.cursorY = x, y
+		}
+		if !t.cursorShown {
+			t.buf.WriteString(ansi.SetModeTextCursorEnable)
+			t.cursorShown = true
+		}
+	}
+}
+
+// writeRow replaces row y with text: from its first column, in the
+// terminal's colours, cleared to its end.
+func (t *terminal) writeRow(y int, text string) {
+	t.rows[y] = text
+	t.buf.WriteString(ansi.CursorPosition(1, y+1))
+	width := ansi.StringWidth(text)
+	if width > t.width {
+		text = ansi.Truncate(text, t.width, "")
+		width = ansi.StringWidth(text)
+	}
+	_, _ = t.colors.WriteString(text)
+	t.buf.WriteString(ansi.ResetStyle)
+	if width < t.width {
+		// Not after a full row: the cursor then waits on the last column,
+		// which erasing would blank.
+		t.buf.WriteString(ansi.EraseLineRight)
+	}
+	t.cursorX, t.cursorY = min(width, t.width-1), y
+}
+
+func (t *terminal) setMouse(m tea.MouseMode) {
+	switch m {
+	case tea.MouseModeCellMotion:
+		t.buf.WriteString(ansi.ResetModeMouseAnyEvent + ansi.SetModeMouseButtonEvent + ansi.SetModeMouseExtSgr)
+	case tea.MouseModeAllMotion:
+		t.buf.WriteString(ansi.ResetModeMouseButtonEvent + ansi.SetModeMouseAnyEvent + ansi.SetModeMouseExtSgr)
+	default:
+		t.buf.WriteString(ansi.ResetModeMouseButtonEvent + ansi.ResetModeMouseAnyEvent + ansi.ResetModeMouseExtSgr)
+	}
+	t.mouse = m
+}
+
+// restore leaves the terminal as it was before the first frame.
+func (t *terminal) restore() {
+	if t.mouse != tea.MouseModeNone {
+		t.setMouse(tea.MouseModeNone)
+	}
+	t.buf.WriteString(ansi.ResetStyle + ansi.PopKittyKeyboard(1) + ansi.ResetModifyOtherKeys +
+		ansi.ResetModeBracketedPaste + ansi.SetModeTextCursorEnable + ansi.ResetModeAltScreenSaveCursor)
+	t.started = false
+}

@@ -1,0 +1,287 @@
+package screen
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/vt"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+const waitTimeout = 20 * time.Second
+
+// recorder is a terminal's end of the connection: it keeps every byte and
+// announces each write. A closed gate makes writes wait, as a client that
+// stopped reading does.
+type recorder struct {
+	mu      sync.Mutex
+	b       bytes.Buffer
+	writes  int
+	changed chan struct{}
+	gate    chan struct{}
+}
+
+func newRecorder() *recorder {
+	r := &recorder{changed: make(chan struct{}, 1), gate: make(chan struct{})}
+	close(r.gate)
+	return r
+}
+
+func (r *recorder) Write(p []byte) (int, error) {
+	r.mu.Lock()
+	gate := r.gate
+	r.mu.Unlock()
+	<-gate
+	r.mu.Lock()
+	r.b.Write(p)
+	r.writes++
+	r.mu.Unlock()
+	select {
+	case r.changed <- struct{}{}:
+	default:
+	}
+	return len(p), nil
+}
+
+func (r *recorder) block() {
+	r.mu.Lock()
+	r.gate = make(chan struct{})
+	r.mu.Unlock()
+}
+
+func (r *recorder) unblock() {
+	r.mu.Lock()
+	close(r.gate)
+	r.mu.Unlock()
+}
+
+func (r *recorder) bytes() []byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return bytes.Clone(r.b.Bytes())
+}
+
+func (r *recorder) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.writes
+}
+
+// emulate replays what the terminal was sent, after mapping it as a pty
+// would: charm.land/ssh turns every "\n" into "\r\n".
+func emulate(out []byte, w, h int, onlcr bool) *vt.Emulator {
+	if onlcr {
+		out = bytes.ReplaceAll(out, []byte("\n"), []byte("\r\n"))
+	}
+	emu := vt.NewEmulator(w, h)
+	_, _ = emu.Write(out)
+	return emu
+}
+
+// text is the emulator's screen as rows without colours or trailing
+// spaces.
+func text(emu *vt.Emulator) []string {
+	rows := strings.Split(ansi.Strip(emu.Render()), "\n")
+	for i := range rows {
+		rows[i] = strings.TrimRight(rows[i], " ")
+	}
+	return rows
+}
+
+// wantRows is what a frame's content should look like on a w×h screen.
+func wantRows(content string, h int) []string {
+	rows := strings.Split(ansi.Strip(content), "\n")
+	for i := range rows {
+		rows[i] = strings.TrimRight(rows[i], " ")
+	}
+	for len(rows) < h {
+		rows = append(rows, "")
+	}
+	return rows[:h]
+}
+
+// waitFor waits until the bytes written so far satisfy cond.
+func (r *recorder) waitFor(t *testing.T, what string, cond func(out []byte) bool) {
+	t.Helper()
+	timeout := time.After(waitTimeout)
+	for !cond(r.bytes()) {
+		select {
+		case <-r.changed:
+		case <-timeout:
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+func view(content string, cursor *tea.Cursor) tea.View {
+	v := tea.NewView(content)
+	v.AltScreen = true
+	v.Cursor = cursor
+	return v
+}
+
+// A sequence of frames (styles, wide characters, rows that fill the width,
+// rows that shrink, a resize, a repaint) each end up on the screen exactly,
+// with the cursor where the frame puts it; and because the screen never
+// relies on a newline, the screen is the same whether or not the pty maps
+// "\n" to "\r\n", whatever the host OS.
+func TestFramesLandWhateverTheNewlineMapping(t *testing.T) {
+	red := "\x1b[38;5;196m"
+	frames := []struct {
+		w, h    int
+		content string
+		cursor  *tea.Cursor
+		repaint bool
+	}{
+		{w: 20, h: 5, content: "header\n" + red + "alice\x1b[m: hi\n\nrow 4\n> typing", cursor: tea.NewCursor(8, 4)},
+		{w: 20, h: 5, content: "header\n" + red + "alice\x1b[m: hi\nbob: 日本語も大丈👍\nrow 4\n> typing more", cursor: tea.NewCursor(13, 4)},
+		{w: 20, h: 5, content: "header\nfull row of twenty!!\nbob\nrow 4 is now long!!x\n> ", cursor: tea.NewCursor(2, 4)},
+		{w: 20, h: 5, content: "header\nshort\n\n\n> ", cursor: tea.NewCursor(2, 4)},
+		{w: 30, h: 7, content: "wider header\nline\n\n\n\n│ rule\n> x", cursor: tea.NewCursor(3, 6)},
+		{w: 30, h: 7, content: "wider header\nline\n\n\n\n│ rule\n> x", cursor: tea.NewCursor(3, 6), repaint: true},
+		{w: 12, h: 3, content: "narrow\nno cursor\nrow 3", cursor: nil},
+	}
+	out := newRecorder()
+	s := New(out, frames[0].w, frames[0].h, colorprofile.ANSI256)
+	for i, f := range frames {
+		s.Resize(f.w, f.h)
+		if f.repaint {
+			s.Repaint()
+		}
+		before := len(out.bytes())
+		s.Draw(view(f.content, f.cursor))
+		want := wantRows(f.content, f.h)
+		out.waitFor(t, fmt.Sprintf("frame %d", i), func(b []byte) bool {
+			return len(b) > before && strings.Join(text(emulate(b, f.w, f.h, false)), "\n") == strings.Join(want, "\n")
+		})
+		for _, onlcr := range []bool{false, true} {
+			emu := emulate(out.bytes(), f.w, f.h, onlcr)
+			if got := text(emu); strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Fatalf("frame %d (newline mapped: %v): screen\n%s\nwant\n%s", i, onlcr, strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+			if f.cursor != nil {
+				if pos := emu.CursorPosition(); pos.X != f.cursor.X || pos.Y != f.cursor.Y {
+					t.Fatalf("frame %d: cursor at %v, want %d,%d", i, pos, f.cursor.X, f.cursor.Y)
+				}
+			}
+		}
+	}
+	s.Close()
+	if raw := out.bytes(); bytes.ContainsAny(raw, "\r\n") {
+		t.Fatalf("the screen relied on newlines: %q", raw)
+	}
+}
+
+// A frame that changes one row sends that row, not the screen; one that
+// changes nothing sends nothing.
+func TestOnlyChangedRowsAreSent(t *testing.T) {
+	out := newRecorder()
+	s := New(out, 80, 24, colorprofile.TrueColor)
+	defer s.Close()
+	rows := make([]string, 24)
+	for i := range rows {
+		rows[i] = fmt.Sprintf("row %d with some text that stays put", i)
+	}
+	frame := func() tea.View { return view(strings.Join(rows, "\n"), tea.NewCursor(2, 23)) }
+	s.Draw(frame())
+	out.waitFor(t, "the first frame", func(b []byte) bool { return bytes.Contains(b, []byte("row 23")) })
+
+	before, writes := len(out.bytes()), out.count()
+	rows[23] = "> hello"
+	s.Draw(frame())
+	out.waitFor(t, "the changed row", func(b []byte) bool { return bytes.Contains(b[before:], []byte("> hello")) })
+	sent := out.bytes()[before:]
+	if len(sent) > len("> hello")+40 {
+		t.Fatalf("one changed row cost %d bytes: %q", len(sent), sent)
+	}
+
+	s.Draw(frame())
+	s.Bell() // a write to wait for
+	out.waitFor(t, "the bell", func(b []byte) bool { return bytes.HasSuffix(b, []byte("\a")) })
+	if sent := out.bytes()[before+len(sent):]; string(sent) != "\a" || out.count() != writes+2 {
+		t.Fatalf("an unchanged frame sent %q", sent)
+	}
+}
+
+// Drawing never waits for the terminal: a client that stops reading
+// blocks only the screen's writer, and of the frames drawn meanwhile only
+// the last is written when it reads again.
+func TestDrawNeverWaitsForTheTerminal(t *testing.T) {
+	out := newRecorder()
+	s := New(out, 40, 10, colorprofile.TrueColor)
+	s.Draw(view("first", nil))
+	out.waitFor(t, "the first frame", func(b []byte) bool { return bytes.Contains(b, []byte("first")) })
+	out.block()
+	drawn := make(chan struct{})
+	go func() {
+		defer close(drawn)
+		for i := 0; i < 10_000; i++ {
+			s.Draw(view(fmt.Sprintf("frame %d", i), nil))
+		}
+	}()
+	select {
+	case <-drawn:
+	case <-time.After(waitTimeout):
+		t.Fatal("Draw waited for a terminal that does not read")
+	}
+	writes := out.count()
+	out.unblock()
+	out.waitFor(t, "the last frame", func(b []byte) bool {
+		return strings.Contains(strings.Join(text(emulate(b, 40, 10, false)), "\n"), "frame 9999")
+	})
+	if n := out.count() - writes; n > 2 {
+		t.Fatalf("%d frames were written after the terminal read again; want the last one or two", n)
+	}
+	s.Close()
+}
+
+// Close leaves the terminal as it found it: main screen, cursor shown, no
+// mouse reports, no bracketed paste, keyboard modes popped.
+func TestCloseRestoresTheTerminal(t *testing.T) {
+	out := newRecorder()
+	s := New(out, 40, 10, colorprofile.TrueColor)
+	v := view("chat", nil)
+	v.MouseMode = tea.MouseModeCellMotion
+	s.Draw(v)
+	s.Close()
+	s.Close() // twice is harmless
+	raw := string(out.bytes())
+	emu := emulate([]byte(raw), 40, 10, false)
+	if emu.IsAltScreen() {
+		t.Fatal("left in the alternate screen")
+	}
+	for _, seq := range []string{ansi.SetModeMouseButtonEvent, ansi.SetModeBracketedPaste} {
+		if !strings.Contains(raw, seq) {
+			t.Fatalf("%q was never set", seq)
+		}
+	}
+	tail := raw[strings.LastIndex(raw, "chat"):]
+	for _, seq := range []string{ansi.ResetModeMouseButtonEvent, ansi.ResetModeBracketedPaste, ansi.SetModeTextCursorEnable,
+		ansi.PopKittyKeyboard(1), ansi.ResetModifyOtherKeys, ansi.ResetModeAltScreenSaveCursor} {
+		if !strings.Contains(tail, seq) {
+			t.Fatalf("%q was not sent on close: %q", seq, tail)
+		}
+	}
+}
+
+// Colours are brought down to what the terminal can show.
+func TestColoursFollowTheProfile(t *testing.T) {
+	out := newRecorder()
+	s := New(out, 40, 10, colorprofile.ANSI)
+	s.Draw(view("\x1b[38;5;196mred\x1b[m", nil))
+	s.Close()
+	if raw := string(out.bytes()); strings.Contains(raw, "38;5;") || !strings.Contains(raw, "red") {
+		t.Fatalf("a 16-colour terminal was sent %q", raw)
+	}
+}
