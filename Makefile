@@ -34,6 +34,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzOperatorCommands$$' -fuzztime $(FUZZTIME) ./room
 	$(GO) test -run '^$$' -fuzz '^FuzzMentions$$' -fuzztime $(FUZZTIME) ./room
 	$(GO) test -run '^$$' -fuzz '^FuzzWrap$$' -fuzztime $(FUZZTIME) ./ui
+	$(GO) test -run '^$$' -fuzz '^FuzzRowDiff$$' -fuzztime $(FUZZTIME) ./ui/screen
 
 ## cross: the daemon must build for Windows and macOS hosts too
 cross:

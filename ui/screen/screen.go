@@ -56,7 +56,10 @@ type frame struct {
 type terminal struct {
 	started       bool
 	width, height int
-	rows          []string // the text of each row; "" is blank
+	rows          []string // the text of each row as the view gave it; "" is blank
+	cut           []bool   // the row was wider than the screen and is shown cut
+	next          []string // scratch: the rows of the frame being composed
+	index         map[string]int
 	cursorShown   bool
 	cursorX       int
 	cursorY       int
@@ -64,6 +67,8 @@ type terminal struct {
 	failed        bool // a write failed: the connection is gone
 	buf           bytes.Buffer
 	colors        colorprofile.Writer
+	oldBounds     []boundary // scratch for writeRow
+	newBounds     []boundary
 }
 
 // New returns the screen of a terminal of the given size that is reached
@@ -189,30 +194,40 @@ func (t *terminal) compose(f frame, w, h int, whole bool) {
 	if whole {
 		t.width, t.height = w, h
 		t.rows = make([]string, h)
+		t.cut = make([]bool, h)
 		t.buf.WriteString(ansi.ResetStyle + ansi.EraseEntireScreen)
 	}
 	if f.mouse != t.mouse {
 		t.setMouse(f.mouse)
 	}
 
-	changed := false
+	t.next = t.next[:0]
 	rest := f.content
-	for y := 0; y < t.height; y++ {
+	for range t.height {
 		var row string
 		if rest != "" {
 			row, rest, _ = strings.Cut(rest, "\n")
 		}
+		t.next = append(t.next, row)
+	}
+	changed := false
+	for y, row := range t.next {
 		if row == t.rows[y] {
 			continue
 		}
-		if !changed && t.cursorShown {
-			// Hidden while rows change, so it does not flicker across
-			// the screen.
-			t.buf.WriteString(ansi.ResetModeTextCursorEnable)
-			t.cursorShown = false
+		if !changed {
+			if t.cursorShown {
+				// Hidden while rows change, so it does not flicker
+				// across the screen.
+				t.buf.WriteString(ansi.ResetModeTextCursorEnable)
+				t.cursorShown = false
+			}
+			t.scroll()
+			changed = true
 		}
-		changed = true
-		t.writeRow(y, row)
+		if row != t.rows[y] {
+			t.writeRow(y, row)
+		}
 	}
 
 	switch c := f.cursor; {
@@ -235,24 +250,135 @@ func (t *terminal) compose(f frame, w, h int, whole bool) {
 	}
 }
 
-// writeRow replaces row y with text: from its first column, in the
-// terminal's colours, cleared to its end.
+// writeRow replaces row y with text: the part that differs from what the
+// row shows, in the terminal's colours, cleared to the row's end if the
+// new text is shorter.
 func (t *terminal) writeRow(y int, text string) {
+	old, oldCut := t.rows[y], t.cut[y]
 	t.rows[y] = text
-	t.buf.WriteString(ansi.CursorPosition(1, y+1))
-	width := ansi.StringWidth(text)
-	if width > t.width {
+	t.cut[y] = t.tooWide(text)
+	if t.cut[y] {
 		text = ansi.Truncate(text, t.width, "")
-		width = ansi.StringWidth(text)
 	}
-	_, _ = t.colors.WriteString(text)
-	t.buf.WriteString(ansi.ResetStyle)
-	if width < t.width {
-		// Not after a full row: the cursor then waits on the last column,
-		// which erasing would blank.
+	if oldCut {
+		old = "" // what it shows is not what its bytes say: draw it all
+	}
+	var width int
+	t.oldBounds, _ = boundaries(old, t.oldBounds)
+	t.newBounds, width = boundaries(text, t.newBounds)
+	ch := diffRow(old, text, t.oldBounds, t.newBounds)
+	t.buf.WriteString(ansi.CursorPosition(ch.col+1, y+1))
+	// Not after a full row: the cursor then waits on the last column,
+	// which erasing would blank.
+	erase := ch.clear && width < t.width
+	plain, short := writeCompact(&t.colors, &t.buf, text[ch.from:ch.to], erase)
+	if !plain {
+		t.buf.WriteString(ansi.ResetStyle)
+	}
+	if erase {
 		t.buf.WriteString(ansi.EraseLineRight)
 	}
 	t.cursorX, t.cursorY = min(width, t.width-1), y
+	if !ch.clear || short {
+		t.cursorX = -1 // somewhere in the row: the next move must be made
+	}
+}
+
+// tooWide reports whether text is wider than the screen. Only a row
+// longer in bytes than the screen is wide can be.
+func (t *terminal) tooWide(text string) bool {
+	return len(text) > t.width && ansi.StringWidth(text) > t.width
+}
+
+// cheaperShifted reports whether row y of the next frame costs less to
+// draw over the row shift rows away from it than over the row it has.
+func (t *terminal) cheaperShifted(y, shift int) bool {
+	return t.cost(y+shift, t.next[y]) < t.cost(y, t.next[y])
+}
+
+// cost is how many bytes of text drawing text over row y sends.
+func (t *terminal) cost(y int, text string) int {
+	old := t.rows[y]
+	if t.cut[y] || t.tooWide(text) {
+		return len(text) // drawn whole; cut rows are rare
+	}
+	if old == text {
+		return 0
+	}
+	t.oldBounds, _ = boundaries(old, t.oldBounds)
+	t.newBounds, _ = boundaries(text, t.newBounds)
+	ch := diffRow(old, text, t.oldBounds, t.newBounds)
+	return ch.to - ch.from
+}
+
+// scroll finds the largest block of rows that moved up or down together
+// (a new message pushes the others up, PgUp pulls them down) and moves it
+// on the terminal with a scroll region, so those rows are not sent again.
+// A chat's commonest frame then costs the new line and a few bytes.
+func (t *terminal) scroll() {
+	if t.index == nil {
+		t.index = make(map[string]int, t.height)
+	}
+	clear(t.index)
+	for y, row := range t.rows {
+		if row != "" && !t.cut[y] {
+			t.index[row] = y
+		}
+	}
+	h := len(t.next)
+	best, top, shift := 0, 0, 0
+	for y := 0; y < h; {
+		from, ok := t.index[t.next[y]]
+		if !ok || from == y || t.next[y] == "" {
+			y++
+			continue
+		}
+		k, start := from-y, y
+		for y < h && y+k >= 0 && y+k < h && t.next[y] == t.rows[y+k] && !t.cut[y+k] {
+			y++
+		}
+		if n := y - start; n > best {
+			best, top, shift = n, start, k
+		}
+		if y == start {
+			y++
+		}
+	}
+	if best < 2 {
+		return
+	}
+	// Rows at the block's edges that are not the same as the rows they
+	// would come from, but nearly (the messages moved, the side panel
+	// beside them did not), go with it when fixing them up costs less
+	// than redrawing what they replace.
+	for top > 0 && top-1+shift >= 0 && t.cheaperShifted(top-1, shift) {
+		top, best = top-1, best+1
+	}
+	for top+best+shift < h && top+best+shift >= 0 && top+best < h && t.cheaperShifted(top+best, shift) {
+		best++
+	}
+	// The region holds the block where it was and where it goes; rows
+	// scrolled into it come blank.
+	lo, hi := top, top+best-1+shift
+	seq := ansi.ScrollUp(shift)
+	if shift < 0 {
+		lo, hi, seq = top+shift, top+best-1, ansi.ScrollDown(-shift)
+	}
+	// Rows come blank in the terminal's current colours: no style is in
+	// effect between rows, each row write leaves none.
+	t.buf.WriteString(ansi.SetTopBottomMargins(lo+1, hi+1) + seq + ansi.SetTopBottomMargins(0, 0))
+	if shift > 0 {
+		copy(t.rows[lo:hi+1-shift], t.rows[lo+shift:hi+1])
+		copy(t.cut[lo:hi+1-shift], t.cut[lo+shift:hi+1])
+		clear(t.rows[hi+1-shift : hi+1])
+		clear(t.cut[hi+1-shift : hi+1])
+	} else {
+		copy(t.rows[lo-shift:hi+1], t.rows[lo:hi+1+shift])
+		copy(t.cut[lo-shift:hi+1], t.cut[lo:hi+1+shift])
+		clear(t.rows[lo : lo-shift])
+		clear(t.cut[lo : lo-shift])
+	}
+	t.cursorX = -1 // margins move the cursor home
 }
 
 func (t *terminal) setMouse(m tea.MouseMode) {

@@ -3,6 +3,7 @@ package screen
 import (
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"testing"
@@ -283,5 +284,88 @@ func TestColoursFollowTheProfile(t *testing.T) {
 	s.Close()
 	if raw := string(out.bytes()); strings.Contains(raw, "38;5;") || !strings.Contains(raw, "red") {
 		t.Fatalf("a 16-colour terminal was sent %q", raw)
+	}
+}
+
+// Frames that shift blocks of rows up and down (new messages, PgUp), change
+// rows, or keep them, drawn one over the other, always leave the screen a
+// fresh draw of the last frame would show.
+func TestFramesOverFrames(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	const w, h = 30, 8
+	line := func() string {
+		return fmt.Sprintf("\x1b[38;5;244m00:%02d\x1b[m <u%d> line %d", r.IntN(60), r.IntN(5), r.IntN(1000))
+	}
+	rows := make([]string, h)
+	for i := range rows {
+		rows[i] = line()
+	}
+	fresh := func(rows []string) string {
+		var term terminal
+		term.colors = colorprofile.Writer{Forward: &term.buf, Profile: colorprofile.TrueColor}
+		term.compose(frame{content: strings.Join(rows, "\n")}, w, h, true)
+		emu := vt.NewEmulator(w, h)
+		_, _ = emu.Write(term.buf.Bytes())
+		return emu.Render()
+	}
+	var term terminal
+	term.colors = colorprofile.Writer{Forward: &term.buf, Profile: colorprofile.TrueColor}
+	emu := vt.NewEmulator(w, h)
+	scrolled := 0
+	for i := 0; i < 300; i++ {
+		top, bottom := r.IntN(3), h-1-r.IntN(3) // a header and an input stay put
+		k := 1 + r.IntN(3)
+		switch r.IntN(5) {
+		case 0, 1: // new lines at the bottom of the block
+			copy(rows[top:bottom+1-k], rows[top+k:bottom+1])
+			for y := bottom + 1 - k; y <= bottom; y++ {
+				rows[y] = line()
+			}
+		case 2: // older lines at its top
+			copy(rows[top+k:bottom+1], rows[top:bottom+1-k])
+			for y := top; y < top+k; y++ {
+				rows[y] = line()
+			}
+		case 3:
+			rows[r.IntN(h)] = line()
+		case 4:
+			rows[r.IntN(h)] = ""
+		}
+		term.buf.Reset()
+		term.compose(frame{content: strings.Join(rows, "\n")}, w, h, i == 0)
+		if strings.Contains(term.buf.String(), "S") && strings.Contains(term.buf.String(), "r\x1b[") {
+			scrolled++
+		}
+		_, _ = emu.Write(term.buf.Bytes())
+		if got, want := emu.Render(), fresh(rows); got != want {
+			t.Fatalf("frame %d: drawn over the last:\n%s\ndrawn fresh:\n%s", i, got, want)
+		}
+	}
+	if scrolled < 50 {
+		t.Fatalf("only %d of 300 frames scrolled", scrolled)
+	}
+}
+
+// The commonest frame of a chat, a new line at the bottom of the messages,
+// costs that line and a few bytes, not the screen.
+func TestANewLineCostsALine(t *testing.T) {
+	const w, h = 80, 24
+	rows := make([]string, h)
+	rows[0] = "\x1b[48;5;62m chatroom · #lobby\x1b[m"
+	for y := 1; y < h-2; y++ {
+		rows[y] = fmt.Sprintf("\x1b[38;5;244m10:%02d\x1b[m \x1b[1m<alice>\x1b[m message number %d in the room%s│ panel", y, y, strings.Repeat(" ", 30))
+	}
+	rows[h-2] = "──── /help ────"
+	rows[h-1] = "> "
+	var term terminal
+	term.colors = colorprofile.Writer{Forward: &term.buf, Profile: colorprofile.TrueColor}
+	term.compose(frame{content: strings.Join(rows, "\n")}, w, h, true)
+	copy(rows[1:h-3], rows[2:h-2])
+	added := "\x1b[38;5;244m10:59\x1b[m \x1b[1m<bob>\x1b[m a new line" + strings.Repeat(" ", 45) + "│ panel"
+	rows[h-3] = added
+	term.buf.Reset()
+	term.compose(frame{content: strings.Join(rows, "\n")}, w, h, false)
+	if n := term.buf.Len(); n > 3*len(ansi.Strip(added))+64 {
+		t.Fatalf("a new line cost %d bytes: %q", n, term.buf.String())
 	}
 }
