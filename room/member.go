@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
 	"golang.org/x/time/rate"
 
 	"github.com/chatroom/chatroom/room/sanitize"
@@ -696,8 +697,11 @@ func (m *Member) Leave(reason string) {
 }
 
 // setNick renames the member if the nick is valid and free for its key,
-// announcing it in every room the member is in.
+// announcing it in every room the member is in. The nick is composed (NFC)
+// first, as sanitize.Nick does at join: an accent typed as a combining mark
+// is the same nick as the accented letter.
 func (m *Member) setNick(nick string) error {
+	nick = norm.NFC.String(nick)
 	if problem := nickProblem(nick); problem != "" {
 		return errors.New(problem)
 	}

@@ -22,7 +22,18 @@ import (
 // nick as typed misses plain case; and "alice" looks like "ALlCE" only by way
 // of "ALICE", whose I looks like l. So a nick has up to three keys, and
 // "alice", "ALICE", "ａｌｉｃｅ", "аlice", "aIice" and "ALlCE" all share one.
+// Characters that show nothing are left out first, as a screen leaves them
+// out: "bob" with a Hangul filler or a zero-width space is "bob". (Names
+// holding them are refused; this keeps lookups, such as /msg, and names
+// stored before they were refused, in line with what people see.) Room
+// names are compared the same way.
 func nickKeys(nick string) []string {
+	nick = strings.Map(func(r rune) rune {
+		if sanitize.Invisible(r) {
+			return -1
+		}
+		return r
+	}, nick)
 	folded, err := precis.Nickname.CompareKey(nick)
 	if err != nil {
 		folded = strings.ToLower(nick)
@@ -61,15 +72,40 @@ func reservedNick(nick string) bool {
 	return false
 }
 
+// invisibleProblem explains, naming the first, why name holds a character
+// that would not show as itself: one that draws nothing or has no width
+// (see sanitize.Invisible), whatever its Unicode category, or a space other
+// than the plain one. what is "nicks" or "room names". It returns "" if
+// there is none.
+func invisibleProblem(name, what string) string {
+	for _, r := range name {
+		var kind string
+		switch {
+		case unicode.IsControl(r):
+			continue // shown as ^[ and the like, so not hidden: just not valid
+		case unicode.Is(unicode.Bidi_Control, r):
+			kind = "an invisible direction-changing character"
+		case sanitize.Ignorable(r):
+			kind = "an invisible character"
+		case sanitize.Invisible(r):
+			kind = "a zero-width character"
+		case unicode.Is(unicode.Zs, r) && r != ' ':
+			kind = "a space character"
+		default:
+			continue
+		}
+		return fmt.Sprintf("%s holds %s (U+%04X), which %s may not", sanitize.Quote(name), kind, r, what)
+	}
+	return ""
+}
+
 // nickProblem explains why nick cannot be used as typed, or returns "".
 func nickProblem(nick string) string {
-	if strings.ContainsFunc(nick, func(r rune) bool {
-		return unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Zs, r) && r != ' '
-	}) {
-		return fmt.Sprintf("%q holds invisible or direction-changing characters, which nicks may not", nick)
+	if problem := invisibleProblem(nick, "nicks"); problem != "" {
+		return problem
 	}
 	if !sanitize.ValidNick(nick) {
-		return fmt.Sprintf("%q is not a valid nick: use 1-%d letters, digits, '-', '_' or '.'", nick, sanitize.MaxNickLen)
+		return fmt.Sprintf("%s is not a valid nick: use 1-%d letters, digits, '-', '_' or '.'", sanitize.Quote(nick), sanitize.MaxNickLen)
 	}
 	return ""
 }
@@ -188,14 +224,15 @@ func (h *Hub) freeNickLocked(asked, key string) (nick, why string, err error) {
 		suffix := fmt.Sprintf("-%d", n)
 		nick = truncateRunes(base, sanitize.MaxNickLen-len(suffix)) + suffix
 	}
+	quoted := sanitize.Quote(asked)
 	switch {
 	case clean == "":
-		why = fmt.Sprintf("Your ssh user name %q cannot be a nick (use letters, digits, - _ .), so you are %s.", asked, nick)
+		why = fmt.Sprintf("Your ssh user name %s cannot be a nick (use letters, digits, - _ .), so you are %s.", quoted, nick)
 	case clean != asked && nick != clean:
-		why = fmt.Sprintf("Your ssh user name %q was cleaned to %s (nicks are 1-%d letters, digits, - _ .), but %s, so you are %s.",
-			asked, clean, sanitize.MaxNickLen, firstRefusal, nick)
+		why = fmt.Sprintf("Your ssh user name %s was cleaned to %s (nicks are 1-%d letters, digits, - _ .), but %s, so you are %s.",
+			quoted, clean, sanitize.MaxNickLen, firstRefusal, nick)
 	case clean != asked:
-		why = fmt.Sprintf("Your ssh user name %q was cleaned to %s (nicks are 1-%d letters, digits, - _ .).", asked, nick, sanitize.MaxNickLen)
+		why = fmt.Sprintf("Your ssh user name %s was cleaned to %s (nicks are 1-%d letters, digits, - _ .).", quoted, nick, sanitize.MaxNickLen)
 	case nick != clean:
 		why = fmt.Sprintf("%s, so you are %s.", capitalise(firstRefusal), nick)
 	}

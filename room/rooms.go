@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/chatroom/chatroom/room/sanitize"
 )
 
@@ -15,13 +17,48 @@ import (
 // digits, '-' and '_'.
 var roomNamePattern = regexp.MustCompile(`^[\p{L}\p{N}_-]{1,32}$`)
 
-// roomName reads "#go" or "go" as a room name, lower-cased.
+// roomName reads "#go" or "go" as a room name, composed (NFC) and
+// lower-cased. A name holding a character that shows nothing is refused
+// with the character named, so that no room can pass for another: "#lobby"
+// with a Hangul filler would show as #lobby.
 func roomName(arg string) (string, error) {
-	name := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(arg), "#"))
+	typed := norm.NFC.String(strings.TrimPrefix(strings.TrimSpace(arg), "#"))
+	if problem := invisibleProblem("#"+typed, "room names"); problem != "" {
+		return "", errors.New(problem)
+	}
+	name := strings.ToLower(typed)
 	if !roomNamePattern.MatchString(name) {
-		return "", fmt.Errorf("%q is not a room name: use 1-32 letters, digits, '-' or '_', like #go", arg)
+		return "", fmt.Errorf("%s is not a room name: use 1-32 letters, digits, '-' or '_', like #go", sanitize.Quote(arg))
 	}
 	return name, nil
+}
+
+// lookAlikeRoomLocked returns a room that exists whose name reads like
+// name, as nicks are compared (case, width and look-alike letters: Cyrillic
+// "lоbby" reads as "lobby"), or "". It reads every room, so it is asked only
+// when a room is about to be made, which is rate-limited. The caller holds
+// h.mu.
+func (h *Hub) lookAlikeRoomLocked(name string) (string, error) {
+	infos, err := h.opts.Store.RoomInfos(ctxBG)
+	if err != nil {
+		return "", fmt.Errorf("list rooms: %w", err)
+	}
+	names := []string{Lobby}
+	for _, info := range infos {
+		names = append(names, info.Name)
+	}
+	keys := nickKeys(name)
+	for _, other := range names {
+		if other == name {
+			continue
+		}
+		for _, k := range nickKeys(other) {
+			if slices.Contains(keys, k) {
+				return other, nil
+			}
+		}
+	}
+	return "", nil
 }
 
 // otherAuthor is the party of a direct conversation who is not me.
@@ -78,6 +115,11 @@ func cmdJoin(m *Member, args string) (Effect, error) {
 		// hundreds.
 		if err := m.allow(m.roomLimit, "make a room", now); err != nil {
 			return Stay, err
+		}
+		if like, err := h.lookAlikeRoomLocked(name); err != nil {
+			return Stay, err
+		} else if like != "" {
+			return Stay, fmt.Errorf("#%s looks too much like #%s, which exists: /join #%s", name, like, like)
 		}
 		if err := h.opts.Store.PutRoomInfo(ctxBG, RoomInfo{Name: name}); err != nil {
 			return Stay, err
