@@ -56,9 +56,8 @@ func open(path string, version int) (*DB, error) {
 	// WAL lets readers and the writer overlap. NORMAL synchronous is
 	// durable across process crashes (kill -9 included), the failure that
 	// matters here, at a fraction of FULL's cost.
-	dsn := "file:" + path + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)"
-	db, err := sql.Open("sqlite", dsn)
+	db, err := sql.Open("sqlite", uri(path)+"?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)"+
+		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)")
 	if err != nil {
 		_ = lock.Unlock()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
@@ -70,6 +69,26 @@ func open(path string, version int) (*DB, error) {
 		return nil, d.explain(err)
 	}
 	return d, nil
+}
+
+// uriEscaper escapes what a SQLite URI's path may not hold as is: '%'
+// starts an escape, '?' the parameters and '#' a fragment
+// (https://www.sqlite.org/uri.html). Unescaped, a data folder called
+// "C:\hash#dir" put the database at "C:\hash", outside the folder its lock
+// file guards. SQLite decodes the escapes back; the driver splits the
+// parameters off at the first '?', which is then ours.
+var uriEscaper = strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23")
+
+// uri is the SQLite URI of the database file at path, without parameters.
+// The URI form is what lets the driver pass parameters; a plain name would
+// be cut at its first '?' all the same.
+func uri(path string) string {
+	if strings.HasPrefix(path, "/") {
+		// An empty authority, so that a path starting "//" is not read as
+		// one.
+		return "file://" + uriEscaper.Replace(path)
+	}
+	return "file:" + uriEscaper.Replace(path)
 }
 
 // explain turns SQLite's errors at open into ones that say what to do.
