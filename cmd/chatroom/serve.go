@@ -69,6 +69,7 @@ func serve(o options, logger *log.Logger, stdout io.Writer) error {
 		MessageRate:    o.msgRate,
 		MessageBurst:   o.msgBurst,
 		Audit:          func(msg string, kv ...any) { logger.Info(msg, kv...) },
+		Logger:         logger,
 	}
 	if ops != nil {
 		hubOpts.Operators = ops
@@ -162,7 +163,7 @@ func maintain(ctx context.Context, hub *room.Hub, logger *log.Logger) <-chan str
 		tick := time.NewTicker(maintainEvery)
 		defer tick.Stop()
 		for {
-			if n, err := hub.Prune(ctx); err != nil && ctx.Err() == nil {
+			if n, err := hub.Prune(ctx); err != nil && ctx.Err() == nil && !loggedByHub(err) {
 				logger.Warn("could not prune old messages", "err", err)
 			} else if n > 0 {
 				logger.Info("pruned old messages", "messages", n)
@@ -172,12 +173,20 @@ func maintain(ctx context.Context, hub *room.Hub, logger *log.Logger) <-chan str
 				return
 			case <-tick.C:
 			}
-			if err := hub.Checkpoint(ctx); err != nil && ctx.Err() == nil {
+			if err := hub.Checkpoint(ctx); err != nil && ctx.Err() == nil && !loggedByHub(err) {
 				logger.Warn("could not save read positions", "err", err)
 			}
 		}
 	}()
 	return done
+}
+
+// loggedByHub reports whether err is a failed write the hub has logged
+// already (once per outage, then once a minute), so that a full disk does
+// not add two more lines a minute here.
+func loggedByHub(err error) bool {
+	var we *room.WriteError
+	return errors.As(err, &we)
 }
 
 // logAccess says at startup who may get in, so an operator can check the
