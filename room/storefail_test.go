@@ -3,6 +3,7 @@ package room_test
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -229,5 +230,58 @@ func TestStoreFailuresAreLoggedOnceAMinute(t *testing.T) {
 	_ = alice.Say("lost again")
 	if lines := logs.all(); len(lines) != 4 || !strings.Contains(lines[3], errFull.Error()) || strings.Contains(lines[3], "still") {
 		t.Fatalf("a new outage: %q, want it logged as a new first failure", lines)
+	}
+}
+
+// operators makes the listed keys operators.
+type operators []string
+
+func (o operators) IsOperator(key string) bool { return slices.Contains(o, key) }
+
+// Settings a person changes for themselves apply at once, stored or not;
+// when they cannot be stored, the person is told it holds for this session
+// only, rather than told it failed when it did not.
+func TestUnignoreWhenItCannotBeStored(t *testing.T) {
+	h, f, _, _ := faultyHub(t)
+	alice := joinAs(t, h, "alice")
+	joinAs(t, h, "bob")
+	if _, err := alice.Submit("/ignore bob"); err != nil {
+		t.Fatal(err)
+	}
+	read(alice)
+	f.FailWrites(errFull)
+	if _, err := alice.Submit("/unignore bob"); err != nil {
+		t.Fatalf("/unignore while writes fail: %v", err)
+	}
+	if m := find(read(alice), room.Notice, "no longer ignore bob for this session only"); m == nil {
+		t.Fatal("alice was not told the change holds for this session only")
+	}
+	if _, err := alice.Submit("/ignore bob"); err != nil {
+		t.Fatalf("/ignore again: %v (the first /unignore did not take)", err)
+	}
+}
+
+// Making a room invite-only invites those in it, so they may come back;
+// an operator whose invitations could not be stored is told so.
+func TestPrivateRoomTellsWhomItCouldNotInvite(t *testing.T) {
+	f := &storetest.Faulty{Store: &room.MemoryStore{}, History: &room.MemoryHistory{}}
+	h, err := room.NewHub(room.Options{Store: f, History: f, Operators: operators{"SHA256:op"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	op := joinAs(t, h, "op")
+	bob := joinAs(t, h, "bob")
+	for _, m := range []*room.Member{op, bob} {
+		if _, err := m.Submit("/join #team"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read(op)
+	f.FailWrites(errFull, "Invite")
+	if _, err := op.Submit("/private on"); err != nil {
+		t.Fatal(err)
+	}
+	if m := find(read(op), room.Error, "could not be invited"); m == nil || !strings.HasPrefix(m.Text, "2 of those here") {
+		t.Fatalf("the operator was not told: %+v", m)
 	}
 }

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -17,6 +18,7 @@ type Faulty struct {
 
 	mu     sync.Mutex
 	err    error
+	only   []string // the writes that fail; all if empty
 	failed int
 }
 
@@ -25,12 +27,12 @@ var (
 	_ room.History = (*Faulty)(nil)
 )
 
-// FailWrites makes every write from now on fail with err; nil lets them
-// succeed again.
-func (f *Faulty) FailWrites(err error) {
+// FailWrites makes every write from now on fail with err, or only those
+// named in only ("Invite", "Append"); nil lets them succeed again.
+func (f *Faulty) FailWrites(err error, only ...string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.err = err
+	f.err, f.only = err, only
 }
 
 // Failed is how many writes have failed.
@@ -40,19 +42,21 @@ func (f *Faulty) Failed() int {
 	return f.failed
 }
 
-// write returns the error writes fail with now, counting the failure.
-func (f *Faulty) write() error {
+// write returns the error the write called name fails with now, counting
+// the failure.
+func (f *Faulty) write(name string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.err != nil {
-		f.failed++
+	if f.err == nil || len(f.only) > 0 && !slices.Contains(f.only, name) {
+		return nil
 	}
+	f.failed++
 	return f.err
 }
 
 // ClaimNick implements room.Store.
 func (f *Faulty) ClaimNick(ctx context.Context, fold, nick, key string, at time.Time) error {
-	if err := f.write(); err != nil {
+	if err := f.write("ClaimNick"); err != nil {
 		return err
 	}
 	return f.Store.ClaimNick(ctx, fold, nick, key, at)
@@ -60,7 +64,7 @@ func (f *Faulty) ClaimNick(ctx context.Context, fold, nick, key string, at time.
 
 // ReleaseNick implements room.Store.
 func (f *Faulty) ReleaseNick(ctx context.Context, fold string) error {
-	if err := f.write(); err != nil {
+	if err := f.write("ReleaseNick"); err != nil {
 		return err
 	}
 	return f.Store.ReleaseNick(ctx, fold)
@@ -68,7 +72,7 @@ func (f *Faulty) ReleaseNick(ctx context.Context, fold string) error {
 
 // PutSanction implements room.Store.
 func (f *Faulty) PutSanction(ctx context.Context, s room.Sanction) error {
-	if err := f.write(); err != nil {
+	if err := f.write("PutSanction"); err != nil {
 		return err
 	}
 	return f.Store.PutSanction(ctx, s)
@@ -76,7 +80,7 @@ func (f *Faulty) PutSanction(ctx context.Context, s room.Sanction) error {
 
 // DeleteSanction implements room.Store.
 func (f *Faulty) DeleteSanction(ctx context.Context, kind room.SanctionKind, target string) error {
-	if err := f.write(); err != nil {
+	if err := f.write("DeleteSanction"); err != nil {
 		return err
 	}
 	return f.Store.DeleteSanction(ctx, kind, target)
@@ -84,7 +88,7 @@ func (f *Faulty) DeleteSanction(ctx context.Context, kind room.SanctionKind, tar
 
 // PutSetting implements room.Store.
 func (f *Faulty) PutSetting(ctx context.Context, name, value string) error {
-	if err := f.write(); err != nil {
+	if err := f.write("PutSetting"); err != nil {
 		return err
 	}
 	return f.Store.PutSetting(ctx, name, value)
@@ -92,7 +96,7 @@ func (f *Faulty) PutSetting(ctx context.Context, name, value string) error {
 
 // PutIgnore implements room.Store.
 func (f *Faulty) PutIgnore(ctx context.Context, owner string, ig room.Ignore) error {
-	if err := f.write(); err != nil {
+	if err := f.write("PutIgnore"); err != nil {
 		return err
 	}
 	return f.Store.PutIgnore(ctx, owner, ig)
@@ -100,7 +104,7 @@ func (f *Faulty) PutIgnore(ctx context.Context, owner string, ig room.Ignore) er
 
 // DeleteIgnore implements room.Store.
 func (f *Faulty) DeleteIgnore(ctx context.Context, owner, author string) error {
-	if err := f.write(); err != nil {
+	if err := f.write("DeleteIgnore"); err != nil {
 		return err
 	}
 	return f.Store.DeleteIgnore(ctx, owner, author)
@@ -108,7 +112,7 @@ func (f *Faulty) DeleteIgnore(ctx context.Context, owner, author string) error {
 
 // PutMembership implements room.Store.
 func (f *Faulty) PutMembership(ctx context.Context, key string, ms room.Membership) error {
-	if err := f.write(); err != nil {
+	if err := f.write("PutMembership"); err != nil {
 		return err
 	}
 	return f.Store.PutMembership(ctx, key, ms)
@@ -116,7 +120,7 @@ func (f *Faulty) PutMembership(ctx context.Context, key string, ms room.Membersh
 
 // SaveRead implements room.Store.
 func (f *Faulty) SaveRead(ctx context.Context, key, rm string, cursor uint64) error {
-	if err := f.write(); err != nil {
+	if err := f.write("SaveRead"); err != nil {
 		return err
 	}
 	return f.Store.SaveRead(ctx, key, rm, cursor)
@@ -124,7 +128,7 @@ func (f *Faulty) SaveRead(ctx context.Context, key, rm string, cursor uint64) er
 
 // DeleteMembership implements room.Store.
 func (f *Faulty) DeleteMembership(ctx context.Context, key, rm string) error {
-	if err := f.write(); err != nil {
+	if err := f.write("DeleteMembership"); err != nil {
 		return err
 	}
 	return f.Store.DeleteMembership(ctx, key, rm)
@@ -132,7 +136,7 @@ func (f *Faulty) DeleteMembership(ctx context.Context, key, rm string) error {
 
 // PutRoomInfo implements room.Store.
 func (f *Faulty) PutRoomInfo(ctx context.Context, info room.RoomInfo) error {
-	if err := f.write(); err != nil {
+	if err := f.write("PutRoomInfo"); err != nil {
 		return err
 	}
 	return f.Store.PutRoomInfo(ctx, info)
@@ -140,7 +144,7 @@ func (f *Faulty) PutRoomInfo(ctx context.Context, info room.RoomInfo) error {
 
 // DeleteRoomInfo implements room.Store.
 func (f *Faulty) DeleteRoomInfo(ctx context.Context, name string) error {
-	if err := f.write(); err != nil {
+	if err := f.write("DeleteRoomInfo"); err != nil {
 		return err
 	}
 	return f.Store.DeleteRoomInfo(ctx, name)
@@ -148,7 +152,7 @@ func (f *Faulty) DeleteRoomInfo(ctx context.Context, name string) error {
 
 // Invite implements room.Store.
 func (f *Faulty) Invite(ctx context.Context, rm, key string) error {
-	if err := f.write(); err != nil {
+	if err := f.write("Invite"); err != nil {
 		return err
 	}
 	return f.Store.Invite(ctx, rm, key)
@@ -156,7 +160,7 @@ func (f *Faulty) Invite(ctx context.Context, rm, key string) error {
 
 // Uninvite implements room.Store.
 func (f *Faulty) Uninvite(ctx context.Context, rm, key string) error {
-	if err := f.write(); err != nil {
+	if err := f.write("Uninvite"); err != nil {
 		return err
 	}
 	return f.Store.Uninvite(ctx, rm, key)
@@ -164,7 +168,7 @@ func (f *Faulty) Uninvite(ctx context.Context, rm, key string) error {
 
 // Append implements room.History.
 func (f *Faulty) Append(ctx context.Context, rm string, m room.Message) error {
-	if err := f.write(); err != nil {
+	if err := f.write("Append"); err != nil {
 		return err
 	}
 	return f.History.Append(ctx, rm, m)
@@ -172,7 +176,7 @@ func (f *Faulty) Append(ctx context.Context, rm string, m room.Message) error {
 
 // Prune implements room.History.
 func (f *Faulty) Prune(ctx context.Context, rm string, before time.Time, keep int) (int, error) {
-	if err := f.write(); err != nil {
+	if err := f.write("Prune"); err != nil {
 		return 0, err
 	}
 	return f.History.Prune(ctx, rm, before, keep)
@@ -180,7 +184,7 @@ func (f *Faulty) Prune(ctx context.Context, rm string, before time.Time, keep in
 
 // DeleteRoom implements room.History.
 func (f *Faulty) DeleteRoom(ctx context.Context, rm string) error {
-	if err := f.write(); err != nil {
+	if err := f.write("DeleteRoom"); err != nil {
 		return err
 	}
 	return f.History.DeleteRoom(ctx, rm)
