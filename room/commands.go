@@ -298,12 +298,14 @@ func cmdUnignore(m *Member, args string) (Effect, error) {
 	}
 	nick := m.ignored[author]
 	delete(m.ignored, author)
+	note := ""
 	if m.key != "" {
+		// As /ignore: done for this session even if it cannot be stored.
 		if err := h.opts.Store.DeleteIgnore(ctxBG, m.key, author); err != nil {
-			return Stay, err
+			note = fmt.Sprintf(" for this session only (it could not be stored: %v)", err)
 		}
 	}
-	m.noticeLocked(m.currentRoomLocked(), Notice, fmt.Sprintf("You no longer ignore %s.", nick))
+	m.noticeLocked(m.currentRoomLocked(), Notice, fmt.Sprintf("You no longer ignore %s%s.", nick, note))
 	return Stay, nil
 }
 

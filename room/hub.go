@@ -70,6 +70,18 @@ type Operators interface {
 	IsOperator(key string) bool
 }
 
+// Logger receives the hub's own troubles, structured: a message, then
+// key-value pairs. *charm.land/log/v2.Logger is one.
+type Logger interface {
+	Error(msg any, keyvals ...any)
+	Info(msg any, keyvals ...any)
+}
+
+// ErrNotStored is why a line a person typed was not sent: the server
+// could not store it (a full disk, a failing database). Its author keeps
+// the text and may send it again.
+var ErrNotStored = errors.New("not sent: the server cannot store messages right now (disk full?); try again")
+
 // Options configures a Hub. The zero value works.
 type Options struct {
 	// History stores the logs. Default: a MemoryHistory of 100,000
@@ -99,6 +111,9 @@ type Options struct {
 	// Audit records moderation acts and other events worth a log line.
 	// Default: nothing.
 	Audit func(msg string, keyvals ...any)
+	// Logger is told what the operator must know about the hub itself,
+	// such as writes to the store failing. Default: nothing.
+	Logger Logger
 	// Retain, if set, is how long messages are kept; RetainMessages, if
 	// set, how many per room. Prune applies them.
 	Retain         time.Duration
@@ -165,6 +180,14 @@ func NewHub(opts Options) (*Hub, error) {
 	if opts.Audit == nil {
 		opts.Audit = func(string, ...any) {}
 	}
+	if opts.Logger == nil {
+		opts.Logger = nopLogger{}
+	}
+	// Every write goes through one watch, so that a failing store is
+	// logged whichever write meets it first.
+	watch := &writeWatch{log: opts.Logger, now: opts.Now}
+	opts.Store = watchedStore{Store: opts.Store, w: watch}
+	opts.History = watchedHistory{History: opts.History, w: watch}
 	h := &Hub{
 		opts:       opts,
 		commands:   defaultCommands(),
@@ -270,10 +293,7 @@ func (h *Hub) Join(id Identity) (*Member, error) {
 		saved[ms.Room] = ms
 	}
 	lobbyMs, wasHere := saved[Lobby]
-	if err := h.subscribeLocked(m, lobby, lobbyMs, wasHere, joinText); err != nil {
-		h.dropLocked(m)
-		return nil, fmt.Errorf("join: %w", err)
-	}
+	h.subscribeLocked(m, lobby, lobbyMs, wasHere, joinText)
 	m.current = Lobby
 	var rejoined []string
 	skipped := 0
@@ -289,7 +309,8 @@ func (h *Hub) Join(id Identity) (*Member, error) {
 		if err != nil || r == nil {
 			continue // a room deleted, or closed to this key, since
 		}
-		if h.subscribeLocked(m, r, ms, true, joinText) == nil && !r.dm {
+		h.subscribeLocked(m, r, ms, true, joinText)
+		if !r.dm {
 			rejoined = append(rejoined, "#"+r.name)
 		}
 	}

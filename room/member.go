@@ -563,7 +563,7 @@ func (m *Member) post(room string, kind Kind, text string) error {
 			err = errors.New("message not sent: you are no longer in that room")
 		} else {
 			var seq uint64
-			if seq, err = s.room.appendSeq(Message{Kind: kind, Nick: m.nick, Author: m.author, Text: text}); err == nil {
+			if seq, err = s.room.append(Message{Kind: kind, Nick: m.nick, Author: m.author, Text: text}); err == nil {
 				s.readTo(seq) // whoever writes has read what came before
 			}
 		}
@@ -595,9 +595,7 @@ func (m *Member) reachOtherParty(r *Room) error {
 	reached := false
 	for o := range h.members {
 		if o.author == other {
-			if err := h.subscribeLocked(o, r, Membership{Label: "@" + m.nick}, false, ""); err != nil {
-				return err
-			}
+			h.subscribeLocked(o, r, Membership{Label: "@" + m.nick}, false, "")
 			reached = true
 		}
 	}
@@ -605,7 +603,12 @@ func (m *Member) reachOtherParty(r *Room) error {
 	case reached:
 		return nil
 	case isKey(other):
-		return h.opts.Store.PutMembership(ctxBG, other, Membership{Room: r.name, Label: "@" + m.nick})
+		// Without it they would never see the line: refused, as a line
+		// that cannot be stored is.
+		if err := h.opts.Store.PutMembership(ctxBG, other, Membership{Room: r.name, Label: "@" + m.nick}); err != nil {
+			return notStored{cause: err}
+		}
+		return nil
 	default:
 		return errors.New("message not sent: they have left, and without an ssh key they cannot come back to this conversation")
 	}
@@ -747,7 +750,7 @@ func (m *Member) setNickLocked(nick string, now time.Time) error {
 	for _, s := range m.order {
 		s.room.version.Add(1)
 		if !s.room.dm {
-			_ = s.room.append(Message{Kind: NickChange, Nick: old, Author: m.author, Text: nick})
+			s.room.serverLineLocked(Message{Kind: NickChange, Nick: old, Author: m.author, Text: nick})
 		}
 	}
 	if m.key != "" {

@@ -125,23 +125,43 @@ func (r *Room) Online() []Online {
 // gains or loses operator rights, so a view knows when to fetch Online.
 func (r *Room) RosterVersion() uint64 { return r.version.Load() }
 
-// append stores m as the next message of the log and wakes every member.
+// append adds m to the log as its next message and wakes every member.
 // The caller holds hub.mu (for reading at least), which keeps the member
 // list still; the log lock keeps Seq order and log order the same.
-func (r *Room) append(m Message) error {
-	_, err := r.appendSeq(m)
-	return err
-}
-
-// appendSeq is append, returning the message's Seq.
-func (r *Room) appendSeq(m Message) (uint64, error) {
+//
+// A message is stored before anyone sees it, and a Seq is handed out only
+// once History has the message: read positions, catching up from History,
+// numbering after a restart and a crash never meet a Seq that is not on
+// disk. When it cannot be stored (a full disk, a failing database), this
+// is the one place that decides what happens, by who wrote the line:
+//
+//   - A line a person typed (Chat, Action) is refused: nobody sees it, and
+//     its author gets ErrNotStored and keeps the text to send again.
+//   - A line the server writes about an act (a join, a leave, a nick
+//     change, an announcement) must not stop the act, or a full disk would
+//     keep everyone out, even from reading. It is shown live to those in
+//     the room as a private line outside the log: it takes no Seq, so the
+//     rule above holds, and it is missing from history later.
+//
+// Either way the hub's write watch has logged the failure. append returns
+// the message's Seq, 0 for a line shown live only; it fails only for a
+// person's line.
+func (r *Room) append(m Message) (uint64, error) {
 	r.logMu.Lock()
 	defer r.logMu.Unlock()
 	m.Room = r.name
 	m.Seq = r.seq + 1
 	m.Time = r.hub.now()
 	if err := r.hub.opts.History.Append(ctxBG, r.name, m); err != nil {
-		return 0, fmt.Errorf("store message: %w", err)
+		if m.Kind == Chat || m.Kind == Action {
+			return 0, notStored{cause: err}
+		}
+		// After the last stored message, where it happened.
+		m.Seq = r.seq
+		for member := range r.members {
+			member.queueNotice(m)
+		}
+		return 0, nil
 	}
 	r.seq = m.Seq
 	if r.tailLen == uint64(len(r.tail)) && len(r.tail) < r.hub.opts.Tail {
@@ -155,6 +175,13 @@ func (r *Room) appendSeq(m Message) (uint64, error) {
 		member.wake()
 	}
 	return m.Seq, nil
+}
+
+// serverLineLocked adds a line the server writes about an act: a join, a
+// leave, a nick change, an announcement. It cannot fail (see append): the
+// act stands whether or not the line could be stored.
+func (r *Room) serverLineLocked(m Message) {
+	_, _ = r.append(m) // append refuses only lines people typed
 }
 
 // initialTail is the tail a room starts with; it grows to Options.Tail as
@@ -191,17 +218,18 @@ func (r *Room) lastSeq() uint64 {
 
 // announceLocked posts a line from the server, such as a moderation act.
 func (r *Room) announceLocked(text string) {
-	// A store failure loses only the announcement; the act stands.
-	_ = r.append(Message{Kind: Announcement, Text: text})
+	r.serverLineLocked(Message{Kind: Announcement, Text: text})
 }
 
 // subscribeLocked adds m to r, with the backlog it shows. A member coming
 // back (was) sees what it had read as history and what it missed as new,
 // with a marker between; a member new to the room sees the last Backlog
-// messages as history. The caller holds hub.mu for writing.
-func (h *Hub) subscribeLocked(m *Member, r *Room, ms Membership, was bool, joinText string) error {
+// messages as history. It cannot fail: nothing it writes is worth keeping
+// someone out of a room for, not even when the store cannot write. The
+// caller holds hub.mu for writing.
+func (h *Hub) subscribeLocked(m *Member, r *Room, ms Membership, was bool, joinText string) {
 	if _, in := m.subs[r.name]; in {
-		return nil
+		return
 	}
 	r.logMu.RLock()
 	last, first := r.seq, r.first
@@ -231,23 +259,24 @@ func (h *Hub) subscribeLocked(m *Member, r *Room, ms Membership, was bool, joinT
 			"Earlier messages are not shown; these are the last %d (/history shows more).", last-start)})
 	}
 	s.read.Store(s.mark)
-	if !r.dm {
-		if err := r.append(Message{Kind: Join, Nick: m.nick, Author: m.author, Text: joinText}); err != nil {
-			return err
-		}
-	}
 	r.members[m] = struct{}{}
 	m.subs[r.name] = s
 	m.order = append(m.order, s)
 	m.roomsVersion.Add(1)
 	r.version.Add(1)
 	m.wake() // the backlog is there to read
+	if !r.dm {
+		// After joining, so that the member sees its own join line even
+		// when it can only be shown live.
+		r.serverLineLocked(Message{Kind: Join, Nick: m.nick, Author: m.author, Text: joinText})
+	}
 	if m.key != "" && !was {
 		// Read up to what it is shown as history, should the session end
-		// before it saves a read position of its own.
+		// before it saves a read position of its own. If it cannot be
+		// stored (the hub's write watch has logged why), the room is only
+		// not reopened next time: not worth refusing the join for.
 		_ = h.opts.Store.PutMembership(ctxBG, m.key, Membership{Room: r.name, Cursor: s.mark, Label: labelFor(r, s)})
 	}
-	return nil
 }
 
 // labelFor is what a membership records as the room's name for its key.
@@ -284,11 +313,13 @@ func (h *Hub) unsubscribeLocked(m *Member, r *Room, leave string, announce, forg
 	m.roomsVersion.Add(1)
 	r.version.Add(1)
 	if announce && !r.dm {
-		_ = r.append(Message{Kind: Leave, Nick: m.nick, Author: m.author, Text: leave})
+		r.serverLineLocked(Message{Kind: Leave, Nick: m.nick, Author: m.author, Text: leave})
 	}
 	if m.key != "" {
 		// Another window of the same key may still be in the room: it
-		// keeps the room theirs.
+		// keeps the room theirs. A failed write is logged by the hub's
+		// write watch; leaving goes on regardless, and costs at most a
+		// room reopened, or read positions older than they were.
 		if forget && !r.hasKeyLocked(m.key) {
 			_ = h.opts.Store.DeleteMembership(ctxBG, m.key, r.name)
 		} else if read := s.read.Load(); read > 0 {

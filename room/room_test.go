@@ -468,19 +468,6 @@ func TestMissedMessagesAreReportedNotSkippedSilently(t *testing.T) {
 	}
 }
 
-type failingHistory struct{ MemoryHistory }
-
-func (f *failingHistory) Append(context.Context, string, Message) error {
-	return errors.New("disk full")
-}
-
-func TestStoreFailureIsReportedToTheSender(t *testing.T) {
-	h := newHub(t, Options{History: &failingHistory{}})
-	if _, err := h.Join(Identity{Nick: "alice"}); err == nil || !strings.Contains(err.Error(), "disk full") {
-		t.Fatalf("join with a failing store: %v", err)
-	}
-}
-
 func TestShutdownDisconnectsEveryoneAndRefusesJoins(t *testing.T) {
 	h := newHub(t, Options{})
 	alice := join(t, h, "alice")

@@ -134,9 +134,7 @@ func cmdJoin(m *Member, args string) (Effect, error) {
 	} else if !ok {
 		return Stay, fmt.Errorf("#%s is invite-only: ask an operator for an invitation", name)
 	}
-	if err := h.subscribeLocked(m, r, Membership{}, false, ""); err != nil {
-		return Stay, err
-	}
+	h.subscribeLocked(m, r, Membership{}, false, "")
 	m.current = name
 	if !known {
 		h.audit("room created", "room", name, "by", m.nick, "by_key", m.key)
@@ -308,9 +306,7 @@ func (h *Hub) directToLocked(m *Member, nick string) (*Room, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := h.subscribeLocked(m, r, Membership{Label: "@" + label}, false, ""); err != nil {
-		return nil, err
-	}
+	h.subscribeLocked(m, r, Membership{Label: "@" + label}, false, "")
 	return r, nil
 }
 
@@ -360,13 +356,11 @@ func cmdReply(m *Member, args string) (Effect, error) {
 	if !in {
 		// Closed since: open it again.
 		r, err := h.roomLocked(room)
-		if err == nil {
-			err = h.subscribeLocked(m, r, Membership{}, false, "")
-		}
 		if err != nil {
 			h.mu.Unlock()
 			return Stay, err
 		}
+		h.subscribeLocked(m, r, Membership{}, false, "")
 	}
 	m.current = room
 	h.mu.Unlock()
@@ -519,10 +513,16 @@ func cmdPrivate(m *Member, args string) (Effect, error) {
 	}
 	r.inviteOnly = on
 	// Those already in stay in, and are invited, so they can come back.
+	uninvited := 0
 	for o := range r.members {
 		if on && o.key != "" {
-			_ = h.opts.Store.Invite(ctxBG, r.name, o.key)
+			if err := h.opts.Store.Invite(ctxBG, r.name, o.key); err != nil {
+				uninvited++
+			}
 		}
+	}
+	if uninvited > 0 {
+		m.noticeLocked(r, Error, fmt.Sprintf("%d of those here could not be invited (the server cannot store it now): they cannot come back once they leave; /invite them later.", uninvited))
 	}
 	h.audit("private", "room", r.name, "on", on, "by", m.nick, "by_key", m.key)
 	if on {

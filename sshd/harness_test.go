@@ -71,7 +71,7 @@ func startServerIn(t *testing.T, dir string, opts ...serverOption) *testServer {
 			Mouse:       true,
 		},
 		Hub: room.Options{KeyHelp: ui.KeyHelp(), MessageRate: 1e9, MessageBurst: 1 << 30,
-			Audit: func(msg string, kv ...any) { logger.Info(msg, kv...) }},
+			Audit: func(msg string, kv ...any) { logger.Info(msg, kv...) }, Logger: logger},
 	}
 	for _, o := range opts {
 		o(&set)

@@ -39,8 +39,18 @@ type daemon struct {
 
 func startDaemon(t *testing.T, args ...string) *daemon {
 	t.Helper()
+	return startDaemonWith(t, nil, args...)
+}
+
+// startDaemonWith is startDaemon, with adjust (if not nil) changing the
+// command before it starts.
+func startDaemonWith(t *testing.T, adjust func(*exec.Cmd), args ...string) *daemon {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "CHATROOM_MAIN=1", "CHATROOM_ARGS="+strings.Join(args, " "))
+	if adjust != nil {
+		adjust(cmd)
+	}
 	d := &daemon{cmd: cmd, stdout: newLineWaiter(), stderr: newLineWaiter(), done: make(chan error, 1)}
 	cmd.Stdout, cmd.Stderr = d.stdout, d.stderr
 	if err := cmd.Start(); err != nil {

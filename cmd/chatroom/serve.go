@@ -37,6 +37,9 @@ func serve(o options, logger *log.Logger, stdout io.Writer) error {
 	for _, w := range key.Warnings {
 		logger.Warn(w)
 	}
+	if err := checkWritable(o.data); err != nil {
+		return err
+	}
 	dbPath := filepath.Join(o.data, sqlite.FileName)
 	db, err := sqlite.Open(dbPath)
 	if err != nil {
@@ -46,6 +49,14 @@ func serve(o options, logger *log.Logger, stdout io.Writer) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+
+	if !o.skipDBCheck {
+		start := time.Now()
+		if err := db.Check(ctx); err != nil {
+			return err
+		}
+		logger.Info("database checked", "took", time.Since(start).Round(time.Millisecond))
+	}
 
 	ops, err := loadKeyFile(o.ops, "operators", logger)
 	if err != nil {
@@ -69,6 +80,7 @@ func serve(o options, logger *log.Logger, stdout io.Writer) error {
 		MessageRate:    o.msgRate,
 		MessageBurst:   o.msgBurst,
 		Audit:          func(msg string, kv ...any) { logger.Info(msg, kv...) },
+		Logger:         logger,
 	}
 	if ops != nil {
 		hubOpts.Operators = ops
@@ -147,6 +159,27 @@ func serve(o options, logger *log.Logger, stdout io.Writer) error {
 	return nil
 }
 
+// checkWritable makes sure the daemon can write in its data folder by
+// creating, writing and removing a file there. Without it, a folder it may
+// only read lets it start (the host key and the database read fine) and
+// fails at the first message, or with a puzzling SQLite error.
+func checkWritable(dir string) error {
+	fail := func(err error) error {
+		return fmt.Errorf("data folder %s is not writable (%w); refusing to start: chatroom keeps its database there, "+
+			"so give the user running it write access to the folder, free some space, or choose another folder with --data", dir, err)
+	}
+	f, err := os.CreateTemp(dir, ".chatroom-probe-*")
+	if err != nil {
+		return fail(err)
+	}
+	_, werr := f.WriteString("chatroom checks it can write here; delete me\n")
+	cerr := f.Close()
+	if err := errors.Join(werr, cerr, os.Remove(f.Name())); err != nil {
+		return fail(err)
+	}
+	return nil
+}
+
 // maintainEvery is how often read positions are saved and old messages
 // pruned.
 const maintainEvery = time.Minute
@@ -162,7 +195,7 @@ func maintain(ctx context.Context, hub *room.Hub, logger *log.Logger) <-chan str
 		tick := time.NewTicker(maintainEvery)
 		defer tick.Stop()
 		for {
-			if n, err := hub.Prune(ctx); err != nil && ctx.Err() == nil {
+			if n, err := hub.Prune(ctx); err != nil && ctx.Err() == nil && !loggedByHub(err) {
 				logger.Warn("could not prune old messages", "err", err)
 			} else if n > 0 {
 				logger.Info("pruned old messages", "messages", n)
@@ -172,12 +205,20 @@ func maintain(ctx context.Context, hub *room.Hub, logger *log.Logger) <-chan str
 				return
 			case <-tick.C:
 			}
-			if err := hub.Checkpoint(ctx); err != nil && ctx.Err() == nil {
+			if err := hub.Checkpoint(ctx); err != nil && ctx.Err() == nil && !loggedByHub(err) {
 				logger.Warn("could not save read positions", "err", err)
 			}
 		}
 	}()
 	return done
+}
+
+// loggedByHub reports whether err is a failed write the hub has logged
+// already (once per outage, then once a minute), so that a full disk does
+// not add two more lines a minute here.
+func loggedByHub(err error) bool {
+	var we *room.WriteError
+	return errors.As(err, &we)
 }
 
 // logAccess says at startup who may get in, so an operator can check the

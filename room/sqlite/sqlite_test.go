@@ -153,3 +153,58 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// The database lives in the data folder whatever the folder is called:
+// characters that mean something in a SQLite URI ('#' ends the path, '?'
+// starts parameters, '%41' is an escape) must not move the file elsewhere,
+// out of the folder its lock file guards, nor stop it opening.
+func TestDataFolderNamesThatMeanSomethingInAURI(t *testing.T) {
+	ctx := context.Background()
+	for _, name := range []string{"hash#dir", "what?dir", "pct%41dir", "with space", "ünïcødé 聊天", "all #?%41 &=;"} {
+		t.Run(name, func(t *testing.T) {
+			parent := t.TempDir()
+			dir := filepath.Join(parent, name)
+			if err := os.Mkdir(dir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(dir, FileName)
+			db, err := Open(path)
+			if err != nil {
+				t.Fatalf("open: %v", err)
+			}
+			must(t, db.Append(ctx, "lobby", room.Message{Seq: 1, Time: time.Now(), Kind: room.Chat, Nick: "a", Text: "still here"}))
+			// The busy timeout is one of the URI's parameters: it must
+			// have been applied, not taken as part of the file name.
+			var busy int
+			must(t, db.db.QueryRow(`PRAGMA busy_timeout`).Scan(&busy))
+			if busy != 5000 {
+				t.Errorf("busy_timeout = %d: the URI's parameters were not applied", busy)
+			}
+			must(t, db.Close())
+
+			// Only the database, its lock file and WAL files, in the folder;
+			// nothing beside it.
+			for _, p := range []string{path, path + ".lock"} {
+				if _, err := os.Stat(p); err != nil {
+					t.Errorf("%s: %v", p, err)
+				}
+			}
+			if entries, _ := os.ReadDir(parent); len(entries) != 1 {
+				var names []string
+				for _, e := range entries {
+					names = append(names, e.Name())
+				}
+				t.Errorf("files beside the data folder: %q", names)
+			}
+
+			again, err := Open(path)
+			if err != nil {
+				t.Fatalf("reopen: %v", err)
+			}
+			defer again.Close()
+			if got, err := again.After(ctx, "lobby", 0, 0); err != nil || len(got) != 1 || got[0].Text != "still here" {
+				t.Fatalf("after a restart: %+v, %v", got, err)
+			}
+		})
+	}
+}
