@@ -32,6 +32,9 @@ type History interface {
 	Prune(ctx context.Context, room string, before time.Time, keep int) (int, error)
 	// Rooms returns the names of the rooms that have messages.
 	Rooms(ctx context.Context) ([]string, error)
+	// Spoken reports whether room holds a message someone said (Chat or
+	// Action), rather than only join, leave and server lines.
+	Spoken(ctx context.Context, room string) (bool, error)
 	// DeleteRoom deletes all of room's messages.
 	DeleteRoom(ctx context.Context, room string) error
 }
@@ -172,6 +175,13 @@ func (h *MemoryHistory) Rooms(context.Context) ([]string, error) {
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// Spoken implements History.
+func (h *MemoryHistory) Spoken(_ context.Context, room string) (bool, error) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return slices.ContainsFunc(h.rooms[room], func(m Message) bool { return m.Kind == Chat || m.Kind == Action }), nil
 }
 
 // DeleteRoom implements History.

@@ -15,8 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/time/rate"
-
+	"github.com/chatroom/chatroom/room/limit"
 	"github.com/chatroom/chatroom/room/sanitize"
 )
 
@@ -48,13 +47,29 @@ const (
 	// flood, so the allowance covers the longest message (100 lines).
 	floodStrikes     = 120
 	floodStrikeEvery = 500 * time.Millisecond
-	// Making rooms: a few at once, then one a minute, per session. Rooms
-	// last until an operator deletes them.
-	newRoomBurst = 3
-	newRoomEvery = time.Minute
+	// Making rooms: a few at once, then one a minute, per key; and per
+	// address whatever the keys, since keys cost nothing to make: ten at
+	// once, enough for a class splitting into groups, then one every five
+	// minutes. Keyless people share their address's allowance. Listed
+	// operators are not limited. An empty room nobody owns goes after
+	// roomExpiry (see expireRooms), so what gets past these does not last.
+	newRoomBurst     = 3
+	newRoomEvery     = time.Minute
+	newRoomAddrBurst = 10
+	newRoomAddrEvery = 5 * time.Minute
 	// maxRooms is how many rooms and conversations one session may be in
-	// by its own doing (/join, /msg); others writing to it may add more.
+	// by its own doing (/join, /msg, answering). Conversations others
+	// opened and the person has not answered are bounded apart, by
+	// maxUnanswered, so they never take the place of the person's own.
 	maxRooms = 100
+	// maxUnanswered is how many conversations others opened may wait for
+	// one person who has not written in them; beyond that, a stranger's
+	// new conversation is refused (the sender is told to try later) until
+	// the person answers or closes some. maxUnansweredBy is how many people
+	// one key may leave messages for while they are away who have not
+	// answered it: one key cannot write to everyone.
+	maxUnanswered   = 30
+	maxUnansweredBy = 20
 	// Loading older messages (PgUp, /history) reads the database: a
 	// steady page a second, more in a burst.
 	olderBurst = 20
@@ -137,17 +152,32 @@ type Hub struct {
 	// members Shutdown closes.
 	closing atomic.Bool
 
-	mu      sync.RWMutex
-	rooms   map[string]*Room
-	nicks   map[string]*Member // by each of nickKeys
-	members map[*Member]struct{}
+	mu       sync.RWMutex
+	rooms    map[string]*Room
+	expiring map[string]struct{}  // rooms being deleted for standing empty: none may be entered
+	vacated  map[string]time.Time // when the last person left each public room, for expireRooms
+	nicks    map[string]*Member   // by each of nickKeys
+	members  map[*Member]struct{}
 
 	sanctionMu sync.RWMutex
 	sanctions  map[SanctionKind]map[string]Sanction // by target
 	motdText   string
 
-	joinMu     sync.Mutex
-	joinLimits map[string]*rate.Limiter // by key or address
+	// Limits kept across sessions, by key and by address group.
+	joinsByKey, joinsByAddr *limit.Keyed
+	roomsByKey, roomsByAddr *limit.Keyed
+
+	// pruneMu keeps Prune to one run at a time; it guards spoken, whether
+	// the last sweep found something said in each room nobody was in (see
+	// expireRooms).
+	pruneMu sync.Mutex
+	spoken  map[string]bool
+
+	// openMu lets one conversation at a time be opened with someone not
+	// in it, so that two strangers writing at once cannot both take the
+	// last place among those that may wait for them (see
+	// admitConversation). It is taken before mu, never while holding it.
+	openMu sync.Mutex
 }
 
 // NewHub returns a Hub with the given options, defaults filled in, and the
@@ -189,13 +219,18 @@ func NewHub(opts Options) (*Hub, error) {
 	opts.Store = watchedStore{Store: opts.Store, w: watch}
 	opts.History = watchedHistory{History: opts.History, w: watch}
 	h := &Hub{
-		opts:       opts,
-		commands:   defaultCommands(),
-		rooms:      make(map[string]*Room),
-		nicks:      make(map[string]*Member),
-		members:    make(map[*Member]struct{}),
-		sanctions:  map[SanctionKind]map[string]Sanction{Ban: {}, Mute: {}},
-		joinLimits: make(map[string]*rate.Limiter),
+		opts:        opts,
+		commands:    defaultCommands(),
+		rooms:       make(map[string]*Room),
+		expiring:    make(map[string]struct{}),
+		vacated:     make(map[string]time.Time),
+		nicks:       make(map[string]*Member),
+		members:     make(map[*Member]struct{}),
+		sanctions:   map[SanctionKind]map[string]Sanction{Ban: {}, Mute: {}},
+		joinsByKey:  limit.NewKeyed(joinEvery, joinBurst),
+		joinsByAddr: limit.NewKeyed(joinEvery, addrJoinBurst),
+		roomsByKey:  limit.NewKeyed(newRoomEvery, newRoomBurst),
+		roomsByAddr: limit.NewKeyed(newRoomAddrEvery, newRoomAddrBurst),
 	}
 	list, err := opts.Store.Sanctions(ctxBG)
 	if err != nil {
@@ -296,13 +331,27 @@ func (h *Hub) Join(id Identity) (*Member, error) {
 	h.subscribeLocked(m, lobby, lobbyMs, wasHere, joinText)
 	m.current = Lobby
 	var rejoined []string
-	skipped := 0
+	// The member's own rooms and conversations first, up to maxRooms;
+	// then those others opened that it has not answered, up to
+	// maxUnanswered: strangers writing never crowd out its own.
+	others := func(ms Membership) int {
+		if ms.From != "" {
+			return 1
+		}
+		return 0
+	}
+	slices.SortStableFunc(rejoin, func(a, b Membership) int { return others(a) - others(b) })
+	skipped, skippedUnanswered := 0, 0
 	for _, ms := range rejoin {
 		if ms.Room == Lobby {
 			continue
 		}
-		if len(m.subs) >= maxRooms {
+		if ms.From == "" && m.ownRoomsLocked() >= maxRooms {
 			skipped++
+			continue
+		}
+		if ms.From != "" && m.unansweredLocked() >= maxUnanswered {
+			skippedUnanswered++
 			continue
 		}
 		r, err := h.rejoinableLocked(m, ms.Room)
@@ -314,13 +363,17 @@ func (h *Hub) Join(id Identity) (*Member, error) {
 			rejoined = append(rejoined, "#"+r.name)
 		}
 	}
-	if skipped > 0 {
-		if why != "" {
-			why += "\n"
-		}
-		why += fmt.Sprintf("%d more of your rooms and conversations were not reopened: one session may be in %d at most.", skipped, maxRooms)
+	var notes []string
+	if why != "" {
+		notes = append(notes, why)
 	}
-	h.welcomeLocked(m, lobby, why, rejoined)
+	if skipped > 0 {
+		notes = append(notes, fmt.Sprintf("%d more of your rooms and conversations were not reopened: one session may be in %d at most.", skipped, maxRooms))
+	}
+	if skippedUnanswered > 0 {
+		notes = append(notes, fmt.Sprintf("%d more conversations opened by people you have not written to were not reopened: at most %d are.", skippedUnanswered, maxUnanswered))
+	}
+	h.welcomeLocked(m, lobby, strings.Join(notes, "\n"), rejoined)
 	return m, nil
 }
 
@@ -360,7 +413,19 @@ func (h *Hub) welcomeLocked(m *Member, lobby *Room, why string, rejoined []strin
 		}
 	}
 	if len(dms) > 0 {
-		m.noticeLocked(lobby, Notice, "New direct messages while you were away: "+strings.Join(dms, ", ")+". Ctrl+N goes to them.")
+		list := strings.Join(dms[:min(len(dms), welcomeNames)], ", ")
+		if len(dms) > welcomeNames {
+			list += fmt.Sprintf(" and %d more", len(dms)-welcomeNames)
+		}
+		m.noticeLocked(lobby, Notice, "New direct messages while you were away: "+list+". Ctrl+N goes to them.")
+	}
+	if n := m.unansweredLocked(); n > 0 {
+		these := fmt.Sprintf("%d conversations were", n)
+		if n == 1 {
+			these = "1 conversation was"
+		}
+		m.noticeLocked(lobby, Notice, these+" opened by people you have not written to: "+
+			fmt.Sprintf("at most %d such wait for you, and beyond that others are told to try later. /part closes one you do not want.", maxUnanswered))
 	}
 	if why := m.mutedLocked(h.now()); why != "" {
 		m.noticeLocked(lobby, Error, capitalise(why)+". You can read, not post.")
@@ -373,32 +438,19 @@ func (h *Hub) welcomeLocked(m *Member, lobby *Room, why string, rejoined []strin
 // allowJoin limits how often one key (or, without a key, one address)
 // joins: generous enough for someone reconnecting after network trouble.
 func (h *Hub) allowJoin(id Identity, now time.Time) error {
-	who, burst := id.Key, joinBurst
-	if who == "" {
-		who, burst = AddrGroup(id.Addr), addrJoinBurst
+	take := limit.Take{Limits: h.joinsByKey, Key: id.Key}
+	if id.Key == "" {
+		take = limit.Take{Limits: h.joinsByAddr, Key: AddrGroup(id.Addr)}
 	}
-	h.joinMu.Lock()
-	defer h.joinMu.Unlock()
-	lim, ok := h.joinLimits[who]
-	if !ok {
-		if len(h.joinLimits) > 10_000 {
-			// Forget limiters that have refilled: they hold no state.
-			for k, l := range h.joinLimits {
-				if l.TokensAt(now) >= float64(l.Burst()) {
-					delete(h.joinLimits, k)
-				}
-			}
-		}
-		lim = rate.NewLimiter(rate.Every(joinEvery), burst)
-		h.joinLimits[who] = lim
+	if wait, ok := limit.AllowAll(now, take); !ok {
+		return fmt.Errorf("too many joins in a short time; try again in %d s", seconds(wait))
 	}
-	if lim.AllowN(now, 1) {
-		return nil
-	}
-	res := lim.ReserveN(now, 1)
-	wait := res.DelayFrom(now)
-	res.CancelAt(now)
-	return fmt.Errorf("too many joins in a short time; try again in %d s", max(1, int(wait.Seconds()+0.999)))
+	return nil
+}
+
+// seconds is a wait in whole seconds, rounded up, at least 1.
+func seconds(wait time.Duration) int {
+	return max(1, int(wait.Seconds()+0.999))
 }
 
 // AddrGroup is the unit per-address rules count by: an IPv4 address, or an
@@ -428,6 +480,9 @@ func (h *Hub) roomLocked(name string) (*Room, error) {
 	if r, ok := h.rooms[name]; ok {
 		return r, nil
 	}
+	if _, ok := h.expiring[name]; ok {
+		return nil, fmt.Errorf("#%s is being removed, having stood empty; try again in a moment", name)
+	}
 	last, err := h.opts.History.LastSeq(ctxBG, name)
 	if err != nil {
 		return nil, fmt.Errorf("open room %s: %w", name, err)
@@ -447,7 +502,7 @@ func (h *Hub) roomLocked(name string) (*Room, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open room %s: %w", name, err)
 		}
-		r.topic, r.inviteOnly = info.Topic, info.InviteOnly
+		r.topic, r.inviteOnly, r.kept = info.Topic, info.InviteOnly, info.Kept
 	}
 	h.rooms[name] = r
 	return r, nil
@@ -481,9 +536,22 @@ func (h *Hub) CloseWhere(close func(key string) bool, tell, reason string) int {
 	return n
 }
 
-// Prune applies the retention options to every room's history. It runs
-// beside posting, never holding a room while it deletes.
+// Prune applies the retention options to every room's history, then
+// deletes the rooms nobody owns that have stood empty for a day (see
+// expireRooms). It returns how many messages it deleted. It runs beside
+// posting, never holding a room while it deletes.
 func (h *Hub) Prune(ctx context.Context) (int, error) {
+	h.pruneMu.Lock()
+	defer h.pruneMu.Unlock()
+	n, err := h.pruneMessages(ctx)
+	if _, xerr := h.expireRooms(ctx); xerr != nil {
+		err = errors.Join(err, xerr)
+	}
+	return n, err
+}
+
+// pruneMessages applies the retention options to every room's history.
+func (h *Hub) pruneMessages(ctx context.Context) (int, error) {
 	if h.opts.Retain <= 0 && h.opts.RetainMessages <= 0 {
 		return 0, nil
 	}
@@ -503,6 +571,7 @@ func (h *Hub) Prune(ctx context.Context) (int, error) {
 			return total, fmt.Errorf("prune %s: %w", name, err)
 		}
 		if n > 0 {
+			delete(h.spoken, name) // perhaps no longer
 			if err := h.forgetPruned(ctx, name); err != nil {
 				return total, err
 			}

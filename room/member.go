@@ -67,7 +67,6 @@ type Member struct {
 	// Rate limits; rate.Limiter is safe for concurrent use.
 	msgLimit   *rate.Limiter
 	nickLimit  *rate.Limiter
-	roomLimit  *rate.Limiter // making rooms
 	olderLimit *rate.Limiter // loading older messages
 	strikes    *rate.Limiter // refusals for posting too fast; running out means a flood
 
@@ -88,6 +87,10 @@ type sub struct {
 	read           atomic.Uint64 // last Seq the member's view showed it
 	saved          atomic.Uint64 // last read position written to the store
 	historyFailing bool          // the last History read failed; owned by the reader
+	// unanswered is set for a conversation the other person opened that
+	// the member has not written in (Membership.From); writing clears it.
+	unanswered atomic.Bool
+	wrote      atomic.Bool // the member has written here in this session
 
 	// Guarded by hub.mu.
 	mark         uint64 // messages up to here are backlog, not news
@@ -110,7 +113,6 @@ func newMember(h *Hub, id Identity) *Member {
 		ignored:    map[string]string{},
 		msgLimit:   rate.NewLimiter(rate.Limit(h.opts.MessageRate), h.opts.MessageBurst),
 		nickLimit:  rate.NewLimiter(rate.Every(nickChangeEvery), nickChangeBurst),
-		roomLimit:  rate.NewLimiter(rate.Every(newRoomEvery), newRoomBurst),
 		olderLimit: rate.NewLimiter(rate.Every(olderEvery), olderBurst),
 		strikes:    rate.NewLimiter(rate.Every(floodStrikeEvery), floodStrikes),
 	}
@@ -553,7 +555,7 @@ func (m *Member) post(room string, kind Kind, text string) error {
 		return s, m.allow(m.msgLimit, "send", now)
 	}()
 	if err == nil && s.room.dm {
-		err = m.reachOtherParty(s.room)
+		err = m.reachOtherParty(s)
 	}
 	if err == nil {
 		h.mu.RLock()
@@ -569,33 +571,60 @@ func (m *Member) post(room string, kind Kind, text string) error {
 		}
 		h.mu.RUnlock()
 	}
+	if err == nil && s.room.dm && !s.wrote.Swap(true) {
+		// Writing in a conversation someone else opened makes it the
+		// member's own. Recorded on the first line of each session: the
+		// record may say someone else's even where this session was told
+		// otherwise (a conversation not reopened, then written to).
+		s.unanswered.Store(false)
+		if m.key != "" {
+			_ = h.opts.Store.Answered(ctxBG, m.key, s.room.name)
+		}
+	}
 	if errors.Is(err, errFlooding) {
 		h.kickForFlooding(m)
 	}
 	return err
 }
 
+// errNotReached says a line in a direct conversation was refused because
+// it could not be brought to the other person (see admitConversation); a
+// conversation opened only to send it is closed again.
+type errNotReached struct{ why string }
+
+func (e *errNotReached) Error() string { return "message not sent: " + e.why }
+
 // reachOtherParty makes sure a line about to be posted in the direct
-// conversation r reaches the other person, even if they have closed it
+// conversation s reaches the other person, even if they have closed it
 // since: it is back among their rooms, now or when they next come.
-func (m *Member) reachOtherParty(r *Room) error {
+func (m *Member) reachOtherParty(s *sub) error {
 	h := m.hub
+	r := s.room
 	other := r.otherAuthor(m.author)
 	h.mu.RLock()
 	settled := r.hasAuthorLocked(other)
+	online := h.byAuthorLocked(other) != nil
+	label := s.label
 	h.mu.RUnlock()
 	if settled {
 		return nil
+	}
+	h.openMu.Lock()
+	defer h.openMu.Unlock()
+	from, err := h.admitConversation(m, r, other, strings.TrimPrefix(label, "@"), online)
+	if err != nil {
+		return err
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if m.left || r.hasAuthorLocked(other) {
 		return nil
 	}
+	ms := Membership{Room: r.name, Label: "@" + m.nick, From: from}
 	reached := false
 	for o := range h.members {
 		if o.author == other {
-			h.subscribeLocked(o, r, Membership{Label: "@" + m.nick}, false, "")
+			h.subscribeLocked(o, r, ms, false, "")
 			reached = true
 		}
 	}
@@ -605,13 +634,79 @@ func (m *Member) reachOtherParty(r *Room) error {
 	case isKey(other):
 		// Without it they would never see the line: refused, as a line
 		// that cannot be stored is.
-		if err := h.opts.Store.PutMembership(ctxBG, other, Membership{Room: r.name, Label: "@" + m.nick}); err != nil {
+		if err := h.opts.Store.PutMembership(ctxBG, other, ms); err != nil {
 			return notStored{cause: err}
 		}
 		return nil
 	default:
 		return errors.New("message not sent: they have left, and without an ssh key they cannot come back to this conversation")
 	}
+}
+
+// admitConversation decides whether m may bring the direct conversation r
+// to other (called nick), who is not in it, and returns whose doing it is
+// for them (Membership.From). A conversation they have no record of is
+// m's doing, unanswered until they write in it; such conversations are
+// bounded: maxUnanswered waiting for one person, and, for people away,
+// maxUnansweredBy opened by one author. The caller holds openMu, not mu:
+// this reads the store.
+func (h *Hub) admitConversation(m *Member, r *Room, other, nick string, online bool) (from string, err error) {
+	waiting := 0
+	if isKey(other) {
+		list, err := h.opts.Store.Memberships(ctxBG, other)
+		if err != nil {
+			return "", fmt.Errorf("message not sent: %w", err)
+		}
+		for _, ms := range list {
+			if ms.Room == r.name {
+				return ms.From, nil // theirs already, closed or not reopened
+			}
+			if ms.From != "" {
+				waiting++
+			}
+		}
+	} else {
+		// Without a key they have no record: count in their session.
+		h.mu.RLock()
+		if o := h.byAuthorLocked(other); o != nil {
+			waiting = o.unansweredLocked()
+		}
+		h.mu.RUnlock()
+	}
+	if waiting >= maxUnanswered {
+		return "", &errNotReached{fmt.Sprintf("%s has %d conversations from people they have not written to, the most that may wait for them; try again later",
+			nick, waiting)}
+	}
+	if !online && isKey(other) {
+		n, err := h.opts.Store.Unanswered(ctxBG, m.author)
+		if err != nil {
+			return "", fmt.Errorf("message not sent: %w", err)
+		}
+		if n >= maxUnansweredBy {
+			return "", &errNotReached{fmt.Sprintf("%s is away, and %d people you wrote to have not answered yet; a message can wait for someone else once some of them answer",
+				nick, n)}
+		}
+	}
+	return m.author, nil
+}
+
+// unansweredLocked counts the member's conversations that others opened
+// and it has not written in. The caller holds hub.mu.
+func (m *Member) unansweredLocked() int {
+	n := 0
+	for _, s := range m.order {
+		if s.unanswered.Load() {
+			n++
+		}
+	}
+	return n
+}
+
+// ownRoomsLocked counts the member's rooms and conversations that are its
+// own doing: all but those others opened and it has not answered. The
+// caller holds hub.mu.
+func (m *Member) ownRoomsLocked() int {
+	return len(m.order) - m.unansweredLocked()
 }
 
 // hasKeyLocked reports whether a session of key is in r. The caller holds
@@ -647,11 +742,16 @@ func (m *Member) allow(lim *rate.Limiter, what string, now time.Time) error {
 	res := lim.ReserveN(now, 1)
 	wait := res.DelayFrom(now)
 	res.CancelAt(now)
+	return m.refused(what, wait, now)
+}
+
+// refused explains when the member may do what again, counting a strike;
+// out of strikes, it returns errFlooding (see allow).
+func (m *Member) refused(what string, wait time.Duration, now time.Time) error {
 	if !m.strikes.AllowN(now, 1) {
 		return errFlooding
 	}
-	secs := int(wait.Seconds() + 0.999)
-	return fmt.Errorf("slow down: you can %s again in %d s", what, max(1, secs))
+	return fmt.Errorf("slow down: you can %s again in %d s", what, seconds(wait))
 }
 
 func (h *Hub) kickForFlooding(m *Member) {

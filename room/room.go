@@ -37,6 +37,7 @@ type Room struct {
 	members    map[*Member]struct{}
 	topic      string
 	inviteOnly bool
+	kept       bool // an operator owns it: it stays when empty (RoomInfo.Kept)
 
 	// version counts changes to who is online and their nicks; roster
 	// caches the sorted list for one version, shared by every view.
@@ -238,6 +239,7 @@ func (h *Hub) subscribeLocked(m *Member, r *Room, ms Membership, was bool, joinT
 	start := max(last-min(last, uint64(h.opts.Backlog)), first-1)
 	s := &sub{room: r, label: ms.Label, oldest: start + 1, mark: last}
 	s.cursor.Store(start)
+	s.unanswered.Store(ms.From != "")
 	if r.dm && s.label == "" {
 		s.label = "@" + r.otherParty(m.author)
 	}
@@ -275,7 +277,7 @@ func (h *Hub) subscribeLocked(m *Member, r *Room, ms Membership, was bool, joinT
 		// before it saves a read position of its own. If it cannot be
 		// stored (the hub's write watch has logged why), the room is only
 		// not reopened next time: not worth refusing the join for.
-		_ = h.opts.Store.PutMembership(ctxBG, m.key, Membership{Room: r.name, Cursor: s.mark, Label: labelFor(r, s)})
+		_ = h.opts.Store.PutMembership(ctxBG, m.key, Membership{Room: r.name, Cursor: s.mark, Label: labelFor(r, s), From: ms.From})
 	}
 }
 
@@ -333,6 +335,9 @@ func (h *Hub) unsubscribeLocked(m *Member, r *Room, leave string, announce, forg
 	// again when someone comes.
 	if len(r.members) == 0 && r.name != Lobby && h.rooms[r.name] == r {
 		delete(h.rooms, r.name)
+		if !r.dm {
+			h.vacated[r.name] = h.now() // an empty room's day starts now
+		}
 	}
 }
 

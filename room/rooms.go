@@ -7,9 +7,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/chatroom/chatroom/room/limit"
 	"github.com/chatroom/chatroom/room/sanitize"
 )
 
@@ -100,8 +102,8 @@ func cmdJoin(m *Member, args string) (Effect, error) {
 		m.current = name
 		return Stay, nil
 	}
-	if len(m.subs) >= maxRooms {
-		return Stay, fmt.Errorf("you are in %d rooms and conversations, the most one session may be in; /part one first", len(m.subs))
+	if n := m.ownRoomsLocked(); n >= maxRooms {
+		return Stay, fmt.Errorf("you are in %d rooms and conversations, the most one session may be in; /part one first", n)
 	}
 	if err := m.allow(m.msgLimit, "join a room", now); err != nil {
 		return Stay, err
@@ -111,9 +113,7 @@ func cmdJoin(m *Member, args string) (Effect, error) {
 		return Stay, err
 	}
 	if !known {
-		// Rooms last until an operator deletes them: nobody may make
-		// hundreds.
-		if err := m.allow(m.roomLimit, "make a room", now); err != nil {
+		if err := m.allowNewRoom(now); err != nil {
 			return Stay, err
 		}
 		if like, err := h.lookAlikeRoomLocked(name); err != nil {
@@ -121,7 +121,8 @@ func cmdJoin(m *Member, args string) (Effect, error) {
 		} else if like != "" {
 			return Stay, fmt.Errorf("#%s looks too much like #%s, which exists: /join #%s", name, like, like)
 		}
-		if err := h.opts.Store.PutRoomInfo(ctxBG, RoomInfo{Name: name}); err != nil {
+		// A room an operator makes is theirs: it stays when empty.
+		if err := h.opts.Store.PutRoomInfo(ctxBG, RoomInfo{Name: name, Kept: m.isOpLocked()}); err != nil {
 			return Stay, err
 		}
 	}
@@ -143,6 +144,22 @@ func cmdJoin(m *Member, args string) (Effect, error) {
 		m.noticeLocked(r, Notice, "Topic: "+r.topic)
 	}
 	return Stay, nil
+}
+
+// allowNewRoom limits how often rooms are made: per key and per address,
+// across sessions, so that neither a new session nor a new key starts
+// afresh. Listed operators are not limited.
+func (m *Member) allowNewRoom(now time.Time) error {
+	h := m.hub
+	if h.listedOp(m.key) {
+		return nil
+	}
+	wait, ok := limit.AllowAll(now, limit.Take{Limits: h.roomsByKey, Key: m.key},
+		limit.Take{Limits: h.roomsByAddr, Key: AddrGroup(m.addr)})
+	if ok {
+		return nil
+	}
+	return m.refused("make a room", wait, now)
 }
 
 func cmdPart(m *Member, _ string) (Effect, error) {
@@ -258,10 +275,14 @@ func cmdTopic(m *Member, args string) (Effect, error) {
 	if args == "-" {
 		topic = ""
 	}
-	if err := h.opts.Store.PutRoomInfo(ctxBG, RoomInfo{Name: r.name, Topic: topic, InviteOnly: r.inviteOnly}); err != nil {
+	// A topic an operator sets makes the room theirs: it stays when
+	// empty. Anyone else's topic keeps nothing, or a topic would be a way
+	// round the limit on making rooms.
+	kept := r.kept || m.isOpLocked()
+	if err := h.opts.Store.PutRoomInfo(ctxBG, RoomInfo{Name: r.name, Topic: topic, InviteOnly: r.inviteOnly, Kept: kept}); err != nil {
 		return Stay, err
 	}
-	r.topic = topic
+	r.topic, r.kept = topic, kept
 	m.roomsVersion.Add(1)
 	for o := range r.members {
 		o.roomsVersion.Add(1)
@@ -277,37 +298,37 @@ func cmdTopic(m *Member, args string) (Effect, error) {
 // directToLocked opens m's side of the direct conversation with the person
 // a nick names: online, or away but known by key (posting brings the other
 // side in; see reachOtherParty). The caller holds h.mu for writing.
-func (h *Hub) directToLocked(m *Member, nick string) (*Room, error) {
+func (h *Hub) directToLocked(m *Member, nick string) (r *Room, opened bool, err error) {
 	var author, label string
 	if who := h.byNickLocked(nick); who != nil {
 		author, label = who.author, who.nick
 	} else {
 		owner, err := h.nickOwner(strings.TrimLeft(nick, "@~"))
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		if owner == "" {
-			return nil, fmt.Errorf("nobody called %q is online, and no key owns that nick, so a message could not wait for them", nick)
+			return nil, false, fmt.Errorf("nobody called %q is online, and no key owns that nick, so a message could not wait for them", nick)
 		}
 		if m.key == "" {
 			// They could not answer someone who may never come back, and
 			// keyless sessions are free to make: no waiting messages.
-			return nil, fmt.Errorf("%s is away; to leave a message that waits for them, connect with an ssh key", sanitize.Nick(nick))
+			return nil, false, fmt.Errorf("%s is away; to leave a message that waits for them, connect with an ssh key", sanitize.Nick(nick))
 		}
 		author, label = owner, sanitize.Nick(nick)
 	}
 	if author == m.author {
-		return nil, errors.New("that is you")
+		return nil, false, errors.New("that is you")
 	}
-	if _, in := m.subs[dmName(m.author, author)]; !in && len(m.subs) >= maxRooms {
-		return nil, fmt.Errorf("you are in %d rooms and conversations, the most one session may be in; /part one first", len(m.subs))
+	_, in := m.subs[dmName(m.author, author)]
+	if n := m.ownRoomsLocked(); !in && n >= maxRooms {
+		return nil, false, fmt.Errorf("you are in %d rooms and conversations, the most one session may be in; /part one first", n)
 	}
-	r, err := h.roomLocked(dmName(m.author, author))
-	if err != nil {
-		return nil, err
+	if r, err = h.roomLocked(dmName(m.author, author)); err != nil {
+		return nil, false, err
 	}
 	h.subscribeLocked(m, r, Membership{Label: "@" + label}, false, "")
-	return r, nil
+	return r, !in, nil
 }
 
 func cmdMsg(m *Member, args string) (Effect, error) {
@@ -318,13 +339,14 @@ func cmdMsg(m *Member, args string) (Effect, error) {
 	h := m.hub
 	now := h.now()
 	h.mu.Lock()
-	r, err := func() (*Room, error) {
+	was := m.current
+	r, opened, err := func() (*Room, bool, error) {
 		// Refusals first: a line that cannot be sent opens nothing.
 		if why := m.mutedLocked(now); why != "" {
-			return nil, fmt.Errorf("message not sent: %s", why)
+			return nil, false, fmt.Errorf("message not sent: %s", why)
 		}
 		if m.msgLimit.TokensAt(now) < 1 {
-			return nil, m.allow(m.msgLimit, "send", now)
+			return nil, false, m.allow(m.msgLimit, "send", now)
 		}
 		return h.directToLocked(m, nick)
 	}()
@@ -338,7 +360,19 @@ func cmdMsg(m *Member, args string) (Effect, error) {
 	if err != nil {
 		return Stay, err
 	}
-	return Stay, m.post(r.name, Chat, text)
+	err = m.post(r.name, Chat, text)
+	var notReached *errNotReached
+	if errors.As(err, &notReached) && opened {
+		// The line could not reach them: the conversation opened for it
+		// closes again, and the member stays where it was.
+		h.mu.Lock()
+		h.unsubscribeLocked(m, r, "", false, true)
+		if _, ok := m.subs[was]; ok {
+			m.current = was
+		}
+		h.mu.Unlock()
+	}
+	return Stay, err
 }
 
 func cmdReply(m *Member, args string) (Effect, error) {
@@ -508,10 +542,10 @@ func cmdPrivate(m *Member, args string) (Effect, error) {
 	if r == nil || r.dm || r.name == Lobby {
 		return Stay, errors.New("the lobby and direct conversations cannot be invite-only")
 	}
-	if err := h.opts.Store.PutRoomInfo(ctxBG, RoomInfo{Name: r.name, Topic: r.topic, InviteOnly: on}); err != nil {
+	if err := h.opts.Store.PutRoomInfo(ctxBG, RoomInfo{Name: r.name, Topic: r.topic, InviteOnly: on, Kept: true}); err != nil {
 		return Stay, err
 	}
-	r.inviteOnly = on
+	r.inviteOnly, r.kept = on, true
 	// Those already in stay in, and are invited, so they can come back.
 	uninvited := 0
 	for o := range r.members {

@@ -633,7 +633,7 @@ func TestEmptyRoomsAreUnloadedAndRoomMakingIsLimited(t *testing.T) {
 	for i := range 30 {
 		if i > 0 && i%newRoomBurst == 0 {
 			mustFail(t, alice, fmt.Sprintf("/join #r%d", i), "slow down: you can make a room again")
-			clock.Advance(newRoomEvery * newRoomBurst)
+			clock.Advance(newRoomAddrEvery * newRoomBurst) // the key's and the address's allowances
 		}
 		submit(t, alice, fmt.Sprintf("/join #r%d", i))
 		submit(t, alice, "hello")
@@ -686,4 +686,257 @@ func TestInviteOnlyRoomsAreListedOnlyToThoseLetIn(t *testing.T) {
 		t.Fatalf("bob was told %q", got)
 	}
 	mustFail(t, bob, "/join #club", "invite-only")
+}
+
+// Conversations strangers open never push out the rooms someone joined
+// themselves, and how many can wait for one person is bounded: 150
+// throwaway keys writing to vic while he is away leave him a bounded
+// number, the others are told, and his own rooms all come back.
+func TestStrangersCannotCrowdOutYourRooms(t *testing.T) {
+	ctx := context.Background()
+	store := &MemoryStore{}
+	h := newHub(t, Options{Store: store})
+	for i := range maxRooms - 1 {
+		if err := store.PutRoomInfo(ctx, RoomInfo{Name: fmt.Sprintf("r%d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	vic := join(t, h, "vic")
+	vic.Leave("")
+
+	refused := 0
+	for i := range 150 {
+		s := join(t, h, fmt.Sprintf("s%d", i))
+		_, err := s.Submit("/msg vic hi from a stranger")
+		switch {
+		case err == nil:
+		case strings.Contains(err.Error(), fmt.Sprintf("vic has %d conversations from people they have not written to", maxUnanswered)) &&
+			strings.Contains(err.Error(), "try again later"):
+			refused++
+			if slices.Contains(tabs(s), "@vic") {
+				t.Fatalf("a refused message opened a conversation: %q", tabs(s))
+			}
+		default:
+			t.Fatalf("stranger %d: %v", i, err)
+		}
+		s.Leave("")
+	}
+	if refused != 150-maxUnanswered {
+		t.Fatalf("%d strangers were refused, want %d", refused, 150-maxUnanswered)
+	}
+
+	vic = join(t, h, "vic")
+	notes := strings.Join(texts(drain(vic), Notice), "\n")
+	if !strings.Contains(notes, fmt.Sprintf("%d conversations were opened by people you have not written to", maxUnanswered)) {
+		t.Fatalf("vic's welcome does not say how many wait: %q", notes)
+	}
+	// Online, the same bound holds.
+	late := join(t, h, "late")
+	mustFail(t, late, "/msg vic me too", "try again later")
+	// His own rooms are not crowded out: he can join as many as anyone.
+	for i := range maxRooms - 1 {
+		submit(t, vic, fmt.Sprintf("/join #r%d", i))
+	}
+	vic.Leave("")
+	vic = join(t, h, "vic")
+	rooms, dms := 0, 0
+	for _, tab := range tabs(vic) {
+		if strings.HasPrefix(tab, "#") {
+			rooms++
+		} else {
+			dms++
+		}
+	}
+	if rooms != maxRooms || dms != maxUnanswered {
+		t.Fatalf("vic came back to %d rooms and %d conversations, want %d and %d", rooms, dms, maxRooms, maxUnanswered)
+	}
+	// Answering one makes it his: another stranger's message may then wait.
+	dm := dmName(vic.Author(), key("s0"))
+	vic.Switch(dm, 0)
+	submit(t, vic, "who are you?")
+	submit(t, late, "/msg vic me too")
+}
+
+// One key cannot leave waiting messages for everyone: the people it wrote
+// to while they were away and who have not answered are bounded.
+func TestOneKeyCannotLeaveMessagesForEveryone(t *testing.T) {
+	h := newHub(t, Options{})
+	for i := range maxUnansweredBy + 1 {
+		join(t, h, fmt.Sprintf("p%d", i)).Leave("")
+	}
+	spammer := join(t, h, "spammer")
+	for i := range maxUnansweredBy {
+		submit(t, spammer, fmt.Sprintf("/msg p%d buy now", i))
+	}
+	mustFail(t, spammer, fmt.Sprintf("/msg p%d buy now", maxUnansweredBy),
+		fmt.Sprintf("%d people you wrote to have not answered yet", maxUnansweredBy))
+	// Once one answers, another message may wait.
+	p0 := join(t, h, "p0")
+	submit(t, p0, "/msg spammer no thanks")
+	submit(t, spammer, fmt.Sprintf("/msg p%d buy now", maxUnansweredBy))
+}
+
+// Making rooms is limited per key and per address across sessions: a new
+// session does not start afresh.
+func TestRoomMakingIsLimitedAcrossSessions(t *testing.T) {
+	clock := newFakeClock()
+	h := newHub(t, Options{Now: clock.Now, Operators: opSet{key("boss"): true}})
+	made := func(id Identity, room string) bool {
+		t.Helper()
+		m, err := h.Join(id)
+		if err != nil {
+			t.Fatalf("join %+v: %v", id, err)
+		}
+		defer m.Leave("")
+		_, err = m.Submit("/join #" + room)
+		if err != nil && !strings.Contains(err.Error(), "slow down: you can make a room again in") {
+			t.Fatalf("%s: %v", room, err)
+		}
+		return err == nil
+	}
+	// One key, a new session for every room.
+	n := 0
+	for i := range 10 {
+		if made(Identity{Key: key("maker"), Nick: "maker", Addr: "10.0.0.1:1"}, fmt.Sprintf("k%d", i)) {
+			n++
+		}
+	}
+	if n != newRoomBurst {
+		t.Fatalf("one key made %d rooms in as many sessions, want %d", n, newRoomBurst)
+	}
+	// Without a key, one address shares one allowance.
+	n = 0
+	for i := range 25 {
+		if made(Identity{Nick: "guest", Addr: fmt.Sprintf("10.0.0.2:%d", 1000+i)}, fmt.Sprintf("g%d", i)) {
+			n++
+		}
+	}
+	if n != newRoomAddrBurst {
+		t.Fatalf("keyless sessions from one address made %d rooms, want %d", n, newRoomAddrBurst)
+	}
+	// Fresh keys at one address do not escape the address's allowance.
+	n = 0
+	for i := range 25 {
+		if made(Identity{Key: key(fmt.Sprint("fresh", i)), Nick: fmt.Sprint("fresh", i), Addr: "10.0.0.3:1"}, fmt.Sprintf("f%d", i)) {
+			n++
+		}
+	}
+	if n != newRoomAddrBurst {
+		t.Fatalf("fresh keys at one address made %d rooms, want %d", n, newRoomAddrBurst)
+	}
+	// Someone else is not affected, and the allowance refills.
+	if !made(Identity{Key: key("other"), Nick: "other", Addr: "10.0.0.4:1"}, "other") {
+		t.Fatal("another key at another address may not make a room")
+	}
+	clock.Advance(newRoomEvery)
+	if !made(Identity{Key: key("maker"), Nick: "maker", Addr: "10.0.0.1:1"}, "later") {
+		t.Fatal("the allowance does not refill")
+	}
+	// Listed operators make what rooms they need, wherever they are.
+	boss := joinAs(t, h, "boss", key("boss"), "10.0.0.3")
+	for i := range 2 * newRoomAddrBurst {
+		submit(t, boss, fmt.Sprintf("/join #ops%d", i))
+	}
+}
+
+// An empty room nobody owns goes after a day: no chat message left, nobody
+// in it. Rooms an operator made, gave a topic or made invite-only stay, as
+// do rooms someone is in and rooms whose messages are kept.
+func TestEmptyRoomsNobodyOwnsExpire(t *testing.T) {
+	ctx := context.Background()
+	clock := newFakeClock()
+	store, hist := &MemoryStore{}, &MemoryHistory{}
+	boss := key("boss")
+	h := newHub(t, Options{Now: clock.Now, Store: store, History: hist, Operators: opSet{boss: true}, Retain: 7 * 24 * time.Hour})
+	op := joinAs(t, h, "boss", boss, "10.0.0.1")
+	alice := joinAs(t, h, "alice", key("alice"), "10.0.0.2")
+	bob := joinAs(t, h, "bob", key("bob"), "10.0.0.3")
+
+	for _, line := range []string{
+		"/join #idle", "/part", // made, then left in silence
+		"/join #said", "something worth keeping", "/part",
+		"/join #mytopic", "/topic mine forever", "/part", // anyone may set a topic: it keeps nothing
+	} {
+		submit(t, alice, line)
+	}
+	clock.Advance(newRoomEvery)
+	submit(t, alice, "/join #away") // alice stays in it while away
+	alice.Leave("")
+	for _, line := range []string{
+		"/join #opmade", "/part",
+		"/join #optopic", "/part",
+		"/join #club", "/private on", "/part",
+	} {
+		submit(t, op, line)
+	}
+	submit(t, bob, "/join #optopic")
+	submit(t, op, "/join #optopic")
+	submit(t, op, "/topic kept by an operator")
+	submit(t, op, "/part")
+	bob.Switch(Lobby, 0)
+	submit(t, bob, "/join #busy") // bob stays in it, online
+
+	known := func(name string) bool {
+		t.Helper()
+		_, ok, err := store.RoomInfo(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	prune := func() {
+		t.Helper()
+		if _, err := h.Prune(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all := []string{"idle", "said", "mytopic", "away", "opmade", "optopic", "club", "busy"}
+	prune()
+	clock.Advance(roomExpiry - 2*time.Minute) // the first rooms were left a minute before the first sweep
+	prune()
+	for _, name := range all {
+		if !known(name) {
+			t.Fatalf("#%s went before it had been empty for %s", name, FormatDuration(roomExpiry))
+		}
+	}
+	// A visit starts the day again, even one no sweep saw.
+	submit(t, bob, "/join #idle")
+	submit(t, bob, "/part")
+	clock.Advance(2 * time.Minute)
+	prune()
+	if !known("idle") {
+		t.Fatal("#idle went a minute after someone was in it")
+	}
+	clock.Advance(roomExpiry)
+	prune()
+	for _, name := range all {
+		gone := name == "idle" || name == "mytopic" || name == "away"
+		if known(name) == gone {
+			t.Fatalf("#%s: known %v after a day, want gone %v", name, known(name), gone)
+		}
+	}
+	if msgs, _ := hist.After(ctx, "idle", 0, 0); len(msgs) != 0 {
+		t.Fatalf("the expired room's lines stay: %+v", msgs)
+	}
+	// Alice is not put back in a room that is gone.
+	alice = joinAs(t, h, "alice", key("alice"), "10.0.0.2")
+	if got := tabs(alice); slices.Contains(got, "#away") {
+		t.Fatalf("alice came back to %q", got)
+	}
+	submit(t, alice, "/rooms")
+	if got := strings.Join(texts(drain(alice), Notice), "\n"); strings.Contains(got, "#idle") || !strings.Contains(got, "#said") {
+		t.Fatalf("/rooms after expiry: %q", got)
+	}
+	// Retention empties #said; a day later it goes too.
+	clock.Advance(7 * 24 * time.Hour)
+	prune()
+	if !known("said") {
+		t.Fatal("#said went as soon as retention emptied it")
+	}
+	clock.Advance(roomExpiry + time.Minute)
+	prune()
+	if known("said") || !known("busy") || !known("opmade") || !known("optopic") || !known("club") {
+		t.Fatalf("after retention: said %v busy %v opmade %v optopic %v club %v",
+			known("said"), known("busy"), known("opmade"), known("optopic"), known("club"))
+	}
 }

@@ -44,8 +44,16 @@ type Store interface {
 	Memberships(ctx context.Context, key string) ([]Membership, error)
 	// PutMembership records that key is in a room. A read position only
 	// ever moves forward (two sessions of one key may report different
-	// ones); an empty label keeps the one recorded.
+	// ones); an empty label keeps the one recorded. From is recorded only
+	// with a new membership: putting one again never changes whose doing
+	// it was (Answered does).
 	PutMembership(ctx context.Context, key string, ms Membership) error
+	// Answered records that key wrote in room: a membership someone else
+	// opened (From) is key's own from then on.
+	Answered(ctx context.Context, key, room string) error
+	// Unanswered counts the memberships whose From is from: the people
+	// from opened a conversation with who have not written in it.
+	Unanswered(ctx context.Context, from string) (int, error)
 	// SaveRead moves key's read position in room forward to cursor, if key
 	// is still recorded as in room: it never brings back a room left.
 	SaveRead(ctx context.Context, key, room string, cursor uint64) error
@@ -55,8 +63,12 @@ type Store interface {
 	// RoomInfo returns what is known of a room; ok is false for a room
 	// never set up.
 	RoomInfo(ctx context.Context, name string) (info RoomInfo, ok bool, err error)
-	// PutRoomInfo stores a room's settings.
+	// PutRoomInfo stores a room's settings. Kept, once set, stays set;
+	// EmptySince is left as it was (MarkRoomEmpty sets it).
 	PutRoomInfo(ctx context.Context, info RoomInfo) error
+	// MarkRoomEmpty records since when a room has stood empty; the zero
+	// time means it is in use again. It does nothing for an unknown room.
+	MarkRoomEmpty(ctx context.Context, name string, since time.Time) error
 	// RoomInfos returns every room set up.
 	RoomInfos(ctx context.Context) ([]RoomInfo, error)
 	// DeleteRoomInfo forgets a room: its settings, invitations and
@@ -77,6 +89,11 @@ type Membership struct {
 	// Label is what the room is called for this key: a direct
 	// conversation is named after the other person.
 	Label string
+	// From is, for a direct conversation the other person opened and
+	// this key has not written in since, that person's author id; "" for
+	// rooms and conversations the key entered or took part in. Those are
+	// reopened first, and how many others may add is bounded.
+	From string
 }
 
 // RoomInfo is a room's settings.
@@ -84,6 +101,14 @@ type RoomInfo struct {
 	Name       string
 	Topic      string
 	InviteOnly bool
+	// Kept says an operator owns the room: one made it, set its topic or
+	// made it invite-only. A kept room stays when empty; others go once
+	// they have stood empty (no chat messages left, nobody in it) for a
+	// day.
+	Kept bool
+	// EmptySince is when the room was first seen empty, the zero time
+	// while it is in use.
+	EmptySince time.Time
 }
 
 // SanctionKind is a ban or a mute.
@@ -178,8 +203,38 @@ func (s *MemoryStore) PutMembership(_ context.Context, key string, ms Membership
 	if ms.Label == "" {
 		ms.Label = list[i].Label
 	}
+	ms.From = list[i].From
 	list[i] = ms
 	return nil
+}
+
+// Answered implements Store.
+func (s *MemoryStore) Answered(_ context.Context, key, room string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init()
+	for i, ms := range s.memberships[key] {
+		if ms.Room == room {
+			s.memberships[key][i].From = ""
+		}
+	}
+	return nil
+}
+
+// Unanswered implements Store.
+func (s *MemoryStore) Unanswered(_ context.Context, from string) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init()
+	n := 0
+	for _, list := range s.memberships {
+		for _, ms := range list {
+			if from != "" && ms.From == from {
+				n++
+			}
+		}
+	}
+	return n, nil
 }
 
 // SaveRead implements Store.
@@ -218,7 +273,25 @@ func (s *MemoryStore) PutRoomInfo(_ context.Context, info RoomInfo) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.init()
+	if old, ok := s.rooms[info.Name]; ok {
+		info.Kept = info.Kept || old.Kept
+		info.EmptySince = old.EmptySince
+	} else {
+		info.EmptySince = time.Time{}
+	}
 	s.rooms[info.Name] = info
+	return nil
+}
+
+// MarkRoomEmpty implements Store.
+func (s *MemoryStore) MarkRoomEmpty(_ context.Context, name string, since time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init()
+	if info, ok := s.rooms[name]; ok {
+		info.EmptySince = since
+		s.rooms[name] = info
+	}
 	return nil
 }
 

@@ -166,6 +166,16 @@ func (d *DB) Rooms(ctx context.Context) ([]string, error) {
 	return out, rows.Err()
 }
 
+// Spoken implements room.History.
+func (d *DB) Spoken(ctx context.Context, rm string) (bool, error) {
+	var n int
+	if err := d.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM messages WHERE room = ? AND kind IN (?, ?) LIMIT 1)`,
+		rm, int(room.Chat), int(room.Action)).Scan(&n); err != nil {
+		return false, fmt.Errorf("read messages of %s: %w", rm, err)
+	}
+	return n > 0, nil
+}
+
 // DeleteRoom implements room.History.
 func (d *DB) DeleteRoom(ctx context.Context, rm string) error {
 	for _, q := range []string{`DELETE FROM messages WHERE room = ?`, `DELETE FROM room_seqs WHERE room = ?`} {
@@ -178,7 +188,7 @@ func (d *DB) DeleteRoom(ctx context.Context, rm string) error {
 
 // Memberships implements room.Store.
 func (d *DB) Memberships(ctx context.Context, key string) ([]room.Membership, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT room, cursor, label FROM memberships WHERE key = ? ORDER BY rowid`, key)
+	rows, err := d.db.QueryContext(ctx, `SELECT room, cursor, label, opened_by FROM memberships WHERE key = ? ORDER BY rowid`, key)
 	if err != nil {
 		return nil, fmt.Errorf("read rooms of %s: %w", key, err)
 	}
@@ -186,7 +196,7 @@ func (d *DB) Memberships(ctx context.Context, key string) ([]room.Membership, er
 	var out []room.Membership
 	for rows.Next() {
 		var ms room.Membership
-		if err := rows.Scan(&ms.Room, &ms.Cursor, &ms.Label); err != nil {
+		if err := rows.Scan(&ms.Room, &ms.Cursor, &ms.Label, &ms.From); err != nil {
 			return nil, err
 		}
 		out = append(out, ms)
@@ -196,15 +206,35 @@ func (d *DB) Memberships(ctx context.Context, key string) ([]room.Membership, er
 
 // PutMembership implements room.Store.
 func (d *DB) PutMembership(ctx context.Context, key string, ms room.Membership) error {
-	_, err := d.db.ExecContext(ctx, `INSERT INTO memberships (key, room, cursor, label) VALUES (?, ?, ?, ?)
+	_, err := d.db.ExecContext(ctx, `INSERT INTO memberships (key, room, cursor, label, opened_by) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (key, room) DO UPDATE SET
 			cursor = MAX(cursor, excluded.cursor),
 			label  = CASE WHEN excluded.label = '' THEN label ELSE excluded.label END`,
-		key, ms.Room, ms.Cursor, ms.Label)
+		key, ms.Room, ms.Cursor, ms.Label, ms.From)
 	if err != nil {
 		return fmt.Errorf("store room %s of %s: %w", ms.Room, key, err)
 	}
 	return nil
+}
+
+// Answered implements room.Store.
+func (d *DB) Answered(ctx context.Context, key, rm string) error {
+	if _, err := d.db.ExecContext(ctx, `UPDATE memberships SET opened_by = '' WHERE key = ? AND room = ? AND opened_by != ''`,
+		key, rm); err != nil {
+		return fmt.Errorf("record that %s wrote in %s: %w", key, rm, err)
+	}
+	return nil
+}
+
+// Unanswered implements room.Store.
+func (d *DB) Unanswered(ctx context.Context, from string) (int, error) {
+	var n int
+	// "opened_by != ''" lets SQLite use the partial index.
+	if err := d.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM memberships WHERE opened_by = ? AND opened_by != ''`,
+		from).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count conversations %s opened: %w", from, err)
+	}
+	return n, nil
 }
 
 // SaveRead implements room.Store.
@@ -224,40 +254,68 @@ func (d *DB) DeleteMembership(ctx context.Context, key, rm string) error {
 	return nil
 }
 
+// roomColumns are the columns a room.RoomInfo is read from, by scanRoom.
+const roomColumns = `name, topic, invite_only, kept, empty_since`
+
+func scanRoom(scan func(...any) error) (room.RoomInfo, error) {
+	var info room.RoomInfo
+	var emptySince int64
+	if err := scan(&info.Name, &info.Topic, &info.InviteOnly, &info.Kept, &emptySince); err != nil {
+		return info, err
+	}
+	if emptySince != 0 {
+		info.EmptySince = time.UnixMilli(emptySince).UTC()
+	}
+	return info, nil
+}
+
 // RoomInfo implements room.Store.
 func (d *DB) RoomInfo(ctx context.Context, name string) (room.RoomInfo, bool, error) {
-	info := room.RoomInfo{Name: name}
-	err := d.db.QueryRowContext(ctx, `SELECT topic, invite_only FROM rooms WHERE name = ?`, name).Scan(&info.Topic, &info.InviteOnly)
+	info, err := scanRoom(d.db.QueryRowContext(ctx, `SELECT `+roomColumns+` FROM rooms WHERE name = ?`, name).Scan)
 	if errors.Is(err, sql.ErrNoRows) {
-		return info, false, nil
+		return room.RoomInfo{Name: name}, false, nil
 	}
 	if err != nil {
-		return info, false, fmt.Errorf("read room %s: %w", name, err)
+		return room.RoomInfo{Name: name}, false, fmt.Errorf("read room %s: %w", name, err)
 	}
 	return info, true, nil
 }
 
 // PutRoomInfo implements room.Store.
 func (d *DB) PutRoomInfo(ctx context.Context, info room.RoomInfo) error {
-	if _, err := d.db.ExecContext(ctx, `INSERT OR REPLACE INTO rooms (name, topic, invite_only) VALUES (?, ?, ?)`,
-		info.Name, info.Topic, info.InviteOnly); err != nil {
+	if _, err := d.db.ExecContext(ctx, `INSERT INTO rooms (name, topic, invite_only, kept, empty_since) VALUES (?, ?, ?, ?, 0)
+		ON CONFLICT (name) DO UPDATE SET
+			topic = excluded.topic, invite_only = excluded.invite_only, kept = MAX(kept, excluded.kept)`,
+		info.Name, info.Topic, info.InviteOnly, info.Kept); err != nil {
 		return fmt.Errorf("store room %s: %w", info.Name, err)
+	}
+	return nil
+}
+
+// MarkRoomEmpty implements room.Store.
+func (d *DB) MarkRoomEmpty(ctx context.Context, name string, since time.Time) error {
+	var ms int64
+	if !since.IsZero() {
+		ms = since.UnixMilli()
+	}
+	if _, err := d.db.ExecContext(ctx, `UPDATE rooms SET empty_since = ? WHERE name = ?`, ms, name); err != nil {
+		return fmt.Errorf("mark room %s empty: %w", name, err)
 	}
 	return nil
 }
 
 // RoomInfos implements room.Store.
 func (d *DB) RoomInfos(ctx context.Context) ([]room.RoomInfo, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT name, topic, invite_only FROM rooms ORDER BY name`)
+	rows, err := d.db.QueryContext(ctx, `SELECT `+roomColumns+` FROM rooms ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("list rooms: %w", err)
 	}
 	defer rows.Close()
 	var out []room.RoomInfo
 	for rows.Next() {
-		var info room.RoomInfo
-		if err := rows.Scan(&info.Name, &info.Topic, &info.InviteOnly); err != nil {
-			return nil, err
+		info, err := scanRoom(rows.Scan)
+		if err != nil {
+			return nil, fmt.Errorf("list rooms: %w", err)
 		}
 		out = append(out, info)
 	}

@@ -226,6 +226,28 @@ var migrations = []string{
 		room TEXT PRIMARY KEY,
 		last INTEGER NOT NULL
 	);`,
+
+	// 4: whose doing a membership was, so that conversations strangers
+	// open are bounded and never crowd out a person's own rooms; and which
+	// rooms an operator owns and since when the others stand empty, so
+	// that empty rooms nobody owns expire.
+	//
+	// A conversation a key never wrote in was opened by the other party
+	// (of 'dm:A|B', the author that is not the key). Rooms that already
+	// have a topic or are invite-only are kept: a topic set before this
+	// version may be an operator's.
+	`ALTER TABLE memberships ADD COLUMN opened_by TEXT NOT NULL DEFAULT '';
+	UPDATE memberships SET opened_by =
+		CASE WHEN substr(room, 4, length(key) + 1) = key || '|'
+			THEN substr(room, 5 + length(key))
+			ELSE substr(room, 4, instr(room, '|') - 4)
+		END
+	WHERE substr(room, 1, 3) = 'dm:' AND instr(room, '|') > 0 AND NOT EXISTS (
+		SELECT 1 FROM messages m WHERE m.room = memberships.room AND m.author = memberships.key AND m.kind IN (0, 1));
+	CREATE INDEX memberships_opened_by ON memberships (opened_by) WHERE opened_by != '';
+	ALTER TABLE rooms ADD COLUMN kept INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE rooms ADD COLUMN empty_since INTEGER NOT NULL DEFAULT 0; -- unix milliseconds; 0: in use
+	UPDATE rooms SET kept = 1 WHERE topic != '' OR invite_only != 0;`,
 }
 
 func (d *DB) migrate(ctx context.Context, target int) error {

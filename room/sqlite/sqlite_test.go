@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -206,5 +207,68 @@ func TestDataFolderNamesThatMeanSomethingInAURI(t *testing.T) {
 				t.Fatalf("after a restart: %+v, %v", got, err)
 			}
 		})
+	}
+}
+
+// A database of schema 3 gains, in place, whose doing each membership was
+// and which rooms are kept: a conversation its key never wrote in was the
+// other party's doing, and a room with a topic or invite-only is kept.
+func TestMigratesMembershipsAndRoomsFromSchema3(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), FileName)
+	old, err := open(path, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	vic, ann, bob := "SHA256:vic+/1", "SHA256:ann", "SHA256:zed"
+	answered, unanswered, opened := "dm:"+ann+"|"+vic, "dm:"+vic+"|"+bob, "dm:"+vic+"|SHA256:new"
+	for _, m := range []struct {
+		room, author string
+		kind         room.Kind
+	}{
+		{answered, ann, room.Chat}, {answered, vic, room.Chat}, // vic answered ann
+		{unanswered, bob, room.Chat}, {unanswered, vic, room.Join}, // vic never wrote to bob
+		{opened, vic, room.Action}, // vic wrote first
+	} {
+		seq, _ := old.LastSeq(ctx, m.room)
+		must(t, old.Append(ctx, m.room, room.Message{Seq: seq + 1, Time: at, Kind: m.kind, Author: m.author, Text: "x"}))
+	}
+	for _, q := range []string{
+		`INSERT INTO memberships (key, room, cursor, label) VALUES ('` + vic + `', 'lobby', 3, '')`,
+		`INSERT INTO memberships (key, room, cursor, label) VALUES ('` + vic + `', '` + answered + `', 2, '@ann')`,
+		`INSERT INTO memberships (key, room, cursor, label) VALUES ('` + vic + `', '` + unanswered + `', 0, '@zed')`,
+		`INSERT INTO memberships (key, room, cursor, label) VALUES ('` + vic + `', '` + opened + `', 1, '@new')`,
+		`INSERT INTO memberships (key, room, cursor, label) VALUES ('` + bob + `', '` + unanswered + `', 1, '@vic')`,
+		`INSERT INTO rooms (name, topic, invite_only) VALUES ('plain', '', 0), ('topical', 'cats', 0), ('club', '', 1)`,
+	} {
+		if _, err := old.db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old.Close()
+
+	db, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	got, err := db.Memberships(ctx, vic)
+	must(t, err)
+	want := []room.Membership{{Room: "lobby", Cursor: 3}, {Room: answered, Cursor: 2, Label: "@ann"},
+		{Room: unanswered, Label: "@zed", From: bob}, {Room: opened, Cursor: 1, Label: "@new"}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("vic's memberships after migrating:\n got %+v\nwant %+v", got, want)
+	}
+	if got, _ := db.Memberships(ctx, bob); len(got) != 1 || got[0].From != "" {
+		t.Fatalf("bob, who wrote first, has %+v", got)
+	}
+	if n, _ := db.Unanswered(ctx, bob); n != 1 {
+		t.Fatalf("Unanswered(bob) = %d, want 1", n)
+	}
+	for name, kept := range map[string]bool{"plain": false, "topical": true, "club": true} {
+		if info, ok, _ := db.RoomInfo(ctx, name); !ok || info.Kept != kept || !info.EmptySince.IsZero() {
+			t.Fatalf("room %s after migrating: %+v, want kept %v", name, info, kept)
+		}
 	}
 }

@@ -94,6 +94,32 @@ func RunHistory(t *testing.T, open func(t *testing.T) room.History, reopen func(
 		}
 	})
 
+	t.Run("spoken", func(t *testing.T) {
+		h := open(t)
+		line := func(rm string, seq uint64, kind room.Kind) room.Message {
+			return room.Message{Room: rm, Seq: seq, Time: at, Kind: kind, Nick: "alice", Author: "SHA256:a"}
+		}
+		must(t, h.Append(ctx, "quiet", line("quiet", 1, room.Join)))
+		must(t, h.Append(ctx, "quiet", line("quiet", 2, room.Leave)))
+		must(t, h.Append(ctx, "quiet", line("quiet", 3, room.Announcement)))
+		must(t, h.Append(ctx, "talk", line("talk", 1, room.Join)))
+		must(t, h.Append(ctx, "talk", line("talk", 2, room.Action)))
+		must(t, h.Append(ctx, "chat", line("chat", 1, room.Chat)))
+		h = again(t, h, reopen)
+		for rm, want := range map[string]bool{"quiet": false, "talk": true, "chat": true, "none": false} {
+			if got, err := h.Spoken(ctx, rm); err != nil || got != want {
+				t.Fatalf("Spoken(%s) = %v, %v; want %v", rm, got, err, want)
+			}
+		}
+		// Pruned of what was said, a room is quiet again.
+		if _, err := h.Prune(ctx, "talk", at.Add(time.Second), 0); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := h.Spoken(ctx, "talk"); got {
+			t.Fatal("a room pruned empty is still spoken in")
+		}
+	})
+
 	t.Run("prune and delete", func(t *testing.T) {
 		h := open(t)
 		fill(t, h, "lobby", 1200)

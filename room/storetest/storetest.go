@@ -102,6 +102,75 @@ func Run(t *testing.T, open func(t *testing.T) room.Store, reopen func(t *testin
 		}
 	})
 
+	// Whose doing a membership was: recorded when it is made, kept when it
+	// is put again, cleared once the key writes in it.
+	t.Run("conversations others opened", func(t *testing.T) {
+		s := open(t)
+		must(t, s.PutMembership(ctx, "SHA256:v", room.Membership{Room: "lobby"}))
+		must(t, s.PutMembership(ctx, "SHA256:v", room.Membership{Room: "dm:s1|v", Label: "@s1", From: "SHA256:s1"}))
+		must(t, s.PutMembership(ctx, "SHA256:v", room.Membership{Room: "dm:s2|v", Label: "@s2", From: "SHA256:s2"}))
+		must(t, s.PutMembership(ctx, "SHA256:w", room.Membership{Room: "dm:s1|w", Label: "@s1", From: "SHA256:s1"}))
+		must(t, s.PutMembership(ctx, "SHA256:v", room.Membership{Room: "lobby", From: "SHA256:s1"}))               // v's own stays v's own
+		must(t, s.PutMembership(ctx, "SHA256:v", room.Membership{Room: "dm:s1|v", Label: "@s1-again", Cursor: 4})) // written to again: still s1's doing
+		s = again(t, s, reopen)
+		got, err := s.Memberships(ctx, "SHA256:v")
+		must(t, err)
+		want := []room.Membership{{Room: "lobby"}, {Room: "dm:s1|v", Cursor: 4, Label: "@s1-again", From: "SHA256:s1"},
+			{Room: "dm:s2|v", Label: "@s2", From: "SHA256:s2"}}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("memberships = %+v, want %+v", got, want)
+		}
+		for from, want := range map[string]int{"SHA256:s1": 2, "SHA256:s2": 1, "SHA256:v": 0, "": 0} {
+			if n, err := s.Unanswered(ctx, from); err != nil || n != want {
+				t.Fatalf("Unanswered(%q) = %d, %v; want %d", from, n, err, want)
+			}
+		}
+		must(t, s.Answered(ctx, "SHA256:v", "dm:s1|v"))
+		must(t, s.Answered(ctx, "SHA256:v", "dm:nowhere"))
+		s = again(t, s, reopen)
+		if got, _ := s.Memberships(ctx, "SHA256:v"); len(got) != 3 || got[1].From != "" || got[2].From != "SHA256:s2" {
+			t.Fatalf("after answering: %+v", got)
+		}
+		if n, _ := s.Unanswered(ctx, "SHA256:s1"); n != 1 {
+			t.Fatalf("Unanswered(s1) after v answered = %d, want 1", n)
+		}
+		must(t, s.DeleteMembership(ctx, "SHA256:w", "dm:s1|w"))
+		if n, _ := s.Unanswered(ctx, "SHA256:s1"); n != 0 {
+			t.Fatalf("Unanswered(s1) after w closed it = %d, want 0", n)
+		}
+	})
+
+	// Which rooms an operator owns, and since when the others stand empty.
+	t.Run("kept and empty rooms", func(t *testing.T) {
+		s := open(t)
+		must(t, s.PutRoomInfo(ctx, room.RoomInfo{Name: "free"}))
+		must(t, s.PutRoomInfo(ctx, room.RoomInfo{Name: "owned", Kept: true}))
+		must(t, s.MarkRoomEmpty(ctx, "free", at))
+		must(t, s.MarkRoomEmpty(ctx, "nowhere", at))                                  // unknown: nothing happens
+		must(t, s.PutRoomInfo(ctx, room.RoomInfo{Name: "owned", Topic: "by anyone"})) // stays kept
+		s = again(t, s, reopen)
+		if info, ok, _ := s.RoomInfo(ctx, "free"); !ok || info.Kept || !info.EmptySince.Equal(at) {
+			t.Fatalf("free: %+v", info)
+		}
+		if info, _, _ := s.RoomInfo(ctx, "owned"); !info.Kept || info.Topic != "by anyone" || !info.EmptySince.IsZero() {
+			t.Fatalf("owned: %+v", info)
+		}
+		if _, ok, _ := s.RoomInfo(ctx, "nowhere"); ok {
+			t.Fatal("marking an unknown room empty made it")
+		}
+		// A topic leaves the empty clock to the sweep.
+		must(t, s.PutRoomInfo(ctx, room.RoomInfo{Name: "free", Topic: "hello"}))
+		infos, err := s.RoomInfos(ctx)
+		must(t, err)
+		if len(infos) != 2 || infos[0].Name != "free" || !infos[0].EmptySince.Equal(at) || infos[0].Topic != "hello" || !infos[1].Kept {
+			t.Fatalf("rooms: %+v", infos)
+		}
+		must(t, s.MarkRoomEmpty(ctx, "free", time.Time{}))
+		if info, _, _ := s.RoomInfo(ctx, "free"); !info.EmptySince.IsZero() {
+			t.Fatalf("in use again, free is still empty since %s", info.EmptySince)
+		}
+	})
+
 	t.Run("rooms and invitations", func(t *testing.T) {
 		s := open(t)
 		if _, ok, err := s.RoomInfo(ctx, "go"); err != nil || ok {
