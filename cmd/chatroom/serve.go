@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"charm.land/log/v2"
 
@@ -22,6 +23,7 @@ import (
 	"github.com/chatroom/chatroom/room/sqlite"
 	"github.com/chatroom/chatroom/sshd"
 	"github.com/chatroom/chatroom/sshd/keyfile"
+	"github.com/chatroom/chatroom/textfile"
 	"github.com/chatroom/chatroom/ui"
 )
 
@@ -250,7 +252,8 @@ func watchKeyFile(ctx context.Context, set *keyfile.Set, what string, logger *lo
 	}
 }
 
-// readPassphrase reads the shared passphrase: the file's first line.
+// readPassphrase reads the shared passphrase: the file's first line, as
+// textfile reads it (a byte order mark and CRLF are not part of it).
 func readPassphrase(path string, logger *log.Logger) (string, error) {
 	if path == "" {
 		return "", nil
@@ -258,12 +261,16 @@ func readPassphrase(path string, logger *log.Logger) (string, error) {
 	if info, err := os.Stat(path); err == nil && runtime.GOOS != "windows" && info.Mode().Perm()&0o077 != 0 {
 		logger.Warn(fmt.Sprintf("passphrase file %s is readable by other users (mode %04o); fix with: chmod 600 %s", path, info.Mode().Perm(), path))
 	}
-	data, err := os.ReadFile(path)
+	text, err := textfile.Read(path)
 	if err != nil {
 		return "", fmt.Errorf("passphrase: %w", err)
 	}
-	line, _, _ := strings.Cut(string(data), "\n")
-	line = strings.TrimRight(line, "\r")
+	line, _, _ := strings.Cut(text, "\n")
+	if !utf8.ValidString(line) {
+		// ssh clients send UTF-8: a passphrase in a legacy code page could
+		// never be typed.
+		return "", fmt.Errorf("passphrase: %w", &textfile.EncodingError{Path: path, Encoding: "ANSI (a legacy code page), not UTF-8"})
+	}
 	if line == "" {
 		return "", errors.New("passphrase: " + path + " holds no passphrase on its first line")
 	}

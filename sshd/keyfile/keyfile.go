@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -16,6 +15,8 @@ import (
 
 	"github.com/fsnotify/fsnotify"
 	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/chatroom/chatroom/textfile"
 )
 
 // Set is the keys of one authorized_keys file, by SHA256 fingerprint.
@@ -27,8 +28,10 @@ type Set struct {
 	keys map[string]string // fingerprint -> comment
 }
 
-// Load reads path. A file that cannot be read is an error; a line that is
-// not a key is skipped and reported in skipped, as sshd does.
+// Load reads path. A file that cannot be read is an error, and so is one
+// saved as UTF-16 (a *textfile.EncodingError); a line that is not a key is
+// skipped and reported in skipped, as sshd does. A UTF-8 byte order mark
+// and CRLF line ends, as Windows editors write, are read as text.
 func Load(path string) (s *Set, skipped []string, err error) {
 	s = &Set{path: path}
 	skipped, err = s.Reload()
@@ -43,7 +46,7 @@ func Load(path string) (s *Set, skipped []string, err error) {
 // allowlist or an operators file must take access away, not keep it. On
 // any other error the keys read last time stay.
 func (s *Set) Reload() (skipped []string, err error) {
-	data, err := os.ReadFile(s.path)
+	text, err := textfile.Read(s.path)
 	if errors.Is(err, fs.ErrNotExist) && s.loaded {
 		s.mu.Lock()
 		s.keys = map[string]string{}
@@ -51,10 +54,11 @@ func (s *Set) Reload() (skipped []string, err error) {
 		return []string{s.path + " is gone: it now holds no keys"}, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read key file %s: %w", s.path, err)
+		// Both os and textfile errors name the file.
+		return nil, fmt.Errorf("read key file: %w", err)
 	}
 	keys := map[string]string{}
-	for n, line := range strings.Split(string(data), "\n") {
+	for n, line := range strings.Split(text, "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
