@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"os/signal"
@@ -19,6 +20,7 @@ import (
 	"charm.land/log/v2"
 
 	"github.com/chatroom/chatroom/hostkeys"
+	"github.com/chatroom/chatroom/privfile"
 	"github.com/chatroom/chatroom/room"
 	"github.com/chatroom/chatroom/room/sqlite"
 	"github.com/chatroom/chatroom/sshd"
@@ -247,8 +249,8 @@ func watchKeyFile(ctx context.Context, set *keyfile.Set, what string, logger *lo
 		changed()
 	})
 	if err != nil {
-		// Still usable; SIGHUP re-reads it.
-		logger.Warn("changes to the "+what+" file will need a SIGHUP", "err", err)
+		// Still usable; re-read by hand.
+		logger.Warn("changes to the "+what+" file will not be noticed: "+reloadByHand(runtime.GOOS), "err", err)
 	}
 }
 
@@ -258,8 +260,10 @@ func readPassphrase(path string, logger *log.Logger) (string, error) {
 	if path == "" {
 		return "", nil
 	}
-	if info, err := os.Stat(path); err == nil && runtime.GOOS != "windows" && info.Mode().Perm()&0o077 != 0 {
-		logger.Warn(fmt.Sprintf("passphrase file %s is readable by other users (mode %04o); fix with: chmod 600 %s", path, info.Mode().Perm(), path))
+	if e, err := privfile.Check(path); e != nil {
+		logger.Warn(fmt.Sprintf("passphrase file %s is readable by %s; fix with: %s", path, e.Who, e.Fix))
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		logger.Warn("could not check who may read the passphrase file", "file", path, "err", err)
 	}
 	text, err := textfile.Read(path)
 	if err != nil {
