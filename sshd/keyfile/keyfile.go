@@ -1,6 +1,7 @@
 // Package keyfile keeps a set of public keys read from an authorized_keys
 // file (the format OpenSSH uses) current while the daemon runs: it re-reads
-// the file when asked (SIGHUP) and when the file changes on disk.
+// the file when it changes on disk (on every OS) and when asked (on SIGHUP,
+// where there is one).
 package keyfile
 
 import (
@@ -117,7 +118,12 @@ func (s *Set) Watch(ctx context.Context, reloaded func(skipped []string, err err
 	}
 	go func() {
 		defer w.Close()
-		name := filepath.Clean(s.path)
+		// Every event is for a name in dir. The name is compared without
+		// case: on Windows (and macOS) --ops C:\chat\OPS.txt names ops.txt,
+		// and the events carry the name as it is on disk. On a file system
+		// that tells case apart, a sibling differing only in case costs a
+		// harmless re-read.
+		name := filepath.Base(s.path)
 		quiet := time.NewTimer(time.Hour)
 		quiet.Stop()
 		defer quiet.Stop()
@@ -129,7 +135,7 @@ func (s *Set) Watch(ctx context.Context, reloaded func(skipped []string, err err
 				if !ok {
 					return
 				}
-				if filepath.Clean(ev.Name) == name {
+				if strings.EqualFold(filepath.Base(ev.Name), name) {
 					quiet.Reset(settle)
 				}
 			case <-quiet.C:
