@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -144,5 +147,24 @@ func TestRefusesAPassphraseThatIsNotUTF8(t *testing.T) {
 		if !strings.Contains(d.stderr.String(), want) {
 			t.Errorf("stderr lacks %q:\n%s", want, d.stderr)
 		}
+	}
+}
+
+// --help says how the key files are re-read on the OS it runs on: Windows
+// has no SIGHUP, so there it must not send people looking for one.
+func TestHelpSaysHowFilesAreReread(t *testing.T) {
+	var stderr bytes.Buffer
+	if code := run([]string{"--help"}, io.Discard, &stderr); code != 0 || !strings.HasSuffix(stderr.String(), "\n"+reloadHelp(runtime.GOOS)) {
+		t.Fatalf("--help: exit %d, ends:\n%s", code, stderr.String()[max(0, stderr.Len()-300):])
+	}
+	unix, windows := reloadHelp("linux"), reloadHelp("windows")
+	if !strings.Contains(unix, "SIGHUP (kill -HUP PID)") || !strings.Contains(unix, "change on disk") {
+		t.Errorf("Unix help: %s", unix)
+	}
+	if strings.Contains(windows, "kill") || !strings.Contains(windows, "edit and save them") || !strings.Contains(windows, "restart the daemon") {
+		t.Errorf("Windows help: %s", windows)
+	}
+	if strings.Contains(reloadByHand("windows"), "kill") || !strings.Contains(reloadByHand("windows"), "restart") {
+		t.Errorf("Windows fallback: %s", reloadByHand("windows"))
 	}
 }
