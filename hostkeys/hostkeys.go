@@ -85,8 +85,9 @@ func create(path string) (gossh.Signer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode host key: %w", err)
 	}
-	// O_EXCL: if another process created the key meanwhile, fail rather than
-	// overwrite the key it may already have handed out.
+	// Create fails if the file exists: if another process created the key
+	// meanwhile, fail rather than overwrite the key it may already have
+	// handed out.
 	f, err := privfile.Create(path)
 	if err != nil {
 		return nil, fmt.Errorf("create host key %s: %w", path, err)
