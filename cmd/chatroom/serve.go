@@ -237,7 +237,7 @@ func watchKeyFile(ctx context.Context, set *keyfile.Set, what string, logger *lo
 	if set == nil {
 		return
 	}
-	err := set.Watch(ctx, func(skipped []string, err error) {
+	_, err := set.Watch(ctx, func(skipped []string, err error) {
 		if err != nil {
 			logger.Warn("could not re-read the "+what+" file; keeping the keys read before", "err", err)
 			return

@@ -105,18 +105,21 @@ const settle = 200 * time.Millisecond
 // Watch reloads the set whenever the file is written, replaced, renamed
 // into place or removed, until ctx ends; reloaded is called after each
 // attempt. It watches the folder, not the file, because editors save by
-// replacing it.
-func (s *Set) Watch(ctx context.Context, reloaded func(skipped []string, err error)) error {
+// replacing it. done closes once the watch has ended and let go of the
+// folder (on Windows an open watch keeps the folder from being removed).
+func (s *Set) Watch(ctx context.Context, reloaded func(skipped []string, err error)) (done <-chan struct{}, err error) {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
-		return fmt.Errorf("watch %s: %w", s.path, err)
+		return nil, fmt.Errorf("watch %s: %w", s.path, err)
 	}
 	dir := filepath.Dir(s.path)
 	if err := w.Add(dir); err != nil {
 		_ = w.Close()
-		return fmt.Errorf("watch %s: %w", dir, err)
+		return nil, fmt.Errorf("watch %s: %w", dir, err)
 	}
+	stopped := make(chan struct{})
 	go func() {
+		defer close(stopped)
 		defer w.Close()
 		// Every event is for a name in dir. The name is compared without
 		// case: on Windows (and macOS) --ops C:\chat\OPS.txt names ops.txt,
@@ -149,5 +152,5 @@ func (s *Set) Watch(ctx context.Context, reloaded func(skipped []string, err err
 			}
 		}
 	}()
-	return nil
+	return stopped, nil
 }

@@ -69,16 +69,18 @@ func TestWatchFollowsEditsAndReplacements(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	reloads := make(chan error, 1)
-	if err := s.Watch(ctx, func(_ []string, err error) {
+	done, err := s.Watch(ctx, func(_ []string, err error) {
 		select {
 		case reloads <- err:
 		default:
 		}
-	}); err != nil {
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
+	// Before the folder is removed: Windows cannot remove a watched one.
+	t.Cleanup(func() { cancel(); <-done })
 	waitFor := func(what string, cond func() bool) {
 		t.Helper()
 		timeout := time.After(10 * time.Second)

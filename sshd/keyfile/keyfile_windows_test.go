@@ -23,16 +23,18 @@ func TestWatchFollowsAFileNamedInAnotherCase(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	reloads := make(chan error, 1)
-	if err := s.Watch(ctx, func(_ []string, err error) {
+	done, err := s.Watch(ctx, func(_ []string, err error) {
 		select {
 		case reloads <- err:
 		default:
 		}
-	}); err != nil {
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
+	// Before the folder is removed: Windows cannot remove a watched one.
+	t.Cleanup(func() { cancel(); <-done })
 	if err := os.WriteFile(filepath.Join(dir, "allow.txt"), []byte(a+"\r\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
