@@ -36,9 +36,11 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzWrap$$' -fuzztime $(FUZZTIME) ./ui
 	$(GO) test -run '^$$' -fuzz '^FuzzRowDiff$$' -fuzztime $(FUZZTIME) ./ui/screen
 
-## cross: the daemon must build for Windows and macOS hosts too
+## cross: the daemon must build for Windows and macOS hosts too (vet also
+## type-checks the Windows-only tests, which run on Windows only)
 cross:
 	GOOS=windows GOARCH=amd64 $(GO) build -o /dev/null ./...
+	GOOS=windows GOARCH=amd64 $(GO) vet ./...
 	GOOS=darwin GOARCH=arm64 $(GO) build -o /dev/null ./...
 
 ## bench: benchmarks, medians of several runs

@@ -15,9 +15,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/chatroom/chatroom/privfile"
 )
 
 // FileName is the host key's file name inside the data folder.
@@ -35,10 +36,11 @@ type Key struct {
 	Warnings []string
 }
 
-// Load returns the host key kept in dir, creating dir (mode 0700) and an
-// ed25519 key (mode 0600) if there is none yet.
+// Load returns the host key kept in dir, creating dir and an ed25519 key if
+// there is none yet, both readable by the account running the daemon only
+// (see privfile: modes 0700 and 0600 on Unix, a private ACL on Windows).
 func Load(dir string) (*Key, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := privfile.MkdirAll(dir); err != nil {
 		return nil, fmt.Errorf("create data folder %s: %w", dir, err)
 	}
 	path := filepath.Join(dir, FileName)
@@ -60,18 +62,18 @@ func Load(dir string) (*Key, error) {
 	return &Key{Signer: signer, Path: path, Warnings: permissionWarnings(path)}, nil
 }
 
-// permissionWarnings reports a key file that users other than its owner may
-// read. Windows has no such mode bits; its ACLs are left to the host.
+// permissionWarnings reports a key file that accounts other than the one
+// running the daemon may read, with the command that fixes it.
 func permissionWarnings(path string) []string {
-	if runtime.GOOS == "windows" {
+	e, err := privfile.Check(path)
+	switch {
+	case err != nil:
+		return []string{fmt.Sprintf("could not check who may read host key %s: %v", path, err)}
+	case e == nil:
 		return nil
 	}
-	info, err := os.Stat(path)
-	if err != nil || info.Mode().Perm()&0o077 == 0 {
-		return nil
-	}
-	return []string{fmt.Sprintf("host key %s is readable by other users (mode %04o): anyone who can read it can impersonate this server; fix with: chmod 600 %s",
-		path, info.Mode().Perm(), path)}
+	return []string{fmt.Sprintf("host key %s is readable by %s: anyone who can read it can impersonate this server; fix with: %s",
+		path, e.Who, e.Fix)}
 }
 
 func create(path string) (gossh.Signer, error) {
@@ -83,9 +85,10 @@ func create(path string) (gossh.Signer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode host key: %w", err)
 	}
-	// O_EXCL: if another process created the key meanwhile, fail rather than
-	// overwrite the key it may already have handed out.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	// Create fails if the file exists: if another process created the key
+	// meanwhile, fail rather than overwrite the key it may already have
+	// handed out.
+	f, err := privfile.Create(path)
 	if err != nil {
 		return nil, fmt.Errorf("create host key %s: %w", path, err)
 	}

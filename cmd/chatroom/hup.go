@@ -11,6 +11,28 @@ import (
 	"github.com/chatroom/chatroom/sshd/keyfile"
 )
 
+// reloadHelp is the end of --help: how the files the daemon reads are
+// picked up again on goos. Windows has no SIGHUP; there the watch on the
+// files is the only way short of a restart.
+func reloadHelp(goos string) string {
+	if goos == "windows" {
+		return "The --ops and --allowlist files are re-read whenever they change on disk: edit and save them.\n" +
+			"Windows has no SIGHUP: if a change is not picked up, restart the daemon.\n" +
+			"The passphrase file is read at startup only.\n"
+	}
+	return "The --ops and --allowlist files are re-read whenever they change on disk, and on SIGHUP (kill -HUP PID).\n" +
+		"The passphrase file is read at startup only.\n"
+}
+
+// reloadByHand says how to have a key file re-read when its changes cannot
+// be watched.
+func reloadByHand(goos string) string {
+	if goos == "windows" {
+		return "restart the daemon after editing it (Windows has no SIGHUP)"
+	}
+	return "send SIGHUP (kill -HUP PID) after editing it"
+}
+
 // reloadOnHUP re-reads the key files on SIGHUP, as daemons do, then calls
 // changed. Windows has no SIGHUP; there the files are followed by watching
 // them only.

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 	_ "time/tzdata" // client time zones (TZ) on hosts without a zone database, like Windows
 
@@ -109,7 +110,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 			}
 			fmt.Fprintln(stderr)
 		})
-		fmt.Fprintf(stderr, "\nSIGHUP re-reads the --ops and --allowlist files; so does any change to them.\n")
+		fmt.Fprintf(stderr, "\n%s", reloadHelp(runtime.GOOS))
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

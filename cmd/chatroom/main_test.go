@@ -304,11 +304,12 @@ func newSigner(t *testing.T) gossh.Signer {
 	return s
 }
 
-// connectAs opens a PTY session as user with key; its output is raw.
-func connectAs(t *testing.T, addr string, hostKey gossh.PublicKey, user string, key gossh.Signer) *rawClient {
+// connectAs opens a PTY session as user with key, then any other auth
+// methods given; its output is raw.
+func connectAs(t *testing.T, addr string, hostKey gossh.PublicKey, user string, key gossh.Signer, more ...gossh.AuthMethod) *rawClient {
 	t.Helper()
 	c, err := gossh.Dial("tcp", addr, &gossh.ClientConfig{
-		User: user, Auth: []gossh.AuthMethod{gossh.PublicKeys(key)},
+		User: user, Auth: append([]gossh.AuthMethod{gossh.PublicKeys(key)}, more...),
 		HostKeyCallback: gossh.FixedHostKey(hostKey), Timeout: 10 * time.Second,
 	})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"os/signal"
@@ -14,14 +15,17 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"charm.land/log/v2"
 
 	"github.com/chatroom/chatroom/hostkeys"
+	"github.com/chatroom/chatroom/privfile"
 	"github.com/chatroom/chatroom/room"
 	"github.com/chatroom/chatroom/room/sqlite"
 	"github.com/chatroom/chatroom/sshd"
 	"github.com/chatroom/chatroom/sshd/keyfile"
+	"github.com/chatroom/chatroom/textfile"
 	"github.com/chatroom/chatroom/ui"
 )
 
@@ -274,7 +278,7 @@ func watchKeyFile(ctx context.Context, set *keyfile.Set, what string, logger *lo
 	if set == nil {
 		return
 	}
-	err := set.Watch(ctx, func(skipped []string, err error) {
+	_, err := set.Watch(ctx, func(skipped []string, err error) {
 		if err != nil {
 			logger.Warn("could not re-read the "+what+" file; keeping the keys read before", "err", err)
 			return
@@ -286,25 +290,32 @@ func watchKeyFile(ctx context.Context, set *keyfile.Set, what string, logger *lo
 		changed()
 	})
 	if err != nil {
-		// Still usable; SIGHUP re-reads it.
-		logger.Warn("changes to the "+what+" file will need a SIGHUP", "err", err)
+		// Still usable; re-read by hand.
+		logger.Warn("changes to the "+what+" file will not be noticed: "+reloadByHand(runtime.GOOS), "err", err)
 	}
 }
 
-// readPassphrase reads the shared passphrase: the file's first line.
+// readPassphrase reads the shared passphrase: the file's first line, as
+// textfile reads it (a byte order mark and CRLF are not part of it).
 func readPassphrase(path string, logger *log.Logger) (string, error) {
 	if path == "" {
 		return "", nil
 	}
-	if info, err := os.Stat(path); err == nil && runtime.GOOS != "windows" && info.Mode().Perm()&0o077 != 0 {
-		logger.Warn(fmt.Sprintf("passphrase file %s is readable by other users (mode %04o); fix with: chmod 600 %s", path, info.Mode().Perm(), path))
+	if e, err := privfile.Check(path); e != nil {
+		logger.Warn(fmt.Sprintf("passphrase file %s is readable by %s; fix with: %s", path, e.Who, e.Fix))
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		logger.Warn("could not check who may read the passphrase file", "file", path, "err", err)
 	}
-	data, err := os.ReadFile(path)
+	text, err := textfile.Read(path)
 	if err != nil {
 		return "", fmt.Errorf("passphrase: %w", err)
 	}
-	line, _, _ := strings.Cut(string(data), "\n")
-	line = strings.TrimRight(line, "\r")
+	line, _, _ := strings.Cut(text, "\n")
+	if !utf8.ValidString(line) {
+		// ssh clients send UTF-8: a passphrase in a legacy code page could
+		// never be typed.
+		return "", fmt.Errorf("passphrase: %w", &textfile.EncodingError{Path: path, Encoding: "ANSI (a legacy code page), not UTF-8"})
+	}
 	if line == "" {
 		return "", errors.New("passphrase: " + path + " holds no passphrase on its first line")
 	}

@@ -1,6 +1,7 @@
 // Package keyfile keeps a set of public keys read from an authorized_keys
 // file (the format OpenSSH uses) current while the daemon runs: it re-reads
-// the file when asked (SIGHUP) and when the file changes on disk.
+// the file when it changes on disk (on every OS) and when asked (on SIGHUP,
+// where there is one).
 package keyfile
 
 import (
@@ -8,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -16,6 +16,8 @@ import (
 
 	"github.com/fsnotify/fsnotify"
 	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/chatroom/chatroom/textfile"
 )
 
 // Set is the keys of one authorized_keys file, by SHA256 fingerprint.
@@ -27,8 +29,10 @@ type Set struct {
 	keys map[string]string // fingerprint -> comment
 }
 
-// Load reads path. A file that cannot be read is an error; a line that is
-// not a key is skipped and reported in skipped, as sshd does.
+// Load reads path. A file that cannot be read is an error, and so is one
+// saved as UTF-16 (a *textfile.EncodingError); a line that is not a key is
+// skipped and reported in skipped, as sshd does. A UTF-8 byte order mark
+// and CRLF line ends, as Windows editors write, are read as text.
 func Load(path string) (s *Set, skipped []string, err error) {
 	s = &Set{path: path}
 	skipped, err = s.Reload()
@@ -43,7 +47,7 @@ func Load(path string) (s *Set, skipped []string, err error) {
 // allowlist or an operators file must take access away, not keep it. On
 // any other error the keys read last time stay.
 func (s *Set) Reload() (skipped []string, err error) {
-	data, err := os.ReadFile(s.path)
+	text, err := textfile.Read(s.path)
 	if errors.Is(err, fs.ErrNotExist) && s.loaded {
 		s.mu.Lock()
 		s.keys = map[string]string{}
@@ -51,10 +55,11 @@ func (s *Set) Reload() (skipped []string, err error) {
 		return []string{s.path + " is gone: it now holds no keys"}, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read key file %s: %w", s.path, err)
+		// Both os and textfile errors name the file.
+		return nil, fmt.Errorf("read key file: %w", err)
 	}
 	keys := map[string]string{}
-	for n, line := range strings.Split(string(data), "\n") {
+	for n, line := range strings.Split(text, "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
@@ -100,20 +105,28 @@ const settle = 200 * time.Millisecond
 // Watch reloads the set whenever the file is written, replaced, renamed
 // into place or removed, until ctx ends; reloaded is called after each
 // attempt. It watches the folder, not the file, because editors save by
-// replacing it.
-func (s *Set) Watch(ctx context.Context, reloaded func(skipped []string, err error)) error {
+// replacing it. done closes once the watch has ended and let go of the
+// folder (on Windows an open watch keeps the folder from being removed).
+func (s *Set) Watch(ctx context.Context, reloaded func(skipped []string, err error)) (done <-chan struct{}, err error) {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
-		return fmt.Errorf("watch %s: %w", s.path, err)
+		return nil, fmt.Errorf("watch %s: %w", s.path, err)
 	}
 	dir := filepath.Dir(s.path)
 	if err := w.Add(dir); err != nil {
 		_ = w.Close()
-		return fmt.Errorf("watch %s: %w", dir, err)
+		return nil, fmt.Errorf("watch %s: %w", dir, err)
 	}
+	stopped := make(chan struct{})
 	go func() {
+		defer close(stopped)
 		defer w.Close()
-		name := filepath.Clean(s.path)
+		// Every event is for a name in dir. The name is compared without
+		// case: on Windows (and macOS) --ops C:\chat\OPS.txt names ops.txt,
+		// and the events carry the name as it is on disk. On a file system
+		// that tells case apart, a sibling differing only in case costs a
+		// harmless re-read.
+		name := filepath.Base(s.path)
 		quiet := time.NewTimer(time.Hour)
 		quiet.Stop()
 		defer quiet.Stop()
@@ -125,7 +138,7 @@ func (s *Set) Watch(ctx context.Context, reloaded func(skipped []string, err err
 				if !ok {
 					return
 				}
-				if filepath.Clean(ev.Name) == name {
+				if strings.EqualFold(filepath.Base(ev.Name), name) {
 					quiet.Reset(settle)
 				}
 			case <-quiet.C:
@@ -139,5 +152,5 @@ func (s *Set) Watch(ctx context.Context, reloaded func(skipped []string, err err
 			}
 		}
 	}()
-	return nil
+	return stopped, nil
 }
