@@ -133,6 +133,7 @@ func serve(o options, logger *log.Logger, stdout io.Writer) error {
 	}
 	reloadOnHUP(ctx, logger, srv.AccessChanged, ops, allow)
 	maintained := maintain(ctx, hub, logger)
+	go releaseMemory(ctx, srv)
 
 	keyNote := "existing"
 	if key.Created {

@@ -210,6 +210,7 @@ func (t *terminal) compose(f frame, w, h int, whole bool) {
 		}
 		t.next = append(t.next, row)
 	}
+	defer clear(t.next) // nor keep this frame's text
 	changed := false
 	for y, row := range t.next {
 		if row == t.rows[y] {
@@ -255,7 +256,9 @@ func (t *terminal) compose(f frame, w, h int, whole bool) {
 // new text is shorter.
 func (t *terminal) writeRow(y int, text string) {
 	old, oldCut := t.rows[y], t.cut[y]
-	t.rows[y] = text
+	// A copy: the row is part of the frame's text, which it would
+	// otherwise keep whole for as long as the row stays the same.
+	t.rows[y] = strings.Clone(text)
 	t.cut[y] = t.tooWide(text)
 	if t.cut[y] {
 		text = ansi.Truncate(text, t.width, "")
