@@ -1,8 +1,10 @@
 package sshd
 
 import (
+	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -198,4 +200,40 @@ func TestClientTimeZone(t *testing.T) {
 		after := time.Now().In(ist).Format("15:04") // the minute may turn meanwhile
 		return strings.Contains(s, before+" <you> what time is it?") || strings.Contains(s, after+" <you> what time is it?")
 	})
+}
+
+// A terminal as large as a client may claim costs the server a few
+// hundred KiB for its screen, not megabytes of cell buffers: the server
+// keeps a frame as its rows of text.
+func TestHugeTerminalsCostLittle(t *testing.T) {
+	ts := startServer(t)
+	heap := func() uint64 {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	const n = 8
+	var clients []*client
+	for i := 0; i < n; i++ {
+		c := ts.dial(fmt.Sprintf("wide%d", i))
+		c.waitText("Welcome to chatroom!")
+		clients = append(clients, c)
+	}
+	before := heap()
+	for _, c := range clients {
+		c.claimSize(maxWidth, maxHeight)
+	}
+	// Every screen is drawn at the claimed size: the header's right end,
+	// cut off by the client's real width, moved out of its sight.
+	for _, c := range clients {
+		c.waitFor("the screen redrawn at the claimed size", func(s string) bool {
+			return !strings.Contains(strings.SplitN(s, "\n", 2)[0], "online")
+		})
+	}
+	per := (int64(heap()) - int64(before)) / n
+	t.Logf("%dx%d: %d KiB more per session", maxWidth, maxHeight, per>>10)
+	if per > 2<<20 {
+		t.Fatalf("a %dx%d terminal costs %d KiB a session", maxWidth, maxHeight, per>>10)
+	}
 }
