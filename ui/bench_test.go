@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
@@ -52,6 +53,68 @@ func benchSession(b *testing.B, h *room.Hub, nick string) *Model {
 	b.Cleanup(func() { mem.Leave("done") })
 	m := New(Options{Member: mem, Width: 120, Height: 40})
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	<-mem.Wake()
+	m.Update(wakeMsg{})
+	return m
+}
+
+// BenchmarkTyping10000 is 10,000 printable keystrokes typed into an empty
+// input of an 80x24 session, each followed by a frame, as a terminal
+// without bracketed paste sends a long text: one op is all 10,000.
+func BenchmarkTyping10000(b *testing.B) {
+	h := newHub()
+	text := "the quick brown fox jumps over the lazy dog and then some more words follow here "
+	keys := make([]tea.KeyPressMsg, 10000)
+	for i := range keys {
+		r := rune(text[i%len(text)])
+		keys[i] = tea.KeyPressMsg{Code: r, Text: string(r)}
+	}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		m := benchSessionSized(b, h, fmt.Sprint("typist", i), 80, 24)
+		b.StartTimer()
+		for _, k := range keys {
+			m.Update(k)
+			_ = m.View()
+		}
+	}
+}
+
+// BenchmarkKeystroke is one key and the frame after it, in a 1,750
+// character input at its end, middle and start: a letter and Backspace in
+// turn, so the input keeps its length.
+func BenchmarkKeystroke(b *testing.B) {
+	for _, where := range []string{"end", "middle", "start"} {
+		b.Run(where, func(b *testing.B) {
+			m := benchSessionSized(b, newHub(), "typist", 80, 24)
+			m.Update(tea.PasteMsg{Content: strings.Repeat("some words ", 159)})
+			switch where {
+			case "middle":
+				for i := 0; i < 875; i++ {
+					m.Update(tea.KeyPressMsg{Code: tea.KeyLeft})
+				}
+			case "start":
+				m.Update(tea.KeyPressMsg{Code: tea.KeyHome})
+			}
+			keys := []tea.KeyPressMsg{{Code: 'x', Text: "x"}, {Code: tea.KeyBackspace}}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				m.Update(keys[i%2])
+				_ = m.View()
+			}
+		})
+	}
+}
+
+func benchSessionSized(b *testing.B, h *room.Hub, nick string, w, hgt int) *Model {
+	mem, err := h.Join(room.Identity{Key: "SHA256:" + nick, Nick: nick})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { mem.Leave("done") })
+	m := New(Options{Member: mem, Width: w, Height: hgt})
 	<-mem.Wake()
 	m.Update(wakeMsg{})
 	return m
