@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"slices"
 	"sort"
 	"strings"
@@ -18,29 +19,33 @@ import (
 //
 // A keystroke must cost little however much the input holds: anyone can
 // type, and the bubbles textarea this replaces wrapped the whole input again
-// on every key, so 10,000 keys cost a minute of the server's CPU. So the
-// text is kept as grapheme clusters ("cells"), each measured once when it
-// comes in, and the screen rows are worked out lazily and kept: an edit
-// forgets only the rows from just before it, and rows are laid out again
-// only as far as something asks (the cursor's row, the rows on screen).
-// Typing, deleting and moving the cursor lay out a few rows, and drawing
-// draws only the rows shown. What remains in proportion to the text is
-// moving the cells after an edit along in memory (at most a message's
-// worth: the input holds no more than one message may).
+// on every key, so 10,000 keys cost a minute of the server's CPU. So each
+// grapheme cluster ("cell") is measured once, when it comes in, and the
+// screen rows are worked out lazily and kept: an edit forgets only the rows
+// from just before it, and rows are laid out again only as far as something
+// asks (the cursor's row, the rows on screen). Typing, deleting and moving
+// the cursor lay out a few rows, and drawing draws only the rows shown.
+//
+// What remains in proportion to the text is moving what follows an edit
+// along in memory: at most a message's worth (the input holds no more than
+// one message may), in slices without pointers, so that the garbage
+// collector neither scans them nor slows their copying.
 type input struct {
-	cells  []cell
-	cur    int // the cursor: the index of the cell it stands before
-	runes  int // runes held, as room.MaxMessageLen counts them
-	breaks int // "\n" cells held: the lines are one more
+	text  []byte // UTF-8
+	cells []cell // the grapheme clusters of text, in order
+	cur   int    // the cursor: the index of the cell it stands before
+	curB  int    // the cursor's byte offset in text
+	runes int    // runes held, as room.MaxMessageLen counts them
+	lines int    // lines held, as room.MaxMessageLines counts them
 
 	maxRunes, maxLines int
 
 	width     int // the screen's; the text has width-promptWidth of it
 	maxHeight int // rows shown at most; more scroll
 
-	// rows[r] is the index of the first cell of screen row r; rows[:known]
-	// are up to date, and when done they reach the end of the text.
-	rows  []int
+	// rows[r] is where screen row r starts; rows[:known] are up to date,
+	// and when done they reach the end of the text.
+	rows  []pos
 	known int
 	done  bool
 	top   int // the first row shown
@@ -50,40 +55,49 @@ type input struct {
 	prompt, indent  string // drawn before the first row, and the others
 	placeholderText lipgloss.Style
 
-	scratch []cell // new cells on their way in, kept to spare allocations
+	buf     []byte // a change's text on its way in, kept to spare allocations
+	add     []cell // and its cells
 	laidOut int    // cells looked at laying out rows: tests count work
 }
 
-// cell is one grapheme cluster and its width on screen. A "\n" cell ends a
-// line; it takes one column, the cursor's place at the end of the line.
+// cell is one grapheme cluster: its length in bytes, its width on screen,
+// and what kind of character it is. A line break takes one column, the
+// cursor's place at the end of its line.
 type cell struct {
-	s string
-	w int
+	n    uint16 // a cluster is at most a paste's length, and pastes are cut first
+	w    uint8
+	kind uint8
 }
 
-func (c cell) isBreak() bool { return c.s == "\n" }
+const (
+	other  = iota
+	space  // ' ', where rows may break and completion looks
+	blank  // other white space, which only separates words
+	breaks // '\n'
+)
 
-// isSpace says whether a cell separates words.
-func (c cell) isSpace() bool {
-	r, _ := utf8.DecodeRuneInString(c.s)
-	return unicode.IsSpace(r)
-}
+func (c cell) isBreak() bool { return c.kind == breaks }
+func (c cell) isSpace() bool { return c.kind != other }
+
+// pos is a place in the text, as a cell index and its byte offset.
+type pos struct{ c, b int }
 
 // promptWidth is the width of "> " and of the indent of continuation rows.
 const promptWidth = 2
 
-// maxJoin is the longest cluster, in bytes, that text typed after it may
-// join (an accent typed after its letter, an emoji after a joiner): longer
-// ones take no more, or typing combining marks one at a time would cost
-// time in proportion to all the marks already there.
+// maxJoin is the longest cluster, in bytes, that a change next to it may
+// join with (an accent typed after its letter, an emoji after a joiner):
+// longer ones take no more, or typing combining marks one at a time would
+// cost time in proportion to all the marks already there.
 const maxJoin = 64
 
 func newInput(st *styles, placeholder string, maxRunes, maxLines int) input {
 	return input{
 		maxRunes:        maxRunes,
 		maxLines:        maxLines,
+		lines:           1,
 		maxHeight:       1,
-		rows:            []int{0},
+		rows:            []pos{{}},
 		known:           1,
 		goal:            -1,
 		placeholder:     placeholder,
@@ -107,29 +121,17 @@ func (in *input) setSize(width, maxHeight int) {
 func (in *input) textWidth() int { return max(2, in.width-promptWidth) }
 
 // value is the text as it will be sent.
-func (in *input) value() string {
-	n := 0
-	for _, c := range in.cells {
-		n += len(c.s)
-	}
-	var b strings.Builder
-	b.Grow(n)
-	for _, c := range in.cells {
-		b.WriteString(c.s)
-	}
-	return b.String()
-}
+func (in *input) value() string { return string(in.text) }
 
 func (in *input) empty() bool { return len(in.cells) == 0 }
 
 // setValue replaces the text, with the cursor at its end.
 func (in *input) setValue(s string) {
-	clear(in.cells)
-	in.cells = in.cells[:0]
-	if cap(in.cells) > 4096 {
-		in.cells = nil // a long message's worth is not kept for the session's life
+	if cap(in.text) > 4096 {
+		in.text, in.cells = nil, nil // a long message's worth is not kept for the session's life
 	}
-	in.cur, in.runes, in.breaks = 0, 0, 0
+	in.text, in.cells = in.text[:0], in.cells[:0]
+	in.cur, in.curB, in.runes, in.lines = 0, 0, 0, 1
 	in.known, in.done, in.top, in.goal = 1, false, 0, -1
 	in.insert(s)
 }
@@ -147,17 +149,16 @@ const (
 // in whole clusters, as keeps the input within the limits of one message.
 // It returns what went in, and which limit kept the rest out.
 func (in *input) insert(text string) (kept string, why cut) {
-	runes, breaks := in.runes, in.breaks
+	runes, lines := in.runes, in.lines
 	n := 0
 	for rest, state := text, -1; rest != ""; {
 		var c string
 		c, rest, _, state = uniseg.FirstGraphemeClusterInString(rest, state)
 		if c == "\n" {
-			if breaks+1 >= in.maxLines {
+			if lines++; lines > in.maxLines {
 				why = cutLines
 				break
 			}
-			breaks++
 		}
 		if runes += utf8.RuneCountInString(c); runes > in.maxRunes {
 			why = cutChars
@@ -165,132 +166,172 @@ func (in *input) insert(text string) (kept string, why cut) {
 		}
 		n += len(c)
 	}
-	if kept = text[:n]; kept == "" {
-		return "", why
+	if kept = text[:n]; kept != "" {
+		in.splice(in.cur, in.cur, kept)
 	}
-	if why != cutNone {
-		kept = strings.Clone(kept) // the cells must not hold on to all of a huge paste
-	}
-	in.cur = in.splice(in.cur, in.cur, kept)
 	return kept, why
 }
 
-// delete removes cells[from:to] and leaves the cursor where they were.
+// delete removes cells[from:to], leaving the cursor where they were.
 func (in *input) delete(from, to int) {
 	from, to = max(0, from), min(len(in.cells), to)
 	if from < to {
-		in.cur = in.splice(from, to, "")
+		in.splice(from, to, "")
 	}
 }
 
-// splice replaces cells[from:to] with the clusters of text and returns the
-// index of the cell after the text. Every change to the text goes through
-// here: it keeps the counts, and forgets the rows the change may move.
+// splice replaces cells[from:to] with the clusters of text and puts the
+// cursor after the text. Every change to the text goes through here: it
+// keeps the counts, and forgets the rows the change may move.
 //
 // The cells must stay the text's grapheme clusters, as the terminal will
-// see them, or widths and the cursor go wrong: a change can join the
+// see them, or widths and the cursor go wrong; and a change can join the
 // clusters on either side of it (an accent typed after its letter, the
 // two halves of an emoji sequence once what was between them is deleted).
 // So the clusters next to the change are segmented again with the text,
 // and further ones while the last keeps joining the next.
-func (in *input) splice(from, to int, text string) int {
+func (in *input) splice(from, to int, text string) {
 	a, b := from, to
-	head, s := 0, text // bytes of s before the text
-	after := text      // what will follow the cell before the change
-	if after == "" && b < len(in.cells) {
-		after = in.cells[b].s
+	aB := in.byteOf(from)
+	bB := aB + in.bytes(from, to)
+	next := -1 // the first byte that will follow the cell before the change
+	if text != "" {
+		next = int(text[0])
+	} else if bB < len(in.text) {
+		next = int(in.text[bB])
 	}
-	if a > 0 && in.joins(in.cells[a-1], after) {
+	s := in.buf[:0]
+	if a > 0 && joins(in.text[aB-int(in.cells[a-1].n):aB], next) {
 		a--
-		head = len(in.cells[a].s)
-		s = in.cells[a].s + s
+		aB -= int(in.cells[a].n)
+		s = append(s, in.text[aB:aB+int(in.cells[a].n)]...)
 	}
-	if b < len(in.cells) && in.joins(cell{s: s}, in.cells[b].s) {
-		s += in.cells[b].s
+	head := len(s) + len(text) // the bytes of s up to the cursor's new place
+	s = append(s, text...)
+	if b < len(in.cells) && len(s) > 0 && joins(s[len(s)-1:], int(in.text[bB])) {
+		s = append(s, in.text[bB:bB+int(in.cells[b].n)]...)
+		bB += int(in.cells[b].n)
 		b++
 	}
-	add := appendClusters(in.scratch[:0], s)
-	// While what was the next cell has joined the change, the cluster it
-	// is now in may join the one after; a long run stops short.
-	for b > to && b < len(in.cells) && b-to < 8 && add[len(add)-1].s != in.cells[b-1].s &&
-		in.joins(add[len(add)-1], in.cells[b].s) {
-		s += in.cells[b].s
+	add := appendClusters(in.add[:0], s)
+	// While the cell after the change has joined it, the cluster it is now
+	// part of may join the one after; a long run stops short.
+	for b > to && b < len(in.cells) && b-to < 8 && len(add) > 0 && add[len(add)-1].n != in.cells[b-1].n &&
+		joins(s[len(s)-int(add[len(add)-1].n):], int(in.text[bB])) {
+		s = append(s, in.text[bB:bB+int(in.cells[b].n)]...)
+		bB += int(in.cells[b].n)
 		b++
 		add = appendClusters(add[:0], s)
 	}
-	for _, c := range in.cells[a:b] {
-		in.count(c, -1)
-	}
-	end, n := a, 0
+
+	old := in.text[aB:bB]
+	in.runes += utf8.RuneCount(s) - utf8.RuneCount(old)
+	in.lines += bytes.Count(s, newline) - bytes.Count(old, newline)
+	cur, curB := a, aB
 	for _, c := range add {
-		in.count(c, 1)
-		if n < head+len(text) {
-			end++
+		if curB-aB < head {
+			cur, curB = cur+1, curB+int(c.n)
 		}
-		n += len(c.s)
 	}
+	in.forget(a) // while rows before the change still know their bytes
+	in.text = replaceBytes(in.text, aB, bB, s)
 	in.cells = slices.Replace(in.cells, a, b, add...)
-	clear(add)
-	in.scratch = add[:0]
-	in.forget(a)
-	in.goal = -1
-	return end
+	in.cur, in.curB, in.goal = cur, curB, -1
+	// Keep the scratch space of a keystroke, not of a paste.
+	in.buf, in.add = s[:0], add[:0]
+	if cap(s) > 1024 {
+		in.buf, in.add = nil, nil
+	}
 }
 
-// joins says whether clusters a and then b might be one: never across a
-// line break, never between two ASCII characters (the common case, which
-// so costs no segmenting), never onto a cluster longer than maxJoin.
-func (in *input) joins(a cell, b string) bool {
-	if a.s == "" || b == "" || a.isBreak() || b == "\n" || len(a.s) > maxJoin {
+// replaceBytes is slices.Replace for bytes coming from another slice.
+func replaceBytes(t []byte, i, j int, s []byte) []byte {
+	n := len(t) - (j - i) + len(s)
+	if n > cap(t) {
+		u := make([]byte, n, n+n/2)
+		copy(u, t[:i])
+		copy(u[i+len(s):], t[j:])
+		copy(u[i:], s)
+		return u
+	}
+	tail := len(t) - j
+	t = t[:max(len(t), n)]
+	copy(t[i+len(s):], t[j:j+tail])
+	copy(t[i:], s)
+	return t[:n]
+}
+
+// joins says whether the cluster a and what follows it, starting with the
+// byte next (-1 for nothing), might be one cluster: never across a line
+// break, never between two ASCII characters (the common case, which so
+// costs no segmenting), never onto a cluster longer than maxJoin.
+func joins(a []byte, next int) bool {
+	if len(a) == 0 || next < 0 || len(a) > maxJoin || a[0] == '\n' || next == '\n' {
 		return false
 	}
-	return a.s[len(a.s)-1] >= utf8.RuneSelf || b[0] >= utf8.RuneSelf
+	return a[len(a)-1] >= utf8.RuneSelf || next >= utf8.RuneSelf
 }
 
 // appendClusters appends the cells of the grapheme clusters of s.
-func appendClusters(cells []cell, s string) []cell {
-	for state := -1; s != ""; {
-		var c string
+func appendClusters(cells []cell, s []byte) []cell {
+	for state := -1; len(s) > 0; {
+		var c []byte
 		var w int
 		if s[0] < utf8.RuneSelf && (len(s) == 1 || s[1] < utf8.RuneSelf) {
 			// An ASCII character followed by another, or by nothing, is a
-			// cluster of its own; the text is sanitized, so no CR LF.
+			// cluster of its own (the text is sanitized: no CR LF).
 			c, s, w, state = s[:1], s[1:], 1, -1
-			if c[0] < ' ' || c[0] == 0x7f {
-				w = 0
-			}
 		} else {
-			c, s, w, state = uniseg.FirstGraphemeClusterInString(s, state)
+			c, s, w, state = uniseg.FirstGraphemeCluster(s, state)
 		}
-		cells = append(cells, newCell(c, w))
+		cl := cell{n: uint16(len(c)), w: uint8(w)}
+		switch r, _ := utf8.DecodeRune(c); {
+		case r == '\n':
+			cl.kind, cl.w = breaks, 1
+		case r == ' ':
+			cl.kind = space
+		case unicode.IsSpace(r):
+			cl.kind = blank
+		case r < ' ' || r == 0x7f:
+			cl.w = 0
+		}
+		cells = append(cells, cl)
 	}
 	return cells
 }
 
-// newCell makes the cell of one cluster. A one-byte cluster shares a
-// constant string instead of holding on to the text it came in.
-func newCell(c string, w int) cell {
-	const printable = " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~"
-	switch {
-	case c == "\n":
-		return cell{s: "\n", w: 1}
-	case len(c) == 1 && c[0] >= ' ' && c[0] <= '~':
-		i := c[0] - ' '
-		return cell{s: printable[i : i+1], w: w}
+var newline = []byte{'\n'}
+
+// bytes is the length in bytes of cells[from:to].
+func (in *input) bytes(from, to int) int {
+	n := 0
+	for _, c := range in.cells[from:to] {
+		n += int(c.n)
 	}
-	return cell{s: c, w: w}
+	return n
 }
 
-func (in *input) count(c cell, sign int) {
-	in.runes += sign * utf8.RuneCountInString(c.s)
-	if c.isBreak() {
-		in.breaks += sign
+// byteOf is the byte offset of cell i, counted from the nearest place
+// known: the cursor, a row's start or an end of the text.
+func (in *input) byteOf(i int) int {
+	p := pos{in.cur, in.curB}
+	if r := in.rows[in.rowAmongKnown(i)]; i-r.c < distance(i, p.c) {
+		p = r
 	}
+	if len(in.cells)-i < distance(i, p.c) {
+		p = pos{len(in.cells), len(in.text)}
+	}
+	if i >= p.c {
+		return p.b + in.bytes(p.c, i)
+	}
+	return p.b - in.bytes(i, p.c)
 }
+
+func distance(a, b int) int { return max(a-b, b-a) }
 
 func (in *input) moveTo(p int) {
-	in.cur = min(max(0, p), len(in.cells))
-	in.goal = -1
+	p = min(max(0, p), len(in.cells))
+	in.cur, in.curB, in.goal = p, in.byteOf(p), -1
 }
 
 // Layout. A row takes cells while they fit, and breaks after its last
@@ -300,39 +341,45 @@ func (in *input) moveTo(p int) {
 // after next; so a change at cell p can move the ends of rows from two
 // before p's row on, and no others.
 
-// forget drops the rows that a change at cell p may have moved.
+// rowAmongKnown is the last known row starting at or before cell p.
+func (in *input) rowAmongKnown(p int) int {
+	return sort.Search(in.known, func(i int) bool { return in.rows[i].c > p }) - 1
+}
+
+// forget drops the rows that a change at cell p may move.
 func (in *input) forget(p int) {
-	r := sort.Search(in.known, func(i int) bool { return in.rows[i] > p }) - 1
-	in.known = min(in.known, max(1, r-1))
+	in.known = min(in.known, max(1, in.rowAmongKnown(p)-1))
 	in.done = false
 }
 
-// rowEnd lays out the row starting at cell s: it returns where the next
-// row starts, or false when this row is the last.
-func (in *input) rowEnd(s int) (int, bool) {
+// rowEnd lays out the row starting at s: it returns where the next row
+// starts, or false when this row is the last.
+func (in *input) rowEnd(s pos) (pos, bool) {
 	tw := in.textWidth()
-	x, brk := 0, -1
-	for i := s; ; i++ {
+	x, brk := 0, pos{-1, -1}
+	for p := s; ; {
 		in.laidOut++
 		w := 1 // the end of the text: the cursor's place
-		if i < len(in.cells) {
-			w = in.cells[i].w
+		if p.c < len(in.cells) {
+			w = int(in.cells[p.c].w)
 		}
-		if x+w > tw && i > s {
-			if brk > s {
+		if x+w > tw && p.c > s.c {
+			if brk.c > s.c {
 				return brk, true
 			}
-			return i, true
+			return p, true
 		}
-		if i == len(in.cells) {
-			return 0, false
+		if p.c == len(in.cells) {
+			return pos{}, false
 		}
-		if in.cells[i].isBreak() {
-			return i + 1, true
+		c := in.cells[p.c]
+		p = pos{p.c + 1, p.b + int(c.n)}
+		if c.isBreak() {
+			return p, true
 		}
 		x += w
-		if in.cells[i].s == " " {
-			brk = i + 1
+		if c.kind == space {
+			brk = p
 		}
 	}
 }
@@ -357,19 +404,19 @@ func (in *input) layoutTo(r int) {
 
 // rowOf returns the row that cell p (or the end of the text) is on.
 func (in *input) rowOf(p int) int {
-	for !in.done && in.rows[in.known-1] <= p {
+	for !in.done && in.rows[in.known-1].c <= p {
 		in.layoutNext()
 	}
-	return sort.Search(in.known, func(i int) bool { return in.rows[i] > p }) - 1
+	return in.rowAmongKnown(p)
 }
 
-// rowCells returns the cells of row r, which must exist: [start, end).
-func (in *input) rowCells(r int) (start, end int) {
+// rowSpan returns where row r, which must exist, starts and ends.
+func (in *input) rowSpan(r int) (start, end pos) {
 	in.layoutTo(r + 1)
 	if r+1 < in.known {
 		return in.rows[r], in.rows[r+1]
 	}
-	return in.rows[r], len(in.cells)
+	return in.rows[r], pos{len(in.cells), len(in.text)}
 }
 
 // height is how many rows the input takes on screen: all of its rows, up
@@ -395,8 +442,8 @@ func (in *input) scroll() (h, row int) {
 // column is the cursor's column on its row, text only.
 func (in *input) column(row int) int {
 	x := 0
-	for _, c := range in.cells[in.rows[row]:in.cur] {
-		x += c.w
+	for _, c := range in.cells[in.rows[row].c:in.cur] {
+		x += int(c.w)
 	}
 	return x
 }
@@ -411,19 +458,21 @@ func (in *input) moveRow(d int) {
 	if in.layoutTo(r); r >= in.known {
 		return
 	}
-	if in.goal < 0 {
-		in.goal = in.column(row)
+	goal := in.goal
+	if goal < 0 {
+		goal = in.column(row)
 	}
-	start, end := in.rowCells(r)
+	start, end := in.rowSpan(r)
 	if r+1 < in.known {
-		end-- // the cursor at the end of a row stands at the next row's start
+		end.c-- // the cursor at the end of a row stands at the next row's start
 	}
-	p, x := start, 0
-	for p < end && x+in.cells[p].w <= in.goal {
-		x += in.cells[p].w
+	p, x := start.c, 0
+	for p < end.c && x+int(in.cells[p].w) <= goal {
+		x += int(in.cells[p].w)
 		p++
 	}
-	in.cur = p
+	in.moveTo(p)
+	in.goal = goal
 }
 
 // Lines and words.
@@ -443,11 +492,11 @@ func (in *input) lineEnd(p int) int {
 }
 
 func (in *input) onFirstLine() bool {
-	return in.breaks == 0 || in.lineStart(in.cur) == 0
+	return in.lines == 1 || in.lineStart(in.cur) == 0
 }
 
 func (in *input) onLastLine() bool {
-	return in.breaks == 0 || in.lineEnd(in.cur) == len(in.cells)
+	return in.lines == 1 || in.lineEnd(in.cur) == len(in.cells)
 }
 
 // wordLeft is where the word before p starts, across lines.
@@ -557,34 +606,29 @@ func (in *input) edit(k string) bool {
 // starts and its text. Only a one-line input completes, and only a word of
 // at most max cells, which is all any name can be.
 func (in *input) wordBefore(max int) (start int, word string, ok bool) {
-	if in.breaks > 0 {
+	if in.lines > 1 {
 		return 0, "", false
 	}
-	start = in.cur
-	for start > 0 && in.cells[start-1].s != " " {
-		if start--; in.cur-start > max {
+	start, startB := in.cur, in.curB
+	for start > 0 && in.cells[start-1].kind != space {
+		start--
+		startB -= int(in.cells[start].n)
+		if in.cur-start > max {
 			return 0, "", false
 		}
 	}
-	var b strings.Builder
-	for _, c := range in.cells[start:in.cur] {
-		b.WriteString(c.s)
-	}
-	return start, b.String(), true
+	return start, string(in.text[startB:in.curB]), true
 }
 
 // replace puts text in place of cells[from:to], with the cursor after it,
 // if the result is within the limits; it reports where the text ends.
 func (in *input) replace(from, to int, text string) (end int, ok bool) {
-	removed := 0
-	for _, c := range in.cells[from:to] {
-		removed += utf8.RuneCountInString(c.s)
-	}
+	fromB := in.byteOf(from)
+	removed := utf8.RuneCount(in.text[fromB : fromB+in.bytes(from, to)])
 	if in.runes-removed+utf8.RuneCountInString(text) > in.maxRunes || strings.Contains(text, "\n") {
 		return 0, false
 	}
-	in.delete(from, to)
-	in.insert(text)
+	in.splice(from, to, text)
 	return in.cur, true
 }
 
@@ -600,7 +644,7 @@ func (in *input) view() (string, *tea.Cursor) {
 		return b.String(), inputCursor(promptWidth, 0)
 	}
 	h, row := in.scroll()
-	b.Grow(h * (in.width + 16))
+	b.Grow(h * (len(in.prompt) + 2*tw))
 	for r := in.top; r < in.top+h; r++ {
 		if r > in.top {
 			b.WriteByte('\n')
@@ -610,14 +654,16 @@ func (in *input) view() (string, *tea.Cursor) {
 		} else {
 			b.WriteString(in.indent)
 		}
-		start, end := in.rowCells(r)
+		start, end := in.rowSpan(r)
 		x := 0
-		for _, c := range in.cells[start:end] {
-			if !c.isBreak() {
-				b.WriteString(c.s)
-				x += c.w
-			}
+		for _, c := range in.cells[start.c:end.c] {
+			x += int(c.w)
 		}
+		if end.c > start.c && in.cells[end.c-1].isBreak() {
+			end.b--
+			x--
+		}
+		b.Write(in.text[start.b:end.b])
 		for ; x < tw; x++ {
 			b.WriteByte(' ')
 		}

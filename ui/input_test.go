@@ -159,9 +159,9 @@ func newTestInput(w, h int) *input {
 
 // freshRows lays out the whole text from nothing: what the rows kept
 // across edits must always equal.
-func freshRows(in *input) []int {
+func freshRows(in *input) []pos {
 	f := *in
-	f.rows, f.known, f.done = []int{0}, 1, false
+	f.rows, f.known, f.done = []pos{{}}, 1, false
 	f.layoutTo(1 << 30)
 	return f.rows[:f.known]
 }
@@ -217,8 +217,11 @@ func TestInputRowsKeptAcrossEditsAreRight(t *testing.T) {
 // fits, the rows hold the text in order, and the cursor is on its cell.
 func checkInput(t *testing.T, in *input) {
 	t.Helper()
-	if in.runes != utf8.RuneCountInString(in.value()) || in.breaks != strings.Count(in.value(), "\n") {
-		t.Fatalf("counts %d runes, %d breaks for %q", in.runes, in.breaks, in.value())
+	if in.runes != utf8.RuneCountInString(in.value()) || in.lines != strings.Count(in.value(), "\n")+1 {
+		t.Fatalf("counts %d runes, %d lines for %q", in.runes, in.lines, in.value())
+	}
+	if in.curB != in.bytes(0, in.cur) {
+		t.Fatalf("cursor at cell %d, byte %d; its byte is %d", in.cur, in.curB, in.bytes(0, in.cur))
 	}
 	// The cells are the text's grapheme clusters, as a terminal sees them
 	// (but for runs of joined clusters longer than the input joins).
@@ -230,8 +233,9 @@ func checkInput(t *testing.T, in *input) {
 		want = append(want, c)
 		long = long || len(c) > maxJoin/2
 	}
-	for _, c := range in.cells {
-		got = append(got, c.s)
+	for i, c := range in.cells {
+		b := in.bytes(0, i)
+		got = append(got, string(in.text[b:b+int(c.n)]))
 	}
 	if !long && !slices.Equal(got, want) {
 		t.Fatalf("cells %q, clusters %q", got, want)
@@ -251,12 +255,9 @@ func checkInput(t *testing.T, in *input) {
 	}
 	// The text before the cursor on its row is as wide as the cursor's column.
 	row := in.rowOf(in.cur)
-	var before strings.Builder
-	for _, c := range in.cells[in.rows[row]:in.cur] {
-		before.WriteString(c.s)
-	}
-	if w := ansi.StringWidth(ansi.Strip(rows[cur.Y])[:promptWidth] + before.String()); w != cur.X && !in.empty() && !long {
-		t.Fatalf("cursor at column %d, the text before it is %d wide (%q)", cur.X, w, before.String())
+	before := string(in.text[in.rows[row].b:in.curB])
+	if w := ansi.StringWidth(ansi.Strip(rows[cur.Y])[:promptWidth] + before); w != cur.X && !in.empty() && !long {
+		t.Fatalf("cursor at column %d, the text before it is %d wide (%q)", cur.X, w, before)
 	}
 }
 

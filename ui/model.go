@@ -104,6 +104,22 @@ type frameCache struct {
 	panelH      int
 	status      string
 	statusKey   statusKey
+	// body is the message area and member list, joined, for what bodyKey
+	// says they show: typing changes only the input, and a key must not
+	// cost drawing the whole screen again.
+	body    string
+	bodyKey bodyKey
+}
+
+// bodyKey is what the message area shows: which scrollback (its entries
+// only ever come and go at its ends, and each is laid out once for a
+// width), scrolled how far, in what size, beside which member list.
+type bodyKey struct {
+	view         *roomView
+	entries      int
+	first, last  *entry
+	scroll, w, h int
+	panel        *string // the member list's first row; nil when stale or none
 }
 
 // wakeMsg says the member has something new to read.

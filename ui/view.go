@@ -66,12 +66,12 @@ func (m *Model) View() tea.View {
 	if m.cache.header == "" {
 		m.cache.header = m.headerView()
 	}
-	rows := make([]string, 0, m.height)
-	rows = append(rows, m.cache.header)
-	rows = append(rows, m.bodyView(bodyH)...)
-	rows = append(rows, m.statusView())
-	rows = append(rows, m.cache.input)
-	v.SetContent(strings.Join(rows, "\n"))
+	if m.cache.body == "" || m.cache.bodyKey != m.bodyKey(bodyH) {
+		m.cache.body = strings.Join(m.bodyView(bodyH), "\n")
+		// Drawing settles the scroll position: the key is taken after.
+		m.cache.bodyKey = m.bodyKey(bodyH)
+	}
+	v.SetContent(m.cache.header + "\n" + m.cache.body + "\n" + m.statusView() + "\n" + m.cache.input)
 	if c := m.cache.inputCursor; c != nil {
 		cur := *c
 		cur.Y += 2 + bodyH
@@ -173,6 +173,18 @@ func (m *Model) unreadElsewhere() (n, forYou int) {
 		}
 	}
 	return n, forYou
+}
+
+func (m *Model) bodyKey(h int) bodyKey {
+	v := m.cur
+	k := bodyKey{view: v, entries: len(v.entries), scroll: v.scroll, w: m.width, h: h}
+	if n := len(v.entries); n > 0 {
+		k.first, k.last = v.entries[0], v.entries[n-1]
+	}
+	if m.showPanel() && m.cache.panelH == h && len(m.cache.panel) > 0 {
+		k.panel = &m.cache.panel[0]
+	}
+	return k
 }
 
 // bodyView returns exactly h rows: the message area and, on wide
@@ -333,7 +345,7 @@ func (m *Model) statusView() string {
 	if left := m.input.maxRunes - m.input.runes; left <= charsLeftShown {
 		key.charsLeft = left
 	}
-	if left := m.input.maxLines - 1 - m.input.breaks; left < linesLeftShown {
+	if left := m.input.maxLines - m.input.lines; left < linesLeftShown {
 		key.linesLeft = left
 	}
 	if m.cache.status == "" || m.cache.statusKey != key {
