@@ -89,11 +89,13 @@ func BenchmarkTyping10000(b *testing.B) {
 
 // BenchmarkKeystroke is one key and the frame after it, in a 1,750
 // character input at its end, middle and start: a letter and Backspace in
-// turn, so the input keeps its length.
+// turn, so the input keeps its length; and Up and Down in turn, recalling
+// two long lines sent before (one of them Chinese).
 func BenchmarkKeystroke(b *testing.B) {
-	for _, where := range []string{"end", "middle", "start"} {
+	for _, where := range []string{"end", "middle", "start", "recall"} {
 		b.Run(where, func(b *testing.B) {
 			m := benchSessionSized(b, newHub(), "typist", 80, 24)
+			keys := []tea.KeyPressMsg{{Code: 'x', Text: "x"}, {Code: tea.KeyBackspace}}
 			m.Update(tea.PasteMsg{Content: strings.Repeat("some words ", 159)})
 			switch where {
 			case "middle":
@@ -102,8 +104,13 @@ func BenchmarkKeystroke(b *testing.B) {
 				}
 			case "start":
 				m.Update(tea.KeyPressMsg{Code: tea.KeyHome})
+			case "recall":
+				m.Update(tea.KeyPressMsg{Code: tea.KeyEnter})
+				m.Update(tea.PasteMsg{Content: strings.Repeat("漢字", 875)})
+				m.Update(tea.KeyPressMsg{Code: tea.KeyEnter})
+				m.Update(tea.KeyPressMsg{Code: tea.KeyUp})
+				keys = []tea.KeyPressMsg{{Code: tea.KeyUp}, {Code: tea.KeyDown}}
 			}
-			keys := []tea.KeyPressMsg{{Code: 'x', Text: "x"}, {Code: tea.KeyBackspace}}
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {

@@ -125,15 +125,35 @@ func (in *input) value() string { return string(in.text) }
 
 func (in *input) empty() bool { return len(in.cells) == 0 }
 
-// setValue replaces the text, with the cursor at its end.
-func (in *input) setValue(s string) {
-	if cap(in.text) > 4096 {
+// clear empties the input.
+func (in *input) clear() { in.restore(snapshot{}) }
+
+// snapshot is a copy of what the input holds, clusters and all, so that a
+// line recalled with Up or Down comes back by copying, not by segmenting
+// and measuring it all again on every key.
+type snapshot struct {
+	text         []byte
+	cells        []cell
+	runes, lines int
+}
+
+// size is roughly the memory a snapshot holds.
+func (s snapshot) size() int { return len(s.text) + 4*len(s.cells) }
+
+func (in *input) snapshot() snapshot {
+	return snapshot{text: slices.Clone(in.text), cells: slices.Clone(in.cells), runes: in.runes, lines: in.lines}
+}
+
+// restore makes the input hold s, with the cursor at its end.
+func (in *input) restore(s snapshot) {
+	if cap(in.text) > 4096 && len(s.text) < 1024 {
 		in.text, in.cells = nil, nil // a long message's worth is not kept for the session's life
 	}
-	in.text, in.cells = in.text[:0], in.cells[:0]
-	in.cur, in.curB, in.runes, in.lines = 0, 0, 0, 1
+	in.text = append(in.text[:0], s.text...)
+	in.cells = append(in.cells[:0], s.cells...)
+	in.runes, in.lines = s.runes, max(1, s.lines)
+	in.cur, in.curB = len(in.cells), len(in.text)
 	in.known, in.done, in.top, in.goal = 1, false, 0, -1
-	in.insert(s)
 }
 
 // cut says which limit kept text out of the input.
@@ -153,7 +173,11 @@ func (in *input) insert(text string) (kept string, why cut) {
 	n := 0
 	for rest, state := text, -1; rest != ""; {
 		var c string
-		c, rest, _, state = uniseg.FirstGraphemeClusterInString(rest, state)
+		if rest[0] < utf8.RuneSelf && (len(rest) == 1 || rest[1] < utf8.RuneSelf) {
+			c, rest, state = rest[:1], rest[1:], -1 // as in appendClusters
+		} else {
+			c, rest, _, state = uniseg.FirstGraphemeClusterInString(rest, state)
+		}
 		if c == "\n" {
 			if lines++; lines > in.maxLines {
 				why = cutLines

@@ -4,6 +4,7 @@
 package ui
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"time"
@@ -30,8 +31,10 @@ const (
 	// the messages are.
 	maxEntries         = 1000
 	maxScrollbackBytes = 256 << 10
-	// maxRecall is how many sent lines Up/Down can bring back.
-	maxRecall = 100
+	// maxRecall is how many sent lines Up/Down can bring back, and
+	// maxRecallBytes about how much memory they may hold.
+	maxRecall      = 100
+	maxRecallBytes = 128 << 10
 	// wheelStep is how many lines one mouse wheel notch scrolls.
 	wheelStep = 3
 	// olderPage is how many older messages PgUp at the top fetches.
@@ -78,9 +81,9 @@ type Model struct {
 	rosterRoom    *room.Room
 	rosterVersion uint64
 
-	sent   []string // lines sent, for Up/Down recall
-	recall int      // index into sent while recalling; len(sent) otherwise
-	draft  string   // what was being typed before recalling
+	sent   []snapshot // lines sent, for Up/Down recall
+	recall int        // index into sent while recalling; len(sent) otherwise
+	draft  snapshot   // what was being typed before recalling
 
 	comp *completion
 
@@ -369,8 +372,9 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		// With something typed, the first Ctrl+C clears it (Up brings it
 		// back); on an empty input it quits.
 		if !m.input.empty() && !cleared {
-			m.remember(m.input.value())
-			m.setInput("")
+			m.remember(m.input.snapshot())
+			m.input.clear()
+			m.layoutInput()
 			m.cleared = true
 			return nil
 		}
@@ -463,8 +467,9 @@ func (m *Model) submit() tea.Cmd {
 		m.toLive()
 		return nil
 	}
-	m.remember(line)
-	m.setInput("")
+	m.remember(m.input.snapshot())
+	m.input.clear()
+	m.layoutInput()
 	m.toLive()
 	switch effect {
 	case room.ClearView:
@@ -487,15 +492,22 @@ func (m *Model) submit() tea.Cmd {
 	return nil
 }
 
-func (m *Model) remember(line string) {
-	if n := len(m.sent); n == 0 || m.sent[n-1] != line {
-		m.sent = append(m.sent, line)
-		if len(m.sent) > maxRecall {
-			m.sent = m.sent[len(m.sent)-maxRecall:]
+func (m *Model) remember(s snapshot) {
+	if n := len(m.sent); n == 0 || !bytes.Equal(m.sent[n-1].text, s.text) {
+		m.sent = append(m.sent, s)
+		size := 0
+		for _, e := range m.sent {
+			size += e.size()
 		}
+		drop := 0
+		for ; len(m.sent)-drop > 1 && (len(m.sent)-drop > maxRecall || size > maxRecallBytes); drop++ {
+			size -= m.sent[drop].size()
+		}
+		m.sent = append(m.sent[:0], m.sent[drop:]...)
+		clear(m.sent[len(m.sent):cap(m.sent)])
 	}
 	m.recall = len(m.sent)
-	m.draft = ""
+	m.draft = snapshot{}
 }
 
 func (m *Model) recallOlder() {
@@ -503,7 +515,7 @@ func (m *Model) recallOlder() {
 		return
 	}
 	if m.recall == len(m.sent) {
-		m.draft = m.input.value()
+		m.draft = m.input.snapshot()
 	}
 	m.recall--
 	m.setInput(m.sent[m.recall])
@@ -521,8 +533,8 @@ func (m *Model) recallNewer() {
 	m.setInput(m.sent[m.recall])
 }
 
-func (m *Model) setInput(s string) {
-	m.input.setValue(s)
+func (m *Model) setInput(s snapshot) {
+	m.input.restore(s)
 	m.layoutInput()
 }
 
