@@ -19,17 +19,20 @@ import (
 //
 // A keystroke must cost little however much the input holds: anyone can
 // type, and the bubbles textarea this replaces wrapped the whole input again
-// on every key, so 10,000 keys cost a minute of the server's CPU. So each
+// on every key, so 10,000 keys cost half a minute of the server's CPU. So each
 // grapheme cluster ("cell") is measured once, when it comes in, and the
 // screen rows are worked out lazily and kept: an edit forgets only the rows
 // from just before it, and rows are laid out again only as far as something
 // asks (the cursor's row, the rows on screen). Typing, deleting and moving
 // the cursor lay out a few rows, and drawing draws only the rows shown.
 //
-// What remains in proportion to the text is moving what follows an edit
-// along in memory: at most a message's worth (the input holds no more than
-// one message may), in slices without pointers, so that the garbage
-// collector neither scans them nor slows their copying.
+// What remains in proportion to the text is copying and adding up numbers,
+// never measuring text again: moving what follows an edit along in memory,
+// copying a recalled line in, laying out the rows up to a far place the
+// cursor jumps to (End after an edit at the start). That is at most a
+// message's worth (the input holds no more than one message may), in
+// slices without pointers, which the garbage collector neither scans nor
+// slows the copying of.
 type input struct {
 	text  []byte // UTF-8
 	cells []cell // the grapheme clusters of text, in order
@@ -64,20 +67,21 @@ type input struct {
 // and what kind of character it is. A line break takes one column, the
 // cursor's place at the end of its line.
 type cell struct {
-	n    uint16 // a cluster is at most a paste's length, and pastes are cut first
+	n    uint16 // bytes: at most a message's worth, 8,000
 	w    uint8
 	kind uint8
 }
 
+// The kinds of cell.
 const (
-	other  = iota
-	space  // ' ', where rows may break and completion looks
-	blank  // other white space, which only separates words
-	breaks // '\n'
+	kindOther = iota
+	kindSpace // ' ', where rows may break and completion looks
+	kindBlank // other white space, which only separates words
+	kindBreak // '\n'
 )
 
-func (c cell) isBreak() bool { return c.kind == breaks }
-func (c cell) isSpace() bool { return c.kind != other }
+func (c cell) isBreak() bool { return c.kind == kindBreak }
+func (c cell) isSpace() bool { return c.kind != kindOther }
 
 // pos is a place in the text, as a cell index and its byte offset.
 type pos struct{ c, b int }
@@ -124,9 +128,6 @@ func (in *input) textWidth() int { return max(2, in.width-promptWidth) }
 func (in *input) value() string { return string(in.text) }
 
 func (in *input) empty() bool { return len(in.cells) == 0 }
-
-// clear empties the input.
-func (in *input) clear() { in.restore(snapshot{}) }
 
 // snapshot is a copy of what the input holds, clusters and all, so that a
 // line recalled with Up or Down comes back by copying, not by segmenting
@@ -311,11 +312,11 @@ func appendClusters(cells []cell, s []byte) []cell {
 		cl := cell{n: uint16(len(c)), w: uint8(w)}
 		switch r, _ := utf8.DecodeRune(c); {
 		case r == '\n':
-			cl.kind, cl.w = breaks, 1
+			cl.kind, cl.w = kindBreak, 1
 		case r == ' ':
-			cl.kind = space
+			cl.kind = kindSpace
 		case unicode.IsSpace(r):
-			cl.kind = blank
+			cl.kind = kindBlank
 		case r < ' ' || r == 0x7f:
 			cl.w = 0
 		}
@@ -402,7 +403,7 @@ func (in *input) rowEnd(s pos) (pos, bool) {
 			return p, true
 		}
 		x += w
-		if c.kind == space {
+		if c.kind == kindSpace {
 			brk = p
 		}
 	}
@@ -634,7 +635,7 @@ func (in *input) wordBefore(max int) (start int, word string, ok bool) {
 		return 0, "", false
 	}
 	start, startB := in.cur, in.curB
-	for start > 0 && in.cells[start-1].kind != space {
+	for start > 0 && in.cells[start-1].kind != kindSpace {
 		start--
 		startB -= int(in.cells[start].n)
 		if in.cur-start > max {

@@ -207,7 +207,7 @@ func TestInputRowsKeptAcrossEditsAreRight(t *testing.T) {
 			}
 			checkInput(t, in)
 			if in.runes > 300 {
-				in.clear()
+				in.restore(snapshot{})
 			}
 		}
 	}

@@ -373,8 +373,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		// back); on an empty input it quits.
 		if !m.input.empty() && !cleared {
 			m.remember(m.input.snapshot())
-			m.input.clear()
-			m.layoutInput()
+			m.setInput(snapshot{})
 			m.cleared = true
 			return nil
 		}
@@ -423,10 +422,12 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 // updateInput applies a key to the input: an editing key, or one that
 // types text.
 func (m *Model) updateInput(msg tea.KeyPressMsg) tea.Cmd {
-	if m.input.edit(msg.String()) {
-		m.layoutInput()
-	} else if msg.Text != "" {
+	// A key that carries text types it, even text that reads like the
+	// name of a key (an input method can send a whole word at once).
+	if msg.Text != "" {
 		m.insertText(msg.Text, false)
+	} else if m.input.edit(msg.String()) {
+		m.layoutInput()
 	}
 	return nil
 }
@@ -468,8 +469,7 @@ func (m *Model) submit() tea.Cmd {
 		return nil
 	}
 	m.remember(m.input.snapshot())
-	m.input.clear()
-	m.layoutInput()
+	m.setInput(snapshot{})
 	m.toLive()
 	switch effect {
 	case room.ClearView:
