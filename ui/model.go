@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	tea "charm.land/bubbletea/v2"
@@ -433,12 +434,17 @@ func (m *Model) updateInput(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 // insertText puts typed or pasted text in the input, as much as one message
-// may hold. Control characters show the way everyone will see them (^G for
-// a bell) instead of vanishing. What does not fit is not silently lost: the
-// status line says the message is full, and a notice says how much of a
-// paste was left out.
+// may hold. A paste, and a key's text if it holds control characters (which
+// keys do not send), shows the way everyone will see it (^G for a bell)
+// instead of reaching the terminal. Other typed text goes in as typed, for
+// the room to judge whole when it is sent: a nick with an invisible letter
+// typed into it is refused, naming the letter. What does not fit is not
+// silently lost: the status line says the message is full, and a notice
+// says how much of a paste was left out.
 func (m *Model) insertText(text string, paste bool) {
-	text = sanitize.Text(text)
+	if paste || strings.ContainsFunc(text, unicode.IsControl) {
+		text = sanitize.Text(text)
+	}
 	kept, why := m.input.insert(text)
 	m.inputCut = why
 	m.layoutInput()
