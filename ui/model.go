@@ -4,10 +4,13 @@
 package ui
 
 import (
+	"bytes"
+	"fmt"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
-	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/textarea"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/chatroom/chatroom/room"
@@ -29,8 +32,10 @@ const (
 	// the messages are.
 	maxEntries         = 1000
 	maxScrollbackBytes = 256 << 10
-	// maxRecall is how many sent lines Up/Down can bring back.
-	maxRecall = 100
+	// maxRecall is how many sent lines Up/Down can bring back, and
+	// maxRecallBytes about how much memory they may hold.
+	maxRecall      = 100
+	maxRecallBytes = 128 << 10
 	// wheelStep is how many lines one mouse wheel notch scrolls.
 	wheelStep = 3
 	// olderPage is how many older messages PgUp at the top fetches.
@@ -61,7 +66,10 @@ type Model struct {
 	st     styles
 
 	width, height int
-	input         textarea.Model
+	input         input
+	// inputCut says which limit of a message refused the last key or cut
+	// the last paste, for the status line to say.
+	inputCut cut
 
 	// views holds a view of each room the member is in; cur is the one on
 	// screen. tabs lists the rooms in the member's order.
@@ -74,9 +82,9 @@ type Model struct {
 	rosterRoom    *room.Room
 	rosterVersion uint64
 
-	sent   []string // lines sent, for Up/Down recall
-	recall int      // index into sent while recalling; len(sent) otherwise
-	draft  string   // what was being typed before recalling
+	sent   []snapshot // lines sent, for Up/Down recall
+	recall int        // index into sent while recalling; len(sent) otherwise
+	draft  snapshot   // what was being typed before recalling
 
 	comp *completion
 
@@ -100,6 +108,22 @@ type frameCache struct {
 	panelH      int
 	status      string
 	statusKey   statusKey
+	// body is the message area and member list, joined, for what bodyKey
+	// says they show: typing changes only the input, and a key must not
+	// cost drawing the whole screen again.
+	body    string
+	bodyKey bodyKey
+}
+
+// bodyKey is what the message area shows: which scrollback (its entries
+// only ever come and go at its ends, and each is laid out once for a
+// width), scrolled how far, in what size, beside which member list.
+type bodyKey struct {
+	view         *roomView
+	entries      int
+	first, last  *entry
+	scroll, w, h int
+	panel        *string // the member list's first row; nil when stale or none
 }
 
 // wakeMsg says the member has something new to read.
@@ -132,56 +156,17 @@ func New(opts Options) *Model {
 		st:     newStyles(),
 		mouse:  opts.Mouse,
 		bell:   true,
-		input:  newInput(),
 		views:  map[string]*roomView{},
 	}
+	// The input holds no more than one message may, so that nothing typed
+	// is lost at sending: what does not fit is refused as it comes, visibly.
+	m.input = newInput(&m.st, "Type a message, or /help", room.MaxMessageLen, room.MaxMessageLines)
 	m.syncRooms()
 	m.resize(opts.Width, opts.Height)
 	for _, note := range opts.Notes {
 		m.addLocal(room.Notice, note)
 	}
 	return m
-}
-
-func newInput() textarea.Model {
-	in := textarea.New()
-	// "> " marks the input; lines a paste or Alt+Enter adds are indented.
-	in.SetPromptFunc(2, func(info textarea.PromptInfo) string {
-		if info.LineNumber == 0 {
-			return "> "
-		}
-		return "  "
-	})
-	in.ShowLineNumbers = false
-	in.Placeholder = "Type a message, or /help"
-	// Room enough to hold an over-long message so its sender can trim it;
-	// the room refuses anything over room.MaxMessageLen.
-	in.CharLimit = 4 * room.MaxMessageLen
-	in.DynamicHeight = true
-	in.MinHeight = 1
-	in.MaxContentHeight = 4 * room.MaxMessageLines
-	// The terminal's own cursor: it blinks locally, where a drawn one would
-	// cost every idle session a redraw twice a second.
-	in.SetVirtualCursor(false)
-	st := in.Styles()
-	st.Focused.CursorLine = st.Focused.Text
-	st.Focused.Prompt = newStyles().prompt
-	in.SetStyles(st)
-
-	km := &in.KeyMap
-	// These read and write the clipboard of the machine the daemon runs
-	// on, not the user's: never let a remote user reach it.
-	km.Paste.SetEnabled(false)
-	km.CopySelection.SetEnabled(false)
-	// PgUp/PgDn scroll the chat; Up/Down recall at the edges of the input.
-	km.PageUp.SetEnabled(false)
-	km.PageDown.SetEnabled(false)
-	km.LineNext = key.NewBinding(key.WithKeys("down"))
-	km.LinePrevious = key.NewBinding(key.WithKeys("up"))
-	// Enter sends; these start a new line inside a message.
-	km.InsertNewline = key.NewBinding(key.WithKeys("alt+enter", "shift+enter", "ctrl+j"))
-	in.Focus()
-	return in
 }
 
 // Goodbye is the reason the room gave for closing this session, if it did.
@@ -231,12 +216,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		return m, m.key(msg)
 	case tea.PasteMsg:
-		// Show control characters the way everyone will see them (^G for
-		// a bell) instead of letting the input drop them silently. Cut
-		// first: the input holds no more than CharLimit anyway.
 		m.comp, m.cleared = nil, false
-		m.input.InsertString(sanitize.Text(truncateRunes(msg.Content, m.input.CharLimit)))
-		m.refreshInput()
+		m.insertText(msg.Content, true)
 		return m, nil
 	case tea.MouseWheelMsg:
 		switch msg.Button {
@@ -400,13 +381,14 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	cleared := m.cleared
 	m.cleared = false
+	m.inputCut = cutNone
 	switch k {
 	case "ctrl+c":
 		// With something typed, the first Ctrl+C clears it (Up brings it
 		// back); on an empty input it quits.
-		if line := m.input.Value(); line != "" && !cleared {
-			m.remember(line)
-			m.setInput("")
+		if !m.input.empty() && !cleared {
+			m.remember(m.input.snapshot())
+			m.setInput(snapshot{})
 			m.cleared = true
 			return nil
 		}
@@ -428,15 +410,18 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		m.complete()
 		return nil
 	case "up":
-		if m.input.Line() == 0 {
+		if m.input.onFirstLine() {
 			m.recallOlder()
 			return nil
 		}
 	case "down":
-		if m.input.Line() == m.input.LineCount()-1 {
+		if m.input.onLastLine() {
 			m.recallNewer()
 			return nil
 		}
+	case "alt+enter", "shift+enter", "ctrl+j":
+		m.insertText("\n", false)
+		return nil
 	case "ctrl+l":
 		return send(RepaintMsg{})
 	case "ctrl+n":
@@ -449,27 +434,52 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	return m.updateInput(msg)
 }
 
-// refreshInput settles the input after a change made by code rather than
-// by a key: the input's own update scrolls it to the cursor, which a paste
-// or a recalled multi-line message may have moved out of sight.
-func (m *Model) refreshInput() {
-	m.input, _ = m.input.Update(nil)
-	m.layoutInput()
+// updateInput applies a key to the input: an editing key, or one that
+// types text.
+func (m *Model) updateInput(msg tea.KeyPressMsg) tea.Cmd {
+	// A key that carries text types it, even text that reads like the
+	// name of a key (an input method can send a whole word at once).
+	if msg.Text != "" {
+		m.insertText(msg.Text, false)
+	} else if m.input.edit(msg.String()) {
+		m.layoutInput()
+	}
+	return nil
 }
 
-func (m *Model) updateInput(msg tea.Msg) tea.Cmd {
-	var cmd tea.Cmd
-	m.input, cmd = m.input.Update(msg)
+// insertText puts typed or pasted text in the input, as much as one message
+// may hold. A paste, and a key's text if it holds control characters (which
+// keys do not send), shows the way everyone will see it (^G for a bell)
+// instead of reaching the terminal. Other typed text goes in as typed, for
+// the room to judge whole when it is sent: a nick with an invisible letter
+// typed into it is refused, naming the letter. What does not fit is not
+// silently lost: the status line says the message is full, and a notice
+// says how much of a paste was left out.
+func (m *Model) insertText(text string, paste bool) {
+	if paste || strings.ContainsFunc(text, unicode.IsControl) {
+		text = sanitize.Text(text)
+	}
+	kept, why := m.input.insert(text)
+	m.inputCut = why
 	m.layoutInput()
-	return cmd
+	if !paste || why == cutNone {
+		return
+	}
+	if why == cutLines {
+		m.addLocal(room.Notice, fmt.Sprintf("paste cut: only %d of its %d lines fit in one message (at most %d lines and %d characters)",
+			strings.Count(kept, "\n")+1, strings.Count(text, "\n")+1, room.MaxMessageLines, room.MaxMessageLen))
+		return
+	}
+	m.addLocal(room.Notice, fmt.Sprintf("paste cut: only %d of its %d characters fit in one message (at most %d characters and %d lines)",
+		utf8.RuneCountInString(kept), utf8.RuneCountInString(text), room.MaxMessageLen, room.MaxMessageLines))
 }
 
 // submit sends the input line. On failure the line stays so it can be fixed.
 func (m *Model) submit() tea.Cmd {
-	line := m.input.Value()
-	if line == "" {
+	if m.input.empty() {
 		return nil
 	}
+	line := m.input.value()
 	effect, err := m.member.Submit(line)
 	// A command may have moved the member to another room (/join, /msg).
 	m.syncRooms()
@@ -478,8 +488,8 @@ func (m *Model) submit() tea.Cmd {
 		m.toLive()
 		return nil
 	}
-	m.remember(line)
-	m.setInput("")
+	m.remember(m.input.snapshot())
+	m.setInput(snapshot{})
 	m.toLive()
 	switch effect {
 	case room.ClearView:
@@ -502,15 +512,22 @@ func (m *Model) submit() tea.Cmd {
 	return nil
 }
 
-func (m *Model) remember(line string) {
-	if n := len(m.sent); n == 0 || m.sent[n-1] != line {
-		m.sent = append(m.sent, line)
-		if len(m.sent) > maxRecall {
-			m.sent = m.sent[len(m.sent)-maxRecall:]
+func (m *Model) remember(s snapshot) {
+	if n := len(m.sent); n == 0 || !bytes.Equal(m.sent[n-1].text, s.text) {
+		m.sent = append(m.sent, s)
+		size := 0
+		for _, e := range m.sent {
+			size += e.size()
 		}
+		drop := 0
+		for ; len(m.sent)-drop > 1 && (len(m.sent)-drop > maxRecall || size > maxRecallBytes); drop++ {
+			size -= m.sent[drop].size()
+		}
+		m.sent = append(m.sent[:0], m.sent[drop:]...)
+		clear(m.sent[len(m.sent):cap(m.sent)])
 	}
 	m.recall = len(m.sent)
-	m.draft = ""
+	m.draft = snapshot{}
 }
 
 func (m *Model) recallOlder() {
@@ -518,7 +535,7 @@ func (m *Model) recallOlder() {
 		return
 	}
 	if m.recall == len(m.sent) {
-		m.draft = m.input.Value()
+		m.draft = m.input.snapshot()
 	}
 	m.recall--
 	m.setInput(m.sent[m.recall])
@@ -536,9 +553,9 @@ func (m *Model) recallNewer() {
 	m.setInput(m.sent[m.recall])
 }
 
-func (m *Model) setInput(s string) {
-	m.input.SetValue(s)
-	m.refreshInput()
+func (m *Model) setInput(s snapshot) {
+	m.input.restore(s)
+	m.layoutInput()
 }
 
 // scrollBy moves the view n lines up (down when negative). How far up it
@@ -579,19 +596,6 @@ func (m *Model) toLive() {
 	m.cur.scroll = 0
 	m.cur.unseen = 0
 	m.markRead()
-}
-
-func truncateRunes(s string, n int) string {
-	if n <= 0 {
-		return s
-	}
-	for i := range s {
-		if n == 0 {
-			return s[:i]
-		}
-		n--
-	}
-	return s
 }
 
 // KeyHelp lists the key bindings, for /help.

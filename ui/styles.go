@@ -11,20 +11,21 @@ import (
 // backgrounds alike; the renderer downsamples them for 16-colour terminals
 // such as the classic Windows console.
 type styles struct {
-	plain      lipgloss.Style
-	header     lipgloss.Style
-	headerDim  lipgloss.Style
-	time       lipgloss.Style
-	self       lipgloss.Style
-	event      lipgloss.Style
-	notice     lipgloss.Style
-	err        lipgloss.Style
-	disconnect lipgloss.Style
-	rule       lipgloss.Style
-	hint       lipgloss.Style
-	panel      lipgloss.Style
-	panelTitle lipgloss.Style
-	prompt     lipgloss.Style
+	plain       lipgloss.Style
+	header      lipgloss.Style
+	headerDim   lipgloss.Style
+	time        lipgloss.Style
+	self        lipgloss.Style
+	event       lipgloss.Style
+	notice      lipgloss.Style
+	err         lipgloss.Style
+	disconnect  lipgloss.Style
+	rule        lipgloss.Style
+	hint        lipgloss.Style
+	panel       lipgloss.Style
+	panelTitle  lipgloss.Style
+	prompt      lipgloss.Style
+	placeholder lipgloss.Style
 	// mention marks lines that name the reader; mentionMark their time.
 	mention     lipgloss.Style
 	mentionMark lipgloss.Style
@@ -52,6 +53,7 @@ func newStyles() styles {
 		panel:       lipgloss.NewStyle().Foreground(c("250")),
 		panelTitle:  lipgloss.NewStyle().Foreground(c("244")).Bold(true),
 		prompt:      lipgloss.NewStyle().Foreground(c("62")).Bold(true),
+		placeholder: lipgloss.NewStyle().Foreground(c("240")),
 		mention:     lipgloss.NewStyle().Foreground(c("214")).Bold(true),
 		mentionMark: lipgloss.NewStyle().Background(c("214")).Foreground(c("16")),
 		badge:       lipgloss.NewStyle().Foreground(c("250")).Bold(true),

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -15,16 +14,14 @@ import (
 func (m *Model) resize(w, h int) {
 	m.width, m.height = max(0, w), max(0, h)
 	// The input grows with what is typed, up to a third of the screen.
-	m.input.MaxHeight = max(1, min(6, (m.height-4)/3))
+	m.input.setSize(m.width, min(6, (m.height-4)/3))
 	m.layoutInput()
 	m.chromeChanged()
 }
 
-// layoutInput refits the input to the width and its content's height. Every
-// change to the input goes through here, so it also drops the input's
-// cached view.
+// layoutInput drops the input's cached view. Every change to the input
+// goes through here.
 func (m *Model) layoutInput() {
-	m.input.SetWidth(max(1, m.width))
 	m.cache.input = ""
 }
 
@@ -48,7 +45,7 @@ func (m *Model) msgWidth() int {
 // bodyHeight is the height of the message area: the screen less the header,
 // the status rule and the input.
 func (m *Model) bodyHeight() int {
-	return max(1, m.height-2-m.input.Height())
+	return max(1, m.height-2-m.input.height())
 }
 
 // View implements tea.Model.
@@ -64,18 +61,17 @@ func (m *Model) View() tea.View {
 	}
 	bodyH := m.bodyHeight()
 	if m.cache.input == "" {
-		m.cache.input = m.input.View()
-		m.cache.inputCursor = m.input.Cursor()
+		m.cache.input, m.cache.inputCursor = m.input.view()
 	}
 	if m.cache.header == "" {
 		m.cache.header = m.headerView()
 	}
-	rows := make([]string, 0, m.height)
-	rows = append(rows, m.cache.header)
-	rows = append(rows, m.bodyView(bodyH)...)
-	rows = append(rows, m.statusView())
-	rows = append(rows, m.cache.input)
-	v.SetContent(strings.Join(rows, "\n"))
+	if m.cache.body == "" || m.cache.bodyKey != m.bodyKey(bodyH) {
+		m.cache.body = strings.Join(m.bodyView(bodyH), "\n")
+		// Drawing settles the scroll position: the key is taken after.
+		m.cache.bodyKey = m.bodyKey(bodyH)
+	}
+	v.SetContent(m.cache.header + "\n" + m.cache.body + "\n" + m.statusView() + "\n" + m.cache.input)
 	if c := m.cache.inputCursor; c != nil {
 		cur := *c
 		cur.Y += 2 + bodyH
@@ -177,6 +173,18 @@ func (m *Model) unreadElsewhere() (n, forYou int) {
 		}
 	}
 	return n, forYou
+}
+
+func (m *Model) bodyKey(h int) bodyKey {
+	v := m.cur
+	k := bodyKey{view: v, entries: len(v.entries), scroll: v.scroll, w: m.width, h: h}
+	if n := len(v.entries); n > 0 {
+		k.first, k.last = v.entries[0], v.entries[n-1]
+	}
+	if m.showPanel() && m.cache.panelH == h && len(m.cache.panel) > 0 {
+		k.panel = &m.cache.panel[0]
+	}
+	return k
 }
 
 // bodyView returns exactly h rows: the message area and, on wide
@@ -320,23 +328,42 @@ type statusKey struct {
 	scrolled, unseen, width int
 	cleared, atTop, begun   bool
 	full, loading           bool
+	inputCut                cut
+	charsLeft, linesLeft    int // shown near the limits of a message; -1 otherwise
 }
+
+// Near the limits of a message the status line counts down what is left.
+const (
+	charsLeftShown = room.MaxMessageLen / 10
+	linesLeftShown = room.MaxMessageLines / 10
+)
 
 func (m *Model) statusView() string {
 	v := m.cur
-	key := statusKey{min(v.scroll, 1), v.unseen, m.width, m.cleared, v.atTop && v.scroll > 0, v.begun, v.full, v.lift > 0}
+	key := statusKey{min(v.scroll, 1), v.unseen, m.width, m.cleared, v.atTop && v.scroll > 0, v.begun, v.full, v.lift > 0,
+		m.inputCut, -1, -1}
+	if left := m.input.maxRunes - m.input.runes; left <= charsLeftShown {
+		key.charsLeft = left
+	}
+	if left := m.input.maxLines - m.input.lines; left < linesLeftShown {
+		key.linesLeft = left
+	}
 	if m.cache.status == "" || m.cache.statusKey != key {
-		m.cache.status, m.cache.statusKey = m.buildStatus(), key
+		m.cache.status, m.cache.statusKey = m.buildStatus(key), key
 	}
 	return m.cache.status
 }
 
-func (m *Model) buildStatus() string {
+func (m *Model) buildStatus(key statusKey) string {
 	var hint string
 	v := m.cur
 	switch {
 	case m.cleared:
 		hint = " input cleared (Up brings it back) · Ctrl+C again to quit "
+	case key.inputCut == cutChars:
+		hint = fmt.Sprintf(" message full: %d characters is the most one message holds ", room.MaxMessageLen)
+	case key.inputCut == cutLines:
+		hint = fmt.Sprintf(" message full: %d lines is the most one message holds ", room.MaxMessageLines)
 	case v.lift > 0:
 		hint = " loading older messages… "
 	case v.scroll > 0 && v.unseen > 0:
@@ -349,6 +376,10 @@ func (m *Model) buildStatus() string {
 		hint = " top · PgUp loads older messages · End to jump back "
 	case v.scroll > 0:
 		hint = " scrolled up · End to jump back "
+	case key.charsLeft >= 0:
+		hint = fmt.Sprintf(" %d character%s left ", key.charsLeft, plural(key.charsLeft))
+	case key.linesLeft >= 0:
+		hint = fmt.Sprintf(" %d line%s left ", key.linesLeft, plural(key.linesLeft))
 	}
 	if hint != "" {
 		hint = ansi.Truncate(hint, m.width, "…")
@@ -375,26 +406,26 @@ func plural(n int) string {
 // completion is an active Tab completion; repeated Tabs cycle through its
 // candidates.
 type completion struct {
-	before, after string // the input around the word being completed
-	cands         []string
-	i             int
+	start, end int // the cells of the input the candidate shown takes
+	cands      []string
+	i          int
 }
 
+// maxCompleteWord is the longest word, in cells, that Tab completes: longer
+// than any nick, command or room name.
+const maxCompleteWord = 64
+
 func (m *Model) complete() {
-	if m.comp != nil {
-		m.comp.i = (m.comp.i + 1) % len(m.comp.cands)
+	if c := m.comp; c != nil {
+		c.i = (c.i + 1) % len(c.cands)
 		m.applyCompletion()
 		return
 	}
-	val := m.input.Value()
-	if strings.Contains(val, "\n") {
+	start, word, ok := m.input.wordBefore(maxCompleteWord)
+	if !ok {
 		return
 	}
-	runes := []rune(val)
-	col := min(max(0, m.input.Column()), len(runes))
-	before, after := string(runes[:col]), string(runes[col:])
-	start := strings.LastIndexByte(before, ' ') + 1
-	word := strings.ToLower(before[start:])
+	word = strings.ToLower(word)
 	var cands []string
 	switch {
 	case strings.HasPrefix(word, "#"):
@@ -430,16 +461,20 @@ func (m *Model) complete() {
 	if len(cands) == 0 {
 		return
 	}
-	m.comp = &completion{before: before[:start], after: after, cands: cands}
+	m.comp = &completion{start: start, end: m.input.cur, cands: cands}
 	m.applyCompletion()
 }
 
+// applyCompletion puts the current candidate in place of the last; one that
+// would not fit in a message ends the completion, and the status line says
+// the message is full.
 func (m *Model) applyCompletion() {
 	c := m.comp
-	text := c.before + c.cands[c.i]
-	m.input.SetValue(text + c.after)
-	// SetValue leaves the cursor at the end; put it after the completion.
-	m.input.CursorStart()
-	m.input.SetCursorColumn(utf8.RuneCountInString(text))
-	m.refreshInput()
+	end, ok := m.input.replace(c.start, c.end, c.cands[c.i])
+	if !ok {
+		m.comp, m.inputCut = nil, cutChars
+		return
+	}
+	c.end = end
+	m.layoutInput()
 }
