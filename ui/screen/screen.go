@@ -213,21 +213,25 @@ func (t *terminal) compose(f frame, w, h int, whole bool) {
 	defer clear(t.next) // nor keep this frame's text
 	changed := false
 	for y, row := range t.next {
-		if row == t.rows[y] {
-			continue
-		}
-		if !changed {
-			if t.cursorShown {
-				// Hidden while rows change, so it does not flicker
-				// across the screen.
-				t.buf.WriteString(ansi.ResetModeTextCursorEnable)
-				t.cursorShown = false
-			}
-			t.scroll()
-			changed = true
-		}
 		if row != t.rows[y] {
-			t.writeRow(y, row)
+			changed = true
+			break
+		}
+	}
+	if changed {
+		if t.cursorShown {
+			// Hidden while rows change, so it does not flicker across the
+			// screen.
+			t.buf.WriteString(ansi.ResetModeTextCursorEnable)
+			t.cursorShown = false
+		}
+		// First, as it may move or blank any row, above the first that
+		// changed too; then every row that still differs.
+		t.scroll()
+		for y, row := range t.next {
+			if row != t.rows[y] {
+				t.writeRow(y, row)
+			}
 		}
 	}
 
