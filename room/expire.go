@@ -68,6 +68,7 @@ func (h *Hub) expireRooms(ctx context.Context) (int, error) {
 			spoken[info.Name] = said
 			inUse = said
 		}
+		var err error // this room's, not an earlier one's
 		switch {
 		case inUse && !info.EmptySince.IsZero():
 			err = h.opts.Store.MarkRoomEmpty(ctx, info.Name, time.Time{})

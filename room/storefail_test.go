@@ -1,6 +1,7 @@
 package room_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -283,5 +284,24 @@ func TestPrivateRoomTellsWhomItCouldNotInvite(t *testing.T) {
 	}
 	if m := find(read(op), room.Error, "could not be invited"); m == nil || !strings.HasPrefix(m.Text, "2 of those here") {
 		t.Fatalf("the operator was not told: %+v", m)
+	}
+}
+
+// A room that cannot be marked empty is reported once, not again for every
+// room the same sweep looks at after it.
+func TestExpirySweepReportsEachFailureOnce(t *testing.T) {
+	h, f, _, _ := faultyHub(t)
+	alice := joinAs(t, h, "alice")
+	for _, line := range []string{"/join #aa", "/part", "/join #bb", "/join #cc"} {
+		if _, err := alice.Submit(line); err != nil {
+			t.Fatalf("%s: %v", line, err)
+		}
+	}
+	// #aa is empty and not yet marked so: marking it fails. #bb and #cc,
+	// after it, are in use: nothing to write for them.
+	f.FailWrites(errFull, "MarkRoomEmpty")
+	_, err := h.Prune(context.Background())
+	if err == nil || strings.Count(err.Error(), errFull.Error()) != 1 {
+		t.Fatalf("the sweep reported %v; want the one failure once", err)
 	}
 }

@@ -102,7 +102,7 @@ func (nopLogger) Info(any, ...any)  {}
 
 // watchedStore is a Store whose writes go through a writeWatch. Reads pass
 // through the embedded Store. A write method added to Store must be added
-// here too.
+// here too (TestEveryWriteIsWatched says so if it is not).
 type watchedStore struct {
 	Store
 	w *writeWatch
@@ -138,6 +138,14 @@ func (s watchedStore) DeleteIgnore(ctx context.Context, owner, author string) er
 
 func (s watchedStore) PutMembership(ctx context.Context, key string, ms Membership) error {
 	return s.w.done(s.Store.PutMembership(ctx, key, ms))
+}
+
+func (s watchedStore) Answered(ctx context.Context, key, room string) error {
+	return s.w.done(s.Store.Answered(ctx, key, room))
+}
+
+func (s watchedStore) MarkRoomEmpty(ctx context.Context, name string, since time.Time) error {
+	return s.w.done(s.Store.MarkRoomEmpty(ctx, name, since))
 }
 
 func (s watchedStore) SaveRead(ctx context.Context, key, room string, cursor uint64) error {

@@ -118,6 +118,22 @@ func (f *Faulty) PutMembership(ctx context.Context, key string, ms room.Membersh
 	return f.Store.PutMembership(ctx, key, ms)
 }
 
+// Answered implements room.Store.
+func (f *Faulty) Answered(ctx context.Context, key, rm string) error {
+	if err := f.write("Answered"); err != nil {
+		return err
+	}
+	return f.Store.Answered(ctx, key, rm)
+}
+
+// MarkRoomEmpty implements room.Store.
+func (f *Faulty) MarkRoomEmpty(ctx context.Context, name string, since time.Time) error {
+	if err := f.write("MarkRoomEmpty"); err != nil {
+		return err
+	}
+	return f.Store.MarkRoomEmpty(ctx, name, since)
+}
+
 // SaveRead implements room.Store.
 func (f *Faulty) SaveRead(ctx context.Context, key, rm string, cursor uint64) error {
 	if err := f.write("SaveRead"); err != nil {
