@@ -18,7 +18,19 @@ const (
 	maxPtyRequest = 4 << 10
 	// maxEnvValue bounds one environment variable's value.
 	maxEnvValue = 256
+	// maxQueued bounds the requests waiting for the session's handler.
+	maxQueued = 32
+	// resizeEvery paces window changes: each one lays the view out again
+	// and redraws the whole screen, so a client sending them without end
+	// would keep a core busy. A person dragging a window corner sends
+	// dozens a second and sees no difference.
+	resizeEvery = 50 * time.Millisecond
 )
+
+// refused is the request type a refused request is passed on as: the
+// session's handler refuses what it does not know, in the order requests
+// came, which is the order a client matches replies in.
+const refused = "chatroom-refused"
 
 // keptEnv is the environment the chat reads: the time zone, the locale,
 // and what the colour profile is made from (TERM comes with the pty). Other
@@ -47,10 +59,13 @@ type requestFilter struct {
 	env          map[string]bool
 
 	mu     sync.Mutex
-	queue  []*gossh.Request // in order; a handful at most (see decide)
+	queue  []*gossh.Request // in order, at most maxQueued
 	resize *gossh.Request   // the latest window change not yet passed on
 	ready  chan struct{}    // 1-slot: queue or resize changed
 	ended  chan struct{}    // closed when the channel's requests end
+
+	// Owned by the goroutine that forwards.
+	lastResize time.Time
 }
 
 // filterRequests starts filtering reqs, the requests of session channel ch,
@@ -118,14 +133,30 @@ func (f *requestFilter) decide(req *gossh.Request) {
 	// agent and X11 forwarding (a forwarded agent is the user's keys within
 	// the server's reach), signals, breaks, and anything unknown. Refusing
 	// a subsystem leaves the shell timer running, so a channel that asks
-	// for sftp and then nothing is still closed.
-	_ = req.Reply(false, nil)
+	// for sftp and then nothing is still closed. A refusal nobody waits for
+	// is dropped; one a client waits for is answered after the requests
+	// before it.
+	if !req.WantReply {
+		return
+	}
+	req.Type, req.Payload = refused, nil
+	f.enqueue(req)
 }
 
+// enqueue passes req on after those before it. A client that keeps asking
+// while its session does not read has its requests refused at once
+// instead: no queue grows without bound.
 func (f *requestFilter) enqueue(req *gossh.Request) {
 	f.mu.Lock()
-	f.queue = append(f.queue, req)
+	full := len(f.queue) >= maxQueued
+	if !full {
+		f.queue = append(f.queue, req)
+	}
 	f.mu.Unlock()
+	if full {
+		_ = req.Reply(false, nil)
+		return
+	}
 	f.signal()
 }
 
@@ -136,19 +167,40 @@ func (f *requestFilter) signal() {
 	}
 }
 
-// forward passes queued requests, then the latest window change, to the
-// session's handler, which may take its time. Once the channel's requests
-// end, what is left is not worth passing on: it closes the handler's
-// channel, which ends the handler.
+// forward passes queued requests, then the latest window change (no more
+// often than resizeEvery), to the session's handler, which may take its
+// time. Once the channel's requests end, what is left is not worth passing
+// on: it closes the handler's channel, which ends the handler.
 func (f *requestFilter) forward() {
 	defer close(f.out)
+	var pace *time.Timer
+	var paced <-chan time.Time
+	defer func() {
+		if pace != nil {
+			pace.Stop()
+		}
+	}()
 	for {
 		select {
 		case <-f.ended:
 			return
 		case <-f.ready:
+		case <-paced:
+			paced = nil
 		}
-		for req := f.next(); req != nil; req = f.next() {
+		for {
+			req, wait := f.next()
+			if req == nil {
+				if wait > 0 && paced == nil {
+					if pace == nil {
+						pace = time.NewTimer(wait)
+					} else {
+						pace.Reset(wait)
+					}
+					paced = pace.C
+				}
+				break
+			}
 			select {
 			case f.out <- req:
 			case <-f.ended:
@@ -158,16 +210,24 @@ func (f *requestFilter) forward() {
 	}
 }
 
-// next takes the next request to pass on, or nil.
-func (f *requestFilter) next() *gossh.Request {
+// next takes the next request to pass on; or nil, and how long until the
+// waiting window change is due, if one waits.
+func (f *requestFilter) next() (*gossh.Request, time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if len(f.queue) > 0 {
 		req := f.queue[0]
+		f.queue[0] = nil
 		f.queue = f.queue[1:]
-		return req
+		return req, 0
+	}
+	if f.resize == nil {
+		return nil, 0
+	}
+	if wait := resizeEvery - time.Since(f.lastResize); wait > 0 {
+		return nil, wait
 	}
 	req := f.resize
-	f.resize = nil
-	return req
+	f.resize, f.lastResize = nil, time.Now()
+	return req, 0
 }
