@@ -159,7 +159,8 @@ const maxSessionsPerConn = 3
 
 // sessionChannel is the "session" channel handler: the default one, with a
 // cap on channels per connection, the connection watch told when sessions
-// open and close, and every request filtered (requests.go).
+// open and close, every request filtered (requests.go) and the data read
+// into a bounded buffer (sessiondata.go).
 func (s *Server) sessionChannel(srv *ssh.Server, conn *gossh.ServerConn, newChan gossh.NewChannel, ctx ssh.Context) {
 	if w := watchOf(ctx); w != nil {
 		if why := w.sessionOpened(ctx); why != "" {
@@ -168,14 +169,17 @@ func (s *Server) sessionChannel(srv *ssh.Server, conn *gossh.ServerConn, newChan
 		}
 		defer w.sessionClosed()
 	}
-	ssh.DefaultSessionHandler(srv, conn, filteredSession{newChan, s.cfg.ShellTimeout}, ctx)
+	in := newSessionInput()
+	ssh.DefaultSessionHandler(srv, conn, filteredSession{newChan, s.cfg.ShellTimeout, in}, sessionContext{ctx, in})
 }
 
 // filteredSession is a session channel whose requests pass through a
-// requestFilter before the session's handler sees them.
+// requestFilter before the session's handler sees them, and whose data is
+// read through in.
 type filteredSession struct {
 	gossh.NewChannel
 	shellWait time.Duration
+	in        *sessionInput
 }
 
 func (c filteredSession) Accept() (gossh.Channel, <-chan *gossh.Request, error) {
@@ -183,7 +187,8 @@ func (c filteredSession) Accept() (gossh.Channel, <-chan *gossh.Request, error) 
 	if err != nil {
 		return nil, nil, err
 	}
-	return ch, filterRequests(ch, reqs, c.shellWait), nil
+	c.in.start(ch)
+	return inputChannel{ch, c.in}, filterRequests(ch, reqs, c.shellWait), nil
 }
 
 // watchdogWriter cuts off a session whose writes stay blocked for too long.

@@ -502,6 +502,33 @@ func (c *client) waitFor(what string, cond func(screen string) bool) {
 	}
 }
 
+// retry does act, then waits a moment for cond to hold for the screen, and
+// again until it does: for a condition that act may need repeating for,
+// such as clearing an input that still takes keys sent before.
+func (c *client) retry(what string, act func(), cond func(screen string) bool) {
+	c.t.Helper()
+	deadline := time.NewTimer(waitTimeout)
+	defer deadline.Stop()
+	for {
+		act()
+		again := time.NewTimer(time.Second)
+		for !cond(c.screen()) {
+			select {
+			case <-c.changed:
+				continue
+			case <-again.C:
+			case <-deadline.C:
+				c.t.Fatalf("%s: timed out waiting for %s; screen:\n%s", c.name, what, c.screen())
+			}
+			break
+		}
+		again.Stop()
+		if cond(c.screen()) {
+			return
+		}
+	}
+}
+
 // waitText waits until the screen shows every one of texts.
 func (c *client) waitText(texts ...string) {
 	c.t.Helper()

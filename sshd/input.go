@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/chatroom/chatroom/room"
+	"github.com/chatroom/chatroom/ui"
 )
 
 // maxPaste is the most bytes of one bracketed paste passed on to the
@@ -24,7 +25,10 @@ const maxPaste = 8 * room.MaxMessageLen * 4
 // the goroutine and everything it references, the whole session, leak. Here
 // the same decoder feeds a channel this function always drains, and
 // Program.Send gives up once the program has ended.
-func pumpInput(in io.Reader, term string, p *tea.Program, onKey func()) {
+//
+// Input the session's buffer had to drop (see sessionInput) is reported to
+// the view, after the keys that got through.
+func pumpInput(in io.Reader, dropped func() int64, term string, p *tea.Program, onKey func()) {
 	events := make(chan uv.Event)
 	go func() {
 		defer close(events)
@@ -37,6 +41,9 @@ func pumpInput(in io.Reader, term string, p *tea.Program, onKey func()) {
 			onKey()
 		}
 		p.Send(ev)
+		if n := dropped(); n > 0 {
+			p.Send(ui.InputDroppedMsg{Bytes: n})
+		}
 	}
 }
 

@@ -322,7 +322,11 @@ func (s *Server) runView(next ssh.Handler) ssh.Handler {
 		}()
 		idle := s.watchIdle(st, p)
 		go func() {
-			pumpInput(sess, pty.Term, p, idle.touch)
+			dropped := func() int64 { return 0 }
+			if in := inputOf(sess); in != nil {
+				dropped = in.takeDropped
+			}
+			pumpInput(sess, dropped, pty.Term, p, idle.touch)
 			channelClosed()
 		}()
 

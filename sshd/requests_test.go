@@ -138,3 +138,67 @@ func TestRefusedSubsystemThenNothingIsClosed(t *testing.T) {
 		t.Fatal("a session channel that asked only for sftp stayed open")
 	}
 }
+
+// However a client sends its data, and whether or not its session reads
+// it yet, the server holds at most a little of it: a flood of one-byte
+// packets on a session that never starts a shell costs next to nothing.
+func TestUnreadInputIsBounded(t *testing.T) {
+	ts := startServer(t)
+	_, conn, err := ts.dialSSH("flood", clientOptions{key: newKey(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	heap := func() uint64 {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	before := heap()
+	const packets = 200_000
+	var sessions []*gossh.Session
+	for i := 0; i < maxSessionsPerConn; i++ {
+		sess, err := conn.NewSession()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sessions = append(sessions, sess)
+		stdin, err := sess.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j := 0; j < packets; j++ {
+			if _, err := stdin.Write([]byte{'x'}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Data and requests are taken in order: once this is answered,
+		// every packet before it has arrived.
+		if err := sess.Setenv("TZ", "UTC"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	grown := int64(heap()) - int64(before)
+	t.Logf("the heap grew by %d KiB for %d one-byte packets on each of %d sessions", grown>>10, packets, len(sessions))
+	if grown > 4<<20 {
+		t.Fatalf("the server holds %d MiB of unread one-byte packets", grown>>20)
+	}
+}
+
+// Keys sent far faster than the view takes them (a file pasted into a
+// terminal without bracketed paste) are dropped beyond a bound, and the
+// person is told; the session goes on.
+func TestInputFloodIsDroppedAndToldAbout(t *testing.T) {
+	ts := startServer(t)
+	bob := ts.dial("bob")
+	bob.waitText("Welcome to chatroom!")
+	bob.send(strings.Repeat("abcdefgh", 64<<10)) // 512 KiB of keys at once
+	bob.waitText("bytes you sent were dropped")
+	// The keys kept are still being taken, and keys sent meanwhile are
+	// dropped too: clear the input until it is empty.
+	bob.retry("the input to empty", func() { bob.send(keyCtrlU()) },
+		func(string) bool { return strings.Contains(bob.inputRow(), "Type a message") })
+	bob.say("still here")
+	bob.waitText("<you> still here")
+}

@@ -138,6 +138,11 @@ type (
 	RepaintMsg struct{}
 )
 
+// InputDroppedMsg says the terminal sent Bytes of input faster than the
+// session could take them, and they were dropped (see sshd's session
+// input): the person is told, rather than left to wonder where it went.
+type InputDroppedMsg struct{ Bytes int64 }
+
 // send is a command that delivers msg.
 func send(msg tea.Msg) tea.Cmd {
 	return func() tea.Msg { return msg }
@@ -218,6 +223,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.PasteMsg:
 		m.comp, m.cleared = nil, false
 		m.insertText(msg.Content, true)
+		return m, nil
+	case InputDroppedMsg:
+		m.addLocal(room.Error, fmt.Sprintf("%d bytes you sent were dropped: your terminal sent them faster than the chat takes keys "+
+			"(a long paste from a terminal without bracketed paste?). A message holds %d characters; paste long text in parts.",
+			msg.Bytes, room.MaxMessageLen))
 		return m, nil
 	case tea.MouseWheelMsg:
 		switch msg.Button {
