@@ -21,6 +21,10 @@ func TestClientTextIsQuotedAndCappedInTheLog(t *testing.T) {
 	}
 	ts.waitLog(`eve\nINFO 10.9.9.9`)
 
+	// An invisible letter cannot make one user name pass for another.
+	ts.dial("bob\u3164").waitText("Welcome to chatroom!")
+	ts.waitLog(`user=bob\u3164`)
+
 	huge := strings.Repeat("a", 200<<10)
 	refusal := ts.refusedLogin(huge)
 	if !strings.Contains(refusal, "user name is 204800 bytes long") {

@@ -2,6 +2,8 @@ package sshd
 
 import (
 	"strconv"
+
+	"github.com/chatroom/chatroom/room/sanitize"
 )
 
 // maxLoggedText is how many characters of a text a client chose (its user
@@ -9,9 +11,10 @@ import (
 const maxLoggedText = 64
 
 // logText makes text a client chose fit for the log: control characters,
-// newlines and invalid UTF-8 escaped as Go escapes them (so no client can
-// begin a record of its own or colour an operator's terminal), and cut to
-// maxLoggedText characters.
+// newlines, invalid UTF-8 and invisible characters escaped as Go escapes
+// them (so no client can begin a record of its own, colour an operator's
+// terminal, or pass for another user name), and cut to maxLoggedText
+// characters.
 func logText(s string) string {
 	cut, n := "", 0
 	for i := range s {
@@ -22,6 +25,6 @@ func logText(s string) string {
 		}
 		n++
 	}
-	q := strconv.Quote(s)
+	q := sanitize.Quote(s)
 	return q[1:len(q)-1] + cut
 }
