@@ -97,7 +97,7 @@ func (h *Hub) expireRooms(ctx context.Context) (int, error) {
 // expireRoom deletes an empty room, unless someone came meanwhile. While it
 // deletes, outside the hub's lock, the room cannot be entered (roomLocked
 // refuses it), so nobody enters a room as it goes.
-func (h *Hub) expireRoom(ctx context.Context, name string) (bool, error) {
+func (h *Hub) expireRoom(ctx context.Context, name string) (gone bool, err error) {
 	h.mu.Lock()
 	_, loaded := h.rooms[name]
 	_, busy := h.expiring[name]
@@ -110,6 +110,9 @@ func (h *Hub) expireRoom(ctx context.Context, name string) (bool, error) {
 	defer func() {
 		h.mu.Lock()
 		delete(h.expiring, name)
+		if gone {
+			h.unindexRoomLocked(name)
+		}
 		h.mu.Unlock()
 	}()
 	// Someone may have come, spoken or made it theirs, and left, since

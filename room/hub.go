@@ -156,6 +156,7 @@ type Hub struct {
 	rooms    map[string]*Room
 	expiring map[string]struct{}  // rooms being deleted for standing empty: none may be entered
 	vacated  map[string]time.Time // when the last person left each public room, for expireRooms
+	looks    map[string]string    // each public room's name, by each of nickKeys (see indexRoomLocked)
 	nicks    map[string]*Member   // by each of nickKeys
 	members  map[*Member]struct{}
 
@@ -224,6 +225,7 @@ func NewHub(opts Options) (*Hub, error) {
 		rooms:       make(map[string]*Room),
 		expiring:    make(map[string]struct{}),
 		vacated:     make(map[string]time.Time),
+		looks:       make(map[string]string),
 		nicks:       make(map[string]*Member),
 		members:     make(map[*Member]struct{}),
 		sanctions:   map[SanctionKind]map[string]Sanction{Ban: {}, Mute: {}},
@@ -235,6 +237,14 @@ func NewHub(opts Options) (*Hub, error) {
 	list, err := opts.Store.Sanctions(ctxBG)
 	if err != nil {
 		return nil, fmt.Errorf("load bans and mutes: %w", err)
+	}
+	infos, err := opts.Store.RoomInfos(ctxBG)
+	if err != nil {
+		return nil, fmt.Errorf("load rooms: %w", err)
+	}
+	h.indexRoomLocked(Lobby)
+	for _, info := range infos {
+		h.indexRoomLocked(info.Name)
 	}
 	for _, s := range list {
 		h.sanctions[s.Kind][s.Target] = s

@@ -128,19 +128,40 @@ func TestInvisibleAndLookAlikeRoomNames(t *testing.T) {
 }
 
 // BenchmarkLookAlikeRoom measures the check made before a room is made,
-// which compares the new name with every room there is, here 1,000.
+// here among 1,000 rooms: it looks up the new name's forms, whatever the
+// number of rooms.
 func BenchmarkLookAlikeRoom(b *testing.B) {
 	h := newHub(b, Options{})
-	for i := range 1000 {
-		if err := h.opts.Store.PutRoomInfo(ctxBG, RoomInfo{Name: fmt.Sprintf("room-%d", i)}); err != nil {
-			b.Fatal(err)
-		}
-	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	for i := range 1000 {
+		h.indexRoomLocked(fmt.Sprintf("room-%d", i))
+	}
 	for b.Loop() {
-		if like, err := h.lookAlikeRoomLocked("новая"); err != nil || like != "" {
-			b.Fatal(like, err)
+		if like := h.lookAlikeRoomLocked("новая"); like != "" {
+			b.Fatal(like)
 		}
+	}
+}
+
+// The rooms a new one is compared with are known from the store when the
+// hub starts, and a deleted room's name may be taken again.
+func TestLookAlikeRoomsAcrossRestartsAndDeletion(t *testing.T) {
+	store := &MemoryStore{}
+	ops := opSet{key("op"): true}
+	h := newHub(t, Options{Store: store, Operators: ops})
+	op := joinAs(t, h, "boss", key("op"), "10.0.0.1")
+	submit(t, op, "/join #golang")
+
+	again := newHub(t, Options{Store: store, Operators: ops})
+	alice := joinAs(t, again, "alice", key("alice"), "10.0.0.2")
+	mustFail(t, alice, "/join #gоlang", "looks too much like #golang") // Cyrillic о
+
+	op = joinAs(t, again, "boss", key("op"), "10.0.0.1")
+	submit(t, op, "/delete #golang")
+	submit(t, op, "/delete #golang confirm")
+	submit(t, alice, "/join #gоlang")
+	if got := current(alice); got != "gоlang" {
+		t.Fatalf("/join #gоlang after #golang was deleted went to %q", got)
 	}
 }

@@ -37,30 +37,33 @@ func roomName(arg string) (string, error) {
 
 // lookAlikeRoomLocked returns a room that exists whose name reads like
 // name, as nicks are compared (case, width and look-alike letters: Cyrillic
-// "lоbby" reads as "lobby"), or "". It reads every room, so it is asked only
-// when a room is about to be made, which is rate-limited. The caller holds
-// h.mu.
-func (h *Hub) lookAlikeRoomLocked(name string) (string, error) {
-	infos, err := h.opts.Store.RoomInfos(ctxBG)
-	if err != nil {
-		return "", fmt.Errorf("list rooms: %w", err)
-	}
-	names := []string{Lobby}
-	for _, info := range infos {
-		names = append(names, info.Name)
-	}
-	keys := nickKeys(name)
-	for _, other := range names {
-		if other == name {
-			continue
-		}
-		for _, k := range nickKeys(other) {
-			if slices.Contains(keys, k) {
-				return other, nil
-			}
+// "lоbby" reads as "lobby"), or "". The caller holds h.mu.
+func (h *Hub) lookAlikeRoomLocked(name string) string {
+	for _, k := range nickKeys(name) {
+		if other, ok := h.looks[k]; ok && other != name {
+			return other
 		}
 	}
-	return "", nil
+	return ""
+}
+
+// indexRoomLocked and unindexRoomLocked keep h.looks, the name of every
+// public room under each form it is compared in, so that telling a new
+// room from the others reads no store and takes no time in proportion to
+// the rooms, under a lock that posting needs. The caller holds h.mu for
+// writing.
+func (h *Hub) indexRoomLocked(name string) {
+	for _, k := range nickKeys(name) {
+		h.looks[k] = name
+	}
+}
+
+func (h *Hub) unindexRoomLocked(name string) {
+	for _, k := range nickKeys(name) {
+		if h.looks[k] == name {
+			delete(h.looks, k)
+		}
+	}
 }
 
 // otherAuthor is the party of a direct conversation who is not me.
@@ -113,18 +116,18 @@ func cmdJoin(m *Member, args string) (Effect, error) {
 		return Stay, err
 	}
 	if !known {
+		// Refused before it costs the allowance to make rooms.
+		if like := h.lookAlikeRoomLocked(name); like != "" {
+			return Stay, fmt.Errorf("#%s looks too much like #%s, which exists: /join #%s", name, like, like)
+		}
 		if err := m.allowNewRoom(now); err != nil {
 			return Stay, err
-		}
-		if like, err := h.lookAlikeRoomLocked(name); err != nil {
-			return Stay, err
-		} else if like != "" {
-			return Stay, fmt.Errorf("#%s looks too much like #%s, which exists: /join #%s", name, like, like)
 		}
 		// A room an operator makes is theirs: it stays when empty.
 		if err := h.opts.Store.PutRoomInfo(ctxBG, RoomInfo{Name: name, Kept: m.isOpLocked()}); err != nil {
 			return Stay, err
 		}
+		h.indexRoomLocked(name)
 	}
 	r, err := h.roomLocked(name)
 	if err != nil {
@@ -695,6 +698,7 @@ func cmdDelete(m *Member, args string) (Effect, error) {
 	if err := h.opts.Store.DeleteRoomInfo(ctxBG, name); err != nil {
 		return Stay, err
 	}
+	h.unindexRoomLocked(name)
 	h.audit("room deleted", "room", name, "by", m.nick, "by_key", m.key)
 	m.noticeLocked(m.currentRoomLocked(), Notice, fmt.Sprintf("#%s is deleted, with its messages.", name))
 	return Stay, nil
