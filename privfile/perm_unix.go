@@ -22,6 +22,17 @@ func Create(path string) (*os.File, error) {
 // Check reports whether users other than the file's owner may read it, or
 // write it: nil if none may.
 func Check(path string) (*Exposure, error) {
+	return check(path, "600")
+}
+
+// CheckDir reports whether users other than the folder's owner may open
+// it, and so read what is in it that does not forbid them itself: nil if
+// none may.
+func CheckDir(dir string) (*Exposure, error) {
+	return check(dir, "700")
+}
+
+func check(path, private string) (*Exposure, error) {
 	info, err := os.Stat(path)
 	if err != nil {
 		return nil, err
@@ -31,6 +42,6 @@ func Check(path string) (*Exposure, error) {
 	}
 	return &Exposure{
 		Who: fmt.Sprintf("other users (mode %04o)", info.Mode().Perm()),
-		Fix: "chmod 600 " + path,
+		Fix: "chmod " + private + " " + path,
 	}, nil
 }

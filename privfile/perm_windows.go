@@ -75,6 +75,17 @@ func Create(path string) (*os.File, error) {
 // SYSTEM and Administrators may read the file (Everyone, Users,
 // Authenticated Users, other people): nil if none may.
 func Check(path string) (*Exposure, error) {
+	return check(path, false)
+}
+
+// CheckDir reports which accounts and groups other than the trusted ones
+// may read what is in the folder dir, as Check does for a file: nil if
+// none may.
+func CheckDir(dir string) (*Exposure, error) {
+	return check(dir, true)
+}
+
+func check(path string, dir bool) (*Exposure, error) {
 	me, err := currentUser()
 	if err != nil {
 		return nil, err
@@ -84,7 +95,7 @@ func Check(path string) (*Exposure, error) {
 		return nil, &os.PathError{Op: "read the access list of", Path: path, Err: err}
 	}
 	trusted := trustedSIDs(me)
-	fix := func(remove []string) string { return icaclsFix(path, trusted, remove) }
+	fix := func(remove []string) string { return icaclsFix(path, dir, trusted, remove) }
 	dacl, _, err := sd.DACL()
 	switch {
 	case errors.Is(err, windows.ERROR_OBJECT_NOT_FOUND) || (err == nil && dacl == nil):

@@ -92,17 +92,26 @@ func readers(aces []ace, trusted map[string]bool) (sids, explicit []string) {
 // trusted SID, and the file's own entries for the others removed. SIDs are
 // given as *S-1-…, which icacls takes in every language (account names are
 // translated: "Administrators" is "Administratoren" in German).
-func icaclsFix(path string, trusted, remove []string) string {
+// For a folder, the grants pass down to what is in it, and what is in it
+// already is made to follow (/T).
+func icaclsFix(path string, dir bool, trusted, remove []string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `icacls "%s" /inheritance:r /grant:r`, path)
+	grant := ":F"
+	if dir {
+		grant = ":(OI)(CI)F"
+	}
 	for _, sid := range trusted {
-		fmt.Fprintf(&b, " *%s:F", sid)
+		fmt.Fprintf(&b, " *%s%s", sid, grant)
 	}
 	if len(remove) > 0 {
 		b.WriteString(" /remove:g")
 		for _, sid := range remove {
 			fmt.Fprintf(&b, " *%s", sid)
 		}
+	}
+	if dir {
+		b.WriteString(" /T")
 	}
 	return b.String()
 }

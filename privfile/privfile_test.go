@@ -52,13 +52,19 @@ func TestReaders(t *testing.T) {
 }
 
 func TestIcaclsFix(t *testing.T) {
-	got := icaclsFix(`C:\chat data\ssh_host_ed25519_key`, []string{"S-1-5-21-1-2-3-1001", sidSystem, sidAdministrators}, nil)
+	got := icaclsFix(`C:\chat data\ssh_host_ed25519_key`, false, []string{"S-1-5-21-1-2-3-1001", sidSystem, sidAdministrators}, nil)
 	want := `icacls "C:\chat data\ssh_host_ed25519_key" /inheritance:r /grant:r *S-1-5-21-1-2-3-1001:F *S-1-5-18:F *S-1-5-32-544:F`
 	if got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
-	got = icaclsFix(`C:\k`, []string{sidSystem, sidAdministrators}, []string{"S-1-1-0", "S-1-5-32-545"})
+	got = icaclsFix(`C:\k`, false, []string{sidSystem, sidAdministrators}, []string{"S-1-1-0", "S-1-5-32-545"})
 	want = `icacls "C:\k" /inheritance:r /grant:r *S-1-5-18:F *S-1-5-32-544:F /remove:g *S-1-1-0 *S-1-5-32-545`
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	// A folder's grants pass down to what it holds, now and later.
+	got = icaclsFix(`C:\chat`, true, []string{sidSystem}, []string{"S-1-5-32-545"})
+	want = `icacls "C:\chat" /inheritance:r /grant:r *S-1-5-18:(OI)(CI)F /remove:g *S-1-5-32-545 /T`
 	if got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}

@@ -44,6 +44,14 @@ func serve(o options, logger *log.Logger, stdout io.Writer) error {
 	if err := checkWritable(o.data); err != nil {
 		return err
 	}
+	// hostkeys makes the folder private if it makes it; one that was there
+	// is used as it is, so it may let others read the database.
+	if e, err := privfile.CheckDir(o.data); e != nil {
+		logger.Warn(fmt.Sprintf("data folder %s can be opened by %s: they can read %s, private messages included; fix with: %s",
+			o.data, e.Who, sqlite.FileName, e.Fix))
+	} else if err != nil {
+		logger.Warn("could not check who may open the data folder", "folder", o.data, "err", err)
+	}
 	dbPath := filepath.Join(o.data, sqlite.FileName)
 	db, err := sqlite.Open(dbPath)
 	if err != nil {
