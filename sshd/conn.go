@@ -193,9 +193,10 @@ func (c filteredSession) Accept() (gossh.Channel, <-chan *gossh.Request, error) 
 
 // watchdogWriter cuts off a session whose writes stay blocked for too long.
 // A client that stops reading (a frozen terminal, a dead network) stops
-// granting ssh window; its renderer then blocks in Write while holding locks
-// that its event loop needs. Closing the connection fails the write and lets
-// every goroutine of the session end.
+// granting ssh window, and the session's screen writer blocks in Write.
+// Nothing else waits on it (the view hands frames over and goes on), but
+// the session is as good as gone: closing the connection fails the write
+// and lets every goroutine of the session end.
 type watchdogWriter struct {
 	w       io.Writer
 	timeout time.Duration

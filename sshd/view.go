@@ -15,8 +15,9 @@ import (
 )
 
 // Limits on the terminal size a client may claim. A terminal larger than
-// this still works; the view just uses this much of it. Without a cap a
-// client claiming 4096x256 would cost megabytes of cell buffers.
+// this still works; the view just uses this much of it. The view lays out
+// and the screen keeps every row it shows: a cap keeps a session's cost to
+// a few hundred KiB whatever size a client claims.
 const (
 	maxWidth  = 500
 	maxHeight = 200

@@ -185,8 +185,9 @@ func TestInputRowsKeptAcrossEditsAreRight(t *testing.T) {
 			var did string
 			switch op := next(10); {
 			case op < 5:
-				did = fmt.Sprintf("insert %q", pieces[next(len(pieces))])
-				in.insert(pieces[next(len(pieces))])
+				piece := pieces[next(len(pieces))]
+				did = fmt.Sprintf("insert %q", piece)
+				in.insert(piece)
 			case op < 9:
 				did = keys[next(len(keys))]
 				in.edit(did)

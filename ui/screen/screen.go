@@ -162,7 +162,9 @@ func (s *Screen) run() {
 		if pending || t.started && (repaint || resized) {
 			t.compose(f, w, h, repaint || resized)
 		}
-		for ; bells > 0; bells-- {
+		if bells > 0 {
+			// One, however many came while the terminal was not reading:
+			// a backlog of beeps tells nobody anything.
 			t.buf.WriteByte('\a')
 		}
 		if closing && t.started {
