@@ -1,12 +1,28 @@
 package sshd
 
 import (
-	"bytes"
 	"io"
 	"strings"
 	"testing"
-	"testing/iotest"
 )
+
+// readAll pushes in into a sessionInput with the given limits, one push
+// per chunk of the given size, then reads everything it kept.
+func readAll(t *testing.T, in string, chunk, pasteLimit, capacity int) (string, int64) {
+	t.Helper()
+	s := newSessionInputOf(pasteLimit, capacity)
+	for len(in) > 0 {
+		n := min(chunk, len(in))
+		s.push([]byte(in[:n]))
+		in = in[n:]
+	}
+	s.end(io.EOF)
+	got, err := io.ReadAll(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(got), s.takeDropped()
+}
 
 func TestPasteLimiter(t *testing.T) {
 	start, end := string(pasteStart), string(pasteEnd)
@@ -22,44 +38,52 @@ func TestPasteLimiter(t *testing.T) {
 		{"a lone ESC is not a marker", "\x1b[20x\x1b", "\x1b[20x\x1b"},
 	}
 	for _, c := range cases {
-		for _, one := range []bool{false, true} {
-			var r io.Reader = strings.NewReader(c.in)
-			if one {
-				r = iotest.OneByteReader(r) // markers split across reads
-			}
-			got, err := io.ReadAll(&pasteLimiter{r: r, limit: 10})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if string(got) != c.want {
-				t.Errorf("%s (one byte at a time: %v): got %q, want %q", c.name, one, got, c.want)
+		for _, chunk := range []int{1 << 20, 1} { // whole, and markers split across reads
+			got, dropped := readAll(t, c.in, chunk, 10, 1<<20)
+			if got != c.want || dropped != 0 {
+				t.Errorf("%s (%d bytes at a time): got %q (%d dropped), want %q", c.name, chunk, got, dropped, c.want)
 			}
 		}
 	}
 }
 
-// An endless paste costs no memory beyond the limit: the limiter streams.
+// Past its capacity, input is dropped and counted; the end of a paste
+// whose start was kept is kept all the same, so the decoder is never left
+// waiting inside a paste.
+func TestUnreadInputOverflow(t *testing.T) {
+	start, end := string(pasteStart), string(pasteEnd)
+	got, dropped := readAll(t, strings.Repeat("k", 30), 7, 10, 20)
+	if got != strings.Repeat("k", 20) || dropped != 10 {
+		t.Fatalf("keys past the capacity: got %q, %d dropped", got, dropped)
+	}
+	got, dropped = readAll(t, "abc"+start+strings.Repeat("p", 50)+end+"zz", 5, 100, 20)
+	if want := "abc" + start + strings.Repeat("p", 20-3-len(start)-len(end)) + end; got != want || dropped == 0 {
+		t.Fatalf("a paste past the capacity: got %q (%d dropped), want %q", got, dropped, want)
+	}
+	// A start marker that did not fit starts no paste: nor is room kept
+	// for its end.
+	got, _ = readAll(t, strings.Repeat("k", 18)+start+"p"+end, 3, 100, 20)
+	if strings.Contains(got, start) || len(got) > 20 {
+		t.Fatalf("a start marker that did not fit: got %q", got)
+	}
+}
+
+// An endless paste costs no memory beyond the limit: it streams.
 func TestPasteLimiterStreams(t *testing.T) {
-	endless := io.MultiReader(bytes.NewReader(pasteStart), &repeatReader{b: 'A', n: 64 << 20})
-	n, err := io.Copy(io.Discard, &pasteLimiter{r: endless, limit: maxPaste})
+	s := newSessionInput()
+	go func() {
+		s.push(pasteStart)
+		chunk := []byte(strings.Repeat("A", 32<<10))
+		for range 2048 { // 64 MiB
+			s.push(chunk)
+		}
+		s.end(io.EOF)
+	}()
+	n, err := io.Copy(io.Discard, s)
 	if err != nil || n != int64(len(pasteStart)+maxPaste) {
 		t.Fatalf("passed %d bytes (err %v), want %d", n, err, len(pasteStart)+maxPaste)
 	}
-}
-
-type repeatReader struct {
-	b byte
-	n int
-}
-
-func (r *repeatReader) Read(p []byte) (int, error) {
-	if r.n == 0 {
-		return 0, io.EOF
+	if d := s.takeDropped(); d != 0 {
+		t.Fatalf("%d bytes of an over-long paste counted as dropped for want of room", d)
 	}
-	k := min(len(p), r.n)
-	for i := range p[:k] {
-		p[i] = r.b
-	}
-	r.n -= k
-	return k, nil
 }

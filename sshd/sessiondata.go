@@ -1,42 +1,73 @@
 package sshd
 
 import (
-	"io"
 	"sync"
 	"sync/atomic"
 
 	"charm.land/ssh"
+	"github.com/charmbracelet/x/ansi"
 	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/chatroom/chatroom/room"
 )
 
-// maxPendingInput bounds what a session's client may have sent that the
-// session has not read yet: far more than anyone types or than a message
-// holds, far less than the 2 MiB an ssh channel's window lets a client send
-// unread.
-const maxPendingInput = 64 << 10
+// Bounds on what a session's client may have sent that the session has
+// not read yet.
+const (
+	// maxPaste is the most bytes of one bracketed paste kept: the input
+	// holds one message, and a paste longer than that is cut anyway.
+	maxPaste = 8 * room.MaxMessageLen * 4
+	// maxPendingInput bounds unread input: a cut paste and a screenful of
+	// keys besides, far less than the 2 MiB an ssh channel's window lets
+	// a client send unread.
+	maxPendingInput = maxPaste + 64<<10
+)
+
+var (
+	pasteStart = []byte(ansi.BracketedPasteStart)
+	pasteEnd   = []byte(ansi.BracketedPasteEnd)
+)
 
 // sessionInput is a session channel's incoming data, taken off the channel
-// as it arrives and kept as plain bytes, at most maxPendingInput of them.
+// as it arrives and kept as plain bytes, a bounded number of them.
 //
 // x/crypto/ssh keeps each data packet it receives in a list element of its
 // own until the channel is read, and grants the client 2 MiB of window
 // before it must wait; sent in one-byte packets, that is over 100 MiB of
 // heap for one unread channel, and nothing reads a channel before its
 // shell starts, or while its view is busy. Read at once and kept compact,
-// unread input costs at most maxPendingInput. What arrives beyond that is
-// dropped and counted, for the view to tell the person: no one types that
-// fast, but a terminal without bracketed paste sends a pasted file as keys.
-// The client's own stderr stream, which a chat never reads, is drained.
+// unread input costs at most maxPendingInput. Two things are dropped:
+// what a bracketed paste holds beyond maxPaste (the decoder would buffer a
+// paste whole until its end, so one endless paste would otherwise grow
+// without limit), and what arrives while maxPendingInput bytes wait
+// unread, which is counted for the view to tell the person (nobody types
+// that fast, but a terminal without bracketed paste sends a pasted file
+// as keys). The end of a paste whose start was kept is always kept, so the
+// decoder never waits for one that was dropped. The client's own stderr
+// stream, which a chat never reads, is drained.
 type sessionInput struct {
+	pasteLimit, capacity int // maxPaste and maxPendingInput, but in tests
+
 	mu      sync.Mutex
 	more    sync.Cond // signalled when pending grows or err is set
 	pending []byte
 	err     error // the channel's data ended; returned once pending is read
 	dropped atomic.Int64
+
+	// How far into a bracketed paste the stream is; guarded by mu.
+	inPaste   bool   // inside a paste whose start marker was kept
+	match     int    // bytes of the start marker seen so far, outside a paste
+	startLost bool   // one of them was dropped
+	held      []byte // a possible end marker begun inside a paste
+	kept      int    // bytes of the current paste kept
 }
 
 func newSessionInput() *sessionInput {
-	in := &sessionInput{}
+	return newSessionInputOf(maxPaste, maxPendingInput)
+}
+
+func newSessionInputOf(pasteLimit, capacity int) *sessionInput {
+	in := &sessionInput{pasteLimit: pasteLimit, capacity: capacity}
 	in.more.L = &in.mu
 	return in
 }
@@ -54,21 +85,100 @@ func (in *sessionInput) start(ch gossh.Channel) {
 			}
 		}
 	}()
-	go func() { _, _ = io.Copy(io.Discard, ch.Stderr()) }()
+	go func() {
+		// Not io.Copy to io.Discard, which holds an 8 KiB buffer from its
+		// pool while it waits: a client has no reason to send this.
+		var buf [256]byte
+		for {
+			if _, err := ch.Stderr().Read(buf[:]); err != nil {
+				return
+			}
+		}
+	}()
 }
 
+// push takes bytes the client sent.
 func (in *sessionInput) push(p []byte) {
 	if len(p) == 0 {
 		return
 	}
 	in.mu.Lock()
-	keep := min(len(p), maxPendingInput-len(in.pending))
-	in.pending = append(in.pending, p[:keep]...)
+	dropped := 0
+	for _, c := range p {
+		if !in.take(c) {
+			dropped++
+		}
+	}
 	in.mu.Unlock()
-	if keep < len(p) {
-		in.dropped.Add(int64(len(p) - keep))
+	if dropped > 0 {
+		in.dropped.Add(int64(dropped))
 	}
 	in.more.Signal()
+}
+
+// take keeps or drops one byte, following bracketed pastes; it reports
+// false for a byte dropped for want of room. The caller holds mu.
+func (in *sessionInput) take(c byte) bool {
+	if !in.inPaste {
+		kept := in.keep(c, 0)
+		switch {
+		case c == pasteStart[in.match]:
+			in.match++
+			in.startLost = in.startLost || !kept
+		case c == pasteStart[0]:
+			in.match, in.startLost = 1, !kept
+		default:
+			in.match, in.startLost = 0, false
+		}
+		if in.match == len(pasteStart) {
+			// A start the decoder did not see starts no paste for it.
+			in.inPaste, in.kept = !in.startLost, 0
+			in.match, in.startLost = 0, false
+		}
+		return kept
+	}
+	if c == pasteEnd[len(in.held)] {
+		in.held = append(in.held, c)
+		if len(in.held) == len(pasteEnd) {
+			// Into the room kept for it since the paste began.
+			in.pending = append(in.pending, in.held...)
+			in.held, in.inPaste = in.held[:0], false
+		}
+		return true
+	}
+	// What was held was paste content after all.
+	ok := true
+	for _, h := range in.held {
+		ok = in.keepPasted(h) && ok
+	}
+	in.held = in.held[:0]
+	if c == pasteEnd[0] {
+		in.held = append(in.held, c)
+		return ok
+	}
+	return in.keepPasted(c) && ok
+}
+
+// keepPasted keeps one byte of paste content, unless the paste is past its
+// limit (cut quietly: the view says a paste was cut) or there is no room.
+func (in *sessionInput) keepPasted(c byte) bool {
+	if in.kept >= in.pasteLimit {
+		return true
+	}
+	if !in.keep(c, len(pasteEnd)) {
+		return false
+	}
+	in.kept++
+	return true
+}
+
+// keep appends c if there is room for it with reserve bytes to spare.
+func (in *sessionInput) keep(c byte, reserve int) bool {
+	if len(in.pending)+reserve >= in.capacity {
+		return false
+	}
+	in.pending = append(in.pending, c)
+	return true
 }
 
 func (in *sessionInput) end(err error) {

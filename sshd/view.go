@@ -61,9 +61,11 @@ func (s *Server) newProgram(sess ssh.Session) *tea.Program {
 		// ticker for its renderer; once a second is plenty for nothing.
 		tea.WithoutRenderer(),
 		tea.WithFPS(1),
-		// Keys reach the program through pumpInput; the program's own
-		// reader gets a stream that never yields (see pumpInput).
-		tea.WithInput(idleReader{done: st.member.Done()}),
+		// Keys reach the program through pumpInput (see there why); the
+		// program reads nothing itself, so it builds no input reader (its
+		// key table alone is 150 KiB) and asks the terminal nothing: the
+		// screen sets the keyboard modes.
+		tea.WithInput(nil),
 		tea.WithOutput(st.out),
 		tea.WithEnvironment(env),
 		tea.WithColorProfile(profile),
