@@ -192,14 +192,29 @@ func TestClientTimeZone(t *testing.T) {
 	kolkata := ts.dial("kolkata", withEnv("TZ", "Asia/Kolkata"))
 	unknown := ts.dial("unknown", withEnv("TZ", "Not/AZone"))
 	unknown.waitText(`Unknown time zone "Not/AZone" in TZ; times are in the server's zone.`)
-	// India is UTC+5:30, so its minutes differ from the server's by 30.
+	kolkata.waitOwnLineInIndia("what time is it?")
+}
+
+// waitOwnLineInIndia says line and waits for it to show stamped with the
+// time in India, UTC+5:30, whose minutes differ from the server's by 30.
+func (c *client) waitOwnLineInIndia(line string) {
+	c.t.Helper()
 	ist := time.FixedZone("IST", 5*3600+1800)
 	before := time.Now().In(ist).Format("15:04")
-	kolkata.say("what time is it?")
-	kolkata.waitFor("the time in India", func(s string) bool {
+	c.say(line)
+	c.waitFor("the time in India", func(s string) bool {
 		after := time.Now().In(ist).Format("15:04") // the minute may turn meanwhile
-		return strings.Contains(s, before+" <you> what time is it?") || strings.Contains(s, after+" <you> what time is it?")
+		return strings.Contains(s, before+" <you> "+line) || strings.Contains(s, after+" <you> "+line)
 	})
+}
+
+// liveHeap is the heap the process holds after a collection: what the
+// server (and the test's clients, a constant) keep.
+func liveHeap() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
 }
 
 // A terminal as large as a client may claim costs the server a few
@@ -207,12 +222,6 @@ func TestClientTimeZone(t *testing.T) {
 // keeps a frame as its rows of text.
 func TestHugeTerminalsCostLittle(t *testing.T) {
 	ts := startServer(t)
-	heap := func() uint64 {
-		runtime.GC()
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		return ms.HeapAlloc
-	}
 	const n = 8
 	var clients []*client
 	for i := 0; i < n; i++ {
@@ -220,7 +229,7 @@ func TestHugeTerminalsCostLittle(t *testing.T) {
 		c.waitText("Welcome to chatroom!")
 		clients = append(clients, c)
 	}
-	before := heap()
+	before := liveHeap()
 	for _, c := range clients {
 		c.claimSize(maxWidth, maxHeight)
 	}
@@ -231,7 +240,7 @@ func TestHugeTerminalsCostLittle(t *testing.T) {
 			return !strings.Contains(strings.SplitN(s, "\n", 2)[0], "online")
 		})
 	}
-	per := (int64(heap()) - int64(before)) / n
+	per := (int64(liveHeap()) - int64(before)) / n
 	t.Logf("%dx%d: %d KiB more per session", maxWidth, maxHeight, per>>10)
 	if per > 2<<20 {
 		t.Fatalf("a %dx%d terminal costs %d KiB a session", maxWidth, maxHeight, per>>10)
