@@ -300,6 +300,19 @@ func (ts *testServer) dialSSH(user string, o clientOptions) (net.Conn, *gossh.Cl
 	return tcp, gossh.NewClient(c, chans, reqs), nil
 }
 
+// connect opens an authenticated connection with a new key and no
+// session, for tests that open sessions and channels by hand. It is
+// closed when the test ends.
+func (ts *testServer) connect(user string) *gossh.Client {
+	ts.t.Helper()
+	_, conn, err := ts.dialSSH(user, clientOptions{key: newKey(ts.t)})
+	if err != nil {
+		ts.t.Fatalf("connect %s: %v", user, err)
+	}
+	ts.t.Cleanup(func() { _ = conn.Close() })
+	return conn
+}
+
 // dial connects a new client and starts its shell.
 func (ts *testServer) dial(user string, opts ...clientOption) *client {
 	ts.t.Helper()

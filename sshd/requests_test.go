@@ -51,11 +51,7 @@ func TestWindowChangeFloodFromStuckClient(t *testing.T) {
 // short: a client cannot make it hold memory by sending them.
 func TestEnvRequestsAreBounded(t *testing.T) {
 	ts := startServer(t)
-	_, conn, err := ts.dialSSH("envy", clientOptions{key: newKey(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := ts.connect("envy")
 	heapBefore := liveHeap()
 	big := strings.Repeat("x", 30<<10)
 	const perSession = 1000
@@ -98,11 +94,7 @@ func TestEnvRequestsAreBounded(t *testing.T) {
 // nothing is closed like one that asks for nothing.
 func TestRefusedSubsystemThenNothingIsClosed(t *testing.T) {
 	ts := startServer(t, func(c *setup) { c.ShellTimeout = 300 * time.Millisecond })
-	_, conn, err := ts.dialSSH("idler", clientOptions{key: newKey(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := ts.connect("idler")
 	ch, reqs, err := conn.OpenChannel("session", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -129,11 +121,7 @@ func TestRefusedSubsystemThenNothingIsClosed(t *testing.T) {
 // packets on a session that never starts a shell costs next to nothing.
 func TestUnreadInputIsBounded(t *testing.T) {
 	ts := startServer(t)
-	_, conn, err := ts.dialSSH("flood", clientOptions{key: newKey(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := ts.connect("flood")
 	before := liveHeap()
 	const packets = 200_000
 	var sessions []*gossh.Session

@@ -213,13 +213,13 @@ func (t *terminal) compose(f frame, w, h int, whole bool) {
 		t.next = append(t.next, row)
 	}
 	defer clear(t.next) // nor keep this frame's text
-	changed := false
+	differ := 0
 	for y, row := range t.next {
 		if row != t.rows[y] {
-			changed = true
-			break
+			differ++
 		}
 	}
+	changed := differ > 0
 	if changed {
 		if t.cursorShown {
 			// Hidden while rows change, so it does not flicker across the
@@ -229,7 +229,11 @@ func (t *terminal) compose(f frame, w, h int, whole bool) {
 		}
 		// First, as it may move or blank any row, above the first that
 		// changed too; then every row that still differs.
-		t.scroll()
+		if differ >= 2 {
+			// A block worth moving holds two rows that changed at least;
+			// a key typed changes one, and costs no look for one.
+			t.scroll()
+		}
 		for y, row := range t.next {
 			if row != t.rows[y] {
 				t.writeRow(y, row)
