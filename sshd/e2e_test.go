@@ -23,11 +23,13 @@ func TestMain(m *testing.M) {
 func TestLiveChatBetweenThreePeople(t *testing.T) {
 	ts := startServer(t)
 	alice := ts.dial("alice")
-	alice.waitText("Welcome to chatroom!", "alice (you)")
+	alice.waitText("Welcome to chatroom!")
+	alice.openPanel()
+	alice.waitText("alice (you)")
 	bob := ts.dial("bob")
 	carol := ts.dial("carol")
 	for _, c := range []*client{alice, bob, carol} {
-		c.waitText("Online (3)", "3 online")
+		c.waitText("3 online")
 	}
 	alice.waitText("→ bob joined", "→ carol joined")
 
@@ -95,7 +97,7 @@ func TestAbruptDisconnect(t *testing.T) {
 	alice := ts.dial("alice")
 	bob := ts.dial("bob")
 	carol := ts.dial("carol")
-	alice.waitText("Online (3)")
+	alice.waitText("3 online")
 	carol.send("half a mess")
 	carol.drop()
 
@@ -105,7 +107,7 @@ func TestAbruptDisconnect(t *testing.T) {
 	alice.say("still here?")
 	bob.waitText("<alice> still here?")
 	bob.say("yes")
-	alice.waitText("<bob> yes", "Online (2)")
+	alice.waitText("<bob> yes", "2 online")
 	ts.waitLog("nick=carol reason=\"connection lost\"")
 
 	alice.close()
@@ -144,7 +146,9 @@ func TestResize(t *testing.T) {
 	ts := startServer(t)
 	alice := ts.dial("alice", withSize(100, 30))
 	bob := ts.dial("bob")
-	alice.waitText("Online (2)", "→ bob joined")
+	alice.waitText("2 online", "→ bob joined")
+	alice.openPanel()
+	alice.waitText("Online (2)")
 	bob.say("first message")
 	alice.waitText("<bob> first message")
 
@@ -265,7 +269,7 @@ func TestFrozenClientCatchesUp(t *testing.T) {
 	frozen.freeze()
 	alice := ts.dial("alice")
 	bob := ts.dial("bob")
-	bob.waitText("Online (3)")
+	bob.waitText("3 online")
 
 	const n = 200
 	for i := 0; i < n; i++ {
@@ -287,12 +291,12 @@ func TestStuckClientIsCutOff(t *testing.T) {
 	stuck.waitText("Welcome to chatroom!")
 	stuck.freeze()
 	bob := ts.dial("bob")
-	bob.waitText("Online (2)")
+	bob.waitText("2 online")
 
 	posted := postUntilGone(t, ts, bob, "stuck")
 	t.Logf("cut off after %d messages", posted)
 	ts.waitLog("nick=stuck reason=\"timed out: client stopped reading\"")
-	bob.waitText("Online (1)")
+	bob.waitText("1 online")
 }
 
 // postUntilGone posts screenfuls of text until the member called nick, a
@@ -355,7 +359,7 @@ func TestScreenNeedsNoNewlineMapping(t *testing.T) {
 	ts := startServer(t)
 	alice := ts.dial("alice", withSize(90, 20))
 	bob := ts.dial("bob", withSize(60, 15))
-	alice.waitText("Online (2)")
+	alice.waitText("2 online")
 	for i := 0; i < 30; i++ {
 		bob.say(fmt.Sprintf("line %d from bob", i))
 	}
@@ -373,5 +377,50 @@ func TestScreenNeedsNoNewlineMapping(t *testing.T) {
 	view, _, _ := strings.Cut(raw, "\x1b[?1049l")
 	if i := strings.IndexByte(view, '\n'); i >= 0 {
 		t.Fatalf("the view relied on a newline at byte %d: %q", i, view[max(0, i-80):min(len(view), i+40)])
+	}
+}
+
+// A line said in the room a person looks at costs their terminal the line
+// and a scroll, not the rows that did not change: at most three times the
+// line's length and 64 bytes (issue 9), at the common 80x24 and on a large
+// terminal, with the screen full of earlier lines.
+func TestOneLineCostsOneLine(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {200, 60}} {
+		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
+			ts := startServer(t)
+			alice := ts.dial("alice", withSize(size[0], size[1]))
+			bob := ts.dial("bob")
+			alice.waitText("2 online")
+			for i := 0; i < size[1]; i++ {
+				bob.say(fmt.Sprintf("filler %d", i))
+			}
+			alice.waitText(fmt.Sprintf("<bob> filler %d", size[1]-1))
+			before := len(alice.rawOutput())
+			const lines = 5
+			line := func(i int) string { return fmt.Sprintf("MK-%04d-the-line-of-33-characters", i) }
+			for i := 0; i <= lines; i++ {
+				bob.say(line(i))
+				alice.waitText("<bob> " + line(i))
+			}
+			// Each line's frame ends where the next one's begins, with
+			// the cursor hidden while rows change; the last line is
+			// there only to end the one before it.
+			sent := alice.rawOutput()[before:]
+			frames := strings.Split(sent, "\x1b[?25l")[1:]
+			if len(frames) < lines+1 {
+				t.Fatalf("%d frames for %d lines: %q", len(frames), lines+1, sent)
+			}
+			for i, f := range frames[:lines] {
+				if !strings.Contains(f, line(i)) {
+					t.Fatalf("frame %d lacks line %d: %q", i, i, f)
+				}
+				if limit := 3*len(line(i)) + 64; len(f) > limit {
+					t.Fatalf("a %d-character line cost %d bytes (limit %d): %q", len(line(i)), len(f), limit, f)
+				}
+				if i == 0 {
+					t.Logf("a %d-character line cost %d bytes: %q", len(line(i)), len(f), "\x1b[?25l"+f)
+				}
+			}
+		})
 	}
 }

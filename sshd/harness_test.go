@@ -456,6 +456,16 @@ func (c *client) send(s string) {
 // say types a line and presses Enter.
 func (c *client) say(line string) { c.send(line + "\r") }
 
+// openPanel shows the side panel (F2, as xterm sends it) if it is not on
+// screen, and waits for it.
+func (c *client) openPanel() {
+	c.t.Helper()
+	if !strings.Contains(c.screen(), "│ Rooms") {
+		c.send("\x1bOQ")
+	}
+	c.waitText("│ Rooms")
+}
+
 // paste sends text as a bracketed paste.
 func (c *client) paste(text string) { c.send(ansi.BracketedPasteStart + text + ansi.BracketedPasteEnd) }
 

@@ -15,7 +15,7 @@ func TestEditingKeysOverSSH(t *testing.T) {
 	ts := startServer(t)
 	alice := ts.dial("alice")
 	bob := ts.dial("bob", withSize(70, 30)) // no member list: rows hold only chat
-	alice.waitText("Online (2)")
+	alice.waitText("2 online")
 
 	for _, enc := range []struct {
 		name                  string
@@ -62,7 +62,7 @@ func TestScrollingOverSSH(t *testing.T) {
 	ts := startServer(t)
 	alice := ts.dial("alice", withSize(80, 20))
 	bob := ts.dial("bob")
-	alice.waitText("Online (2)")
+	alice.waitText("2 online")
 	for i := 0; i < 40; i++ {
 		bob.say(fmt.Sprintf("line %02d", i))
 	}
@@ -89,7 +89,7 @@ func TestWindowsClients(t *testing.T) {
 	ts := startServer(t)
 	modern := ts.dial("wt", withTerm("xterm-256color"), withSize(120, 30))
 	classic := ts.dial("conhost", withTerm("xterm"), withSize(80, 25))
-	classic.waitText("Online (2)", "chatroom · #lobby")
+	classic.waitText("2 online", "chatroom · #lobby")
 	modern.say("hello from Windows Terminal")
 	classic.waitText("<wt> hello from Windows Terminal")
 	classic.send("typed in conhost" + "\x08" + "T\r")
@@ -125,6 +125,7 @@ func TestNicksOverSSH(t *testing.T) {
 
 	twin.say("/nick twin")
 	alice.waitText("~ Alice-2 is now known as twin")
+	twin.openPanel()
 	twin.waitText("2 online · twin", "twin (you)")
 	twin.say("/nick alice")
 	twin.waitText("! the nick alice is taken")
@@ -148,7 +149,7 @@ func TestGarbageHurtsNobody(t *testing.T) {
 	alice := ts.dial("alice")
 	bob := ts.dial("bob")
 	noisy := ts.dial("noisy")
-	alice.waitText("Online (3)")
+	alice.waitText("3 online")
 
 	junk := make([]byte, 64*1024)
 	_, _ = rand.Read(junk)

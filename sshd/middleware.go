@@ -152,6 +152,12 @@ func (s *Server) logSession(next ssh.Handler) ssh.Handler {
 		defer s.addSessions(-1)
 
 		next(sess)
+		// The exit status goes out while the session still counts
+		// (charm.land/ssh would send it only after this returns):
+		// Shutdown closes the connections once no session counts, and
+		// would cut it off. After an Exit of the handlers' own this one
+		// does nothing.
+		_ = sess.Exit(0)
 
 		nick := logText(sess.User())
 		if st.member != nil {

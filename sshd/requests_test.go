@@ -30,7 +30,7 @@ func TestWindowChangeFloodFromStuckClient(t *testing.T) {
 		}
 	}()
 	bob := ts.dial("bob")
-	bob.waitText("Online (2)")
+	bob.waitText("2 online")
 
 	start := time.Now()
 	posted := postUntilGone(t, ts, bob, "stuck")

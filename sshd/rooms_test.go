@@ -37,10 +37,11 @@ func withSQLite(t *testing.T, dir string) (serverOption, func()) {
 	return func(s *setup) { s.Hub.Store, s.Hub.History = db, db }, closeDB
 }
 
-// waitBadge waits until the side panel shows count beside the room labelled
-// label ("" for no count).
+// waitBadge waits until the side panel, opened if need be, shows count
+// beside the room labelled label ("" for no count).
 func (c *client) waitBadge(label, count string) {
 	c.t.Helper()
+	c.openPanel()
 	re := regexp.MustCompile(`│ ` + regexp.QuoteMeta(label) + `\s*(\d*)\s*$`)
 	c.waitFor(fmt.Sprintf("%s with %q unread in the panel", label, count), func(string) bool {
 		for _, l := range c.lines() {
@@ -65,7 +66,7 @@ func (c *client) neverSaw(text string) {
 func TestRoomsAreIsolatedAndCountUnread(t *testing.T) {
 	ts := startServer(t)
 	alice, bob, carol := ts.dial("alice"), ts.dial("bob"), ts.dial("carol")
-	carol.waitText("Online (3)")
+	carol.waitText("3 online")
 
 	alice.say("/join #go")
 	alice.waitText(" chatroom · #go", "You made #go")
@@ -104,7 +105,7 @@ func TestRoomsAreIsolatedAndCountUnread(t *testing.T) {
 func TestDirectMessageOnlyItsPartiesSee(t *testing.T) {
 	ts := startServer(t)
 	alice, bob, carol := ts.dial("alice"), ts.dial("bob"), ts.dial("carol")
-	carol.waitText("Online (3)")
+	carol.waitText("3 online")
 
 	alice.say("/msg bob the secret plan")
 	alice.waitText(" chatroom · @bob · direct messages", "<you> the secret plan")

@@ -122,7 +122,7 @@ func TestBansOverSSH(t *testing.T) {
 	bobKey := newKey(t)
 	bob := ts.dial("bob", withKey(bobKey))
 	troll := ts.dial("troll", keyless(), via(ts.addr6))
-	op.waitText("Online (3)")
+	op.waitText("3 online")
 
 	// A non-operator is told no.
 	bob.say("/kick troll")
@@ -228,7 +228,7 @@ func TestFloodWhileOthersChat(t *testing.T) {
 	alice := ts.dial("alice", withSize(100, 60))
 	bob := ts.dial("bob", withSize(100, 60))
 	flooder := ts.dial("flooder")
-	alice.waitText("Online (3)")
+	alice.waitText("3 online")
 
 	const lines = 10_000
 	start := time.Now()
@@ -414,14 +414,14 @@ func TestSeveralSessionsOnOneConnection(t *testing.T) {
 		}
 		sessions = append(sessions, sess)
 	}
-	watcher.waitText("Online (4)", "multi-2", "multi-3") // a second window, not a reconnect
+	watcher.waitText("4 online", "multi-2", "multi-3") // a second window, not a reconnect
 	if _, err := conn.NewSession(); err == nil {
 		t.Fatal("a fourth session on one connection was accepted")
 	}
 	for _, sess := range sessions {
 		sess.Close()
 	}
-	watcher.waitText("Online (1)")
+	watcher.waitText("1 online")
 	ts.waitSessions(1)
 	if online, _ := ts.hub.Room(room.Lobby); len(online.Online()) != 1 {
 		t.Fatalf("members left behind: %+v", online.Online())
@@ -438,7 +438,7 @@ func TestAllowlistKeepsOperatorsAndFollowsRemovals(t *testing.T) {
 	ts := startServer(t, func(c *setup) { c.Allowlist, c.Operators, c.Hub.Operators = allow, ops, ops })
 	op := ts.dial("boss", withKey(opKey))
 	alice := ts.dial("alice", withKey(aliceKey))
-	op.waitText("Online (2)")
+	op.waitText("2 online")
 	if err := os.WriteFile(path, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ func TestShutdownTellsEveryone(t *testing.T) {
 	ts := startServer(t)
 	alice := ts.dial("alice")
 	bob := ts.dial("bob")
-	bob.waitText("Online (2)")
+	bob.waitText("2 online")
 	alice.send("half-typed")
 	alice.waitText("> half-typed")
 

@@ -30,7 +30,7 @@ func TestWritesFailingMidSession(t *testing.T) {
 	faulty.FailWrites(errors.New(cause))
 
 	carol := ts.dial("carol")
-	carol.waitText("Welcome to chatroom!", "<alice> said before the disk filled", "Online (3)")
+	carol.waitText("Welcome to chatroom!", "<alice> said before the disk filled", "3 online")
 	alice.waitText("→ carol joined")
 	bob.waitText("→ carol joined")
 

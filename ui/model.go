@@ -24,7 +24,8 @@ const (
 )
 
 const (
-	// panelMinWidth is the terminal width from which the member list shows.
+	// panelMinWidth is the terminal width from which the side panel (rooms
+	// and who is online) can be shown; F2 shows and hides it.
 	panelMinWidth = 80
 	panelWidth    = 20
 	// maxEntries and maxScrollbackBytes bound a session's scrollback so
@@ -93,6 +94,11 @@ type Model struct {
 
 	mouse   bool
 	bell    bool // ring the terminal bell for mentions and direct messages
+	// panel is whether the side panel was asked for (F2). It is off at
+	// first: beside it no message row can move as a block, so each line
+	// that arrives costs every message row again (BENCHMARKS.md); without
+	// it a line costs one scroll and itself.
+	panel bool
 	goodbye string
 
 	// Parts of the frame that change rarely, rebuilt only when they do:
@@ -122,7 +128,7 @@ type bodyKey struct {
 	view         *roomView
 	entries      int
 	first, last  *entry
-	scroll, w, h int
+	scroll, w, h int // w is the message area's: the panel narrows it
 	panel        *string // the member list's first row; nil when stale or none
 }
 
@@ -434,6 +440,10 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case "ctrl+l":
 		return send(RepaintMsg{})
+	case "f2":
+		m.panel = !m.panel
+		m.chromeChanged()
+		return nil
 	case "ctrl+n":
 		m.switchRoom(1)
 		return nil
@@ -619,6 +629,7 @@ func KeyHelp() []string {
 		"  PgUp/PgDn      scroll (the mouse wheel too, see /mouse);",
 		"                 PgUp at the top loads older messages",
 		"  Ctrl+N/Ctrl+P  next/previous room or conversation",
+		"  F2             show/hide the side panel: your rooms, who is online",
 		"  End, Esc       back to the newest messages",
 		"  Home/End, Ctrl+A/E, Left/Right   move in the input",
 		"  Ctrl+W, Ctrl+U, Ctrl+K           delete word, to start, to end",

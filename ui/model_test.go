@@ -137,8 +137,15 @@ func TestLayoutFitsTheTerminal(t *testing.T) {
 		if !strings.HasPrefix(rows[len(rows)-1], "> ") {
 			t.Errorf("%v: input row %q", size, rows[len(rows)-1])
 		}
-		if panel := strings.Contains(s.screen(), "│ Online ("); panel != (size[0] >= 80) {
-			t.Errorf("%v: member list shown = %v", size, panel)
+		// The side panel shows only when asked for (F2), and only where
+		// it fits; F2 again hides it.
+		for i, asked := range []bool{false, true, false} {
+			if i > 0 {
+				s.press(tea.KeyF2)
+			}
+			if panel := strings.Contains(s.screen(), "│ Online ("); panel != (asked && size[0] >= 80) {
+				t.Errorf("%v, panel asked for %v: member list shown = %v", size, asked, panel)
+			}
 		}
 	}
 }
@@ -474,6 +481,7 @@ func TestMarksUnverifiedAndOperators(t *testing.T) {
 		t.Fatal(err)
 	}
 	viewer.sync()
+	viewer.panel()
 	viewer.mustShow("<~anon> no key here", "│ ~anon", "* ~anon waves", "→ ~anon joined")
 }
 
@@ -517,6 +525,7 @@ func TestCtrlCClearsThenQuits(t *testing.T) {
 
 func TestLongOwnNickStillMarked(t *testing.T) {
 	s := newSession(t, newHub(), strings.Repeat("n", 24), 100, 20)
+	s.panel()
 	s.mustShow("(you)")
 }
 

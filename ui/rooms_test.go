@@ -36,7 +36,12 @@ func (s *session) badge(label string) (string, bool) {
 	return "", false
 }
 
+// panel returns the side panel's rows, showing the panel (F2) first if
+// it is hidden.
 func (s *session) panel() string {
+	if !s.m.showPanel() {
+		s.press(tea.KeyF2)
+	}
 	var b strings.Builder
 	for _, r := range s.rows() {
 		if _, p, ok := strings.Cut(r, "│ "); ok {
@@ -133,6 +138,7 @@ func TestMentionsAreHighlightedAndRingOnce(t *testing.T) {
 	if v.unread != 2 || v.mentions != 1 {
 		t.Fatalf("lobby unread %d, mentions %d", v.unread, v.mentions)
 	}
+	alice.panel()
 	if !strings.Contains(alice.m.View().Content, alice.m.st.badgeHot.Render(" 2 ")) {
 		t.Fatal("the badge does not show the mention")
 	}

@@ -32,7 +32,9 @@ func (m *Model) chromeChanged() {
 	m.cache.panel = nil
 }
 
-func (m *Model) showPanel() bool { return m.width >= panelMinWidth }
+// showPanel says whether the side panel is on screen: asked for, and room
+// for it.
+func (m *Model) showPanel() bool { return m.panel && m.width >= panelMinWidth }
 
 // msgWidth is the width of the message area.
 func (m *Model) msgWidth() int {
@@ -177,7 +179,7 @@ func (m *Model) unreadElsewhere() (n, forYou int) {
 
 func (m *Model) bodyKey(h int) bodyKey {
 	v := m.cur
-	k := bodyKey{view: v, entries: len(v.entries), scroll: v.scroll, w: m.width, h: h}
+	k := bodyKey{view: v, entries: len(v.entries), scroll: v.scroll, w: m.msgWidth(), h: h}
 	if n := len(v.entries); n > 0 {
 		k.first, k.last = v.entries[0], v.entries[n-1]
 	}
@@ -202,10 +204,12 @@ func (m *Model) bodyView(h int) []string {
 	rows := make([]string, h)
 	for i := range rows {
 		row := lines[i].text
-		if pad := w - lines[i].width; pad > 0 {
-			row += strings.Repeat(" ", pad)
-		} else if pad < 0 {
+		if pad := w - lines[i].width; pad < 0 {
 			row = ansi.Truncate(row, w, "")
+		} else if pad > 0 && panel != nil {
+			// Only the panel needs the row filled out; the screen clears
+			// a shorter row's end.
+			row += strings.Repeat(" ", pad)
 		}
 		if panel != nil {
 			row += panel[i]
@@ -386,7 +390,7 @@ func (m *Model) buildStatus(key statusKey) string {
 		return m.st.rule.Render("──") + m.st.hint.Render(hint) +
 			m.st.rule.Render(strings.Repeat("─", max(0, m.width-2-ansi.StringWidth(hint))))
 	}
-	help := " /help · Ctrl+N rooms · PgUp scroll · Ctrl+C quit "
+	help := " /help · Ctrl+N rooms · F2 panel · PgUp scroll · Ctrl+C quit "
 	if m.width < 80 {
 		help = " /help · PgUp scroll · Ctrl+C quit "
 	}
