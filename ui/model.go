@@ -92,13 +92,13 @@ type Model struct {
 	// cleared is set when Ctrl+C emptied the input; a second Ctrl+C quits.
 	cleared bool
 
-	mouse   bool
-	bell    bool // ring the terminal bell for mentions and direct messages
+	mouse bool
+	bell  bool // ring the terminal bell for mentions and direct messages
 	// panel is whether the side panel was asked for (F2). It is off at
 	// first: beside it no message row can move as a block, so each line
 	// that arrives costs every message row again (BENCHMARKS.md); without
 	// it a line costs one scroll and itself.
-	panel bool
+	panel   bool
 	goodbye string
 
 	// Parts of the frame that change rarely, rebuilt only when they do:
@@ -128,7 +128,7 @@ type bodyKey struct {
 	view         *roomView
 	entries      int
 	first, last  *entry
-	scroll, w, h int // w is the message area's: the panel narrows it
+	scroll, w, h int     // w is the message area's: the panel narrows it
 	panel        *string // the member list's first row; nil when stale or none
 }
 
