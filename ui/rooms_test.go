@@ -138,6 +138,10 @@ func TestMentionsAreHighlightedAndRingOnce(t *testing.T) {
 	if v.unread != 2 || v.mentions != 1 {
 		t.Fatalf("lobby unread %d, mentions %d", v.unread, v.mentions)
 	}
+	// With the panel hidden, the header's count stands out the same way.
+	if !strings.Contains(alice.m.View().Content, alice.m.st.badgeHot.Render("2 unread, 1 for you (Ctrl+N)")) {
+		t.Fatalf("the header does not show the mention: %q", alice.rows()[0])
+	}
 	alice.panel()
 	if !strings.Contains(alice.m.View().Content, alice.m.st.badgeHot.Render(" 2 ")) {
 		t.Fatal("the badge does not show the mention")

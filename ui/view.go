@@ -144,6 +144,12 @@ func (m *Model) headerView() string {
 	if gap < 0 {
 		return m.st.header.Render(ansi.Truncate(left, m.width, "…"))
 	}
+	if hot, rest, ok := strings.Cut(right, unread); ok && unread != "" && strings.Contains(unread, "for you") {
+		// What is for the reader stands out as its badge in the panel
+		// does: the header is where it shows while the panel is hidden.
+		return m.st.header.Render(left) + m.st.headerDim.Render(strings.Repeat(" ", gap)+hot) +
+			m.st.badgeHot.Render(strings.TrimSuffix(unread, " ")) + m.st.headerDim.Render(" "+rest)
+	}
 	return m.st.header.Render(left) + m.st.headerDim.Render(strings.Repeat(" ", gap)+right)
 }
 
