@@ -78,7 +78,9 @@ func newSessionInputOf(pasteLimit, capacity int) *sessionInput {
 // start reads ch's data and its extended data until they end.
 func (in *sessionInput) start(ch gossh.Channel) {
 	go func() {
-		buf := make([]byte, 4<<10)
+		// Small: the data of a session is keys, and a buffer is held for
+		// the session's life; a paste takes a few more reads.
+		buf := make([]byte, 1<<10)
 		for {
 			n, err := ch.Read(buf)
 			in.push(buf[:n])
