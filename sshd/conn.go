@@ -1,6 +1,7 @@
 package sshd
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -104,7 +105,7 @@ func (w *connWatch) sessionOpened(ctx ssh.Context) string {
 	if !w.pinging {
 		if conn, ok := ctx.Value(ssh.ContextKeyConn).(gossh.Conn); ok {
 			w.pinging = true
-			go w.keepAlive(ctx, conn)
+			w.keepAlive(ctx, conn)
 		}
 	}
 	return ""
@@ -122,35 +123,30 @@ func (w *connWatch) sessionClosed() {
 // keepAlive asks the client for a reply every interval, as OpenSSH's
 // ClientAliveInterval does; a client that does not answer within the next
 // interval is gone, whatever TCP believes.
+//
+// It is a timer, not a goroutine: between keepalives a connection holds no
+// goroutine (and its stack) for them, and the timer is dropped as soon as
+// the connection ends.
 func (w *connWatch) keepAlive(ctx ssh.Context, conn gossh.Conn) {
 	interval := w.s.cfg.KeepaliveInterval
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	replies := make(chan error, 1)
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		go func() {
-			// Any reply counts, failure included: OpenSSH answers this
-			// request with a failure.
-			_, _, err := conn.SendRequest("keepalive@openssh.com", true, nil)
-			replies <- err
-		}()
-		select {
-		case <-ctx.Done():
-			return
-		case err := <-replies:
-			if err != nil {
-				return // the connection is already closed
-			}
-		case <-time.After(interval):
-			w.close("timed out: no answer to keepalive")
+	var next *time.Timer
+	next = time.AfterFunc(interval, func() {
+		if ctx.Err() != nil {
 			return
 		}
-	}
+		// No answer within the interval: gone. The deadline, not this
+		// goroutine, decides, as SendRequest waits as long as the
+		// connection stays open.
+		deadline := time.AfterFunc(interval, func() { w.close("timed out: no answer to keepalive") })
+		// Any reply counts, failure included: OpenSSH answers this
+		// request with a failure.
+		_, _, err := conn.SendRequest("keepalive@openssh.com", true, nil)
+		if !deadline.Stop() || err != nil {
+			return // timed out, or the connection is already closed
+		}
+		next.Reset(interval)
+	})
+	context.AfterFunc(ctx, func() { next.Stop() })
 }
 
 // maxSessionsPerConn is how many session channels one connection may have
@@ -197,18 +193,25 @@ func (c filteredSession) Accept() (gossh.Channel, <-chan *gossh.Request, error) 
 // Nothing else waits on it (the view hands frames over and goes on), but
 // the session is as good as gone: closing the connection fails the write
 // and lets every goroutine of the session end.
+//
+// The writer has one timer, started for each write and stopped after it;
+// a session writes from one goroutine at a time (its screen's writer, and
+// at the end the goodbye line after the screen has closed), so a write
+// never finds the timer in use.
 type watchdogWriter struct {
 	w       io.Writer
 	timeout time.Duration
-	onStuck func()
+	timer   *time.Timer
 }
 
 func newWatchdogWriter(w io.Writer, timeout time.Duration, onStuck func()) *watchdogWriter {
-	return &watchdogWriter{w: w, timeout: timeout, onStuck: onStuck}
+	t := time.AfterFunc(timeout, onStuck)
+	t.Stop()
+	return &watchdogWriter{w: w, timeout: timeout, timer: t}
 }
 
 func (d *watchdogWriter) Write(p []byte) (int, error) {
-	t := time.AfterFunc(d.timeout, d.onStuck)
-	defer t.Stop()
+	d.timer.Reset(d.timeout)
+	defer d.timer.Stop()
 	return d.w.Write(p)
 }

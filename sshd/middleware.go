@@ -1,7 +1,6 @@
 package sshd
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -51,7 +50,7 @@ func (w *idleWatch) stop() {
 	}
 }
 
-func (s *Server) watchIdle(st *session, p *tea.Program) *idleWatch {
+func (s *Server) watchIdle(st *session, p *program) *idleWatch {
 	limit := s.cfg.IdleTimeout
 	if limit <= 0 {
 		return nil
@@ -274,8 +273,8 @@ func (s *Server) joinRoom(next ssh.Handler) ssh.Handler {
 func (s *Server) runView(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		st := s.stateOf(sess)
-		p := s.newProgram(sess)
-		pty, winch, _ := sess.Pty()
+		p := s.sessionProgram(sess)
+		_, winch, _ := sess.Pty()
 		viewDone := make(chan struct{})
 
 		// The session is over when its channel closes, which the window
@@ -328,15 +327,11 @@ func (s *Server) runView(next ssh.Handler) ssh.Handler {
 		}()
 		idle := s.watchIdle(st, p)
 		go func() {
-			dropped := func() int64 { return 0 }
-			if in := inputOf(sess); in != nil {
-				dropped = in.takeDropped
-			}
-			pumpInput(sess, dropped, pty.Term, p, idle.touch)
+			pumpInput(inputOf(sess), p.Send, idle.touch)
 			channelClosed()
 		}()
 
-		if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) {
+		if err := p.Run(); err != nil {
 			s.log.Warn("session view failed", "session", st.id, "err", err)
 		}
 		// The last frame, then the terminal as it was (main screen,

@@ -3,6 +3,7 @@ package sshd
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"charm.land/ssh"
 	"github.com/charmbracelet/x/ansi"
@@ -48,8 +49,12 @@ var (
 type sessionInput struct {
 	pasteLimit, capacity int // maxPaste and maxPendingInput, but in tests
 
+	// ready holds a token when pending may have grown or err been set:
+	// a channel, not a sync.Cond, so that the reader can wait with a
+	// deadline (see next).
+	ready chan struct{}
+
 	mu      sync.Mutex
-	more    sync.Cond // signalled when pending grows or err is set
 	pending []byte
 	err     error // the channel's data ended; returned once pending is read
 	dropped atomic.Int64
@@ -67,15 +72,15 @@ func newSessionInput() *sessionInput {
 }
 
 func newSessionInputOf(pasteLimit, capacity int) *sessionInput {
-	in := &sessionInput{pasteLimit: pasteLimit, capacity: capacity}
-	in.more.L = &in.mu
-	return in
+	return &sessionInput{pasteLimit: pasteLimit, capacity: capacity, ready: make(chan struct{}, 1)}
 }
 
 // start reads ch's data and its extended data until they end.
 func (in *sessionInput) start(ch gossh.Channel) {
 	go func() {
-		buf := make([]byte, 4<<10)
+		// Small: the data of a session is keys, and a buffer is held for
+		// the session's life; a paste takes a few more reads.
+		buf := make([]byte, 1<<10)
 		for {
 			n, err := ch.Read(buf)
 			in.push(buf[:n])
@@ -113,7 +118,14 @@ func (in *sessionInput) push(p []byte) {
 	if dropped > 0 {
 		in.dropped.Add(int64(dropped))
 	}
-	in.more.Signal()
+	in.signal()
+}
+
+func (in *sessionInput) signal() {
+	select {
+	case in.ready <- struct{}{}:
+	default: // a token is waiting already
+	}
 }
 
 // take keeps or drops one byte, following bracketed pastes; it reports
@@ -185,26 +197,51 @@ func (in *sessionInput) end(err error) {
 	in.mu.Lock()
 	in.err = err
 	in.mu.Unlock()
-	in.more.Broadcast()
+	in.signal()
 }
 
 // Read reads what the client sent, waiting until it sends something or
 // its data ends.
 func (in *sessionInput) Read(p []byte) (int, error) {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	for len(in.pending) == 0 && in.err == nil {
-		in.more.Wait()
+	for {
+		in.mu.Lock()
+		if len(in.pending) > 0 {
+			n := copy(p, in.pending)
+			in.pending = in.pending[n:]
+			if len(in.pending) == 0 {
+				in.pending = nil // a burst's buffer is not kept for the session's life
+			}
+			in.mu.Unlock()
+			return n, nil
+		}
+		err := in.err
+		in.mu.Unlock()
+		if err != nil {
+			return 0, err
+		}
+		<-in.ready
 	}
-	if len(in.pending) == 0 {
-		return 0, in.err
+}
+
+// next takes everything the client sent that has not been read, waiting
+// until there is some, its data ends (err), or timeout fires (nil data, nil
+// err); a nil timeout never does. The caller owns data: an idle session
+// holds no read buffer.
+func (in *sessionInput) next(timeout <-chan time.Time) (data []byte, err error) {
+	for {
+		in.mu.Lock()
+		data, err = in.pending, in.err
+		in.pending = nil
+		in.mu.Unlock()
+		if len(data) > 0 || err != nil {
+			return data, err
+		}
+		select {
+		case <-in.ready:
+		case <-timeout:
+			return nil, nil
+		}
 	}
-	n := copy(p, in.pending)
-	in.pending = in.pending[n:]
-	if len(in.pending) == 0 {
-		in.pending = nil // a burst's buffer is not kept for the session's life
-	}
-	return n, nil
 }
 
 // takeDropped returns how many bytes were dropped since it was last called.

@@ -23,12 +23,12 @@ const (
 	maxHeight = 200
 )
 
-// newProgram builds the Bubble Tea program of one session.
-func (s *Server) newProgram(sess ssh.Session) *tea.Program {
+// sessionProgram builds the program that runs the view of one session.
+func (s *Server) sessionProgram(sess ssh.Session) *program {
 	st := s.stateOf(sess)
 	pty, _, _ := sess.Pty()
-	// The emulated PTY gives the program no terminal to probe, so the
-	// colour profile comes from the client's TERM, on every host OS.
+	// The emulated PTY gives the view no terminal to probe, so the colour
+	// profile comes from the client's TERM, on every host OS.
 	env := append(sess.Environ(), "TERM="+pty.Term)
 	w, h := pty.Window.Width, pty.Window.Height
 	if w <= 0 || h <= 0 {
@@ -53,28 +53,12 @@ func (s *Server) newProgram(sess ssh.Session) *tea.Program {
 			_ = conn.Close()
 		}
 	})
-	profile := colorprofile.Env(env)
-	st.screen = screen.New(st.out, w, h, profile)
-	return tea.NewProgram(screenView{Model: st.model, scr: st.screen},
-		// Frames are drawn by the session's screen, not by Bubble Tea's
-		// renderer (see package screen for why). Bubble Tea still runs a
-		// ticker for its renderer; once a second is plenty for nothing.
-		tea.WithoutRenderer(),
-		tea.WithFPS(1),
-		// Keys reach the program through pumpInput (see there why); the
-		// program reads nothing itself, so it builds no input reader (its
-		// key table alone is 150 KiB) and asks the terminal nothing: the
-		// screen sets the keyboard modes.
-		tea.WithInput(nil),
-		tea.WithOutput(st.out),
-		tea.WithEnvironment(env),
-		tea.WithColorProfile(profile),
-		tea.WithWindowSize(w, h),
-		// One SIGTERM must not quit every session while the daemon runs
-		// on: the daemon handles signals, not each program.
-		tea.WithoutSignalHandler(),
-		tea.WithFilter(clampResize),
-	)
+	st.screen = screen.New(st.out, w, h, colorprofile.Env(env))
+	// Frames are drawn by the session's screen, not by Bubble Tea's
+	// renderer (see package screen for why), keys decoded by pumpInput,
+	// the terminal's modes set by the screen: what is left of a
+	// tea.Program is its event loop (see program).
+	return newProgram(screenView{Model: st.model, scr: st.screen}, clampResize)
 }
 
 // screenView is a session's view drawn on its screen: each frame the view
@@ -107,7 +91,7 @@ func (v screenView) View() tea.View {
 	return tea.View{}
 }
 
-func clampResize(_ tea.Model, msg tea.Msg) tea.Msg {
+func clampResize(msg tea.Msg) tea.Msg {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		msg.Width, msg.Height = clampSize(msg.Width, msg.Height)
