@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
 	"runtime/pprof"
 	"slices"
@@ -119,7 +120,8 @@ type result struct {
 	rxBytes   []int64         // per client, while the lines were sent
 	rxLines   []int           // per client, the lines it should have shown
 
-	rssPerSession  float64 // bytes; negative when the platform does not say
+	rssKnown       bool    // the platform tells the RSS
+	rssPerSession  float64 // bytes
 	heapPerSession float64
 
 	cpuKnown                       bool
@@ -174,6 +176,17 @@ func run(tb testing.TB, w workload) result {
 		}
 	}()
 	waitSessions(tb, srv.srv, w.clients)
+	// A session counts before its person is in the room; its nick on its
+	// screen says it is. Everyone must be in before the probe, or the
+	// probe could scroll off the screen of someone joining late.
+	for _, c := range clients {
+		select {
+		case <-c.joined:
+		case <-time.After(waitTimeout):
+			c.close() // its screen is read once its output has stopped
+			tb.Fatalf("client %d never showed its nick; screen:\n%s", c.id, c.screen())
+		}
+	}
 
 	// The probe: once every screen shows it, every view is live.
 	clients[0].typeLine(marker(0, probeSeq) + padding)
@@ -186,8 +199,8 @@ func run(tb testing.TB, w workload) result {
 		}
 	}
 	rssConnected, heapConnected := memory()
-	res := result{heapPerSession: float64(heapConnected-heapBefore) / float64(w.clients), rssPerSession: -1}
-	if rssBefore >= 0 && rssConnected >= 0 {
+	res := result{heapPerSession: float64(heapConnected-heapBefore) / float64(w.clients)}
+	if res.rssKnown = rssBefore >= 0 && rssConnected >= 0; res.rssKnown {
 		res.rssPerSession = float64(rssConnected-rssBefore) / float64(w.clients)
 	}
 	if w.settle > 0 {
@@ -262,7 +275,7 @@ func report(b *testing.B, all []result) {
 				rxPerLine = append(rxPerLine, float64(n)/float64(r.rxLines[i]))
 			}
 		}
-		if r.rssPerSession >= 0 {
+		if r.rssKnown {
 			rss = append(rss, r.rssPerSession)
 		}
 		heap = append(heap, r.heapPerSession)
@@ -316,9 +329,11 @@ func median(v []float64) float64 {
 }
 
 // memory returns the process's RSS (-1 where /proc does not tell) and the
-// Go heap that is live, after a collection.
+// Go heap that is live, after a collection that also gives the memory it
+// freed back to the system: otherwise what an earlier run freed would be
+// reused unseen, and RSS would grow by less than a session costs.
 func memory() (rss, heap int64) {
-	runtime.GC()
+	debug.FreeOSMemory()
 	live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	metrics.Read(live)
 	heap = int64(live[0].Value.Uint64())
@@ -447,6 +462,8 @@ type client struct {
 	seenCount int
 	expect    int
 	row       []byte
+	nick      []byte
+	joined    chan struct{} // closed when its nick shows
 	probeSeen chan struct{} // closed when the probe shows
 	allSeen   chan struct{} // closed when every line it expects has shown
 }
@@ -500,7 +517,8 @@ func dial(srv *server, w workload, id int, screen *vt.Emulator) (*client, error)
 	if err != nil {
 		return nil, fmt.Errorf("dial: %w", err)
 	}
-	cfg := &gossh.ClientConfig{User: fmt.Sprintf("u%04d", id), Auth: []gossh.AuthMethod{gossh.PublicKeys(signer)},
+	user := fmt.Sprintf("u%04d", id)
+	cfg := &gossh.ClientConfig{User: user, Auth: []gossh.AuthMethod{gossh.PublicKeys(signer)},
 		HostKeyCallback: gossh.FixedHostKey(srv.hostKey), Timeout: waitTimeout}
 	cc, chans, reqs, err := gossh.NewClientConn(tcp, srv.addr, cfg)
 	if err != nil {
@@ -510,7 +528,7 @@ func dial(srv *server, w workload, id int, screen *vt.Emulator) (*client, error)
 	conn := gossh.NewClient(cc, chans, reqs)
 	c := &client{id: id, w: w, tcp: tcp, conn: conn, emu: screen,
 		seen: make([]time.Time, w.senders*w.lines), row: make([]byte, 0, w.width),
-		probeSeen: make(chan struct{}), allSeen: make(chan struct{})}
+		nick: []byte(user), joined: make(chan struct{}), probeSeen: make(chan struct{}), allSeen: make(chan struct{})}
 	c.expect = w.senders * w.lines
 	if id < w.senders {
 		c.expect -= w.lines // its own lines are not counted
@@ -577,7 +595,7 @@ func (c *client) pumpAnswers() {
 }
 
 // scan looks for markers on the screen and records those seen for the
-// first time at at.
+// first time at at, and, until it shows, for the client's nick.
 func (c *client) scan(at time.Time) {
 	for y := 0; y < c.w.height; y++ {
 		c.row = c.row[:0]
@@ -587,6 +605,10 @@ func (c *client) scan(at time.Time) {
 			} else {
 				c.row = append(c.row, ' ')
 			}
+		}
+		if c.nick != nil && bytes.Contains(c.row, c.nick) {
+			close(c.joined)
+			c.nick = nil
 		}
 		for rest := c.row; ; {
 			i := bytes.Index(rest, []byte(markerPrefix))
