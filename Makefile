@@ -43,9 +43,14 @@ cross:
 	GOOS=windows GOARCH=amd64 $(GO) vet ./...
 	GOOS=darwin GOARCH=arm64 $(GO) build -o /dev/null ./...
 
-## bench: benchmarks, medians of several runs
+## bench: the micro-benchmarks of every package, 6 runs each, then the load
+## benchmark (./loadtest: real ssh sessions, a few minutes), 3 runs; medians
+## with benchstat if installed (make bench BENCH=Fanout to pick by name)
+BENCH ?= .
+MICRO  = $(shell $(GO) list $(PKGS) | grep -v '/loadtest$$')
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count 6 $(PKGS) | tee bench.out
+	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -count 6 -timeout 30m $(MICRO) | tee bench.out
+	$(GO) test -run '^$$' -bench '$(BENCH)' -benchtime 1x -count 3 -timeout 30m ./loadtest | tee -a bench.out
 	@command -v benchstat >/dev/null 2>&1 && benchstat bench.out || echo "(install golang.org/x/perf/cmd/benchstat for medians: go install golang.org/x/perf/cmd/benchstat@latest)"
 
 clean:
