@@ -24,6 +24,10 @@ import (
 	"github.com/charmbracelet/x/ansi"
 )
 
+// keptBuffer is the most the writer keeps of its buffer between frames:
+// what a line arriving usually costs, with room to spare.
+const keptBuffer = 2 << 10
+
 // Screen is one terminal. Draw, Resize, Repaint and Bell never wait for
 // the terminal; Close does, to leave it as it was found.
 type Screen struct {
@@ -174,6 +178,11 @@ func (s *Screen) run() {
 			if _, err := s.out.Write(t.buf.Bytes()); err != nil {
 				t.failed = true
 			}
+		}
+		if t.buf.Cap() > keptBuffer {
+			// A whole screen's worth (the first frame, a resize, a
+			// repaint) is rare: an idle session need not hold it.
+			t.buf = bytes.Buffer{}
 		}
 		if closing {
 			return

@@ -376,3 +376,23 @@ func TestANewLineCostsALine(t *testing.T) {
 		t.Fatalf("a new line cost %d bytes: %q", n, term.buf.String())
 	}
 }
+
+// A whole screen's bytes are written and let go: an idle session keeps a
+// small buffer, not the largest frame it ever drew.
+func TestLargeFramesAreNotKept(t *testing.T) {
+	out := newRecorder()
+	s := New(out, 200, 60, colorprofile.TrueColor)
+	rows := make([]string, 60)
+	for i := range rows {
+		rows[i] = fmt.Sprintf("\x1b[38;5;%dmrow %d\x1b[m %s", i, i, strings.Repeat("text ", 35))
+	}
+	s.Draw(view(strings.Join(rows, "\n"), tea.NewCursor(0, 59)))
+	out.waitFor(t, "the frame", func(b []byte) bool { return bytes.Contains(b, []byte("row 59")) })
+	s.Close()
+	if n := len(out.bytes()); n < 4*keptBuffer {
+		t.Fatalf("the frame took only %d bytes", n)
+	}
+	if c := s.term.buf.Cap(); c > keptBuffer {
+		t.Fatalf("the writer keeps a %d-byte buffer", c)
+	}
+}
