@@ -46,11 +46,10 @@ type Member struct {
 	// Guarded by hub.mu.
 	nick         string
 	subs         map[string]*sub
-	order        []*sub // the rooms in the order joined
-	current      string // the room the member is looking at
-	op           bool   // operator for this session, by /op
-	deop         bool   // operator rights set aside for this session, by /deop
-	lastActive   time.Time
+	order        []*sub            // the rooms in the order joined
+	current      string            // the room the member is looking at
+	op           bool              // operator for this session, by /op
+	deop         bool              // operator rights set aside for this session, by /deop
 	ignored      map[string]string // author -> nick
 	quitMessage  string
 	left         bool   // the member has left or was closed; doneC is closed
@@ -63,6 +62,12 @@ type Member struct {
 
 	// roomsVersion changes when the member joins or leaves a room.
 	roomsVersion atomic.Uint64
+
+	// lastActive is when the member last submitted a line, in Unix
+	// nanoseconds. Atomic, not under the hub's lock: every line stamps it,
+	// and taking the hub's write lock for that made every session's reads
+	// wait behind every line.
+	lastActive atomic.Int64
 
 	// Rate limits; rate.Limiter is safe for concurrent use.
 	msgLimit   *rate.Limiter
@@ -116,7 +121,7 @@ func newMember(h *Hub, id Identity) *Member {
 		olderLimit: rate.NewLimiter(rate.Every(olderEvery), olderBurst),
 		strikes:    rate.NewLimiter(rate.Every(floodStrikeEvery), floodStrikes),
 	}
-	m.lastActive = m.joined
+	m.lastActive.Store(m.joined.UnixNano())
 	if m.loc == nil {
 		m.loc = time.Local
 	}
@@ -501,9 +506,7 @@ const (
 // at: a command, or a message to the room. An error means nothing was sent;
 // its text is for the member.
 func (m *Member) Submit(line string) (Effect, error) {
-	m.hub.mu.Lock()
-	m.lastActive = m.hub.now()
-	m.hub.mu.Unlock()
+	m.lastActive.Store(m.hub.now().UnixNano())
 	p := Parse(line)
 	if p.IsCommand {
 		return m.run(p.Name, p.Args)
@@ -558,18 +561,25 @@ func (m *Member) post(room string, kind Kind, text string) error {
 		err = m.reachOtherParty(s)
 	}
 	if err == nil {
+		// Queued under the hub's lock, so that no leave, kick or mute
+		// comes between the checks and the line's place in the log;
+		// stored after letting go of it (see post.go).
+		var p *posting
 		h.mu.RLock()
 		if _, still := m.subs[s.room.name]; m.left {
 			err = ErrLeft
 		} else if !still {
 			err = errors.New("message not sent: you are no longer in that room")
 		} else {
+			p = s.room.queue(Message{Kind: kind, Nick: m.nick, Author: m.author, Text: text})
+		}
+		h.mu.RUnlock()
+		if p != nil {
 			var seq uint64
-			if seq, err = s.room.append(Message{Kind: kind, Nick: m.nick, Author: m.author, Text: text}); err == nil {
+			if seq, err = s.room.await(p); err == nil {
 				s.readTo(seq) // whoever writes has read what came before
 			}
 		}
-		h.mu.RUnlock()
 	}
 	if err == nil && s.room.dm && !s.wrote.Swap(true) {
 		// Writing in a conversation someone else opened makes it the
