@@ -316,7 +316,7 @@ func (h *Hub) Join(id Identity) (*Member, error) {
 	if err != nil {
 		return nil, fmt.Errorf("join: %w", err)
 	}
-	m.nick = nick
+	m.renameLocked(nick)
 	h.indexNickLocked(m)
 	h.members[m] = struct{}{}
 	// A nick is registered only when the person chose it: not a variant

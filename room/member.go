@@ -56,6 +56,10 @@ type Member struct {
 	closedReason string // what the member was told when the room ended the session
 	endReason    string // the same, short, for logs
 
+	// shownNick is nick, for Nick: the view asks for it on every wake,
+	// and must not take the hub's lock for it. Set with nick.
+	shownNick atomic.Pointer[string]
+
 	// lastDM is the conversation of the last direct message the member
 	// was shown, for /reply. Next sets it, outside the hub's lock.
 	lastDM atomic.Pointer[string]
@@ -145,9 +149,17 @@ func hostOnly(addr string) string {
 
 // Nick returns the member's current nick.
 func (m *Member) Nick() string {
-	m.hub.mu.RLock()
-	defer m.hub.mu.RUnlock()
-	return m.nick
+	if p := m.shownNick.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
+// renameLocked gives the member a nick. The caller holds hub.mu for
+// writing.
+func (m *Member) renameLocked(nick string) {
+	m.nick = nick
+	m.shownNick.Store(&nick)
 }
 
 // Key returns the member's public key fingerprint, "" when it has none.
@@ -277,20 +289,29 @@ func (m *Member) Next() []Message {
 	h := m.hub
 	// Copied out so the rooms are read without the hub's lock; most
 	// members are in a few rooms, which fit on the stack.
+	// The hub's lock is taken once a call, not once a room: every
+	// session calls this for every line anyone posts.
 	var subsBuf [8]*sub
 	var marksBuf [8]uint64
+	var ignored map[string]struct{}
 	h.mu.RLock()
 	subs := append(subsBuf[:0], m.order...)
 	marks := marksBuf[:0]
 	for _, s := range subs {
 		marks = append(marks, s.mark)
 	}
+	if len(m.ignored) > 0 {
+		ignored = make(map[string]struct{}, len(m.ignored))
+		for author := range m.ignored {
+			ignored[author] = struct{}{}
+		}
+	}
 	h.mu.RUnlock()
 
 	var out []Message
 	for i, s := range subs {
 		msgs, notes := s.next(m, marks[i])
-		msgs = m.withoutIgnored(msgs)
+		msgs = withoutIgnored(msgs, ignored)
 		if s.room.dm {
 			for _, msg := range msgs {
 				if msg.Author != m.author && msg.Kind == Chat && !msg.Backlog {
@@ -386,16 +407,14 @@ func (s *sub) fromHistory(cursor, from, oldestInTail uint64) (msgs, notes []Mess
 	return got, notes, false
 }
 
-// withoutIgnored drops lines by authors the member ignores.
-func (m *Member) withoutIgnored(msgs []Message) []Message {
-	m.hub.mu.RLock()
-	defer m.hub.mu.RUnlock()
-	if len(m.ignored) == 0 {
+// withoutIgnored drops lines by the ignored authors.
+func withoutIgnored(msgs []Message, ignored map[string]struct{}) []Message {
+	if len(ignored) == 0 {
 		return msgs
 	}
 	return slices.DeleteFunc(msgs, func(msg Message) bool {
-		_, ignored := m.ignored[msg.Author]
-		return ignored && (msg.Kind == Chat || msg.Kind == Action)
+		_, ig := ignored[msg.Author]
+		return ig && (msg.Kind == Chat || msg.Kind == Action)
 	})
 }
 
@@ -855,7 +874,7 @@ func (m *Member) setNickLocked(nick string, now time.Time) error {
 		return err
 	}
 	h.unindexNickLocked(m)
-	m.nick = nick
+	m.renameLocked(nick)
 	h.indexNickLocked(m)
 	for _, s := range m.order {
 		s.room.version.Add(1)
