@@ -160,3 +160,37 @@ func benchDeliver(b *testing.B, store string, n, posters int) {
 	}
 	wg.Wait()
 }
+
+// BenchmarkJoinBusyLobby is one person joining a lobby of n and leaving
+// again: both hold the hub's write lock, during which no session reads.
+func BenchmarkJoinBusyLobby(b *testing.B) {
+	for _, n := range []int{200, 2000} {
+		b.Run(fmt.Sprintf("members=%d", n), func(b *testing.B) {
+			h, err := room.NewHub(room.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			var ms []*room.Member
+			for i := range n {
+				m, err := h.Join(room.Identity{Nick: fmt.Sprintf("Member%d", i)})
+				if err != nil {
+					b.Fatal(err)
+				}
+				ms = append(ms, m)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				m, err := h.Join(room.Identity{Nick: "newcomer"})
+				if err != nil {
+					b.Fatal(err)
+				}
+				m.Leave("bye")
+			}
+			b.StopTimer()
+			for _, m := range ms {
+				m.Leave("done")
+			}
+		})
+	}
+}

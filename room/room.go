@@ -358,13 +358,41 @@ func (h *Hub) rejoinableLocked(m *Member, name string) (*Room, error) {
 // welcomeNames is how many nicks the welcome lists; /names lists all.
 const welcomeNames = 20
 
-// listNames joins names, cutting the list after limit with a count of the
-// rest.
-func listNames(names []string, limit int) string {
-	if len(names) <= limit {
-		return strings.Join(names, ", ")
+// firstNicks returns the first n nicks of members in the order /names
+// lists them (case aside), without sorting them all: a join holds the hub's
+// lock while it greets, and sorting a busy lobby's thousands of nicks, each
+// lowered at every comparison, held it for milliseconds a join.
+func firstNicks(members map[*Member]struct{}, n int) []string {
+	if n <= 0 {
+		return nil
 	}
-	return strings.Join(names[:limit], ", ") + fmt.Sprintf(" and %d more (/names lists all)", len(names)-limit)
+	type nick struct{ lower, nick string }
+	first := make([]nick, 0, n+1)
+	for o := range members {
+		c := nick{strings.ToLower(o.nick), o.nick}
+		if len(first) == n && c.lower >= first[n-1].lower {
+			continue
+		}
+		i, _ := slices.BinarySearchFunc(first, c.lower, func(e nick, t string) int { return strings.Compare(e.lower, t) })
+		first = slices.Insert(first, i, c)
+		if len(first) > n {
+			first = first[:n]
+		}
+	}
+	out := make([]string, len(first))
+	for i, c := range first {
+		out[i] = c.nick
+	}
+	return out
+}
+
+// listFirstNames joins the first names of a list of total, with a count of
+// the rest.
+func listFirstNames(first []string, total int) string {
+	if total <= len(first) {
+		return strings.Join(first, ", ")
+	}
+	return strings.Join(first, ", ") + fmt.Sprintf(" and %d more (/names lists all)", total-len(first))
 }
 
 func truncateRunes(s string, n int) string {
