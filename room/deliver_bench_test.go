@@ -172,7 +172,7 @@ func BenchmarkJoinBusyLobby(b *testing.B) {
 			}
 			var ms []*room.Member
 			for i := range n {
-				m, err := h.Join(room.Identity{Nick: fmt.Sprintf("Member%d", i)})
+				m, err := h.Join(room.Identity{Key: fmt.Sprintf("SHA256:m%d", i), Nick: fmt.Sprintf("Member%d", i)})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -180,8 +180,8 @@ func BenchmarkJoinBusyLobby(b *testing.B) {
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
-			for range b.N {
-				m, err := h.Join(room.Identity{Nick: "newcomer"})
+			for i := range b.N {
+				m, err := h.Join(room.Identity{Key: fmt.Sprintf("SHA256:new%d", i), Nick: "newcomer"})
 				if err != nil {
 					b.Fatal(err)
 				}
