@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -22,14 +23,21 @@ import (
 // both: ns/op is the time to deliver them, and deliver-p50-ms and
 // deliver-p99-ms how long each line took to reach its last reader. With
 // two posters and a store that takes time to write, it shows whether
-// readers wait on the disk.
+// readers wait on the disk. With busy, the first poster writes in another
+// room, which nobody reads: it shows whether a room waits on another's
+// disk writes.
 func BenchmarkDeliver(b *testing.B) {
 	for _, store := range []string{"memory", "slow", "sqlite"} {
 		for _, n := range []int{200, 2000} {
 			b.Run(fmt.Sprintf("store=%s/members=%d", store, n), func(b *testing.B) {
-				benchDeliver(b, store, n, 2)
+				benchDeliver(b, store, n, 2, false)
 			})
 		}
+	}
+	for _, store := range []string{"slow", "sqlite"} {
+		b.Run(fmt.Sprintf("store=%s+busy/members=200", store), func(b *testing.B) {
+			benchDeliver(b, store, 200, 2, true)
+		})
 	}
 }
 
@@ -44,7 +52,7 @@ func (s slowHistory) Append(ctx context.Context, rm string, m room.Message) erro
 	return s.MemoryHistory.Append(ctx, rm, m)
 }
 
-func benchDeliver(b *testing.B, store string, n, posters int) {
+func benchDeliver(b *testing.B, store string, n, posters int, busy bool) {
 	opts := room.Options{MessageRate: 1e9, MessageBurst: 1 << 30}
 	switch store {
 	case "slow":
@@ -79,7 +87,7 @@ func benchDeliver(b *testing.B, store string, n, posters int) {
 			lines[text] = l
 		}
 		mu.Unlock()
-		if l.seen.Add(1) == int64(n-posters) {
+		if l.seen.Add(1) == int64(n-posters) && !strings.HasPrefix(text, "busy") {
 			mu.Lock()
 			done = append(done, at.Sub(v.(time.Time)))
 			mu.Unlock()
@@ -128,17 +136,29 @@ func benchDeliver(b *testing.B, store string, n, posters int) {
 		}
 		senders = append(senders, m)
 	}
+	if busy {
+		if _, err := senders[0].Submit("/join busy"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	lobbyLines := len(senders)
+	if busy {
+		lobbyLines--
+	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	var seq atomic.Int64
 	for range b.N {
 		var pw sync.WaitGroup
-		arrived.Add(len(senders))
-		for _, s := range senders {
+		arrived.Add(lobbyLines)
+		for i, s := range senders {
 			pw.Add(1)
 			go func() {
 				defer pw.Done()
 				text := "line " + strconv.FormatInt(seq.Add(1), 10)
+				if busy && i == 0 {
+					text = "busy " + text
+				}
 				sent.Store(text, time.Now())
 				if _, err := s.Submit(text); err != nil {
 					b.Error(err)
