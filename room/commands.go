@@ -230,7 +230,7 @@ func cmdWhois(m *Member, args string) (Effect, error) {
 		fmt.Fprintf(&b, "%s: unverified (connected without a key)", who.nick)
 	}
 	fmt.Fprintf(&b, "\n  online since %s (%s), ", who.joined.UTC().Format("2006-01-02 15:04 MST"), FormatDuration(now.Sub(who.joined)))
-	if idle := now.Sub(who.lastActive); idle < time.Minute {
+	if idle := now.Sub(time.Unix(0, who.lastActive.Load())); idle < time.Minute {
 		b.WriteString("active now")
 	} else {
 		fmt.Fprintf(&b, "last active %s ago", FormatDuration(idle))

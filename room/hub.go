@@ -316,7 +316,7 @@ func (h *Hub) Join(id Identity) (*Member, error) {
 	if err != nil {
 		return nil, fmt.Errorf("join: %w", err)
 	}
-	m.nick = nick
+	m.renameLocked(nick)
 	h.indexNickLocked(m)
 	h.members[m] = struct{}{}
 	// A nick is registered only when the person chose it: not a variant
@@ -398,13 +398,9 @@ func nickToAsk(asked string) string {
 
 // welcomeLocked greets a member who just joined, in the lobby.
 func (h *Hub) welcomeLocked(m *Member, lobby *Room, why string, rejoined []string) {
-	names := make([]string, 0, len(lobby.members))
-	for o := range lobby.members {
-		names = append(names, o.nick)
-	}
-	slices.SortFunc(names, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
+	online := len(lobby.members)
 	welcome := fmt.Sprintf("Welcome to chatroom! You are %s in #%s. Online (%d): %s.\nType /help for commands.",
-		m.nick, lobby.name, len(names), listNames(names, welcomeNames))
+		m.nick, lobby.name, online, listFirstNames(firstNicks(lobby.members, welcomeNames), online))
 	if len(rejoined) > 0 {
 		welcome += fmt.Sprintf("\nYou are back in %s too; Ctrl+N and Ctrl+P switch rooms.", strings.Join(rejoined, ", "))
 	}

@@ -46,16 +46,19 @@ type Member struct {
 	// Guarded by hub.mu.
 	nick         string
 	subs         map[string]*sub
-	order        []*sub // the rooms in the order joined
-	current      string // the room the member is looking at
-	op           bool   // operator for this session, by /op
-	deop         bool   // operator rights set aside for this session, by /deop
-	lastActive   time.Time
+	order        []*sub            // the rooms in the order joined
+	current      string            // the room the member is looking at
+	op           bool              // operator for this session, by /op
+	deop         bool              // operator rights set aside for this session, by /deop
 	ignored      map[string]string // author -> nick
 	quitMessage  string
 	left         bool   // the member has left or was closed; doneC is closed
 	closedReason string // what the member was told when the room ended the session
 	endReason    string // the same, short, for logs
+
+	// shownNick is nick, for Nick: the view asks for it on every wake,
+	// and must not take the hub's lock for it. Set with nick.
+	shownNick atomic.Pointer[string]
 
 	// lastDM is the conversation of the last direct message the member
 	// was shown, for /reply. Next sets it, outside the hub's lock.
@@ -63,6 +66,12 @@ type Member struct {
 
 	// roomsVersion changes when the member joins or leaves a room.
 	roomsVersion atomic.Uint64
+
+	// lastActive is when the member last submitted a line, in Unix
+	// nanoseconds. Atomic, not under the hub's lock: every line stamps it,
+	// and taking the hub's write lock for that made every session's reads
+	// wait behind every line.
+	lastActive atomic.Int64
 
 	// Rate limits; rate.Limiter is safe for concurrent use.
 	msgLimit   *rate.Limiter
@@ -116,7 +125,7 @@ func newMember(h *Hub, id Identity) *Member {
 		olderLimit: rate.NewLimiter(rate.Every(olderEvery), olderBurst),
 		strikes:    rate.NewLimiter(rate.Every(floodStrikeEvery), floodStrikes),
 	}
-	m.lastActive = m.joined
+	m.lastActive.Store(m.joined.UnixNano())
 	if m.loc == nil {
 		m.loc = time.Local
 	}
@@ -140,9 +149,17 @@ func hostOnly(addr string) string {
 
 // Nick returns the member's current nick.
 func (m *Member) Nick() string {
-	m.hub.mu.RLock()
-	defer m.hub.mu.RUnlock()
-	return m.nick
+	if p := m.shownNick.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
+// renameLocked gives the member a nick. The caller holds hub.mu for
+// writing.
+func (m *Member) renameLocked(nick string) {
+	m.nick = nick
+	m.shownNick.Store(&nick)
 }
 
 // Key returns the member's public key fingerprint, "" when it has none.
@@ -272,20 +289,29 @@ func (m *Member) Next() []Message {
 	h := m.hub
 	// Copied out so the rooms are read without the hub's lock; most
 	// members are in a few rooms, which fit on the stack.
+	// The hub's lock is taken once a call, not once a room: every
+	// session calls this for every line anyone posts.
 	var subsBuf [8]*sub
 	var marksBuf [8]uint64
+	var ignored map[string]struct{}
 	h.mu.RLock()
 	subs := append(subsBuf[:0], m.order...)
 	marks := marksBuf[:0]
 	for _, s := range subs {
 		marks = append(marks, s.mark)
 	}
+	if len(m.ignored) > 0 {
+		ignored = make(map[string]struct{}, len(m.ignored))
+		for author := range m.ignored {
+			ignored[author] = struct{}{}
+		}
+	}
 	h.mu.RUnlock()
 
 	var out []Message
 	for i, s := range subs {
 		msgs, notes := s.next(m, marks[i])
-		msgs = m.withoutIgnored(msgs)
+		msgs = withoutIgnored(msgs, ignored)
 		if s.room.dm {
 			for _, msg := range msgs {
 				if msg.Author != m.author && msg.Kind == Chat && !msg.Backlog {
@@ -381,16 +407,14 @@ func (s *sub) fromHistory(cursor, from, oldestInTail uint64) (msgs, notes []Mess
 	return got, notes, false
 }
 
-// withoutIgnored drops lines by authors the member ignores.
-func (m *Member) withoutIgnored(msgs []Message) []Message {
-	m.hub.mu.RLock()
-	defer m.hub.mu.RUnlock()
-	if len(m.ignored) == 0 {
+// withoutIgnored drops lines by the ignored authors.
+func withoutIgnored(msgs []Message, ignored map[string]struct{}) []Message {
+	if len(ignored) == 0 {
 		return msgs
 	}
 	return slices.DeleteFunc(msgs, func(msg Message) bool {
-		_, ignored := m.ignored[msg.Author]
-		return ignored && (msg.Kind == Chat || msg.Kind == Action)
+		_, ig := ignored[msg.Author]
+		return ig && (msg.Kind == Chat || msg.Kind == Action)
 	})
 }
 
@@ -501,9 +525,7 @@ const (
 // at: a command, or a message to the room. An error means nothing was sent;
 // its text is for the member.
 func (m *Member) Submit(line string) (Effect, error) {
-	m.hub.mu.Lock()
-	m.lastActive = m.hub.now()
-	m.hub.mu.Unlock()
+	m.lastActive.Store(m.hub.now().UnixNano())
 	p := Parse(line)
 	if p.IsCommand {
 		return m.run(p.Name, p.Args)
@@ -558,18 +580,25 @@ func (m *Member) post(room string, kind Kind, text string) error {
 		err = m.reachOtherParty(s)
 	}
 	if err == nil {
+		// Queued under the hub's lock, so that no leave, kick or mute
+		// comes between the checks and the line's place in the log;
+		// stored after letting go of it (see post.go).
+		var p *posting
 		h.mu.RLock()
 		if _, still := m.subs[s.room.name]; m.left {
 			err = ErrLeft
 		} else if !still {
 			err = errors.New("message not sent: you are no longer in that room")
 		} else {
+			p = s.room.queue(Message{Kind: kind, Nick: m.nick, Author: m.author, Text: text})
+		}
+		h.mu.RUnlock()
+		if p != nil {
 			var seq uint64
-			if seq, err = s.room.append(Message{Kind: kind, Nick: m.nick, Author: m.author, Text: text}); err == nil {
+			if seq, err = s.room.await(p); err == nil {
 				s.readTo(seq) // whoever writes has read what came before
 			}
 		}
-		h.mu.RUnlock()
 	}
 	if err == nil && s.room.dm && !s.wrote.Swap(true) {
 		// Writing in a conversation someone else opened makes it the
@@ -845,7 +874,7 @@ func (m *Member) setNickLocked(nick string, now time.Time) error {
 		return err
 	}
 	h.unindexNickLocked(m)
-	m.nick = nick
+	m.renameLocked(nick)
 	h.indexNickLocked(m)
 	for _, s := range m.order {
 		s.room.version.Add(1)

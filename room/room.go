@@ -27,14 +27,26 @@ type Room struct {
 	// parties are a direct conversation's two authors.
 	parties [2]string
 
+	// postMu guards the queue of lines waiting to be stored (see post.go).
+	postMu  sync.Mutex
+	pending []*posting
+	storing bool // a poster is storing what is queued
+
+	// logMu guards the log in memory. It is held briefly, never while
+	// storing, so reading what is new never waits for the disk.
 	logMu   sync.RWMutex
-	seq     uint64    // last Seq appended
+	seq     uint64    // last Seq stored; changed only by the storer (see store)
 	first   uint64    // Seq of the oldest message kept (seq+1 when none is)
 	tail    []Message // ring of the last len(tail) messages: Seq s sits at (s-1) % len(tail)
 	tailLen uint64    // how many ring slots hold messages
 
 	// Guarded by hub.mu.
-	members    map[*Member]struct{}
+	members map[*Member]struct{}
+	// readerList is members as a list, for waking them without the hub's
+	// lock; replaced, never changed, under hub.mu.
+	readerList atomic.Pointer[[]*Member]
+
+	// Guarded by hub.mu.
 	topic      string
 	inviteOnly bool
 	kept       bool // an operator owns it: it stays when empty (RoomInfo.Kept)
@@ -126,63 +138,13 @@ func (r *Room) Online() []Online {
 // gains or loses operator rights, so a view knows when to fetch Online.
 func (r *Room) RosterVersion() uint64 { return r.version.Load() }
 
-// append adds m to the log as its next message and wakes every member.
-// The caller holds hub.mu (for reading at least), which keeps the member
-// list still; the log lock keeps Seq order and log order the same.
-//
-// A message is stored before anyone sees it, and a Seq is handed out only
-// once History has the message: read positions, catching up from History,
-// numbering after a restart and a crash never meet a Seq that is not on
-// disk. When it cannot be stored (a full disk, a failing database), this
-// is the one place that decides what happens, by who wrote the line:
-//
-//   - A line a person typed (Chat, Action) is refused: nobody sees it, and
-//     its author gets ErrNotStored and keeps the text to send again.
-//   - A line the server writes about an act (a join, a leave, a nick
-//     change, an announcement) must not stop the act, or a full disk would
-//     keep everyone out, even from reading. It is shown live to those in
-//     the room as a private line outside the log: it takes no Seq, so the
-//     rule above holds, and it is missing from history later.
-//
-// Either way the hub's write watch has logged the failure. append returns
-// the message's Seq, 0 for a line shown live only; it fails only for a
-// person's line.
-func (r *Room) append(m Message) (uint64, error) {
-	r.logMu.Lock()
-	defer r.logMu.Unlock()
-	m.Room = r.name
-	m.Seq = r.seq + 1
-	m.Time = r.hub.now()
-	if err := r.hub.opts.History.Append(ctxBG, r.name, m); err != nil {
-		if m.Kind == Chat || m.Kind == Action {
-			return 0, notStored{cause: err}
-		}
-		// After the last stored message, where it happened.
-		m.Seq = r.seq
-		for member := range r.members {
-			member.queueNotice(m)
-		}
-		return 0, nil
-	}
-	r.seq = m.Seq
-	if r.tailLen == uint64(len(r.tail)) && len(r.tail) < r.hub.opts.Tail {
-		r.growTail()
-	}
-	r.tail[(m.Seq-1)%uint64(len(r.tail))] = m
-	if r.tailLen < uint64(len(r.tail)) {
-		r.tailLen++
-	}
-	for member := range r.members {
-		member.wake()
-	}
-	return m.Seq, nil
-}
-
 // serverLineLocked adds a line the server writes about an act: a join, a
-// leave, a nick change, an announcement. It cannot fail (see append): the
-// act stands whether or not the line could be stored.
+// leave, a nick change, an announcement. It cannot fail (see store): the
+// act stands whether or not the line could be stored. The caller holds
+// hub.mu, and keeps it while the line is stored: the act and its line go
+// together, and these are rare next to people's lines.
 func (r *Room) serverLineLocked(m Message) {
-	_, _ = r.append(m) // append refuses only lines people typed
+	_, _ = r.await(r.queue(m)) // store refuses only lines people typed
 }
 
 // initialTail is the tail a room starts with; it grows to Options.Tail as
@@ -262,6 +224,7 @@ func (h *Hub) subscribeLocked(m *Member, r *Room, ms Membership, was bool, joinT
 	}
 	s.read.Store(s.mark)
 	r.members[m] = struct{}{}
+	r.addReaderLocked(m)
 	m.subs[r.name] = s
 	m.order = append(m.order, s)
 	m.roomsVersion.Add(1)
@@ -310,6 +273,7 @@ func (h *Hub) unsubscribeLocked(m *Member, r *Room, leave string, announce, forg
 		return
 	}
 	delete(r.members, m)
+	r.dropReaderLocked(m)
 	delete(m.subs, r.name)
 	m.order = slices.DeleteFunc(m.order, func(o *sub) bool { return o == s })
 	m.roomsVersion.Add(1)
@@ -334,6 +298,10 @@ func (h *Hub) unsubscribeLocked(m *Member, r *Room, leave string, announce, forg
 	// An empty room leaves memory; its log is in History, to be read
 	// again when someone comes.
 	if len(r.members) == 0 && r.name != Lobby && h.rooms[r.name] == r {
+		// A line of its last member may still be on its way to the
+		// store (a direct conversation has no leave line to queue
+		// behind it): let it land before the room can be loaded anew.
+		r.settle()
 		delete(h.rooms, r.name)
 		if !r.dm {
 			h.vacated[r.name] = h.now() // an empty room's day starts now
@@ -390,13 +358,41 @@ func (h *Hub) rejoinableLocked(m *Member, name string) (*Room, error) {
 // welcomeNames is how many nicks the welcome lists; /names lists all.
 const welcomeNames = 20
 
-// listNames joins names, cutting the list after limit with a count of the
-// rest.
-func listNames(names []string, limit int) string {
-	if len(names) <= limit {
-		return strings.Join(names, ", ")
+// firstNicks returns the first n nicks of members in the order /names
+// lists them (case aside), without sorting them all: a join holds the hub's
+// lock while it greets, and sorting a busy lobby's thousands of nicks, each
+// lowered at every comparison, held it for milliseconds a join.
+func firstNicks(members map[*Member]struct{}, n int) []string {
+	if n <= 0 {
+		return nil
 	}
-	return strings.Join(names[:limit], ", ") + fmt.Sprintf(" and %d more (/names lists all)", len(names)-limit)
+	type nick struct{ lower, nick string }
+	first := make([]nick, 0, n+1)
+	for o := range members {
+		c := nick{strings.ToLower(o.nick), o.nick}
+		if len(first) == n && c.lower >= first[n-1].lower {
+			continue
+		}
+		i, _ := slices.BinarySearchFunc(first, c.lower, func(e nick, t string) int { return strings.Compare(e.lower, t) })
+		first = slices.Insert(first, i, c)
+		if len(first) > n {
+			first = first[:n]
+		}
+	}
+	out := make([]string, len(first))
+	for i, c := range first {
+		out[i] = c.nick
+	}
+	return out
+}
+
+// listFirstNames joins the first names of a list of total, with a count of
+// the rest.
+func listFirstNames(first []string, total int) string {
+	if total <= len(first) {
+		return strings.Join(first, ", ")
+	}
+	return strings.Join(first, ", ") + fmt.Sprintf(" and %d more (/names lists all)", total-len(first))
 }
 
 func truncateRunes(s string, n int) string {

@@ -18,6 +18,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/chatroom/chatroom/room"
+	"github.com/chatroom/chatroom/ui"
 )
 
 // Config is what a Server needs. Hub, HostKey and Logger are required.
@@ -85,6 +86,9 @@ type Server struct {
 	listeners []net.Listener
 
 	states sync.Map // ssh.Session -> *session
+
+	// layouts lays out each message once for every session's view.
+	layouts *ui.Layouts
 }
 
 // New builds a Server from cfg.
@@ -120,7 +124,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.JoinCommand = "ssh -p 1998 HOST"
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, changed: make(chan struct{}),
-		limits: newAddrLimits(cfg.MaxConnsPerAddr, cfg.NewConnsPerMinute)}
+		limits: newAddrLimits(cfg.MaxConnsPerAddr, cfg.NewConnsPerMinute), layouts: ui.NewLayouts()}
 	srv, err := wish.NewServer(
 		s.withHostKey(),
 		// A person is their key: a proven key becomes the member's

@@ -45,6 +45,7 @@ func (s *Server) sessionProgram(sess ssh.Session) *program {
 		Mouse:    s.cfg.Mouse,
 		Location: loc,
 		Notes:    note,
+		Layouts:  s.layouts,
 	})
 	conn, _ := sess.Context().Value(ssh.ContextKeyConn).(gossh.Conn)
 	st.out = newWatchdogWriter(sess, s.cfg.WriteTimeout, func() {

@@ -22,6 +22,9 @@ type entry struct {
 	mention bool // names the reader, or is a direct message to them
 	width   int
 	lines   []line
+	// shared lays out room messages once for all sessions; nil when the
+	// session has none (see Layouts).
+	shared *Layouts
 }
 
 // news reports whether the entry is something others said that the reader
@@ -38,13 +41,19 @@ type line struct {
 	width int
 }
 
-// render returns the entry's styled lines for width w.
+// render returns the entry's styled lines for width w: laid out once for
+// every session through e.shared, if set and the entry looks the same to
+// every reader, else by this session.
 func (e *entry) render(w int, st *styles, loc *time.Location) []line {
 	if e.width == w && e.lines != nil {
 		return e.lines
 	}
 	e.width = w
-	e.lines = e.layout(w, st, loc)
+	if e.shared != nil && shareable(e) {
+		e.lines = e.shared.lines(e, w, loc)
+	} else {
+		e.lines = e.layout(w, st, loc)
+	}
 	return e.lines
 }
 

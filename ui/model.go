@@ -57,14 +57,18 @@ type Options struct {
 	// Notes are lines about this session to show first, such as a setting
 	// the client sent that could not be used.
 	Notes []string
+	// Layouts, if set, lays out room messages once for every session that
+	// shares it, rather than once per session (see Layouts).
+	Layouts *Layouts
 }
 
 // Model is the Bubble Tea model of one session.
 type Model struct {
-	member *room.Member
-	hub    *room.Hub
-	loc    *time.Location
-	st     styles
+	member  *room.Member
+	hub     *room.Hub
+	loc     *time.Location
+	st      styles
+	layouts *Layouts // nil: this session lays out every message itself
 
 	width, height int
 	input         input
@@ -161,13 +165,14 @@ func New(opts Options) *Model {
 		loc = time.Local
 	}
 	m := &Model{
-		member: opts.Member,
-		hub:    opts.Member.Hub(),
-		loc:    loc,
-		st:     newStyles(),
-		mouse:  opts.Mouse,
-		bell:   true,
-		views:  map[string]*roomView{},
+		member:  opts.Member,
+		hub:     opts.Member.Hub(),
+		layouts: opts.Layouts,
+		loc:     loc,
+		st:      newStyles(),
+		mouse:   opts.Mouse,
+		bell:    true,
+		views:   map[string]*roomView{},
 	}
 	// The input holds no more than one message may, so that nothing typed
 	// is lost at sending: what does not fit is refused as it comes, visibly.
@@ -364,7 +369,7 @@ func (m *Model) refreshRoster() {
 }
 
 func (m *Model) newEntry(msg room.Message, me string) *entry {
-	e := &entry{msg: msg, mine: msg.Author == m.member.Author() && !msg.Private}
+	e := &entry{msg: msg, mine: msg.Author == m.member.Author() && !msg.Private, shared: m.layouts}
 	if !e.mine && !msg.Private && (msg.Kind == room.Chat || msg.Kind == room.Action) {
 		e.mention = room.Mentions(msg.Text, me) || room.IsDirect(msg.Room)
 	}

@@ -44,6 +44,8 @@ type options struct {
 
 	retain         time.Duration
 	retainMessages int
+
+	pprof string
 }
 
 // retainFlag reads --retain as people write durations: 30d, 12h, 2w; 0
@@ -96,6 +98,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.idleTimeout, "idle-timeout", 0, "disconnect sessions without a keystroke for `DURATION`, e.g. 2h (0: never)")
 	fs.Var(retainFlag{&o.retain}, "retain", "delete messages older than `DURATION`, e.g. 30d or 2w (0: keep them all)")
 	fs.IntVar(&o.retainMessages, "retain-messages", 0, "keep only the newest `N` messages of each room (0: keep them all)")
+	fs.StringVar(&o.pprof, "pprof", "", "serve Go's profiles (net/http/pprof) on loopback `ADDR`, e.g. 127.0.0.1:6060 (default: off)")
 
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: chatroom [flags]\n\nA chat room people join with: ssh -p 1998 HOST\n\nFlags:\n")
@@ -132,6 +135,11 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, errors.New("--retain-messages cannot be negative")
 	case o.retain != 0 && o.retain < time.Minute:
 		return o, errors.New("--retain must be at least 1m")
+	}
+	if o.pprof != "" {
+		if err := checkPprofAddr(o.pprof); err != nil {
+			return o, err
+		}
 	}
 	if o.data == "" {
 		dir, err := defaultDataDir()

@@ -62,6 +62,14 @@ func serve(o options, logger *log.Logger, stdout io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	if o.pprof != "" {
+		profiled, err := servePprof(ctx, o.pprof, logger)
+		if err != nil {
+			return err
+		}
+		defer func() { stop(); <-profiled }()
+	}
+
 	if !o.skipDBCheck {
 		start := time.Now()
 		if err := db.Check(ctx); err != nil {

@@ -14,7 +14,7 @@ import (
 // Append implements room.History. The message is committed before it
 // returns, so it is on disk before anyone is woken to read it.
 func (d *DB) Append(ctx context.Context, rm string, m room.Message) error {
-	_, err := d.db.ExecContext(ctx, `INSERT INTO messages (room, seq, time, kind, nick, author, text) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	_, err := d.exec(ctx, `INSERT INTO messages (room, seq, time, kind, nick, author, text) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		rm, m.Seq, m.Time.UnixMilli(), int(m.Kind), m.Nick, m.Author, m.Text)
 	if err != nil {
 		return fmt.Errorf("store message %d of %s: %w", m.Seq, rm, err)
@@ -124,14 +124,14 @@ func (d *DB) Prune(ctx context.Context, rm string, before time.Time, keep int) (
 	}
 	// Remember how far the room has numbered before its newest messages
 	// may go.
-	if _, err := d.db.ExecContext(ctx, `INSERT INTO room_seqs (room, last)
+	if _, err := d.exec(ctx, `INSERT INTO room_seqs (room, last)
 		SELECT room, MAX(seq) FROM messages WHERE room = ? GROUP BY room
 		ON CONFLICT (room) DO UPDATE SET last = MAX(last, excluded.last)`, rm); err != nil {
 		return 0, fmt.Errorf("prune %s: %w", rm, err)
 	}
 	total := 0
 	for upTo > 0 {
-		res, err := d.db.ExecContext(ctx, `DELETE FROM messages WHERE id IN (
+		res, err := d.exec(ctx, `DELETE FROM messages WHERE id IN (
 			SELECT id FROM messages WHERE room = ? AND seq <= ? ORDER BY seq LIMIT ?)`, rm, upTo, pruneBatch)
 		if err != nil {
 			return total, fmt.Errorf("prune %s: %w", rm, err)
@@ -179,7 +179,7 @@ func (d *DB) Spoken(ctx context.Context, rm string) (bool, error) {
 // DeleteRoom implements room.History.
 func (d *DB) DeleteRoom(ctx context.Context, rm string) error {
 	for _, q := range []string{`DELETE FROM messages WHERE room = ?`, `DELETE FROM room_seqs WHERE room = ?`} {
-		if _, err := d.db.ExecContext(ctx, q, rm); err != nil {
+		if _, err := d.exec(ctx, q, rm); err != nil {
 			return fmt.Errorf("delete the messages of %s: %w", rm, err)
 		}
 	}
@@ -206,7 +206,7 @@ func (d *DB) Memberships(ctx context.Context, key string) ([]room.Membership, er
 
 // PutMembership implements room.Store.
 func (d *DB) PutMembership(ctx context.Context, key string, ms room.Membership) error {
-	_, err := d.db.ExecContext(ctx, `INSERT INTO memberships (key, room, cursor, label, opened_by) VALUES (?, ?, ?, ?, ?)
+	_, err := d.exec(ctx, `INSERT INTO memberships (key, room, cursor, label, opened_by) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (key, room) DO UPDATE SET
 			cursor = MAX(cursor, excluded.cursor),
 			label  = CASE WHEN excluded.label = '' THEN label ELSE excluded.label END`,
@@ -219,7 +219,7 @@ func (d *DB) PutMembership(ctx context.Context, key string, ms room.Membership) 
 
 // Answered implements room.Store.
 func (d *DB) Answered(ctx context.Context, key, rm string) error {
-	if _, err := d.db.ExecContext(ctx, `UPDATE memberships SET opened_by = '' WHERE key = ? AND room = ? AND opened_by != ''`,
+	if _, err := d.exec(ctx, `UPDATE memberships SET opened_by = '' WHERE key = ? AND room = ? AND opened_by != ''`,
 		key, rm); err != nil {
 		return fmt.Errorf("record that %s wrote in %s: %w", key, rm, err)
 	}
@@ -239,7 +239,7 @@ func (d *DB) Unanswered(ctx context.Context, from string) (int, error) {
 
 // SaveRead implements room.Store.
 func (d *DB) SaveRead(ctx context.Context, key, rm string, cursor uint64) error {
-	if _, err := d.db.ExecContext(ctx, `UPDATE memberships SET cursor = MAX(cursor, ?) WHERE key = ? AND room = ?`,
+	if _, err := d.exec(ctx, `UPDATE memberships SET cursor = MAX(cursor, ?) WHERE key = ? AND room = ?`,
 		cursor, key, rm); err != nil {
 		return fmt.Errorf("save read position in %s of %s: %w", rm, key, err)
 	}
@@ -248,7 +248,7 @@ func (d *DB) SaveRead(ctx context.Context, key, rm string, cursor uint64) error 
 
 // DeleteMembership implements room.Store.
 func (d *DB) DeleteMembership(ctx context.Context, key, rm string) error {
-	if _, err := d.db.ExecContext(ctx, `DELETE FROM memberships WHERE key = ? AND room = ?`, key, rm); err != nil {
+	if _, err := d.exec(ctx, `DELETE FROM memberships WHERE key = ? AND room = ?`, key, rm); err != nil {
 		return fmt.Errorf("forget room %s of %s: %w", rm, key, err)
 	}
 	return nil
@@ -283,7 +283,7 @@ func (d *DB) RoomInfo(ctx context.Context, name string) (room.RoomInfo, bool, er
 
 // PutRoomInfo implements room.Store.
 func (d *DB) PutRoomInfo(ctx context.Context, info room.RoomInfo) error {
-	if _, err := d.db.ExecContext(ctx, `INSERT INTO rooms (name, topic, invite_only, kept, empty_since) VALUES (?, ?, ?, ?, 0)
+	if _, err := d.exec(ctx, `INSERT INTO rooms (name, topic, invite_only, kept, empty_since) VALUES (?, ?, ?, ?, 0)
 		ON CONFLICT (name) DO UPDATE SET
 			topic = excluded.topic, invite_only = excluded.invite_only, kept = MAX(kept, excluded.kept)`,
 		info.Name, info.Topic, info.InviteOnly, info.Kept); err != nil {
@@ -298,7 +298,7 @@ func (d *DB) MarkRoomEmpty(ctx context.Context, name string, since time.Time) er
 	if !since.IsZero() {
 		ms = since.UnixMilli()
 	}
-	if _, err := d.db.ExecContext(ctx, `UPDATE rooms SET empty_since = ? WHERE name = ?`, ms, name); err != nil {
+	if _, err := d.exec(ctx, `UPDATE rooms SET empty_since = ? WHERE name = ?`, ms, name); err != nil {
 		return fmt.Errorf("mark room %s empty: %w", name, err)
 	}
 	return nil
@@ -324,6 +324,8 @@ func (d *DB) RoomInfos(ctx context.Context) ([]room.RoomInfo, error) {
 
 // DeleteRoomInfo implements room.Store.
 func (d *DB) DeleteRoomInfo(ctx context.Context, name string) error {
+	d.writeMu.Lock()
+	defer d.writeMu.Unlock()
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -339,7 +341,7 @@ func (d *DB) DeleteRoomInfo(ctx context.Context, name string) error {
 
 // Invite implements room.Store.
 func (d *DB) Invite(ctx context.Context, rm, key string) error {
-	if _, err := d.db.ExecContext(ctx, `INSERT OR IGNORE INTO invites (room, key) VALUES (?, ?)`, rm, key); err != nil {
+	if _, err := d.exec(ctx, `INSERT OR IGNORE INTO invites (room, key) VALUES (?, ?)`, rm, key); err != nil {
 		return fmt.Errorf("invite %s to %s: %w", key, rm, err)
 	}
 	return nil
@@ -356,7 +358,7 @@ func (d *DB) Invited(ctx context.Context, rm, key string) (bool, error) {
 
 // Uninvite implements room.Store.
 func (d *DB) Uninvite(ctx context.Context, rm, key string) error {
-	if _, err := d.db.ExecContext(ctx, `DELETE FROM invites WHERE room = ? AND key = ?`, rm, key); err != nil {
+	if _, err := d.exec(ctx, `DELETE FROM invites WHERE room = ? AND key = ?`, rm, key); err != nil {
 		return fmt.Errorf("withdraw the invitation of %s to %s: %w", key, rm, err)
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -25,6 +26,22 @@ type DB struct {
 	db   *sql.DB
 	path string
 	lock *flock.Flock
+
+	// writeMu lets one write at a time reach SQLite, which takes one
+	// writer at a time anyway: a second one is refused with SQLITE_BUSY
+	// and sleeps in the busy handler, 1 ms and more, before trying again.
+	// Lines posted in two rooms at once (stored outside the hub's lock,
+	// so at once) met that sleep; queued on a mutex they wait only for
+	// the write ahead of them. Reads are not held: WAL lets them run
+	// beside a write.
+	writeMu sync.Mutex
+}
+
+// exec runs one write statement, one at a time (see writeMu).
+func (d *DB) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	d.writeMu.Lock()
+	defer d.writeMu.Unlock()
+	return d.db.ExecContext(ctx, query, args...)
 }
 
 var (
@@ -301,7 +318,7 @@ func (d *DB) NickOwner(ctx context.Context, fold string) (string, error) {
 
 // ClaimNick implements room.Store.
 func (d *DB) ClaimNick(ctx context.Context, fold, nick, key string, at time.Time) error {
-	_, err := d.db.ExecContext(ctx, `INSERT INTO nick_owners (fold, nick, key, claimed_at) VALUES (?, ?, ?, ?)
+	_, err := d.exec(ctx, `INSERT INTO nick_owners (fold, nick, key, claimed_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (fold) DO NOTHING`, fold, nick, key, at.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("claim nick %q: %w", nick, err)
@@ -311,7 +328,7 @@ func (d *DB) ClaimNick(ctx context.Context, fold, nick, key string, at time.Time
 
 // ReleaseNick implements room.Store.
 func (d *DB) ReleaseNick(ctx context.Context, fold string) error {
-	if _, err := d.db.ExecContext(ctx, `DELETE FROM nick_owners WHERE fold = ?`, fold); err != nil {
+	if _, err := d.exec(ctx, `DELETE FROM nick_owners WHERE fold = ?`, fold); err != nil {
 		return fmt.Errorf("release nick %q: %w", fold, err)
 	}
 	return nil
@@ -346,7 +363,7 @@ func (d *DB) PutSanction(ctx context.Context, s room.Sanction) error {
 	if !s.Until.IsZero() {
 		until = s.Until.UnixMilli()
 	}
-	_, err := d.db.ExecContext(ctx, `INSERT OR REPLACE INTO sanctions (kind, target, addr, nick, reason, by, since, until)
+	_, err := d.exec(ctx, `INSERT OR REPLACE INTO sanctions (kind, target, addr, nick, reason, by, since, until)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, s.Kind, s.Target, s.Addr, s.Nick, s.Reason, s.By, s.Since.UnixMilli(), until)
 	if err != nil {
 		return fmt.Errorf("store %s of %s: %w", s.Kind, s.Target, err)
@@ -356,7 +373,7 @@ func (d *DB) PutSanction(ctx context.Context, s room.Sanction) error {
 
 // DeleteSanction implements room.Store.
 func (d *DB) DeleteSanction(ctx context.Context, kind room.SanctionKind, target string) error {
-	if _, err := d.db.ExecContext(ctx, `DELETE FROM sanctions WHERE kind = ? AND target = ?`, kind, target); err != nil {
+	if _, err := d.exec(ctx, `DELETE FROM sanctions WHERE kind = ? AND target = ?`, kind, target); err != nil {
 		return fmt.Errorf("remove %s of %s: %w", kind, target, err)
 	}
 	return nil
@@ -379,9 +396,9 @@ func (d *DB) Setting(ctx context.Context, name string) (string, error) {
 func (d *DB) PutSetting(ctx context.Context, name, value string) error {
 	var err error
 	if value == "" {
-		_, err = d.db.ExecContext(ctx, `DELETE FROM settings WHERE name = ?`, name)
+		_, err = d.exec(ctx, `DELETE FROM settings WHERE name = ?`, name)
 	} else {
-		_, err = d.db.ExecContext(ctx, `INSERT OR REPLACE INTO settings (name, value) VALUES (?, ?)`, name, value)
+		_, err = d.exec(ctx, `INSERT OR REPLACE INTO settings (name, value) VALUES (?, ?)`, name, value)
 	}
 	if err != nil {
 		return fmt.Errorf("store setting %s: %w", name, err)
@@ -409,7 +426,7 @@ func (d *DB) Ignores(ctx context.Context, owner string) ([]room.Ignore, error) {
 
 // PutIgnore implements room.Store.
 func (d *DB) PutIgnore(ctx context.Context, owner string, ig room.Ignore) error {
-	if _, err := d.db.ExecContext(ctx, `INSERT OR REPLACE INTO ignores (owner, author, nick) VALUES (?, ?, ?)`,
+	if _, err := d.exec(ctx, `INSERT OR REPLACE INTO ignores (owner, author, nick) VALUES (?, ?, ?)`,
 		owner, ig.Author, ig.Nick); err != nil {
 		return fmt.Errorf("store ignore: %w", err)
 	}
@@ -418,7 +435,7 @@ func (d *DB) PutIgnore(ctx context.Context, owner string, ig room.Ignore) error 
 
 // DeleteIgnore implements room.Store.
 func (d *DB) DeleteIgnore(ctx context.Context, owner, author string) error {
-	if _, err := d.db.ExecContext(ctx, `DELETE FROM ignores WHERE owner = ? AND author = ?`, owner, author); err != nil {
+	if _, err := d.exec(ctx, `DELETE FROM ignores WHERE owner = ? AND author = ?`, owner, author); err != nil {
 		return fmt.Errorf("remove ignore: %w", err)
 	}
 	return nil
