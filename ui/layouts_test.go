@@ -56,7 +56,7 @@ func TestSharedLayoutsShowWhatEachSessionWould(t *testing.T) {
 			if shareable(e) {
 				shared++
 			}
-			want := e.layout(e.width, &v.m.st, v.m.loc)
+			want := e.layout(e.width, v.m.st, v.m.loc)
 			if fmt.Sprint(e.lines) != fmt.Sprint(want) {
 				t.Errorf("viewer %d shows %v where its own layout is %v", i, e.lines, want)
 			}

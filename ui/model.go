@@ -67,7 +67,7 @@ type Model struct {
 	member  *room.Member
 	hub     *room.Hub
 	loc     *time.Location
-	st      styles
+	st      *styles  // shared with every session of the Layouts, if any: they never change
 	layouts *Layouts // nil: this session lays out every message itself
 
 	width, height int
@@ -169,14 +169,19 @@ func New(opts Options) *Model {
 		hub:     opts.Member.Hub(),
 		layouts: opts.Layouts,
 		loc:     loc,
-		st:      newStyles(),
 		mouse:   opts.Mouse,
 		bell:    true,
 		views:   map[string]*roomView{},
 	}
+	if m.layouts != nil {
+		m.st = &m.layouts.st
+	} else {
+		st := newStyles()
+		m.st = &st
+	}
 	// The input holds no more than one message may, so that nothing typed
 	// is lost at sending: what does not fit is refused as it comes, visibly.
-	m.input = newInput(&m.st, "Type a message, or /help", room.MaxMessageLen, room.MaxMessageLines)
+	m.input = newInput(m.st, "Type a message, or /help", room.MaxMessageLen, room.MaxMessageLines)
 	m.syncRooms()
 	m.resize(opts.Width, opts.Height)
 	for _, note := range opts.Notes {
@@ -387,7 +392,7 @@ func (m *Model) addTo(v *roomView, e *entry) {
 
 // lineCount is how many screen lines an entry takes at the current width.
 func (m *Model) lineCount(e *entry) int {
-	return len(e.render(m.msgWidth(), &m.st, m.loc))
+	return len(e.render(m.msgWidth(), m.st, m.loc))
 }
 
 // addLocal shows a line that only this session produced, like an error.

@@ -235,7 +235,7 @@ func (m *Model) visibleLines(w, h int) []line {
 	var rev []line // newest line first
 	i := len(v.entries) - 1
 	for ; i >= 0 && len(rev) < need; i-- {
-		ls := v.entries[i].render(w, &m.st, m.loc)
+		ls := v.entries[i].render(w, m.st, m.loc)
 		for j := len(ls) - 1; j >= 0; j-- {
 			rev = append(rev, ls[j])
 		}
