@@ -396,3 +396,29 @@ func TestLargeFramesAreNotKept(t *testing.T) {
 		t.Fatalf("the writer keeps a %d-byte buffer", c)
 	}
 }
+
+// Colours are brought down to what the terminal shows: a 24-bit colour
+// on a 256-colour terminal, a 256-colour one on a 16-colour terminal;
+// colours the terminal has pass as they are.
+func TestColoursFitTheTerminal(t *testing.T) {
+	for _, c := range []struct {
+		profile   colorprofile.Profile
+		text      string
+		want, not string
+	}{
+		{colorprofile.ANSI256, "\x1b[38;2;255;0;0mred\x1b[m", "38;5;", "38;2;"},
+		{colorprofile.ANSI256, "\x1b[38;5;62mviolet\x1b[m", "38;5;62m", "38;2;"},
+		{colorprofile.ANSI, "\x1b[38;5;196mred\x1b[m", "\x1b[91m", "38;5;"},
+		{colorprofile.TrueColor, "\x1b[38;2;255;0;0mred\x1b[m", "38;2;255;0;0", "38;5;"},
+	} {
+		out := newRecorder()
+		s := New(out, 20, 3, c.profile)
+		s.Draw(view("header\n"+c.text, nil))
+		out.waitFor(t, "the row", func(b []byte) bool { return bytes.Contains(b, []byte("header")) })
+		s.Close()
+		got := string(out.bytes())
+		if !strings.Contains(got, c.want) || strings.Contains(got, c.not) {
+			t.Errorf("%v, %q: sent %q, want %q and no %q", c.profile, c.text, got, c.want, c.not)
+		}
+	}
+}
