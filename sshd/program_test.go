@@ -1,6 +1,7 @@
 package sshd
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 
@@ -119,5 +120,44 @@ func TestProgramPanicsEndOnlyTheSession(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "failed") {
 			t.Fatalf("%T: Run returned %v", msg, err)
 		}
+	}
+}
+
+// A program that waits on the room's wakes itself hands the model a
+// message for each wake, and one when the member is gone, with no
+// goroutine of its own waiting for them.
+func TestProgramWaitsOnWakes(t *testing.T) {
+	got := make(chan tea.Msg, 16)
+	views := 0
+	p := newProgram(recorder{got: got, views: &views}, nil)
+	wake, closed := make(chan struct{}, 1), make(chan struct{})
+	p.wakeOn(wake, closed, textMsg("wake"), textMsg("closed"))
+	done := make(chan error, 1)
+	before := runtime.NumGoroutine()
+	go func() { done <- p.Run() }()
+	if m := <-got; m != textMsg("init") {
+		t.Fatalf("first message %#v, want Init's", m)
+	}
+	for i := 0; i < 3; i++ {
+		wake <- struct{}{}
+		if m := <-got; m != textMsg("wake") {
+			t.Fatalf("wake %d came as %#v", i, m)
+		}
+	}
+	if n := runtime.NumGoroutine(); n > before+1 {
+		t.Errorf("%d goroutines for one program, want its own only", n-before)
+	}
+	close(closed)
+	if m := <-got; m != textMsg("closed") {
+		t.Fatalf("the member's end came as %#v", m)
+	}
+	p.Quit()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case m := <-got:
+		t.Fatalf("after the end: %#v", m)
+	default:
 	}
 }

@@ -46,6 +46,8 @@ func (s *Server) sessionProgram(sess ssh.Session) *program {
 		Location: loc,
 		Notes:    note,
 		Layouts:  s.layouts,
+		// The program waits on the room's wakes itself (wakeOn below).
+		DriverWakes: true,
 	})
 	conn, _ := sess.Context().Value(ssh.ContextKeyConn).(gossh.Conn)
 	st.out = newWatchdogWriter(sess, s.cfg.WriteTimeout, func() {
@@ -59,7 +61,10 @@ func (s *Server) sessionProgram(sess ssh.Session) *program {
 	// renderer (see package screen for why), keys decoded by pumpInput,
 	// the terminal's modes set by the screen: what is left of a
 	// tea.Program is its event loop (see program).
-	return newProgram(screenView{Model: st.model, scr: st.screen}, clampResize)
+	p := newProgram(screenView{Model: st.model, scr: st.screen}, clampResize)
+	wake, closed := st.model.Wakes()
+	p.wakeOn(wake, closed, ui.WakeMsg, ui.ClosedMsg)
+	return p
 }
 
 // screenView is a session's view drawn on its screen: each frame the view

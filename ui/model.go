@@ -60,6 +60,11 @@ type Options struct {
 	// Layouts, if set, lays out room messages once for every session that
 	// shares it, rather than once per session (see Layouts).
 	Layouts *Layouts
+	// DriverWakes says that whatever runs the model waits on Wakes itself
+	// and hands it WakeMsg and ClosedMsg, instead of the model returning
+	// a command that waits: one goroutine fewer a session, and none
+	// started for every message that arrives.
+	DriverWakes bool
 }
 
 // Model is the Bubble Tea model of one session.
@@ -69,6 +74,7 @@ type Model struct {
 	loc     *time.Location
 	st      *styles  // shared with every session of the Layouts, if any: they never change
 	layouts *Layouts // nil: this session lays out every message itself
+	driven  bool     // Options.DriverWakes
 
 	width, height int
 	input         input
@@ -168,6 +174,7 @@ func New(opts Options) *Model {
 		member:  opts.Member,
 		hub:     opts.Member.Hub(),
 		layouts: opts.Layouts,
+		driven:  opts.DriverWakes,
 		loc:     loc,
 		mouse:   opts.Mouse,
 		bell:    true,
@@ -196,14 +203,31 @@ func (m *Model) Goodbye() string { return m.goodbye }
 // closedMsg says the member is no longer in the room.
 type closedMsg struct{}
 
+// WakeMsg and ClosedMsg are what a driver that waits on Wakes itself
+// (Options.DriverWakes) hands the model when wake or closed is ready.
+var (
+	WakeMsg   tea.Msg = wakeMsg{}
+	ClosedMsg tea.Msg = closedMsg{}
+)
+
+// Wakes returns what the model waits on: wake has something new to read,
+// closed is closed once the member is no longer in the room.
+func (m *Model) Wakes() (wake, closed <-chan struct{}) {
+	return m.member.Wake(), m.member.Done()
+}
+
 // Init implements tea.Model.
 func (m *Model) Init() tea.Cmd {
 	return m.wait()
 }
 
 // wait pulls the next wake from the member. It ends when the member leaves,
-// so a closed session leaves no goroutine behind.
+// so a closed session leaves no goroutine behind. A driven model has its
+// driver wait instead.
 func (m *Model) wait() tea.Cmd {
+	if m.driven {
+		return nil
+	}
 	mem := m.member
 	return func() tea.Msg {
 		select {

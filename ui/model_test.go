@@ -608,3 +608,31 @@ func TestNickColoursAreStable(t *testing.T) {
 		t.Fatalf("only %d colours for 8 nicks", len(seen))
 	}
 }
+
+// A model whose driver waits on its wakes returns no command that waits,
+// and takes what arrives when handed WakeMsg.
+func TestDriverWaitsOnWakes(t *testing.T) {
+	h := newHub()
+	mem, err := h.Join(room.Identity{Key: "SHA256:driven", Nick: "driven"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mem.Leave("test over")
+	m := New(Options{Member: mem, Width: 80, Height: 24, Location: time.UTC, DriverWakes: true})
+	if cmd := m.Init(); cmd != nil {
+		t.Fatal("a driven model's Init returned a command")
+	}
+	bob := newSession(t, h, "bob", 80, 24)
+	bob.say("for the driven one")
+	wake, _ := m.Wakes()
+	for !strings.Contains(ansi.Strip(m.View().Content), "<bob> for the driven one") {
+		select {
+		case <-wake:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("the line did not arrive:\n%s", m.View().Content)
+		}
+		if _, cmd := m.Update(WakeMsg); cmd != nil {
+			t.Fatal("a driven model's wake returned a command")
+		}
+	}
+}
