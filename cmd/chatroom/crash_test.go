@@ -59,7 +59,11 @@ func watch(t *testing.T, addr string, hostKey gossh.PublicKey) *watcher {
 		t.Fatal(err)
 	}
 	// The emulator answers terminal queries, as a real terminal would.
-	go func() { _, _ = io.Copy(stdin, wt.emu) }()
+	answered := make(chan struct{})
+	go func() {
+		defer close(answered)
+		_, _ = io.Copy(stdin, wt.emu)
+	}()
 	go func() {
 		buf := make([]byte, 32<<10)
 		for {
@@ -73,7 +77,14 @@ func watch(t *testing.T, addr string, hostKey gossh.PublicKey) *watcher {
 			}
 		}
 	}()
-	t.Cleanup(func() { _ = wt.emu.Close() })
+	t.Cleanup(func() {
+		// Unblock the answers' copy by closing the emulator's pipe, not
+		// the emulator: x/vt's Close races with its Read.
+		if pw, ok := wt.emu.InputPipe().(io.Closer); ok {
+			_ = pw.Close()
+		}
+		<-answered
+	})
 	return wt
 }
 
