@@ -6,25 +6,29 @@ import (
 	"unicode/utf8"
 )
 
-// Mentions reports whether text names nick the way people address someone
-// in chat: "@alice" anywhere, or "alice:" / "alice," at the start. Case does
-// not matter; "@alice" inside "@alicebob" or "x@alice.org" does not count.
+// Mentions reports whether text names nick as a word, as IRC clients
+// highlight: "@alice", "alice:", "hi alice!" and "what does Alice think?"
+// all do, case aside; "malice", "@alicebob", "alice-b" and "x@alice.org"
+// do not.
 func Mentions(text, nick string) bool {
 	if nick == "" {
 		return false
 	}
 	lower, n := strings.ToLower(text), strings.ToLower(nick)
-	if rest, ok := strings.CutPrefix(lower, n); ok && (strings.HasPrefix(rest, ":") || strings.HasPrefix(rest, ",")) {
-		return true
-	}
 	for i := 0; ; {
-		j := strings.Index(lower[i:], "@"+n)
+		j := strings.Index(lower[i:], n)
 		if j < 0 {
 			return false
 		}
 		at := i + j
-		end := at + 1 + len(n)
-		if !wordRune(lower[:at], true) && !wordRune(lower[end:], false) {
+		end := at + len(n)
+		before := lower[:at]
+		if strings.HasSuffix(before, "@") {
+			// "@alice" counts wherever it stands as a word of its own,
+			// not inside an address such as x@alice.org.
+			before = before[:len(before)-1]
+		}
+		if !wordRune(before, true) && !wordRune(lower[end:], false) {
 			return true
 		}
 		i = at + 1

@@ -623,9 +623,9 @@ func TestDriverWaitsOnWakes(t *testing.T) {
 		t.Fatal("a driven model's Init returned a command")
 	}
 	bob := newSession(t, h, "bob", 80, 24)
-	bob.say("for the driven one")
+	bob.say("a line that names nobody")
 	wake, _ := m.Wakes()
-	for !strings.Contains(ansi.Strip(m.View().Content), "<bob> for the driven one") {
+	for !strings.Contains(ansi.Strip(m.View().Content), "<bob> a line that names nobody") {
 		select {
 		case <-wake:
 		case <-time.After(10 * time.Second):

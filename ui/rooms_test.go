@@ -315,3 +315,23 @@ func TestOlderPagesGoInOnceAndInOrder(t *testing.T) {
 		t.Fatalf("carol holds %d entries after two pages of 50", n)
 	}
 }
+
+// A nick said as a plain word is a mention too, as IRC clients highlight
+// it; the nick inside another word is not.
+func TestBareNickIsAMention(t *testing.T) {
+	h := newHub()
+	alice := newSession(t, h, "alice", 80, 24)
+	bob := newSession(t, h, "bob", 80, 24)
+	alice.syncBell()
+	bob.say("what does Alice think?")
+	if !alice.syncBell() {
+		t.Fatal("the bare nick did not ring the bell")
+	}
+	if !alice.m.cur.entries[len(alice.m.cur.entries)-1].mention {
+		t.Fatal("the bare nick is not marked as a mention")
+	}
+	bob.say("no malice meant")
+	if alice.syncBell() {
+		t.Fatal("a word holding the nick rang the bell")
+	}
+}
