@@ -313,12 +313,17 @@ func (h *Hub) directToLocked(m *Member, nick string) (r *Room, opened bool, err 
 		if owner == "" {
 			return nil, false, fmt.Errorf("nobody called %q is online, and no key owns that nick, so a message could not wait for them", nick)
 		}
-		if m.key == "" {
+		if o := h.byAuthorLocked(owner); o != nil {
+			// The nick's owner is here under another nick: the message
+			// goes to them now, whoever writes.
+			author, label = o.author, o.nick
+		} else if m.key == "" {
 			// They could not answer someone who may never come back, and
 			// keyless sessions are free to make: no waiting messages.
 			return nil, false, fmt.Errorf("%s is away; to leave a message that waits for them, connect with an ssh key", sanitize.Nick(nick))
+		} else {
+			author, label = owner, sanitize.Nick(nick)
 		}
-		author, label = owner, sanitize.Nick(nick)
 	}
 	if author == m.author {
 		return nil, false, errors.New("that is you")
@@ -364,6 +369,9 @@ func cmdMsg(m *Member, args string) (Effect, error) {
 		return Stay, err
 	}
 	err = m.post(r.name, Chat, text)
+	if err == nil {
+		m.tellIfAway(r)
+	}
 	var notReached *errNotReached
 	if errors.As(err, &notReached) && opened {
 		// The line could not reach them: the conversation opened for it
@@ -401,7 +409,33 @@ func cmdReply(m *Member, args string) (Effect, error) {
 	}
 	m.current = room
 	h.mu.Unlock()
-	return Stay, m.post(room, Chat, args)
+	if err := m.post(room, Chat, args); err != nil {
+		return Stay, err
+	}
+	h.mu.RLock()
+	r := h.rooms[room]
+	h.mu.RUnlock()
+	if r != nil {
+		m.tellIfAway(r)
+	}
+	return Stay, nil
+}
+
+// tellIfAway tells m, after a line it sent in the direct conversation r,
+// that the other person is away and the line waits for them: without it
+// a message to someone away looks the same as one they read at once.
+func (m *Member) tellIfAway(r *Room) {
+	h := m.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.byAuthorLocked(r.otherAuthor(m.author)) != nil {
+		return
+	}
+	who := "they"
+	if s, ok := m.subs[r.name]; ok {
+		who = strings.TrimPrefix(s.label, "@")
+	}
+	m.noticeLocked(r, Notice, fmt.Sprintf("%s is away; your message will wait for them, and they will be told of it when they next connect.", who))
 }
 
 // Older history, on request.

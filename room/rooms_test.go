@@ -940,3 +940,53 @@ func TestEmptyRoomsNobodyOwnsExpire(t *testing.T) {
 			known("said"), known("busy"), known("opmade"), known("optopic"), known("club"))
 	}
 }
+
+// Whoever writes to someone away is told that the message waits for
+// them; writing to someone here says nothing of the kind.
+func TestWritingToSomeoneAwaySaysItWaits(t *testing.T) {
+	store := &MemoryStore{}
+	h := newHub(t, Options{Store: store})
+	dave := join(t, h, "dave") // dave's key now owns "dave"
+	dave.Leave("")
+	alice, carol := join(t, h, "alice"), join(t, h, "carol")
+	drain(alice)
+	submit(t, alice, "/msg dave are you around?")
+	if notes := strings.Join(texts(drain(alice), Notice), "\n"); !strings.Contains(notes, "dave is away; your message will wait for them") {
+		t.Fatalf("alice was not told that dave is away: %q", notes)
+	}
+	submit(t, alice, "/msg carol hi")
+	if notes := strings.Join(texts(drain(alice), Notice), "\n"); strings.Contains(notes, "is away") {
+		t.Fatalf("carol is here, yet alice was told: %q", notes)
+	}
+	drain(carol) // alice wrote to carol: /reply answers her
+	drain(alice)
+	alice.Leave("")
+	submit(t, carol, "/reply still there?")
+	if notes := strings.Join(texts(drain(carol), Notice), "\n"); !strings.Contains(notes, "alice is away; your message will wait for them") {
+		t.Fatalf("carol's /reply to alice away said nothing: %q", notes)
+	}
+}
+
+// A nick whose owner is online under another nick reaches them, even
+// from someone without a key, who cannot leave messages for people away.
+func TestWritingToANickReachesItsOwnerUnderAnother(t *testing.T) {
+	store := &MemoryStore{}
+	h := newHub(t, Options{Store: store})
+	caroline := join(t, h, "caroline") // the key owns "caroline"
+	submit(t, caroline, "/nick carol")
+	drain(caroline)
+	anon := joinAs(t, h, "anon", "", "10.0.0.9")
+	submit(t, anon, "/msg caroline a question")
+	var got []string
+	for _, msg := range drain(caroline) {
+		if strings.HasPrefix(msg.Room, dmPrefix) && msg.Kind == Chat {
+			got = append(got, msg.Text)
+		}
+	}
+	if !slices.Equal(got, []string{"a question"}) {
+		t.Fatalf("caroline, here as carol, got %q", got)
+	}
+	if notes := strings.Join(texts(drain(anon), Notice), "\n"); strings.Contains(notes, "is away") {
+		t.Fatalf("anon was told caroline is away: %q", notes)
+	}
+}
