@@ -194,3 +194,35 @@ func TestSearchFindsAMessageFromBeforeARestart(t *testing.T) {
 		t.Fatalf("the marker is not between what alice read and what she missed:\n%s", scr)
 	}
 }
+
+// A private message to someone looking at another room shows on the
+// screen they look at, whatever its size, and Alt+A takes them to it.
+func TestPrivateMessageShowsWhereYouLook(t *testing.T) {
+	for _, size := range [][2]int{{40, 10}, {80, 24}, {120, 40}} {
+		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
+			ts := startServer(t)
+			alice := ts.dial("alice", withSize(size[0], size[1]))
+			bob := ts.dial("bob")
+			alice.waitText("2 online")
+			alice.say("/join #go")
+			alice.waitText("You made #go")
+			bob.say("/msg alice hi alice, a private question")
+			alice.waitText("@bob → you: hi alice")
+			alice.send("\x1ba") // Alt+A
+			alice.waitText("<bob> hi alice, a private question")
+			alice.waitText("chatroom · @bob")
+		})
+	}
+}
+
+// Writing to someone away says that the message waits for them.
+func TestWritingToSomeoneAwaySaysSo(t *testing.T) {
+	ts := startServer(t)
+	dave := ts.dial("dave")
+	dave.waitText("Welcome to chatroom!")
+	dave.close()
+	alice := ts.dial("alice")
+	alice.waitText("1 online")
+	alice.say("/msg dave see you tomorrow")
+	alice.waitText("dave is away; your message will wait")
+}

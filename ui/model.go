@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/chatroom/chatroom/room"
 	"github.com/chatroom/chatroom/room/sanitize"
@@ -110,6 +111,9 @@ type Model struct {
 	// it a line costs one scroll and itself.
 	panel   bool
 	goodbye string
+	// cameFrom is the room Alt+A last left, where it goes back to once
+	// nothing is waiting elsewhere.
+	cameFrom string
 
 	// Parts of the frame that change rarely, rebuilt only when they do:
 	// a session redraws for every message anyone sends.
@@ -308,6 +312,7 @@ func (m *Model) pull() (ring bool) {
 			v.unread++
 			if e.mention {
 				v.mentions++
+				m.noticeElsewhere(v, msg)
 			}
 			m.chromeChanged()
 		}
@@ -319,6 +324,69 @@ func (m *Model) pull() (ring bool) {
 	m.markRead()
 	m.refreshRoster()
 	return ring
+}
+
+// noticeElsewhere shows, in the room on screen, a line for the reader
+// that arrived in room v: a private message or a mention would otherwise
+// be one changed count, easy to miss, and nothing at all on a narrow
+// terminal. Alt+A goes to it.
+func (m *Model) noticeElsewhere(v *roomView, msg room.Message) {
+	text := strings.Join(strings.Fields(msg.Text), " ")
+	if len(text) > noticeQuote {
+		text = ansi.Truncate(text, noticeQuote, "…")
+	}
+	var what string
+	if room.IsDirect(msg.Room) {
+		what = "@" + msg.Nick + " → you: " + text
+	} else {
+		what = m.labelOf(v.name) + " <" + msg.Nick + "> " + text
+	}
+	note := room.Message{Room: m.cur.name, Seq: m.cur.lastSeq, Time: msg.Time, Kind: room.Notice, Private: true,
+		Text: what + " (Alt+A goes there)"}
+	m.addTo(m.cur, m.newEntry(note, ""))
+}
+
+// noticeQuote is how much of a line elsewhere its notice quotes.
+const noticeQuote = 60
+
+// labelOf is how the room list names a room: #go, @bob.
+func (m *Model) labelOf(name string) string {
+	for _, t := range m.tabs {
+		if t.Name == name {
+			return t.Label
+		}
+	}
+	return "#" + name
+}
+
+// nextForYou goes to the next room with something for the reader in it,
+// else the next with anything unread, else back to the room it came from
+// (irssi's Alt+A).
+func (m *Model) nextForYou() {
+	pick := func(ok func(v *roomView) bool) string {
+		for _, t := range m.tabs {
+			if v := m.views[t.Name]; v != nil && v != m.cur && ok(v) {
+				return t.Name
+			}
+		}
+		return ""
+	}
+	to := pick(func(v *roomView) bool { return v.mentions > 0 })
+	if to == "" {
+		to = pick(func(v *roomView) bool { return v.unread > 0 })
+	}
+	if to == "" {
+		to = m.cameFrom
+	}
+	if to == "" || to == m.cur.name {
+		return
+	}
+	from := m.cur.name
+	m.member.Switch(to, 0)
+	m.syncRooms()
+	if m.cur.name == to {
+		m.cameFrom = from
+	}
 }
 
 // viewOf returns the view of a room; a line of no room, or of a room the
@@ -483,6 +551,9 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case "ctrl+p":
 		m.switchRoom(-1)
+		return nil
+	case "alt+a":
+		m.nextForYou()
 		return nil
 	}
 	return m.updateInput(msg)
@@ -663,6 +734,7 @@ func KeyHelp() []string {
 		"  PgUp/PgDn      scroll (the mouse wheel too, see /mouse);",
 		"                 PgUp at the top loads older messages",
 		"  Ctrl+N/Ctrl+P  next/previous room or conversation",
+		"  Alt+A          next room with something for you (then unread, then back)",
 		"  F2             show/hide the side panel: your rooms, who is online",
 		"  End, Esc       back to the newest messages",
 		"  Home/End, Ctrl+A/E, Left/Right   move in the input",

@@ -174,7 +174,9 @@ func TestDirectMessagesHaveTheirOwnEntry(t *testing.T) {
 	if !alice.syncBell() {
 		t.Fatal("a direct message did not ring")
 	}
-	alice.mustNotShow("only for you")
+	// Not a line of the lobby's; a notice of it, where alice looks.
+	alice.mustNotShow("<bob> only for you")
+	alice.mustShow("@bob → you: only for you (Alt+A goes there)")
 	if b, ok := alice.badge("@bob"); b != "1" || !ok {
 		t.Fatalf("alice's panel lacks @bob 1:\n%s", alice.panel())
 	}
@@ -333,5 +335,42 @@ func TestBareNickIsAMention(t *testing.T) {
 	bob.say("no malice meant")
 	if alice.syncBell() {
 		t.Fatal("a word holding the nick rang the bell")
+	}
+}
+
+// What is for the reader in another room shows where they look, and
+// Alt+A goes to the rooms with something for them, then to the rooms with
+// anything unread, then back.
+func TestWhatIsForYouShowsWhereYouLookAndAltAGoesThere(t *testing.T) {
+	h := newHub()
+	alice := newSession(t, h, "alice", 40, 10)
+	bob := newSession(t, h, "bob", 80, 24)
+	alice.say("/join #go")
+	alice.say("/join #rust")
+	alice.sync()
+	bob.say("/join #go")
+	bob.say("just chat in go")
+	bob.say("/join #lobby")
+	bob.say("alice: a question in the lobby, quite a long one that the notice cuts short")
+	alice.sync()
+	alice.mustShow("#lobby <bob> alice: a question", "(Alt+A goes there)")
+	if strings.Contains(alice.screen(), "cuts short") {
+		t.Fatalf("the notice quotes the whole line:\n%s", alice.screen())
+	}
+	alt := tea.KeyPressMsg{Code: 'a', Mod: tea.ModAlt}
+	alice.key(alt)
+	alice.sync()
+	if alice.m.cur.name != room.Lobby {
+		t.Fatalf("Alt+A went to %q, not to the mention in the lobby", alice.m.cur.name)
+	}
+	alice.key(alt)
+	alice.sync()
+	if alice.m.cur.name != "go" {
+		t.Fatalf("Alt+A went to %q, not to unread #go", alice.m.cur.name)
+	}
+	alice.key(alt)
+	alice.sync()
+	if alice.m.cur.name != room.Lobby {
+		t.Fatalf("with nothing waiting, Alt+A went to %q, not back to the lobby", alice.m.cur.name)
 	}
 }
