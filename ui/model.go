@@ -114,6 +114,7 @@ type Model struct {
 	// cameFrom is the room Alt+A last left, where it goes back to once
 	// nothing is waiting elsewhere.
 	cameFrom string
+	altTo    string // where Alt+A last went
 
 	// Parts of the frame that change rarely, rebuilt only when they do:
 	// a session redraws for every message anyone sends.
@@ -384,8 +385,17 @@ func (m *Model) nextForYou() {
 	from := m.cur.name
 	m.member.Switch(to, 0)
 	m.syncRooms()
-	if m.cur.name == to {
+	if m.cur.name != to {
+		return
+	}
+	if from != m.altTo {
+		// A new round of Alt+A: it comes back here. Within a round
+		// (each press from where the last one went) the start stays.
 		m.cameFrom = from
+	}
+	m.altTo = to
+	if to == m.cameFrom {
+		m.cameFrom, m.altTo = "", ""
 	}
 }
 

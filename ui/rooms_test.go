@@ -370,7 +370,12 @@ func TestWhatIsForYouShowsWhereYouLookAndAltAGoesThere(t *testing.T) {
 	}
 	alice.key(alt)
 	alice.sync()
-	if alice.m.cur.name != room.Lobby {
-		t.Fatalf("with nothing waiting, Alt+A went to %q, not back to the lobby", alice.m.cur.name)
+	if alice.m.cur.name != "rust" {
+		t.Fatalf("with nothing waiting, Alt+A went to %q, not back to #rust, where the round began", alice.m.cur.name)
+	}
+	alice.key(alt)
+	alice.sync()
+	if alice.m.cur.name != "rust" {
+		t.Fatalf("with nothing anywhere, Alt+A went to %q", alice.m.cur.name)
 	}
 }
