@@ -539,6 +539,13 @@ func (m *Member) Say(text string) error {
 	return m.post("", Chat, text)
 }
 
+// SayIn posts a chat message in room, which need not be the one on
+// screen: a line typed in a room and held back by the rate limit goes
+// there, even if the person has looked elsewhere since.
+func (m *Member) SayIn(room, text string) error {
+	return m.post(room, Chat, text)
+}
+
 // post posts in room ("": the one the member is looking at).
 func (m *Member) post(room string, kind Kind, text string) error {
 	text = trimBlank(text)
@@ -780,7 +787,18 @@ func (m *Member) refused(what string, wait time.Duration, now time.Time) error {
 	if !m.strikes.AllowN(now, 1) {
 		return errFlooding
 	}
-	return fmt.Errorf("slow down: you can %s again in %d s", what, seconds(wait))
+	return &LimitError{What: what, Wait: wait}
+}
+
+// LimitError says a rate limit refused something, and when it may be done
+// again: a view can wait that long and try again instead of losing it.
+type LimitError struct {
+	What string        // what was refused: "send", "change the topic"
+	Wait time.Duration // how long until it is allowed
+}
+
+func (e *LimitError) Error() string {
+	return fmt.Sprintf("slow down: you can %s again in %d s", e.What, seconds(e.Wait))
 }
 
 func (h *Hub) kickForFlooding(m *Member) {

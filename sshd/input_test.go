@@ -180,3 +180,27 @@ func TestGarbageHurtsNobody(t *testing.T) {
 	carol := ts.dial("carol")
 	carol.waitText("Welcome to chatroom!")
 }
+
+// Fifteen lines typed quickly all arrive, in order, each a line of its
+// own: those beyond the rate limit wait and go as it allows.
+func TestFastLinesAllArriveInOrder(t *testing.T) {
+	// The daemon's own limit: 2 lines a second after a burst of 10.
+	ts := startServer(t, func(s *setup) { s.Hub.MessageRate, s.Hub.MessageBurst = 2, 10 })
+	alice := ts.dial("alice")
+	bob := ts.dial("bob", withSize(100, 40))
+	bob.waitText("2 online")
+	for i := 1; i <= 15; i++ {
+		alice.say(fmt.Sprintf("fast line %d", i))
+	}
+	bob.waitText("<alice> fast line 15")
+	next := 1
+	for _, r := range bob.lines() {
+		if strings.HasSuffix(strings.TrimRight(r, " "), fmt.Sprintf("<alice> fast line %d", next)) {
+			next++
+		}
+	}
+	if next != 16 {
+		t.Fatalf("bob saw fast lines 1 to %d in order, separate:\n%s", next-1, bob.screen())
+	}
+	alice.neverSaw("slow down")
+}

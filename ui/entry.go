@@ -20,6 +20,7 @@ type entry struct {
 	msg     room.Message
 	mine    bool
 	mention bool // names the reader, or is a direct message to them
+	pending bool // the reader's line, held back by the rate limit
 	width   int
 	lines   []line
 	// shared lays out room messages once for all sessions; nil when the
@@ -87,6 +88,10 @@ func (e *entry) layout(w int, st *styles, loc *time.Location) []line {
 		if e.mention && !room.IsDirect(m.Room) {
 			bodyStyle = st.mention
 		}
+		if e.pending {
+			// Not sent yet: dimmed, until the room has it.
+			lead, bodyStyle = st.placeholder.Render(plainLead), st.placeholder
+		}
 	case room.Action:
 		plainLead = "* " + who
 		lead = st.nick(m.Nick).Italic(true).Render(plainLead)
@@ -121,6 +126,9 @@ func (e *entry) layout(w int, st *styles, loc *time.Location) []line {
 		plainLead = "·"
 		lead = st.notice.Render(plainLead)
 		body, bodyStyle = m.Text, st.notice
+		if e.pending {
+			lead, bodyStyle = st.placeholder.Render(plainLead), st.placeholder
+		}
 	}
 
 	textWidth := max(1, w-indent)

@@ -5,7 +5,9 @@ package ui
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -111,6 +113,10 @@ type Model struct {
 	// it a line costs one scroll and itself.
 	panel   bool
 	goodbye string
+	// pending are the lines held back by the rate limit, oldest first, and
+	// sendScheduled says a sendPendingMsg is on its way.
+	pending       []pendingLine
+	sendScheduled bool
 	// cameFrom is the room Alt+A last left, where it goes back to once
 	// nothing is waiting elsewhere.
 	cameFrom string
@@ -142,6 +148,7 @@ type frameCache struct {
 type bodyKey struct {
 	view         *roomView
 	entries      int
+	pending      int
 	first, last  *entry
 	scroll, w, h int     // w is the message area's: the panel narrows it
 	panel        *string // the member list's first row; nil when stale or none
@@ -252,6 +259,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, tea.Batch(m.wait(), send(BellMsg{}))
 		}
 		return m, m.wait()
+	case sendPendingMsg:
+		return m, m.sendPending()
 	case closedMsg:
 		// The room ended this session (a kick, a ban, a newer session of
 		// the same key, shutdown): show nothing more, quit. A member that
@@ -615,9 +624,23 @@ func (m *Model) submit() tea.Cmd {
 		return nil
 	}
 	line := m.input.value()
+	chat := !room.Parse(line).IsCommand
+	if chat && len(m.pending) > 0 && m.canHold(line) {
+		// Lines typed while others wait go after them, in order.
+		m.hold(line)
+		return nil
+	}
 	effect, err := m.member.Submit(line)
 	// A command may have moved the member to another room (/join, /msg).
 	m.syncRooms()
+	var limited *room.LimitError
+	if chat && errors.As(err, &limited) {
+		if m.canHold(line) {
+			m.hold(line)
+			return m.sendLater(limited.Wait)
+		}
+		err = fmt.Errorf("slow down: %d lines are waiting to go already; this one stays here (Ctrl+U clears it)", len(m.pending))
+	}
 	if err != nil {
 		m.addLocal(room.Error, err.Error())
 		m.toLive()
@@ -644,6 +667,79 @@ func (m *Model) submit() tea.Cmd {
 		m.bell = false
 		m.addLocal(room.Notice, "Bell off: mentions are still highlighted, without a sound.")
 	}
+	return nil
+}
+
+// Lines typed faster than the room takes them wait in the session, in
+// order, and go as the limit allows, rather than being refused and piling
+// up in the input; beyond these bounds a line is refused as before (and
+// counts toward being disconnected for flooding).
+const (
+	maxPendingLines = 20
+	maxPendingChars = 8000
+)
+
+// pendingLine is a chat line held back by the rate limit.
+type pendingLine struct {
+	view *roomView // where it was typed, and goes
+	e    *entry    // how it shows meanwhile
+}
+
+// sendPendingMsg says the rate limit may take the next held line now.
+type sendPendingMsg struct{}
+
+// canHold reports whether line fits in what may wait.
+func (m *Model) canHold(line string) bool {
+	n := utf8.RuneCountInString(line)
+	for _, p := range m.pending {
+		n += utf8.RuneCountInString(p.e.msg.Text)
+	}
+	return len(m.pending) < maxPendingLines && n <= maxPendingChars
+}
+
+// hold puts the line typed into the input among those waiting: the input
+// is free for the next one at once, and Up brings this one back.
+func (m *Model) hold(line string) {
+	msg := room.Message{Room: m.cur.name, Kind: room.Chat, Nick: m.member.Nick(), Author: m.member.Author(),
+		Text: sanitize.Text(line), Time: time.Now(), Private: true}
+	e := &entry{msg: msg, mine: true, pending: true}
+	m.pending = append(m.pending, pendingLine{view: m.cur, e: e})
+	m.cur.pending = append(m.cur.pending, e)
+	m.remember(m.input.snapshot())
+	m.setInput(snapshot{})
+	m.toLive()
+}
+
+// sendLater asks for sendPendingMsg once wait has passed.
+func (m *Model) sendLater(wait time.Duration) tea.Cmd {
+	if m.sendScheduled {
+		return nil
+	}
+	m.sendScheduled = true
+	return func() tea.Msg {
+		time.Sleep(wait)
+		return sendPendingMsg{}
+	}
+}
+
+// sendPending sends the lines waiting, oldest first, while the rate limit
+// lets it, and asks to be woken for the rest.
+func (m *Model) sendPending() tea.Cmd {
+	m.sendScheduled = false
+	for len(m.pending) > 0 {
+		p := m.pending[0]
+		err := m.member.SayIn(p.view.name, p.e.msg.Text)
+		var limited *room.LimitError
+		if errors.As(err, &limited) {
+			return m.sendLater(limited.Wait)
+		}
+		m.pending = m.pending[1:]
+		p.view.pending = slices.DeleteFunc(p.view.pending, func(e *entry) bool { return e == p.e })
+		if err != nil {
+			m.addLocal(room.Error, err.Error()+" (Up brings it back)")
+		}
+	}
+	m.pending = nil
 	return nil
 }
 

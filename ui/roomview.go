@@ -34,6 +34,10 @@ type roomView struct {
 	// lift is how far to scroll up once the older messages asked for by
 	// PgUp arrive, so that the PgUp shows them.
 	lift int
+
+	// pending are the reader's lines typed here that the rate limit holds
+	// back, oldest first: shown dimmed below everything, until they go.
+	pending []*entry
 }
 
 // add appends one message, keeping a scrolled-up view where it is, and

@@ -185,7 +185,7 @@ func (m *Model) unreadElsewhere() (n, forYou int) {
 
 func (m *Model) bodyKey(h int) bodyKey {
 	v := m.cur
-	k := bodyKey{view: v, entries: len(v.entries), scroll: v.scroll, w: m.msgWidth(), h: h}
+	k := bodyKey{view: v, entries: len(v.entries), pending: len(v.pending), scroll: v.scroll, w: m.msgWidth(), h: h}
 	if n := len(v.entries); n > 0 {
 		k.first, k.last = v.entries[0], v.entries[n-1]
 	}
@@ -225,6 +225,9 @@ func (m *Model) bodyView(h int) []string {
 	return rows
 }
 
+// pendingShown is how many rows the lines waiting to go take at most.
+const pendingShown = 3
+
 // visibleLines returns the h lines of the scrollback that the scroll
 // position shows, oldest first, padded at the top when there are fewer. It
 // lays out only the entries it needs; when the scrollback ends before the
@@ -233,6 +236,20 @@ func (m *Model) visibleLines(w, h int) []line {
 	v := m.cur
 	need := v.scroll + h
 	var rev []line // newest line first
+	pending := v.pending
+	if len(pending) > pendingShown {
+		// The next to go, then how many more: a long queue must not push
+		// what the room says (or why a line was refused) off the screen.
+		more := &entry{msg: room.Message{Kind: room.Notice, Private: true,
+			Text: fmt.Sprintf("and %d more lines waiting to go, in order", len(pending)-pendingShown+1)}, pending: true}
+		pending = append(pending[:pendingShown-1:pendingShown-1], more)
+	}
+	for j := len(pending) - 1; j >= 0 && len(rev) < need; j-- {
+		ls := pending[j].render(w, m.st, m.loc)
+		for k := len(ls) - 1; k >= 0; k-- {
+			rev = append(rev, ls[k])
+		}
+	}
 	i := len(v.entries) - 1
 	for ; i >= 0 && len(rev) < need; i-- {
 		ls := v.entries[i].render(w, m.st, m.loc)
