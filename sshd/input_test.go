@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"net"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -203,4 +204,21 @@ func TestFastLinesAllArriveInOrder(t *testing.T) {
 		t.Fatalf("bob saw fast lines 1 to %d in order, separate:\n%s", next-1, bob.screen())
 	}
 	alice.neverSaw("slow down")
+}
+
+// NO_COLOR (ssh -o SetEnv=NO_COLOR=1) gets a screen without colours.
+func TestNoColorGetsNoColours(t *testing.T) {
+	ts := startServer(t)
+	plain := ts.dial("plain", withEnv("NO_COLOR", "1"))
+	bob := ts.dial("bob")
+	plain.waitText("2 online")
+	bob.say("@plain a mention, which is orange elsewhere")
+	plain.waitText("<bob> @plain a mention")
+	colour := regexp.MustCompile(`\x1b\[([0-9]*;)*(3[0-8]|4[0-8]|9[0-7]|10[0-7])(;[0-9]+)*m`)
+	if raw := plain.rawOutput(); colour.MatchString(raw) {
+		t.Errorf("NO_COLOR was sent a colour: %q", colour.FindString(raw))
+	}
+	if raw := bob.rawOutput(); !colour.MatchString(raw) {
+		t.Error("the check finds no colour even where there is one")
+	}
 }
