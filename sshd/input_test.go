@@ -125,7 +125,7 @@ func TestNicksOverSSH(t *testing.T) {
 	alice.waitText("→ Alice-2 joined")
 
 	twin.say("/nick twin")
-	alice.waitText("~ Alice-2 is now known as twin")
+	alice.waitText("» Alice-2 is now known as twin")
 	twin.openPanel()
 	twin.waitText("2 online · twin", "twin (you)")
 	twin.say("/nick alice")

@@ -111,7 +111,8 @@ func (e *entry) layout(w int, st *styles, loc *time.Location) []line {
 			body += " (" + m.Text + ")"
 		}
 	case room.NickChange:
-		plainLead = "~"
+		// Not "~", which marks people without a key.
+		plainLead = "»"
 		lead = st.event.Render(plainLead)
 		body = who + " is now known as " + m.Text
 	case room.Error:

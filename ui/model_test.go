@@ -696,3 +696,15 @@ func TestFastLinesWaitAndGoInOrder(t *testing.T) {
 	}
 	alice.mustShow("20 lines are waiting")
 }
+
+// One meaning per mark: "~" marks people without a key, so a nick change
+// is marked otherwise.
+func TestNickChangeIsNotMarkedUnverified(t *testing.T) {
+	h := newHub()
+	alice := newSession(t, h, "alice", 80, 24)
+	bob := newSession(t, h, "bob", 80, 24)
+	bob.say("/nick robert")
+	alice.sync()
+	alice.mustShow("» bob is now known as robert")
+	alice.mustNotShow("~ bob")
+}
