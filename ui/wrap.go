@@ -59,7 +59,14 @@ func wrap(s string, width int) []string {
 		} else {
 			segSp = 0
 		}
-		if boundaries&uniseg.MaskLine != uniseg.LineDontBreak || s == "" {
+		breakable := boundaries&uniseg.MaskLine != uniseg.LineDontBreak
+		if breakable && cluster != " " && isToken(seg.String()) {
+			// "/mouse", "#go-dev", "@alice.b" stay whole (at a space,
+			// or cut only if wider than a line): "see /" then "mouse"
+			// on the next line reads as something else.
+			breakable = false
+		}
+		if breakable || s == "" {
 			place()
 		}
 	}
@@ -67,6 +74,14 @@ func wrap(s string, width int) []string {
 		flushLine()
 	}
 	return lines
+}
+
+// isToken reports whether seg ends inside a command, room or nick token:
+// its last word (line breaking keeps a "/" with the space before it)
+// begins with "/", "#" or "@".
+func isToken(seg string) bool {
+	word := seg[strings.LastIndexByte(seg, ' ')+1:]
+	return word != "" && strings.ContainsRune("/#@", rune(word[0]))
 }
 
 // hardWrap writes a segment too wide for any line, cutting it between

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -53,4 +54,23 @@ func abs(n int) int {
 		return -n
 	}
 	return n
+}
+
+// A command, a room or a nick is never broken inside, where the rules of
+// line breaking would allow it (after "/" or "-").
+func TestWrapKeepsTokensWhole(t *testing.T) {
+	for _, c := range []struct {
+		text  string
+		width int
+		want  []string
+	}{
+		{"to scroll with the wheel see /mouse", 31, []string{"to scroll with the wheel", "see /mouse"}},
+		{"come to #go-developers now", 16, []string{"come to", "#go-developers", "now"}},
+		{"ask @alice-b.c about it", 13, []string{"ask", "@alice-b.c", "about it"}},
+		{"a/b-c d", 4, []string{"a/b-", "c d"}},
+	} {
+		if got := wrap(c.text, c.width); !slices.Equal(got, c.want) {
+			t.Errorf("wrap(%q, %d) = %q, want %q", c.text, c.width, got, c.want)
+		}
+	}
 }
