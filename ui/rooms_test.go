@@ -379,3 +379,16 @@ func TestWhatIsForYouShowsWhereYouLookAndAltAGoesThere(t *testing.T) {
 		t.Fatalf("with nothing anywhere, Alt+A went to %q", alice.m.cur.name)
 	}
 }
+
+// The panel's border never touches the text beside it.
+func TestPanelKeepsAGapFromTheText(t *testing.T) {
+	s := newSession(t, newHub(), "alice", 100, 20)
+	s.say(strings.Repeat("x", 300))
+	s.sync()
+	s.panel()
+	for i, r := range s.rows() {
+		if j := strings.LastIndex(r, "│"); j > 0 && r[j-1] != ' ' {
+			t.Fatalf("row %d runs into the panel: %q", i, r)
+		}
+	}
+}

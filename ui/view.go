@@ -39,7 +39,9 @@ func (m *Model) showPanel() bool { return m.panel && m.width >= panelMinWidth }
 // msgWidth is the width of the message area.
 func (m *Model) msgWidth() int {
 	if m.showPanel() {
-		return m.width - panelWidth
+		// A cell between the text and the panel's border, so that a
+		// full row does not run into it.
+		return m.width - panelWidth - 1
 	}
 	return m.width
 }
@@ -212,10 +214,10 @@ func (m *Model) bodyView(h int) []string {
 		row := lines[i].text
 		if pad := w - lines[i].width; pad < 0 {
 			row = ansi.Truncate(row, w, "")
-		} else if pad > 0 && panel != nil {
-			// Only the panel needs the row filled out; the screen clears
-			// a shorter row's end.
-			row += strings.Repeat(" ", pad)
+		} else if panel != nil {
+			// Only the panel needs the row filled out (and the gap before
+			// it); the screen clears a shorter row's end.
+			row += strings.Repeat(" ", pad+1)
 		}
 		if panel != nil {
 			row += panel[i]
