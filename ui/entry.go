@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
+	"github.com/rivo/uniseg"
 
 	"github.com/chatroom/chatroom/room"
 )
@@ -33,6 +34,29 @@ type entry struct {
 func (e *entry) news() bool {
 	m := e.msg
 	return !e.mine && !m.Private && !m.Backlog && !m.Older && (m.Kind == room.Chat || m.Kind == room.Action)
+}
+
+// hangOf says where a line of a notice wraps onto its next rows: under
+// its second column, for a row of a table (a gap of two spaces or more
+// after its first column, as /help's "  /join #ROOM   go to a room"),
+// else under its indent. It returns the byte where the wrapped part
+// begins and the cells before it; a hang past half the width gives way to
+// the indent, and that to none.
+func hangOf(para string, width int) (cut, cells int) {
+	indent := len(para) - len(strings.TrimLeft(para, " "))
+	cut = indent
+	if g := strings.Index(para[indent:], "  "); g > 0 {
+		col := indent + g
+		col += len(para[col:]) - len(strings.TrimLeft(para[col:], " "))
+		if col < len(para) {
+			cut = col
+		}
+	}
+	if cells = uniseg.StringWidth(para[:cut]); cells > width/2 {
+		cut = min(indent, width/2)
+		cells = cut
+	}
+	return cut, cells
 }
 
 // line is one styled screen line and its width in cells, measured once
@@ -137,13 +161,17 @@ func (e *entry) layout(w int, st *styles, loc *time.Location) []line {
 	// pasted code) keeps its indent on the lines it wraps onto.
 	var wrapped []string
 	for i, para := range strings.Split(plainLead+" "+body, "\n") {
-		hang := 0
+		cut, hang := 0, 0
 		if i > 0 {
-			hang = min(len(para)-len(strings.TrimLeft(para, " ")), textWidth/2)
+			cut, hang = hangOf(para, textWidth)
 		}
 		pad := strings.Repeat(" ", hang)
-		for _, l := range wrap(para[hang:], textWidth-hang) {
-			wrapped = append(wrapped, pad+l)
+		for j, l := range wrap(para[cut:], textWidth-hang) {
+			if j == 0 {
+				wrapped = append(wrapped, para[:cut]+l)
+			} else {
+				wrapped = append(wrapped, pad+l)
+			}
 		}
 	}
 	stamp := st.time.Render(m.Time.In(loc).Format("15:04")) + " "

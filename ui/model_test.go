@@ -708,3 +708,26 @@ func TestNickChangeIsNotMarkedUnverified(t *testing.T) {
 	alice.mustShow("» bob is now known as robert")
 	alice.mustNotShow("~ bob")
 }
+
+// /help is a table: a description that wraps hangs under the description
+// column, not under the command.
+func TestHelpDescriptionsHangUnderTheirColumn(t *testing.T) {
+	s := newSession(t, newHub(), "alice", 60, 60)
+	s.say("/clear")
+	s.say("/help")
+	s.sync()
+	rows := s.rows()
+	for i, r := range rows {
+		j := strings.Index(r, "/msg NICK TEXT")
+		if j < 0 || i+1 == len(rows) {
+			continue
+		}
+		col := strings.Index(r, "a private message")
+		next := rows[i+1]
+		if col < 0 || len(next) <= col || strings.TrimSpace(next[:col]) != "" || next[col] == ' ' {
+			t.Fatalf("the wrapped description does not hang under its column:\n%s\n%s", r, next)
+		}
+		return
+	}
+	t.Fatalf("/help lacks /msg:\n%s", strings.Join(rows, "\n"))
+}
