@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rivo/uniseg"
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/chatroom/chatroom/room/limit"
@@ -195,7 +196,7 @@ func cmdRooms(m *Member, _ string) (Effect, error) {
 	type row struct {
 		name   string
 		online int
-		line   string
+		rest   string // after the name: invite-only, topic
 	}
 	var rows []row
 	op := m.isOpLocked()
@@ -215,14 +216,14 @@ func cmdRooms(m *Member, _ string) (Effect, error) {
 				return
 			}
 		}
-		line := fmt.Sprintf("  #%s  %d online", name, online)
+		var rest string
 		if inviteOnly {
-			line += ", invite-only"
+			rest += ", invite-only"
 		}
 		if topic != "" {
-			line += ": " + topic
+			rest += ": " + topic
 		}
-		rows = append(rows, row{name, online, line})
+		rows = append(rows, row{name, online, rest})
 	}
 	add(Lobby, "", false)
 	for _, info := range infos {
@@ -239,13 +240,21 @@ func cmdRooms(m *Member, _ string) (Effect, error) {
 		}
 		return strings.Compare(a.name, b.name)
 	})
-	lines := make([]string, 0, min(len(rows), maxListedRooms)+1)
-	for i, r := range rows {
-		if i == maxListedRooms {
-			lines = append(lines, fmt.Sprintf("  … and %d quieter ones", len(rows)-i))
-			break
-		}
-		lines = append(lines, r.line)
+	// Columns line up: the names padded to the longest listed, the
+	// counts to the widest.
+	shown := rows[:min(len(rows), maxListedRooms)]
+	nameW, countW := 0, 0
+	for _, r := range shown {
+		nameW = max(nameW, uniseg.StringWidth(r.name))
+		countW = max(countW, len(strconv.Itoa(r.online)))
+	}
+	lines := make([]string, 0, len(shown)+1)
+	for _, r := range shown {
+		pad := strings.Repeat(" ", nameW-uniseg.StringWidth(r.name))
+		lines = append(lines, fmt.Sprintf("  #%s%s  %*d online%s", r.name, pad, countW, r.online, r.rest))
+	}
+	if len(rows) > len(shown) {
+		lines = append(lines, fmt.Sprintf("  … and %d quieter ones", len(rows)-len(shown)))
 	}
 	m.noticeLocked(m.currentRoomLocked(), Notice, fmt.Sprintf("Rooms (%d; /join #NAME enters one):\n%s", len(rows), strings.Join(lines, "\n")))
 	return Stay, nil

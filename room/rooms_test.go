@@ -3,6 +3,7 @@ package room
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -106,7 +107,7 @@ func TestJoinPartTopicAndRooms(t *testing.T) {
 	}
 	submit(t, bob, "/rooms")
 	list := strings.Join(texts(drain(bob), Notice), "\n")
-	if !strings.Contains(list, "#go  2 online: all things Go") || !strings.Contains(list, "#lobby  2 online") {
+	if !regexp.MustCompile(`#go +2 online: all things Go`).MatchString(list) || !regexp.MustCompile(`#lobby +2 online`).MatchString(list) {
 		t.Fatalf("/rooms = %q", list)
 	}
 
@@ -124,7 +125,7 @@ func TestJoinPartTopicAndRooms(t *testing.T) {
 	// A room nobody is in still exists, with its topic.
 	submit(t, bob, "/part")
 	submit(t, alice, "/rooms")
-	if got := strings.Join(texts(drain(alice), Notice), "\n"); !strings.Contains(got, "#go  0 online: all things Go") {
+	if got := strings.Join(texts(drain(alice), Notice), "\n"); !regexp.MustCompile(`#go +0 online: all things Go`).MatchString(got) {
 		t.Fatalf("/rooms after everyone left = %q", got)
 	}
 }
@@ -672,7 +673,7 @@ func TestInviteOnlyRoomsAreListedOnlyToThoseLetIn(t *testing.T) {
 		t.Fatalf("carol, not invited, sees %q", got)
 	}
 	submit(t, bob, "/rooms")
-	if got := strings.Join(texts(drain(bob), Notice), "\n"); !strings.Contains(got, "#club  1 online, invite-only: the secret club") {
+	if got := strings.Join(texts(drain(bob), Notice), "\n"); !regexp.MustCompile(`#club +1 online, invite-only: the secret club`).MatchString(got) {
 		t.Fatalf("bob, invited, sees %q", got)
 	}
 	submit(t, bob, "/join #club")
@@ -988,5 +989,30 @@ func TestWritingToANickReachesItsOwnerUnderAnother(t *testing.T) {
 	}
 	if notes := strings.Join(texts(drain(anon), Notice), "\n"); strings.Contains(notes, "is away") {
 		t.Fatalf("anon was told caroline is away: %q", notes)
+	}
+}
+
+// /rooms is a table: names and counts line up.
+func TestRoomListLinesUp(t *testing.T) {
+	h := newHub(t, Options{})
+	alice := join(t, h, "alice")
+	submit(t, alice, "/join #go")
+	submit(t, alice, "/join #a-much-longer-name")
+	drain(alice)
+	submit(t, alice, "/rooms")
+	got := strings.Join(texts(drain(alice), Notice), "\n")
+	col := -1
+	for _, l := range strings.Split(got, "\n") {
+		if !strings.HasPrefix(l, "  #") {
+			continue
+		}
+		i := strings.Index(l, " online")
+		if col >= 0 && i != col {
+			t.Fatalf("the counts do not line up:\n%s", got)
+		}
+		col = i
+	}
+	if col < 0 {
+		t.Fatalf("no rooms listed:\n%s", got)
 	}
 }

@@ -98,7 +98,9 @@ func TestRoomsAreIsolatedAndCountUnread(t *testing.T) {
 	alice.waitText(" chatroom · #lobby")
 	bob.waitText("← alice left")
 	alice.say("/rooms")
-	alice.waitText("#go  1 online: all about Go")
+	alice.waitFor("#go in /rooms", func(s string) bool {
+		return regexp.MustCompile(`#go +1 online: all about Go`).MatchString(s)
+	})
 }
 
 // A direct message reaches its two parties and nobody else.
