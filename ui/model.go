@@ -275,6 +275,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		return m, m.key(msg)
 	case tea.PasteMsg:
+		if m.tooSmall() {
+			return m, nil
+		}
 		m.comp, m.cleared = nil, false
 		m.insertText(msg.Content, true)
 		return m, nil
@@ -513,6 +516,10 @@ func (m *Model) addLocal(kind room.Kind, text string) {
 
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := msg.String()
+	if m.tooSmall() && k != "ctrl+c" {
+		// Nothing typed is shown: nothing is typed, or sent, blind.
+		return nil
+	}
 	if k != "tab" {
 		m.comp = nil
 	}

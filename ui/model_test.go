@@ -731,3 +731,22 @@ func TestHelpDescriptionsHangUnderTheirColumn(t *testing.T) {
 	}
 	t.Fatalf("/help lacks /msg:\n%s", strings.Join(rows, "\n"))
 }
+
+// Keys typed while the terminal is too small to show them are not typed,
+// nor sent, blind; Ctrl+C still quits.
+func TestTooSmallTakesNoKeys(t *testing.T) {
+	h := newHub()
+	tiny := newSession(t, h, "tiny", 30, 8)
+	bob := newSession(t, h, "bob", 80, 24)
+	tiny.typeText("sent blind")
+	tiny.press(tea.KeyEnter)
+	tiny.m.Update(tea.PasteMsg{Content: "pasted blind"})
+	if tiny.input() != "" {
+		t.Fatalf("the input took %q while too small", tiny.input())
+	}
+	bob.sync()
+	bob.mustNotShow("blind")
+	if cmd := tiny.press('c', tea.ModCtrl); cmd == nil || cmd() != tea.Quit() {
+		t.Fatal("Ctrl+C does not quit while too small")
+	}
+}

@@ -56,7 +56,7 @@ func (m *Model) bodyHeight() int {
 func (m *Model) View() tea.View {
 	var v tea.View
 	v.AltScreen = true
-	if m.width < MinWidth || m.height < MinHeight {
+	if m.tooSmall() {
 		v.SetContent(tooSmall(m.width, m.height))
 		return v
 	}
@@ -83,6 +83,10 @@ func (m *Model) View() tea.View {
 	}
 	return v
 }
+
+// tooSmall reports whether the terminal is too small for the view, which
+// then shows only that, and takes no keys but Ctrl+C.
+func (m *Model) tooSmall() bool { return m.width < MinWidth || m.height < MinHeight }
 
 func tooSmall(w, h int) string {
 	if w <= 0 || h <= 0 {
