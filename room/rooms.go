@@ -435,8 +435,10 @@ func cmdReply(m *Member, args string) (Effect, error) {
 // a message to someone away looks the same as one they read at once.
 func (m *Member) tellIfAway(r *Room) {
 	h := m.hub
-	h.mu.Lock()
-	defer h.mu.Unlock()
+	// Reads, and a notice of m's own (its own lock): no writer needed,
+	// nor anyone kept waiting behind one.
+	h.mu.RLock()
+	defer h.mu.RUnlock()
 	if h.byAuthorLocked(r.otherAuthor(m.author)) != nil {
 		return
 	}
