@@ -102,9 +102,12 @@ type sub struct {
 	wrote      atomic.Bool // the member has written here in this session
 
 	// Guarded by hub.mu.
-	mark         uint64 // messages up to here are backlog, not news
-	oldest       uint64 // the oldest Seq the member has been given
-	unreadAtJoin int    // messages new since the member was last here
+	mark   uint64 // messages up to here are backlog, not news
+	oldest uint64 // the oldest Seq the member has been given
+	// unreadAtJoin is how many lines others said since the member was
+	// last here, in Seq unreadFrom (0: none) to unreadTo.
+	unreadAtJoin         int
+	unreadFrom, unreadTo uint64
 }
 
 func newMember(h *Hub, id Identity) *Member {
@@ -187,6 +190,11 @@ type RoomTab struct {
 	Label string
 	Topic string
 	DM    bool
+	// Unread is how many lines others said in the room while the member
+	// was away, from Seq UnreadFrom on; what it is given up to Seq
+	// UnreadTo is counted in it. A view marks where they start.
+	Unread               int
+	UnreadFrom, UnreadTo uint64
 }
 
 // Rooms returns the member's rooms in the order joined, and which one it is
@@ -201,7 +209,11 @@ func (m *Member) Rooms() (rooms []RoomTab, current string) {
 				label = "@" + o.nick // the nick they have now
 			}
 		}
-		rooms = append(rooms, RoomTab{Name: s.room.name, Label: label, Topic: s.room.topic, DM: s.room.dm})
+		t := RoomTab{Name: s.room.name, Label: label, Topic: s.room.topic, DM: s.room.dm}
+		if s.unreadAtJoin > 0 {
+			t.Unread, t.UnreadFrom, t.UnreadTo = s.unreadAtJoin, s.unreadFrom, s.unreadTo
+		}
+		rooms = append(rooms, t)
 	}
 	return rooms, m.current
 }

@@ -179,14 +179,39 @@ func (r *Room) lastSeq() uint64 {
 	return r.seq
 }
 
+// unreadLocked counts what m has not read of messages from to last: lines
+// others said (Chat and Action), as a view counts them, leaving out those
+// of authors m ignores. Messages older than the in-memory tail cannot be
+// told apart without reading the history under the hub's lock, so each of
+// those counts. The caller holds hub.mu and logMu.
+func (r *Room) unreadLocked(m *Member, from, last uint64) int {
+	n := 0
+	oldestInTail := last - r.tailLen + 1
+	for seq := from; seq <= last; seq++ {
+		if seq < oldestInTail {
+			n++
+			continue
+		}
+		msg := &r.tail[(seq-1)%uint64(len(r.tail))]
+		if msg.Author == m.author || (msg.Kind != Chat && msg.Kind != Action) {
+			continue
+		}
+		if _, ignored := m.ignored[msg.Author]; !ignored {
+			n++
+		}
+	}
+	return n
+}
+
 // announceLocked posts a line from the server, such as a moderation act.
 func (r *Room) announceLocked(text string) {
 	r.serverLineLocked(Message{Kind: Announcement, Text: text})
 }
 
 // subscribeLocked adds m to r, with the backlog it shows. A member coming
-// back (was) sees what it had read as history and what it missed as new,
-// with a marker between; a member new to the room sees the last Backlog
+// back (was) sees what it had read as history and what it missed as new:
+// the sub records how many it missed and where they start, for its view to
+// mark (RoomTab.Unread); a member new to the room sees the last Backlog
 // messages as history. It cannot fail: nothing it writes is worth keeping
 // someone out of a room for, not even when the store cannot write. The
 // caller holds hub.mu for writing.
@@ -196,10 +221,17 @@ func (h *Hub) subscribeLocked(m *Member, r *Room, ms Membership, was bool, joinT
 	}
 	r.logMu.RLock()
 	last, first := r.seq, r.first
-	r.logMu.RUnlock()
 	// The backlog: the last Backlog messages, of those still kept.
 	start := max(last-min(last, uint64(h.opts.Backlog)), first-1)
 	s := &sub{room: r, label: ms.Label, oldest: start + 1, mark: last}
+	if was && ms.Cursor < last {
+		// What was missed is news, however much of it the backlog shows:
+		// the view marks where it starts and says how much there is.
+		s.mark = ms.Cursor
+		s.unreadFrom, s.unreadTo = max(ms.Cursor+1, first), last
+		s.unreadAtJoin = r.unreadLocked(m, s.unreadFrom, last)
+	}
+	r.logMu.RUnlock()
 	s.cursor.Store(start)
 	s.unanswered.Store(ms.From != "")
 	if r.dm && s.label == "" {
@@ -208,17 +240,7 @@ func (h *Hub) subscribeLocked(m *Member, r *Room, ms Membership, was bool, joinT
 	if !r.dm && s.label == "" {
 		s.label = "#" + r.name
 	}
-	switch {
-	case was && ms.Cursor < last && ms.Cursor < start:
-		s.mark = ms.Cursor
-		s.unreadAtJoin = int(last - ms.Cursor)
-		m.queueNotice(Message{Room: r.name, Seq: start, Kind: Notice, Text: fmt.Sprintf(
-			"%d new messages since you were last here; the last %d are below (/history shows more).", last-ms.Cursor, last-start)})
-	case was && ms.Cursor < last:
-		s.mark = ms.Cursor
-		s.unreadAtJoin = int(last - ms.Cursor)
-		m.queueNotice(Message{Room: r.name, Seq: ms.Cursor, Kind: Notice, Text: "── new since you were last here ──"})
-	case start >= first:
+	if s.unreadAtJoin == 0 && start >= first {
 		m.queueNotice(Message{Room: r.name, Seq: start, Kind: Notice, Text: fmt.Sprintf(
 			"Earlier messages are not shown; these are the last %d (/history shows more).", last-start)})
 	}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -22,6 +23,12 @@ type entry struct {
 	mine    bool
 	mention bool // names the reader, or is a direct message to them
 	pending bool // the reader's line, held back by the rate limit
+	// marker is the line where what was unread starts, for count
+	// messages; above says the first of them is in older pages, not yet
+	// loaded.
+	marker bool
+	count  int
+	above  bool
 	width   int
 	lines   []line
 	// shared lays out room messages once for all sessions; nil when the
@@ -83,6 +90,9 @@ func (e *entry) render(w int, st *styles, loc *time.Location) []line {
 }
 
 func (e *entry) layout(w int, st *styles, loc *time.Location) []line {
+	if e.marker {
+		return []line{markerLine(e, w, st)}
+	}
 	m := e.msg
 	// lead is the styled start of the first line; plain is the same text
 	// unstyled, so that wrapping can measure it.
@@ -197,4 +207,17 @@ func (e *entry) layout(w int, st *styles, loc *time.Location) []line {
 		lines[i] = line{text: prefix + l, width: width}
 	}
 	return lines
+}
+
+// markerLine is the unread marker: a rule across the message area with the
+// count in it, as WeeChat and Slack draw theirs.
+func markerLine(e *entry, w int, st *styles) line {
+	label := fmt.Sprintf(" %d new ", e.count)
+	if e.above {
+		label = fmt.Sprintf(" %d new; the first are above: PgUp loads them ", e.count)
+	}
+	label = ansi.Truncate(label, max(0, w-4), "…")
+	rest := max(0, w-2-ansi.StringWidth(label))
+	return line{text: st.rule.Render("──") + st.hint.Render(label) + st.rule.Render(strings.Repeat("─", rest)),
+		width: min(w, 2+ansi.StringWidth(label)+rest)}
 }

@@ -268,7 +268,7 @@ func TestUnreadRoomsAreNotMarkedRead(t *testing.T) {
 	}
 	s.press('n', tea.ModCtrl)
 	scr := s.screen()
-	seen, marker, missed := strings.Index(scr, "seen by alice"), strings.Index(scr, "new since you were last here"), strings.Index(scr, "missed by alice")
+	seen, marker, missed := strings.Index(scr, "seen by alice"), strings.Index(scr, "── 1 new ──"), strings.Index(scr, "missed by alice")
 	if seen < 0 || marker < seen || missed < marker {
 		t.Fatalf("want the marker between what alice saw and missed:\n%s", scr)
 	}

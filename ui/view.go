@@ -17,6 +17,7 @@ func (m *Model) resize(w, h int) {
 	m.input.setSize(m.width, min(6, (m.height-4)/3))
 	m.layoutInput()
 	m.chromeChanged()
+	m.settlePin()
 }
 
 // layoutInput drops the input's cached view. Every change to the input
