@@ -29,8 +29,8 @@ type entry struct {
 	marker bool
 	count  int
 	above  bool
-	width   int
-	lines   []line
+	width  int
+	lines  []line
 	// shared lays out room messages once for all sessions; nil when the
 	// session has none (see Layouts).
 	shared *Layouts

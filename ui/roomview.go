@@ -105,7 +105,6 @@ func (v *roomView) placeMarker() {
 	}
 }
 
-
 // add appends one message, keeping a scrolled-up view where it is, and
 // drops the oldest entries beyond the scrollback's bounds.
 func (v *roomView) add(e *entry, lines int) {
