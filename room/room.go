@@ -181,26 +181,28 @@ func (r *Room) lastSeq() uint64 {
 
 // unreadLocked counts what m has not read of messages from to last: lines
 // others said (Chat and Action), as a view counts them, leaving out those
-// of authors m ignores. Messages older than the in-memory tail cannot be
-// told apart without reading the history under the hub's lock, so each of
-// those counts. The caller holds hub.mu and logMu.
-func (r *Room) unreadLocked(m *Member, from, last uint64) int {
-	n := 0
+// of authors m ignores; first is the Seq of the first of them. Messages
+// older than the in-memory tail cannot be told apart without reading the
+// history under the hub's lock, so each of those counts. The caller holds
+// hub.mu and logMu.
+func (r *Room) unreadLocked(m *Member, from, last uint64) (n int, first uint64) {
 	oldestInTail := last - r.tailLen + 1
 	for seq := from; seq <= last; seq++ {
-		if seq < oldestInTail {
-			n++
-			continue
+		if seq >= oldestInTail {
+			msg := &r.tail[(seq-1)%uint64(len(r.tail))]
+			if msg.Author == m.author || (msg.Kind != Chat && msg.Kind != Action) {
+				continue
+			}
+			if _, ignored := m.ignored[msg.Author]; ignored {
+				continue
+			}
 		}
-		msg := &r.tail[(seq-1)%uint64(len(r.tail))]
-		if msg.Author == m.author || (msg.Kind != Chat && msg.Kind != Action) {
-			continue
+		if n == 0 {
+			first = seq
 		}
-		if _, ignored := m.ignored[msg.Author]; !ignored {
-			n++
-		}
+		n++
 	}
-	return n
+	return n, first
 }
 
 // announceLocked posts a line from the server, such as a moderation act.
@@ -228,8 +230,8 @@ func (h *Hub) subscribeLocked(m *Member, r *Room, ms Membership, was bool, joinT
 		// What was missed is news, however much of it the backlog shows:
 		// the view marks where it starts and says how much there is.
 		s.mark = ms.Cursor
-		s.unreadFrom, s.unreadTo = max(ms.Cursor+1, first), last
-		s.unreadAtJoin = r.unreadLocked(m, s.unreadFrom, last)
+		s.unreadAtJoin, s.unreadFrom = r.unreadLocked(m, max(ms.Cursor+1, first), last)
+		s.unreadTo = last
 	}
 	r.logMu.RUnlock()
 	s.cursor.Store(start)

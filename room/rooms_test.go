@@ -1051,8 +1051,8 @@ func TestUnreadCountsEverythingMissed(t *testing.T) {
 	for _, msg := range drain(alice) {
 		alice.Read(msg.Room, msg.Seq)
 	}
-	first := h.rooms[Lobby].lastSeq() + 1 // alice read up to here
 	alice.Leave("")
+	first := h.rooms[Lobby].lastSeq() + 1 // bob's first line
 	for i := 1; i <= 282; i++ {
 		submit(t, bob, fmt.Sprintf("missed %d", i))
 	}
