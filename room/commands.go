@@ -45,7 +45,7 @@ func defaultCommands() []Command {
 		{Name: "names", Help: "list who is in this room", run: cmdNames},
 		{Name: "whois", Args: "NICK", Help: "who someone is: key, time online, last active", run: cmdWhois},
 		{Name: "history", Args: "[N]", Help: "load N earlier messages (default 50)", run: cmdHistory},
-		{Name: "search", Args: "TEXT", Help: "find messages in this room", run: cmdSearch},
+		{Name: "search", Args: "[TEXT]", Help: "find messages in this room, newest first; /search alone shows the next page", run: cmdSearch},
 		{Name: "ignore", Args: "NICK", Help: "hide someone's messages from your view", run: cmdIgnore},
 		{Name: "unignore", Args: "NICK", Help: "show someone's messages again", run: cmdUnignore},
 		{Name: "ignored", Help: "list whom you ignore", run: cmdIgnored},

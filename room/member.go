@@ -82,6 +82,11 @@ type Member struct {
 	wakeC chan struct{}
 	doneC chan struct{}
 
+	// search is where the member's last /search got to; searchMu keeps
+	// two /search lines from paging at once.
+	searchMu sync.Mutex
+	search   searchPage
+
 	noticeMu sync.Mutex
 	notices  []Message
 	pending  atomic.Int32 // len(notices), to skip the lock when there are none

@@ -527,31 +527,70 @@ func (m *Member) LoadOlder(room string, before uint64, n int) (int, error) {
 	return got, nil
 }
 
-// maxSearchResults bounds what /search shows.
+// maxSearchResults is how many results one page of /search shows.
 const maxSearchResults = 20
 
+// searchPage is where a member's last /search got to, for /search alone to
+// show the next page.
+type searchPage struct {
+	room, query string
+	before      uint64 // the oldest match shown: the next page is older
+	shown       int    // matches shown (or left out as ignored) so far
+}
+
 func cmdSearch(m *Member, args string) (Effect, error) {
-	if strings.TrimSpace(args) == "" {
-		return Stay, errors.New("usage: /search TEXT")
-	}
 	r := m.Room()
-	found, err := m.hub.opts.History.Search(ctxBG, r.name, args, maxSearchResults)
+	query := strings.TrimSpace(args)
+	m.searchMu.Lock()
+	defer m.searchMu.Unlock()
+	page := searchPage{room: r.name, query: query}
+	if query == "" {
+		if m.search.query == "" || m.search.room != r.name {
+			return Stay, errors.New("usage: /search TEXT; then /search alone shows the next page")
+		}
+		page = m.search
+	}
+	found, total, err := m.hub.opts.History.Search(ctxBG, r.name, page.query, page.before, maxSearchResults)
 	if err != nil {
 		return Stay, fmt.Errorf("search failed: %w", err)
 	}
+	if total == 0 {
+		m.search = searchPage{}
+		m.notice(Notice, fmt.Sprintf("Nothing in this room matches %q.", page.query))
+		return Stay, nil
+	}
+	if len(found) == 0 {
+		m.notice(Notice, fmt.Sprintf("No more messages match %q: all %d were shown (/search TEXT starts again).", page.query, total))
+		return Stay, nil
+	}
+	from := page.shown + 1
+	page.shown += len(found)
+	page.before = found[len(found)-1].Seq
+	m.search = page
 	m.hub.mu.RLock()
 	found = slices.DeleteFunc(found, func(msg Message) bool { _, ig := m.ignored[msg.Author]; return ig })
 	m.hub.mu.RUnlock()
-	if len(found) == 0 {
-		m.notice(Notice, fmt.Sprintf("Nothing in this room matches %q.", args))
-		return Stay, nil
-	}
+
 	var b strings.Builder
 	verb := "match"
-	if len(found) == 1 {
+	if total == 1 {
 		verb = "matches"
 	}
-	fmt.Fprintf(&b, "%d message%s %s %q, newest first:", len(found), plural(len(found)), verb, args)
+	// The header says how many match in all, which of them this page
+	// shows, and how to see more.
+	fmt.Fprintf(&b, "%d message%s %s %q", total, plural(total), verb, page.query)
+	switch {
+	case total <= maxSearchResults && from == 1:
+		b.WriteString(", newest first:")
+	case page.shown >= total:
+		fmt.Fprintf(&b, "; %d-%d, the oldest:", from, page.shown)
+	default:
+		newest := ""
+		if from == 1 {
+			newest = "newest "
+		}
+		fmt.Fprintf(&b, "; %s%d-%d (/search alone shows %d-%d):", newest, from, page.shown, page.shown+1, min(total, page.shown+maxSearchResults))
+	}
 	for _, msg := range found {
 		who := "<" + msg.Nick + ">"
 		if msg.Kind == Action {
@@ -559,6 +598,9 @@ func cmdSearch(m *Member, args string) (Effect, error) {
 		}
 		text := strings.ReplaceAll(msg.Text, "\n", " ")
 		fmt.Fprintf(&b, "\n  %s %s %s", msg.Time.In(m.loc).Format("2006-01-02 15:04"), who, truncateRunes(text, 200))
+	}
+	if len(found) == 0 {
+		b.WriteString("\n  (all from people you ignore)")
 	}
 	m.notice(Notice, b.String())
 	return Stay, nil

@@ -1075,3 +1075,50 @@ func TestUnreadCountsEverythingMissed(t *testing.T) {
 		t.Fatalf("the backlog was to show fewer than all 282, showed %d", shown)
 	}
 }
+
+// /search says how many match in all, shows the newest page, and /search
+// alone pages further back until the oldest.
+func TestSearchCountsAllAndPagesBack(t *testing.T) {
+	h := newHub(t, Options{})
+	alice, bob := join(t, h, "alice"), join(t, h, "bob")
+	for i := 1; i <= 450; i++ {
+		text := fmt.Sprintf("line %d", i)
+		if i%3 != 0 {
+			text = fmt.Sprintf("fox %d", i)
+		}
+		submit(t, alice, text)
+	}
+	drain(bob)
+	submit(t, bob, "/search fox")
+	got := strings.Join(texts(drain(bob), Notice), "\n")
+	if !strings.HasPrefix(got, `300 messages match "fox"; newest 1-20 (/search alone shows 21-40):`) ||
+		!strings.Contains(got, "<alice> fox 449") || strings.Contains(got, "fox 419") {
+		t.Fatalf("/search fox = %q", got)
+	}
+	if n := strings.Count(got, "\n"); n != 20 {
+		t.Fatalf("the first page shows %d results", n)
+	}
+	submit(t, bob, "/search")
+	got = strings.Join(texts(drain(bob), Notice), "\n")
+	if !strings.HasPrefix(got, `300 messages match "fox"; 21-40 (/search alone shows 41-60):`) ||
+		!strings.Contains(got, "<alice> fox 419") || strings.Contains(got, "fox 449") {
+		t.Fatalf("second page = %q", got)
+	}
+	for i := 3; i < 15; i++ {
+		submit(t, bob, "/search")
+		drain(bob)
+	}
+	submit(t, bob, "/search")
+	got = strings.Join(texts(drain(bob), Notice), "\n")
+	if !strings.HasPrefix(got, `300 messages match "fox"; 281-300, the oldest:`) || !strings.HasSuffix(got, "<alice> fox 1") {
+		t.Fatalf("last page = %q", got)
+	}
+	submit(t, bob, "/search")
+	if got := strings.Join(texts(drain(bob), Notice), "\n"); !strings.Contains(got, "all 300 were shown") {
+		t.Fatalf("past the end = %q", got)
+	}
+	// Paging belongs to the room searched.
+	submit(t, bob, "/join #elsewhere")
+	drain(bob)
+	mustFail(t, bob, "/search", "usage")
+}
