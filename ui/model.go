@@ -706,9 +706,13 @@ func (m *Model) submit() tea.Cmd {
 		m.hold(line)
 		return nil
 	}
+	typedIn := m.cur
 	effect, err := m.member.Submit(line)
 	// A command may have moved the member to another room (/join, /msg).
 	m.syncRooms()
+	// Sending shows the newest, except in a room just entered at its
+	// unread marker, which opens there.
+	moved := m.cur != typedIn && m.cur.pin
 	var limited *room.LimitError
 	if chat && errors.As(err, &limited) {
 		if m.canHold(line) {
@@ -719,12 +723,16 @@ func (m *Model) submit() tea.Cmd {
 	}
 	if err != nil {
 		m.addLocal(room.Error, err.Error())
-		m.toLive()
+		if !moved {
+			m.toLive()
+		}
 		return nil
 	}
 	m.remember(m.input.snapshot())
 	m.setInput(snapshot{})
-	m.toLive()
+	if !moved {
+		m.toLive()
+	}
 	m.answering = !chat
 	switch effect {
 	case room.ClearView:

@@ -77,6 +77,26 @@ func TestSwitchingShowsTheMarkerAtTheFirstUnread(t *testing.T) {
 	}
 }
 
+// /join of a room already joined enters it as Ctrl+N does: at the marker.
+func TestJoiningAJoinedRoomOpensAtTheMarker(t *testing.T) {
+	h := newHub()
+	alice := newSession(t, h, "alice", 80, 24)
+	bob := newSession(t, h, "bob", 80, 24)
+	alice.say("/join #go")
+	bob.say("/join #go")
+	alice.sync()
+	alice.press('p', tea.ModCtrl)
+	for i := 1; i <= 30; i++ {
+		bob.say(fmt.Sprintf("unread %02d", i))
+	}
+	alice.sync()
+	alice.say("/join #go")
+	alice.sync()
+	if m, first := alice.rowOf("── 30 new ──"), alice.rowOf("unread 01"); m != 1 || first != 2 {
+		t.Fatalf("marker on row %d, first unread on %d; want 1 and 2:\n%s", m, first, alice.screen())
+	}
+}
+
 // Coming back after 282 lines were said: the count says 282, not the
 // backlog's 100, and the marker moves to the real first unread as older
 // pages load.
