@@ -187,15 +187,17 @@ func (r *Room) lastSeq() uint64 {
 // hub.mu and logMu.
 func (r *Room) unreadLocked(m *Member, from, last uint64) (n int, first uint64) {
 	oldestInTail := last - r.tailLen + 1
+	if from < oldestInTail {
+		n, first = int(oldestInTail-from), from
+		from = oldestInTail
+	}
 	for seq := from; seq <= last; seq++ {
-		if seq >= oldestInTail {
-			msg := &r.tail[(seq-1)%uint64(len(r.tail))]
-			if msg.Author == m.author || (msg.Kind != Chat && msg.Kind != Action) {
-				continue
-			}
-			if _, ignored := m.ignored[msg.Author]; ignored {
-				continue
-			}
+		msg := &r.tail[(seq-1)%uint64(len(r.tail))]
+		if msg.Author == m.author || (msg.Kind != Chat && msg.Kind != Action) {
+			continue
+		}
+		if _, ignored := m.ignored[msg.Author]; ignored {
+			continue
 		}
 		if n == 0 {
 			first = seq

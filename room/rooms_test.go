@@ -1122,3 +1122,25 @@ func TestSearchCountsAllAndPagesBack(t *testing.T) {
 	drain(bob)
 	mustFail(t, bob, "/search", "usage")
 }
+
+// More missed than the in-memory tail holds still counts every line.
+func TestUnreadCountsBeyondTheTail(t *testing.T) {
+	h := newHub(t, Options{Store: &MemoryStore{}, Tail: 1024})
+	alice, bob := join(t, h, "alice"), join(t, h, "bob")
+	for _, msg := range drain(alice) {
+		alice.Read(msg.Room, msg.Seq)
+	}
+	read := h.rooms[Lobby].lastSeq()
+	alice.Leave("")
+	for i := 1; i <= 1500; i++ {
+		submit(t, bob, fmt.Sprintf("missed %d", i))
+	}
+	alice = join(t, h, "alice")
+	defer alice.Leave("")
+	// Lines older than the tail are counted without reading them from
+	// the history under the hub's lock: alice's own leave line, the one
+	// line among them not said by someone else, counts too.
+	if got := tab(alice, Lobby); got.Unread != 1501 || got.UnreadFrom != read+1 {
+		t.Fatalf("alice missed 1500 lines and left once after seq %d; told %+v", read, got)
+	}
+}
