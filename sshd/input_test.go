@@ -222,3 +222,27 @@ func TestNoColorGetsNoColours(t *testing.T) {
 		t.Error("the check finds no colour even where there is one")
 	}
 }
+
+// A terminal without bracketed paste sends a pasted block as keys, its
+// newlines as Enter, in one burst: the block is one message, waiting in the
+// input for Enter, not fifteen lines sent one by one.
+func TestUnbracketedBurstIsOneMessage(t *testing.T) {
+	ts := startServer(t)
+	alice := ts.dial("alice", withSize(100, 40))
+	bob := ts.dial("bob", withSize(100, 40))
+	bob.waitText("2 online")
+	var burst strings.Builder
+	for i := 1; i <= 15; i++ {
+		fmt.Fprintf(&burst, "pasted line %d\r", i)
+	}
+	alice.send(burst.String()) // one write: one burst
+	alice.waitText("pasted line 15")
+	bob.neverSaw("pasted line 1")
+	alice.send("\r")
+	bob.waitText("<alice> pasted line 1\n")
+	bob.waitText("│ pasted line 15")
+	if n := strings.Count(bob.screen(), "<alice>"); n != 1 {
+		t.Fatalf("the burst arrived as %d messages:\n%s", n, bob.screen())
+	}
+	alice.neverSaw("slow down")
+}
