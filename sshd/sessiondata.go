@@ -70,8 +70,8 @@ type sessionInput struct {
 	gaps     []int
 	headCont bool
 	lastPush time.Time
-	err     error // the channel's data ended; returned once pending is read
-	dropped atomic.Int64
+	err      error // the channel's data ended; returned once pending is read
+	dropped  atomic.Int64
 
 	// How far into a bracketed paste the stream is; guarded by mu.
 	inPaste   bool   // inside a paste whose start marker was kept
