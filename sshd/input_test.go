@@ -246,3 +246,17 @@ func TestUnbracketedBurstIsOneMessage(t *testing.T) {
 	}
 	alice.neverSaw("slow down")
 }
+
+// What is yours is led by <you>, a /me as much as a line; others see the
+// /me as an action of yours.
+func TestYourOwnActionIsMarkedAsYours(t *testing.T) {
+	ts := startServer(t)
+	dave := ts.dial("dave")
+	bob := ts.dial("bob")
+	bob.waitText("2 online")
+	dave.say("hello")
+	dave.say("/me waves")
+	dave.waitText("<you> hello", "<you> * waves")
+	bob.waitText("<dave> hello", "* dave waves")
+	dave.neverSaw("* dave waves")
+}
