@@ -260,3 +260,18 @@ func TestYourOwnActionIsMarkedAsYours(t *testing.T) {
 	bob.waitText("<dave> hello", "* dave waves")
 	dave.neverSaw("* dave waves")
 }
+
+// A refusal says how to go on: the text stays in the input, Ctrl+C clears
+// it and Up brings it back.
+func TestARefusalSaysHowToRecover(t *testing.T) {
+	ts := startServer(t)
+	alice := ts.dial("alice", withSize(200, 30))
+	alice.waitText("1 online")
+	alice.say("/frobnicate now")
+	alice.waitText("(your text stays below: edit it, or Ctrl+C clears it and Up brings it back)")
+	alice.waitFor("the refused text in the input", func(string) bool { return alice.inputRow() == "> /frobnicate now" })
+	alice.send("\x03")
+	alice.waitText("input cleared (Up brings it back)")
+	alice.send(keyUp)
+	alice.waitFor("the text back", func(string) bool { return alice.inputRow() == "> /frobnicate now" })
+}
