@@ -275,3 +275,18 @@ func TestARefusalSaysHowToRecover(t *testing.T) {
 	alice.send(keyUp)
 	alice.waitFor("the text back", func(string) bool { return alice.inputRow() == "> /frobnicate now" })
 }
+
+// The input never holds more than can be sent: near the limit it counts
+// down what is left, and a paste beyond it is cut, with a notice.
+func TestTheInputHoldsNoMoreThanCanBeSent(t *testing.T) {
+	ts := startServer(t)
+	alice := ts.dial("alice", withSize(120, 40))
+	alice.waitText("1 online")
+	const limit = 2000 // room.MaxMessageLen
+	alice.paste(strings.Repeat("a", limit-20))
+	alice.waitText("20 characters left")
+	alice.send("\x03") // clear
+	alice.paste(strings.Repeat("b", limit+100))
+	alice.waitText(fmt.Sprintf("paste cut: only %d of its %d characters fit", limit, limit+100))
+	alice.waitText("message full")
+}
