@@ -130,6 +130,13 @@ func (e *entry) layout(w int, st *styles, loc *time.Location) []line {
 		plainLead = "* " + who
 		lead = st.nick(m.Nick).Italic(true).Render(plainLead)
 		body, bodyStyle, typed = m.Text, st.nick(m.Nick).UnsetBold().Italic(true), true
+		if e.mine {
+			// What is yours is led by <you>, whatever kind of line it
+			// is; "* you waves" would not be English.
+			plainLead = "<you>"
+			lead = st.nick(m.Nick).Inherit(st.self).Render(plainLead)
+			body = "* " + m.Text
+		}
 	case room.Join:
 		plainLead = "→"
 		lead = st.event.Render(plainLead)

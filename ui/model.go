@@ -719,10 +719,10 @@ func (m *Model) submit() tea.Cmd {
 			m.hold(line)
 			return m.sendLater(limited.Wait)
 		}
-		err = fmt.Errorf("slow down: %d lines are waiting to go already; this one stays here (Ctrl+U clears it)", len(m.pending))
+		err = fmt.Errorf("slow down: %d lines are waiting to go already; this one stays here (Ctrl+C clears it, Up brings it back)", len(m.pending))
 	}
 	if err != nil {
-		m.addLocal(room.Error, err.Error())
+		m.addLocal(room.Error, withRecovery(err.Error()))
 		if !moved {
 			m.toLive()
 		}
@@ -753,6 +753,15 @@ func (m *Model) submit() tea.Cmd {
 		m.addLocal(room.Notice, "Bell off: mentions are still highlighted, without a sound.")
 	}
 	return nil
+}
+
+// withRecovery adds to a refusal what to do next: the refused text stays
+// in the input, which a person may not notice under a long error.
+func withRecovery(refusal string) string {
+	if strings.Contains(refusal, "Ctrl+C") {
+		return refusal
+	}
+	return refusal + " (your text stays below: edit it, or Ctrl+C clears it and Up brings it back)"
 }
 
 // Lines typed faster than the room takes them wait in the session, in
