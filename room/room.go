@@ -181,31 +181,64 @@ func (r *Room) lastSeq() uint64 {
 
 // unreadLocked counts what m has not read of messages from to last: lines
 // others said (Chat and Action), as a view counts them, leaving out those
-// of authors m ignores; first is the Seq of the first of them. Messages
-// older than the in-memory tail cannot be told apart without reading the
-// history under the hub's lock, so each of those counts. The caller holds
-// hub.mu and logMu.
+// of authors m ignores; first is the Seq of the first of them. What the
+// in-memory tail no longer holds (all of it, after a restart) is read from
+// the history, at most unreadScan messages: a bounded read under the
+// hub's lock, as joining already stores the membership under it. Beyond
+// that, or if the history cannot be read, each message counts. The caller
+// holds hub.mu, not logMu.
 func (r *Room) unreadLocked(m *Member, from, last uint64) (n int, first uint64) {
-	oldestInTail := last - r.tailLen + 1
-	if from < oldestInTail {
-		n, first = int(oldestInTail-from), from
-		from = oldestInTail
-	}
-	for seq := from; seq <= last; seq++ {
-		msg := &r.tail[(seq-1)%uint64(len(r.tail))]
+	news := func(msg *Message) bool {
 		if msg.Author == m.author || (msg.Kind != Chat && msg.Kind != Action) {
-			continue
+			return false
 		}
-		if _, ignored := m.ignored[msg.Author]; ignored {
-			continue
-		}
-		if n == 0 {
-			first = seq
-		}
-		n++
+		_, ignored := m.ignored[msg.Author]
+		return !ignored
 	}
-	return n, first
+	r.logMu.RLock()
+	oldestInTail := r.seq - r.tailLen + 1
+	for seq := max(from, oldestInTail); seq <= last; seq++ {
+		if msg := &r.tail[(seq-1)%uint64(len(r.tail))]; news(msg) {
+			if n == 0 {
+				first = seq
+			}
+			n++
+		}
+	}
+	r.logMu.RUnlock()
+	// Posts do not wait for the hub's lock: the tail may have moved on
+	// past last since the caller read it.
+	end := min(oldestInTail, last+1)
+	if from >= end {
+		return n, first
+	}
+	// The part before the tail, oldest first, goes before what was counted.
+	scan := min(end-from, unreadScan)
+	older, err := r.hub.opts.History.After(ctxBG, r.name, from-1, int(scan))
+	if err != nil {
+		older, scan = nil, 0
+	}
+	before, beforeFirst := 0, uint64(0)
+	if rest := end - from - scan; rest > 0 {
+		before, beforeFirst = int(rest), from+scan // not read: each counts
+	}
+	for i := range older {
+		if older[i].Seq < from+scan && news(&older[i]) {
+			if before == 0 || older[i].Seq < beforeFirst {
+				beforeFirst = older[i].Seq
+			}
+			before++
+		}
+	}
+	if before > 0 {
+		first = beforeFirst
+	}
+	return n + before, first
 }
+
+// unreadScan is how many messages a member coming back may have read from
+// the history to count what it missed.
+const unreadScan = 5000
 
 // announceLocked posts a line from the server, such as a moderation act.
 func (r *Room) announceLocked(text string) {
@@ -225,6 +258,7 @@ func (h *Hub) subscribeLocked(m *Member, r *Room, ms Membership, was bool, joinT
 	}
 	r.logMu.RLock()
 	last, first := r.seq, r.first
+	r.logMu.RUnlock()
 	// The backlog: the last Backlog messages, of those still kept.
 	start := max(last-min(last, uint64(h.opts.Backlog)), first-1)
 	s := &sub{room: r, label: ms.Label, oldest: start + 1, mark: last}
@@ -235,7 +269,6 @@ func (h *Hub) subscribeLocked(m *Member, r *Room, ms Membership, was bool, joinT
 		s.unreadAtJoin, s.unreadFrom = r.unreadLocked(m, max(ms.Cursor+1, first), last)
 		s.unreadTo = last
 	}
-	r.logMu.RUnlock()
 	s.cursor.Store(start)
 	s.unanswered.Store(ms.From != "")
 	if r.dm && s.label == "" {
