@@ -55,6 +55,9 @@ type Member struct {
 	left         bool   // the member has left or was closed; doneC is closed
 	closedReason string // what the member was told when the room ended the session
 	endReason    string // the same, short, for logs
+	// pres is the person's /away (see presence); its fields say what
+	// guards them.
+	pres *presence
 
 	// shownNick is nick, for Nick: the view asks for it on every wake,
 	// and must not take the hub's lock for it. Set with nick.
@@ -120,6 +123,7 @@ func newMember(h *Hub, id Identity) *Member {
 		wakeC:      make(chan struct{}, 1),
 		doneC:      make(chan struct{}),
 		ignored:    map[string]string{},
+		pres:       &presence{},
 		msgLimit:   rate.NewLimiter(rate.Limit(h.opts.MessageRate), h.opts.MessageBurst),
 		nickLimit:  rate.NewLimiter(rate.Every(nickChangeEvery), nickChangeBurst),
 		olderLimit: rate.NewLimiter(rate.Every(olderEvery), olderBurst),
@@ -565,12 +569,14 @@ func (m *Member) post(room string, kind Kind, text string) error {
 	// First the checks that may refuse, so that a refused line has no
 	// effect; then the other party of a direct conversation is brought in,
 	// which takes the hub's write lock; then the line is appended.
+	away := false
 	s, err := func() (*sub, error) {
 		h.mu.RLock()
 		defer h.mu.RUnlock()
 		if m.left {
 			return nil, ErrLeft
 		}
+		away = m.pres.awayLocked()
 		if room == "" {
 			room = m.current
 		}
@@ -616,6 +622,9 @@ func (m *Member) post(room string, kind Kind, text string) error {
 		if m.key != "" {
 			_ = h.opts.Store.Answered(ctxBG, m.key, s.room.name)
 		}
+	}
+	if err == nil && away {
+		m.back() // someone writing is here
 	}
 	if errors.Is(err, errFlooding) {
 		h.kickForFlooding(m)

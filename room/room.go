@@ -110,6 +110,9 @@ type Online struct {
 	Key string
 	// Op is set for operators.
 	Op bool
+	// Away is set for someone who said /away, AwayReason to why.
+	Away       bool
+	AwayReason string
 }
 
 // Online returns who is in the room, sorted by nick. The slice is shared:
@@ -124,7 +127,7 @@ func (r *Room) Online() []Online {
 	}
 	out := make([]Online, 0, len(r.members))
 	for m := range r.members {
-		out = append(out, Online{Nick: m.nick, Key: m.key, Op: m.isOpLocked()})
+		out = append(out, Online{Nick: m.nick, Key: m.key, Op: m.isOpLocked(), Away: m.pres.awayLocked(), AwayReason: m.pres.awayReason})
 	}
 	h.mu.RUnlock()
 	slices.SortFunc(out, func(a, b Online) int {
@@ -135,7 +138,8 @@ func (r *Room) Online() []Online {
 }
 
 // RosterVersion changes whenever someone joins, leaves, changes nick or
-// gains or loses operator rights, so a view knows when to fetch Online.
+// gains or loses operator rights, or goes away or comes back, so a view
+// knows when to fetch Online.
 func (r *Room) RosterVersion() uint64 { return r.version.Load() }
 
 // serverLineLocked adds a line the server writes about an act: a join, a

@@ -430,25 +430,6 @@ func cmdReply(m *Member, args string) (Effect, error) {
 	return Stay, nil
 }
 
-// tellIfAway tells m, after a line it sent in the direct conversation r,
-// that the other person is away and the line waits for them: without it
-// a message to someone away looks the same as one they read at once.
-func (m *Member) tellIfAway(r *Room) {
-	h := m.hub
-	// Reads, and a notice of m's own (its own lock): no writer needed,
-	// nor anyone kept waiting behind one.
-	h.mu.RLock()
-	defer h.mu.RUnlock()
-	if h.byAuthorLocked(r.otherAuthor(m.author)) != nil {
-		return
-	}
-	who := "they"
-	if s, ok := m.subs[r.name]; ok {
-		who = strings.TrimPrefix(s.label, "@")
-	}
-	m.noticeLocked(r, Notice, fmt.Sprintf("%s is away; your message will wait for them, and they will be told of it when they next connect.", who))
-}
-
 // Older history, on request.
 const (
 	defaultHistory = 50

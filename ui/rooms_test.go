@@ -392,3 +392,25 @@ func TestPanelKeepsAGapFromTheText(t *testing.T) {
 		}
 	}
 }
+
+// Someone away is marked in the member list, in words that read without
+// colour; coming back takes the mark away.
+func TestMemberListMarksSomeoneAway(t *testing.T) {
+	h := newHub()
+	alice := newSession(t, h, "alice", 100, 24)
+	dave := newSession(t, h, "dave", 100, 24)
+	dave.say("/away lunch")
+	alice.sync()
+	if p := alice.panel(); !strings.Contains(p, "dave (away)") || strings.Contains(p, "alice (you, away)") {
+		t.Fatalf("alice's panel:\n%s", p)
+	}
+	dave.sync()
+	if p := dave.panel(); !strings.Contains(p, "dave (you, away)") {
+		t.Fatalf("dave's panel:\n%s", p)
+	}
+	dave.say("I am back")
+	alice.sync()
+	if p := alice.panel(); strings.Contains(p, "away") || !strings.Contains(p, "dave") {
+		t.Fatalf("alice's panel after dave wrote:\n%s", p)
+	}
+}
