@@ -56,6 +56,9 @@ func defaultCommands() []Command {
 		{Name: "clear", Help: "clear your own view of this room", run: cmdClear},
 		{Name: "mouse", Args: "on|off", Help: "on: the wheel scrolls; off: the terminal selects text", run: cmdMouse},
 		{Name: "quit", Aliases: []string{"exit"}, Args: "[MESSAGE]", Help: "leave the chat, saying why if you like", run: cmdQuit},
+		{Name: "quiet", Args: "[on|off]", Help: "hide others' joins and leaves from your view (alone: turn it over)", run: cmdQuiet},
+		{Name: "highlight", Args: "[WORD|-WORD]", Help: "lines with WORD count as for you, as your nick does (alone: list; -WORD removes)", run: cmdHighlight},
+		{Name: "unhighlight", Args: "WORD", Help: "stop highlighting WORD", run: cmdUnhighlight},
 
 		{Name: "kick", Args: "NICK [REASON]", Help: "close someone's session", OpOnly: true, run: cmdKick},
 		{Name: "mute", Args: "NICK|KEY|IP [DURATION] [REASON]", Help: "stop someone posting (10m, 2h, 7d; none: for good)", OpOnly: true,

@@ -293,6 +293,7 @@ func (h *Hub) Join(id Identity) (*Member, error) {
 		}
 	}
 	m := newMember(h, id)
+	m.loadPrefs() // the store is read before taking the lock
 
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -67,6 +67,13 @@ type Member struct {
 	// was shown, for /reply. Next sets it, outside the hub's lock.
 	lastDM atomic.Pointer[string]
 
+	// quiet hides others' joins and leaves (/quiet); highlights are the
+	// words that make a line for the member as its nick does
+	// (/highlight). Both are the key's, kept in the store (see prefs.go);
+	// atomic, as every line anyone posts reads them.
+	quiet      atomic.Bool
+	highlights atomic.Pointer[[]string]
+
 	// roomsVersion changes when the member joins or leaves a room.
 	roomsVersion atomic.Uint64
 
@@ -297,7 +304,7 @@ func (m *Member) Next() []Message {
 	// session calls this for every line anyone posts.
 	var subsBuf [8]*sub
 	var marksBuf [8]uint64
-	var ignored map[string]struct{}
+	hd := hiding{quiet: m.quiet.Load(), me: m.author}
 	h.mu.RLock()
 	subs := append(subsBuf[:0], m.order...)
 	marks := marksBuf[:0]
@@ -305,9 +312,9 @@ func (m *Member) Next() []Message {
 		marks = append(marks, s.mark)
 	}
 	if len(m.ignored) > 0 {
-		ignored = make(map[string]struct{}, len(m.ignored))
+		hd.ignored = make(map[string]struct{}, len(m.ignored))
 		for author := range m.ignored {
-			ignored[author] = struct{}{}
+			hd.ignored[author] = struct{}{}
 		}
 	}
 	h.mu.RUnlock()
@@ -315,7 +322,7 @@ func (m *Member) Next() []Message {
 	var out []Message
 	for i, s := range subs {
 		msgs, notes := s.next(m, marks[i])
-		msgs = withoutIgnored(msgs, ignored)
+		msgs = hd.filter(msgs)
 		if s.room.dm {
 			for _, msg := range msgs {
 				if msg.Author != m.author && msg.Kind == Chat && !msg.Backlog {
@@ -411,15 +418,34 @@ func (s *sub) fromHistory(cursor, from, oldestInTail uint64) (msgs, notes []Mess
 	return got, notes, false
 }
 
-// withoutIgnored drops lines by the ignored authors.
-func withoutIgnored(msgs []Message, ignored map[string]struct{}) []Message {
-	if len(ignored) == 0 {
+// hiding says which lines a member is not shown: chat by authors it
+// ignores, and, with /quiet on, others' joins and leaves. Next and
+// LoadOlder both filter with it, so live lines, backlog and history agree.
+type hiding struct {
+	ignored map[string]struct{}
+	quiet   bool
+	me      string // the member's author: its own joins and leaves are shown
+}
+
+func (hd hiding) hides(msg Message) bool {
+	switch msg.Kind {
+	case Chat, Action:
+		_, ig := hd.ignored[msg.Author]
+		return ig
+	case Join, Leave:
+		// Nick changes stay: without them, lines would come from
+		// nicks nobody saw arrive.
+		return hd.quiet && msg.Author != hd.me
+	}
+	return false
+}
+
+// filter drops what hd hides from msgs, in place.
+func (hd hiding) filter(msgs []Message) []Message {
+	if len(hd.ignored) == 0 && !hd.quiet {
 		return msgs
 	}
-	return slices.DeleteFunc(msgs, func(msg Message) bool {
-		_, ig := ignored[msg.Author]
-		return ig && (msg.Kind == Chat || msg.Kind == Action)
-	})
+	return slices.DeleteFunc(msgs, hd.hides)
 }
 
 // mergeNotices puts each private line after the log message it followed.

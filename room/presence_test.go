@@ -1,6 +1,7 @@
 package room
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -126,5 +127,149 @@ func TestWritingToSomeoneAwayTellsTheReasonOnce(t *testing.T) {
 	submit(t, alice, "/msg dave really bye")
 	if n := notices(alice); strings.Count(n, "dave is away; your message will wait for them") != 1 {
 		t.Fatalf("alice was told %q", n)
+	}
+}
+
+func kinds(msgs []Message, kind Kind) []Message {
+	var out []Message
+	for _, m := range msgs {
+		if m.Kind == kind {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// /quiet hides others' joins and leaves, live, in the backlog and in
+// /history, for the key across reconnects; nick changes and the person's
+// own lines still show.
+func TestQuietHidesJoinsAndLeaves(t *testing.T) {
+	h := newHub(t, Options{})
+	alice := join(t, h, "alice")
+	submit(t, alice, "/quiet")
+	if n := notices(alice); !strings.Contains(n, "Quiet on") {
+		t.Fatalf("/quiet said %q", n)
+	}
+	bob := join(t, h, "bob")
+	submit(t, bob, "/nick robert")
+	submit(t, bob, "/join #go")
+	submit(t, bob, "/part")
+	got := drain(alice)
+	if j, l := kinds(got, Join), kinds(got, Leave); len(j)+len(l) != 0 {
+		t.Fatalf("alice saw joins %+v and leaves %+v", j, l)
+	}
+	if len(kinds(got, NickChange)) != 1 {
+		t.Fatalf("alice did not see the nick change: %+v", got)
+	}
+	// Kept for the key: a new session is quiet, backlog included, but
+	// shows its own join.
+	alice.Leave("")
+	alice = join(t, h, "alice")
+	got = drain(alice)
+	for _, m := range append(kinds(got, Join), kinds(got, Leave)...) {
+		if m.Nick != "alice" {
+			t.Fatalf("after reconnecting alice saw %+v", m)
+		}
+	}
+	if len(kinds(got, NickChange)) != 1 {
+		t.Fatalf("the backlog lost the nick change: %+v", got)
+	}
+	// Off again: joins show.
+	submit(t, alice, "/quiet off")
+	drain(alice)
+	join(t, h, "carol")
+	if got := kinds(drain(alice), Join); len(got) != 1 || got[0].Nick != "carol" {
+		t.Fatalf("with quiet off alice saw joins %+v", got)
+	}
+	// Without a key, for the session.
+	anon, err := h.Join(Identity{Nick: "anon", Addr: "127.0.0.1:2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	submit(t, anon, "/quiet on")
+	if n := notices(anon); !strings.Contains(n, "for this session") {
+		t.Fatalf("keyless /quiet said %q", n)
+	}
+	join(t, h, "dave")
+	if got := kinds(drain(anon), Join); len(got) != 0 {
+		t.Fatalf("quiet keyless session saw %+v", got)
+	}
+}
+
+// /history hides joins and leaves too, with quiet on.
+func TestQuietHidesJoinsAndLeavesInHistory(t *testing.T) {
+	h := newHub(t, Options{Backlog: 2})
+	alice := join(t, h, "alice")
+	submit(t, alice, "zero")
+	for _, n := range []string{"bob", "carol", "dave"} {
+		join(t, h, n)
+	}
+	submit(t, alice, "one")
+	submit(t, alice, "two")
+	late := join(t, h, "late")
+	submit(t, late, "/quiet on")
+	drain(late)
+	submit(t, late, "/history 20")
+	got := drain(late)
+	for _, m := range got {
+		if (m.Kind == Join || m.Kind == Leave) && m.Nick != "late" {
+			t.Fatalf("/history showed %+v", m)
+		}
+	}
+	if len(kinds(got, Chat)) == 0 {
+		t.Fatalf("/history showed no chat: %+v", got)
+	}
+}
+
+// A /highlight word makes a line for the member, as its nick does: whole
+// words, case aside; kept for the key; removed with -WORD or /unhighlight.
+func TestHighlightWords(t *testing.T) {
+	h := newHub(t, Options{})
+	alice := join(t, h, "alice")
+	if alice.Highlighted("the deploy failed") {
+		t.Fatal("highlighted with no words")
+	}
+	submit(t, alice, "/highlight deploy")
+	submit(t, alice, "/highlight Oncall")
+	for text, want := range map[string]bool{
+		"the Deploy failed":   true,
+		"who is oncall?":      true,
+		"@ONCALL: look":       true,
+		"redeploy tomorrow":   false,
+		"deployment pipeline": false,
+	} {
+		if got := alice.Highlighted(text); got != want {
+			t.Errorf("Highlighted(%q) = %v, want %v", text, got, want)
+		}
+	}
+	submit(t, alice, "/highlight")
+	if n := notices(alice); !strings.Contains(n, "You highlight: deploy, Oncall") {
+		t.Fatalf("/highlight listed %q", n)
+	}
+	if _, err := alice.Submit("/highlight DEPLOY"); err == nil {
+		t.Fatal("the same word twice was taken")
+	}
+	if _, err := alice.Submit("/highlight two words"); err == nil {
+		t.Fatal("two words were taken")
+	}
+	if _, err := alice.Submit("/highlight " + strings.Repeat("x", maxHighlightLen+1)); err == nil {
+		t.Fatal("a word too long was taken")
+	}
+	// Kept for the key.
+	alice.Leave("")
+	alice = join(t, h, "alice")
+	if !alice.Highlighted("deploy now") || !alice.Highlighted("oncall") {
+		t.Fatal("highlight words lost on reconnecting")
+	}
+	submit(t, alice, "/highlight -deploy")
+	submit(t, alice, "/unhighlight ONCALL")
+	if alice.Highlighted("deploy now") || alice.Highlighted("oncall") {
+		t.Fatal("removed words still highlight")
+	}
+	for i := range maxHighlights {
+		submit(t, alice, fmt.Sprintf("/highlight w%d", i))
+	}
+	if _, err := alice.Submit("/highlight onemore"); err == nil || !strings.Contains(err.Error(), "the most") {
+		t.Fatalf("word %d: %v", maxHighlights+1, err)
 	}
 }

@@ -490,18 +490,23 @@ func (m *Member) LoadOlder(room string, before uint64, n int) (int, error) {
 		s.oldest = min(s.oldest, older[0].Seq)
 	}
 	got := len(older)
-	older = slices.DeleteFunc(older, func(msg Message) bool {
-		_, ignored := m.ignored[msg.Author]
-		return ignored && (msg.Kind == Chat || msg.Kind == Action)
-	})
+	hd := hiding{quiet: m.quiet.Load(), me: m.author, ignored: make(map[string]struct{}, len(m.ignored))}
+	for author := range m.ignored {
+		hd.ignored[author] = struct{}{}
+	}
 	h.mu.Unlock()
+	older = hd.filter(older)
 	for i := range older {
 		older[i].Older, older[i].Backlog, older[i].Room = true, true, room
 	}
 	if len(older) == 0 {
 		// Say so, in their place, so the view knows where the page ends.
+		why := "from people you ignore"
+		if hd.quiet {
+			why = "joins and leaves (/quiet), or from people you ignore"
+		}
 		older = []Message{{Room: room, Kind: Notice, Time: now, Private: true, Older: true, Backlog: true,
-			Text: fmt.Sprintf("%d earlier messages are from people you ignore.", got)}}
+			Text: fmt.Sprintf("%d earlier messages are %s.", got, why)}}
 		older[0].Seq = max(1, before-uint64(got))
 	}
 	m.queue(older...)
