@@ -864,7 +864,8 @@ func trimBlank(text string) string {
 }
 
 // Leave ends the member's session: it leaves every room, each announcing
-// why (with what it said in /quit, if it did), and its read positions are
+// why (with what it said in /quit, if it did) unless it comes back within
+// reconnectGrace (see holdLeaveLocked), and its read positions are
 // kept for when it comes back. It is safe to call more than once, and after
 // the server closed the session; only the first ending counts.
 func (m *Member) Leave(reason string) {
@@ -877,7 +878,11 @@ func (m *Member) Leave(reason string) {
 	if m.quitMessage != "" {
 		reason += ": " + m.quitMessage
 	}
-	h.closeLocked(m, "", reason, true)
+	// The leave lines wait: someone back within reconnectGrace was never
+	// gone, as far as the rooms are told.
+	rooms := m.publicRoomsLocked()
+	h.closeLocked(m, "", reason, false)
+	h.holdLeaveLocked(m, rooms, reason)
 	m.closedReason, m.endReason = "", ""
 }
 

@@ -3,6 +3,7 @@ package room
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -159,4 +160,131 @@ func (m *Member) tellIfAway(r *Room) {
 	}
 	p.told[other] = absence
 	m.noticeLocked(r, Notice, text)
+}
+
+// reconnectGrace is how long a leave line waits before it is posted: a
+// person back within it (a dropped Wi-Fi, a laptop opened again, ssh
+// started anew) was never gone as far as the room is told, so neither the
+// leave nor the join is shown. A reconnect is not news.
+const reconnectGrace = time.Minute
+
+// heldLeave is the leave lines of one person whose session ended less than
+// reconnectGrace ago, by room, and what stops the timer that posts them.
+type heldLeave struct {
+	lines map[string]Message
+	stop  func() bool
+}
+
+// heldKey is who a held leave line is about: the key, or, for people
+// without one, whose every session has a new author, the nick.
+func heldKey(m *Member) string {
+	if m.key != "" {
+		return "key " + m.key
+	}
+	return "nick " + strings.ToLower(m.nick)
+}
+
+// publicRoomsLocked names the public rooms m is in: those with leave
+// lines. The caller holds hub.mu.
+func (m *Member) publicRoomsLocked() []string {
+	var out []string
+	for _, s := range m.order {
+		if !s.room.dm {
+			out = append(out, s.room.name)
+		}
+	}
+	return out
+}
+
+// holdLeaveLocked keeps the leave lines of m, whose session just ended,
+// for reconnectGrace, then posts them on the hub's clock unless m came
+// back meanwhile (cancelHeldLeaveLocked). The caller holds hub.mu for
+// writing.
+func (h *Hub) holdLeaveLocked(m *Member, rooms []string, reason string) {
+	if len(rooms) == 0 || h.closing.Load() {
+		return
+	}
+	k := heldKey(m)
+	hl := h.held[k]
+	if hl == nil {
+		hl = &heldLeave{lines: map[string]Message{}}
+		h.held[k] = hl
+	} else {
+		hl.stop() // gone again: the grace starts again
+	}
+	for _, name := range rooms {
+		hl.lines[name] = Message{Kind: Leave, Nick: m.nick, Author: m.author, Text: reason}
+	}
+	hl.stop = h.opts.AfterFunc(reconnectGrace, func() { h.postHeld(k, hl) })
+}
+
+// postHeld posts the leave lines held under k, once reconnectGrace has
+// passed, in the rooms that are open and where the person is not back.
+func (h *Hub) postHeld(k string, hl *heldLeave) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.held[k] != hl || h.closing.Load() {
+		return // cancelled, or held anew (a timer that was not stopped in time)
+	}
+	delete(h.held, k)
+	names := make([]string, 0, len(hl.lines))
+	for name := range hl.lines {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		line := hl.lines[name]
+		// A room nobody is in has left memory: nobody is there to be
+		// told, and the next to come finds it as it was left.
+		r := h.rooms[name]
+		if r == nil || h.backInLocked(k, r) {
+			continue
+		}
+		r.serverLineLocked(line)
+	}
+}
+
+// backInLocked reports whether the person held under k is in r again,
+// under another session (one key's second window).
+func (h *Hub) backInLocked(k string, r *Room) bool {
+	for o := range r.members {
+		if heldKey(o) == k {
+			return true
+		}
+	}
+	return false
+}
+
+// cancelHeldLeaveLocked drops m's held leave line in room, if it has one,
+// reporting whether it did: m is back within the grace, and neither line
+// is news. The caller holds hub.mu for writing.
+func (h *Hub) cancelHeldLeaveLocked(m *Member, room string) bool {
+	if len(h.held) == 0 {
+		return false
+	}
+	k := heldKey(m)
+	hl := h.held[k]
+	if hl == nil {
+		return false
+	}
+	if _, ok := hl.lines[room]; !ok {
+		return false
+	}
+	delete(hl.lines, room)
+	if len(hl.lines) == 0 {
+		hl.stop()
+		delete(h.held, k)
+	}
+	return true
+}
+
+// dropHeldLocked forgets every held leave line, at shutdown: the server
+// going down is nobody's leaving (sessions it closes post no line either),
+// and what was held would be posted into rooms being closed. The caller
+// holds hub.mu for writing.
+func (h *Hub) dropHeldLocked() {
+	for k, hl := range h.held {
+		hl.stop()
+		delete(h.held, k)
+	}
 }

@@ -273,3 +273,84 @@ func TestHighlightWords(t *testing.T) {
 		t.Fatalf("word %d: %v", maxHighlights+1, err)
 	}
 }
+
+// Someone who comes back within a minute was never gone as far as the
+// room is told: no leave line, no join line. Gone longer, the leave line
+// comes after a minute, on the hub's clock, with nothing else happening.
+func TestAReconnectWithinAMinuteIsNotNews(t *testing.T) {
+	clock := newFakeClock()
+	h := newHub(t, Options{Now: clock.Now, AfterFunc: clock.AfterFunc})
+	alice := join(t, h, "alice")
+	bob := join(t, h, "bob")
+	submit(t, bob, "/join #go")
+	submit(t, alice, "/join #go")
+	drain(alice)
+
+	bob.Leave("connection lost")
+	clock.Advance(reconnectGrace - time.Second)
+	if got := drain(alice); len(got) != 0 {
+		t.Fatalf("alice saw %+v within the grace", got)
+	}
+	bob = join(t, h, "bob") // back in the lobby and #go, with the key
+	clock.Advance(time.Hour)
+	if got := drain(alice); len(kinds(got, Join))+len(kinds(got, Leave)) != 0 {
+		t.Fatalf("a reconnect within a minute showed %+v", got)
+	}
+
+	// Gone longer: one leave line a room, a minute on, and a join line
+	// when they come.
+	bob.Leave("quit")
+	clock.Advance(reconnectGrace)
+	got := drain(alice)
+	if l := kinds(got, Leave); len(l) != 2 || l[0].Nick != "bob" || l[0].Text != "quit" {
+		t.Fatalf("after a minute alice saw %+v", got)
+	}
+	join(t, h, "bob")
+	if j := kinds(drain(alice), Join); len(j) != 2 {
+		t.Fatalf("bob's return after a minute showed joins %+v", j)
+	}
+
+	// Without a key, the same nick is the same person.
+	anon := func() *Member {
+		m, err := h.Join(Identity{Nick: "anon", Addr: "127.0.0.1:3"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	a := anon()
+	drain(alice)
+	a.Leave("quit")
+	anon()
+	clock.Advance(reconnectGrace)
+	if got := drain(alice); len(kinds(got, Join))+len(kinds(got, Leave)) != 0 {
+		t.Fatalf("a keyless reconnect showed %+v", got)
+	}
+}
+
+// Leave lines that are acts of others (/part, a kick) are posted at once;
+// at shutdown, held leave lines are dropped.
+func TestOnlyASessionEndingWaitsForAReconnect(t *testing.T) {
+	clock := newFakeClock()
+	h := newHub(t, Options{Now: clock.Now, AfterFunc: clock.AfterFunc, Operators: opSet{key("op"): true}})
+	op := join(t, h, "op")
+	bob := join(t, h, "bob")
+	join(t, h, "carol")
+	submit(t, bob, "/join #go")
+	submit(t, op, "/join #go")
+	drain(op)
+	submit(t, bob, "/part")
+	if l := kinds(drain(op), Leave); len(l) != 1 {
+		t.Fatalf("/part showed %+v", l)
+	}
+	submit(t, op, "/kick carol")
+	if l := kinds(drain(op), Leave); len(l) != 1 || !strings.Contains(l[0].Text, "kicked") {
+		t.Fatalf("a kick showed %+v", l)
+	}
+	bob.Leave("quit")
+	h.Shutdown()
+	clock.Advance(reconnectGrace)
+	if l := kinds(drain(op), Leave); len(l) != 0 {
+		t.Fatalf("held leave lines were posted after shutdown: %+v", l)
+	}
+}

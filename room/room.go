@@ -234,9 +234,10 @@ func (h *Hub) subscribeLocked(m *Member, r *Room, ms Membership, was bool, joinT
 	m.roomsVersion.Add(1)
 	r.version.Add(1)
 	m.wake() // the backlog is there to read
-	if !r.dm {
+	if !r.dm && !h.cancelHeldLeaveLocked(m, r.name) {
 		// After joining, so that the member sees its own join line even
-		// when it can only be shown live.
+		// when it can only be shown live. Someone back within
+		// reconnectGrace gets none: their leave line was never posted.
 		r.serverLineLocked(Message{Kind: Join, Nick: m.nick, Author: m.author, Text: joinText})
 	}
 	if m.key != "" && !was {

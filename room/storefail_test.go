@@ -17,10 +17,32 @@ import (
 // errFull is what SQLite says when the disk is full.
 var errFull = errors.New("database or disk is full (13)")
 
-// clock is a test clock that moves only when told.
+// clock is a test clock that moves only when told; what is set to run
+// after a while runs when advance reaches it, on advance's goroutine.
 type clock struct {
-	mu  sync.Mutex
-	now time.Time
+	mu     sync.Mutex
+	now    time.Time
+	timers []clockTimer
+}
+
+type clockTimer struct {
+	at      time.Time
+	f       func()
+	stopped *bool
+}
+
+func (c *clock) afterFunc(d time.Duration, f func()) func() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	stopped := new(bool)
+	c.timers = append(c.timers, clockTimer{at: c.now.Add(d), f: f, stopped: stopped})
+	return func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		was := !*stopped
+		*stopped = true
+		return was
+	}
 }
 
 func (c *clock) Now() time.Time {
@@ -31,8 +53,24 @@ func (c *clock) Now() time.Time {
 
 func (c *clock) advance(d time.Duration) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
+	var due []func()
+	keep := c.timers[:0]
+	for _, tm := range c.timers {
+		switch {
+		case *tm.stopped:
+		case !tm.at.After(c.now):
+			*tm.stopped = true
+			due = append(due, tm.f)
+		default:
+			keep = append(keep, tm)
+		}
+	}
+	c.timers = keep
+	c.mu.Unlock()
+	for _, f := range due {
+		f()
+	}
 }
 
 // logLines is a room.Logger that keeps what it is told.
@@ -62,7 +100,7 @@ func faultyHub(t *testing.T) (*room.Hub, *storetest.Faulty, *clock, *logLines) {
 	f := &storetest.Faulty{Store: &room.MemoryStore{}, History: &room.MemoryHistory{}}
 	c := &clock{now: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
 	logs := &logLines{}
-	h, err := room.NewHub(room.Options{Store: f, History: f, Now: c.Now, Logger: logs, MessageRate: 1e9, MessageBurst: 1 << 30})
+	h, err := room.NewHub(room.Options{Store: f, History: f, Now: c.Now, AfterFunc: c.afterFunc, Logger: logs, MessageRate: 1e9, MessageBurst: 1 << 30})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +143,7 @@ func find(msgs []room.Message, kind room.Kind, text string) *room.Message {
 // those in the room still see it, and the nick changes and leaves after
 // it, as they happen.
 func TestJoinAndReadingWorkWhenWritesFail(t *testing.T) {
-	h, f, _, _ := faultyHub(t)
+	h, f, c, _ := faultyHub(t)
 	alice := joinAs(t, h, "alice")
 	if err := alice.Say("written before the disk filled"); err != nil {
 		t.Fatal(err)
@@ -135,6 +173,7 @@ func TestJoinAndReadingWorkWhenWritesFail(t *testing.T) {
 		t.Fatal("alice was not shown bob's nick change")
 	}
 	bob.Leave("quit")
+	c.advance(time.Minute) // a leave line waits a minute for the person to come back
 	if m := find(read(alice), room.Leave, "quit"); m == nil || m.Nick != "robert" {
 		t.Fatal("alice was not shown bob leave")
 	}
