@@ -94,11 +94,7 @@ func (m *Member) backLocked() {
 func (m *Member) presenceChangedLocked() {
 	for _, s := range m.order {
 		s.room.version.Add(1)
-		// No line is posted, so wake the readers: a view fetches the
-		// roster again when woken.
-		for o := range s.room.members {
-			o.wake()
-		}
+		s.room.wakeMembersLocked()
 	}
 }
 

@@ -183,6 +183,15 @@ func (r *Room) lastSeq() uint64 {
 	return r.seq
 }
 
+// wakeMembersLocked wakes every member of r, for a change they are shown
+// that posts no line (someone leaving whose leave line waits, or going
+// away): a view fetches the roster when woken. The caller holds hub.mu.
+func (r *Room) wakeMembersLocked() {
+	for o := range r.members {
+		o.wake()
+	}
+}
+
 // announceLocked posts a line from the server, such as a moderation act.
 func (r *Room) announceLocked(text string) {
 	r.serverLineLocked(Message{Kind: Announcement, Text: text})
@@ -234,10 +243,16 @@ func (h *Hub) subscribeLocked(m *Member, r *Room, ms Membership, was bool, joinT
 	m.roomsVersion.Add(1)
 	r.version.Add(1)
 	m.wake() // the backlog is there to read
-	if !r.dm && !h.cancelHeldLeaveLocked(m, r.name) {
+	switch {
+	case r.dm:
+	case h.cancelHeldLeaveLocked(m, r.name):
+		// Back within reconnectGrace: their leave line was never
+		// posted, and no join line is either; no line wakes the others,
+		// whose rosters changed.
+		r.wakeMembersLocked()
+	default:
 		// After joining, so that the member sees its own join line even
-		// when it can only be shown live. Someone back within
-		// reconnectGrace gets none: their leave line was never posted.
+		// when it can only be shown live.
 		r.serverLineLocked(Message{Kind: Join, Nick: m.nick, Author: m.author, Text: joinText})
 	}
 	if m.key != "" && !was {
@@ -285,6 +300,8 @@ func (h *Hub) unsubscribeLocked(m *Member, r *Room, leave string, announce, forg
 	r.version.Add(1)
 	if announce && !r.dm {
 		r.serverLineLocked(Message{Kind: Leave, Nick: m.nick, Author: m.author, Text: leave})
+	} else {
+		r.wakeMembersLocked() // no line wakes them: their rosters changed
 	}
 	if m.key != "" {
 		// Another window of the same key may still be in the room: it

@@ -17,62 +17,6 @@ import (
 // errFull is what SQLite says when the disk is full.
 var errFull = errors.New("database or disk is full (13)")
 
-// clock is a test clock that moves only when told; what is set to run
-// after a while runs when advance reaches it, on advance's goroutine.
-type clock struct {
-	mu     sync.Mutex
-	now    time.Time
-	timers []clockTimer
-}
-
-type clockTimer struct {
-	at      time.Time
-	f       func()
-	stopped *bool
-}
-
-func (c *clock) afterFunc(d time.Duration, f func()) func() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	stopped := new(bool)
-	c.timers = append(c.timers, clockTimer{at: c.now.Add(d), f: f, stopped: stopped})
-	return func() bool {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		was := !*stopped
-		*stopped = true
-		return was
-	}
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	var due []func()
-	keep := c.timers[:0]
-	for _, tm := range c.timers {
-		switch {
-		case *tm.stopped:
-		case !tm.at.After(c.now):
-			*tm.stopped = true
-			due = append(due, tm.f)
-		default:
-			keep = append(keep, tm)
-		}
-	}
-	c.timers = keep
-	c.mu.Unlock()
-	for _, f := range due {
-		f()
-	}
-}
-
 // logLines is a room.Logger that keeps what it is told.
 type logLines struct {
 	mu    sync.Mutex
@@ -95,12 +39,12 @@ func (l *logLines) all() []string {
 }
 
 // faultyHub is a hub whose store and history can be made to fail writes.
-func faultyHub(t *testing.T) (*room.Hub, *storetest.Faulty, *clock, *logLines) {
+func faultyHub(t *testing.T) (*room.Hub, *storetest.Faulty, *storetest.Clock, *logLines) {
 	t.Helper()
 	f := &storetest.Faulty{Store: &room.MemoryStore{}, History: &room.MemoryHistory{}}
-	c := &clock{now: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
+	c := storetest.NewClock(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 	logs := &logLines{}
-	h, err := room.NewHub(room.Options{Store: f, History: f, Now: c.Now, AfterFunc: c.afterFunc, Logger: logs, MessageRate: 1e9, MessageBurst: 1 << 30})
+	h, err := room.NewHub(room.Options{Store: f, History: f, Now: c.Now, AfterFunc: c.AfterFunc, Logger: logs, MessageRate: 1e9, MessageBurst: 1 << 30})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +117,7 @@ func TestJoinAndReadingWorkWhenWritesFail(t *testing.T) {
 		t.Fatal("alice was not shown bob's nick change")
 	}
 	bob.Leave("quit")
-	c.advance(time.Minute) // a leave line waits a minute for the person to come back
+	c.Advance(time.Minute) // a leave line waits a minute for the person to come back
 	if m := find(read(alice), room.Leave, "quit"); m == nil || m.Nick != "robert" {
 		t.Fatal("alice was not shown bob leave")
 	}
@@ -243,12 +187,12 @@ func TestStoreFailuresAreLoggedOnceAMinute(t *testing.T) {
 		t.Fatalf("log after 20 failed writes: %q, want one error line with the cause", lines)
 	}
 
-	c.advance(30 * time.Second)
+	c.Advance(30 * time.Second)
 	_ = alice.Say("still lost")
 	if lines := logs.all(); len(lines) != 1 {
 		t.Fatalf("logged again within a minute: %q", lines)
 	}
-	c.advance(31 * time.Second)
+	c.Advance(31 * time.Second)
 	_ = alice.Say("still lost")
 	lines = logs.all()
 	if len(lines) != 2 || !strings.HasPrefix(lines[1], "ERROR") || !strings.Contains(lines[1], "still failing") ||
