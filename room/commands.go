@@ -57,7 +57,7 @@ func defaultCommands() []Command {
 		{Name: "mouse", Args: "on|off", Help: "on: the wheel scrolls; off: the terminal selects text", run: cmdMouse},
 		{Name: "quit", Aliases: []string{"exit"}, Args: "[MESSAGE]", Help: "leave the chat, saying why if you like", run: cmdQuit},
 		{Name: "quiet", Args: "[on|off]", Help: "hide others' joins and leaves from your view (alone: turn it over)", run: cmdQuiet},
-		{Name: "highlight", Args: "[WORD|-WORD]", Help: "lines with WORD count as for you, as your nick does (alone: list; -WORD removes)", run: cmdHighlight},
+		{Name: "highlight", Args: "[WORD]", Help: "lines with WORD count as for you, like your nick (alone: list them; -WORD removes one)", run: cmdHighlight},
 		{Name: "unhighlight", Args: "WORD", Help: "stop highlighting WORD", run: cmdUnhighlight},
 
 		{Name: "kick", Args: "NICK [REASON]", Help: "close someone's session", OpOnly: true, run: cmdKick},
