@@ -109,6 +109,10 @@ type Options struct {
 	Operators Operators
 	// Now is the clock. Default: time.Now.
 	Now func() time.Time
+	// AfterFunc runs f after d on the same clock as Now, as
+	// time.AfterFunc does, and returns what stops it. Default:
+	// time.AfterFunc. Tests that set Now set this too.
+	AfterFunc func(d time.Duration, f func()) (stop func() bool)
 	// Backlog is how many earlier messages a member sees on joining.
 	// Default 100.
 	Backlog int
@@ -159,6 +163,7 @@ type Hub struct {
 	looks    map[string]string    // each public room's name, by each of nickKeys (see indexRoomLocked)
 	nicks    map[string]*Member   // by each of nickKeys
 	members  map[*Member]struct{}
+	held     map[string]*heldLeave // leave lines waiting out reconnectGrace, by heldKey
 
 	sanctionMu sync.RWMutex
 	sanctions  map[SanctionKind]map[string]Sanction // by target
@@ -192,6 +197,9 @@ func NewHub(opts Options) (*Hub, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.AfterFunc == nil {
+		opts.AfterFunc = func(d time.Duration, f func()) func() bool { return time.AfterFunc(d, f).Stop }
 	}
 	if opts.Backlog <= 0 {
 		opts.Backlog = 100
@@ -228,6 +236,7 @@ func NewHub(opts Options) (*Hub, error) {
 		looks:       make(map[string]string),
 		nicks:       make(map[string]*Member),
 		members:     make(map[*Member]struct{}),
+		held:        make(map[string]*heldLeave),
 		sanctions:   map[SanctionKind]map[string]Sanction{Ban: {}, Mute: {}},
 		joinsByKey:  limit.NewKeyed(joinEvery, joinBurst),
 		joinsByAddr: limit.NewKeyed(joinEvery, addrJoinBurst),
@@ -293,6 +302,7 @@ func (h *Hub) Join(id Identity) (*Member, error) {
 		}
 	}
 	m := newMember(h, id)
+	m.loadPrefs() // the store is read before taking the lock
 
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -524,6 +534,7 @@ func (h *Hub) Shutdown() {
 	for m := range h.members {
 		h.closeLocked(m, "server is shutting down", "server shutdown", false)
 	}
+	h.dropHeldLocked()
 }
 
 // CloseWhere closes the session of every member whose key ("" without

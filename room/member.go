@@ -55,6 +55,9 @@ type Member struct {
 	left         bool   // the member has left or was closed; doneC is closed
 	closedReason string // what the member was told when the room ended the session
 	endReason    string // the same, short, for logs
+	// pres is the person's /away (see presence); its fields say what
+	// guards them.
+	pres *presence
 
 	// shownNick is nick, for Nick: the view asks for it on every wake,
 	// and must not take the hub's lock for it. Set with nick.
@@ -63,6 +66,13 @@ type Member struct {
 	// lastDM is the conversation of the last direct message the member
 	// was shown, for /reply. Next sets it, outside the hub's lock.
 	lastDM atomic.Pointer[string]
+
+	// quiet hides others' joins and leaves (/quiet); highlights are the
+	// words that make a line for the member as its nick does
+	// (/highlight). Both are the key's, kept in the store (see prefs.go);
+	// atomic, as every line anyone posts reads them.
+	quiet      atomic.Bool
+	highlights atomic.Pointer[[]string]
 
 	// roomsVersion changes when the member joins or leaves a room.
 	roomsVersion atomic.Uint64
@@ -128,6 +138,7 @@ func newMember(h *Hub, id Identity) *Member {
 		wakeC:      make(chan struct{}, 1),
 		doneC:      make(chan struct{}),
 		ignored:    map[string]string{},
+		pres:       &presence{},
 		msgLimit:   rate.NewLimiter(rate.Limit(h.opts.MessageRate), h.opts.MessageBurst),
 		nickLimit:  rate.NewLimiter(rate.Every(nickChangeEvery), nickChangeBurst),
 		olderLimit: rate.NewLimiter(rate.Every(olderEvery), olderBurst),
@@ -310,7 +321,7 @@ func (m *Member) Next() []Message {
 	// session calls this for every line anyone posts.
 	var subsBuf [8]*sub
 	var marksBuf [8]uint64
-	var ignored map[string]struct{}
+	hd := hiding{quiet: m.quiet.Load(), me: m.author}
 	h.mu.RLock()
 	subs := append(subsBuf[:0], m.order...)
 	marks := marksBuf[:0]
@@ -318,9 +329,9 @@ func (m *Member) Next() []Message {
 		marks = append(marks, s.mark)
 	}
 	if len(m.ignored) > 0 {
-		ignored = make(map[string]struct{}, len(m.ignored))
+		hd.ignored = make(map[string]struct{}, len(m.ignored))
 		for author := range m.ignored {
-			ignored[author] = struct{}{}
+			hd.ignored[author] = struct{}{}
 		}
 	}
 	h.mu.RUnlock()
@@ -328,7 +339,7 @@ func (m *Member) Next() []Message {
 	var out []Message
 	for i, s := range subs {
 		msgs, notes := s.next(m, marks[i])
-		msgs = withoutIgnored(msgs, ignored)
+		msgs = hd.filter(msgs)
 		if s.room.dm {
 			for _, msg := range msgs {
 				if msg.Author != m.author && msg.Kind == Chat && !msg.Backlog {
@@ -424,15 +435,34 @@ func (s *sub) fromHistory(cursor, from, oldestInTail uint64) (msgs, notes []Mess
 	return got, notes, false
 }
 
-// withoutIgnored drops lines by the ignored authors.
-func withoutIgnored(msgs []Message, ignored map[string]struct{}) []Message {
-	if len(ignored) == 0 {
+// hiding says which lines a member is not shown: chat by authors it
+// ignores, and, with /quiet on, others' joins and leaves. Next and
+// LoadOlder both filter with it, so live lines, backlog and history agree.
+type hiding struct {
+	ignored map[string]struct{}
+	quiet   bool
+	me      string // the member's author: its own joins and leaves are shown
+}
+
+func (hd hiding) hides(msg Message) bool {
+	switch msg.Kind {
+	case Chat, Action:
+		_, ig := hd.ignored[msg.Author]
+		return ig
+	case Join, Leave:
+		// Nick changes stay: without them, lines would come from
+		// nicks nobody saw arrive.
+		return hd.quiet && msg.Author != hd.me
+	}
+	return false
+}
+
+// filter drops what hd hides from msgs, in place.
+func (hd hiding) filter(msgs []Message) []Message {
+	if len(hd.ignored) == 0 && !hd.quiet {
 		return msgs
 	}
-	return slices.DeleteFunc(msgs, func(msg Message) bool {
-		_, ig := ignored[msg.Author]
-		return ig && (msg.Kind == Chat || msg.Kind == Action)
-	})
+	return slices.DeleteFunc(msgs, hd.hides)
 }
 
 // mergeNotices puts each private line after the log message it followed.
@@ -582,12 +612,14 @@ func (m *Member) post(room string, kind Kind, text string) error {
 	// First the checks that may refuse, so that a refused line has no
 	// effect; then the other party of a direct conversation is brought in,
 	// which takes the hub's write lock; then the line is appended.
+	away := false
 	s, err := func() (*sub, error) {
 		h.mu.RLock()
 		defer h.mu.RUnlock()
 		if m.left {
 			return nil, ErrLeft
 		}
+		away = m.pres.awayLocked()
 		if room == "" {
 			room = m.current
 		}
@@ -633,6 +665,9 @@ func (m *Member) post(room string, kind Kind, text string) error {
 		if m.key != "" {
 			_ = h.opts.Store.Answered(ctxBG, m.key, s.room.name)
 		}
+	}
+	if err == nil && away {
+		m.back() // someone writing is here
 	}
 	if errors.Is(err, errFlooding) {
 		h.kickForFlooding(m)
@@ -846,7 +881,8 @@ func trimBlank(text string) string {
 }
 
 // Leave ends the member's session: it leaves every room, each announcing
-// why (with what it said in /quit, if it did), and its read positions are
+// why (with what it said in /quit, if it did) unless it comes back within
+// reconnectGrace (see holdLeaveLocked), and its read positions are
 // kept for when it comes back. It is safe to call more than once, and after
 // the server closed the session; only the first ending counts.
 func (m *Member) Leave(reason string) {
@@ -859,7 +895,11 @@ func (m *Member) Leave(reason string) {
 	if m.quitMessage != "" {
 		reason += ": " + m.quitMessage
 	}
-	h.closeLocked(m, "", reason, true)
+	// The leave lines wait: someone back within reconnectGrace was never
+	// gone, as far as the rooms are told.
+	rooms := m.publicRoomsLocked()
+	h.closeLocked(m, "", reason, false)
+	h.holdLeaveLocked(m, rooms, reason)
 	m.closedReason, m.endReason = "", ""
 }
 

@@ -110,6 +110,9 @@ type Online struct {
 	Key string
 	// Op is set for operators.
 	Op bool
+	// Away is set for someone who said /away, AwayReason to why.
+	Away       bool
+	AwayReason string
 }
 
 // Online returns who is in the room, sorted by nick. The slice is shared:
@@ -124,7 +127,7 @@ func (r *Room) Online() []Online {
 	}
 	out := make([]Online, 0, len(r.members))
 	for m := range r.members {
-		out = append(out, Online{Nick: m.nick, Key: m.key, Op: m.isOpLocked()})
+		out = append(out, Online{Nick: m.nick, Key: m.key, Op: m.isOpLocked(), Away: m.pres.awayLocked(), AwayReason: m.pres.awayReason})
 	}
 	h.mu.RUnlock()
 	slices.SortFunc(out, func(a, b Online) int {
@@ -135,7 +138,8 @@ func (r *Room) Online() []Online {
 }
 
 // RosterVersion changes whenever someone joins, leaves, changes nick or
-// gains or loses operator rights, so a view knows when to fetch Online.
+// gains or loses operator rights, or goes away or comes back, so a view
+// knows when to fetch Online.
 func (r *Room) RosterVersion() uint64 { return r.version.Load() }
 
 // serverLineLocked adds a line the server writes about an act: a join, a
@@ -240,6 +244,15 @@ func (r *Room) unreadLocked(m *Member, from, last uint64) (n int, first uint64) 
 // the history to count what it missed.
 const unreadScan = 5000
 
+// wakeMembersLocked wakes every member of r, for a change they are shown
+// that posts no line (someone leaving whose leave line waits, or going
+// away): a view fetches the roster when woken. The caller holds hub.mu.
+func (r *Room) wakeMembersLocked() {
+	for o := range r.members {
+		o.wake()
+	}
+}
+
 // announceLocked posts a line from the server, such as a moderation act.
 func (r *Room) announceLocked(text string) {
 	r.serverLineLocked(Message{Kind: Announcement, Text: text})
@@ -289,7 +302,14 @@ func (h *Hub) subscribeLocked(m *Member, r *Room, ms Membership, was bool, joinT
 	m.roomsVersion.Add(1)
 	r.version.Add(1)
 	m.wake() // the backlog is there to read
-	if !r.dm {
+	switch {
+	case r.dm:
+	case h.cancelHeldLeaveLocked(m, r.name):
+		// Back within reconnectGrace: their leave line was never
+		// posted, and no join line is either; no line wakes the others,
+		// whose rosters changed.
+		r.wakeMembersLocked()
+	default:
 		// After joining, so that the member sees its own join line even
 		// when it can only be shown live.
 		r.serverLineLocked(Message{Kind: Join, Nick: m.nick, Author: m.author, Text: joinText})
@@ -339,6 +359,8 @@ func (h *Hub) unsubscribeLocked(m *Member, r *Room, leave string, announce, forg
 	r.version.Add(1)
 	if announce && !r.dm {
 		r.serverLineLocked(Message{Kind: Leave, Nick: m.nick, Author: m.author, Text: leave})
+	} else {
+		r.wakeMembersLocked() // no line wakes them: their rosters changed
 	}
 	if m.key != "" {
 		// Another window of the same key may still be in the room: it

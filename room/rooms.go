@@ -430,25 +430,6 @@ func cmdReply(m *Member, args string) (Effect, error) {
 	return Stay, nil
 }
 
-// tellIfAway tells m, after a line it sent in the direct conversation r,
-// that the other person is away and the line waits for them: without it
-// a message to someone away looks the same as one they read at once.
-func (m *Member) tellIfAway(r *Room) {
-	h := m.hub
-	// Reads, and a notice of m's own (its own lock): no writer needed,
-	// nor anyone kept waiting behind one.
-	h.mu.RLock()
-	defer h.mu.RUnlock()
-	if h.byAuthorLocked(r.otherAuthor(m.author)) != nil {
-		return
-	}
-	who := "they"
-	if s, ok := m.subs[r.name]; ok {
-		who = strings.TrimPrefix(s.label, "@")
-	}
-	m.noticeLocked(r, Notice, fmt.Sprintf("%s is away; your message will wait for them, and they will be told of it when they next connect.", who))
-}
-
 // Older history, on request.
 const (
 	defaultHistory = 50
@@ -509,18 +490,23 @@ func (m *Member) LoadOlder(room string, before uint64, n int) (int, error) {
 		s.oldest = min(s.oldest, older[0].Seq)
 	}
 	got := len(older)
-	older = slices.DeleteFunc(older, func(msg Message) bool {
-		_, ignored := m.ignored[msg.Author]
-		return ignored && (msg.Kind == Chat || msg.Kind == Action)
-	})
+	hd := hiding{quiet: m.quiet.Load(), me: m.author, ignored: make(map[string]struct{}, len(m.ignored))}
+	for author := range m.ignored {
+		hd.ignored[author] = struct{}{}
+	}
 	h.mu.Unlock()
+	older = hd.filter(older)
 	for i := range older {
 		older[i].Older, older[i].Backlog, older[i].Room = true, true, room
 	}
 	if len(older) == 0 {
 		// Say so, in their place, so the view knows where the page ends.
+		why := "from people you ignore"
+		if hd.quiet {
+			why = "joins and leaves (/quiet), or from people you ignore"
+		}
 		older = []Message{{Room: room, Kind: Notice, Time: now, Private: true, Older: true, Backlog: true,
-			Text: fmt.Sprintf("%d earlier messages are from people you ignore.", got)}}
+			Text: fmt.Sprintf("%d earlier messages are %s.", got, why)}}
 		older[0].Seq = max(1, before-uint64(got))
 	}
 	m.queue(older...)

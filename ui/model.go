@@ -556,7 +556,7 @@ func (m *Model) refreshRoster() {
 func (m *Model) newEntry(msg room.Message, me string) *entry {
 	e := &entry{msg: msg, mine: msg.Author == m.member.Author() && !msg.Private, shared: m.layouts}
 	if !e.mine && !msg.Private && (msg.Kind == room.Chat || msg.Kind == room.Action) {
-		e.mention = room.Mentions(msg.Text, me) || room.IsDirect(msg.Room)
+		e.mention = room.Mentions(msg.Text, me) || room.IsDirect(msg.Room) || m.member.Highlighted(msg.Text)
 	}
 	return e
 }
