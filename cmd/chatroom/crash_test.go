@@ -144,11 +144,16 @@ func TestKillDuringAFloodLosesNothingAnyoneSaw(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// A line at a time, each after a pause: lines written
+			// back to back would arrive as one burst, which the
+			// server takes for a paste and sends nowhere.
+			pace := time.NewTicker(15 * time.Millisecond)
+			defer pace.Stop()
 			for i := 1; ; i++ {
 				select {
 				case <-stop:
 					return
-				default:
+				case <-pace.C:
 				}
 				if _, err := io.WriteString(c.stdin, "m"+strconv.Itoa(i)+"\r"); err != nil {
 					return // the daemon is gone
