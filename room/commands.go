@@ -235,6 +235,9 @@ func cmdWhois(m *Member, args string) (Effect, error) {
 	} else {
 		fmt.Fprintf(&b, "last active %s ago", FormatDuration(idle))
 	}
+	if n := who.devicesLocked(); n > 1 {
+		fmt.Fprintf(&b, ", on %d devices", n)
+	}
 	if who.isOpLocked() {
 		b.WriteString("\n  operator")
 	}
@@ -256,7 +259,7 @@ func cmdIgnore(m *Member, args string) (Effect, error) {
 	if who == nil {
 		return Stay, fmt.Errorf("nobody called %q is online", args)
 	}
-	if who == m {
+	if who.author == m.author {
 		return Stay, errors.New("you cannot ignore yourself")
 	}
 	if _, ok := m.ignored[who.author]; ok {

@@ -123,7 +123,18 @@ func (r *Room) Online() []Online {
 		return snap.online
 	}
 	out := make([]Online, 0, len(r.members))
+	var at map[*person]int // a person on several devices is listed once
 	for m := range r.members {
+		if p := m.person; p != nil && len(p.sessions) > 1 {
+			if i, ok := at[p]; ok {
+				out[i].Op = out[i].Op || m.isOpLocked()
+				continue
+			}
+			if at == nil {
+				at = map[*person]int{}
+			}
+			at[p] = len(out)
+		}
 		out = append(out, Online{Nick: m.nick, Key: m.key, Op: m.isOpLocked()})
 	}
 	h.mu.RUnlock()
@@ -194,6 +205,7 @@ func (h *Hub) subscribeLocked(m *Member, r *Room, ms Membership, was bool, joinT
 	if _, in := m.subs[r.name]; in {
 		return
 	}
+	news := !r.dm && !r.hasPersonLocked(m) // another device of someone here is not news
 	r.logMu.RLock()
 	last, first := r.seq, r.first
 	r.logMu.RUnlock()
@@ -230,7 +242,7 @@ func (h *Hub) subscribeLocked(m *Member, r *Room, ms Membership, was bool, joinT
 	m.roomsVersion.Add(1)
 	r.version.Add(1)
 	m.wake() // the backlog is there to read
-	if !r.dm {
+	if news {
 		// After joining, so that the member sees its own join line even
 		// when it can only be shown live.
 		r.serverLineLocked(Message{Kind: Join, Nick: m.nick, Author: m.author, Text: joinText})
@@ -278,7 +290,7 @@ func (h *Hub) unsubscribeLocked(m *Member, r *Room, leave string, announce, forg
 	m.order = slices.DeleteFunc(m.order, func(o *sub) bool { return o == s })
 	m.roomsVersion.Add(1)
 	r.version.Add(1)
-	if announce && !r.dm {
+	if announce && !r.dm && !r.hasPersonLocked(m) { // only the person's last session leaving is news
 		r.serverLineLocked(Message{Kind: Leave, Nick: m.nick, Author: m.author, Text: leave})
 	}
 	if m.key != "" {
@@ -332,6 +344,7 @@ func (h *Hub) closeLocked(m *Member, tell, reason string, announce bool) {
 func (h *Hub) dropLocked(m *Member) {
 	h.unindexNickLocked(m)
 	delete(h.members, m)
+	h.dropSessionLocked(m)
 }
 
 // rejoinableLocked returns the room a member coming back was in, or nil if
@@ -374,6 +387,9 @@ func firstNicks(members map[*Member]struct{}, n int) []string {
 			continue
 		}
 		i, _ := slices.BinarySearchFunc(first, c.lower, func(e nick, t string) int { return strings.Compare(e.lower, t) })
+		if i < len(first) && first[i].nick == c.nick {
+			continue // another device of someone listed
+		}
 		first = slices.Insert(first, i, c)
 		if len(first) > n {
 			first = first[:n]

@@ -236,7 +236,9 @@ func (s *Server) joinRoom(next ssh.Handler) ssh.Handler {
 		loc, _ := clientLocation(sess.Environ())
 		id := room.Identity{Key: keyOf(sess), Nick: sess.User(), Addr: sess.RemoteAddr().String(), Location: loc}
 		if w := watchOf(sess.Context()); w != nil {
-			id.Conn = w.id
+			if conn, ok := sess.Context().Value(ssh.ContextKeyConn).(gossh.Conn); ok {
+				id.Alive = w.alive(conn)
+			}
 		}
 		member, err := s.cfg.Hub.Join(id)
 		if err != nil {

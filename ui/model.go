@@ -91,6 +91,7 @@ type Model struct {
 	cur          *roomView
 	tabs         []room.RoomTab
 	roomsVersion uint64
+	readsVersion uint64 // the member's ReadsVersion last caught up with
 
 	roster        []room.Online // of the room on screen, shared with it: read only
 	rosterRoom    *room.Room
@@ -322,6 +323,9 @@ func (m *Model) pull() (ring bool) {
 			continue
 		}
 		if v != m.cur {
+			if v.unread == 0 {
+				v.countedFrom = msg.Seq
+			}
 			v.unread++
 			if e.mention {
 				v.mentions++
@@ -334,9 +338,24 @@ func (m *Model) pull() (ring bool) {
 	for v, es := range older {
 		v.prepend(es, m.lineCount)
 	}
+	if rv := m.member.ReadsVersion(); rv != m.readsVersion {
+		// Another device of the reader's key has read further.
+		m.readsVersion = rv
+		m.readElsewhere()
+	}
 	m.markRead()
 	m.refreshRoster()
 	return ring
+}
+
+// readElsewhere drops from the unread counts what the reader has read on
+// another device (see room.Member.ReadTo).
+func (m *Model) readElsewhere() {
+	for _, v := range m.views {
+		if v != m.cur && v.unread > 0 && v.readUpTo(m.member.ReadTo(v.name)) {
+			m.chromeChanged()
+		}
+	}
 }
 
 // noticeElsewhere shows, in the room on screen, a line for the reader

@@ -22,6 +22,9 @@ type roomView struct {
 	// looked at another room; mentions counts those of them that name the
 	// reader (every message of a direct conversation does).
 	unread, mentions int
+	// countedFrom is the Seq of the first message unread counts, for
+	// taking out of the counts what the reader read on another device.
+	countedFrom uint64
 
 	// lastSeq is the newest log message shown: how far the reader has
 	// read, once they are looking at the newest.
@@ -124,4 +127,33 @@ func (v *roomView) oldestSeq() uint64 {
 func (v *roomView) clear() {
 	v.entries, v.bytes, v.scroll, v.unseen = nil, 0, 0, 0
 	v.atTop, v.begun, v.full = false, false, false
+}
+
+// readUpTo takes out of the unread counts the messages up to seq, which
+// the reader has read on another device. It reports whether they changed.
+// Every message shown since countedFrom that is news was counted: the
+// view was not on screen meanwhile (looking at it resets the counts).
+func (v *roomView) readUpTo(seq uint64) bool {
+	if v.unread == 0 || seq < v.countedFrom {
+		return false
+	}
+	unread, mentions := 0, 0
+	for i := len(v.entries) - 1; i >= 0; i-- {
+		e := v.entries[i]
+		if e.msg.Private {
+			continue
+		}
+		if e.msg.Seq <= seq || e.msg.Seq < v.countedFrom {
+			break
+		}
+		if e.news() {
+			unread++
+			if e.mention {
+				mentions++
+			}
+		}
+	}
+	changed := unread != v.unread || mentions != v.mentions
+	v.unread, v.mentions = unread, mentions
+	return changed
 }
