@@ -149,12 +149,14 @@ func (w *connWatch) keepAlive(ctx ssh.Context, conn gossh.Conn) {
 	context.AfterFunc(ctx, func() { next.Stop() })
 }
 
-// alive is the session's liveness check for the room (room.Identity.Alive):
+// alive is a session's liveness check for the room (room.Identity.Alive):
 // a keepalive request, as the keepalive timer sends, whose answer (any
-// answer: OpenSSH answers it with a failure) says the client is there. A
-// client that does not answer before ctx ends is gone, as for a missed
-// keepalive: its connection is closed, which also ends the request.
-func (w *connWatch) alive(conn gossh.Conn) func(context.Context) error {
+// answer: OpenSSH answers it with a failure) says the client is there.
+// A client that does not answer before ctx ends is gone: the room closes
+// its session, which ends the view, and the connection goes as any dead
+// one does (the stuck-writer cutoff, the keepalive), ending the request
+// left waiting here.
+func alive(conn gossh.Conn) func(context.Context) error {
 	return func(ctx context.Context) error {
 		answered := make(chan error, 1)
 		go func() {
@@ -168,8 +170,6 @@ func (w *connWatch) alive(conn gossh.Conn) func(context.Context) error {
 			}
 			return nil
 		case <-ctx.Done():
-			w.close("timed out: no answer to a liveness check")
-			<-answered // ends with the connection
 			return fmt.Errorf("liveness check: no answer: %w", ctx.Err())
 		}
 	}
