@@ -351,3 +351,26 @@ func join0(t *testing.T, h *Hub, nick string) *Member {
 	}
 	return m
 }
+
+// An invitation reaches every device, and accepting it on one brings all
+// into the room.
+func TestInvitationReachesEveryDevice(t *testing.T) {
+	h := newHub(t, Options{Operators: opSet{key("boss"): true}})
+	op := joinAs(t, h, "boss", key("boss"), "10.0.0.1")
+	laptop := join(t, h, "alice")
+	desktop := device(t, h, "alice", "alice", nil)
+	submit(t, op, "/join #staff")
+	submit(t, op, "/private on")
+	drain(laptop)
+	drain(desktop)
+	submit(t, op, "/invite alice")
+	for _, m := range []*Member{laptop, desktop} {
+		if got := strings.Join(texts(drain(m), Notice), "\n"); !strings.Contains(got, "invited you to #staff") {
+			t.Fatalf("a device was told %q", got)
+		}
+	}
+	submit(t, desktop, "/join #staff")
+	if got := tabs(laptop); !slices.Contains(got, "#staff") {
+		t.Fatalf("the laptop is in %q after accepting on the desktop", got)
+	}
+}

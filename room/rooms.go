@@ -652,8 +652,10 @@ func cmdInvite(m *Member, args string) (Effect, error) {
 	}
 	h.audit("invite", "room", r.name, "nick", nick, "key", key, "by", m.nick)
 	r.announceLocked(fmt.Sprintf("%s invited %s to #%s", m.nick, nick, r.name))
-	if who != nil && who != m {
-		who.noticeLocked(who.currentRoomLocked(), Notice, fmt.Sprintf("%s invited you to #%s: /join #%s", m.nick, r.name, r.name))
+	if who != nil && who.author != m.author {
+		for _, o := range who.sessionsLocked() { // on whichever device they look
+			o.noticeLocked(o.currentRoomLocked(), Notice, fmt.Sprintf("%s invited you to #%s: /join #%s", m.nick, r.name, r.name))
+		}
 	}
 	return Stay, nil
 }
