@@ -44,8 +44,10 @@ func defaultCommands() []Command {
 		{Name: "reply", Args: "TEXT", Help: "answer the last direct message you got", run: cmdReply},
 		{Name: "names", Help: "list who is in this room", run: cmdNames},
 		{Name: "whois", Args: "NICK", Help: "who someone is: key, time online, last active", run: cmdWhois},
+		{Name: "away", Args: "[REASON]", Help: "say you are away; whoever writes to you privately is told why, once", run: cmdAway},
+		{Name: "back", Help: "say you are back (writing anything does too)", run: cmdBack},
 		{Name: "history", Args: "[N]", Help: "load N earlier messages (default 50)", run: cmdHistory},
-		{Name: "search", Args: "TEXT", Help: "find messages in this room", run: cmdSearch},
+		{Name: "search", Args: "[TEXT]", Help: "find messages in this room, newest first; /search alone shows the next page", run: cmdSearch},
 		{Name: "ignore", Args: "NICK", Help: "hide someone's messages from your view", run: cmdIgnore},
 		{Name: "unignore", Args: "NICK", Help: "show someone's messages again", run: cmdUnignore},
 		{Name: "ignored", Help: "list whom you ignore", run: cmdIgnored},
@@ -54,6 +56,9 @@ func defaultCommands() []Command {
 		{Name: "clear", Help: "clear your own view of this room", run: cmdClear},
 		{Name: "mouse", Args: "on|off", Help: "on: the wheel scrolls; off: the terminal selects text", run: cmdMouse},
 		{Name: "quit", Aliases: []string{"exit"}, Args: "[MESSAGE]", Help: "leave the chat, saying why if you like", run: cmdQuit},
+		{Name: "quiet", Args: "[on|off]", Help: "hide others' joins and leaves from your view (alone: turn it over)", run: cmdQuiet},
+		{Name: "highlight", Args: "[WORD]", Help: "lines with WORD count as for you, like your nick (alone: list them; -WORD removes one)", run: cmdHighlight},
+		{Name: "unhighlight", Args: "WORD", Help: "stop highlighting WORD", run: cmdUnhighlight},
 
 		{Name: "kick", Args: "NICK [REASON]", Help: "close someone's session", OpOnly: true, run: cmdKick},
 		{Name: "mute", Args: "NICK|KEY|IP [DURATION] [REASON]", Help: "stop someone posting (10m, 2h, 7d; none: for good)", OpOnly: true,
@@ -188,6 +193,9 @@ func cmdNames(m *Member, _ string) (Effect, error) {
 	names := make([]string, len(online))
 	for i, o := range online {
 		names[i] = o.Label()
+		if o.Away {
+			names[i] += awayNote(o.AwayReason)
+		}
 	}
 	where := "#" + r.name
 	if r.dm {
@@ -237,6 +245,12 @@ func cmdWhois(m *Member, args string) (Effect, error) {
 	}
 	if n := who.devicesLocked(); n > 1 {
 		fmt.Fprintf(&b, ", on %d devices", n)
+	}
+	if p := who.pres; p.awayLocked() {
+		fmt.Fprintf(&b, "\n  away since %s", p.awaySince.In(m.loc).Format("15:04"))
+		if p.awayReason != "" {
+			b.WriteString(": " + p.awayReason)
+		}
 	}
 	if who.isOpLocked() {
 		b.WriteString("\n  operator")

@@ -22,10 +22,6 @@ func device(t *testing.T, h *Hub, name, user string, alive func(context.Context)
 	return m
 }
 
-func kinds(msgs []Message, kind Kind) []Message {
-	return slices.DeleteFunc(slices.Clone(msgs), func(m Message) bool { return m.Kind != kind })
-}
-
 // One key on two devices is one person under one nick: one join line,
 // counted once, its lines shown once and as its own on both.
 func TestOneKeyOnTwoDevicesIsOnePerson(t *testing.T) {
@@ -82,7 +78,8 @@ func TestOneKeyOnTwoDevicesIsOnePerson(t *testing.T) {
 
 // Only the person's last session leaving is a leave.
 func TestOnlyTheLastDeviceLeavingIsNews(t *testing.T) {
-	h := newHub(t, Options{})
+	clock := newFakeClock()
+	h := newHub(t, Options{Now: clock.Now, AfterFunc: clock.AfterFunc})
 	laptop := join(t, h, "alice")
 	desktop := device(t, h, "alice", "alice", nil)
 	bob := join(t, h, "bob")
@@ -92,6 +89,7 @@ func TestOnlyTheLastDeviceLeavingIsNews(t *testing.T) {
 	}
 
 	laptop.Leave("quit")
+	clock.Advance(time.Hour) // past the minute a leave line waits
 	if got := kinds(drain(bob), Leave); len(got) != 0 {
 		t.Fatalf("one device of two leaving was announced: %+v", got)
 	}
@@ -103,6 +101,7 @@ func TestOnlyTheLastDeviceLeavingIsNews(t *testing.T) {
 		t.Fatalf("the remaining device got %q", got)
 	}
 	desktop.Leave("quit")
+	clock.Advance(time.Hour)
 	if got := kinds(drain(bob), Leave); len(got) != 1 || got[0].Nick != "alice" {
 		t.Fatalf("the last device leaving showed %+v, want one leave", got)
 	}

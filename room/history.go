@@ -25,8 +25,10 @@ type History interface {
 	// first: the ones just before seq.
 	Before(ctx context.Context, room string, seq uint64, limit int) ([]Message, error)
 	// Search returns up to limit messages of room whose text matches
-	// query, newest first.
-	Search(ctx context.Context, room, query string, limit int) ([]Message, error)
+	// query, newest first, from those with Seq < before (0: from the
+	// newest), so that a caller pages back from the oldest it has shown;
+	// and how many messages of room match in all.
+	Search(ctx context.Context, room, query string, before uint64, limit int) (found []Message, total int, err error)
 	// Prune deletes messages of room older than before (if not zero) and
 	// all but the last keep (if keep > 0). It returns how many it deleted.
 	Prune(ctx context.Context, room string, before time.Time, keep int) (int, error)
@@ -123,22 +125,27 @@ func (h *MemoryHistory) Before(_ context.Context, room string, seq uint64, limit
 
 // Search implements History: a message matches when it holds every word
 // of the query, whatever the case.
-func (h *MemoryHistory) Search(_ context.Context, room, query string, limit int) ([]Message, error) {
+func (h *MemoryHistory) Search(_ context.Context, room, query string, before uint64, limit int) ([]Message, int, error) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	words := strings.Fields(strings.ToLower(query))
 	if len(words) == 0 {
-		return nil, nil
+		return nil, 0, nil
 	}
 	var out []Message
+	total := 0
 	log := h.rooms[room]
-	for i := len(log) - 1; i >= 0 && (limit <= 0 || len(out) < limit); i-- {
+	for i := len(log) - 1; i >= 0; i-- {
 		text := strings.ToLower(log[i].Text)
-		if (log[i].Kind == Chat || log[i].Kind == Action) && !slices.ContainsFunc(words, func(w string) bool { return !strings.Contains(text, w) }) {
+		if (log[i].Kind != Chat && log[i].Kind != Action) || slices.ContainsFunc(words, func(w string) bool { return !strings.Contains(text, w) }) {
+			continue
+		}
+		total++
+		if (before == 0 || log[i].Seq < before) && (limit <= 0 || len(out) < limit) {
 			out = append(out, log[i])
 		}
 	}
-	return out, nil
+	return out, total, nil
 }
 
 // Prune implements History.

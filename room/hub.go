@@ -109,6 +109,10 @@ type Options struct {
 	Operators Operators
 	// Now is the clock. Default: time.Now.
 	Now func() time.Time
+	// AfterFunc runs f after d on the same clock as Now, as
+	// time.AfterFunc does, and returns what stops it. Default:
+	// time.AfterFunc. Tests that set Now set this too.
+	AfterFunc func(d time.Duration, f func()) (stop func() bool)
 	// Backlog is how many earlier messages a member sees on joining.
 	// Default 100.
 	Backlog int
@@ -163,7 +167,8 @@ type Hub struct {
 	looks    map[string]string    // each public room's name, by each of nickKeys (see indexRoomLocked)
 	nicks    map[string]*Member   // by each of nickKeys; one of a key's sessions
 	members  map[*Member]struct{}
-	people   map[string]*person // the sessions of each key online
+	people   map[string]*person    // the sessions of each key online
+	held     map[string]*heldLeave // leave lines waiting out reconnectGrace, by heldKey
 
 	sanctionMu sync.RWMutex
 	sanctions  map[SanctionKind]map[string]Sanction // by target
@@ -197,6 +202,9 @@ func NewHub(opts Options) (*Hub, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.AfterFunc == nil {
+		opts.AfterFunc = func(d time.Duration, f func()) func() bool { return time.AfterFunc(d, f).Stop }
 	}
 	if opts.Backlog <= 0 {
 		opts.Backlog = 100
@@ -237,6 +245,7 @@ func NewHub(opts Options) (*Hub, error) {
 		nicks:       make(map[string]*Member),
 		members:     make(map[*Member]struct{}),
 		people:      make(map[string]*person),
+		held:        make(map[string]*heldLeave),
 		sanctions:   map[SanctionKind]map[string]Sanction{Ban: {}, Mute: {}},
 		joinsByKey:  limit.NewKeyed(joinEvery, joinBurst),
 		joinsByAddr: limit.NewKeyed(joinEvery, addrJoinBurst),
@@ -313,6 +322,7 @@ func (h *Hub) Join(id Identity) (*Member, error) {
 		}
 	}
 	m := newMember(h, id)
+	m.loadPrefs() // the store is read before taking the lock
 
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -337,6 +347,7 @@ func (h *Hub) Join(id Identity) (*Member, error) {
 			why = fmt.Sprintf("You are %s, as on your other sessions with this key.", nick)
 		}
 		rejoin = liveRoomsLocked(sibling, rejoin)
+		m.pres = sibling.pres // /away on one device is /away on all
 	} else {
 		var err error
 		if nick, why, err = h.freeNickLocked(id.Nick, m.key); err != nil {
@@ -559,6 +570,7 @@ func (h *Hub) Shutdown() {
 	for m := range h.members {
 		h.closeLocked(m, "server is shutting down", "server shutdown", false)
 	}
+	h.dropHeldLocked()
 }
 
 // CloseWhere closes the session of every member whose key ("" without

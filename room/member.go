@@ -59,6 +59,9 @@ type Member struct {
 	left         bool   // the member has left or was closed; doneC is closed
 	closedReason string // what the member was told when the room ended the session
 	endReason    string // the same, short, for logs
+	// pres is the person's /away (see presence); its fields say what
+	// guards them.
+	pres *presence
 
 	// shownNick is nick, for Nick: the view asks for it on every wake,
 	// and must not take the hub's lock for it. Set with nick.
@@ -67,6 +70,13 @@ type Member struct {
 	// lastDM is the conversation of the last direct message the member
 	// was shown, for /reply. Next sets it, outside the hub's lock.
 	lastDM atomic.Pointer[string]
+
+	// quiet hides others' joins and leaves (/quiet); highlights are the
+	// words that make a line for the member as its nick does
+	// (/highlight). Both are the key's, kept in the store (see prefs.go);
+	// atomic, as every line anyone posts reads them.
+	quiet      atomic.Bool
+	highlights atomic.Pointer[[]string]
 
 	// roomsVersion changes when the member joins or leaves a room.
 	roomsVersion atomic.Uint64
@@ -90,6 +100,11 @@ type Member struct {
 	wakeC chan struct{}
 	doneC chan struct{}
 
+	// search is where the member's last /search got to; searchMu keeps
+	// two /search lines from paging at once.
+	searchMu sync.Mutex
+	search   searchPage
+
 	noticeMu sync.Mutex
 	notices  []Message
 	pending  atomic.Int32 // len(notices), to skip the lock when there are none
@@ -110,9 +125,12 @@ type sub struct {
 	wrote      atomic.Bool // the member has written here in this session
 
 	// Guarded by hub.mu.
-	mark         uint64 // messages up to here are backlog, not news
-	oldest       uint64 // the oldest Seq the member has been given
-	unreadAtJoin int    // messages new since the member was last here
+	mark   uint64 // messages up to here are backlog, not news
+	oldest uint64 // the oldest Seq the member has been given
+	// unreadAtJoin is how many lines others said since the member was
+	// last here, in Seq unreadFrom (0: none) to unreadTo.
+	unreadAtJoin         int
+	unreadFrom, unreadTo uint64
 }
 
 func newMember(h *Hub, id Identity) *Member {
@@ -128,6 +146,7 @@ func newMember(h *Hub, id Identity) *Member {
 		wakeC:      make(chan struct{}, 1),
 		doneC:      make(chan struct{}),
 		ignored:    map[string]string{},
+		pres:       &presence{},
 		msgLimit:   rate.NewLimiter(rate.Limit(h.opts.MessageRate), h.opts.MessageBurst),
 		nickLimit:  rate.NewLimiter(rate.Every(nickChangeEvery), nickChangeBurst),
 		olderLimit: rate.NewLimiter(rate.Every(olderEvery), olderBurst),
@@ -195,6 +214,11 @@ type RoomTab struct {
 	Label string
 	Topic string
 	DM    bool
+	// Unread is how many lines others said in the room while the member
+	// was away, from Seq UnreadFrom on; what it is given up to Seq
+	// UnreadTo is counted in it. A view marks where they start.
+	Unread               int
+	UnreadFrom, UnreadTo uint64
 }
 
 // Rooms returns the member's rooms in the order joined, and which one it is
@@ -209,7 +233,11 @@ func (m *Member) Rooms() (rooms []RoomTab, current string) {
 				label = "@" + o.nick // the nick they have now
 			}
 		}
-		rooms = append(rooms, RoomTab{Name: s.room.name, Label: label, Topic: s.room.topic, DM: s.room.dm})
+		t := RoomTab{Name: s.room.name, Label: label, Topic: s.room.topic, DM: s.room.dm}
+		if s.unreadAtJoin > 0 {
+			t.Unread, t.UnreadFrom, t.UnreadTo = s.unreadAtJoin, s.unreadFrom, s.unreadTo
+		}
+		rooms = append(rooms, t)
 	}
 	return rooms, m.current
 }
@@ -304,7 +332,7 @@ func (m *Member) Next() []Message {
 	// session calls this for every line anyone posts.
 	var subsBuf [8]*sub
 	var marksBuf [8]uint64
-	var ignored map[string]struct{}
+	hd := hiding{quiet: m.quiet.Load(), me: m.author}
 	h.mu.RLock()
 	subs := append(subsBuf[:0], m.order...)
 	marks := marksBuf[:0]
@@ -312,9 +340,9 @@ func (m *Member) Next() []Message {
 		marks = append(marks, s.mark)
 	}
 	if len(m.ignored) > 0 {
-		ignored = make(map[string]struct{}, len(m.ignored))
+		hd.ignored = make(map[string]struct{}, len(m.ignored))
 		for author := range m.ignored {
-			ignored[author] = struct{}{}
+			hd.ignored[author] = struct{}{}
 		}
 	}
 	h.mu.RUnlock()
@@ -322,7 +350,7 @@ func (m *Member) Next() []Message {
 	var out []Message
 	for i, s := range subs {
 		msgs, notes := s.next(m, marks[i])
-		msgs = withoutIgnored(msgs, ignored)
+		msgs = hd.filter(msgs)
 		if s.room.dm {
 			for _, msg := range msgs {
 				if msg.Author != m.author && msg.Kind == Chat && !msg.Backlog {
@@ -418,15 +446,34 @@ func (s *sub) fromHistory(cursor, from, oldestInTail uint64) (msgs, notes []Mess
 	return got, notes, false
 }
 
-// withoutIgnored drops lines by the ignored authors.
-func withoutIgnored(msgs []Message, ignored map[string]struct{}) []Message {
-	if len(ignored) == 0 {
+// hiding says which lines a member is not shown: chat by authors it
+// ignores, and, with /quiet on, others' joins and leaves. Next and
+// LoadOlder both filter with it, so live lines, backlog and history agree.
+type hiding struct {
+	ignored map[string]struct{}
+	quiet   bool
+	me      string // the member's author: its own joins and leaves are shown
+}
+
+func (hd hiding) hides(msg Message) bool {
+	switch msg.Kind {
+	case Chat, Action:
+		_, ig := hd.ignored[msg.Author]
+		return ig
+	case Join, Leave:
+		// Nick changes stay: without them, lines would come from
+		// nicks nobody saw arrive.
+		return hd.quiet && msg.Author != hd.me
+	}
+	return false
+}
+
+// filter drops what hd hides from msgs, in place.
+func (hd hiding) filter(msgs []Message) []Message {
+	if len(hd.ignored) == 0 && !hd.quiet {
 		return msgs
 	}
-	return slices.DeleteFunc(msgs, func(msg Message) bool {
-		_, ig := ignored[msg.Author]
-		return ig && (msg.Kind == Chat || msg.Kind == Action)
-	})
+	return slices.DeleteFunc(msgs, hd.hides)
 }
 
 // mergeNotices puts each private line after the log message it followed.
@@ -576,12 +623,14 @@ func (m *Member) post(room string, kind Kind, text string) error {
 	// First the checks that may refuse, so that a refused line has no
 	// effect; then the other party of a direct conversation is brought in,
 	// which takes the hub's write lock; then the line is appended.
+	away := false
 	s, err := func() (*sub, error) {
 		h.mu.RLock()
 		defer h.mu.RUnlock()
 		if m.left {
 			return nil, ErrLeft
 		}
+		away = m.pres.awayLocked()
 		if room == "" {
 			room = m.current
 		}
@@ -627,6 +676,9 @@ func (m *Member) post(room string, kind Kind, text string) error {
 		if m.key != "" {
 			_ = h.opts.Store.Answered(ctxBG, m.key, s.room.name)
 		}
+	}
+	if err == nil && away {
+		m.back() // someone writing is here
 	}
 	if errors.Is(err, errFlooding) {
 		h.kickForFlooding(m)
@@ -840,7 +892,8 @@ func trimBlank(text string) string {
 }
 
 // Leave ends the member's session: it leaves every room, each announcing
-// why (with what it said in /quit, if it did), and its read positions are
+// why (with what it said in /quit, if it did) unless it comes back within
+// reconnectGrace (see holdLeaveLocked), and its read positions are
 // kept for when it comes back. It is safe to call more than once, and after
 // the server closed the session; only the first ending counts.
 func (m *Member) Leave(reason string) {
@@ -853,7 +906,16 @@ func (m *Member) Leave(reason string) {
 	if m.quitMessage != "" {
 		reason += ": " + m.quitMessage
 	}
-	h.closeLocked(m, "", reason, true)
+	// The leave lines wait: someone back within reconnectGrace was never
+	// gone, as far as the rooms are told.
+	rooms := m.publicRoomsLocked()
+	h.closeLocked(m, "", reason, false)
+	// Where another session of the person is still in, nobody left.
+	rooms = slices.DeleteFunc(rooms, func(name string) bool {
+		r := h.rooms[name]
+		return r != nil && r.hasPersonLocked(m)
+	})
+	h.holdLeaveLocked(m, rooms, reason)
 	m.closedReason, m.endReason = "", ""
 }
 

@@ -166,7 +166,8 @@ func TestConcurrentPostsAreStoredBeforeSeenInOrderAndNoneLost(t *testing.T) {
 // hub's lock is let go.
 func TestLineRacingItsAuthorsLeaveIsLoggedBeforeTheLeave(t *testing.T) {
 	for round := range 30 {
-		h := newHub(t, Options{History: newOrderedHistory()})
+		clock := newFakeClock()
+		h := newHub(t, Options{History: newOrderedHistory(), Now: clock.Now, AfterFunc: clock.AfterFunc})
 		reader := join(t, h, "reader")
 		poster := join(t, h, "poster")
 		op := join(t, h, "op")
@@ -191,6 +192,7 @@ func TestLineRacingItsAuthorsLeaveIsLoggedBeforeTheLeave(t *testing.T) {
 			h.mu.Unlock()
 		}
 		<-posted
+		clock.Advance(reconnectGrace) // the leave line of a session that ended
 		op.Leave("done")
 		left := false
 		for _, m := range drain(reader) {

@@ -110,6 +110,9 @@ type Online struct {
 	Key string
 	// Op is set for operators.
 	Op bool
+	// Away is set for someone who said /away, AwayReason to why.
+	Away       bool
+	AwayReason string
 }
 
 // Online returns who is in the room, sorted by nick. The slice is shared:
@@ -135,7 +138,7 @@ func (r *Room) Online() []Online {
 			}
 			at[p] = len(out)
 		}
-		out = append(out, Online{Nick: m.nick, Key: m.key, Op: m.isOpLocked()})
+		out = append(out, Online{Nick: m.nick, Key: m.key, Op: m.isOpLocked(), Away: m.pres.awayLocked(), AwayReason: m.pres.awayReason})
 	}
 	h.mu.RUnlock()
 	slices.SortFunc(out, func(a, b Online) int {
@@ -146,7 +149,8 @@ func (r *Room) Online() []Online {
 }
 
 // RosterVersion changes whenever someone joins, leaves, changes nick or
-// gains or loses operator rights, so a view knows when to fetch Online.
+// gains or loses operator rights, or goes away or comes back, so a view
+// knows when to fetch Online.
 func (r *Room) RosterVersion() uint64 { return r.version.Load() }
 
 // serverLineLocked adds a line the server writes about an act: a join, a
@@ -190,14 +194,85 @@ func (r *Room) lastSeq() uint64 {
 	return r.seq
 }
 
+// unreadLocked counts what m has not read of messages from to last: lines
+// others said (Chat and Action), as a view counts them, leaving out those
+// of authors m ignores; first is the Seq of the first of them. What the
+// in-memory tail no longer holds (all of it, after a restart) is read from
+// the history, at most unreadScan messages: a bounded read under the
+// hub's lock, as joining already stores the membership under it. Beyond
+// that, or if the history cannot be read, each message counts. The caller
+// holds hub.mu, not logMu.
+func (r *Room) unreadLocked(m *Member, from, last uint64) (n int, first uint64) {
+	news := func(msg *Message) bool {
+		if msg.Author == m.author || (msg.Kind != Chat && msg.Kind != Action) {
+			return false
+		}
+		_, ignored := m.ignored[msg.Author]
+		return !ignored
+	}
+	r.logMu.RLock()
+	oldestInTail := r.seq - r.tailLen + 1
+	for seq := max(from, oldestInTail); seq <= last; seq++ {
+		if msg := &r.tail[(seq-1)%uint64(len(r.tail))]; news(msg) {
+			if n == 0 {
+				first = seq
+			}
+			n++
+		}
+	}
+	r.logMu.RUnlock()
+	// Posts do not wait for the hub's lock: the tail may have moved on
+	// past last since the caller read it.
+	end := min(oldestInTail, last+1)
+	if from >= end {
+		return n, first
+	}
+	// The part before the tail, oldest first, goes before what was counted.
+	scan := min(end-from, unreadScan)
+	older, err := r.hub.opts.History.After(ctxBG, r.name, from-1, int(scan))
+	if err != nil {
+		older, scan = nil, 0
+	}
+	before, beforeFirst := 0, uint64(0)
+	if rest := end - from - scan; rest > 0 {
+		before, beforeFirst = int(rest), from+scan // not read: each counts
+	}
+	for i := range older {
+		if older[i].Seq < from+scan && news(&older[i]) {
+			if before == 0 || older[i].Seq < beforeFirst {
+				beforeFirst = older[i].Seq
+			}
+			before++
+		}
+	}
+	if before > 0 {
+		first = beforeFirst
+	}
+	return n + before, first
+}
+
+// unreadScan is how many messages a member coming back may have read from
+// the history to count what it missed.
+const unreadScan = 5000
+
+// wakeMembersLocked wakes every member of r, for a change they are shown
+// that posts no line (someone leaving whose leave line waits, or going
+// away): a view fetches the roster when woken. The caller holds hub.mu.
+func (r *Room) wakeMembersLocked() {
+	for o := range r.members {
+		o.wake()
+	}
+}
+
 // announceLocked posts a line from the server, such as a moderation act.
 func (r *Room) announceLocked(text string) {
 	r.serverLineLocked(Message{Kind: Announcement, Text: text})
 }
 
 // subscribeLocked adds m to r, with the backlog it shows. A member coming
-// back (was) sees what it had read as history and what it missed as new,
-// with a marker between; a member new to the room sees the last Backlog
+// back (was) sees what it had read as history and what it missed as new:
+// the sub records how many it missed and where they start, for its view to
+// mark (RoomTab.Unread); a member new to the room sees the last Backlog
 // messages as history. It cannot fail: nothing it writes is worth keeping
 // someone out of a room for, not even when the store cannot write. The
 // caller holds hub.mu for writing.
@@ -212,6 +287,13 @@ func (h *Hub) subscribeLocked(m *Member, r *Room, ms Membership, was bool, joinT
 	// The backlog: the last Backlog messages, of those still kept.
 	start := max(last-min(last, uint64(h.opts.Backlog)), first-1)
 	s := &sub{room: r, label: ms.Label, oldest: start + 1, mark: last}
+	if was && ms.Cursor < last {
+		// What was missed is news, however much of it the backlog shows:
+		// the view marks where it starts and says how much there is.
+		s.mark = ms.Cursor
+		s.unreadAtJoin, s.unreadFrom = r.unreadLocked(m, max(ms.Cursor+1, first), last)
+		s.unreadTo = last
+	}
 	s.cursor.Store(start)
 	s.unanswered.Store(ms.From != "")
 	if r.dm && s.label == "" {
@@ -220,17 +302,7 @@ func (h *Hub) subscribeLocked(m *Member, r *Room, ms Membership, was bool, joinT
 	if !r.dm && s.label == "" {
 		s.label = "#" + r.name
 	}
-	switch {
-	case was && ms.Cursor < last && ms.Cursor < start:
-		s.mark = ms.Cursor
-		s.unreadAtJoin = int(last - ms.Cursor)
-		m.queueNotice(Message{Room: r.name, Seq: start, Kind: Notice, Text: fmt.Sprintf(
-			"%d new messages since you were last here; the last %d are below (/history shows more).", last-ms.Cursor, last-start)})
-	case was && ms.Cursor < last:
-		s.mark = ms.Cursor
-		s.unreadAtJoin = int(last - ms.Cursor)
-		m.queueNotice(Message{Room: r.name, Seq: ms.Cursor, Kind: Notice, Text: "── new since you were last here ──"})
-	case start >= first:
+	if s.unreadAtJoin == 0 && start >= first {
 		m.queueNotice(Message{Room: r.name, Seq: start, Kind: Notice, Text: fmt.Sprintf(
 			"Earlier messages are not shown; these are the last %d (/history shows more).", last-start)})
 	}
@@ -242,7 +314,17 @@ func (h *Hub) subscribeLocked(m *Member, r *Room, ms Membership, was bool, joinT
 	m.roomsVersion.Add(1)
 	r.version.Add(1)
 	m.wake() // the backlog is there to read
-	if news {
+	switch {
+	case r.dm:
+	case !news:
+		// Another device of someone here: not news, and nobody's
+		// roster changes.
+	case h.cancelHeldLeaveLocked(m, r.name):
+		// Back within reconnectGrace: their leave line was never
+		// posted, and no join line is either; no line wakes the others,
+		// whose rosters changed.
+		r.wakeMembersLocked()
+	default:
 		// After joining, so that the member sees its own join line even
 		// when it can only be shown live.
 		r.serverLineLocked(Message{Kind: Join, Nick: m.nick, Author: m.author, Text: joinText})
@@ -292,6 +374,8 @@ func (h *Hub) unsubscribeLocked(m *Member, r *Room, leave string, announce, forg
 	r.version.Add(1)
 	if announce && !r.dm && !r.hasPersonLocked(m) { // only the person's last session leaving is news
 		r.serverLineLocked(Message{Kind: Leave, Nick: m.nick, Author: m.author, Text: leave})
+	} else {
+		r.wakeMembersLocked() // no line wakes them: their rosters changed
 	}
 	if m.key != "" {
 		// Another window of the same key may still be in the room: it

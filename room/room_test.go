@@ -89,7 +89,8 @@ func submit(t *testing.T, m *Member, line string) Effect {
 }
 
 func TestJoinAndLeaveAreAnnounced(t *testing.T) {
-	h := newHub(t, Options{})
+	clock := newFakeClock()
+	h := newHub(t, Options{Now: clock.Now, AfterFunc: clock.AfterFunc})
 	alice := join(t, h, "alice")
 	drain(alice)
 	bob := join(t, h, "bob")
@@ -106,6 +107,10 @@ func TestJoinAndLeaveAreAnnounced(t *testing.T) {
 
 	bob.Leave("quit")
 	bob.Leave("twice") // only the first counts
+	if got = drain(alice); len(got) != 0 {
+		t.Fatalf("alice saw %+v at once; a leave line waits out the reconnect grace", got)
+	}
+	clock.Advance(reconnectGrace)
 	got = drain(alice)
 	if len(got) != 1 || got[0].Kind != Leave || got[0].Nick != "bob" || got[0].Text != "quit" {
 		t.Fatalf("alice saw %+v, want one leave of bob (quit)", got)
@@ -218,7 +223,8 @@ func TestNickCommand(t *testing.T) {
 }
 
 func TestCommands(t *testing.T) {
-	h := newHub(t, Options{KeyHelp: []string{"Keys: PgUp scrolls"}})
+	clock := newFakeClock()
+	h := newHub(t, Options{KeyHelp: []string{"Keys: PgUp scrolls"}, Now: clock.Now, AfterFunc: clock.AfterFunc})
 	alice := join(t, h, "alice")
 	bob := join(t, h, "bob")
 	drain(alice)
@@ -296,6 +302,7 @@ func TestCommands(t *testing.T) {
 		t.Fatalf("failed commands reached bob: %+v", got)
 	}
 	alice.Leave("quit")
+	clock.Advance(reconnectGrace)
 	if got := drain(bob); len(got) != 1 || got[0].Text != "quit: off to ^[[31mlunch" {
 		t.Fatalf("bob saw %+v, want alice's quit message", got)
 	}
@@ -348,12 +355,14 @@ func TestMessagesAreSanitisedAndBounded(t *testing.T) {
 }
 
 func TestHistoryOnJoin(t *testing.T) {
-	h := newHub(t, Options{})
+	clock := newFakeClock()
+	h := newHub(t, Options{Now: clock.Now, AfterFunc: clock.AfterFunc})
 	alice := join(t, h, "alice")
 	for i := 1; i <= 150; i++ {
 		submit(t, alice, fmt.Sprintf("msg %d", i))
 	}
 	alice.Leave("quit")
+	clock.Advance(reconnectGrace)
 
 	bob := join(t, h, "bob")
 	got := drain(bob)

@@ -430,25 +430,6 @@ func cmdReply(m *Member, args string) (Effect, error) {
 	return Stay, nil
 }
 
-// tellIfAway tells m, after a line it sent in the direct conversation r,
-// that the other person is away and the line waits for them: without it
-// a message to someone away looks the same as one they read at once.
-func (m *Member) tellIfAway(r *Room) {
-	h := m.hub
-	// Reads, and a notice of m's own (its own lock): no writer needed,
-	// nor anyone kept waiting behind one.
-	h.mu.RLock()
-	defer h.mu.RUnlock()
-	if h.byAuthorLocked(r.otherAuthor(m.author)) != nil {
-		return
-	}
-	who := "they"
-	if s, ok := m.subs[r.name]; ok {
-		who = strings.TrimPrefix(s.label, "@")
-	}
-	m.noticeLocked(r, Notice, fmt.Sprintf("%s is away; your message will wait for them, and they will be told of it when they next connect.", who))
-}
-
 // Older history, on request.
 const (
 	defaultHistory = 50
@@ -509,49 +490,93 @@ func (m *Member) LoadOlder(room string, before uint64, n int) (int, error) {
 		s.oldest = min(s.oldest, older[0].Seq)
 	}
 	got := len(older)
-	older = slices.DeleteFunc(older, func(msg Message) bool {
-		_, ignored := m.ignored[msg.Author]
-		return ignored && (msg.Kind == Chat || msg.Kind == Action)
-	})
+	hd := hiding{quiet: m.quiet.Load(), me: m.author, ignored: make(map[string]struct{}, len(m.ignored))}
+	for author := range m.ignored {
+		hd.ignored[author] = struct{}{}
+	}
 	h.mu.Unlock()
+	older = hd.filter(older)
 	for i := range older {
 		older[i].Older, older[i].Backlog, older[i].Room = true, true, room
 	}
 	if len(older) == 0 {
 		// Say so, in their place, so the view knows where the page ends.
+		why := "from people you ignore"
+		if hd.quiet {
+			why = "joins and leaves (/quiet), or from people you ignore"
+		}
 		older = []Message{{Room: room, Kind: Notice, Time: now, Private: true, Older: true, Backlog: true,
-			Text: fmt.Sprintf("%d earlier messages are from people you ignore.", got)}}
+			Text: fmt.Sprintf("%d earlier messages are %s.", got, why)}}
 		older[0].Seq = max(1, before-uint64(got))
 	}
 	m.queue(older...)
 	return got, nil
 }
 
-// maxSearchResults bounds what /search shows.
+// maxSearchResults is how many results one page of /search shows.
 const maxSearchResults = 20
 
+// searchPage is where a member's last /search got to, for /search alone to
+// show the next page.
+type searchPage struct {
+	room, query string
+	before      uint64 // the oldest match shown: the next page is older
+	shown       int    // matches shown (or left out as ignored) so far
+}
+
 func cmdSearch(m *Member, args string) (Effect, error) {
-	if strings.TrimSpace(args) == "" {
-		return Stay, errors.New("usage: /search TEXT")
-	}
 	r := m.Room()
-	found, err := m.hub.opts.History.Search(ctxBG, r.name, args, maxSearchResults)
+	query := strings.TrimSpace(args)
+	m.searchMu.Lock()
+	defer m.searchMu.Unlock()
+	page := searchPage{room: r.name, query: query}
+	if query == "" {
+		if m.search.query == "" || m.search.room != r.name {
+			return Stay, errors.New("usage: /search TEXT; then /search alone shows the next page")
+		}
+		page = m.search
+	}
+	found, total, err := m.hub.opts.History.Search(ctxBG, r.name, page.query, page.before, maxSearchResults)
 	if err != nil {
 		return Stay, fmt.Errorf("search failed: %w", err)
 	}
+	if total == 0 {
+		m.search = searchPage{}
+		m.notice(Notice, fmt.Sprintf("Nothing in this room matches %q.", page.query))
+		return Stay, nil
+	}
+	if len(found) == 0 {
+		m.notice(Notice, fmt.Sprintf("No more messages match %q: all %d were shown (/search TEXT starts again).", page.query, total))
+		return Stay, nil
+	}
+	from := page.shown + 1
+	page.shown += len(found)
+	page.before = found[len(found)-1].Seq
+	m.search = page
 	m.hub.mu.RLock()
 	found = slices.DeleteFunc(found, func(msg Message) bool { _, ig := m.ignored[msg.Author]; return ig })
 	m.hub.mu.RUnlock()
-	if len(found) == 0 {
-		m.notice(Notice, fmt.Sprintf("Nothing in this room matches %q.", args))
-		return Stay, nil
-	}
+
 	var b strings.Builder
 	verb := "match"
-	if len(found) == 1 {
+	if total == 1 {
 		verb = "matches"
 	}
-	fmt.Fprintf(&b, "%d message%s %s %q, newest first:", len(found), plural(len(found)), verb, args)
+	// The header says how many match in all, which of them this page
+	// shows, and how to see more.
+	fmt.Fprintf(&b, "%d message%s %s %q", total, plural(total), verb, page.query)
+	switch {
+	case total <= maxSearchResults && from == 1:
+		b.WriteString(", newest first:")
+	case page.shown >= total:
+		fmt.Fprintf(&b, "; %d-%d, the oldest:", from, page.shown)
+	default:
+		newest := ""
+		if from == 1 {
+			newest = "newest "
+		}
+		fmt.Fprintf(&b, "; %s%d-%d (/search alone shows %d-%d):", newest, from, page.shown, page.shown+1, min(total, page.shown+maxSearchResults))
+	}
 	for _, msg := range found {
 		who := "<" + msg.Nick + ">"
 		if msg.Kind == Action {
@@ -559,6 +584,9 @@ func cmdSearch(m *Member, args string) (Effect, error) {
 		}
 		text := strings.ReplaceAll(msg.Text, "\n", " ")
 		fmt.Fprintf(&b, "\n  %s %s %s", msg.Time.In(m.loc).Format("2006-01-02 15:04"), who, truncateRunes(text, 200))
+	}
+	if len(found) == 0 {
+		b.WriteString("\n  (all from people you ignore)")
 	}
 	m.notice(Notice, b.String())
 	return Stay, nil

@@ -24,6 +24,27 @@ func tabs(m *Member) []string {
 	return out
 }
 
+// tab is what m's view is told about one of its rooms.
+func tab(m *Member, name string) RoomTab {
+	rooms, _ := m.Rooms()
+	for _, r := range rooms {
+		if r.Name == name {
+			return r
+		}
+	}
+	return RoomTab{}
+}
+
+// unreadStart is where, in msgs, what m missed in room name starts: the
+// first log message at or after RoomTab.UnreadFrom; -1 if none is.
+func unreadStart(m *Member, name string, msgs []Message) int {
+	from := tab(m, name).UnreadFrom
+	if from == 0 {
+		return -1
+	}
+	return slices.IndexFunc(msgs, func(msg Message) bool { return !msg.Private && msg.Seq >= from })
+}
+
 func current(m *Member) string {
 	_, cur := m.Rooms()
 	return cur
@@ -242,7 +263,10 @@ func TestRoomsAreRejoinedWithAMarkerWhereYouLeft(t *testing.T) {
 		t.Fatalf("alice comes back looking at %q, want the lobby", current(alice))
 	}
 	got := inRoom(drain(alice), "go")
-	marker := slices.IndexFunc(got, func(m Message) bool { return strings.Contains(m.Text, "new since you were last here") })
+	if n := tab(alice, "go").Unread; n != 3 {
+		t.Fatalf("alice missed 3 lines, is told %d", n)
+	}
+	marker := unreadStart(alice, "go", got)
 	if marker < 0 {
 		t.Fatalf("no marker in %+v", got)
 	}
@@ -255,7 +279,7 @@ func TestRoomsAreRejoinedWithAMarkerWhereYouLeft(t *testing.T) {
 			before = append(before, msg.Text)
 		}
 	}
-	for _, msg := range got[marker+1:] {
+	for _, msg := range got[marker:] {
 		if msg.Kind == Chat {
 			if msg.Backlog {
 				t.Fatalf("%q, missed, is marked as history", msg.Text)
@@ -295,10 +319,10 @@ func TestReadPositionsSurviveACrashOnceCheckpointed(t *testing.T) {
 	submit(t, carol, "after the crash")
 	alice2 := join(t, h2, "alice")
 	got := drain(alice2)
-	marker := slices.IndexFunc(got, func(m Message) bool { return strings.Contains(m.Text, "new since you were last here") })
+	marker := unreadStart(alice2, Lobby, got)
 	read := slices.IndexFunc(got, func(m Message) bool { return m.Text == "read before the crash" })
 	after := slices.IndexFunc(got, func(m Message) bool { return m.Text == "after the crash" })
-	if marker < 0 || read < 0 || after < 0 || !(read < marker && marker < after) {
+	if marker < 0 || read < 0 || after < 0 || !(read < marker && marker <= after) {
 		t.Fatalf("read %d, marker %d, new %d in %+v", read, marker, after, got)
 	}
 	alice.Leave("")
@@ -587,8 +611,8 @@ func TestReconnectOverAHangingSessionKeepsReadPositions(t *testing.T) {
 		t.Fatal("a session that may still answer was replaced")
 	}
 	for _, msg := range drain(again) {
-		if strings.Contains(msg.Text, "new since you were last here") {
-			t.Fatalf("what alice read is shown as new: %+v", msg)
+		if tab(again, Lobby).Unread != 0 {
+			t.Fatalf("what alice read is counted as unread: %+v", tab(again, Lobby))
 		}
 		if msg.Text == "read it" && !msg.Backlog {
 			t.Fatal("a line alice had read is news again")
@@ -1014,5 +1038,109 @@ func TestRoomListLinesUp(t *testing.T) {
 	}
 	if col < 0 {
 		t.Fatalf("no rooms listed:\n%s", got)
+	}
+}
+
+// A member coming back is told how many lines others said while it was
+// away, all of them, not only the backlog it is shown: its own lines,
+// join and leave lines and those of people it ignores are not news.
+func TestUnreadCountsEverythingMissed(t *testing.T) {
+	h := newHub(t, Options{Store: &MemoryStore{}, Backlog: 100})
+	alice, bob, carol := join(t, h, "alice"), join(t, h, "bob"), join(t, h, "carol")
+	submit(t, alice, "/ignore carol")
+	for _, msg := range drain(alice) {
+		alice.Read(msg.Room, msg.Seq)
+	}
+	alice.Leave("")
+	first := h.rooms[Lobby].lastSeq() + 1 // bob's first line
+	for i := 1; i <= 282; i++ {
+		submit(t, bob, fmt.Sprintf("missed %d", i))
+	}
+	submit(t, carol, "ignored")
+	last := h.rooms[Lobby].lastSeq()
+	alice = join(t, h, "alice")
+	defer alice.Leave("")
+	got := tab(alice, Lobby)
+	if got.Unread != 282 || got.UnreadFrom != first || got.UnreadTo != last {
+		t.Fatalf("alice missed 282 lines from seq %d; told %+v", first, got)
+	}
+	msgs := inRoom(drain(alice), Lobby)
+	shown := 0
+	for _, msg := range msgs {
+		if msg.Kind == Chat && !msg.Backlog {
+			shown++
+		}
+	}
+	if shown >= 282 {
+		t.Fatalf("the backlog was to show fewer than all 282, showed %d", shown)
+	}
+}
+
+// /search says how many match in all, shows the newest page, and /search
+// alone pages further back until the oldest.
+func TestSearchCountsAllAndPagesBack(t *testing.T) {
+	h := newHub(t, Options{})
+	alice, bob := join(t, h, "alice"), join(t, h, "bob")
+	for i := 1; i <= 450; i++ {
+		text := fmt.Sprintf("line %d", i)
+		if i%3 != 0 {
+			text = fmt.Sprintf("fox %d", i)
+		}
+		submit(t, alice, text)
+	}
+	drain(bob)
+	submit(t, bob, "/search fox")
+	got := strings.Join(texts(drain(bob), Notice), "\n")
+	if !strings.HasPrefix(got, `300 messages match "fox"; newest 1-20 (/search alone shows 21-40):`) ||
+		!strings.Contains(got, "<alice> fox 449") || strings.Contains(got, "fox 419") {
+		t.Fatalf("/search fox = %q", got)
+	}
+	if n := strings.Count(got, "\n"); n != 20 {
+		t.Fatalf("the first page shows %d results", n)
+	}
+	submit(t, bob, "/search")
+	got = strings.Join(texts(drain(bob), Notice), "\n")
+	if !strings.HasPrefix(got, `300 messages match "fox"; 21-40 (/search alone shows 41-60):`) ||
+		!strings.Contains(got, "<alice> fox 419") || strings.Contains(got, "fox 449") {
+		t.Fatalf("second page = %q", got)
+	}
+	for i := 3; i < 15; i++ {
+		submit(t, bob, "/search")
+		drain(bob)
+	}
+	submit(t, bob, "/search")
+	got = strings.Join(texts(drain(bob), Notice), "\n")
+	if !strings.HasPrefix(got, `300 messages match "fox"; 281-300, the oldest:`) || !strings.HasSuffix(got, "<alice> fox 1") {
+		t.Fatalf("last page = %q", got)
+	}
+	submit(t, bob, "/search")
+	if got := strings.Join(texts(drain(bob), Notice), "\n"); !strings.Contains(got, "all 300 were shown") {
+		t.Fatalf("past the end = %q", got)
+	}
+	// Paging belongs to the room searched.
+	submit(t, bob, "/join #elsewhere")
+	drain(bob)
+	mustFail(t, bob, "/search", "usage")
+}
+
+// More missed than the in-memory tail holds (all of it, after a restart)
+// still counts exactly the lines others said.
+func TestUnreadCountsBeyondTheTail(t *testing.T) {
+	h := newHub(t, Options{Store: &MemoryStore{}, Tail: 1024})
+	alice, bob := join(t, h, "alice"), join(t, h, "bob")
+	for _, msg := range drain(alice) {
+		alice.Read(msg.Room, msg.Seq)
+	}
+	read := h.rooms[Lobby].lastSeq()
+	alice.Leave("")
+	for i := 1; i <= 1500; i++ {
+		submit(t, bob, fmt.Sprintf("missed %d", i))
+	}
+	alice = join(t, h, "alice")
+	defer alice.Leave("")
+	// Lines older than the tail are read from the history to count them:
+	// alice's own leave line does not count.
+	if got := tab(alice, Lobby); got.Unread != 1500 || got.UnreadFrom != read+2 {
+		t.Fatalf("alice missed 1500 lines after her leave line, seq %d; told %+v", read+1, got)
 	}
 }

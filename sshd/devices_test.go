@@ -11,7 +11,8 @@ import (
 // One key on two devices: both stay, both show the conversation, a line
 // from one is the person's own on the other, and others see one alice.
 func TestTwoSessionsWithOneKeyBothStay(t *testing.T) {
-	ts := startServer(t)
+	clock := newClock()
+	ts := startServer(t, withClock(clock))
 	key := newKey(t)
 	laptop := ts.dial("alice", withKey(key))
 	laptop.waitText("You are alice in #lobby")
@@ -49,13 +50,16 @@ func TestTwoSessionsWithOneKeyBothStay(t *testing.T) {
 	if err := laptop.waitExit(); exitStatus(err) != 0 {
 		t.Fatalf("the laptop's /quit: %v", err)
 	}
+	ts.waitSessions(2)       // the laptop's session is over
+	clock.Advance(time.Hour) // past the minute a leave line waits
 	bob.say("still there?")
 	desktop.waitText("<bob> still there?")
 	if strings.Contains(bob.screen(), "alicia left") {
 		t.Fatal("one device of two leaving was announced")
 	}
 	desktop.say("/quit")
-	bob.waitText("← alicia left (quit)", "1 online · bob")
+	bob.waitText("1 online · bob")
+	bob.waitLeave(clock, "← alicia left (quit)")
 }
 
 // Reading a room on one device clears its unread count on the other.

@@ -54,7 +54,8 @@ func TestLiveChatBetweenThreePeople(t *testing.T) {
 // A person who leaves and comes back with the same key sees what was said
 // meanwhile; everyone sees joins and leaves with their reasons.
 func TestLeaveReasonsAndHistoryOnReconnect(t *testing.T) {
-	ts := startServer(t)
+	clock := newClock()
+	ts := startServer(t, withClock(clock))
 	alice := ts.dial("alice")
 	bobKey := newKey(t)
 	bob := ts.dial("bob", withKey(bobKey))
@@ -65,7 +66,7 @@ func TestLeaveReasonsAndHistoryOnReconnect(t *testing.T) {
 	if err := bob.waitExit(); exitStatus(err) != 0 {
 		t.Fatalf("bob's session after /quit: %v", err)
 	}
-	alice.waitText("← bob left (quit)")
+	alice.waitLeave(clock, "← bob left (quit)")
 	alice.say("said while bob was away")
 	alice.say("and another thing")
 
@@ -79,7 +80,7 @@ func TestLeaveReasonsAndHistoryOnReconnect(t *testing.T) {
 	if err := carol.waitExit(); exitStatus(err) != 0 {
 		t.Fatalf("carol's session after Ctrl+C: %v", err)
 	}
-	alice.waitText("← carol left (quit)")
+	alice.waitLeave(clock, "← carol left (quit)")
 	ts.waitLog("nick=carol reason=quit")
 	if !strings.Contains(ts.logs.String(), "127.0.0.1 disconnected session=") {
 		t.Errorf("disconnect log line missing:\n%s", ts.logs.String())
@@ -93,7 +94,8 @@ func TestLeaveReasonsAndHistoryOnReconnect(t *testing.T) {
 // keep chatting, and nothing of the vanished session keeps running.
 func TestAbruptDisconnect(t *testing.T) {
 	before := goleak.IgnoreCurrent()
-	ts := startServer(t)
+	clock := newClock()
+	ts := startServer(t, withClock(clock))
 	alice := ts.dial("alice")
 	bob := ts.dial("bob")
 	carol := ts.dial("carol")
@@ -101,7 +103,7 @@ func TestAbruptDisconnect(t *testing.T) {
 	carol.send("half a mess")
 	carol.drop()
 
-	alice.waitText("← carol left (connection lost)")
+	alice.waitLeave(clock, "← carol left (connection lost)")
 	bob.waitText("← carol left (connection lost)")
 	ts.waitSessions(2)
 	alice.say("still here?")

@@ -196,6 +196,7 @@ type client struct {
 	emu   *vt.SafeEmulator
 
 	inMu     sync.Mutex // serialises writes to stdin
+	entered  time.Time  // when the last write ending in Enter went; guarded by inMu
 	outPumps sync.WaitGroup
 	changed  chan struct{}
 	gate     chan struct{} // closed while output is being read
@@ -445,13 +446,30 @@ func (c *client) thaw() {
 }
 
 // send writes raw bytes, as keys typed or pasted.
+//
+// What follows an Enter goes at least typingGap after it. That is not a
+// wait for the server but the pace of the input itself: a person's next key
+// never follows Enter within milliseconds, and the server takes lines that
+// do for a paste from a terminal without bracketed paste (pasteBurst).
+// Tests that mean to paste that way write the burst in one send.
 func (c *client) send(s string) {
 	c.inMu.Lock()
 	defer c.inMu.Unlock()
+	if wait := typingGap - time.Since(c.entered); wait > 0 {
+		time.Sleep(wait)
+	}
 	if c.stdin != nil {
 		_, _ = io.WriteString(c.stdin, s)
 	}
+	if strings.HasSuffix(s, "\r") {
+		c.entered = time.Now()
+	}
 }
+
+// typingGap is the least time a test's typist leaves after Enter: three
+// times the pause that ends a burst, so that a server busy enough to read
+// two lines together still does not see three in one burst.
+const typingGap = 3 * burstGap
 
 // say types a line and presses Enter.
 func (c *client) say(line string) { c.send(line + "\r") }

@@ -60,6 +60,8 @@ func pumpInputWith(in *sessionInput, send func(tea.Msg), onKey func(), clock esc
 		sc      keyScanner
 		pending []byte // bytes of a sequence not complete yet
 		waiting bool   // clock is running
+		events  []uv.Event
+		burst   pasteBurst
 	)
 	emit := func(ev uv.Event) {
 		switch ev.(type) {
@@ -70,6 +72,7 @@ func pumpInputWith(in *sessionInput, send func(tea.Msg), onKey func(), clock esc
 			send(msg)
 		}
 	}
+	collect := func(ev uv.Event) { events = append(events, ev) }
 	defer func() {
 		if waiting {
 			clock.stop()
@@ -80,20 +83,31 @@ func pumpInputWith(in *sessionInput, send func(tea.Msg), onKey func(), clock esc
 		if len(pending) > 0 {
 			timeout, waiting = clock.start(), true
 		}
-		data, err := in.next(timeout)
+		data, cont, err := in.next(timeout)
 		expired := data == nil && err == nil // nothing more came in time
 		if pending == nil {
 			pending = data // no copy: next gave it away
 		} else {
 			pending = append(pending, data...)
 		}
-		n := sc.scan(pending, expired || err != nil, emit)
+		n := sc.scan(pending, expired || err != nil, collect)
 		if pending = pending[n:]; len(pending) == 0 {
 			pending = nil
 			if waiting {
 				clock.stop()
 				waiting = false
 			}
+		}
+		if paste, ok := burst.take(events, cont); ok {
+			emit(uv.PasteEvent{Content: paste})
+		} else {
+			for _, ev := range events {
+				emit(ev)
+			}
+		}
+		clear(events)
+		if events = events[:0]; cap(events) > 64 {
+			events = nil // a long burst's list is not kept for the session's life
 		}
 		if n := in.takeDropped(); n > 0 {
 			send(ui.InputDroppedMsg{Bytes: n})

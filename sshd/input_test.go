@@ -222,3 +222,71 @@ func TestNoColorGetsNoColours(t *testing.T) {
 		t.Error("the check finds no colour even where there is one")
 	}
 }
+
+// A terminal without bracketed paste sends a pasted block as keys, its
+// newlines as Enter, in one burst: the block is one message, waiting in the
+// input for Enter, not fifteen lines sent one by one.
+func TestUnbracketedBurstIsOneMessage(t *testing.T) {
+	ts := startServer(t)
+	alice := ts.dial("alice", withSize(100, 40))
+	bob := ts.dial("bob", withSize(100, 40))
+	bob.waitText("2 online")
+	var burst strings.Builder
+	for i := 1; i <= 15; i++ {
+		fmt.Fprintf(&burst, "pasted line %d\r", i)
+	}
+	alice.send(burst.String()) // one write: one burst
+	alice.waitText("pasted line 15")
+	bob.neverSaw("pasted line 1")
+	alice.send("\r")
+	bob.waitText("<alice> pasted line 1\n")
+	bob.waitText("│ pasted line 15")
+	if n := strings.Count(bob.screen(), "<alice>"); n != 1 {
+		t.Fatalf("the burst arrived as %d messages:\n%s", n, bob.screen())
+	}
+	alice.neverSaw("slow down")
+}
+
+// What is yours is led by <you>, a /me as much as a line; others see the
+// /me as an action of yours.
+func TestYourOwnActionIsMarkedAsYours(t *testing.T) {
+	ts := startServer(t)
+	dave := ts.dial("dave")
+	bob := ts.dial("bob")
+	bob.waitText("2 online")
+	dave.say("hello")
+	dave.say("/me waves")
+	dave.waitText("<you> hello", "<you> * waves")
+	bob.waitText("<dave> hello", "* dave waves")
+	dave.neverSaw("* dave waves")
+}
+
+// A refusal says how to go on: the text stays in the input, Ctrl+C clears
+// it and Up brings it back.
+func TestARefusalSaysHowToRecover(t *testing.T) {
+	ts := startServer(t)
+	alice := ts.dial("alice", withSize(200, 30))
+	alice.waitText("1 online")
+	alice.say("/frobnicate now")
+	alice.waitText("(your text stays below: edit it, or Ctrl+C clears it and Up brings it back)")
+	alice.waitFor("the refused text in the input", func(string) bool { return alice.inputRow() == "> /frobnicate now" })
+	alice.send("\x03")
+	alice.waitText("input cleared (Up brings it back)")
+	alice.send(keyUp)
+	alice.waitFor("the text back", func(string) bool { return alice.inputRow() == "> /frobnicate now" })
+}
+
+// The input never holds more than can be sent: near the limit it counts
+// down what is left, and a paste beyond it is cut, with a notice.
+func TestTheInputHoldsNoMoreThanCanBeSent(t *testing.T) {
+	ts := startServer(t)
+	alice := ts.dial("alice", withSize(120, 40))
+	alice.waitText("1 online")
+	const limit = 2000 // room.MaxMessageLen
+	alice.paste(strings.Repeat("a", limit-20))
+	alice.waitText("20 characters left")
+	alice.send("\x03") // clear
+	alice.paste(strings.Repeat("b", limit+100))
+	alice.waitText(fmt.Sprintf("paste cut: only %d of its %d characters fit", limit, limit+100))
+	alice.waitText("message full")
+}

@@ -17,14 +17,15 @@ import (
 // ControlMaster after the user's ssh exits) leaves the room at once and
 // leaves nothing running.
 func TestSessionClosedConnectionKept(t *testing.T) {
-	ts := startServer(t)
+	clock := newClock()
+	ts := startServer(t, withClock(clock))
 	bob := ts.dial("bob")
 	alice := ts.dial("alice")
 	bob.waitText("2 online")
 	if err := alice.sess.Close(); err != nil {
 		t.Fatal(err)
 	}
-	bob.waitText("← alice left (quit)")
+	bob.waitLeave(clock, "← alice left (quit)")
 	ts.waitSessions(1)
 	ts.waitLog("nick=alice reason=quit")
 }
@@ -53,14 +54,15 @@ func TestSessionlessConnectionsAreClosed(t *testing.T) {
 // A client whose network silently dies (no FIN, no RST: a pulled cable, a
 // closed laptop) is noticed by the keepalive and leaves the room.
 func TestDeadPeerIsNoticedByKeepalive(t *testing.T) {
-	ts := startServer(t, func(c *setup) { c.KeepaliveInterval = 200 * time.Millisecond })
+	clock := newClock()
+	ts := startServer(t, withClock(clock), func(c *setup) { c.KeepaliveInterval = 200 * time.Millisecond })
 	bob := ts.dial("bob")
 	px := startProxy(t, ts.addr)
 	ghost := ts.dialVia(px.addr(), "ghost")
 	ghost.waitText("Welcome to chatroom!")
 	bob.waitText("→ ghost joined")
 	px.freeze()
-	bob.waitText("← ghost left (timed out: no answer to keepalive)")
+	bob.waitLeave(clock, "← ghost left (timed out: no answer to keepalive)")
 	ts.waitSessions(1)
 }
 

@@ -189,10 +189,10 @@ func TestSearchFindsAMessageFromBeforeARestart(t *testing.T) {
 	alice.waitText("You are back in #ops too")
 	alice.waitBadge("#ops", "1")
 	alice.send(keyCtrlN)
-	alice.waitText("<you> the password is swordfish", "new since you were last here", "<bob> said while alice looked away")
+	alice.waitText("<you> the password is swordfish", "── 1 new ──", "<bob> said while alice looked away")
 	scr := alice.screen()
-	if strings.Index(scr, "swordfish") > strings.Index(scr, "new since you were last here") ||
-		strings.Index(scr, "new since you were last here") > strings.Index(scr, "said while alice looked away") {
+	if strings.Index(scr, "swordfish") > strings.Index(scr, "── 1 new ──") ||
+		strings.Index(scr, "── 1 new ──") > strings.Index(scr, "said while alice looked away") {
 		t.Fatalf("the marker is not between what alice read and what she missed:\n%s", scr)
 	}
 }

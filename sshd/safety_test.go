@@ -235,18 +235,29 @@ func TestFloodWhileOthersChat(t *testing.T) {
 	flooder := ts.dial("flooder")
 	alice.waitText("3 online")
 
-	const lines = 10_000
+	// First a burst of 1,000 lines in one write, which the server takes
+	// for a paste: it fills the flooder's own input and posts nothing.
+	// Then lines typed one by one as fast as a machine types, each a
+	// burst of its own: paced, then refused, then kicked.
 	start := time.Now()
-	done := make(chan struct{})
+	done, stop := make(chan struct{}), make(chan struct{})
+	lines := 0
 	go func() {
 		defer close(done)
 		var b strings.Builder
-		for i := 0; i < lines; i++ {
+		for i := 0; i < 1000; i++ {
 			fmt.Fprintf(&b, "flood %d\r", i)
-			if i%100 == 99 {
-				flooder.send(b.String())
-				b.Reset()
+		}
+		flooder.send(b.String())
+		lines = 1000
+		for {
+			select {
+			case <-stop:
+				return
+			default:
 			}
+			flooder.say(fmt.Sprintf("flood %d", lines))
+			lines++
 		}
 	}()
 
@@ -258,8 +269,9 @@ func TestFloodWhileOthersChat(t *testing.T) {
 		bob.say(fmt.Sprintf("bob %d", i))
 		alice.waitText(fmt.Sprintf("<bob> bob %d", i))
 	}
-	<-done
 	alice.waitText("← flooder left (kicked for flooding)")
+	close(stop)
+	<-done
 	ts.waitLog("kicked for flooding")
 	// The flooder may have posted its burst and then what the rate let
 	// through while the flood lasted, however slow the machine is.

@@ -54,10 +54,24 @@ type sessionInput struct {
 	// deadline (see next).
 	ready chan struct{}
 
+	// now is the clock that times arrivals; nil means time.Now.
+	now func() time.Time
+
 	mu      sync.Mutex
 	pending []byte
-	err     error // the channel's data ended; returned once pending is read
-	dropped atomic.Int64
+	// Where pending pauses: bytes that arrived at least burstGap after the
+	// bytes before them start a new burst at these offsets, and headCont
+	// says whether pending's first byte came without a pause after what
+	// was read before it. A person's keys come in bursts of one; a
+	// terminal without bracketed paste sends a pasted text as one burst,
+	// which is how the pump tells a paste from typing (see pasteBurst).
+	// The offsets are kept here, as the data arrives, not where it is read:
+	// a reader that falls behind must not take two bursts for one.
+	gaps     []int
+	headCont bool
+	lastPush time.Time
+	err      error // the channel's data ended; returned once pending is read
+	dropped  atomic.Int64
 
 	// How far into a bracketed paste the stream is; guarded by mu.
 	inPaste   bool   // inside a paste whose start marker was kept
@@ -102,12 +116,37 @@ func (in *sessionInput) start(ch gossh.Channel) {
 	}()
 }
 
+// burstGap is the pause that ends a burst of input. Nobody types a key
+// within 10 ms of pressing Enter, while a terminal writes a paste at once:
+// irssi's paste_detect_time is 5 ms. Twice that allows for an ssh client
+// that splits a paste into packets.
+const burstGap = 10 * time.Millisecond
+
+// maxGaps bounds the pauses remembered in unread input: a client sending a
+// byte every burstGap while the session does not read would otherwise grow
+// the list with every byte. Past it, later bursts read as one, which can
+// only make typed lines look pasted, never lose them.
+const maxGaps = 64
+
 // push takes bytes the client sent.
 func (in *sessionInput) push(p []byte) {
 	if len(p) == 0 {
 		return
 	}
+	now := time.Now
+	if in.now != nil {
+		now = in.now
+	}
+	at := now()
 	in.mu.Lock()
+	paused := in.lastPush.IsZero() || at.Sub(in.lastPush) >= burstGap
+	in.lastPush = at
+	switch {
+	case len(in.pending) == 0:
+		in.headCont = !paused
+	case paused && len(in.gaps) < maxGaps && (len(in.gaps) == 0 || in.gaps[len(in.gaps)-1] != len(in.pending)):
+		in.gaps = append(in.gaps, len(in.pending))
+	}
 	dropped := 0
 	for _, c := range p {
 		if !in.take(c) {
@@ -207,10 +246,7 @@ func (in *sessionInput) Read(p []byte) (int, error) {
 		in.mu.Lock()
 		if len(in.pending) > 0 {
 			n := copy(p, in.pending)
-			in.pending = in.pending[n:]
-			if len(in.pending) == 0 {
-				in.pending = nil // a burst's buffer is not kept for the session's life
-			}
+			in.consumeLocked(n)
 			in.mu.Unlock()
 			return n, nil
 		}
@@ -223,23 +259,56 @@ func (in *sessionInput) Read(p []byte) (int, error) {
 	}
 }
 
-// next takes everything the client sent that has not been read, waiting
-// until there is some, its data ends (err), or timeout fires (nil data, nil
-// err); a nil timeout never does. The caller owns data: an idle session
-// holds no read buffer.
-func (in *sessionInput) next(timeout <-chan time.Time) (data []byte, err error) {
+// consumeLocked drops the first n bytes of pending, and the pauses in
+// them. The caller holds mu.
+func (in *sessionInput) consumeLocked(n int) {
+	in.pending = in.pending[n:]
+	if len(in.pending) == 0 {
+		in.pending = nil // a burst's buffer is not kept for the session's life
+	}
+	kept := in.gaps[:0]
+	for _, g := range in.gaps {
+		switch {
+		case g > n:
+			kept = append(kept, g-n)
+		case g == n:
+			in.headCont = false // what is left starts after a pause
+		default:
+			in.headCont = true // what is left goes on from what was taken
+		}
+	}
+	if len(kept) == 0 {
+		kept = nil
+	}
+	in.gaps = kept
+}
+
+// next takes what the client sent that has not been read, up to the first
+// pause in it, waiting until there is some, its data ends (err), or timeout
+// fires (nil data, nil err); a nil timeout never does. cont says the data
+// came without a pause after the data next returned before. The caller
+// owns data: an idle session holds no read buffer.
+func (in *sessionInput) next(timeout <-chan time.Time) (data []byte, cont bool, err error) {
 	for {
 		in.mu.Lock()
-		data, err = in.pending, in.err
-		in.pending = nil
+		data, cont, err = in.pending, in.headCont, in.err
+		if len(in.gaps) > 0 {
+			// Capacity clipped, so that appending to data cannot write
+			// over the bytes kept after it.
+			data = data[:in.gaps[0]:in.gaps[0]]
+			in.consumeLocked(len(data))
+			err = nil // the data after the pause comes first
+		} else {
+			in.pending, in.gaps = nil, nil
+		}
 		in.mu.Unlock()
 		if len(data) > 0 || err != nil {
-			return data, err
+			return data, cont, err
 		}
 		select {
 		case <-in.ready:
 		case <-timeout:
-			return nil, nil
+			return nil, false, nil
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -22,8 +23,14 @@ type entry struct {
 	mine    bool
 	mention bool // names the reader, or is a direct message to them
 	pending bool // the reader's line, held back by the rate limit
-	width   int
-	lines   []line
+	// marker is the line where what was unread starts, for count
+	// messages; above says the first of them is in older pages, not yet
+	// loaded.
+	marker bool
+	count  int
+	above  bool
+	width  int
+	lines  []line
 	// shared lays out room messages once for all sessions; nil when the
 	// session has none (see Layouts).
 	shared *Layouts
@@ -83,6 +90,9 @@ func (e *entry) render(w int, st *styles, loc *time.Location) []line {
 }
 
 func (e *entry) layout(w int, st *styles, loc *time.Location) []line {
+	if e.marker {
+		return []line{markerLine(e, w, st)}
+	}
 	m := e.msg
 	// lead is the styled start of the first line; plain is the same text
 	// unstyled, so that wrapping can measure it.
@@ -120,6 +130,13 @@ func (e *entry) layout(w int, st *styles, loc *time.Location) []line {
 		plainLead = "* " + who
 		lead = st.nick(m.Nick).Italic(true).Render(plainLead)
 		body, bodyStyle, typed = m.Text, st.nick(m.Nick).UnsetBold().Italic(true), true
+		if e.mine {
+			// What is yours is led by <you>, whatever kind of line it
+			// is; "* you waves" would not be English.
+			plainLead = "<you>"
+			lead = st.nick(m.Nick).Inherit(st.self).Render(plainLead)
+			body = "* " + m.Text
+		}
 	case room.Join:
 		plainLead = "→"
 		lead = st.event.Render(plainLead)
@@ -197,4 +214,17 @@ func (e *entry) layout(w int, st *styles, loc *time.Location) []line {
 		lines[i] = line{text: prefix + l, width: width}
 	}
 	return lines
+}
+
+// markerLine is the unread marker: a rule across the message area with the
+// count in it, as WeeChat and Slack draw theirs.
+func markerLine(e *entry, w int, st *styles) line {
+	label := fmt.Sprintf(" %d new ", e.count)
+	if e.above {
+		label = fmt.Sprintf(" %d new; the first are above: PgUp loads them ", e.count)
+	}
+	label = ansi.Truncate(label, max(0, w-4), "…")
+	rest := max(0, w-2-ansi.StringWidth(label))
+	return line{text: st.rule.Render("──") + st.hint.Render(label) + st.rule.Render(strings.Repeat("─", rest)),
+		width: min(w, 2+ansi.StringWidth(label)+rest)}
 }

@@ -122,6 +122,9 @@ type Model struct {
 	// nothing is waiting elsewhere.
 	cameFrom string
 	altTo    string // where Alt+A last went
+	// answering says a command was just sent: its answer, which the next
+	// pull brings, opens at its first line (see pull).
+	answering bool
 
 	// Parts of the frame that change rarely, rebuilt only when they do:
 	// a session redraws for every message anyone sends.
@@ -319,14 +322,25 @@ func (m *Model) pull() (ring bool) {
 		}
 		e := m.newEntry(msg, me)
 		m.addTo(v, e)
+		if m.answering && v == m.cur && v.scroll == 0 && msg.Private && msg.Kind == room.Notice {
+			// A command's answer taller than the message area (a page
+			// of /search) opens at its first line, its header, rather
+			// than at its last: PgDn and End show the rest.
+			if n, h := m.lineCount(e), m.bodyHeight(); n > h {
+				v.scroll = n - h
+			}
+		}
 		if !e.news() {
 			continue
 		}
 		if v != m.cur {
-			if v.unread == 0 {
-				v.countedFrom = msg.Seq
+			if msg.Seq > v.countedTo {
+				// Lines the room counted as missed are in unread already.
+				if v.unread == 0 {
+					v.firstUnread = msg.Seq
+				}
+				v.unread++
 			}
-			v.unread++
 			if e.mention {
 				v.mentions++
 				m.noticeElsewhere(v, msg)
@@ -338,6 +352,8 @@ func (m *Model) pull() (ring bool) {
 	for v, es := range older {
 		v.prepend(es, m.lineCount)
 	}
+	m.answering = false
+	m.settlePin()
 	if rv := m.member.ReadsVersion(); rv != m.readsVersion {
 		// Another device of the reader's key has read further.
 		m.readsVersion = rv
@@ -466,7 +482,9 @@ func (m *Model) syncRooms() {
 	}
 	for _, t := range tabs {
 		if _, ok := m.views[t.Name]; !ok {
-			m.views[t.Name] = &roomView{name: t.Name}
+			// What the room says was missed while away is unread, all
+			// of it, whatever part of it the backlog brings.
+			m.views[t.Name] = &roomView{name: t.Name, unread: t.Unread, firstUnread: t.UnreadFrom, countedTo: t.UnreadTo}
 		}
 	}
 	v, ok := m.views[current]
@@ -475,12 +493,57 @@ func (m *Model) syncRooms() {
 		m.views[current] = v
 	}
 	if v != m.cur {
-		m.cur = v
-		v.unread, v.mentions = 0, 0
-		m.markRead()
+		m.enter(v)
 	}
 	m.chromeChanged()
 	m.refreshRoster()
+}
+
+// enter puts room v on screen. The marker of the room left goes (it stays
+// put while the reader is there, as in irssi and WeeChat); if v has unread
+// messages, a marker goes above the first of them, and the view opens on
+// it: the whole unread part if it fits, else from the marker down.
+func (m *Model) enter(v *roomView) {
+	if m.cur != nil {
+		m.cur.dropMarker()
+	}
+	m.cur = v
+	if v.unread > 0 && v.firstUnread > 0 {
+		v.setMarker(v.firstUnread, v.unread)
+		v.pin = true
+	}
+	v.unread, v.mentions, v.firstUnread = 0, 0, 0
+	m.settlePin()
+	m.markRead()
+}
+
+// settlePin scrolls the room on screen so that its pinned marker shows:
+// at the top when what follows it does not fit, else with everything
+// below it. It lays out only what follows the marker.
+func (m *Model) settlePin() {
+	v := m.cur
+	if v == nil || !v.pin || v.marker == nil {
+		return
+	}
+	rows := min(len(v.pending), pendingShown)
+	for i := len(v.entries) - 1; i >= 0; i-- {
+		rows += m.lineCount(v.entries[i])
+		if v.entries[i] == v.marker {
+			break
+		}
+	}
+	v.scroll = max(0, rows-m.bodyHeight())
+}
+
+// toMarker shows the marker again where the unread part began (Alt+U).
+func (m *Model) toMarker() {
+	v := m.cur
+	if v.marker == nil {
+		m.addLocal(room.Notice, "Nothing here was unread when you came in: no marker to go to.")
+		return
+	}
+	v.pin = true
+	m.settlePin()
 }
 
 // switchRoom moves to the room step places on in the member's list.
@@ -509,7 +572,7 @@ func (m *Model) refreshRoster() {
 func (m *Model) newEntry(msg room.Message, me string) *entry {
 	e := &entry{msg: msg, mine: msg.Author == m.member.Author() && !msg.Private, shared: m.layouts}
 	if !e.mine && !msg.Private && (msg.Kind == room.Chat || msg.Kind == room.Action) {
-		e.mention = room.Mentions(msg.Text, me) || room.IsDirect(msg.Room)
+		e.mention = room.Mentions(msg.Text, me) || room.IsDirect(msg.Room) || m.member.Highlighted(msg.Text)
 	}
 	return e
 }
@@ -600,6 +663,9 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case "alt+a":
 		m.nextForYou()
 		return nil
+	case "alt+u":
+		m.toMarker()
+		return nil
 	}
 	return m.updateInput(msg)
 }
@@ -656,25 +722,34 @@ func (m *Model) submit() tea.Cmd {
 		m.hold(line)
 		return nil
 	}
+	typedIn := m.cur
 	effect, err := m.member.Submit(line)
 	// A command may have moved the member to another room (/join, /msg).
 	m.syncRooms()
+	// Sending shows the newest, except in a room just entered at its
+	// unread marker, which opens there.
+	moved := m.cur != typedIn && m.cur.pin
 	var limited *room.LimitError
 	if chat && errors.As(err, &limited) {
 		if m.canHold(line) {
 			m.hold(line)
 			return m.sendLater(limited.Wait)
 		}
-		err = fmt.Errorf("slow down: %d lines are waiting to go already; this one stays here (Ctrl+U clears it)", len(m.pending))
+		err = fmt.Errorf("slow down: %d lines are waiting to go already; this one stays here (Ctrl+C clears it, Up brings it back)", len(m.pending))
 	}
 	if err != nil {
-		m.addLocal(room.Error, err.Error())
-		m.toLive()
+		m.addLocal(room.Error, withRecovery(err.Error()))
+		if !moved {
+			m.toLive()
+		}
 		return nil
 	}
 	m.remember(m.input.snapshot())
 	m.setInput(snapshot{})
-	m.toLive()
+	if !moved {
+		m.toLive()
+	}
+	m.answering = !chat
 	switch effect {
 	case room.ClearView:
 		m.cur.clear()
@@ -694,6 +769,15 @@ func (m *Model) submit() tea.Cmd {
 		m.addLocal(room.Notice, "Bell off: mentions are still highlighted, without a sound.")
 	}
 	return nil
+}
+
+// withRecovery adds to a refusal what to do next: the refused text stays
+// in the input, which a person may not notice under a long error.
+func withRecovery(refusal string) string {
+	if strings.Contains(refusal, "Ctrl+C") {
+		return refusal
+	}
+	return refusal + " (your text stays below: edit it, or Ctrl+C clears it and Up brings it back)"
 }
 
 // Lines typed faster than the room takes them wait in the session, in
@@ -820,6 +904,7 @@ func (m *Model) setInput(s snapshot) {
 // only what it shows.
 func (m *Model) scrollBy(n int) {
 	v := m.cur
+	v.pin = false
 	v.scroll = max(0, v.scroll+n)
 	if v.scroll == 0 {
 		v.unseen = 0
@@ -831,6 +916,7 @@ func (m *Model) scrollBy(n int) {
 // room for the page before.
 func (m *Model) pageUp() {
 	v, page := m.cur, m.bodyHeight()-1
+	v.pin = false
 	if v.lift > 0 {
 		return // a page is on its way
 	}
@@ -850,6 +936,7 @@ func (m *Model) pageUp() {
 }
 
 func (m *Model) toLive() {
+	m.cur.pin = false
 	m.cur.scroll = 0
 	m.cur.unseen = 0
 	m.markRead()
@@ -867,6 +954,7 @@ func KeyHelp() []string {
 		"                 PgUp at the top loads older messages",
 		"  Ctrl+N/Ctrl+P  next/previous room or conversation",
 		"  Alt+A          next room with something for you (then unread, then back)",
+		"  Alt+U          back to the marker where the unread messages began",
 		"  F2             show/hide the side panel: your rooms, who is online",
 		"  End, Esc       back to the newest messages",
 		"  Home/End, Ctrl+A/E, Left/Right   move in the input",

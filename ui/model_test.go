@@ -204,6 +204,14 @@ func TestOwnLinesAreMarked(t *testing.T) {
 	alice.mustShow("<you> mine", "<bob> theirs")
 	bob.sync()
 	bob.mustShow("<alice> mine", "<you> theirs")
+
+	// An action of your own is marked the same way; others see it as an
+	// action of yours.
+	alice.say("/me waves")
+	alice.sync()
+	alice.mustShow("<you> * waves")
+	bob.sync()
+	bob.mustShow("* alice waves")
 }
 
 func TestTypingIsNotDisturbedByIncomingMessages(t *testing.T) {

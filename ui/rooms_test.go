@@ -268,7 +268,7 @@ func TestUnreadRoomsAreNotMarkedRead(t *testing.T) {
 	}
 	s.press('n', tea.ModCtrl)
 	scr := s.screen()
-	seen, marker, missed := strings.Index(scr, "seen by alice"), strings.Index(scr, "new since you were last here"), strings.Index(scr, "missed by alice")
+	seen, marker, missed := strings.Index(scr, "seen by alice"), strings.Index(scr, "── 1 new ──"), strings.Index(scr, "missed by alice")
 	if seen < 0 || marker < seen || missed < marker {
 		t.Fatalf("want the marker between what alice saw and missed:\n%s", scr)
 	}
@@ -391,4 +391,46 @@ func TestPanelKeepsAGapFromTheText(t *testing.T) {
 			t.Fatalf("row %d runs into the panel: %q", i, r)
 		}
 	}
+}
+
+// Someone away is marked in the member list, in words that read without
+// colour; coming back takes the mark away.
+func TestMemberListMarksSomeoneAway(t *testing.T) {
+	h := newHub()
+	alice := newSession(t, h, "alice", 100, 24)
+	dave := newSession(t, h, "dave", 100, 24)
+	dave.say("/away lunch")
+	alice.sync()
+	if p := alice.panel(); !strings.Contains(p, "dave (away)") || strings.Contains(p, "alice (you, away)") {
+		t.Fatalf("alice's panel:\n%s", p)
+	}
+	dave.sync()
+	if p := dave.panel(); !strings.Contains(p, "dave (you, away)") {
+		t.Fatalf("dave's panel:\n%s", p)
+	}
+	dave.say("I am back")
+	alice.sync()
+	if p := alice.panel(); strings.Contains(p, "away") || !strings.Contains(p, "dave") {
+		t.Fatalf("alice's panel after dave wrote:\n%s", p)
+	}
+}
+
+// A /highlight word is for the reader as the nick is: the bell, the "for
+// you" count, and a notice where they look.
+func TestHighlightWordIsForYou(t *testing.T) {
+	h := newHub()
+	alice := newSession(t, h, "alice", 60, 20)
+	bob := newSession(t, h, "bob", 80, 24)
+	alice.say("/highlight deploy")
+	alice.say("/join #go")
+	alice.syncBell()
+	bob.say("no redeploy today")
+	if alice.syncBell() {
+		t.Fatal("a word holding the highlight word rang the bell")
+	}
+	bob.say("the Deploy is done")
+	if !alice.syncBell() {
+		t.Fatal("the highlight word did not ring the bell")
+	}
+	alice.mustShow("2 unread, 1 for you", "#lobby <bob> the Deploy is done")
 }

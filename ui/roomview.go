@@ -22,9 +22,6 @@ type roomView struct {
 	// looked at another room; mentions counts those of them that name the
 	// reader (every message of a direct conversation does).
 	unread, mentions int
-	// countedFrom is the Seq of the first message unread counts, for
-	// taking out of the counts what the reader read on another device.
-	countedFrom uint64
 
 	// lastSeq is the newest log message shown: how far the reader has
 	// read, once they are looking at the newest.
@@ -41,16 +38,93 @@ type roomView struct {
 	// pending are the reader's lines typed here that the rate limit holds
 	// back, oldest first: shown dimmed below everything, until they go.
 	pending []*entry
+
+	// firstUnread is the Seq where what is unread starts, while the
+	// reader is elsewhere (0: nothing is); countedTo is how far unread
+	// already counts what the room said was missed (RoomTab.UnreadTo),
+	// so that those lines, as they arrive, are not counted twice.
+	firstUnread, countedTo uint64
+	// marker is the line above the first message that was unread when
+	// the reader came in ("── 28 new ──"), held among the entries while
+	// they stay: it sits before the first log message with Seq markSeq or
+	// later (see placeMarker). nil when there is none.
+	marker  *entry
+	markSeq uint64
+	// pin keeps the marker in view as the room is entered: at the top of
+	// the message area when what follows it is taller, so the reader reads
+	// from the first unread down. Scrolling or sending ends it.
+	pin bool
+}
+
+// isLog reports whether e is a message of the room's log, in Seq order
+// with the others, rather than a line of this session only.
+func (e *entry) isLog() bool {
+	return (!e.msg.Private || e.msg.Older) && e.msg.Seq > 0 && !e.marker
+}
+
+// setMarker puts the unread marker for n messages from Seq seq among the
+// entries, replacing any earlier one.
+func (v *roomView) setMarker(seq uint64, n int) {
+	v.dropMarker()
+	v.marker = &entry{msg: room.Message{Kind: room.Notice, Private: true}, marker: true, count: n}
+	v.markSeq = seq
+	v.entries = append(v.entries, v.marker)
+	v.placeMarker()
+}
+
+// dropMarker takes the marker away: the reader left the room.
+func (v *roomView) dropMarker() {
+	if v.marker != nil {
+		v.entries = slices.DeleteFunc(v.entries, func(e *entry) bool { return e == v.marker })
+	}
+	v.marker, v.markSeq, v.pin = nil, 0, false
+}
+
+// placeMarker moves the marker to its place: above the first log message
+// it marks. When that message is not held (it is in older pages yet to be
+// loaded), the marker sits at the top and says so; it moves down to the
+// real place as the older pages come.
+func (v *roomView) placeMarker() {
+	if v.marker == nil {
+		return
+	}
+	i := slices.Index(v.entries, v.marker)
+	v.entries = slices.Delete(v.entries, i, i+1)
+	at := slices.IndexFunc(v.entries, func(e *entry) bool { return e.isLog() && e.msg.Seq >= v.markSeq })
+	if at < 0 {
+		// What it marks is yet to arrive: after everything, and before
+		// what comes next (see add).
+		at = len(v.entries)
+	}
+	v.entries = slices.Insert(v.entries, at, v.marker)
+	known := at == len(v.entries)-1 || v.begun || v.entries[at+1].msg.Seq == v.markSeq ||
+		slices.ContainsFunc(v.entries[:at], (*entry).isLog)
+	if v.marker.above != !known {
+		v.marker.above = !known
+		v.marker.lines = nil // laid out again
+	}
 }
 
 // add appends one message, keeping a scrolled-up view where it is, and
 // drops the oldest entries beyond the scrollback's bounds.
 func (v *roomView) add(e *entry, lines int) {
-	v.entries = append(v.entries, e)
+	n := len(v.entries)
+	if v.marker != nil && n > 0 && v.entries[n-1] == v.marker && e.msg.Seq < v.markSeq && (e.msg.Seq > 0 || !e.msg.Private) {
+		// Read before the marker's place: the marker stays last.
+		v.entries = append(v.entries[:n-1], e, v.marker)
+	} else {
+		v.entries = append(v.entries, e)
+		if v.marker != nil && e.isLog() && (e.msg.Seq < v.markSeq || v.entries[n-1] == v.marker) {
+			v.placeMarker()
+		}
+	}
 	v.bytes += len(e.msg.Text)
 	drop := 0
 	for len(v.entries)-drop > maxEntries || (v.bytes > maxScrollbackBytes && len(v.entries)-drop > 1) {
 		v.bytes -= len(v.entries[drop].msg.Text)
+		if v.entries[drop] == v.marker {
+			v.marker, v.markSeq, v.pin = nil, 0, false
+		}
 		v.entries[drop] = nil
 		drop++
 	}
@@ -105,6 +179,7 @@ func (v *roomView) prepend(es []*entry, layout func(*entry) int) {
 	v.entries = append(es, v.entries...)
 	v.bytes += bytes
 	v.atTop = false
+	v.placeMarker()
 	if v.lift > 0 {
 		v.scroll += v.lift
 	} else if len(es) > 0 {
@@ -126,34 +201,43 @@ func (v *roomView) oldestSeq() uint64 {
 
 func (v *roomView) clear() {
 	v.entries, v.bytes, v.scroll, v.unseen = nil, 0, 0, 0
+	v.marker, v.markSeq, v.pin = nil, 0, false
 	v.atTop, v.begun, v.full = false, false, false
 }
 
 // readUpTo takes out of the unread counts the messages up to seq, which
-// the reader has read on another device. It reports whether they changed.
-// Every message shown since countedFrom that is news was counted: the
-// view was not on screen meanwhile (looking at it resets the counts).
+// the reader has read on another device, and moves where the unread part
+// starts past them. It reports whether the counts changed. What is unread
+// is each message that is news from firstUnread on: those the room counted
+// as missed (up to countedTo) and those that came since, all held unless
+// the missed ones go back further than the oldest held; then, if seq is
+// not past them, what of them was read is not known here, and the counts
+// stay as they are.
 func (v *roomView) readUpTo(seq uint64) bool {
-	if v.unread == 0 || seq < v.countedFrom {
+	if v.unread == 0 || v.firstUnread == 0 || seq < v.firstUnread {
 		return false
 	}
-	unread, mentions := 0, 0
+	if oldest := v.oldestSeq(); seq < v.countedTo && (oldest == 0 || oldest > seq+1) {
+		return false
+	}
+	unread, mentions, first := 0, 0, uint64(0)
 	for i := len(v.entries) - 1; i >= 0; i-- {
 		e := v.entries[i]
-		if e.msg.Private {
+		if !e.isLog() {
 			continue
 		}
-		if e.msg.Seq <= seq || e.msg.Seq < v.countedFrom {
+		if e.msg.Seq <= seq {
 			break
 		}
 		if e.news() {
 			unread++
+			first = e.msg.Seq
 			if e.mention {
 				mentions++
 			}
 		}
 	}
 	changed := unread != v.unread || mentions != v.mentions
-	v.unread, v.mentions = unread, mentions
+	v.unread, v.mentions, v.firstUnread = unread, mentions, first
 	return changed
 }

@@ -17,6 +17,7 @@ func (m *Model) resize(w, h int) {
 	m.input.setSize(m.width, min(6, (m.height-4)/3))
 	m.layoutInput()
 	m.chromeChanged()
+	m.settlePin()
 }
 
 // layoutInput drops the input's cached view. Every change to the input
@@ -313,12 +314,27 @@ func (m *Model) panelView(h int) []string {
 			o := m.roster[j]
 			style := m.st.nick(o.Nick)
 			label := o.Label()
-			if o.Nick == me {
-				// A long nick is cut so that "(you)" always shows.
-				out = append(out, border+style.Render(fit(ansi.Truncate(label, inner-6, "…")+" (you)", inner)))
-				continue
+			// Someone away is dimmed and says so in words too, which
+			// read without colour (NO_COLOR); a long nick is cut so
+			// that the words always show.
+			var note string
+			switch {
+			case o.Nick == me && o.Away:
+				note = " (you, away)"
+			case o.Nick == me:
+				note = " (you)"
+			case o.Away:
+				note = " (away)"
 			}
-			out = append(out, border+style.UnsetBold().Render(fit(label, inner)))
+			if o.Away {
+				style = m.st.event
+			} else if o.Nick != me {
+				style = style.UnsetBold()
+			}
+			if note != "" {
+				label = ansi.Truncate(label, inner-len(note), "…") + note
+			}
+			out = append(out, border+style.Render(fit(label, inner)))
 		}
 	}
 	return out[:h]

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -78,21 +79,30 @@ func (d *DB) LastSeq(ctx context.Context, rm string) (uint64, error) {
 // Search implements room.History with SQLite's full-text index. Each word
 // of the query must appear; the words are quoted, so no query is a syntax
 // error.
-func (d *DB) Search(ctx context.Context, rm, query string, limit int) ([]room.Message, error) {
+func (d *DB) Search(ctx context.Context, rm, query string, before uint64, limit int) ([]room.Message, int, error) {
 	var terms []string
 	for _, w := range strings.Fields(query) {
 		terms = append(terms, `"`+strings.ReplaceAll(w, `"`, `""`)+`"`)
 	}
 	if len(terms) == 0 {
-		return nil, nil
+		return nil, 0, nil
 	}
 	if limit <= 0 {
 		limit = -1
 	}
-	return d.messages(ctx, rm, `SELECT m.seq, m.time, m.kind, m.nick, m.author, m.text
-		FROM messages_fts f JOIN messages m ON m.id = f.rowid
-		WHERE messages_fts MATCH ? AND m.room = ? AND m.kind IN (?, ?)
-		ORDER BY m.seq DESC LIMIT ?`, strings.Join(terms, " "), rm, int(room.Chat), int(room.Action), limit)
+	if before == 0 {
+		before = math.MaxInt64
+	}
+	match := strings.Join(terms, " ")
+	const where = ` FROM messages_fts f JOIN messages m ON m.id = f.rowid
+		WHERE messages_fts MATCH ? AND m.room = ? AND m.kind IN (?, ?)`
+	var total int
+	if err := d.db.QueryRowContext(ctx, `SELECT COUNT(*)`+where, match, rm, int(room.Chat), int(room.Action)).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count matches in %s: %w", rm, err)
+	}
+	found, err := d.messages(ctx, rm, `SELECT m.seq, m.time, m.kind, m.nick, m.author, m.text`+where+`
+		AND m.seq < ? ORDER BY m.seq DESC LIMIT ?`, match, rm, int(room.Chat), int(room.Action), before, limit)
+	return found, total, err
 }
 
 // pruneBatch is how many messages one pruning statement deletes: small, so

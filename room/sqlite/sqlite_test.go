@@ -116,7 +116,7 @@ func TestMigratesFromTheFirstSchema(t *testing.T) {
 		t.Fatalf("motd lost: %q", motd)
 	}
 	must(t, db.Append(ctx, "lobby", room.Message{Seq: 1, Time: at, Kind: room.Chat, Nick: "alice", Text: "first words"}))
-	if got, _ := db.Search(ctx, "lobby", "words", 5); len(got) != 1 {
+	if got, _, _ := db.Search(ctx, "lobby", "words", 0, 5); len(got) != 1 {
 		t.Fatal("search does not work after migrating")
 	}
 	var version int

@@ -78,19 +78,61 @@ func RunHistory(t *testing.T, open func(t *testing.T) room.History, reopen func(
 		}
 		must(t, h.Append(ctx, "other", msg("other", 1, "build in another room")))
 		h = again(t, h, reopen)
-		got, err := h.Search(ctx, "lobby", "build", 10)
+		got, total, err := h.Search(ctx, "lobby", "build", 0, 10)
 		must(t, err)
-		if len(got) != 2 || got[0].Text != "Build failed again" || got[1].Text != "the build is green" {
-			t.Fatalf("search build: %v", texts(got))
+		if len(got) != 2 || total != 2 || got[0].Text != "Build failed again" || got[1].Text != "the build is green" {
+			t.Fatalf("search build: %v, %d in all", texts(got), total)
 		}
-		if got, _ := h.Search(ctx, "lobby", "green build", 10); len(got) != 1 {
+		if got, _, _ := h.Search(ctx, "lobby", "green build", 0, 10); len(got) != 1 {
 			t.Fatalf("every word must match: %v", texts(got))
 		}
-		if got, _ := h.Search(ctx, "lobby", "école", 10); len(got) != 1 {
+		if got, _, _ := h.Search(ctx, "lobby", "école", 0, 10); len(got) != 1 {
 			t.Fatalf("case and accents: %v", texts(got))
 		}
-		if got, err := h.Search(ctx, "lobby", `"unbalanced AND (`, 10); err != nil || len(got) != 0 {
-			t.Fatalf("odd query: %v, %v", texts(got), err)
+		if got, total, err := h.Search(ctx, "lobby", `"unbalanced AND (`, 0, 10); err != nil || len(got) != 0 || total != 0 {
+			t.Fatalf("odd query: %v, %d, %v", texts(got), total, err)
+		}
+	})
+
+	t.Run("search counts and pages", func(t *testing.T) {
+		h := open(t)
+		// 300 foxes among 450 lines, with a join line that says fox too.
+		seq := uint64(0)
+		for i := 1; i <= 450; i++ {
+			seq++
+			text := fmt.Sprintf("line %d", i)
+			if i%3 != 0 {
+				text = fmt.Sprintf("fox %d", i)
+			}
+			must(t, h.Append(ctx, "lobby", msg("lobby", seq, text)))
+		}
+		seq++
+		must(t, h.Append(ctx, "lobby", room.Message{Room: "lobby", Seq: seq, Time: at, Kind: room.Join, Nick: "fox", Text: "fox"}))
+		h = again(t, h, reopen)
+		var all []string
+		before := uint64(0)
+		for page := 0; ; page++ {
+			got, total, err := h.Search(ctx, "lobby", "fox", before, 20)
+			must(t, err)
+			if total != 300 {
+				t.Fatalf("page %d: %d match in all, want 300", page, total)
+			}
+			if len(got) == 0 {
+				break
+			}
+			if len(got) > 20 {
+				t.Fatalf("page %d holds %d, more than asked", page, len(got))
+			}
+			for _, m := range got {
+				if before != 0 && m.Seq >= before {
+					t.Fatalf("page %d: seq %d is not before %d", page, m.Seq, before)
+				}
+			}
+			all = append(all, texts(got)...)
+			before = got[len(got)-1].Seq
+		}
+		if len(all) != 300 || all[0] != "fox 449" || all[299] != "fox 1" {
+			t.Fatalf("paged through %d matches, from %q to %q", len(all), all[0], all[len(all)-1])
 		}
 	})
 
