@@ -373,3 +373,22 @@ func TestInvitationReachesEveryDevice(t *testing.T) {
 		t.Fatalf("the laptop is in %q after accepting on the desktop", got)
 	}
 }
+
+// /away is the person's: set on one device, it shows for all, and /back
+// on another ends it.
+func TestAwayIsThePersons(t *testing.T) {
+	h := newHub(t, Options{})
+	laptop := join(t, h, "alice")
+	desktop := device(t, h, "alice", "alice", nil)
+	bob := join(t, h, "bob")
+	submit(t, laptop, "/away lunch")
+	submit(t, bob, "/whois alice")
+	if got := strings.Join(texts(drain(bob), Notice), "\n"); !strings.Contains(got, "away since") || !strings.Contains(got, "lunch") {
+		t.Fatalf("/whois said %q", got)
+	}
+	submit(t, desktop, "/back")
+	submit(t, bob, "/names")
+	if got := strings.Join(texts(drain(bob), Notice), "\n"); strings.Contains(got, "away") {
+		t.Fatalf("/names after /back on the other device: %q", got)
+	}
+}
