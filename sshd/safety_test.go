@@ -94,7 +94,8 @@ func TestNickOwnershipOverSSH(t *testing.T) {
 // leave. (A session that stops answering is replaced at once when the key
 // has as many as it may: TestSixthSessionIsRefusedWhileFiveAnswer.)
 func TestReconnectBesideAHangingSession(t *testing.T) {
-	ts := startServer(t, func(c *setup) { c.WriteTimeout, c.KeepaliveInterval = time.Second, 300*time.Millisecond })
+	clock := newClock()
+	ts := startServer(t, withClock(clock), func(c *setup) { c.WriteTimeout, c.KeepaliveInterval = time.Second, 300*time.Millisecond })
 	bob := ts.dial("bob")
 	key := newKey(t)
 	px := startProxy(t, ts.addr)
@@ -108,7 +109,8 @@ func TestReconnectBesideAHangingSession(t *testing.T) {
 	bob.say("welcome back")
 	alice.waitText("<bob> welcome back")
 	ts.waitLog("timed out: no answer to keepalive")
-	ts.waitSessions(2) // the ghost's session is gone
+	ts.waitSessions(2)       // the ghost's session is gone
+	clock.Advance(time.Hour) // past the minute a leave line waits
 	bob.say("still here?")
 	alice.waitText("<bob> still here?")
 	if strings.Contains(bob.screen(), "alice left") || strings.Contains(bob.screen(), "alice reconnected") {
@@ -409,7 +411,8 @@ func TestConcurrentConnectionsPerAddress(t *testing.T) {
 // of one person; more are refused, and closing them all leaves nobody
 // behind.
 func TestSeveralSessionsOnOneConnection(t *testing.T) {
-	ts := startServer(t)
+	clock := newClock()
+	ts := startServer(t, withClock(clock))
 	watcher := ts.dial("watcher")
 	tcp, conn, err := ts.dialSSH("multi", clientOptions{key: newKey(t)})
 	if err != nil {
@@ -438,7 +441,11 @@ func TestSeveralSessionsOnOneConnection(t *testing.T) {
 	for _, w := range windows {
 		w.close()
 	}
-	watcher.waitText("1 online", "← multi left")
+	watcher.waitText("1 online")
+	watcher.waitLeave(clock, "← multi left (quit)")
+	if n := strings.Count(watcher.screen(), "multi left"); n != 1 {
+		t.Fatalf("the watcher saw multi leave %d times:\n%s", n, watcher.screen())
+	}
 	ts.waitSessions(1)
 	if online, _ := ts.hub.Room(room.Lobby); len(online.Online()) != 1 {
 		t.Fatalf("members left behind: %+v", online.Online())
