@@ -243,6 +243,9 @@ func cmdWhois(m *Member, args string) (Effect, error) {
 	} else {
 		fmt.Fprintf(&b, "last active %s ago", FormatDuration(idle))
 	}
+	if n := who.devicesLocked(); n > 1 {
+		fmt.Fprintf(&b, ", on %d devices", n)
+	}
 	if p := who.pres; p.awayLocked() {
 		fmt.Fprintf(&b, "\n  away since %s", p.awaySince.In(m.loc).Format("15:04"))
 		if p.awayReason != "" {
@@ -270,7 +273,7 @@ func cmdIgnore(m *Member, args string) (Effect, error) {
 	if who == nil {
 		return Stay, fmt.Errorf("nobody called %q is online", args)
 	}
-	if who == m {
+	if who.author == m.author {
 		return Stay, errors.New("you cannot ignore yourself")
 	}
 	if _, ok := m.ignored[who.author]; ok {

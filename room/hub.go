@@ -137,6 +137,10 @@ type Options struct {
 	// set, how many per room. Prune applies them.
 	Retain         time.Duration
 	RetainMessages int
+	// AliveTimeout is how long the sessions of a key that has as many as
+	// it may are given to answer whether they are still there, when
+	// another arrives (see MaxSessionsPerKey). Default 5 s.
+	AliveTimeout time.Duration
 }
 
 // Hub owns the rooms of one daemon, and what applies across them: who is
@@ -161,8 +165,9 @@ type Hub struct {
 	expiring map[string]struct{}  // rooms being deleted for standing empty: none may be entered
 	vacated  map[string]time.Time // when the last person left each public room, for expireRooms
 	looks    map[string]string    // each public room's name, by each of nickKeys (see indexRoomLocked)
-	nicks    map[string]*Member   // by each of nickKeys
+	nicks    map[string]*Member   // by each of nickKeys; one of a key's sessions
 	members  map[*Member]struct{}
+	people   map[string]*person    // the sessions of each key online
 	held     map[string]*heldLeave // leave lines waiting out reconnectGrace, by heldKey
 
 	sanctionMu sync.RWMutex
@@ -216,6 +221,9 @@ func NewHub(opts Options) (*Hub, error) {
 	if opts.MessageBurst <= 0 {
 		opts.MessageBurst = 10
 	}
+	if opts.AliveTimeout <= 0 {
+		opts.AliveTimeout = defaultAliveTimeout
+	}
 	if opts.Audit == nil {
 		opts.Audit = func(string, ...any) {}
 	}
@@ -236,6 +244,7 @@ func NewHub(opts Options) (*Hub, error) {
 		looks:       make(map[string]string),
 		nicks:       make(map[string]*Member),
 		members:     make(map[*Member]struct{}),
+		people:      make(map[string]*person),
 		held:        make(map[string]*heldLeave),
 		sanctions:   map[SanctionKind]map[string]Sanction{Ban: {}, Mute: {}},
 		joinsByKey:  limit.NewKeyed(joinEvery, joinBurst),
@@ -273,10 +282,12 @@ type Identity struct {
 	Nick string
 	// Addr is the client's network address.
 	Addr string
-	// Conn tells the client's connections apart. A session joining on the
-	// connection that carries the key's other session is a second window
-	// (an OpenSSH ControlMaster), not a reconnect, so takes no nick over.
-	Conn uint64
+	// Alive asks the client whether it is still there, returning nil if
+	// it answers; it must return once ctx ends. The hub asks when the key
+	// has as many sessions as it may and another arrives: those that do
+	// not answer make way. nil: the transport cannot tell, and the session
+	// counts as answering.
+	Alive func(ctx context.Context) error
 	// Location is the time zone the member reads times in, for times the
 	// room writes into text (search results); nil means the server's.
 	Location *time.Location
@@ -284,14 +295,23 @@ type Identity struct {
 
 // Join adds a member: to the lobby, and, for a key that was here before, to
 // the rooms and direct conversations it was in, each showing what is new
-// since it left. It refuses banned keys and addresses, and identities
-// joining too often.
+// since it left. A key already online gets another session of the same
+// person: its nick, its rooms, its read positions, and no join line. It
+// refuses banned keys and addresses, identities joining too often, and a
+// key with MaxSessionsPerKey sessions that all still answer
+// (ErrTooManySessions).
 func (h *Hub) Join(id Identity) (*Member, error) {
 	now := h.now()
 	if s, banned := h.Banned(id.Key, id.Addr); banned {
 		return nil, errors.New(s.Refusal(now))
 	}
 	if err := h.allowJoin(id, now); err != nil {
+		return nil, err
+	}
+	// Before reading where the key had read to: closing a session that
+	// no longer answers saves its read positions.
+	replaced, err := h.makeRoomForSession(id.Key)
+	if err != nil {
 		return nil, err
 	}
 	var rejoin []Membership
@@ -309,34 +329,50 @@ func (h *Hub) Join(id Identity) (*Member, error) {
 	if h.closing.Load() {
 		return nil, ErrClosing
 	}
-	// The same key asking for the nick its hanging session still holds
-	// (a dropped Wi-Fi, a closed laptop) takes the nick over at once.
 	joinText := ""
-	if ghost := h.byNickLocked(nickToAsk(id.Nick)); ghost != nil && ghost.key != "" && ghost.key == m.key &&
-		(ghost.conn == 0 || ghost.conn != m.conn) {
-		h.closeLocked(ghost, "you connected again from another session, so this one is closed", "replaced by a new session", false)
-		joinText = "reconnected"
-		// Closing it saved where it had read to: start from there.
+	var sibling *Member // another session of the key: this is another device of theirs
+	if p := h.people[m.key]; m.key != "" && p != nil && len(p.sessions) > 0 {
+		if len(p.sessions) >= MaxSessionsPerKey {
+			return nil, ErrTooManySessions // another joined while this one waited
+		}
+		sibling = p.sessions[0]
+	} else if replaced > 0 {
+		joinText = "reconnected" // over sessions that hung, all gone now
+	}
+	var nick, why string
+	if sibling != nil {
+		// One person, one nick, whatever the user name of this device.
+		nick = sibling.nick
+		if !sameNick(nick, nickToAsk(id.Nick)) {
+			why = fmt.Sprintf("You are %s, as on your other sessions with this key.", nick)
+		}
+		rejoin = liveRoomsLocked(sibling, rejoin)
+		m.pres = sibling.pres // /away on one device is /away on all
+	} else {
 		var err error
-		if rejoin, err = h.opts.Store.Memberships(ctxBG, id.Key); err != nil {
+		if nick, why, err = h.freeNickLocked(id.Nick, m.key); err != nil {
 			return nil, fmt.Errorf("join: %w", err)
 		}
-	}
-	nick, why, err := h.freeNickLocked(id.Nick, m.key)
-	if err != nil {
-		return nil, fmt.Errorf("join: %w", err)
 	}
 	m.renameLocked(nick)
 	h.indexNickLocked(m)
 	h.members[m] = struct{}{}
+	h.addSessionLocked(m)
 	// A nick is registered only when the person chose it: not a variant
 	// given because theirs was taken, nor a cleaned-up user name.
-	if m.key != "" && nick == id.Nick {
+	if m.key != "" && sibling == nil && nick == id.Nick {
 		if err := h.claimNick(nick, m.key); err != nil {
 			why += fmt.Sprintf("\n(Could not register the nick to your key: %v.)", err)
 		}
 	}
 	m.loadIgnoresLocked()
+	if n := m.devicesLocked(); n > 1 {
+		others := "session"
+		if n > 2 {
+			others = "sessions"
+		}
+		why = strings.TrimSpace(why + fmt.Sprintf("\nYou are also connected from %d other %s with this key: they share your nick, rooms and what you have read.", n-1, others))
+	}
 
 	lobby, err := h.roomLocked(Lobby)
 	if err != nil {
@@ -408,7 +444,7 @@ func nickToAsk(asked string) string {
 
 // welcomeLocked greets a member who just joined, in the lobby.
 func (h *Hub) welcomeLocked(m *Member, lobby *Room, why string, rejoined []string) {
-	online := len(lobby.members)
+	online := lobby.peopleLocked()
 	welcome := fmt.Sprintf("Welcome to chatroom! You are %s in #%s. Online (%d): %s.\nType /help for commands.",
 		m.nick, lobby.name, online, listFirstNames(firstNicks(lobby.members, welcomeNames), online))
 	if len(rejoined) > 0 {

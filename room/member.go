@@ -1,6 +1,7 @@
 package room
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -39,11 +40,14 @@ type Member struct {
 	key    string
 	author string
 	addr   string // IP address, without port
-	conn   uint64
 	loc    *time.Location
+	// alive asks the transport whether the session's client still
+	// answers (Identity.Alive); nil when it cannot tell.
+	alive  func(context.Context) error
 	joined time.Time
 
 	// Guarded by hub.mu.
+	person       *person // the key's sessions, this one among them; nil without a key
 	nick         string
 	subs         map[string]*sub
 	order        []*sub            // the rooms in the order joined
@@ -76,6 +80,10 @@ type Member struct {
 
 	// roomsVersion changes when the member joins or leaves a room.
 	roomsVersion atomic.Uint64
+
+	// readsVersion changes when another session of the key reads further
+	// in one of the member's rooms (see shareReadLocked).
+	readsVersion atomic.Uint64
 
 	// lastActive is when the member last submitted a line, in Unix
 	// nanoseconds. Atomic, not under the hub's lock: every line stamps it,
@@ -131,7 +139,7 @@ func newMember(h *Hub, id Identity) *Member {
 		id:         h.nextID.Add(1),
 		key:        id.Key,
 		addr:       hostOnly(id.Addr),
-		conn:       id.Conn,
+		alive:      id.Alive,
 		loc:        id.Location,
 		joined:     h.now(),
 		subs:       map[string]*sub{},
@@ -257,22 +265,25 @@ func (m *Member) Switch(name string, step int) {
 }
 
 // Read records that the member's view has shown room up to seq: where it
-// comes back to next time.
+// comes back to next time, on this device and the key's others.
 func (m *Member) Read(room string, seq uint64) {
 	m.hub.mu.RLock()
-	s, ok := m.subs[room]
-	m.hub.mu.RUnlock()
-	if ok {
-		s.readTo(seq)
+	defer m.hub.mu.RUnlock()
+	if s, ok := m.subs[room]; ok && s.readTo(seq) && m.person != nil && len(m.person.sessions) > 1 {
+		m.shareReadLocked(room, seq)
 	}
 }
 
-// readTo moves the read position forward to seq; never back.
-func (s *sub) readTo(seq uint64) {
+// readTo moves the read position forward to seq; never back. It reports
+// whether it moved.
+func (s *sub) readTo(seq uint64) bool {
 	for {
 		old := s.read.Load()
-		if seq <= old || s.read.CompareAndSwap(old, seq) {
-			return
+		if seq <= old {
+			return false
+		}
+		if s.read.CompareAndSwap(old, seq) {
+			return true
 		}
 	}
 }
@@ -899,6 +910,11 @@ func (m *Member) Leave(reason string) {
 	// gone, as far as the rooms are told.
 	rooms := m.publicRoomsLocked()
 	h.closeLocked(m, "", reason, false)
+	// Where another session of the person is still in, nobody left.
+	rooms = slices.DeleteFunc(rooms, func(name string) bool {
+		r := h.rooms[name]
+		return r != nil && r.hasPersonLocked(m)
+	})
 	h.holdLeaveLocked(m, rooms, reason)
 	m.closedReason, m.endReason = "", ""
 }
@@ -948,13 +964,26 @@ func (m *Member) setNickLocked(nick string, now time.Time) error {
 	if err := m.allow(m.nickLimit, "change your nick", now); err != nil {
 		return err
 	}
-	h.unindexNickLocked(m)
-	m.renameLocked(nick)
+	// The person's every session is renamed; each room they are in
+	// gets one line, whichever sessions are in it.
+	sessions := m.sessionsLocked()
+	for _, o := range sessions {
+		h.unindexNickLocked(o)
+		o.renameLocked(nick)
+	}
 	h.indexNickLocked(m)
-	for _, s := range m.order {
-		s.room.version.Add(1)
-		if !s.room.dm {
-			s.room.serverLineLocked(Message{Kind: NickChange, Nick: old, Author: m.author, Text: nick})
+	told := map[*Room]bool{}
+	for _, o := range sessions {
+		o.roomsVersion.Add(1) // conversations' labels name the nick
+		for _, s := range o.order {
+			if told[s.room] {
+				continue
+			}
+			told[s.room] = true
+			s.room.version.Add(1)
+			if !s.room.dm {
+				s.room.serverLineLocked(Message{Kind: NickChange, Nick: old, Author: m.author, Text: nick})
+			}
 		}
 	}
 	if m.key != "" {

@@ -438,7 +438,7 @@ func cmdKick(m *Member, args string) (Effect, error) {
 	if who == nil {
 		return Stay, fmt.Errorf("nobody called %q is online", nick)
 	}
-	if who == m {
+	if who.author == m.author {
 		return Stay, errors.New("you cannot kick yourself; /quit leaves")
 	}
 	if err := m.protectedLocked(target{id: who.key, label: who.nick}, "kick"); err != nil {
@@ -449,7 +449,9 @@ func cmdKick(m *Member, args string) (Effect, error) {
 		why += ": " + reason
 	}
 	h.audit("kick", "by", m.nick, "by_key", m.key, "nick", who.nick, "key", who.key, "addr", who.addr, "reason", reason)
-	h.closeLocked(who, "you were "+why, why, true)
+	for _, o := range slices.Clone(who.sessionsLocked()) { // the person, on every device
+		h.closeLocked(o, "you were "+why, why, true)
+	}
 	return Stay, nil
 }
 

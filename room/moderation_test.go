@@ -150,7 +150,11 @@ func TestNickOwnershipFollowsKeys(t *testing.T) {
 	}
 }
 
-func TestSameKeyTakesOverItsGhost(t *testing.T) {
+// The same key coming back while its old session still hangs (a dropped
+// Wi-Fi, a closed laptop) gets its nick at once, beside the old session,
+// which the transport ends once it stops answering (or the cap on
+// sessions does: TestSessionCapReplacesOnlySessionsThatDoNotAnswer).
+func TestSameKeyComingBackGetsItsNickBesideItsGhost(t *testing.T) {
 	h := newHub(t, Options{})
 	bob := joinAs(t, h, "bob", key("bob"), "10.0.0.9")
 	ghost := joinAs(t, h, "alice", key("alice"), "10.0.0.1")
@@ -160,14 +164,13 @@ func TestSameKeyTakesOverItsGhost(t *testing.T) {
 	if fresh.Nick() != "alice" {
 		t.Fatalf("the new session got %q", fresh.Nick())
 	}
-	if !isDone(ghost) || !strings.Contains(ghost.ClosedReason(), "connected again") {
-		t.Fatalf("ghost closed=%v reason=%q", isDone(ghost), ghost.ClosedReason())
+	if isDone(ghost) {
+		t.Fatalf("a session that may still answer was closed: %q", ghost.ClosedReason())
 	}
-	got := drain(bob)
-	if len(got) != 1 || got[0].Kind != Join || got[0].Text != "reconnected" {
-		t.Fatalf("bob saw %+v, want one reconnect and no leave", got)
+	if got := drain(bob); len(got) != 0 {
+		t.Fatalf("bob saw %+v, want nothing: alice never left", got)
 	}
-	ghost.Leave("connection lost") // the ghost's transport ending later changes nothing
+	ghost.Leave("connection lost") // the ghost's transport ending later is not news
 	if got := drain(bob); len(got) != 0 {
 		t.Fatalf("the ghost's late leave reached bob: %+v", got)
 	}

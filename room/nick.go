@@ -178,7 +178,7 @@ func (h *Hub) nickUseLocked(nick, key string, self *Member) (string, error) {
 		// Operators name addresses in /ban; a nick must not pass for one.
 		return fmt.Sprintf("the nick %s looks like an IP address", nick), nil
 	}
-	if other := h.byNickLocked(nick); other != nil && other != self {
+	if other := h.byNickLocked(nick); other != nil && other != self && (self == nil || other.person == nil || other.person != self.person) {
 		if strings.EqualFold(other.nick, nick) {
 			return fmt.Sprintf("the nick %s is taken", nick), nil
 		}

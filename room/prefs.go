@@ -50,14 +50,8 @@ func (m *Member) loadPrefs() {
 // every other session of it, so that a setting of the key holds in all of
 // its windows at once. The caller holds hub.mu.
 func (m *Member) sameKeyLocked(f func(*Member)) {
-	f(m)
-	if m.key == "" {
-		return
-	}
-	for o := range m.hub.members {
-		if o != m && o.key == m.key {
-			f(o)
-		}
+	for _, o := range m.sessionsLocked() {
+		f(o)
 	}
 }
 

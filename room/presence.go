@@ -15,10 +15,9 @@ import (
 const maxAwayReason = 100
 
 // presence is what a person has said about being here: /away, and whom
-// they have been told is away. It is the person's, not one window's: today
-// each session has its own; when one key holds several sessions they are to
-// share one (Member.pres is a pointer for that), so that /away on the laptop
-// is /away on the desktop too.
+// they have been told is away. It is the person's, not one window's: the
+// sessions of one key share one (Join gives a new session its other
+// sessions'), so that /away on the laptop is /away on the desktop too.
 type presence struct {
 	// Guarded by hub.mu: set under its write lock, so that every roster
 	// built under its read lock sees a whole change.

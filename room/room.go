@@ -126,7 +126,18 @@ func (r *Room) Online() []Online {
 		return snap.online
 	}
 	out := make([]Online, 0, len(r.members))
+	var at map[*person]int // a person on several devices is listed once
 	for m := range r.members {
+		if p := m.person; p != nil && len(p.sessions) > 1 {
+			if i, ok := at[p]; ok {
+				out[i].Op = out[i].Op || m.isOpLocked()
+				continue
+			}
+			if at == nil {
+				at = map[*person]int{}
+			}
+			at[p] = len(out)
+		}
 		out = append(out, Online{Nick: m.nick, Key: m.key, Op: m.isOpLocked(), Away: m.pres.awayLocked(), AwayReason: m.pres.awayReason})
 	}
 	h.mu.RUnlock()
@@ -269,6 +280,7 @@ func (h *Hub) subscribeLocked(m *Member, r *Room, ms Membership, was bool, joinT
 	if _, in := m.subs[r.name]; in {
 		return
 	}
+	news := !r.dm && !r.hasPersonLocked(m) // another device of someone here is not news
 	r.logMu.RLock()
 	last, first := r.seq, r.first
 	r.logMu.RUnlock()
@@ -304,6 +316,9 @@ func (h *Hub) subscribeLocked(m *Member, r *Room, ms Membership, was bool, joinT
 	m.wake() // the backlog is there to read
 	switch {
 	case r.dm:
+	case !news:
+		// Another device of someone here: not news, and nobody's
+		// roster changes.
 	case h.cancelHeldLeaveLocked(m, r.name):
 		// Back within reconnectGrace: their leave line was never
 		// posted, and no join line is either; no line wakes the others,
@@ -357,7 +372,7 @@ func (h *Hub) unsubscribeLocked(m *Member, r *Room, leave string, announce, forg
 	m.order = slices.DeleteFunc(m.order, func(o *sub) bool { return o == s })
 	m.roomsVersion.Add(1)
 	r.version.Add(1)
-	if announce && !r.dm {
+	if announce && !r.dm && !r.hasPersonLocked(m) { // only the person's last session leaving is news
 		r.serverLineLocked(Message{Kind: Leave, Nick: m.nick, Author: m.author, Text: leave})
 	} else {
 		r.wakeMembersLocked() // no line wakes them: their rosters changed
@@ -413,6 +428,7 @@ func (h *Hub) closeLocked(m *Member, tell, reason string, announce bool) {
 func (h *Hub) dropLocked(m *Member) {
 	h.unindexNickLocked(m)
 	delete(h.members, m)
+	h.dropSessionLocked(m)
 }
 
 // rejoinableLocked returns the room a member coming back was in, or nil if
@@ -455,6 +471,9 @@ func firstNicks(members map[*Member]struct{}, n int) []string {
 			continue
 		}
 		i, _ := slices.BinarySearchFunc(first, c.lower, func(e nick, t string) int { return strings.Compare(e.lower, t) })
+		if i < len(first) && first[i].nick == c.nick {
+			continue // another device of someone listed
+		}
 		first = slices.Insert(first, i, c)
 		if len(first) > n {
 			first = first[:n]

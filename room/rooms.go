@@ -139,7 +139,7 @@ func cmdJoin(m *Member, args string) (Effect, error) {
 	} else if !ok {
 		return Stay, fmt.Errorf("#%s is invite-only: ask an operator for an invitation", name)
 	}
-	h.subscribeLocked(m, r, Membership{}, false, "")
+	h.enterLocked(m, r, Membership{})
 	m.current = name
 	if !known {
 		h.audit("room created", "room", name, "by", m.nick, "by_key", m.key)
@@ -177,7 +177,7 @@ func cmdPart(m *Member, _ string) (Effect, error) {
 	if r == nil {
 		return Stay, errors.New("you are in no room")
 	}
-	h.unsubscribeLocked(m, r, "", true, true)
+	h.partLocked(m, r, true)
 	return Stay, nil
 }
 
@@ -207,7 +207,7 @@ func cmdRooms(m *Member, _ string) (Effect, error) {
 		seen[name] = true
 		online := 0
 		if r, ok := h.rooms[name]; ok {
-			online = len(r.members)
+			online = r.peopleLocked()
 			topic, inviteOnly = r.topic, r.inviteOnly
 		}
 		// An invite-only room is listed only to those it would let in.
@@ -344,7 +344,7 @@ func (h *Hub) directToLocked(m *Member, nick string) (r *Room, opened bool, err 
 	if r, err = h.roomLocked(dmName(m.author, author)); err != nil {
 		return nil, false, err
 	}
-	h.subscribeLocked(m, r, Membership{Label: "@" + label}, false, "")
+	h.enterLocked(m, r, Membership{Label: "@" + label})
 	return r, !in, nil
 }
 
@@ -386,7 +386,7 @@ func cmdMsg(m *Member, args string) (Effect, error) {
 		// The line could not reach them: the conversation opened for it
 		// closes again, and the member stays where it was.
 		h.mu.Lock()
-		h.unsubscribeLocked(m, r, "", false, true)
+		h.partLocked(m, r, false)
 		if _, ok := m.subs[was]; ok {
 			m.current = was
 		}
@@ -414,7 +414,7 @@ func cmdReply(m *Member, args string) (Effect, error) {
 			h.mu.Unlock()
 			return Stay, err
 		}
-		h.subscribeLocked(m, r, Membership{}, false, "")
+		h.enterLocked(m, r, Membership{})
 	}
 	m.current = room
 	h.mu.Unlock()
@@ -680,8 +680,10 @@ func cmdInvite(m *Member, args string) (Effect, error) {
 	}
 	h.audit("invite", "room", r.name, "nick", nick, "key", key, "by", m.nick)
 	r.announceLocked(fmt.Sprintf("%s invited %s to #%s", m.nick, nick, r.name))
-	if who != nil && who != m {
-		who.noticeLocked(who.currentRoomLocked(), Notice, fmt.Sprintf("%s invited you to #%s: /join #%s", m.nick, r.name, r.name))
+	if who != nil && who.author != m.author {
+		for _, o := range who.sessionsLocked() { // on whichever device they look
+			o.noticeLocked(o.currentRoomLocked(), Notice, fmt.Sprintf("%s invited you to #%s: /join #%s", m.nick, r.name, r.name))
+		}
 	}
 	return Stay, nil
 }

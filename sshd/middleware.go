@@ -235,8 +235,8 @@ func (s *Server) joinRoom(next ssh.Handler) ssh.Handler {
 		st := s.stateOf(sess)
 		loc, _ := clientLocation(sess.Environ())
 		id := room.Identity{Key: keyOf(sess), Nick: sess.User(), Addr: sess.RemoteAddr().String(), Location: loc}
-		if w := watchOf(sess.Context()); w != nil {
-			id.Conn = w.id
+		if conn, ok := sess.Context().Value(ssh.ContextKeyConn).(gossh.Conn); ok {
+			id.Alive = alive(conn)
 		}
 		member, err := s.cfg.Hub.Join(id)
 		if err != nil {

@@ -88,10 +88,14 @@ func TestNickOwnershipOverSSH(t *testing.T) {
 	back.waitText("You are alice in #lobby")
 }
 
-// The same key coming back while its old session still hangs takes the nick
-// at once; the ghost is closed.
-func TestReconnectTakesOverTheGhost(t *testing.T) {
-	ts := startServer(t, func(c *setup) { c.WriteTimeout = time.Second })
+// The same key coming back while its old session still hangs gets its nick
+// at once, beside the hanging session; that one goes when it stops
+// answering keepalives, and as the person is still here, nobody sees a
+// leave. (A session that stops answering is replaced at once when the key
+// has as many as it may: TestSixthSessionIsRefusedWhileFiveAnswer.)
+func TestReconnectBesideAHangingSession(t *testing.T) {
+	clock := newClock()
+	ts := startServer(t, withClock(clock), func(c *setup) { c.WriteTimeout, c.KeepaliveInterval = time.Second, 300*time.Millisecond })
 	bob := ts.dial("bob")
 	key := newKey(t)
 	px := startProxy(t, ts.addr)
@@ -102,12 +106,15 @@ func TestReconnectTakesOverTheGhost(t *testing.T) {
 
 	alice := ts.dial("alice", withKey(key))
 	alice.waitText("You are alice in #lobby", "2 online · alice")
-	bob.waitText("→ alice reconnected")
 	bob.say("welcome back")
 	alice.waitText("<bob> welcome back")
-	ts.waitSessions(2) // the ghost's session is gone too
-	if strings.Contains(bob.screen(), "alice left") {
-		t.Fatal("the takeover was announced as a leave")
+	ts.waitLog("timed out: no answer to keepalive")
+	ts.waitSessions(2)       // the ghost's session is gone
+	clock.Advance(time.Hour) // past the minute a leave line waits
+	bob.say("still here?")
+	alice.waitText("<bob> still here?")
+	if strings.Contains(bob.screen(), "alice left") || strings.Contains(bob.screen(), "alice reconnected") {
+		t.Fatalf("a hanging session was news:\n%s", bob.screen())
 	}
 }
 
@@ -400,40 +407,45 @@ func TestConcurrentConnectionsPerAddress(t *testing.T) {
 	ts.dial("elsewhere", via(ts.addr6)).waitText("Welcome to chatroom!")
 }
 
-// A connection may carry a few sessions (OpenSSH's ControlMaster), each its
-// own member; more are refused, and closing them all leaves nobody behind.
+// A connection may carry a few sessions (OpenSSH's ControlMaster), windows
+// of one person; more are refused, and closing them all leaves nobody
+// behind.
 func TestSeveralSessionsOnOneConnection(t *testing.T) {
-	ts := startServer(t)
+	clock := newClock()
+	ts := startServer(t, withClock(clock))
 	watcher := ts.dial("watcher")
 	tcp, conn, err := ts.dialSSH("multi", clientOptions{key: newKey(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tcp.Close()
-	var sessions []*gossh.Session
+	var windows []*client
 	for i := 0; i < maxSessionsPerConn; i++ {
 		sess, err := conn.NewSession()
 		if err != nil {
 			t.Fatalf("session %d: %v", i, err)
 		}
-		if err := sess.RequestPty("xterm", 24, 80, gossh.TerminalModes{}); err != nil {
-			t.Fatal(err)
-		}
-		stdout, _ := sess.StdoutPipe()
-		go func() { _, _ = io.Copy(io.Discard, stdout) }()
-		if err := sess.Shell(); err != nil {
-			t.Fatal(err)
-		}
-		sessions = append(sessions, sess)
+		w := ts.attach("multi", sess)
+		w.waitText("You are multi in #lobby") // one person in three windows
+		windows = append(windows, w)
 	}
-	watcher.waitText("4 online", "multi-2", "multi-3") // a second window, not a reconnect
+	windows[2].say("from the third window")
+	windows[0].waitText("<you> from the third window")
+	watcher.waitText("2 online", "<multi> from the third window")
+	if n := strings.Count(watcher.screen(), "multi"); n != 2 {
+		t.Fatalf("the watcher saw multi %d times, want a join and a line:\n%s", n, watcher.screen())
+	}
 	if _, err := conn.NewSession(); err == nil {
 		t.Fatal("a fourth session on one connection was accepted")
 	}
-	for _, sess := range sessions {
-		sess.Close()
+	for _, w := range windows {
+		w.close()
 	}
 	watcher.waitText("1 online")
+	watcher.waitLeave(clock, "← multi left (quit)")
+	if n := strings.Count(watcher.screen(), "multi left"); n != 1 {
+		t.Fatalf("the watcher saw multi leave %d times:\n%s", n, watcher.screen())
+	}
 	ts.waitSessions(1)
 	if online, _ := ts.hub.Room(room.Lobby); len(online.Online()) != 1 {
 		t.Fatalf("members left behind: %+v", online.Online())

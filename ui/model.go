@@ -91,6 +91,7 @@ type Model struct {
 	cur          *roomView
 	tabs         []room.RoomTab
 	roomsVersion uint64
+	readsVersion uint64 // the member's ReadsVersion last caught up with
 
 	roster        []room.Online // of the room on screen, shared with it: read only
 	rosterRoom    *room.Room
@@ -353,9 +354,24 @@ func (m *Model) pull() (ring bool) {
 	}
 	m.answering = false
 	m.settlePin()
+	if rv := m.member.ReadsVersion(); rv != m.readsVersion {
+		// Another device of the reader's key has read further.
+		m.readsVersion = rv
+		m.readElsewhere()
+	}
 	m.markRead()
 	m.refreshRoster()
 	return ring
+}
+
+// readElsewhere drops from the unread counts what the reader has read on
+// another device (see room.Member.ReadTo).
+func (m *Model) readElsewhere() {
+	for _, v := range m.views {
+		if v != m.cur && v.unread > 0 && v.readUpTo(m.member.ReadTo(v.name)) {
+			m.chromeChanged()
+		}
+	}
 }
 
 // noticeElsewhere shows, in the room on screen, a line for the reader

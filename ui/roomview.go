@@ -204,3 +204,40 @@ func (v *roomView) clear() {
 	v.marker, v.markSeq, v.pin = nil, 0, false
 	v.atTop, v.begun, v.full = false, false, false
 }
+
+// readUpTo takes out of the unread counts the messages up to seq, which
+// the reader has read on another device, and moves where the unread part
+// starts past them. It reports whether the counts changed. What is unread
+// is each message that is news from firstUnread on: those the room counted
+// as missed (up to countedTo) and those that came since, all held unless
+// the missed ones go back further than the oldest held; then, if seq is
+// not past them, what of them was read is not known here, and the counts
+// stay as they are.
+func (v *roomView) readUpTo(seq uint64) bool {
+	if v.unread == 0 || v.firstUnread == 0 || seq < v.firstUnread {
+		return false
+	}
+	if oldest := v.oldestSeq(); seq < v.countedTo && (oldest == 0 || oldest > seq+1) {
+		return false
+	}
+	unread, mentions, first := 0, 0, uint64(0)
+	for i := len(v.entries) - 1; i >= 0; i-- {
+		e := v.entries[i]
+		if !e.isLog() {
+			continue
+		}
+		if e.msg.Seq <= seq {
+			break
+		}
+		if e.news() {
+			unread++
+			first = e.msg.Seq
+			if e.mention {
+				mentions++
+			}
+		}
+	}
+	changed := unread != v.unread || mentions != v.mentions
+	v.unread, v.mentions, v.firstUnread = unread, mentions, first
+	return changed
+}
