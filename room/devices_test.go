@@ -392,3 +392,36 @@ func TestAwayIsThePersons(t *testing.T) {
 		t.Fatalf("/names after /back on the other device: %q", got)
 	}
 }
+
+// A second device is no way round the rate limit: the person's devices
+// share one allowance.
+func TestDevicesShareOneRateLimit(t *testing.T) {
+	h := newHub(t, Options{MessageRate: 0.001, MessageBurst: 3})
+	laptop := join(t, h, "alice")
+	desktop := device(t, h, "alice", "alice", nil)
+	for i := range 3 {
+		submit(t, laptop, fmt.Sprintf("line %d", i))
+	}
+	_, err := desktop.Submit("one more from the desktop")
+	var limited *LimitError
+	if !errors.As(err, &limited) {
+		t.Fatalf("the desktop posted past the laptop's spent burst: %v", err)
+	}
+}
+
+// /ignore on one device holds on the person's others at once.
+func TestIgnoreHoldsOnEveryDevice(t *testing.T) {
+	h := newHub(t, Options{})
+	laptop := join(t, h, "alice")
+	desktop := device(t, h, "alice", "alice", nil)
+	mallory := join(t, h, "mallory")
+	submit(t, laptop, "/ignore mallory")
+	drain(laptop)
+	drain(desktop)
+	submit(t, mallory, "spam")
+	for _, m := range drain(desktop) {
+		if m.Nick == "mallory" && m.Kind == Chat {
+			t.Fatalf("the desktop was shown %q from someone its person ignores", m.Text)
+		}
+	}
+}

@@ -348,6 +348,10 @@ func (h *Hub) Join(id Identity) (*Member, error) {
 		}
 		rejoin = liveRoomsLocked(sibling, rejoin)
 		m.pres = sibling.pres // /away on one device is /away on all
+		// One person, one allowance: a second device is no way round the
+		// rate limits or the flood kick.
+		m.msgLimit, m.nickLimit, m.strikes = sibling.msgLimit, sibling.nickLimit, sibling.strikes
+		m.ignored = sibling.ignored // and /ignore on one is /ignore on all
 	} else {
 		var err error
 		if nick, why, err = h.freeNickLocked(id.Nick, m.key); err != nil {
