@@ -105,6 +105,9 @@ type Model struct {
 
 	// cleared is set when Ctrl+C emptied the input; a second Ctrl+C quits.
 	cleared bool
+	// warnedPending is set when Ctrl+C said lines are still waiting to go;
+	// a second Ctrl+C quits without them.
+	warnedPending bool
 
 	mouse bool
 	bell  bool // ring the terminal bell for mentions and direct messages
@@ -605,8 +608,8 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	if k != "tab" {
 		m.comp = nil
 	}
-	cleared := m.cleared
-	m.cleared = false
+	cleared, warned := m.cleared, m.warnedPending
+	m.cleared, m.warnedPending = false, false
 	m.inputCut = cutNone
 	switch k {
 	case "ctrl+c":
@@ -616,6 +619,13 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 			m.remember(m.input.snapshot())
 			m.setInput(snapshot{})
 			m.cleared = true
+			return nil
+		}
+		if len(m.pending) > 0 && !warned {
+			// Lines typed but not sent yet would go with the session.
+			m.addLocal(room.Notice, fmt.Sprintf("%d of your lines are still waiting to go (dimmed below); "+
+				"Ctrl+C again leaves without them.", len(m.pending)))
+			m.warnedPending = true
 			return nil
 		}
 		return tea.Quit

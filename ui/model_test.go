@@ -703,6 +703,19 @@ func TestFastLinesWaitAndGoInOrder(t *testing.T) {
 		t.Fatalf("%d waiting, input %q", len(alice.m.pending), alice.input())
 	}
 	alice.mustShow("20 lines are waiting")
+
+	// Leaving with lines still waiting asks first: Ctrl+C clears the
+	// input, then says what would be lost, then leaves.
+	if cmd := alice.press('c', tea.ModCtrl); cmd != nil {
+		t.Fatal("Ctrl+C with text in the input did more than clear it")
+	}
+	if cmd := alice.press('c', tea.ModCtrl); cmd != nil {
+		t.Fatal("Ctrl+C left with 20 lines still waiting to go, without a word")
+	}
+	alice.mustShow("20 of your lines are still waiting to go")
+	if cmd := alice.press('c', tea.ModCtrl); cmd == nil {
+		t.Fatal("a second Ctrl+C did not leave")
+	}
 }
 
 // One meaning per mark: "~" marks people without a key, so a nick change
