@@ -322,7 +322,11 @@ func (h *Hub) Join(id Identity) (*Member, error) {
 		}
 	}
 	m := newMember(h, id)
-	m.loadPrefs() // the store is read before taking the lock
+	// The store is read before taking the lock: a crowd coming back
+	// after a restart must not read the history one by one under it.
+	m.loadPrefs()
+	igs, igErr := m.readIgnores()
+	missed := h.readMissed(m.author, igs, rejoin)
 
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -369,7 +373,9 @@ func (h *Hub) Join(id Identity) (*Member, error) {
 			why += fmt.Sprintf("\n(Could not register the nick to your key: %v.)", err)
 		}
 	}
-	m.loadIgnoresLocked()
+	m.applyIgnoresLocked(igs, igErr)
+	m.missed = missed
+	defer func() { m.missed = nil }() // only joining needs it
 	if n := m.devicesLocked(); n > 1 {
 		others := "session"
 		if n > 2 {

@@ -58,6 +58,10 @@ type Member struct {
 	quitMessage  string
 	left         bool   // the member has left or was closed; doneC is closed
 	closedReason string // what the member was told when the room ended the session
+	// missed is what joining read from the history of the rooms it
+	// rejoins, for counting what the member missed (see readMissed); nil
+	// once it has joined.
+	missed map[string]missedNews
 	endReason    string // the same, short, for logs
 	// pres is the person's /away (see presence); its fields say what
 	// guards them.
@@ -999,13 +1003,19 @@ func (m *Member) isOpLocked() bool {
 	return m.op || (!m.deop && m.hub.listedOp(m.key))
 }
 
-// loadIgnoresLocked brings back whom a keyed member ignored in earlier
-// sessions.
-func (m *Member) loadIgnoresLocked() {
+// readIgnores reads whom a keyed member ignored in earlier sessions, for
+// applyIgnoresLocked: before the hub's lock is taken, as every read a join
+// needs is.
+func (m *Member) readIgnores() ([]Ignore, error) {
 	if m.key == "" {
-		return
+		return nil, nil
 	}
-	igs, err := m.hub.opts.Store.Ignores(ctxBG, m.key)
+	return m.hub.opts.Store.Ignores(ctxBG, m.key)
+}
+
+// applyIgnoresLocked brings back whom a keyed member ignored in earlier
+// sessions, as readIgnores read it. The caller holds hub.mu.
+func (m *Member) applyIgnoresLocked(igs []Ignore, err error) {
 	if err != nil {
 		m.noticeLocked(nil, Error, fmt.Sprintf("could not load your ignore list: %v", err))
 		return

@@ -3,6 +3,7 @@ package room
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -197,23 +198,15 @@ func (r *Room) lastSeq() uint64 {
 // unreadLocked counts what m has not read of messages from to last: lines
 // others said (Chat and Action), as a view counts them, leaving out those
 // of authors m ignores; first is the Seq of the first of them. What the
-// in-memory tail no longer holds (all of it, after a restart) is read from
-// the history, at most unreadScan messages: a bounded read under the
-// hub's lock, as joining already stores the membership under it. Beyond
-// that, or if the history cannot be read, each message counts. The caller
+// in-memory tail no longer holds (all of it, after a restart) was read
+// from the history before the hub's lock was taken (Member.missed, see
+// readMissed); beyond what that read, each message counts. The caller
 // holds hub.mu, not logMu.
 func (r *Room) unreadLocked(m *Member, from, last uint64) (n int, first uint64) {
-	news := func(msg *Message) bool {
-		if msg.Author == m.author || (msg.Kind != Chat && msg.Kind != Action) {
-			return false
-		}
-		_, ignored := m.ignored[msg.Author]
-		return !ignored
-	}
 	r.logMu.RLock()
 	oldestInTail := r.seq - r.tailLen + 1
 	for seq := max(from, oldestInTail); seq <= last; seq++ {
-		if msg := &r.tail[(seq-1)%uint64(len(r.tail))]; news(msg) {
+		if msg := &r.tail[(seq-1)%uint64(len(r.tail))]; isNews(msg, m.author, m.ignored) {
 			if n == 0 {
 				first = seq
 			}
@@ -228,22 +221,26 @@ func (r *Room) unreadLocked(m *Member, from, last uint64) (n int, first uint64) 
 		return n, first
 	}
 	// The part before the tail, oldest first, goes before what was counted.
-	scan := min(end-from, unreadScan)
-	older, err := r.hub.opts.History.After(ctxBG, r.name, from-1, int(scan))
-	if err != nil {
-		older, scan = nil, 0
-	}
-	before, beforeFirst := 0, uint64(0)
-	if rest := end - from - scan; rest > 0 {
-		before, beforeFirst = int(rest), from+scan // not read: each counts
-	}
-	for i := range older {
-		if older[i].Seq < from+scan && news(&older[i]) {
-			if before == 0 || older[i].Seq < beforeFirst {
-				beforeFirst = older[i].Seq
+	before, beforeFirst, read := 0, uint64(0), from
+	if missed, ok := m.missed[r.name]; ok {
+		for _, seq := range missed.news {
+			if seq >= from && seq < end {
+				if before == 0 {
+					beforeFirst = seq
+				}
+				before++
 			}
-			before++
 		}
+		read = end
+		if missed.upTo < end {
+			read = max(from, missed.upTo+1)
+		}
+	}
+	if rest := end - read; rest > 0 {
+		if before == 0 {
+			beforeFirst = read
+		}
+		before += int(rest) // not read: each counts
 	}
 	if before > 0 {
 		first = beforeFirst
@@ -251,9 +248,75 @@ func (r *Room) unreadLocked(m *Member, from, last uint64) (n int, first uint64) 
 	return n + before, first
 }
 
+// isNews reports whether msg counts as unread for author, who ignores
+// ignored: a line someone else said.
+func isNews(msg *Message, author string, ignored map[string]string) bool {
+	if msg.Author == author || (msg.Kind != Chat && msg.Kind != Action) {
+		return false
+	}
+	_, ig := ignored[msg.Author]
+	return !ig
+}
+
 // unreadScan is how many messages a member coming back may have read from
-// the history to count what it missed.
+// the history, in each room, to count what it missed.
 const unreadScan = 5000
+
+// missedNews is what a member coming back missed in one room before the
+// room's in-memory tail: the Seqs of lines others said, ascending, of
+// those the history held up to upTo.
+type missedNews struct {
+	news []uint64
+	upTo uint64
+}
+
+// readMissed reads from the history, for a member coming back, what it
+// missed in each room it rejoins that the room's in-memory tail does not
+// hold (after a restart, all of it), at most unreadScan messages a room.
+// It reads with no lock held, so that a crowd reconnecting after a restart
+// does not read the history one by one under the hub's lock; it keeps only
+// Seqs. A room it cannot read is left out (its messages each count).
+func (h *Hub) readMissed(author string, igs []Ignore, rejoin []Membership) map[string]missedNews {
+	var need []Membership
+	h.mu.RLock()
+	for _, ms := range rejoin {
+		if r := h.rooms[ms.Room]; r != nil {
+			r.logMu.RLock()
+			inTail := r.seq <= ms.Cursor || r.seq-r.tailLen < ms.Cursor+1
+			r.logMu.RUnlock()
+			if inTail {
+				continue
+			}
+		}
+		need = append(need, ms)
+	}
+	h.mu.RUnlock()
+	if len(need) == 0 {
+		return nil
+	}
+	ignored := make(map[string]string, len(igs))
+	for _, ig := range igs {
+		ignored[ig.Author] = ig.Nick
+	}
+	out := make(map[string]missedNews, len(need))
+	for _, ms := range need {
+		page, err := h.opts.History.After(ctxBG, ms.Room, ms.Cursor, unreadScan)
+		if err != nil {
+			continue
+		}
+		mn := missedNews{upTo: math.MaxUint64} // the history had no more
+		if len(page) == unreadScan {
+			mn.upTo = page[len(page)-1].Seq
+		}
+		for i := range page {
+			if isNews(&page[i], author, ignored) {
+				mn.news = append(mn.news, page[i].Seq)
+			}
+		}
+		out[ms.Room] = mn
+	}
+	return out
+}
 
 // wakeMembersLocked wakes every member of r, for a change they are shown
 // that posts no line (someone leaving whose leave line waits, or going

@@ -1147,3 +1147,57 @@ func TestUnreadCountsBeyondTheTail(t *testing.T) {
 		t.Fatalf("alice missed 1500 lines from seq %d; told %+v", firstMissed, got)
 	}
 }
+
+// gatedHistory holds every After call until the test lets it go.
+type gatedHistory struct {
+	History
+	entered chan struct{}
+	gate    chan struct{}
+}
+
+func (g *gatedHistory) After(ctx context.Context, room string, seq uint64, limit int) ([]Message, error) {
+	g.entered <- struct{}{}
+	<-g.gate
+	return g.History.After(ctx, room, seq, limit)
+}
+
+// Counting what someone coming back missed reads the history with no lock
+// held: others join and talk meanwhile.
+func TestCountingWhatWasMissedHoldsNoLock(t *testing.T) {
+	store := &MemoryStore{}
+	h := newHub(t, Options{Store: store, Tail: 1024})
+	alice, bob := join(t, h, "alice"), join(t, h, "bob")
+	for _, msg := range drain(alice) {
+		alice.Read(msg.Room, msg.Seq)
+	}
+	alice.Leave("")
+	for i := 1; i <= 1100; i++ {
+		submit(t, bob, fmt.Sprintf("missed %d", i))
+	}
+	gated := &gatedHistory{History: h.opts.History, entered: make(chan struct{}), gate: make(chan struct{})}
+	h.opts.History = gated
+	back := make(chan *Member, 1)
+	go func() { back <- join(t, h, "alice") }()
+	select {
+	case <-gated.entered:
+	case m := <-back:
+		m.Leave("")
+		t.Fatal("alice came back without reading what she missed from the history")
+	}
+	// The history read is under way: the hub must not be waiting on it.
+	joined := make(chan *Member, 1)
+	go func() { joined <- join(t, h, "carol") }()
+	select {
+	case carol := <-joined:
+		carol.Leave("")
+	case <-time.After(10 * time.Second):
+		close(gated.gate)
+		t.Fatal("carol could not join while alice's missed lines were being read")
+	}
+	close(gated.gate)
+	alice = <-back
+	defer alice.Leave("")
+	if got := tab(alice, Lobby); got.Unread != 1100 {
+		t.Fatalf("alice missed 1100 lines; told %+v", got)
+	}
+}
