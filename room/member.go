@@ -61,8 +61,8 @@ type Member struct {
 	// missed is what joining read from the history of the rooms it
 	// rejoins, for counting what the member missed (see readMissed); nil
 	// once it has joined.
-	missed map[string]missedNews
-	endReason    string // the same, short, for logs
+	missed    map[string]missedNews
+	endReason string // the same, short, for logs
 	// pres is the person's /away (see presence); its fields say what
 	// guards them.
 	pres *presence
