@@ -58,11 +58,11 @@ type Member struct {
 	quitMessage  string
 	left         bool   // the member has left or was closed; doneC is closed
 	closedReason string // what the member was told when the room ended the session
+	endReason    string // the same, short, for logs
 	// missed is what joining read from the history of the rooms it
 	// rejoins, for counting what the member missed (see readMissed); nil
 	// once it has joined.
-	missed    map[string]missedNews
-	endReason string // the same, short, for logs
+	missed map[string]missedNews
 	// pres is the person's /away (see presence); its fields say what
 	// guards them.
 	pres *presence
