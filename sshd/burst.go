@@ -23,9 +23,45 @@ type pasteBurst struct {
 	// pasting says the last burst was a paste, so that what comes on
 	// without a pause is its rest, whatever it holds.
 	pasting bool
-	// trail says the last paste ended with a newline that was left out,
-	// owed to the text if the paste goes on.
-	trail bool
+	// cr says the last key taken into a paste was CR, so that an LF
+	// right after it, even in the next read, ends the same line.
+	cr bool
+}
+
+// undecided reports whether events are two lines of text in one burst
+// that does not go on from a paste: not enough to call a paste, but what
+// the first read of one may hold (a session reads 1 KiB at a time). The
+// pump waits a moment for more before it decides.
+func (b *pasteBurst) undecided(events []uv.Event, cont bool) bool {
+	if b.pasting && cont {
+		return false
+	}
+	lines, ok := textLines(events)
+	return ok && lines == minPastedLines-1
+}
+
+// textLines counts the lines of text events begin, and reports whether
+// they hold only text, Enter and Tab, as a terminal sends a paste.
+func textLines(events []uv.Event) (lines int, ok bool) {
+	text := false // a line of text is going on
+	for _, ev := range events {
+		k, isKey := ev.(uv.KeyPressEvent)
+		switch {
+		case !isKey:
+			return 0, false
+		case isNewline(k):
+			text = false
+		case k.Code == uv.KeyTab && k.Mod == 0:
+		case k.Text != "" && k.Mod&^uv.ModShift == 0:
+			if !text {
+				lines++
+				text = true
+			}
+		default:
+			return 0, false
+		}
+	}
+	return lines, true
 }
 
 // take reports the text of events as a paste if they are one: only text,
@@ -38,32 +74,15 @@ func (b *pasteBurst) take(events []uv.Event, cont bool) (string, bool) {
 		b.pasting = going
 		return "", false
 	}
-	lines, text := 0, false // lines of text begun, and whether one is going on
-	for _, ev := range events {
-		k, ok := ev.(uv.KeyPressEvent)
-		switch {
-		case !ok:
-			return "", false
-		case isNewline(k):
-			text = false
-		case k.Code == uv.KeyTab && k.Mod == 0:
-		case k.Text != "" && k.Mod&^uv.ModShift == 0:
-			if !text {
-				lines++
-				text = true
-			}
-		default:
-			return "", false
-		}
+	lines, ok := textLines(events)
+	if !ok {
+		return "", false
 	}
 	if !going && lines < minPastedLines {
 		return "", false
 	}
 	var sb strings.Builder
-	if going && b.trail {
-		sb.WriteByte('\n')
-	}
-	cr := false // the last key was CR, so an LF after it ends the same line
+	cr := going && b.cr
 	for _, ev := range events {
 		k := ev.(uv.KeyPressEvent)
 		switch {
@@ -78,12 +97,10 @@ func (b *pasteBurst) take(events []uv.Event, cont bool) (string, bool) {
 		}
 		cr = k.Code == uv.KeyEnter
 	}
-	// The newline that ends the last line is left out: the text waits in
-	// the input for Enter, and a blank line under it would be noise.
-	paste := sb.String()
-	trimmed := strings.TrimRight(paste, "\n")
-	b.pasting, b.trail = true, len(trimmed) < len(paste)
-	return trimmed, true
+	// A newline that ends the paste stays: what is typed next starts a
+	// line of its own rather than gluing onto the last pasted one.
+	b.pasting, b.cr = true, cr
+	return sb.String(), true
 }
 
 // isNewline reports whether k ends a line in a burst: Enter (CR), or LF,

@@ -3,11 +3,13 @@ package sshd
 import (
 	"io"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	uv "github.com/charmbracelet/ultraviolet"
 )
 
 // manualNow is a clock for sessionInput's arrival times, moved by hand.
@@ -52,36 +54,59 @@ func typed(s string) []tea.Msg {
 
 func TestLinesInOneBurstAreOnePaste(t *testing.T) {
 	got := pumpOf(t, func(in *sessionInput, _ *manualNow) { in.push([]byte("one\rtwo\rthree\r")) })
-	if want := []tea.Msg{tea.PasteMsg{Content: "one\ntwo\nthree"}}; !reflect.DeepEqual(got, want) {
+	if want := []tea.Msg{tea.PasteMsg{Content: "one\ntwo\nthree\n"}}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("three lines in one burst: %#v", got)
 	}
 	got = pumpOf(t, func(in *sessionInput, _ *manualNow) { in.push([]byte("one\r\ntwo\r\nthree\tend\r\n")) })
-	if want := []tea.Msg{tea.PasteMsg{Content: "one\ntwo\nthree\tend"}}; !reflect.DeepEqual(got, want) {
+	if want := []tea.Msg{tea.PasteMsg{Content: "one\ntwo\nthree\tend\n"}}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("CR LF lines in one burst: %#v", got)
 	}
 }
 
-// A paste that reaches the server in several reads, split anywhere, is
-// still one paste, as long as the reads come without a pause.
+// A paste that reaches the server in several reads without a pause stays
+// one, wherever the reads split it, but for one place: right after its
+// first line, which then goes as a line of its own (two lines in a burst
+// are not enough to call it a paste; see minPastedLines).
 func TestAPasteSplitIntoReadsStaysOne(t *testing.T) {
-	for _, split := range []int{3, 4, 11, 12, 13} {
-		text := "one\rtwo\rthree\rfour\r"
-		got := pumpOf(t, func(in *sessionInput, clock *manualNow) {
-			in.push([]byte(text[:split]))
-			clock.add(time.Millisecond)
-			in.push([]byte(text[split:]))
-		})
-		var joined string
-		for _, m := range got {
-			p, ok := m.(tea.PasteMsg)
-			if !ok {
-				t.Fatalf("split at %d: a key among the paste: %#v", split, got)
+	text := "one\r\ntwo\r\nthree\rfour\r"
+	for split := 1; split < len(text); split++ {
+		var d keyDecoder
+		input, sent := "", []string{}
+		apply := func(ev uv.Event) {
+			switch ev := ev.(type) {
+			case uv.PasteEvent:
+				input += ev.Content
+			case uv.KeyPressEvent:
+				switch {
+				case ev.Code == uv.KeyEnter:
+					sent, input = append(sent, input), ""
+				case ev.Text != "":
+					input += ev.Text
+				}
 			}
-			joined += p.Content
 		}
-		if joined != "one\ntwo\nthree\nfour" {
-			t.Fatalf("split at %d: %q from %#v", split, joined, got)
+		d.feed([]byte(text[:split]), false, false, apply)
+		d.feed([]byte(text[split:]), true, false, apply)
+		d.feed(nil, false, true, apply) // the time allowed for more passes
+		switch {
+		case split == 4 || split == 5: // "one\r" or "one\r\n": a line, then a paste
+			if len(sent) != 1 || sent[0] != "one" || strings.TrimPrefix(input, "\n") != "two\nthree\nfour\n" {
+				t.Errorf("split at %d: sent %q, input %q", split, sent, input)
+			}
+		case len(sent) != 0 || input != "one\ntwo\nthree\nfour\n":
+			t.Errorf("split at %d: sent %q, input %q", split, sent, input)
 		}
+	}
+	// Two lines and nothing more: typed lines that came together.
+	var d keyDecoder
+	var got []uv.Event
+	d.feed([]byte("one\rtwo\r"), false, false, func(ev uv.Event) { got = append(got, ev) })
+	if len(got) != 0 || !d.waits() {
+		t.Fatalf("two lines were decided at once: %#v", got)
+	}
+	d.feed(nil, false, true, func(ev uv.Event) { got = append(got, ev) })
+	if len(got) != 8 {
+		t.Fatalf("two lines, once the wait is over: %#v", got)
 	}
 }
 

@@ -57,11 +57,8 @@ func (e *escTimer) stop() {
 
 func pumpInputWith(in *sessionInput, send func(tea.Msg), onKey func(), clock escClock) {
 	var (
-		sc      keyScanner
-		pending []byte // bytes of a sequence not complete yet
-		waiting bool   // clock is running
-		events  []uv.Event
-		burst   pasteBurst
+		kd      keyDecoder
+		waiting bool // clock is running
 	)
 	emit := func(ev uv.Event) {
 		switch ev.(type) {
@@ -72,7 +69,6 @@ func pumpInputWith(in *sessionInput, send func(tea.Msg), onKey func(), clock esc
 			send(msg)
 		}
 	}
-	collect := func(ev uv.Event) { events = append(events, ev) }
 	defer func() {
 		if waiting {
 			clock.stop()
@@ -80,34 +76,14 @@ func pumpInputWith(in *sessionInput, send func(tea.Msg), onKey func(), clock esc
 	}()
 	for {
 		var timeout <-chan time.Time
-		if len(pending) > 0 {
+		if kd.waits() {
 			timeout, waiting = clock.start(), true
 		}
 		data, cont, err := in.next(timeout)
-		expired := data == nil && err == nil // nothing more came in time
-		if pending == nil {
-			pending = data // no copy: next gave it away
-		} else {
-			pending = append(pending, data...)
-		}
-		n := sc.scan(pending, expired || err != nil, collect)
-		if pending = pending[n:]; len(pending) == 0 {
-			pending = nil
-			if waiting {
-				clock.stop()
-				waiting = false
-			}
-		}
-		if paste, ok := burst.take(events, cont); ok {
-			emit(uv.PasteEvent{Content: paste})
-		} else {
-			for _, ev := range events {
-				emit(ev)
-			}
-		}
-		clear(events)
-		if events = events[:0]; cap(events) > 64 {
-			events = nil // a long burst's list is not kept for the session's life
+		kd.feed(data, cont, data == nil || err != nil, emit)
+		if !kd.waits() && waiting {
+			clock.stop()
+			waiting = false
 		}
 		if n := in.takeDropped(); n > 0 {
 			send(ui.InputDroppedMsg{Bytes: n})
@@ -115,5 +91,64 @@ func pumpInputWith(in *sessionInput, send func(tea.Msg), onKey func(), clock esc
 		if err != nil {
 			return
 		}
+	}
+}
+
+// keyDecoder turns a session's input, read by read, into events: keys, and
+// pastes, bracketed or told from typing by their burst (pasteBurst).
+type keyDecoder struct {
+	sc      keyScanner
+	burst   pasteBurst
+	pending []byte // bytes that wait for more: an unfinished sequence, or two lines
+	events  []uv.Event
+	// holding: the bytes in pending scanned to two lines of text and wait
+	// for more (see pasteBurst.undecided); holdCont is whether they came
+	// on from what was read before them.
+	holding, holdCont bool
+}
+
+// waits reports whether bytes wait for more input, or for the time
+// allowed for it to pass (feed with final set).
+func (d *keyDecoder) waits() bool { return len(d.pending) > 0 }
+
+// feed decodes data, which came on from the data before it without a
+// pause if cont is set, and emits what it makes. final says no more is
+// coming soon: what waits is taken as it stands.
+func (d *keyDecoder) feed(data []byte, cont, final bool, emit func(uv.Event)) {
+	if d.pending == nil {
+		d.pending = data // no copy: the caller gave it away
+	} else {
+		d.pending = append(d.pending, data...)
+	}
+	collect := func(ev uv.Event) { d.events = append(d.events, ev) }
+	n := d.sc.scan(d.pending, final, collect)
+	defer func() {
+		clear(d.events)
+		if d.events = d.events[:0]; cap(d.events) > 64 {
+			d.events = nil // a long burst's list is not kept for the session's life
+		}
+	}()
+	if !final && d.burst.undecided(d.events, cont || d.holding) {
+		// Two lines in one burst so far: a paste the session read the
+		// start of, or two typed lines delivered together. The rest of a
+		// paste follows at once; wait for it, as for the rest of a
+		// sequence, and decide on the whole.
+		if !d.holding {
+			d.holding, d.holdCont = true, cont
+		}
+		return
+	}
+	if d.holding {
+		cont, d.holding = d.holdCont, false
+	}
+	if d.pending = d.pending[n:]; len(d.pending) == 0 {
+		d.pending = nil
+	}
+	if paste, ok := d.burst.take(d.events, cont); ok {
+		emit(uv.PasteEvent{Content: paste})
+		return
+	}
+	for _, ev := range d.events {
+		emit(ev)
 	}
 }
