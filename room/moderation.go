@@ -2,7 +2,6 @@ package room
 
 import (
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"net"
 	"regexp"
@@ -199,7 +198,7 @@ func (h *Hub) resolveTargetLocked(arg string) (target, error) {
 		}
 		return t, err
 	}
-	return target{}, fmt.Errorf("nobody called %q is online and no key owns that nick: give a key fingerprint (SHA256:...) or an IP address", arg)
+	return target{}, refuse(ErrNoSuchNick, "nobody called %q is online and no key owns that nick: give a key fingerprint (SHA256:...) or an IP address", arg)
 }
 
 // splitDurationReason reads "[DURATION] [REASON]". A first word that
@@ -247,11 +246,13 @@ func (k SanctionKind) past() string {
 	return "banned"
 }
 
-var errOpsOnly = errors.New("operators only")
-
+// requireOpLocked refuses a member who is not an operator the operation
+// that /cmd runs. Dispatch refuses them the command already (see
+// Command.Who); the operations check again, under the lock they act under,
+// for callers that do not go through dispatch. The caller holds h.mu.
 func (m *Member) requireOpLocked(cmd string) error {
 	if !m.isOpLocked() {
-		return fmt.Errorf("%w: /%s is for operators", errOpsOnly, cmd)
+		return notOperator(cmd)
 	}
 	return nil
 }
@@ -259,38 +260,58 @@ func (m *Member) requireOpLocked(cmd string) error {
 // protectedLocked refuses acting on a listed operator.
 func (m *Member) protectedLocked(t target, verb string) error {
 	if m.hub.listedOp(t.id) {
-		return fmt.Errorf("%s is in the operators file; to %s them, remove them from it first", t.label, verb)
+		return refuse(ErrProtected, "%s is in the operators file; to %s them, remove them from it first", t.label, verb)
 	}
 	return nil
 }
 
-// sanction imposes a ban or a mute, announces it and logs it.
-func (m *Member) sanction(kind SanctionKind, args string) (Effect, error) {
+// sanctionCommand runs /ban and /mute: "TARGET [DURATION] [REASON]".
+func (m *Member) sanctionCommand(kind SanctionKind, args string) (Effect, error) {
 	name := string(kind)
 	arg, rest, _ := strings.Cut(args, " ")
 	if arg == "" {
-		return Stay, fmt.Errorf("usage: /%s NICK|FINGERPRINT|IP [DURATION] [REASON], e.g. /%s spammer 7d flooding", name, name)
+		return Stay, usage("usage: /%s NICK|FINGERPRINT|IP [DURATION] [REASON], e.g. /%s spammer 7d flooding", name, name)
 	}
 	d, reason, err := splitDurationReason(strings.TrimSpace(rest))
 	if err != nil {
 		return Stay, err
 	}
+	return Stay, m.impose(kind, arg, d, reason)
+}
+
+// Ban keeps target (a nick, a key fingerprint or an IP address) out for d
+// (0: for good) and closes its sessions, acting as the member: operators
+// only (ErrNotOperator), and never a listed operator (ErrProtected) or
+// the member itself (ErrSelf).
+func (m *Member) Ban(target string, d time.Duration, reason string) error {
+	return m.impose(Ban, target, d, cleanReason(reason))
+}
+
+// Mute stops target (as for Ban) posting for d (0: for good), acting as
+// the member, with Ban's refusals.
+func (m *Member) Mute(target string, d time.Duration, reason string) error {
+	return m.impose(Mute, target, d, cleanReason(reason))
+}
+
+// impose imposes a ban or a mute, announces it and logs it.
+func (m *Member) impose(kind SanctionKind, arg string, d time.Duration, reason string) error {
+	name := string(kind)
 	h := m.hub
 	now := h.now()
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if err := m.requireOpLocked(name); err != nil {
-		return Stay, err
+		return err
 	}
 	t, err := h.resolveTargetLocked(arg)
 	if err != nil {
-		return Stay, err
+		return err
 	}
 	if t.id == m.key || (m.key == "" && t.id == m.addr) {
-		return Stay, fmt.Errorf("you cannot %s yourself", name)
+		return refuse(ErrSelf, "you cannot %s yourself", name)
 	}
 	if err := m.protectedLocked(t, name); err != nil {
-		return Stay, err
+		return err
 	}
 	// Naming a person who has no key means their address. Say so, rather
 	// than hit others there by surprise.
@@ -303,7 +324,7 @@ func (m *Member) sanction(kind SanctionKind, args string) (Effect, error) {
 			}
 		}
 		if len(others) > 0 {
-			return Stay, fmt.Errorf("%s has no key, so this would %s the address %s, where %s also are; to do that, /%s %s",
+			return fmt.Errorf("%s has no key, so this would %s the address %s, where %s also are; to do that, /%s %s",
 				t.label, name, t.id, strings.Join(others, ", "), name, t.id)
 		}
 		t.label = fmt.Sprintf("%s (address %s)", t.label, t.id)
@@ -313,7 +334,7 @@ func (m *Member) sanction(kind SanctionKind, args string) (Effect, error) {
 		s.Until = now.Add(d)
 	}
 	if err := h.opts.Store.PutSanction(ctxBG, s); err != nil {
-		return Stay, err
+		return err
 	}
 	h.sanctionMu.Lock()
 	h.sanctions[kind][t.id] = s
@@ -335,22 +356,34 @@ func (m *Member) sanction(kind SanctionKind, args string) (Effect, error) {
 			who.noticeLocked(who.currentRoomLocked(), Error, "You are muted"+s.describe(now)+". You can still read.")
 		}
 	}
-	return Stay, nil
+	return nil
 }
 
-// lift removes a ban or mute: of a key or address given as is, or of the
-// one person a nick names (online, or as the ban recorded them).
-func (m *Member) lift(kind SanctionKind, args string) (Effect, error) {
-	arg := strings.TrimLeft(strings.TrimSpace(args), "@~")
-	if arg == "" {
-		return Stay, fmt.Errorf("usage: /un%s NICK|FINGERPRINT|IP", kind)
+// liftCommand runs /unban and /unmute.
+func (m *Member) liftCommand(kind SanctionKind, args string) (Effect, error) {
+	if strings.TrimLeft(strings.TrimSpace(args), "@~") == "" {
+		return Stay, usage("usage: /un%s NICK|FINGERPRINT|IP", kind)
 	}
+	return Stay, m.lift(kind, args)
+}
+
+// Unban lifts the ban on target, acting as the member (operators only):
+// a key or address given as is, or the one person a nick names (online,
+// or as the ban recorded them).
+func (m *Member) Unban(target string) error { return m.lift(Ban, target) }
+
+// Unmute lifts the mute on target, as Unban does the ban.
+func (m *Member) Unmute(target string) error { return m.lift(Mute, target) }
+
+// lift removes a ban or mute.
+func (m *Member) lift(kind SanctionKind, target string) error {
+	arg := strings.TrimLeft(strings.TrimSpace(target), "@~")
 	h := m.hub
 	now := h.now()
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if err := m.requireOpLocked("un" + string(kind)); err != nil {
-		return Stay, err
+		return err
 	}
 	h.sanctionMu.Lock()
 	defer h.sanctionMu.Unlock()
@@ -389,16 +422,16 @@ func (m *Member) lift(kind SanctionKind, args string) (Effect, error) {
 	ids = slices.DeleteFunc(ids, func(id string) bool { return !active(id) })
 	switch len(ids) {
 	case 0:
-		return Stay, fmt.Errorf("%s is not %s", arg, kind.past())
+		return fmt.Errorf("%s is not %s", arg, kind.past())
 	case 1:
 	default:
 		slices.Sort(ids)
-		return Stay, fmt.Errorf("more than one %s is called %s: %s; name the key or address", kind, arg, strings.Join(ids, ", "))
+		return fmt.Errorf("more than one %s is called %s: %s; name the key or address", kind, arg, strings.Join(ids, ", "))
 	}
 	id := ids[0]
 	s := h.sanctions[kind][id]
 	if err := h.opts.Store.DeleteSanction(ctxBG, kind, id); err != nil {
-		return Stay, err
+		return err
 	}
 	delete(h.sanctions[kind], id)
 	h.audit("un"+string(kind), "by", m.nick, "by_key", m.key, "target", id, "nick", s.Nick)
@@ -410,7 +443,7 @@ func (m *Member) lift(kind SanctionKind, args string) (Effect, error) {
 			}
 		}
 	}
-	return Stay, nil
+	return nil
 }
 
 // mutedLocked says why the member may not speak, or "".
@@ -421,28 +454,45 @@ func (m *Member) mutedLocked(now time.Time) string {
 	return ""
 }
 
+// refuseMutedLocked refuses a muted member what (e.g. "message not
+// sent"), or returns nil. The caller holds h.mu.
+func (m *Member) refuseMutedLocked(what string, now time.Time) error {
+	if why := m.mutedLocked(now); why != "" {
+		return refuse(ErrMuted, "%s: %s", what, why)
+	}
+	return nil
+}
+
 func cmdKick(m *Member, args string) (Effect, error) {
 	nick, reason, _ := strings.Cut(args, " ")
-	nick = strings.TrimLeft(nick, "@~")
-	if nick == "" {
-		return Stay, errors.New("usage: /kick NICK [REASON]")
+	if strings.TrimLeft(nick, "@~") == "" {
+		return Stay, usage("usage: /kick NICK [REASON]")
 	}
+	return Stay, m.Kick(nick, reason)
+}
+
+// Kick closes every session of the person online as nick, acting as the
+// member: operators only (ErrNotOperator); not yourself (ErrSelf) nor a
+// listed operator (ErrProtected); ErrNoSuchNick if nobody is online as
+// nick.
+func (m *Member) Kick(nick, reason string) error {
+	nick = strings.TrimLeft(nick, "@~")
 	reason = cleanReason(reason)
 	h := m.hub
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if err := m.requireOpLocked("kick"); err != nil {
-		return Stay, err
+		return err
 	}
 	who := h.byNickLocked(nick)
 	if who == nil {
-		return Stay, fmt.Errorf("nobody called %q is online", nick)
+		return noSuchNick(nick)
 	}
 	if who.author == m.author {
-		return Stay, errors.New("you cannot kick yourself; /quit leaves")
+		return refuse(ErrSelf, "you cannot kick yourself; /quit leaves")
 	}
 	if err := m.protectedLocked(target{id: who.key, label: who.nick}, "kick"); err != nil {
-		return Stay, err
+		return err
 	}
 	why := "kicked by " + m.nick
 	if reason != "" {
@@ -452,24 +502,44 @@ func cmdKick(m *Member, args string) (Effect, error) {
 	for _, o := range slices.Clone(who.sessionsLocked()) { // the person, on every device
 		h.closeLocked(o, "you were "+why, why, true)
 	}
-	return Stay, nil
+	return nil
 }
 
-func cmdBans(m *Member, _ string) (Effect, error) {
+// Sanctions returns the bans and mutes in force, acting as the member:
+// operators only (ErrNotOperator).
+func (m *Member) Sanctions() ([]Sanction, error) {
 	h := m.hub
 	now := h.now()
 	h.mu.RLock()
 	err := m.requireOpLocked("bans")
 	h.mu.RUnlock()
 	if err != nil {
+		return nil, err
+	}
+	var out []Sanction
+	h.sanctionMu.RLock()
+	defer h.sanctionMu.RUnlock()
+	for _, kind := range []SanctionKind{Ban, Mute} {
+		for _, s := range h.sanctions[kind] {
+			if s.Active(now) {
+				out = append(out, s)
+			}
+		}
+	}
+	return out, nil
+}
+
+func cmdBans(m *Member, _ string) (Effect, error) {
+	now := m.hub.now()
+	all, err := m.Sanctions()
+	if err != nil {
 		return Stay, err
 	}
 	var b strings.Builder
-	h.sanctionMu.RLock()
 	for _, kind := range []SanctionKind{Ban, Mute} {
 		var lines []string
-		for _, s := range h.sanctions[kind] {
-			if !s.Active(now) {
+		for _, s := range all {
+			if s.Kind != kind {
 				continue
 			}
 			who := s.Nick
@@ -485,7 +555,6 @@ func cmdBans(m *Member, _ string) (Effect, error) {
 		}
 		fmt.Fprintf(&b, "%ss (%d):\n%s\n", strings.ToUpper(string(kind[:1]))+string(kind[1:]), len(lines), strings.Join(lines, "\n"))
 	}
-	h.sanctionMu.RUnlock()
 	m.notice(Notice, strings.TrimSpace(b.String()))
 	return Stay, nil
 }
@@ -500,17 +569,24 @@ func cmdMOTD(m *Member, args string) (Effect, error) {
 		m.notice(Notice, text)
 		return Stay, nil
 	}
+	if args == "-" {
+		args = ""
+	}
+	return Stay, m.SetMOTD(args)
+}
+
+// SetMOTD sets the message of the day ("" clears it), acting as the
+// member: operators only (ErrNotOperator); anyone may read it.
+func (m *Member) SetMOTD(text string) error {
+	h := m.hub
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if !m.isOpLocked() {
-		return Stay, fmt.Errorf("%w: /motd TEXT sets the message of the day; /motd alone shows it", errOpsOnly)
+		return fmt.Errorf("%w: /motd TEXT sets the message of the day; /motd alone shows it", ErrNotOperator)
 	}
-	motd := cleanReason(args)
-	if args == "-" {
-		motd = ""
-	}
+	motd := cleanReason(text)
 	if err := h.opts.Store.PutSetting(ctxBG, settingMOTD, motd); err != nil {
-		return Stay, err
+		return err
 	}
 	h.sanctionMu.Lock()
 	h.motdText = motd
@@ -522,7 +598,7 @@ func cmdMOTD(m *Member, args string) (Effect, error) {
 	} else {
 		lobby.announceLocked(m.nick + " set the message of the day: " + motd)
 	}
-	return Stay, nil
+	return nil
 }
 
 func (h *Hub) motd() string {
@@ -531,46 +607,54 @@ func (h *Hub) motd() string {
 	return h.motdText
 }
 
-// cmdRelease frees a nick from the key that registered it.
 func cmdRelease(m *Member, args string) (Effect, error) {
-	nick := strings.TrimLeft(args, "@~")
-	if nick == "" {
-		return Stay, errors.New("usage: /release NICK")
+	if strings.TrimLeft(args, "@~") == "" {
+		return Stay, usage("usage: /release NICK")
 	}
+	return Stay, m.Release(args)
+}
+
+// Release frees a nick from the key that registered it, acting as the
+// member: operators only (ErrNotOperator), and not a nick of a listed
+// operator (ErrProtected).
+func (m *Member) Release(nick string) error {
+	nick = strings.TrimLeft(nick, "@~")
 	h := m.hub
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if err := m.requireOpLocked("release"); err != nil {
-		return Stay, err
+		return err
 	}
 	owner, err := h.nickOwner(nick)
 	if err != nil {
-		return Stay, err
+		return err
 	}
 	if owner == "" {
-		return Stay, fmt.Errorf("no key owns %s", nick)
+		return fmt.Errorf("no key owns %s", nick)
 	}
 	if h.listedOp(owner) && owner != m.key {
-		return Stay, fmt.Errorf("%s belongs to an operator in the operators file", nick)
+		return refuse(ErrProtected, "%s belongs to an operator in the operators file", nick)
 	}
 	for _, k := range nickKeys(nick) {
 		if err := h.opts.Store.ReleaseNick(ctxBG, k); err != nil {
-			return Stay, err
+			return err
 		}
 	}
 	h.audit("release", "by", m.nick, "by_key", m.key, "nick", nick, "owner", owner)
 	m.noticeLocked(m.currentRoomLocked(), Notice, fmt.Sprintf("%s is free: the next key to use it will own it.", nick))
-	return Stay, nil
+	return nil
 }
 
-func cmdOp(m *Member, args string) (Effect, error) { return m.setOp(args, true) }
+func cmdOp(m *Member, args string) (Effect, error) { return Stay, m.SetOp(args, true) }
 
-func cmdDeop(m *Member, args string) (Effect, error) { return m.setOp(args, false) }
+func cmdDeop(m *Member, args string) (Effect, error) { return Stay, m.SetOp(args, false) }
 
-// setOp grants or takes away operator rights for a session. Alone, /deop
-// sets your own rights aside and /op takes them back. Only operators in the
-// operators file grant rights; nobody takes them from one.
-func (m *Member) setOp(nick string, on bool) (Effect, error) {
+// SetOp grants (on) or takes away operator rights for the session of
+// nick, acting as the member. With nick "" or its own, the member sets its
+// own rights aside, or takes them back. Only operators in the operators
+// file grant rights (ErrNotOperator); nobody takes them from one
+// (ErrProtected).
+func (m *Member) SetOp(nick string, on bool) error {
 	nick = strings.TrimLeft(nick, "@~")
 	h := m.hub
 	h.mu.Lock()
@@ -579,44 +663,44 @@ func (m *Member) setOp(nick string, on bool) (Effect, error) {
 		listed := h.listedOp(m.key)
 		switch {
 		case on && !listed && !m.op:
-			return Stay, fmt.Errorf("%w: your key is not in the operators file", errOpsOnly)
+			return fmt.Errorf("%w: your key is not in the operators file", ErrNotOperator)
 		case on:
 			m.deop = false
 			m.noticeLocked(m.currentRoomLocked(), Notice, "You have your operator rights again.")
 		default:
 			if !m.isOpLocked() {
-				return Stay, errors.New("you are not an operator")
+				return refuse(ErrNotOperator, "you are not an operator")
 			}
 			m.op, m.deop = false, true
 			m.noticeLocked(m.currentRoomLocked(), Notice, "Your operator rights are set aside for this session; /op takes them back.")
 		}
 		m.touchRoomsLocked()
-		return Stay, nil
+		return nil
 	}
 	cmd := "op"
 	if !on {
 		cmd = "deop"
 	}
 	if err := m.requireOpLocked(cmd); err != nil {
-		return Stay, err
+		return err
 	}
 	if !h.listedOp(m.key) {
-		return Stay, fmt.Errorf("%w: only operators in the operators file can /%s others", errOpsOnly, cmd)
+		return fmt.Errorf("%w: only operators in the operators file can /%s others", ErrNotOperator, cmd)
 	}
 	who := h.byNickLocked(nick)
 	if who == nil {
-		return Stay, fmt.Errorf("nobody called %q is online", nick)
+		return noSuchNick(nick)
 	}
 	if !on {
 		if err := m.protectedLocked(target{id: who.key, label: who.nick}, "deop"); err != nil {
-			return Stay, err
+			return err
 		}
 	}
 	if who.isOpLocked() == on {
 		if on {
-			return Stay, fmt.Errorf("%s is already an operator", who.nick)
+			return fmt.Errorf("%s is already an operator", who.nick)
 		}
-		return Stay, fmt.Errorf("%s is not an operator", who.nick)
+		return fmt.Errorf("%s is not an operator", who.nick)
 	}
 	who.op, who.deop = on, !on
 	who.touchRoomsLocked()
@@ -626,7 +710,7 @@ func (m *Member) setOp(nick string, on bool) (Effect, error) {
 	} else {
 		h.announceLocked(m, fmt.Sprintf("%s took operator rights from %s for this session", m.nick, who.nick))
 	}
-	return Stay, nil
+	return nil
 }
 
 // OperatorsChanged tells every view to redraw who is an operator, after

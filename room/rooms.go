@@ -92,7 +92,7 @@ func (h *Hub) mayEnterLocked(m *Member, r *Room) (bool, error) {
 
 func cmdJoin(m *Member, args string) (Effect, error) {
 	if args == "" {
-		return Stay, errors.New("usage: /join #ROOM, e.g. /join #go")
+		return Stay, usage("usage: /join #ROOM, e.g. /join #go")
 	}
 	name, err := roomName(args)
 	if err != nil {
@@ -351,7 +351,7 @@ func (h *Hub) directToLocked(m *Member, nick string) (r *Room, opened bool, err 
 func cmdMsg(m *Member, args string) (Effect, error) {
 	nick, text, _ := strings.Cut(args, " ")
 	if nick == "" || strings.TrimSpace(text) == "" {
-		return Stay, errors.New("usage: /msg NICK TEXT")
+		return Stay, usage("usage: /msg NICK TEXT")
 	}
 	h := m.hub
 	now := h.now()
@@ -397,7 +397,7 @@ func cmdMsg(m *Member, args string) (Effect, error) {
 
 func cmdReply(m *Member, args string) (Effect, error) {
 	if strings.TrimSpace(args) == "" {
-		return Stay, errors.New("usage: /reply TEXT")
+		return Stay, usage("usage: /reply TEXT")
 	}
 	last := m.lastDM.Load()
 	if last == nil {
@@ -441,7 +441,7 @@ func cmdHistory(m *Member, args string) (Effect, error) {
 	if args != "" {
 		var err error
 		if n, err = strconv.Atoi(args); err != nil || n <= 0 {
-			return Stay, errors.New("usage: /history [N], e.g. /history 200")
+			return Stay, usage("usage: /history [N], e.g. /history 200")
 		}
 	}
 	got, err := m.LoadOlder("", 0, n)
@@ -532,7 +532,7 @@ func cmdSearch(m *Member, args string) (Effect, error) {
 	page := searchPage{room: r.name, query: query}
 	if query == "" {
 		if m.search.query == "" || m.search.room != r.name {
-			return Stay, errors.New("usage: /search TEXT; then /search alone shows the next page")
+			return Stay, usage("usage: /search TEXT; then /search alone shows the next page")
 		}
 		page = m.search
 	}
@@ -606,7 +606,7 @@ func cmdPrivate(m *Member, args string) (Effect, error) {
 		on = true
 	case "off":
 	default:
-		return Stay, errors.New("usage: /private on|off")
+		return Stay, usage("usage: /private on|off")
 	}
 	h := m.hub
 	h.mu.Lock()
@@ -659,7 +659,7 @@ func (h *Hub) keyOfLocked(arg string) (who *Member, key, nick string) {
 
 func cmdInvite(m *Member, args string) (Effect, error) {
 	if args == "" {
-		return Stay, errors.New("usage: /invite NICK")
+		return Stay, usage("usage: /invite NICK")
 	}
 	h := m.hub
 	h.mu.Lock()
@@ -690,7 +690,7 @@ func cmdInvite(m *Member, args string) (Effect, error) {
 
 func cmdUninvite(m *Member, args string) (Effect, error) {
 	if args == "" {
-		return Stay, errors.New("usage: /uninvite NICK")
+		return Stay, usage("usage: /uninvite NICK")
 	}
 	h := m.hub
 	h.mu.Lock()
@@ -726,7 +726,7 @@ func cmdUninvite(m *Member, args string) (Effect, error) {
 func cmdDelete(m *Member, args string) (Effect, error) {
 	arg, confirm, _ := strings.Cut(args, " ")
 	if arg == "" {
-		return Stay, errors.New("usage: /delete #ROOM, then /delete #ROOM confirm")
+		return Stay, usage("usage: /delete #ROOM, then /delete #ROOM confirm")
 	}
 	name, err := roomName(arg)
 	if err != nil {
