@@ -90,13 +90,43 @@ func (h *Hub) mayEnterLocked(m *Member, r *Room) (bool, error) {
 	return h.opts.Store.Invited(ctxBG, r.name, m.key)
 }
 
+// inRoomLocked finds the room of m's called name ("#go" or "go", or a
+// conversation's name), or the one m is looking at for "". The caller
+// holds h.mu.
+func (m *Member) inRoomLocked(name string) (*Room, error) {
+	if name == "" {
+		if r := m.currentRoomLocked(); r != nil {
+			return r, nil
+		}
+		return nil, refuse(ErrNotInRoom, "you are in no room")
+	}
+	if s, ok := m.subs[strings.TrimPrefix(name, "#")]; ok {
+		return s.room, nil
+	}
+	return nil, refuse(ErrNotInRoom, "you are not in %s", name)
+}
+
+// tooManyRooms refuses entering one more room to a member in n.
+func tooManyRooms(n int) error {
+	return refuse(ErrTooManyRooms, "you are in %d rooms and conversations, the most one session may be in; /part one first", n)
+}
+
 func cmdJoin(m *Member, args string) (Effect, error) {
 	if args == "" {
 		return Stay, usage("usage: /join #ROOM, e.g. /join #go")
 	}
-	name, err := roomName(args)
+	return Stay, m.Join(args)
+}
+
+// Join enters the room called room ("#go" or "go"), making it if it is
+// new, and looks at it; a room the member is in already it only looks at.
+// Refusals: ErrTooManyRooms, ErrInviteOnly, a *LimitError for making rooms
+// or joining too fast, and a name that is not a room's or reads like
+// another's.
+func (m *Member) Join(room string) error {
+	name, err := roomName(room)
 	if err != nil {
-		return Stay, err
+		return err
 	}
 	h := m.hub
 	now := h.now()
@@ -104,40 +134,40 @@ func cmdJoin(m *Member, args string) (Effect, error) {
 	defer h.mu.Unlock()
 	if _, in := m.subs[name]; in {
 		m.current = name
-		return Stay, nil
+		return nil
 	}
 	if n := m.ownRoomsLocked(); n >= maxRooms {
-		return Stay, fmt.Errorf("you are in %d rooms and conversations, the most one session may be in; /part one first", n)
+		return tooManyRooms(n)
 	}
 	if err := m.allow(m.msgLimit, "join a room", now); err != nil {
-		return Stay, err
+		return err
 	}
 	_, known, err := h.opts.Store.RoomInfo(ctxBG, name)
 	if err != nil {
-		return Stay, err
+		return err
 	}
 	if !known {
 		// Refused before it costs the allowance to make rooms.
 		if like := h.lookAlikeRoomLocked(name); like != "" {
-			return Stay, fmt.Errorf("#%s looks too much like #%s, which exists: /join #%s", name, like, like)
+			return fmt.Errorf("#%s looks too much like #%s, which exists: /join #%s", name, like, like)
 		}
 		if err := m.allowNewRoom(now); err != nil {
-			return Stay, err
+			return err
 		}
 		// A room an operator makes is theirs: it stays when empty.
 		if err := h.opts.Store.PutRoomInfo(ctxBG, RoomInfo{Name: name, Kept: m.isOpLocked()}); err != nil {
-			return Stay, err
+			return err
 		}
 		h.indexRoomLocked(name)
 	}
 	r, err := h.roomLocked(name)
 	if err != nil {
-		return Stay, err
+		return err
 	}
 	if ok, err := h.mayEnterLocked(m, r); err != nil {
-		return Stay, err
+		return err
 	} else if !ok {
-		return Stay, fmt.Errorf("#%s is invite-only: ask an operator for an invitation", name)
+		return refuse(ErrInviteOnly, "#%s is invite-only: ask an operator for an invitation", name)
 	}
 	h.enterLocked(m, r, Membership{})
 	m.current = name
@@ -147,7 +177,7 @@ func cmdJoin(m *Member, args string) (Effect, error) {
 	} else if r.topic != "" {
 		m.noticeLocked(r, Notice, "Topic: "+r.topic)
 	}
-	return Stay, nil
+	return nil
 }
 
 // allowNewRoom limits how often rooms are made: per key and per address,
@@ -166,19 +196,23 @@ func (m *Member) allowNewRoom(now time.Time) error {
 	return m.refused("make a room", wait, now)
 }
 
-func cmdPart(m *Member, _ string) (Effect, error) {
+func cmdPart(m *Member, _ string) (Effect, error) { return Stay, m.Part("") }
+
+// Part leaves room ("": the one the member is looking at), which must not
+// be the last it is in.
+func (m *Member) Part(room string) error {
 	h := m.hub
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if len(m.order) <= 1 {
-		return Stay, errors.New("this is the only room you are in; /quit leaves the chat")
+	r, err := m.inRoomLocked(room)
+	if err != nil {
+		return err
 	}
-	r := m.currentRoomLocked()
-	if r == nil {
-		return Stay, errors.New("you are in no room")
+	if len(m.order) <= 1 {
+		return errors.New("this is the only room you are in; /quit leaves the chat")
 	}
 	h.partLocked(m, r, true)
-	return Stay, nil
+	return nil
 }
 
 // maxListedRooms is how many rooms /rooms lists, the busiest first.
@@ -277,22 +311,46 @@ func cmdTopic(m *Member, args string) (Effect, error) {
 		}
 		return Stay, nil
 	}
-	if why := m.mutedLocked(now); why != "" {
-		return Stay, fmt.Errorf("topic not changed: %s", why)
+	if args == "-" {
+		args = ""
+	}
+	return Stay, m.setTopicLocked(r, args, now)
+}
+
+// SetTopic sets the topic of room ("": the one the member is looking at;
+// topic "": none), acting as the member: refused to a muted member
+// (ErrMuted), or one changing it too fast (*LimitError).
+func (m *Member) SetTopic(room, topic string) error {
+	h := m.hub
+	now := h.now()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	r, err := m.inRoomLocked(room)
+	if err != nil {
+		return err
+	}
+	if r.dm {
+		return errors.New("direct conversations have no topic")
+	}
+	return m.setTopicLocked(r, topic, now)
+}
+
+// setTopicLocked is SetTopic in r. The caller holds h.mu for writing.
+func (m *Member) setTopicLocked(r *Room, topic string, now time.Time) error {
+	h := m.hub
+	if err := m.refuseMutedLocked("topic not changed", now); err != nil {
+		return err
 	}
 	if err := m.allow(m.msgLimit, "change the topic", now); err != nil {
-		return Stay, err
+		return err
 	}
-	topic := cleanReason(args)
-	if args == "-" {
-		topic = ""
-	}
+	topic = cleanReason(topic)
 	// A topic an operator sets makes the room theirs: it stays when
 	// empty. Anyone else's topic keeps nothing, or a topic would be a way
 	// round the limit on making rooms.
 	kept := r.kept || m.isOpLocked()
 	if err := h.opts.Store.PutRoomInfo(ctxBG, RoomInfo{Name: r.name, Topic: topic, InviteOnly: r.inviteOnly, Kept: kept}); err != nil {
-		return Stay, err
+		return err
 	}
 	r.topic, r.kept = topic, kept
 	m.roomsVersion.Add(1)
@@ -304,7 +362,7 @@ func cmdTopic(m *Member, args string) (Effect, error) {
 	} else {
 		r.announceLocked(m.nick + " set the topic: " + topic)
 	}
-	return Stay, nil
+	return nil
 }
 
 // directToLocked opens m's side of the direct conversation with the person
@@ -320,7 +378,7 @@ func (h *Hub) directToLocked(m *Member, nick string) (r *Room, opened bool, err 
 			return nil, false, err
 		}
 		if owner == "" {
-			return nil, false, fmt.Errorf("nobody called %q is online, and no key owns that nick, so a message could not wait for them", nick)
+			return nil, false, refuse(ErrNoSuchNick, "nobody called %q is online, and no key owns that nick, so a message could not wait for them", nick)
 		}
 		if o := h.byAuthorLocked(owner); o != nil {
 			// The nick's owner is here under another nick: the message
@@ -335,11 +393,11 @@ func (h *Hub) directToLocked(m *Member, nick string) (r *Room, opened bool, err 
 		}
 	}
 	if author == m.author {
-		return nil, false, errors.New("that is you")
+		return nil, false, refuse(ErrSelf, "that is you")
 	}
 	_, in := m.subs[dmName(m.author, author)]
 	if n := m.ownRoomsLocked(); !in && n >= maxRooms {
-		return nil, false, fmt.Errorf("you are in %d rooms and conversations, the most one session may be in; /part one first", n)
+		return nil, false, tooManyRooms(n)
 	}
 	if r, err = h.roomLocked(dmName(m.author, author)); err != nil {
 		return nil, false, err
@@ -353,14 +411,23 @@ func cmdMsg(m *Member, args string) (Effect, error) {
 	if nick == "" || strings.TrimSpace(text) == "" {
 		return Stay, usage("usage: /msg NICK TEXT")
 	}
+	return Stay, m.SendDirect(nick, text)
+}
+
+// SendDirect writes text to the person called nick in the member's direct
+// conversation with them, opening it and looking at it; the line waits
+// for them if they are away and have a key. Refusals: ErrMuted,
+// *LimitError, ErrNoSuchNick, ErrSelf, ErrTooManyRooms, and what posting
+// refuses.
+func (m *Member) SendDirect(nick, text string) error {
 	h := m.hub
 	now := h.now()
 	h.mu.Lock()
 	was := m.current
 	r, opened, err := func() (*Room, bool, error) {
 		// Refusals first: a line that cannot be sent opens nothing.
-		if why := m.mutedLocked(now); why != "" {
-			return nil, false, fmt.Errorf("message not sent: %s", why)
+		if err := m.refuseMutedLocked("message not sent", now); err != nil {
+			return nil, false, err
 		}
 		if m.msgLimit.TokensAt(now) < 1 {
 			return nil, false, m.allow(m.msgLimit, "send", now)
@@ -375,7 +442,7 @@ func cmdMsg(m *Member, args string) (Effect, error) {
 		h.kickForFlooding(m)
 	}
 	if err != nil {
-		return Stay, err
+		return err
 	}
 	err = m.post(r.name, Chat, text)
 	if err == nil {
@@ -392,7 +459,7 @@ func cmdMsg(m *Member, args string) (Effect, error) {
 		}
 		h.mu.Unlock()
 	}
-	return Stay, err
+	return err
 }
 
 func cmdReply(m *Member, args string) (Effect, error) {
@@ -608,18 +675,28 @@ func cmdPrivate(m *Member, args string) (Effect, error) {
 	default:
 		return Stay, usage("usage: /private on|off")
 	}
+	return Stay, m.SetPrivate("", on)
+}
+
+// SetPrivate makes room ("": the one the member is looking at)
+// invite-only (on) or open to everyone, acting as the member: operators
+// only (ErrNotOperator). Those in it when it closes are invited.
+func (m *Member) SetPrivate(room string, on bool) error {
 	h := m.hub
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if err := m.requireOpLocked("private"); err != nil {
-		return Stay, err
+		return err
 	}
-	r := m.currentRoomLocked()
-	if r == nil || r.dm || r.name == Lobby {
-		return Stay, errors.New("the lobby and direct conversations cannot be invite-only")
+	r, err := m.inRoomLocked(room)
+	if err != nil {
+		return err
+	}
+	if r.dm || r.name == Lobby {
+		return errors.New("the lobby and direct conversations cannot be invite-only")
 	}
 	if err := h.opts.Store.PutRoomInfo(ctxBG, RoomInfo{Name: r.name, Topic: r.topic, InviteOnly: on, Kept: true}); err != nil {
-		return Stay, err
+		return err
 	}
 	r.inviteOnly, r.kept = on, true
 	// Those already in stay in, and are invited, so they can come back.
@@ -640,7 +717,7 @@ func cmdPrivate(m *Member, args string) (Effect, error) {
 	} else {
 		r.announceLocked(m.nick + " opened #" + r.name + " to everyone")
 	}
-	return Stay, nil
+	return nil
 }
 
 // keyOfLocked finds whom a nick names, for invitations: the member online
@@ -661,22 +738,33 @@ func cmdInvite(m *Member, args string) (Effect, error) {
 	if args == "" {
 		return Stay, usage("usage: /invite NICK")
 	}
+	return Stay, m.Invite("", args)
+}
+
+// Invite lets the key of the person called nick into room ("": the one the
+// member is looking at), acting as the member: operators only
+// (ErrNotOperator); ErrNoSuchNick when nobody online or no key goes by
+// nick.
+func (m *Member) Invite(room, nick string) error {
 	h := m.hub
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if err := m.requireOpLocked("invite"); err != nil {
-		return Stay, err
+		return err
 	}
-	r := m.currentRoomLocked()
-	if r == nil || r.dm {
-		return Stay, errors.New("invitations are to public rooms")
+	r, err := m.inRoomLocked(room)
+	if err != nil {
+		return err
 	}
-	who, key, nick := h.keyOfLocked(args)
+	if r.dm {
+		return errors.New("invitations are to public rooms")
+	}
+	who, key, nick := h.keyOfLocked(nick)
 	if key == "" {
-		return Stay, fmt.Errorf("%s has no key, and invitations need one", nick)
+		return refuse(ErrNoSuchNick, "%s has no key, and invitations need one", nick)
 	}
 	if err := h.opts.Store.Invite(ctxBG, r.name, key); err != nil {
-		return Stay, err
+		return err
 	}
 	h.audit("invite", "room", r.name, "nick", nick, "key", key, "by", m.nick)
 	r.announceLocked(fmt.Sprintf("%s invited %s to #%s", m.nick, nick, r.name))
@@ -685,32 +773,43 @@ func cmdInvite(m *Member, args string) (Effect, error) {
 			o.noticeLocked(o.currentRoomLocked(), Notice, fmt.Sprintf("%s invited you to #%s: /join #%s", m.nick, r.name, r.name))
 		}
 	}
-	return Stay, nil
+	return nil
 }
 
 func cmdUninvite(m *Member, args string) (Effect, error) {
 	if args == "" {
 		return Stay, usage("usage: /uninvite NICK")
 	}
+	return Stay, m.Uninvite("", args)
+}
+
+// Uninvite withdraws the invitation of the person called nick to room
+// ("": the one the member is looking at) and takes them out of it, acting
+// as the member: operators only (ErrNotOperator); not an operator
+// (ErrProtected).
+func (m *Member) Uninvite(room, nick string) error {
 	h := m.hub
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if err := m.requireOpLocked("uninvite"); err != nil {
-		return Stay, err
+		return err
 	}
-	r := m.currentRoomLocked()
-	if r == nil || r.dm || !r.inviteOnly {
-		return Stay, errors.New("this room is open to everyone: /private on makes it invite-only first")
+	r, err := m.inRoomLocked(room)
+	if err != nil {
+		return err
 	}
-	who, key, nick := h.keyOfLocked(args)
+	if r.dm || !r.inviteOnly {
+		return errors.New("this room is open to everyone: /private on makes it invite-only first")
+	}
+	who, key, nick := h.keyOfLocked(nick)
 	if key == "" {
-		return Stay, fmt.Errorf("nobody called %s is here or owns that nick", nick)
+		return refuse(ErrNoSuchNick, "nobody called %s is here or owns that nick", nick)
 	}
 	if h.listedOp(key) || (who != nil && who.isOpLocked()) {
-		return Stay, fmt.Errorf("%s is an operator, and operators may enter every room", nick)
+		return refuse(ErrProtected, "%s is an operator, and operators may enter every room", nick)
 	}
 	if err := h.opts.Store.Uninvite(ctxBG, r.name, key); err != nil {
-		return Stay, err
+		return err
 	}
 	h.audit("uninvite", "room", r.name, "nick", nick, "key", key, "by", m.nick)
 	for o := range r.members {
@@ -720,7 +819,7 @@ func cmdUninvite(m *Member, args string) (Effect, error) {
 		}
 	}
 	r.announceLocked(fmt.Sprintf("%s withdrew the invitation of %s", m.nick, nick))
-	return Stay, nil
+	return nil
 }
 
 func cmdDelete(m *Member, args string) (Effect, error) {
@@ -728,37 +827,49 @@ func cmdDelete(m *Member, args string) (Effect, error) {
 	if arg == "" {
 		return Stay, usage("usage: /delete #ROOM, then /delete #ROOM confirm")
 	}
-	name, err := roomName(arg)
-	if err != nil {
+	confirmed := strings.TrimSpace(confirm) == "confirm"
+	n, err := m.DeleteRoom(arg, confirmed)
+	if err != nil || confirmed {
 		return Stay, err
+	}
+	name, _ := roomName(arg) // DeleteRoom read it
+	m.notice(Notice, fmt.Sprintf(
+		"This deletes #%s for everyone, with its %d messages, for good. To go ahead: /delete #%s confirm", name, n, name))
+	return Stay, nil
+}
+
+// DeleteRoom deletes the public room called room ("#go" or "go") for
+// everyone, with all its messages, acting as the member: operators only
+// (ErrNotOperator); ErrNoSuchRoom if there is none. Unless confirmed, it
+// deletes nothing and returns how many messages it would delete, so that
+// a person can be asked first; confirmed, it returns 0.
+func (m *Member) DeleteRoom(room string, confirmed bool) (messages uint64, err error) {
+	name, err := roomName(room)
+	if err != nil {
+		return 0, err
 	}
 	h := m.hub
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if err := m.requireOpLocked("delete"); err != nil {
-		return Stay, err
+		return 0, err
 	}
 	if name == Lobby {
-		return Stay, errors.New("the lobby cannot be deleted")
+		return 0, errors.New("the lobby cannot be deleted")
 	}
 	r, ok := h.rooms[name]
 	_, known, err := h.opts.Store.RoomInfo(ctxBG, name)
 	if err != nil {
-		return Stay, err
+		return 0, err
 	}
 	if !ok && !known {
-		return Stay, fmt.Errorf("there is no room #%s", name)
+		return 0, refuse(ErrNoSuchRoom, "there is no room #%s", name)
 	}
-	if strings.TrimSpace(confirm) != "confirm" {
-		n := uint64(0)
+	if !confirmed {
 		if r != nil {
-			n = r.lastSeq()
-		} else if n, err = h.opts.History.LastSeq(ctxBG, name); err != nil {
-			return Stay, err
+			return r.lastSeq(), nil
 		}
-		m.noticeLocked(m.currentRoomLocked(), Notice, fmt.Sprintf(
-			"This deletes #%s for everyone, with its %d messages, for good. To go ahead: /delete #%s confirm", name, n, name))
-		return Stay, nil
+		return h.opts.History.LastSeq(ctxBG, name)
 	}
 	if r != nil {
 		for o := range r.members {
@@ -768,13 +879,13 @@ func cmdDelete(m *Member, args string) (Effect, error) {
 		delete(h.rooms, name)
 	}
 	if err := h.opts.History.DeleteRoom(ctxBG, name); err != nil {
-		return Stay, err
+		return 0, err
 	}
 	if err := h.opts.Store.DeleteRoomInfo(ctxBG, name); err != nil {
-		return Stay, err
+		return 0, err
 	}
 	h.unindexRoomLocked(name)
 	h.audit("room deleted", "room", name, "by", m.nick, "by_key", m.key)
 	m.noticeLocked(m.currentRoomLocked(), Notice, fmt.Sprintf("#%s is deleted, with its messages.", name))
-	return Stay, nil
+	return 0, nil
 }
