@@ -1,7 +1,6 @@
 package room
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -275,7 +274,7 @@ func cmdWhois(m *Member, args string) (Effect, error) {
 	defer h.mu.RUnlock()
 	who := h.byNickLocked(args)
 	if who == nil {
-		return Stay, fmt.Errorf("nobody called %q is online", args)
+		return Stay, noSuchNick(args)
 	}
 	var b strings.Builder
 	if who.key != "" {
@@ -317,10 +316,10 @@ func cmdIgnore(m *Member, args string) (Effect, error) {
 	defer h.mu.Unlock()
 	who := h.byNickLocked(args)
 	if who == nil {
-		return Stay, fmt.Errorf("nobody called %q is online", args)
+		return Stay, noSuchNick(args)
 	}
 	if who.author == m.author {
-		return Stay, errors.New("you cannot ignore yourself")
+		return Stay, refuse(ErrSelf, "you cannot ignore yourself")
 	}
 	if _, ok := m.ignored[who.author]; ok {
 		return Stay, fmt.Errorf("you already ignore %s", who.nick)
