@@ -1,11 +1,9 @@
 package room
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/chatroom/chatroom/room/sanitize"
 )
@@ -18,9 +16,41 @@ type Command struct {
 	// Args is the argument synopsis shown in help, e.g. "NEW".
 	Args string
 	Help string
-	// OpOnly commands are listed apart in /help, for operators.
-	OpOnly bool
-	run    func(m *Member, args string) (Effect, error)
+	// Who may run it. The zero value is ForOperators, so that a command
+	// whose entry forgets to say is refused to everyone else: dispatch
+	// checks it before the handler reads its arguments. Commands not for
+	// everyone are listed apart in /help, to operators only.
+	Who Access
+	run func(m *Member, args string) (Effect, error)
+}
+
+// Access says who may run a command.
+type Access uint8
+
+const (
+	// ForOperators: members who are operators now (listed in the
+	// operators file, or made one by /op, and not set aside with /deop).
+	// The zero value.
+	ForOperators Access = iota
+	// ForEveryone: every member. A command that does something only
+	// operators may (/motd TEXT) checks that in its operation.
+	ForEveryone
+	// ForListedOperators: operators, and listed operators who set their
+	// rights aside with /deop, so that /op can give them back.
+	ForListedOperators
+)
+
+// mayLocked reports whether m may run a command open to a. The caller
+// holds h.mu.
+func (a Access) mayLocked(m *Member) bool {
+	switch a {
+	case ForEveryone:
+		return true
+	case ForListedOperators:
+		return m.isOpLocked() || m.hub.listedOp(m.key)
+	default:
+		return m.isOpLocked()
+	}
 }
 
 // Usage is the command as help shows it: "/nick NEW".
@@ -33,50 +63,50 @@ func (c Command) Usage() string {
 
 func defaultCommands() []Command {
 	return []Command{
-		{Name: "help", Args: "[keys]", Help: "show this help, or the keys", run: cmdHelp},
-		{Name: "nick", Args: "NEW", Help: "change your nick", run: cmdNick},
-		{Name: "me", Args: "ACTION", Help: "say what you are doing: /me waves", run: cmdMe},
-		{Name: "join", Args: "#ROOM", Help: "enter a room, making it if it is new", run: cmdJoin},
-		{Name: "part", Help: "leave the room you are looking at", run: cmdPart},
-		{Name: "rooms", Help: "list the rooms with their topics", run: cmdRooms},
-		{Name: "topic", Args: "[TEXT]", Help: "show or set this room's topic", run: cmdTopic},
-		{Name: "msg", Args: "NICK TEXT", Help: "a private message; it waits for them if they are away", run: cmdMsg},
-		{Name: "reply", Args: "TEXT", Help: "answer the last direct message you got", run: cmdReply},
-		{Name: "names", Help: "list who is in this room", run: cmdNames},
-		{Name: "whois", Args: "NICK", Help: "who someone is: key, time online, last active", run: cmdWhois},
-		{Name: "away", Args: "[REASON]", Help: "say you are away; whoever writes to you privately is told why, once", run: cmdAway},
-		{Name: "back", Help: "say you are back (writing anything does too)", run: cmdBack},
-		{Name: "history", Args: "[N]", Help: "load N earlier messages (default 50)", run: cmdHistory},
-		{Name: "search", Args: "[TEXT]", Help: "find messages in this room, newest first; /search alone shows the next page", run: cmdSearch},
-		{Name: "ignore", Args: "NICK", Help: "hide someone's messages from your view", run: cmdIgnore},
-		{Name: "unignore", Args: "NICK", Help: "show someone's messages again", run: cmdUnignore},
-		{Name: "ignored", Help: "list whom you ignore", run: cmdIgnored},
-		{Name: "motd", Args: "[TEXT]", Help: "the message of the day (operators: set it; - clears)", run: cmdMOTD},
-		{Name: "bell", Args: "on|off", Help: "beep when someone mentions you or writes to you", run: cmdBell},
-		{Name: "clear", Help: "clear your own view of this room", run: cmdClear},
-		{Name: "mouse", Args: "on|off", Help: "on: the wheel scrolls; off: the terminal selects text", run: cmdMouse},
-		{Name: "quit", Aliases: []string{"exit"}, Args: "[MESSAGE]", Help: "leave the chat, saying why if you like", run: cmdQuit},
-		{Name: "quiet", Args: "[on|off]", Help: "hide others' joins and leaves from your view (alone: turn it over)", run: cmdQuiet},
-		{Name: "highlight", Args: "[WORD]", Help: "lines with WORD count as for you, like your nick (alone: list them; -WORD removes one)", run: cmdHighlight},
-		{Name: "unhighlight", Args: "WORD", Help: "stop highlighting WORD", run: cmdUnhighlight},
+		{Name: "help", Args: "[keys]", Help: "show this help, or the keys", Who: ForEveryone, run: cmdHelp},
+		{Name: "nick", Args: "NEW", Help: "change your nick", Who: ForEveryone, run: cmdNick},
+		{Name: "me", Args: "ACTION", Help: "say what you are doing: /me waves", Who: ForEveryone, run: cmdMe},
+		{Name: "join", Args: "#ROOM", Help: "enter a room, making it if it is new", Who: ForEveryone, run: cmdJoin},
+		{Name: "part", Help: "leave the room you are looking at", Who: ForEveryone, run: cmdPart},
+		{Name: "rooms", Help: "list the rooms with their topics", Who: ForEveryone, run: cmdRooms},
+		{Name: "topic", Args: "[TEXT]", Help: "show or set this room's topic", Who: ForEveryone, run: cmdTopic},
+		{Name: "msg", Args: "NICK TEXT", Help: "a private message; it waits for them if they are away", Who: ForEveryone, run: cmdMsg},
+		{Name: "reply", Args: "TEXT", Help: "answer the last direct message you got", Who: ForEveryone, run: cmdReply},
+		{Name: "names", Help: "list who is in this room", Who: ForEveryone, run: cmdNames},
+		{Name: "whois", Args: "NICK", Help: "who someone is: key, time online, last active", Who: ForEveryone, run: cmdWhois},
+		{Name: "away", Args: "[REASON]", Help: "say you are away; whoever writes to you privately is told why, once", Who: ForEveryone, run: cmdAway},
+		{Name: "back", Help: "say you are back (writing anything does too)", Who: ForEveryone, run: cmdBack},
+		{Name: "history", Args: "[N]", Help: "load N earlier messages (default 50)", Who: ForEveryone, run: cmdHistory},
+		{Name: "search", Args: "[TEXT]", Help: "find messages in this room, newest first; /search alone shows the next page", Who: ForEveryone, run: cmdSearch},
+		{Name: "ignore", Args: "NICK", Help: "hide someone's messages from your view", Who: ForEveryone, run: cmdIgnore},
+		{Name: "unignore", Args: "NICK", Help: "show someone's messages again", Who: ForEveryone, run: cmdUnignore},
+		{Name: "ignored", Help: "list whom you ignore", Who: ForEveryone, run: cmdIgnored},
+		{Name: "motd", Args: "[TEXT]", Help: "the message of the day (operators: set it; - clears)", Who: ForEveryone, run: cmdMOTD},
+		{Name: "bell", Args: "on|off", Help: "beep when someone mentions you or writes to you", Who: ForEveryone, run: cmdBell},
+		{Name: "clear", Help: "clear your own view of this room", Who: ForEveryone, run: cmdClear},
+		{Name: "mouse", Args: "on|off", Help: "on: the wheel scrolls; off: the terminal selects text", Who: ForEveryone, run: cmdMouse},
+		{Name: "quit", Aliases: []string{"exit"}, Args: "[MESSAGE]", Help: "leave the chat, saying why if you like", Who: ForEveryone, run: cmdQuit},
+		{Name: "quiet", Args: "[on|off]", Help: "hide others' joins and leaves from your view (alone: turn it over)", Who: ForEveryone, run: cmdQuiet},
+		{Name: "highlight", Args: "[WORD]", Help: "lines with WORD count as for you, like your nick (alone: list them; -WORD removes one)", Who: ForEveryone, run: cmdHighlight},
+		{Name: "unhighlight", Args: "WORD", Help: "stop highlighting WORD", Who: ForEveryone, run: cmdUnhighlight},
 
-		{Name: "kick", Args: "NICK [REASON]", Help: "close someone's session", OpOnly: true, run: cmdKick},
-		{Name: "mute", Args: "NICK|KEY|IP [DURATION] [REASON]", Help: "stop someone posting (10m, 2h, 7d; none: for good)", OpOnly: true,
-			run: func(m *Member, args string) (Effect, error) { return m.sanction(Mute, args) }},
-		{Name: "unmute", Args: "NICK|KEY|IP", Help: "let someone post again", OpOnly: true,
-			run: func(m *Member, args string) (Effect, error) { return m.lift(Mute, args) }},
-		{Name: "ban", Args: "NICK|KEY|IP [DURATION] [REASON]", Help: "keep a key or address out (and kick it)", OpOnly: true,
-			run: func(m *Member, args string) (Effect, error) { return m.sanction(Ban, args) }},
-		{Name: "unban", Args: "NICK|KEY|IP", Help: "lift a ban", OpOnly: true,
-			run: func(m *Member, args string) (Effect, error) { return m.lift(Ban, args) }},
-		{Name: "bans", Help: "list bans and mutes", OpOnly: true, run: cmdBans},
-		{Name: "release", Args: "NICK", Help: "free a nick from the key that registered it", OpOnly: true, run: cmdRelease},
-		{Name: "op", Args: "[NICK]", Help: "make someone an operator for their session (alone: take your own rights back)", OpOnly: true, run: cmdOp},
-		{Name: "deop", Args: "[NICK]", Help: "take someone's session rights away (alone: set your own aside)", OpOnly: true, run: cmdDeop},
-		{Name: "private", Args: "on|off", Help: "make this room invite-only, or open again", OpOnly: true, run: cmdPrivate},
-		{Name: "invite", Args: "NICK", Help: "let someone with a key into this invite-only room", OpOnly: true, run: cmdInvite},
-		{Name: "uninvite", Args: "NICK", Help: "withdraw an invitation, and take them out of this room", OpOnly: true, run: cmdUninvite},
-		{Name: "delete", Args: "#ROOM [confirm]", Help: "delete a room and all its messages", OpOnly: true, run: cmdDelete},
+		{Name: "kick", Args: "NICK [REASON]", Help: "close someone's session", Who: ForOperators, run: cmdKick},
+		{Name: "mute", Args: "NICK|KEY|IP [DURATION] [REASON]", Help: "stop someone posting (10m, 2h, 7d; none: for good)", Who: ForOperators,
+			run: func(m *Member, args string) (Effect, error) { return m.sanctionCommand(Mute, args) }},
+		{Name: "unmute", Args: "NICK|KEY|IP", Help: "let someone post again", Who: ForOperators,
+			run: func(m *Member, args string) (Effect, error) { return m.liftCommand(Mute, args) }},
+		{Name: "ban", Args: "NICK|KEY|IP [DURATION] [REASON]", Help: "keep a key or address out (and kick it)", Who: ForOperators,
+			run: func(m *Member, args string) (Effect, error) { return m.sanctionCommand(Ban, args) }},
+		{Name: "unban", Args: "NICK|KEY|IP", Help: "lift a ban", Who: ForOperators,
+			run: func(m *Member, args string) (Effect, error) { return m.liftCommand(Ban, args) }},
+		{Name: "bans", Help: "list bans and mutes", Who: ForOperators, run: cmdBans},
+		{Name: "release", Args: "NICK", Help: "free a nick from the key that registered it", Who: ForOperators, run: cmdRelease},
+		{Name: "op", Args: "[NICK]", Help: "make someone an operator for their session (alone: take your own rights back)", Who: ForListedOperators, run: cmdOp},
+		{Name: "deop", Args: "[NICK]", Help: "take someone's session rights away (alone: set your own aside)", Who: ForListedOperators, run: cmdDeop},
+		{Name: "private", Args: "on|off", Help: "make this room invite-only, or open again", Who: ForOperators, run: cmdPrivate},
+		{Name: "invite", Args: "NICK", Help: "let someone with a key into this invite-only room", Who: ForOperators, run: cmdInvite},
+		{Name: "uninvite", Args: "NICK", Help: "withdraw an invitation, and take them out of this room", Who: ForOperators, run: cmdUninvite},
+		{Name: "delete", Args: "#ROOM [confirm]", Help: "delete a room and all its messages", Who: ForOperators, run: cmdDelete},
 	}
 }
 
@@ -122,12 +152,26 @@ func (m *Member) run(name, args string) (Effect, error) {
 	c, ok := m.hub.Lookup(name)
 	if !ok {
 		if name == "" {
-			return Stay, fmt.Errorf("type a command after the slash; /help lists them")
+			return Stay, usage("type a command after the slash; /help lists them")
 		}
-		return Stay, fmt.Errorf("unknown command %q: /help lists the commands; start a line with // to send it as text", "/"+name)
+		return Stay, usage("unknown command %q: /help lists the commands; start a line with // to send it as text", "/"+name)
+	}
+	// Who may run it is checked here, before the arguments are read, so
+	// that no command depends on its handler remembering to. The
+	// operations the handlers call check again, under the lock they act
+	// under: a front end that calls them without this parser is refused
+	// too.
+	m.hub.mu.RLock()
+	may := c.Who.mayLocked(m)
+	m.hub.mu.RUnlock()
+	if !may {
+		if c.Who == ForListedOperators {
+			return Stay, fmt.Errorf("%w: /%s is for operators; your key is not in the operators file", ErrNotOperator, c.Name)
+		}
+		return Stay, notOperator(c.Name)
 	}
 	if c.Args == "" && args != "" {
-		return Stay, fmt.Errorf("usage: %s (it takes nothing after it)", c.Usage())
+		return Stay, usage("usage: %s (it takes nothing after it)", c.Usage())
 	}
 	return c.run(m, args)
 }
@@ -143,15 +187,15 @@ func cmdHelp(m *Member, args string) (Effect, error) {
 	h.mu.RUnlock()
 	width := 0
 	for _, c := range h.commands {
-		if !c.OpOnly || op {
+		if c.Who == ForEveryone || op {
 			width = max(width, len(c.Usage()))
 		}
 	}
 	var b strings.Builder
-	list := func(title string, opOnly bool) {
+	list := func(title string, forEveryone bool) {
 		b.WriteString(title)
 		for _, c := range h.commands {
-			if c.OpOnly != opOnly {
+			if (c.Who == ForEveryone) != forEveryone {
 				continue
 			}
 			fmt.Fprintf(&b, "\n  %-*s  %s", width, c.Usage(), c.Help)
@@ -160,11 +204,11 @@ func cmdHelp(m *Member, args string) (Effect, error) {
 			}
 		}
 	}
-	list("Commands:", false)
+	list("Commands:", true)
 	b.WriteString("\n  //text" + strings.Repeat(" ", max(0, width-6)) + "  send a line that starts with /")
 	if op {
 		b.WriteString("\n")
-		list("Operator commands:", true)
+		list("Operator commands:", false)
 	}
 	if len(h.opts.KeyHelp) > 0 {
 		b.WriteString("\nKeys: /help keys lists them (Ctrl+N/Ctrl+P switch rooms, PgUp scrolls).")
@@ -173,199 +217,11 @@ func cmdHelp(m *Member, args string) (Effect, error) {
 	return Stay, nil
 }
 
-func cmdNick(m *Member, args string) (Effect, error) {
-	if args == "" {
-		return Stay, fmt.Errorf("usage: /nick NEW (you are %s)", m.Nick())
-	}
-	return Stay, m.setNick(args)
-}
-
 func cmdMe(m *Member, args string) (Effect, error) {
 	if trimBlank(args) == "" {
-		return Stay, fmt.Errorf("usage: /me ACTION, e.g. /me waves")
+		return Stay, usage("usage: /me ACTION, e.g. /me waves")
 	}
 	return Stay, m.post("", Action, args)
-}
-
-func cmdNames(m *Member, _ string) (Effect, error) {
-	r := m.Room()
-	online := r.Online()
-	names := make([]string, len(online))
-	for i, o := range online {
-		names[i] = o.Label()
-		if o.Away {
-			names[i] += awayNote(o.AwayReason)
-		}
-	}
-	where := "#" + r.name
-	if r.dm {
-		where = "this conversation"
-	}
-	m.notice(Notice, fmt.Sprintf("Online in %s (%d): %s", where, len(names), strings.Join(names, ", ")))
-	return Stay, nil
-}
-
-// Label is the nick as rosters show it: operators marked with @ and
-// members without a key with ~, as IRC does; neither character can be part
-// of a nick, so neither mark can be faked.
-func (o Online) Label() string {
-	label := o.Nick
-	if o.Key == "" {
-		label = "~" + label
-	}
-	if o.Op {
-		label = "@" + label
-	}
-	return label
-}
-
-func cmdWhois(m *Member, args string) (Effect, error) {
-	if args == "" {
-		return Stay, errors.New("usage: /whois NICK")
-	}
-	h := m.hub
-	now := h.now()
-	h.mu.RLock()
-	defer h.mu.RUnlock()
-	who := h.byNickLocked(args)
-	if who == nil {
-		return Stay, fmt.Errorf("nobody called %q is online", args)
-	}
-	var b strings.Builder
-	if who.key != "" {
-		fmt.Fprintf(&b, "%s: verified key %s", who.nick, who.key)
-	} else {
-		fmt.Fprintf(&b, "%s: unverified (connected without a key)", who.nick)
-	}
-	fmt.Fprintf(&b, "\n  online since %s (%s), ", who.joined.UTC().Format("2006-01-02 15:04 MST"), FormatDuration(now.Sub(who.joined)))
-	if idle := now.Sub(time.Unix(0, who.lastActive.Load())); idle < time.Minute {
-		b.WriteString("active now")
-	} else {
-		fmt.Fprintf(&b, "last active %s ago", FormatDuration(idle))
-	}
-	if n := who.devicesLocked(); n > 1 {
-		fmt.Fprintf(&b, ", on %d devices", n)
-	}
-	if p := who.pres; p.awayLocked() {
-		fmt.Fprintf(&b, "\n  away since %s", p.awaySince.In(m.loc).Format("15:04"))
-		if p.awayReason != "" {
-			b.WriteString(": " + p.awayReason)
-		}
-	}
-	if who.isOpLocked() {
-		b.WriteString("\n  operator")
-	}
-	if m.isOpLocked() {
-		fmt.Fprintf(&b, "\n  address %s", who.addr)
-	}
-	m.noticeLocked(m.currentRoomLocked(), Notice, b.String())
-	return Stay, nil
-}
-
-func cmdIgnore(m *Member, args string) (Effect, error) {
-	if args == "" {
-		return Stay, errors.New("usage: /ignore NICK")
-	}
-	h := m.hub
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	who := h.byNickLocked(args)
-	if who == nil {
-		return Stay, fmt.Errorf("nobody called %q is online", args)
-	}
-	if who.author == m.author {
-		return Stay, errors.New("you cannot ignore yourself")
-	}
-	if _, ok := m.ignored[who.author]; ok {
-		return Stay, fmt.Errorf("you already ignore %s", who.nick)
-	}
-	m.ignored[who.author] = who.nick
-	note := ""
-	if m.key != "" && who.key != "" {
-		if err := h.opts.Store.PutIgnore(ctxBG, m.key, Ignore{Author: who.author, Nick: who.nick}); err != nil {
-			note = fmt.Sprintf(" (for this session only: %v)", err)
-		}
-	} else {
-		note = " for this session"
-	}
-	m.noticeLocked(m.currentRoomLocked(), Notice, fmt.Sprintf("You now ignore %s%s; /unignore %s undoes it.", who.nick, note, who.nick))
-	return Stay, nil
-}
-
-func cmdUnignore(m *Member, args string) (Effect, error) {
-	if args == "" {
-		return Stay, errors.New("usage: /unignore NICK")
-	}
-	h := m.hub
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	author := ""
-	if who := h.byNickLocked(args); who != nil {
-		if _, ok := m.ignored[who.author]; ok {
-			author = who.author
-		}
-	}
-	for a, nick := range m.ignored {
-		if author == "" && sameNick(nick, strings.TrimLeft(args, "@~")) {
-			author = a
-		}
-	}
-	if author == "" {
-		return Stay, fmt.Errorf("you do not ignore %q", args)
-	}
-	nick := m.ignored[author]
-	delete(m.ignored, author)
-	note := ""
-	if m.key != "" {
-		// As /ignore: done for this session even if it cannot be stored.
-		if err := h.opts.Store.DeleteIgnore(ctxBG, m.key, author); err != nil {
-			note = fmt.Sprintf(" for this session only (it could not be stored: %v)", err)
-		}
-	}
-	m.noticeLocked(m.currentRoomLocked(), Notice, fmt.Sprintf("You no longer ignore %s%s.", nick, note))
-	return Stay, nil
-}
-
-func cmdIgnored(m *Member, _ string) (Effect, error) {
-	h := m.hub
-	h.mu.RLock()
-	defer h.mu.RUnlock()
-	var nicks []string
-	for author, nick := range m.ignored {
-		if o := h.byAuthorLocked(author); o != nil && o.nick != nick {
-			nick += " (now " + o.nick + ")"
-		}
-		nicks = append(nicks, nick)
-	}
-	slices.Sort(nicks)
-	text := "You ignore nobody."
-	if len(nicks) > 0 {
-		text = "You ignore: " + strings.Join(nicks, ", ")
-	}
-	m.noticeLocked(m.currentRoomLocked(), Notice, text)
-	return Stay, nil
-}
-
-func cmdClear(*Member, string) (Effect, error) { return ClearView, nil }
-
-func cmdMouse(_ *Member, args string) (Effect, error) {
-	switch strings.ToLower(args) {
-	case "on":
-		return MouseOn, nil
-	case "off":
-		return MouseOff, nil
-	}
-	return Stay, fmt.Errorf("usage: /mouse on|off")
-}
-
-func cmdBell(_ *Member, args string) (Effect, error) {
-	switch strings.ToLower(args) {
-	case "on":
-		return BellOn, nil
-	case "off":
-		return BellOff, nil
-	}
-	return Stay, fmt.Errorf("usage: /bell on|off")
 }
 
 // maxQuitMessage bounds the message /quit leaves in everyone's view.

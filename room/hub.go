@@ -303,7 +303,7 @@ type Identity struct {
 func (h *Hub) Join(id Identity) (*Member, error) {
 	now := h.now()
 	if s, banned := h.Banned(id.Key, id.Addr); banned {
-		return nil, errors.New(s.Refusal(now))
+		return nil, refuse(ErrBanned, "%s", s.Refusal(now))
 	}
 	if err := h.allowJoin(id, now); err != nil {
 		return nil, err

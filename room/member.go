@@ -640,10 +640,10 @@ func (m *Member) post(room string, kind Kind, text string) error {
 		}
 		s, ok := m.subs[room]
 		if !ok {
-			return nil, fmt.Errorf("you are not in %s", room)
+			return nil, refuse(ErrNotInRoom, "you are not in %s", room)
 		}
-		if why := m.mutedLocked(now); why != "" {
-			return nil, fmt.Errorf("message not sent: %s", why)
+		if err := m.refuseMutedLocked("message not sent", now); err != nil {
+			return nil, err
 		}
 		return s, m.allow(m.msgLimit, "send", now)
 	}()
@@ -955,8 +955,8 @@ func (m *Member) setNickLocked(nick string, now time.Time) error {
 	if old == nick {
 		return fmt.Errorf("you are already %s", nick)
 	}
-	if why := m.mutedLocked(now); why != "" {
-		return fmt.Errorf("nick not changed: %s", why)
+	if err := m.refuseMutedLocked("nick not changed", now); err != nil {
+		return err
 	}
 	refusal, err := h.nickUseLocked(nick, m.key, m)
 	if err != nil {

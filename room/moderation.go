@@ -2,30 +2,18 @@ package room
 
 import (
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"net"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/chatroom/chatroom/room/sanitize"
 )
 
-const settingMOTD = "motd"
-
 // maxReason bounds reasons and the message of the day.
 const maxReason = 300
-
-// listedOp reports whether key is in the operators file. Listed operators
-// are the room's owners: no ban, mute, kick or /deop by another operator
-// touches them, so nobody can lock them out of their own room; to remove
-// one, edit the file.
-func (h *Hub) listedOp(key string) bool {
-	return key != "" && h.opts.Operators != nil && h.opts.Operators.IsOperator(key)
-}
 
 // Banned reports whether a key or an address is banned now, and how.
 // Listed operators are never banned.
@@ -84,54 +72,6 @@ func (s Sanction) Refusal(now time.Time) string {
 		what = "your address is"
 	}
 	return fmt.Sprintf("you cannot join: %s banned%s", what, s.describe(now))
-}
-
-// FormatDuration writes a duration as people do: 2h, 7d, 1h30m, 45s.
-func FormatDuration(d time.Duration) string {
-	if d < time.Minute {
-		return fmt.Sprintf("%ds", max(1, int(d.Round(time.Second).Seconds())))
-	}
-	d = d.Round(time.Minute)
-	days, hours, mins := int(d/(24*time.Hour)), int(d/time.Hour)%24, int(d/time.Minute)%60
-	var b strings.Builder
-	if days > 0 {
-		fmt.Fprintf(&b, "%dd", days)
-	}
-	if hours > 0 {
-		fmt.Fprintf(&b, "%dh", hours)
-	}
-	if mins > 0 {
-		fmt.Fprintf(&b, "%dm", mins)
-	}
-	return b.String()
-}
-
-var durationPart = regexp.MustCompile(`^(\d+)(w|d|h|m|s)`)
-
-// ParseDuration reads durations as people write them: 30s, 10m, 2h,
-// 1h30m, 7d, 2w, 1d12h.
-func ParseDuration(s string) (time.Duration, bool) {
-	units := map[string]time.Duration{"w": 7 * 24 * time.Hour, "d": 24 * time.Hour, "h": time.Hour, "m": time.Minute, "s": time.Second}
-	var total time.Duration
-	if s == "" {
-		return 0, false
-	}
-	for s != "" {
-		m := durationPart.FindStringSubmatch(s)
-		if m == nil {
-			return 0, false
-		}
-		n, err := strconv.Atoi(m[1])
-		if err != nil || n > 1_000_000 {
-			return 0, false
-		}
-		total += time.Duration(n) * units[m[2]]
-		s = s[len(m[0]):]
-	}
-	if total <= 0 || total > 100*365*24*time.Hour {
-		return 0, false
-	}
-	return total, true
 }
 
 // target is who a moderation command is about.
@@ -199,7 +139,7 @@ func (h *Hub) resolveTargetLocked(arg string) (target, error) {
 		}
 		return t, err
 	}
-	return target{}, fmt.Errorf("nobody called %q is online and no key owns that nick: give a key fingerprint (SHA256:...) or an IP address", arg)
+	return target{}, refuse(ErrNoSuchNick, "nobody called %q is online and no key owns that nick: give a key fingerprint (SHA256:...) or an IP address", arg)
 }
 
 // splitDurationReason reads "[DURATION] [REASON]". A first word that
@@ -247,11 +187,13 @@ func (k SanctionKind) past() string {
 	return "banned"
 }
 
-var errOpsOnly = errors.New("operators only")
-
+// requireOpLocked refuses a member who is not an operator the operation
+// that /cmd runs. Dispatch refuses them the command already (see
+// Command.Who); the operations check again, under the lock they act under,
+// for callers that do not go through dispatch. The caller holds h.mu.
 func (m *Member) requireOpLocked(cmd string) error {
 	if !m.isOpLocked() {
-		return fmt.Errorf("%w: /%s is for operators", errOpsOnly, cmd)
+		return notOperator(cmd)
 	}
 	return nil
 }
@@ -259,38 +201,58 @@ func (m *Member) requireOpLocked(cmd string) error {
 // protectedLocked refuses acting on a listed operator.
 func (m *Member) protectedLocked(t target, verb string) error {
 	if m.hub.listedOp(t.id) {
-		return fmt.Errorf("%s is in the operators file; to %s them, remove them from it first", t.label, verb)
+		return refuse(ErrProtected, "%s is in the operators file; to %s them, remove them from it first", t.label, verb)
 	}
 	return nil
 }
 
-// sanction imposes a ban or a mute, announces it and logs it.
-func (m *Member) sanction(kind SanctionKind, args string) (Effect, error) {
+// sanctionCommand runs /ban and /mute: "TARGET [DURATION] [REASON]".
+func (m *Member) sanctionCommand(kind SanctionKind, args string) (Effect, error) {
 	name := string(kind)
 	arg, rest, _ := strings.Cut(args, " ")
 	if arg == "" {
-		return Stay, fmt.Errorf("usage: /%s NICK|FINGERPRINT|IP [DURATION] [REASON], e.g. /%s spammer 7d flooding", name, name)
+		return Stay, usage("usage: /%s NICK|FINGERPRINT|IP [DURATION] [REASON], e.g. /%s spammer 7d flooding", name, name)
 	}
 	d, reason, err := splitDurationReason(strings.TrimSpace(rest))
 	if err != nil {
 		return Stay, err
 	}
+	return Stay, m.impose(kind, arg, d, reason)
+}
+
+// Ban keeps target (a nick, a key fingerprint or an IP address) out for d
+// (0: for good) and closes its sessions, acting as the member: operators
+// only (ErrNotOperator), and never a listed operator (ErrProtected) or
+// the member itself (ErrSelf).
+func (m *Member) Ban(target string, d time.Duration, reason string) error {
+	return m.impose(Ban, target, d, cleanReason(reason))
+}
+
+// Mute stops target (as for Ban) posting for d (0: for good), acting as
+// the member, with Ban's refusals.
+func (m *Member) Mute(target string, d time.Duration, reason string) error {
+	return m.impose(Mute, target, d, cleanReason(reason))
+}
+
+// impose imposes a ban or a mute, announces it and logs it.
+func (m *Member) impose(kind SanctionKind, arg string, d time.Duration, reason string) error {
+	name := string(kind)
 	h := m.hub
 	now := h.now()
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if err := m.requireOpLocked(name); err != nil {
-		return Stay, err
+		return err
 	}
 	t, err := h.resolveTargetLocked(arg)
 	if err != nil {
-		return Stay, err
+		return err
 	}
 	if t.id == m.key || (m.key == "" && t.id == m.addr) {
-		return Stay, fmt.Errorf("you cannot %s yourself", name)
+		return refuse(ErrSelf, "you cannot %s yourself", name)
 	}
 	if err := m.protectedLocked(t, name); err != nil {
-		return Stay, err
+		return err
 	}
 	// Naming a person who has no key means their address. Say so, rather
 	// than hit others there by surprise.
@@ -303,7 +265,7 @@ func (m *Member) sanction(kind SanctionKind, args string) (Effect, error) {
 			}
 		}
 		if len(others) > 0 {
-			return Stay, fmt.Errorf("%s has no key, so this would %s the address %s, where %s also are; to do that, /%s %s",
+			return fmt.Errorf("%s has no key, so this would %s the address %s, where %s also are; to do that, /%s %s",
 				t.label, name, t.id, strings.Join(others, ", "), name, t.id)
 		}
 		t.label = fmt.Sprintf("%s (address %s)", t.label, t.id)
@@ -313,7 +275,7 @@ func (m *Member) sanction(kind SanctionKind, args string) (Effect, error) {
 		s.Until = now.Add(d)
 	}
 	if err := h.opts.Store.PutSanction(ctxBG, s); err != nil {
-		return Stay, err
+		return err
 	}
 	h.sanctionMu.Lock()
 	h.sanctions[kind][t.id] = s
@@ -335,22 +297,34 @@ func (m *Member) sanction(kind SanctionKind, args string) (Effect, error) {
 			who.noticeLocked(who.currentRoomLocked(), Error, "You are muted"+s.describe(now)+". You can still read.")
 		}
 	}
-	return Stay, nil
+	return nil
 }
 
-// lift removes a ban or mute: of a key or address given as is, or of the
-// one person a nick names (online, or as the ban recorded them).
-func (m *Member) lift(kind SanctionKind, args string) (Effect, error) {
-	arg := strings.TrimLeft(strings.TrimSpace(args), "@~")
-	if arg == "" {
-		return Stay, fmt.Errorf("usage: /un%s NICK|FINGERPRINT|IP", kind)
+// liftCommand runs /unban and /unmute.
+func (m *Member) liftCommand(kind SanctionKind, args string) (Effect, error) {
+	if strings.TrimLeft(strings.TrimSpace(args), "@~") == "" {
+		return Stay, usage("usage: /un%s NICK|FINGERPRINT|IP", kind)
 	}
+	return Stay, m.lift(kind, args)
+}
+
+// Unban lifts the ban on target, acting as the member (operators only):
+// a key or address given as is, or the one person a nick names (online,
+// or as the ban recorded them).
+func (m *Member) Unban(target string) error { return m.lift(Ban, target) }
+
+// Unmute lifts the mute on target, as Unban does the ban.
+func (m *Member) Unmute(target string) error { return m.lift(Mute, target) }
+
+// lift removes a ban or mute.
+func (m *Member) lift(kind SanctionKind, target string) error {
+	arg := strings.TrimLeft(strings.TrimSpace(target), "@~")
 	h := m.hub
 	now := h.now()
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if err := m.requireOpLocked("un" + string(kind)); err != nil {
-		return Stay, err
+		return err
 	}
 	h.sanctionMu.Lock()
 	defer h.sanctionMu.Unlock()
@@ -389,16 +363,16 @@ func (m *Member) lift(kind SanctionKind, args string) (Effect, error) {
 	ids = slices.DeleteFunc(ids, func(id string) bool { return !active(id) })
 	switch len(ids) {
 	case 0:
-		return Stay, fmt.Errorf("%s is not %s", arg, kind.past())
+		return fmt.Errorf("%s is not %s", arg, kind.past())
 	case 1:
 	default:
 		slices.Sort(ids)
-		return Stay, fmt.Errorf("more than one %s is called %s: %s; name the key or address", kind, arg, strings.Join(ids, ", "))
+		return fmt.Errorf("more than one %s is called %s: %s; name the key or address", kind, arg, strings.Join(ids, ", "))
 	}
 	id := ids[0]
 	s := h.sanctions[kind][id]
 	if err := h.opts.Store.DeleteSanction(ctxBG, kind, id); err != nil {
-		return Stay, err
+		return err
 	}
 	delete(h.sanctions[kind], id)
 	h.audit("un"+string(kind), "by", m.nick, "by_key", m.key, "target", id, "nick", s.Nick)
@@ -410,7 +384,7 @@ func (m *Member) lift(kind SanctionKind, args string) (Effect, error) {
 			}
 		}
 	}
-	return Stay, nil
+	return nil
 }
 
 // mutedLocked says why the member may not speak, or "".
@@ -421,28 +395,45 @@ func (m *Member) mutedLocked(now time.Time) string {
 	return ""
 }
 
+// refuseMutedLocked refuses a muted member what (e.g. "message not
+// sent"), or returns nil. The caller holds h.mu.
+func (m *Member) refuseMutedLocked(what string, now time.Time) error {
+	if why := m.mutedLocked(now); why != "" {
+		return refuse(ErrMuted, "%s: %s", what, why)
+	}
+	return nil
+}
+
 func cmdKick(m *Member, args string) (Effect, error) {
 	nick, reason, _ := strings.Cut(args, " ")
-	nick = strings.TrimLeft(nick, "@~")
-	if nick == "" {
-		return Stay, errors.New("usage: /kick NICK [REASON]")
+	if strings.TrimLeft(nick, "@~") == "" {
+		return Stay, usage("usage: /kick NICK [REASON]")
 	}
+	return Stay, m.Kick(nick, reason)
+}
+
+// Kick closes every session of the person online as nick, acting as the
+// member: operators only (ErrNotOperator); not yourself (ErrSelf) nor a
+// listed operator (ErrProtected); ErrNoSuchNick if nobody is online as
+// nick.
+func (m *Member) Kick(nick, reason string) error {
+	nick = strings.TrimLeft(nick, "@~")
 	reason = cleanReason(reason)
 	h := m.hub
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if err := m.requireOpLocked("kick"); err != nil {
-		return Stay, err
+		return err
 	}
 	who := h.byNickLocked(nick)
 	if who == nil {
-		return Stay, fmt.Errorf("nobody called %q is online", nick)
+		return noSuchNick(nick)
 	}
 	if who.author == m.author {
-		return Stay, errors.New("you cannot kick yourself; /quit leaves")
+		return refuse(ErrSelf, "you cannot kick yourself; /quit leaves")
 	}
 	if err := m.protectedLocked(target{id: who.key, label: who.nick}, "kick"); err != nil {
-		return Stay, err
+		return err
 	}
 	why := "kicked by " + m.nick
 	if reason != "" {
@@ -452,24 +443,44 @@ func cmdKick(m *Member, args string) (Effect, error) {
 	for _, o := range slices.Clone(who.sessionsLocked()) { // the person, on every device
 		h.closeLocked(o, "you were "+why, why, true)
 	}
-	return Stay, nil
+	return nil
 }
 
-func cmdBans(m *Member, _ string) (Effect, error) {
+// Sanctions returns the bans and mutes in force, acting as the member:
+// operators only (ErrNotOperator).
+func (m *Member) Sanctions() ([]Sanction, error) {
 	h := m.hub
 	now := h.now()
 	h.mu.RLock()
 	err := m.requireOpLocked("bans")
 	h.mu.RUnlock()
 	if err != nil {
+		return nil, err
+	}
+	var out []Sanction
+	h.sanctionMu.RLock()
+	defer h.sanctionMu.RUnlock()
+	for _, kind := range []SanctionKind{Ban, Mute} {
+		for _, s := range h.sanctions[kind] {
+			if s.Active(now) {
+				out = append(out, s)
+			}
+		}
+	}
+	return out, nil
+}
+
+func cmdBans(m *Member, _ string) (Effect, error) {
+	now := m.hub.now()
+	all, err := m.Sanctions()
+	if err != nil {
 		return Stay, err
 	}
 	var b strings.Builder
-	h.sanctionMu.RLock()
 	for _, kind := range []SanctionKind{Ban, Mute} {
 		var lines []string
-		for _, s := range h.sanctions[kind] {
-			if !s.Active(now) {
+		for _, s := range all {
+			if s.Kind != kind {
 				continue
 			}
 			who := s.Nick
@@ -485,158 +496,8 @@ func cmdBans(m *Member, _ string) (Effect, error) {
 		}
 		fmt.Fprintf(&b, "%ss (%d):\n%s\n", strings.ToUpper(string(kind[:1]))+string(kind[1:]), len(lines), strings.Join(lines, "\n"))
 	}
-	h.sanctionMu.RUnlock()
 	m.notice(Notice, strings.TrimSpace(b.String()))
 	return Stay, nil
-}
-
-func cmdMOTD(m *Member, args string) (Effect, error) {
-	h := m.hub
-	if args == "" {
-		text := "There is no message of the day."
-		if motd := h.motd(); motd != "" {
-			text = "Message of the day: " + motd
-		}
-		m.notice(Notice, text)
-		return Stay, nil
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if !m.isOpLocked() {
-		return Stay, fmt.Errorf("%w: /motd TEXT sets the message of the day; /motd alone shows it", errOpsOnly)
-	}
-	motd := cleanReason(args)
-	if args == "-" {
-		motd = ""
-	}
-	if err := h.opts.Store.PutSetting(ctxBG, settingMOTD, motd); err != nil {
-		return Stay, err
-	}
-	h.sanctionMu.Lock()
-	h.motdText = motd
-	h.sanctionMu.Unlock()
-	h.audit("motd", "by", m.nick, "by_key", m.key, "motd", motd)
-	lobby := h.rooms[Lobby]
-	if motd == "" {
-		lobby.announceLocked(m.nick + " cleared the message of the day")
-	} else {
-		lobby.announceLocked(m.nick + " set the message of the day: " + motd)
-	}
-	return Stay, nil
-}
-
-func (h *Hub) motd() string {
-	h.sanctionMu.RLock()
-	defer h.sanctionMu.RUnlock()
-	return h.motdText
-}
-
-// cmdRelease frees a nick from the key that registered it.
-func cmdRelease(m *Member, args string) (Effect, error) {
-	nick := strings.TrimLeft(args, "@~")
-	if nick == "" {
-		return Stay, errors.New("usage: /release NICK")
-	}
-	h := m.hub
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if err := m.requireOpLocked("release"); err != nil {
-		return Stay, err
-	}
-	owner, err := h.nickOwner(nick)
-	if err != nil {
-		return Stay, err
-	}
-	if owner == "" {
-		return Stay, fmt.Errorf("no key owns %s", nick)
-	}
-	if h.listedOp(owner) && owner != m.key {
-		return Stay, fmt.Errorf("%s belongs to an operator in the operators file", nick)
-	}
-	for _, k := range nickKeys(nick) {
-		if err := h.opts.Store.ReleaseNick(ctxBG, k); err != nil {
-			return Stay, err
-		}
-	}
-	h.audit("release", "by", m.nick, "by_key", m.key, "nick", nick, "owner", owner)
-	m.noticeLocked(m.currentRoomLocked(), Notice, fmt.Sprintf("%s is free: the next key to use it will own it.", nick))
-	return Stay, nil
-}
-
-func cmdOp(m *Member, args string) (Effect, error) { return m.setOp(args, true) }
-
-func cmdDeop(m *Member, args string) (Effect, error) { return m.setOp(args, false) }
-
-// setOp grants or takes away operator rights for a session. Alone, /deop
-// sets your own rights aside and /op takes them back. Only operators in the
-// operators file grant rights; nobody takes them from one.
-func (m *Member) setOp(nick string, on bool) (Effect, error) {
-	nick = strings.TrimLeft(nick, "@~")
-	h := m.hub
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if nick == "" || sameNick(nick, m.nick) {
-		listed := h.listedOp(m.key)
-		switch {
-		case on && !listed && !m.op:
-			return Stay, fmt.Errorf("%w: your key is not in the operators file", errOpsOnly)
-		case on:
-			m.deop = false
-			m.noticeLocked(m.currentRoomLocked(), Notice, "You have your operator rights again.")
-		default:
-			if !m.isOpLocked() {
-				return Stay, errors.New("you are not an operator")
-			}
-			m.op, m.deop = false, true
-			m.noticeLocked(m.currentRoomLocked(), Notice, "Your operator rights are set aside for this session; /op takes them back.")
-		}
-		m.touchRoomsLocked()
-		return Stay, nil
-	}
-	cmd := "op"
-	if !on {
-		cmd = "deop"
-	}
-	if err := m.requireOpLocked(cmd); err != nil {
-		return Stay, err
-	}
-	if !h.listedOp(m.key) {
-		return Stay, fmt.Errorf("%w: only operators in the operators file can /%s others", errOpsOnly, cmd)
-	}
-	who := h.byNickLocked(nick)
-	if who == nil {
-		return Stay, fmt.Errorf("nobody called %q is online", nick)
-	}
-	if !on {
-		if err := m.protectedLocked(target{id: who.key, label: who.nick}, "deop"); err != nil {
-			return Stay, err
-		}
-	}
-	if who.isOpLocked() == on {
-		if on {
-			return Stay, fmt.Errorf("%s is already an operator", who.nick)
-		}
-		return Stay, fmt.Errorf("%s is not an operator", who.nick)
-	}
-	who.op, who.deop = on, !on
-	who.touchRoomsLocked()
-	h.audit(cmd, "by", m.nick, "by_key", m.key, "nick", who.nick, "key", who.key)
-	if on {
-		h.announceLocked(m, fmt.Sprintf("%s made %s an operator for this session", m.nick, who.nick))
-	} else {
-		h.announceLocked(m, fmt.Sprintf("%s took operator rights from %s for this session", m.nick, who.nick))
-	}
-	return Stay, nil
-}
-
-// OperatorsChanged tells every view to redraw who is an operator, after
-// the operators file was re-read.
-func (h *Hub) OperatorsChanged() {
-	h.mu.RLock()
-	defer h.mu.RUnlock()
-	for _, r := range h.rooms {
-		r.version.Add(1)
-	}
 }
 
 // announceLocked posts a moderation act in the room the operator is
@@ -647,11 +508,4 @@ func (h *Hub) announceLocked(by *Member, text string) {
 		return
 	}
 	h.rooms[Lobby].announceLocked(text)
-}
-
-// touchRoomsLocked makes every room m is in redraw its roster.
-func (m *Member) touchRoomsLocked() {
-	for _, s := range m.order {
-		s.room.version.Add(1)
-	}
 }

@@ -81,7 +81,7 @@ func cmdQuiet(m *Member, args string) (Effect, error) {
 		on = true
 	case "off":
 	default:
-		return Stay, errors.New("usage: /quiet [on|off]")
+		return Stay, usage("usage: /quiet [on|off]")
 	}
 	value := ""
 	if on {
@@ -133,7 +133,7 @@ func cmdHighlight(m *Member, args string) (Effect, error) {
 		return cmdUnhighlight(m, word)
 	}
 	if strings.ContainsFunc(args, unicode.IsSpace) {
-		return Stay, errors.New("usage: /highlight WORD (one word at a time)")
+		return Stay, usage("usage: /highlight WORD (one word at a time)")
 	}
 	word := args
 	if problem := highlightProblem(word); problem != "" {
@@ -154,7 +154,7 @@ func cmdHighlight(m *Member, args string) (Effect, error) {
 
 func cmdUnhighlight(m *Member, args string) (Effect, error) {
 	if args == "" || strings.ContainsFunc(args, unicode.IsSpace) {
-		return Stay, errors.New("usage: /unhighlight WORD")
+		return Stay, usage("usage: /unhighlight WORD")
 	}
 	list := m.highlightList()
 	i := slices.IndexFunc(list, func(w string) bool { return strings.EqualFold(w, args) })

@@ -234,7 +234,7 @@ func TestCommands(t *testing.T) {
 	help := strings.Join(texts(drain(alice), Notice), "\n")
 	for _, c := range h.Commands() {
 		listed := strings.Contains(help, c.Usage()) && strings.Contains(help, c.Help)
-		if listed == c.OpOnly {
+		if listed != (c.Who == ForEveryone) {
 			t.Errorf("/help for a non-operator: %s listed = %v:\n%s", c.Usage(), listed, help)
 		}
 	}

@@ -67,36 +67,43 @@ func (h *Hub) unindexRoomLocked(name string) {
 	}
 }
 
-// otherAuthor is the party of a direct conversation who is not me.
-func (r *Room) otherAuthor(me string) string {
-	if r.parties[0] == me {
-		return r.parties[1]
+// inRoomLocked finds the room of m's called name ("#go" or "go", or a
+// conversation's name), or the one m is looking at for "". The caller
+// holds h.mu.
+func (m *Member) inRoomLocked(name string) (*Room, error) {
+	if name == "" {
+		if r := m.currentRoomLocked(); r != nil {
+			return r, nil
+		}
+		return nil, refuse(ErrNotInRoom, "you are in no room")
 	}
-	return r.parties[0]
+	if s, ok := m.subs[strings.TrimPrefix(name, "#")]; ok {
+		return s.room, nil
+	}
+	return nil, refuse(ErrNotInRoom, "you are not in %s", name)
 }
 
-// mayEnterLocked reports whether m may be in r: an invite-only room lets in
-// operators and invited keys.
-func (h *Hub) mayEnterLocked(m *Member, r *Room) (bool, error) {
-	if r.dm {
-		return r.parties[0] == m.author || r.parties[1] == m.author, nil
-	}
-	if !r.inviteOnly || m.isOpLocked() {
-		return true, nil
-	}
-	if m.key == "" {
-		return false, nil
-	}
-	return h.opts.Store.Invited(ctxBG, r.name, m.key)
+// tooManyRooms refuses entering one more room to a member in n.
+func tooManyRooms(n int) error {
+	return refuse(ErrTooManyRooms, "you are in %d rooms and conversations, the most one session may be in; /part one first", n)
 }
 
 func cmdJoin(m *Member, args string) (Effect, error) {
 	if args == "" {
-		return Stay, errors.New("usage: /join #ROOM, e.g. /join #go")
+		return Stay, usage("usage: /join #ROOM, e.g. /join #go")
 	}
-	name, err := roomName(args)
+	return Stay, m.Join(args)
+}
+
+// Join enters the room called room ("#go" or "go"), making it if it is
+// new, and looks at it; a room the member is in already it only looks at.
+// Refusals: ErrTooManyRooms, ErrInviteOnly, a *LimitError for making rooms
+// or joining too fast, and a name that is not a room's or reads like
+// another's.
+func (m *Member) Join(room string) error {
+	name, err := roomName(room)
 	if err != nil {
-		return Stay, err
+		return err
 	}
 	h := m.hub
 	now := h.now()
@@ -104,40 +111,40 @@ func cmdJoin(m *Member, args string) (Effect, error) {
 	defer h.mu.Unlock()
 	if _, in := m.subs[name]; in {
 		m.current = name
-		return Stay, nil
+		return nil
 	}
 	if n := m.ownRoomsLocked(); n >= maxRooms {
-		return Stay, fmt.Errorf("you are in %d rooms and conversations, the most one session may be in; /part one first", n)
+		return tooManyRooms(n)
 	}
 	if err := m.allow(m.msgLimit, "join a room", now); err != nil {
-		return Stay, err
+		return err
 	}
 	_, known, err := h.opts.Store.RoomInfo(ctxBG, name)
 	if err != nil {
-		return Stay, err
+		return err
 	}
 	if !known {
 		// Refused before it costs the allowance to make rooms.
 		if like := h.lookAlikeRoomLocked(name); like != "" {
-			return Stay, fmt.Errorf("#%s looks too much like #%s, which exists: /join #%s", name, like, like)
+			return fmt.Errorf("#%s looks too much like #%s, which exists: /join #%s", name, like, like)
 		}
 		if err := m.allowNewRoom(now); err != nil {
-			return Stay, err
+			return err
 		}
 		// A room an operator makes is theirs: it stays when empty.
 		if err := h.opts.Store.PutRoomInfo(ctxBG, RoomInfo{Name: name, Kept: m.isOpLocked()}); err != nil {
-			return Stay, err
+			return err
 		}
 		h.indexRoomLocked(name)
 	}
 	r, err := h.roomLocked(name)
 	if err != nil {
-		return Stay, err
+		return err
 	}
 	if ok, err := h.mayEnterLocked(m, r); err != nil {
-		return Stay, err
+		return err
 	} else if !ok {
-		return Stay, fmt.Errorf("#%s is invite-only: ask an operator for an invitation", name)
+		return refuse(ErrInviteOnly, "#%s is invite-only: ask an operator for an invitation", name)
 	}
 	h.enterLocked(m, r, Membership{})
 	m.current = name
@@ -147,7 +154,7 @@ func cmdJoin(m *Member, args string) (Effect, error) {
 	} else if r.topic != "" {
 		m.noticeLocked(r, Notice, "Topic: "+r.topic)
 	}
-	return Stay, nil
+	return nil
 }
 
 // allowNewRoom limits how often rooms are made: per key and per address,
@@ -166,19 +173,23 @@ func (m *Member) allowNewRoom(now time.Time) error {
 	return m.refused("make a room", wait, now)
 }
 
-func cmdPart(m *Member, _ string) (Effect, error) {
+func cmdPart(m *Member, _ string) (Effect, error) { return Stay, m.Part("") }
+
+// Part leaves room ("": the one the member is looking at), which must not
+// be the last it is in.
+func (m *Member) Part(room string) error {
 	h := m.hub
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if len(m.order) <= 1 {
-		return Stay, errors.New("this is the only room you are in; /quit leaves the chat")
+	r, err := m.inRoomLocked(room)
+	if err != nil {
+		return err
 	}
-	r := m.currentRoomLocked()
-	if r == nil {
-		return Stay, errors.New("you are in no room")
+	if len(m.order) <= 1 {
+		return errors.New("this is the only room you are in; /quit leaves the chat")
 	}
 	h.partLocked(m, r, true)
-	return Stay, nil
+	return nil
 }
 
 // maxListedRooms is how many rooms /rooms lists, the busiest first.
@@ -277,22 +288,46 @@ func cmdTopic(m *Member, args string) (Effect, error) {
 		}
 		return Stay, nil
 	}
-	if why := m.mutedLocked(now); why != "" {
-		return Stay, fmt.Errorf("topic not changed: %s", why)
+	if args == "-" {
+		args = ""
+	}
+	return Stay, m.setTopicLocked(r, args, now)
+}
+
+// SetTopic sets the topic of room ("": the one the member is looking at;
+// topic "": none), acting as the member: refused to a muted member
+// (ErrMuted), or one changing it too fast (*LimitError).
+func (m *Member) SetTopic(room, topic string) error {
+	h := m.hub
+	now := h.now()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	r, err := m.inRoomLocked(room)
+	if err != nil {
+		return err
+	}
+	if r.dm {
+		return errors.New("direct conversations have no topic")
+	}
+	return m.setTopicLocked(r, topic, now)
+}
+
+// setTopicLocked is SetTopic in r. The caller holds h.mu for writing.
+func (m *Member) setTopicLocked(r *Room, topic string, now time.Time) error {
+	h := m.hub
+	if err := m.refuseMutedLocked("topic not changed", now); err != nil {
+		return err
 	}
 	if err := m.allow(m.msgLimit, "change the topic", now); err != nil {
-		return Stay, err
+		return err
 	}
-	topic := cleanReason(args)
-	if args == "-" {
-		topic = ""
-	}
+	topic = cleanReason(topic)
 	// A topic an operator sets makes the room theirs: it stays when
 	// empty. Anyone else's topic keeps nothing, or a topic would be a way
 	// round the limit on making rooms.
 	kept := r.kept || m.isOpLocked()
 	if err := h.opts.Store.PutRoomInfo(ctxBG, RoomInfo{Name: r.name, Topic: topic, InviteOnly: r.inviteOnly, Kept: kept}); err != nil {
-		return Stay, err
+		return err
 	}
 	r.topic, r.kept = topic, kept
 	m.roomsVersion.Add(1)
@@ -304,461 +339,57 @@ func cmdTopic(m *Member, args string) (Effect, error) {
 	} else {
 		r.announceLocked(m.nick + " set the topic: " + topic)
 	}
-	return Stay, nil
-}
-
-// directToLocked opens m's side of the direct conversation with the person
-// a nick names: online, or away but known by key (posting brings the other
-// side in; see reachOtherParty). The caller holds h.mu for writing.
-func (h *Hub) directToLocked(m *Member, nick string) (r *Room, opened bool, err error) {
-	var author, label string
-	if who := h.byNickLocked(nick); who != nil {
-		author, label = who.author, who.nick
-	} else {
-		owner, err := h.nickOwner(strings.TrimLeft(nick, "@~"))
-		if err != nil {
-			return nil, false, err
-		}
-		if owner == "" {
-			return nil, false, fmt.Errorf("nobody called %q is online, and no key owns that nick, so a message could not wait for them", nick)
-		}
-		if o := h.byAuthorLocked(owner); o != nil {
-			// The nick's owner is here under another nick: the message
-			// goes to them now, whoever writes.
-			author, label = o.author, o.nick
-		} else if m.key == "" {
-			// They could not answer someone who may never come back, and
-			// keyless sessions are free to make: no waiting messages.
-			return nil, false, fmt.Errorf("%s is away; to leave a message that waits for them, connect with an ssh key", sanitize.Nick(nick))
-		} else {
-			author, label = owner, sanitize.Nick(nick)
-		}
-	}
-	if author == m.author {
-		return nil, false, errors.New("that is you")
-	}
-	_, in := m.subs[dmName(m.author, author)]
-	if n := m.ownRoomsLocked(); !in && n >= maxRooms {
-		return nil, false, fmt.Errorf("you are in %d rooms and conversations, the most one session may be in; /part one first", n)
-	}
-	if r, err = h.roomLocked(dmName(m.author, author)); err != nil {
-		return nil, false, err
-	}
-	h.enterLocked(m, r, Membership{Label: "@" + label})
-	return r, !in, nil
-}
-
-func cmdMsg(m *Member, args string) (Effect, error) {
-	nick, text, _ := strings.Cut(args, " ")
-	if nick == "" || strings.TrimSpace(text) == "" {
-		return Stay, errors.New("usage: /msg NICK TEXT")
-	}
-	h := m.hub
-	now := h.now()
-	h.mu.Lock()
-	was := m.current
-	r, opened, err := func() (*Room, bool, error) {
-		// Refusals first: a line that cannot be sent opens nothing.
-		if why := m.mutedLocked(now); why != "" {
-			return nil, false, fmt.Errorf("message not sent: %s", why)
-		}
-		if m.msgLimit.TokensAt(now) < 1 {
-			return nil, false, m.allow(m.msgLimit, "send", now)
-		}
-		return h.directToLocked(m, nick)
-	}()
-	if err == nil {
-		m.current = r.name
-	}
-	h.mu.Unlock()
-	if errors.Is(err, errFlooding) {
-		h.kickForFlooding(m)
-	}
-	if err != nil {
-		return Stay, err
-	}
-	err = m.post(r.name, Chat, text)
-	if err == nil {
-		m.tellIfAway(r)
-	}
-	var notReached *errNotReached
-	if errors.As(err, &notReached) && opened {
-		// The line could not reach them: the conversation opened for it
-		// closes again, and the member stays where it was.
-		h.mu.Lock()
-		h.partLocked(m, r, false)
-		if _, ok := m.subs[was]; ok {
-			m.current = was
-		}
-		h.mu.Unlock()
-	}
-	return Stay, err
-}
-
-func cmdReply(m *Member, args string) (Effect, error) {
-	if strings.TrimSpace(args) == "" {
-		return Stay, errors.New("usage: /reply TEXT")
-	}
-	last := m.lastDM.Load()
-	if last == nil {
-		return Stay, errors.New("nobody has sent you a direct message yet; /msg NICK TEXT starts one")
-	}
-	room := *last
-	h := m.hub
-	h.mu.Lock()
-	_, in := m.subs[room]
-	if !in {
-		// Closed since: open it again.
-		r, err := h.roomLocked(room)
-		if err != nil {
-			h.mu.Unlock()
-			return Stay, err
-		}
-		h.enterLocked(m, r, Membership{})
-	}
-	m.current = room
-	h.mu.Unlock()
-	if err := m.post(room, Chat, args); err != nil {
-		return Stay, err
-	}
-	h.mu.RLock()
-	r := h.rooms[room]
-	h.mu.RUnlock()
-	if r != nil {
-		m.tellIfAway(r)
-	}
-	return Stay, nil
-}
-
-// Older history, on request.
-const (
-	defaultHistory = 50
-	maxHistory     = 500
-)
-
-func cmdHistory(m *Member, args string) (Effect, error) {
-	n := defaultHistory
-	if args != "" {
-		var err error
-		if n, err = strconv.Atoi(args); err != nil || n <= 0 {
-			return Stay, errors.New("usage: /history [N], e.g. /history 200")
-		}
-	}
-	got, err := m.LoadOlder("", 0, n)
-	if err == nil && got == 0 {
-		m.notice(Notice, "Nothing earlier: that is the beginning of what this room keeps.")
-	}
-	return Stay, err
-}
-
-// LoadOlder gives the member up to n messages of room ("": the one it is
-// looking at) from before Seq before (0: the oldest it has been given),
-// marked Older so its view puts them above what it shows. It returns how
-// many it found; 0 means there is nothing earlier.
-func (m *Member) LoadOlder(room string, before uint64, n int) (int, error) {
-	n = min(max(n, 1), maxHistory)
-	h := m.hub
-	now := h.now()
-	h.mu.RLock()
-	if room == "" {
-		room = m.current
-	}
-	s, ok := m.subs[room]
-	if ok && before == 0 {
-		before = s.oldest
-	}
-	h.mu.RUnlock()
-	if !ok {
-		return 0, fmt.Errorf("you are not in %s", room)
-	}
-	if before <= 1 {
-		return 0, nil
-	}
-	if !m.olderLimit.AllowN(now, 1) {
-		return 0, errors.New("slow down: older messages load a page at a time")
-	}
-	// Read without the hub's lock: nobody's posting waits for it.
-	older, err := h.opts.History.Before(ctxBG, room, before, n)
-	if err != nil {
-		return 0, fmt.Errorf("could not load earlier messages: %w", err)
-	}
-	if len(older) == 0 {
-		return 0, nil
-	}
-	h.mu.Lock()
-	if cur, still := m.subs[room]; still && cur == s {
-		s.oldest = min(s.oldest, older[0].Seq)
-	}
-	got := len(older)
-	hd := hiding{quiet: m.quiet.Load(), me: m.author, ignored: make(map[string]struct{}, len(m.ignored))}
-	for author := range m.ignored {
-		hd.ignored[author] = struct{}{}
-	}
-	h.mu.Unlock()
-	older = hd.filter(older)
-	for i := range older {
-		older[i].Older, older[i].Backlog, older[i].Room = true, true, room
-	}
-	if len(older) == 0 {
-		// Say so, in their place, so the view knows where the page ends.
-		why := "from people you ignore"
-		if hd.quiet {
-			why = "joins and leaves (/quiet), or from people you ignore"
-		}
-		older = []Message{{Room: room, Kind: Notice, Time: now, Private: true, Older: true, Backlog: true,
-			Text: fmt.Sprintf("%d earlier messages are %s.", got, why)}}
-		older[0].Seq = max(1, before-uint64(got))
-	}
-	m.queue(older...)
-	return got, nil
-}
-
-// maxSearchResults is how many results one page of /search shows.
-const maxSearchResults = 20
-
-// searchPage is where a member's last /search got to, for /search alone to
-// show the next page.
-type searchPage struct {
-	room, query string
-	before      uint64 // the oldest match shown: the next page is older
-	shown       int    // matches shown (or left out as ignored) so far
-}
-
-func cmdSearch(m *Member, args string) (Effect, error) {
-	r := m.Room()
-	query := strings.TrimSpace(args)
-	m.searchMu.Lock()
-	defer m.searchMu.Unlock()
-	page := searchPage{room: r.name, query: query}
-	if query == "" {
-		if m.search.query == "" || m.search.room != r.name {
-			return Stay, errors.New("usage: /search TEXT; then /search alone shows the next page")
-		}
-		page = m.search
-	}
-	found, total, err := m.hub.opts.History.Search(ctxBG, r.name, page.query, page.before, maxSearchResults)
-	if err != nil {
-		return Stay, fmt.Errorf("search failed: %w", err)
-	}
-	if total == 0 {
-		m.search = searchPage{}
-		m.notice(Notice, fmt.Sprintf("Nothing in this room matches %q.", page.query))
-		return Stay, nil
-	}
-	if len(found) == 0 {
-		m.notice(Notice, fmt.Sprintf("No more messages match %q: all %d were shown (/search TEXT starts again).", page.query, total))
-		return Stay, nil
-	}
-	from := page.shown + 1
-	page.shown += len(found)
-	page.before = found[len(found)-1].Seq
-	m.search = page
-	m.hub.mu.RLock()
-	found = slices.DeleteFunc(found, func(msg Message) bool { _, ig := m.ignored[msg.Author]; return ig })
-	m.hub.mu.RUnlock()
-
-	var b strings.Builder
-	verb := "match"
-	if total == 1 {
-		verb = "matches"
-	}
-	// The header says how many match in all, which of them this page
-	// shows, and how to see more.
-	fmt.Fprintf(&b, "%d message%s %s %q", total, plural(total), verb, page.query)
-	switch {
-	case total <= maxSearchResults && from == 1:
-		b.WriteString(", newest first:")
-	case page.shown >= total:
-		fmt.Fprintf(&b, "; %d-%d, the oldest:", from, page.shown)
-	default:
-		newest := ""
-		if from == 1 {
-			newest = "newest "
-		}
-		fmt.Fprintf(&b, "; %s%d-%d (/search alone shows %d-%d):", newest, from, page.shown, page.shown+1, min(total, page.shown+maxSearchResults))
-	}
-	for _, msg := range found {
-		who := "<" + msg.Nick + ">"
-		if msg.Kind == Action {
-			who = "* " + msg.Nick
-		}
-		text := strings.ReplaceAll(msg.Text, "\n", " ")
-		fmt.Fprintf(&b, "\n  %s %s %s", msg.Time.In(m.loc).Format("2006-01-02 15:04"), who, truncateRunes(text, 200))
-	}
-	if len(found) == 0 {
-		b.WriteString("\n  (all from people you ignore)")
-	}
-	m.notice(Notice, b.String())
-	return Stay, nil
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
-}
-
-func cmdPrivate(m *Member, args string) (Effect, error) {
-	on := false
-	switch strings.ToLower(args) {
-	case "on":
-		on = true
-	case "off":
-	default:
-		return Stay, errors.New("usage: /private on|off")
-	}
-	h := m.hub
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if err := m.requireOpLocked("private"); err != nil {
-		return Stay, err
-	}
-	r := m.currentRoomLocked()
-	if r == nil || r.dm || r.name == Lobby {
-		return Stay, errors.New("the lobby and direct conversations cannot be invite-only")
-	}
-	if err := h.opts.Store.PutRoomInfo(ctxBG, RoomInfo{Name: r.name, Topic: r.topic, InviteOnly: on, Kept: true}); err != nil {
-		return Stay, err
-	}
-	r.inviteOnly, r.kept = on, true
-	// Those already in stay in, and are invited, so they can come back.
-	uninvited := 0
-	for o := range r.members {
-		if on && o.key != "" {
-			if err := h.opts.Store.Invite(ctxBG, r.name, o.key); err != nil {
-				uninvited++
-			}
-		}
-	}
-	if uninvited > 0 {
-		m.noticeLocked(r, Error, fmt.Sprintf("%d of those here could not be invited (the server cannot store it now): they cannot come back once they leave; /invite them later.", uninvited))
-	}
-	h.audit("private", "room", r.name, "on", on, "by", m.nick, "by_key", m.key)
-	if on {
-		r.announceLocked(m.nick + " made #" + r.name + " invite-only; those here now may come back")
-	} else {
-		r.announceLocked(m.nick + " opened #" + r.name + " to everyone")
-	}
-	return Stay, nil
-}
-
-// keyOfLocked finds whom a nick names, for invitations: the member online
-// under it, or else the key that owns it (key "" when neither has a key).
-// The caller holds h.mu.
-func (h *Hub) keyOfLocked(arg string) (who *Member, key, nick string) {
-	nick = strings.TrimLeft(arg, "@~")
-	if who = h.byNickLocked(nick); who != nil {
-		return who, who.key, who.nick
-	}
-	if owner, err := h.nickOwner(nick); err == nil {
-		key = owner
-	}
-	return nil, key, nick
-}
-
-func cmdInvite(m *Member, args string) (Effect, error) {
-	if args == "" {
-		return Stay, errors.New("usage: /invite NICK")
-	}
-	h := m.hub
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if err := m.requireOpLocked("invite"); err != nil {
-		return Stay, err
-	}
-	r := m.currentRoomLocked()
-	if r == nil || r.dm {
-		return Stay, errors.New("invitations are to public rooms")
-	}
-	who, key, nick := h.keyOfLocked(args)
-	if key == "" {
-		return Stay, fmt.Errorf("%s has no key, and invitations need one", nick)
-	}
-	if err := h.opts.Store.Invite(ctxBG, r.name, key); err != nil {
-		return Stay, err
-	}
-	h.audit("invite", "room", r.name, "nick", nick, "key", key, "by", m.nick)
-	r.announceLocked(fmt.Sprintf("%s invited %s to #%s", m.nick, nick, r.name))
-	if who != nil && who.author != m.author {
-		for _, o := range who.sessionsLocked() { // on whichever device they look
-			o.noticeLocked(o.currentRoomLocked(), Notice, fmt.Sprintf("%s invited you to #%s: /join #%s", m.nick, r.name, r.name))
-		}
-	}
-	return Stay, nil
-}
-
-func cmdUninvite(m *Member, args string) (Effect, error) {
-	if args == "" {
-		return Stay, errors.New("usage: /uninvite NICK")
-	}
-	h := m.hub
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if err := m.requireOpLocked("uninvite"); err != nil {
-		return Stay, err
-	}
-	r := m.currentRoomLocked()
-	if r == nil || r.dm || !r.inviteOnly {
-		return Stay, errors.New("this room is open to everyone: /private on makes it invite-only first")
-	}
-	who, key, nick := h.keyOfLocked(args)
-	if key == "" {
-		return Stay, fmt.Errorf("nobody called %s is here or owns that nick", nick)
-	}
-	if h.listedOp(key) || (who != nil && who.isOpLocked()) {
-		return Stay, fmt.Errorf("%s is an operator, and operators may enter every room", nick)
-	}
-	if err := h.opts.Store.Uninvite(ctxBG, r.name, key); err != nil {
-		return Stay, err
-	}
-	h.audit("uninvite", "room", r.name, "nick", nick, "key", key, "by", m.nick)
-	for o := range r.members {
-		if o.key == key {
-			h.unsubscribeLocked(o, r, "invitation withdrawn", true, true)
-			o.noticeLocked(o.currentRoomLocked(), Notice, fmt.Sprintf("%s withdrew your invitation to #%s.", m.nick, r.name))
-		}
-	}
-	r.announceLocked(fmt.Sprintf("%s withdrew the invitation of %s", m.nick, nick))
-	return Stay, nil
+	return nil
 }
 
 func cmdDelete(m *Member, args string) (Effect, error) {
 	arg, confirm, _ := strings.Cut(args, " ")
 	if arg == "" {
-		return Stay, errors.New("usage: /delete #ROOM, then /delete #ROOM confirm")
+		return Stay, usage("usage: /delete #ROOM, then /delete #ROOM confirm")
 	}
-	name, err := roomName(arg)
-	if err != nil {
+	confirmed := strings.TrimSpace(confirm) == "confirm"
+	n, err := m.DeleteRoom(arg, confirmed)
+	if err != nil || confirmed {
 		return Stay, err
+	}
+	name, _ := roomName(arg) // DeleteRoom read it
+	m.notice(Notice, fmt.Sprintf(
+		"This deletes #%s for everyone, with its %d messages, for good. To go ahead: /delete #%s confirm", name, n, name))
+	return Stay, nil
+}
+
+// DeleteRoom deletes the public room called room ("#go" or "go") for
+// everyone, with all its messages, acting as the member: operators only
+// (ErrNotOperator); ErrNoSuchRoom if there is none. Unless confirmed, it
+// deletes nothing and returns how many messages it would delete, so that
+// a person can be asked first; confirmed, it returns 0.
+func (m *Member) DeleteRoom(room string, confirmed bool) (messages uint64, err error) {
+	name, err := roomName(room)
+	if err != nil {
+		return 0, err
 	}
 	h := m.hub
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if err := m.requireOpLocked("delete"); err != nil {
-		return Stay, err
+		return 0, err
 	}
 	if name == Lobby {
-		return Stay, errors.New("the lobby cannot be deleted")
+		return 0, errors.New("the lobby cannot be deleted")
 	}
 	r, ok := h.rooms[name]
 	_, known, err := h.opts.Store.RoomInfo(ctxBG, name)
 	if err != nil {
-		return Stay, err
+		return 0, err
 	}
 	if !ok && !known {
-		return Stay, fmt.Errorf("there is no room #%s", name)
+		return 0, refuse(ErrNoSuchRoom, "there is no room #%s", name)
 	}
-	if strings.TrimSpace(confirm) != "confirm" {
-		n := uint64(0)
+	if !confirmed {
 		if r != nil {
-			n = r.lastSeq()
-		} else if n, err = h.opts.History.LastSeq(ctxBG, name); err != nil {
-			return Stay, err
+			return r.lastSeq(), nil
 		}
-		m.noticeLocked(m.currentRoomLocked(), Notice, fmt.Sprintf(
-			"This deletes #%s for everyone, with its %d messages, for good. To go ahead: /delete #%s confirm", name, n, name))
-		return Stay, nil
+		return h.opts.History.LastSeq(ctxBG, name)
 	}
 	if r != nil {
 		for o := range r.members {
@@ -768,13 +399,13 @@ func cmdDelete(m *Member, args string) (Effect, error) {
 		delete(h.rooms, name)
 	}
 	if err := h.opts.History.DeleteRoom(ctxBG, name); err != nil {
-		return Stay, err
+		return 0, err
 	}
 	if err := h.opts.Store.DeleteRoomInfo(ctxBG, name); err != nil {
-		return Stay, err
+		return 0, err
 	}
 	h.unindexRoomLocked(name)
 	h.audit("room deleted", "room", name, "by", m.nick, "by_key", m.key)
 	m.noticeLocked(m.currentRoomLocked(), Notice, fmt.Sprintf("#%s is deleted, with its messages.", name))
-	return Stay, nil
+	return 0, nil
 }

@@ -131,9 +131,13 @@ func TestBansOverSSH(t *testing.T) {
 	troll := ts.dial("troll", keyless(), via(ts.addr6))
 	op.waitText("3 online")
 
-	// A non-operator is told no.
+	// A non-operator is told no: by the command table, before the
+	// command reads its arguments, so even a command typed alone says so.
 	bob.say("/kick troll")
 	bob.waitText("! operators only: /kick is for operators")
+	bob.send(keyCtrlU())
+	bob.say("/delete")
+	bob.waitText("! operators only: /delete is for operators")
 	bob.send(keyCtrlU())
 
 	// A kick ends the session, with the reason, for everyone to see.

@@ -1,0 +1,181 @@
+package room
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Invite-only rooms: /private, /invite and /uninvite (SetPrivate, Invite,
+// Uninvite), and who may enter such a room.
+
+// mayEnterLocked reports whether m may be in r: an invite-only room lets in
+// operators and invited keys.
+func (h *Hub) mayEnterLocked(m *Member, r *Room) (bool, error) {
+	if r.dm {
+		return r.parties[0] == m.author || r.parties[1] == m.author, nil
+	}
+	if !r.inviteOnly || m.isOpLocked() {
+		return true, nil
+	}
+	if m.key == "" {
+		return false, nil
+	}
+	return h.opts.Store.Invited(ctxBG, r.name, m.key)
+}
+
+func cmdPrivate(m *Member, args string) (Effect, error) {
+	on := false
+	switch strings.ToLower(args) {
+	case "on":
+		on = true
+	case "off":
+	default:
+		return Stay, usage("usage: /private on|off")
+	}
+	return Stay, m.SetPrivate("", on)
+}
+
+// SetPrivate makes room ("": the one the member is looking at)
+// invite-only (on) or open to everyone, acting as the member: operators
+// only (ErrNotOperator). Those in it when it closes are invited.
+func (m *Member) SetPrivate(room string, on bool) error {
+	h := m.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err := m.requireOpLocked("private"); err != nil {
+		return err
+	}
+	r, err := m.inRoomLocked(room)
+	if err != nil {
+		return err
+	}
+	if r.dm || r.name == Lobby {
+		return errors.New("the lobby and direct conversations cannot be invite-only")
+	}
+	if err := h.opts.Store.PutRoomInfo(ctxBG, RoomInfo{Name: r.name, Topic: r.topic, InviteOnly: on, Kept: true}); err != nil {
+		return err
+	}
+	r.inviteOnly, r.kept = on, true
+	// Those already in stay in, and are invited, so they can come back.
+	uninvited := 0
+	for o := range r.members {
+		if on && o.key != "" {
+			if err := h.opts.Store.Invite(ctxBG, r.name, o.key); err != nil {
+				uninvited++
+			}
+		}
+	}
+	if uninvited > 0 {
+		m.noticeLocked(r, Error, fmt.Sprintf("%d of those here could not be invited (the server cannot store it now): they cannot come back once they leave; /invite them later.", uninvited))
+	}
+	h.audit("private", "room", r.name, "on", on, "by", m.nick, "by_key", m.key)
+	if on {
+		r.announceLocked(m.nick + " made #" + r.name + " invite-only; those here now may come back")
+	} else {
+		r.announceLocked(m.nick + " opened #" + r.name + " to everyone")
+	}
+	return nil
+}
+
+// keyOfLocked finds whom a nick names, for invitations: the member online
+// under it, or else the key that owns it (key "" when neither has a key).
+// The caller holds h.mu.
+func (h *Hub) keyOfLocked(arg string) (who *Member, key, nick string) {
+	nick = strings.TrimLeft(arg, "@~")
+	if who = h.byNickLocked(nick); who != nil {
+		return who, who.key, who.nick
+	}
+	if owner, err := h.nickOwner(nick); err == nil {
+		key = owner
+	}
+	return nil, key, nick
+}
+
+func cmdInvite(m *Member, args string) (Effect, error) {
+	if args == "" {
+		return Stay, usage("usage: /invite NICK")
+	}
+	return Stay, m.Invite("", args)
+}
+
+// Invite lets the key of the person called nick into room ("": the one the
+// member is looking at), acting as the member: operators only
+// (ErrNotOperator); ErrNoSuchNick when nobody online or no key goes by
+// nick.
+func (m *Member) Invite(room, nick string) error {
+	h := m.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err := m.requireOpLocked("invite"); err != nil {
+		return err
+	}
+	r, err := m.inRoomLocked(room)
+	if err != nil {
+		return err
+	}
+	if r.dm {
+		return errors.New("invitations are to public rooms")
+	}
+	who, key, nick := h.keyOfLocked(nick)
+	if key == "" {
+		return refuse(ErrNoSuchNick, "%s has no key, and invitations need one", nick)
+	}
+	if err := h.opts.Store.Invite(ctxBG, r.name, key); err != nil {
+		return err
+	}
+	h.audit("invite", "room", r.name, "nick", nick, "key", key, "by", m.nick)
+	r.announceLocked(fmt.Sprintf("%s invited %s to #%s", m.nick, nick, r.name))
+	if who != nil && who.author != m.author {
+		for _, o := range who.sessionsLocked() { // on whichever device they look
+			o.noticeLocked(o.currentRoomLocked(), Notice, fmt.Sprintf("%s invited you to #%s: /join #%s", m.nick, r.name, r.name))
+		}
+	}
+	return nil
+}
+
+func cmdUninvite(m *Member, args string) (Effect, error) {
+	if args == "" {
+		return Stay, usage("usage: /uninvite NICK")
+	}
+	return Stay, m.Uninvite("", args)
+}
+
+// Uninvite withdraws the invitation of the person called nick to room
+// ("": the one the member is looking at) and takes them out of it, acting
+// as the member: operators only (ErrNotOperator); not an operator
+// (ErrProtected).
+func (m *Member) Uninvite(room, nick string) error {
+	h := m.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err := m.requireOpLocked("uninvite"); err != nil {
+		return err
+	}
+	r, err := m.inRoomLocked(room)
+	if err != nil {
+		return err
+	}
+	if r.dm || !r.inviteOnly {
+		return errors.New("this room is open to everyone: /private on makes it invite-only first")
+	}
+	who, key, nick := h.keyOfLocked(nick)
+	if key == "" {
+		return refuse(ErrNoSuchNick, "nobody called %s is here or owns that nick", nick)
+	}
+	if h.listedOp(key) || (who != nil && who.isOpLocked()) {
+		return refuse(ErrProtected, "%s is an operator, and operators may enter every room", nick)
+	}
+	if err := h.opts.Store.Uninvite(ctxBG, r.name, key); err != nil {
+		return err
+	}
+	h.audit("uninvite", "room", r.name, "nick", nick, "key", key, "by", m.nick)
+	for o := range r.members {
+		if o.key == key {
+			h.unsubscribeLocked(o, r, "invitation withdrawn", true, true)
+			o.noticeLocked(o.currentRoomLocked(), Notice, fmt.Sprintf("%s withdrew your invitation to #%s.", m.nick, r.name))
+		}
+	}
+	r.announceLocked(fmt.Sprintf("%s withdrew the invitation of %s", m.nick, nick))
+	return nil
+}
