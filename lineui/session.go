@@ -194,15 +194,30 @@ func (s *session) read(in io.Reader, lines chan<- string) {
 	}
 	r := bufio.NewReader(in)
 	if !s.opts.Echo {
+		// Lines end in \n, \r\n or \r (a terminal in raw mode sends
+		// Enter as \r); blank ones are nothing to send. A line is cut at
+		// the longest message, as the room would refuse it anyway.
+		var line []byte
+		afterCR := false
 		for {
-			line, err := r.ReadString('\n')
-			line = strings.TrimRight(line, "\r\n")
-			if line != "" && !send(line) {
-				return
-			}
+			c, err := r.ReadByte()
 			if err != nil {
+				if len(line) > 0 {
+					send(string(line))
+				}
 				return
 			}
+			switch {
+			case c == '\n' && afterCR:
+			case c == '\n' || c == '\r':
+				if len(line) > 0 && !send(string(line)) {
+					return
+				}
+				line = line[:0]
+			case len(line) < maxLineBytes:
+				line = append(line, c)
+			}
+			afterCR = c == '\r'
 		}
 	}
 	for {
@@ -306,11 +321,21 @@ func (s *session) submitOne(line string) (quit bool) {
 		return false
 	}
 	for {
-		eff, err := s.m.Submit(line)
+		// Each line waits its turn under the rate limit rather than be
+		// refused: refusals count toward the flood kick.
+		wait := s.m.SendWait()
+		var eff room.Effect
+		var err error
+		if wait <= 0 {
+			eff, err = s.m.Submit(line)
+		}
 		var limited *room.LimitError
+		if errors.As(err, &limited) {
+			wait = limited.Wait
+		}
 		switch {
-		case errors.As(err, &limited):
-			t := time.NewTimer(limited.Wait)
+		case wait > 0:
+			t := time.NewTimer(wait)
 			select {
 			case <-t.C:
 				continue
@@ -379,3 +404,6 @@ func (s *session) loadOlder(n int) error {
 	}
 	return err
 }
+
+// maxLineBytes bounds a line read: the longest message, in UTF-8.
+const maxLineBytes = 4*room.MaxMessageLen + 2

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 )
 
 // ErrNoSuchRoom is returned by Enter for a room that does not exist.
@@ -84,4 +85,16 @@ func (m *Member) Find(room, query string, limit int) ([]Message, int, error) {
 		found[i].Room = room
 	}
 	return found, total, nil
+}
+
+// SendWait is how long until the rate limit lets the member send a line.
+// A script pacing its lines waits this long before each rather than be
+// refused and try again: refusals count toward the flood kick, and a bot
+// that keeps to the limit is not flooding.
+func (m *Member) SendWait() time.Duration {
+	tokens := m.msgLimit.TokensAt(m.hub.now())
+	if tokens >= 1 {
+		return 0
+	}
+	return time.Duration((1 - tokens) / float64(m.msgLimit.Limit()) * float64(time.Second))
 }
