@@ -60,6 +60,11 @@ func Parse(args []string) (Command, error) {
 		return Command{}, &UsageError{"no command"}
 	}
 	c := Command{Name: args[0], N: 10}
+	switch c.Name {
+	case "say", "dm", "search", "tail", "who", "rooms", "help":
+	default:
+		return Command{}, &UsageError{fmt.Sprintf("unknown command %q", c.Name)}
+	}
 	var words []string
 	usage := func(format string, a ...any) (Command, error) {
 		return Command{}, &UsageError{c.Name + ": " + fmt.Sprintf(format, a...)}
@@ -112,8 +117,6 @@ func Parse(args []string) (Command, error) {
 		if c.Name == "rooms" && c.Room != "" {
 			return usage("takes no room")
 		}
-	default:
-		return Command{}, &UsageError{fmt.Sprintf("unknown command %q", c.Name)}
 	}
 	return c, nil
 }
