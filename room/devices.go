@@ -214,6 +214,10 @@ func (r *Room) peopleLocked() int {
 	n := len(r.members)
 	var seen map[*person]bool
 	for o := range r.members {
+		if o.unannounced {
+			n-- // a script, not someone here
+			continue
+		}
 		if o.person == nil || len(o.person.sessions) < 2 {
 			continue
 		}
@@ -233,7 +237,7 @@ func (r *Room) peopleLocked() int {
 // The caller holds hub.mu.
 func (r *Room) hasPersonLocked(m *Member) bool {
 	for _, o := range m.sessionsLocked() {
-		if o != m {
+		if o != m && !o.unannounced {
 			if _, in := r.members[o]; in {
 				return true
 			}

@@ -291,6 +291,13 @@ type Identity struct {
 	// Location is the time zone the member reads times in, for times the
 	// room writes into text (search results); nil means the server's.
 	Location *time.Location
+	// Unannounced is a session that is not someone arriving: a script
+	// saying a line or reading the log (ssh host say ..., tail, who). Its
+	// coming and going posts no join or leave line, it is in no roster,
+	// and it does not make a room the key's for later sessions. What it
+	// says still shows under its nick, and every rule (bans, mutes, rate
+	// limits) applies to it as to anyone.
+	Unannounced bool
 }
 
 // Join adds a member: to the lobby, and, for a key that was here before, to

@@ -45,6 +45,8 @@ type Member struct {
 	// answers (Identity.Alive); nil when it cannot tell.
 	alive  func(context.Context) error
 	joined time.Time
+	// unannounced is Identity.Unannounced; set once, at join.
+	unannounced bool
 
 	// Guarded by hub.mu.
 	person       *person // the key's sessions, this one among them; nil without a key
@@ -139,22 +141,24 @@ type sub struct {
 
 func newMember(h *Hub, id Identity) *Member {
 	m := &Member{
-		hub:        h,
-		id:         h.nextID.Add(1),
-		key:        id.Key,
-		addr:       hostOnly(id.Addr),
-		alive:      id.Alive,
-		loc:        id.Location,
-		joined:     h.now(),
-		subs:       map[string]*sub{},
-		wakeC:      make(chan struct{}, 1),
-		doneC:      make(chan struct{}),
-		ignored:    map[string]string{},
-		pres:       &presence{},
-		msgLimit:   rate.NewLimiter(rate.Limit(h.opts.MessageRate), h.opts.MessageBurst),
-		nickLimit:  rate.NewLimiter(rate.Every(nickChangeEvery), nickChangeBurst),
-		olderLimit: rate.NewLimiter(rate.Every(olderEvery), olderBurst),
-		strikes:    rate.NewLimiter(rate.Every(floodStrikeEvery), floodStrikes),
+		hub:    h,
+		id:     h.nextID.Add(1),
+		key:    id.Key,
+		addr:   hostOnly(id.Addr),
+		alive:  id.Alive,
+		loc:    id.Location,
+		joined: h.now(),
+
+		unannounced: id.Unannounced,
+		subs:        map[string]*sub{},
+		wakeC:       make(chan struct{}, 1),
+		doneC:       make(chan struct{}),
+		ignored:     map[string]string{},
+		pres:        &presence{},
+		msgLimit:    rate.NewLimiter(rate.Limit(h.opts.MessageRate), h.opts.MessageBurst),
+		nickLimit:   rate.NewLimiter(rate.Every(nickChangeEvery), nickChangeBurst),
+		olderLimit:  rate.NewLimiter(rate.Every(olderEvery), olderBurst),
+		strikes:     rate.NewLimiter(rate.Every(floodStrikeEvery), floodStrikes),
 	}
 	m.lastActive.Store(m.joined.UnixNano())
 	if m.loc == nil {
@@ -913,6 +917,9 @@ func (m *Member) Leave(reason string) {
 	// The leave lines wait: someone back within reconnectGrace was never
 	// gone, as far as the rooms are told.
 	rooms := m.publicRoomsLocked()
+	if m.unannounced {
+		rooms = nil // it never arrived, as far as the rooms were told
+	}
 	h.closeLocked(m, "", reason, false)
 	// Where another session of the person is still in, nobody left.
 	rooms = slices.DeleteFunc(rooms, func(name string) bool {

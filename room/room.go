@@ -129,6 +129,9 @@ func (r *Room) Online() []Online {
 	out := make([]Online, 0, len(r.members))
 	var at map[*person]int // a person on several devices is listed once
 	for m := range r.members {
+		if m.unannounced {
+			continue // a script, not someone here
+		}
 		if p := m.person; p != nil && len(p.sessions) > 1 {
 			if i, ok := at[p]; ok {
 				out[i].Op = out[i].Op || m.isOpLocked()
@@ -343,7 +346,8 @@ func (h *Hub) subscribeLocked(m *Member, r *Room, ms Membership, was bool, joinT
 	if _, in := m.subs[r.name]; in {
 		return
 	}
-	news := !r.dm && !r.hasPersonLocked(m) // another device of someone here is not news
+	// Another device of someone here is not news, nor is a script.
+	news := !r.dm && !m.unannounced && !r.hasPersonLocked(m)
 	r.logMu.RLock()
 	last, first := r.seq, r.first
 	r.logMu.RUnlock()
@@ -392,7 +396,7 @@ func (h *Hub) subscribeLocked(m *Member, r *Room, ms Membership, was bool, joinT
 		// when it can only be shown live.
 		r.serverLineLocked(Message{Kind: Join, Nick: m.nick, Author: m.author, Text: joinText})
 	}
-	if m.key != "" && !was {
+	if m.key != "" && !was && !m.unannounced {
 		// Read up to what it is shown as history, should the session end
 		// before it saves a read position of its own. If it cannot be
 		// stored (the hub's write watch has logged why), the room is only
@@ -435,7 +439,7 @@ func (h *Hub) unsubscribeLocked(m *Member, r *Room, leave string, announce, forg
 	m.order = slices.DeleteFunc(m.order, func(o *sub) bool { return o == s })
 	m.roomsVersion.Add(1)
 	r.version.Add(1)
-	if announce && !r.dm && !r.hasPersonLocked(m) { // only the person's last session leaving is news
+	if announce && !r.dm && !m.unannounced && !r.hasPersonLocked(m) { // only the person's last session leaving is news
 		r.serverLineLocked(Message{Kind: Leave, Nick: m.nick, Author: m.author, Text: leave})
 	} else {
 		r.wakeMembersLocked() // no line wakes them: their rosters changed

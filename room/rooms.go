@@ -195,21 +195,26 @@ func (m *Member) Part(room string) error {
 // maxListedRooms is how many rooms /rooms lists, the busiest first.
 const maxListedRooms = 50
 
-func cmdRooms(m *Member, _ string) (Effect, error) {
+// Listing is one room as /rooms lists it.
+type Listing struct {
+	Name       string
+	Online     int // people in it now
+	Topic      string
+	InviteOnly bool
+}
+
+// Listings returns the public rooms the member may see, the busiest first:
+// an invite-only room is listed only to those it would let in.
+func (m *Member) Listings() ([]Listing, error) {
 	h := m.hub
 	infos, err := h.opts.Store.RoomInfos(ctxBG)
 	if err != nil {
-		return Stay, err
+		return nil, err
 	}
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	seen := map[string]bool{}
-	type row struct {
-		name   string
-		online int
-		rest   string // after the name: invite-only, topic
-	}
-	var rows []row
+	var rows []Listing
 	op := m.isOpLocked()
 	add := func(name, topic string, inviteOnly bool) {
 		if seen[name] {
@@ -221,20 +226,12 @@ func cmdRooms(m *Member, _ string) (Effect, error) {
 			online = r.peopleLocked()
 			topic, inviteOnly = r.topic, r.inviteOnly
 		}
-		// An invite-only room is listed only to those it would let in.
 		if _, in := m.subs[name]; inviteOnly && !op && !in {
 			if invited, err := h.opts.Store.Invited(ctxBG, name, m.key); m.key == "" || err != nil || !invited {
 				return
 			}
 		}
-		var rest string
-		if inviteOnly {
-			rest += ", invite-only"
-		}
-		if topic != "" {
-			rest += ": " + topic
-		}
-		rows = append(rows, row{name, online, rest})
+		rows = append(rows, Listing{Name: name, Online: online, Topic: topic, InviteOnly: inviteOnly})
 	}
 	add(Lobby, "", false)
 	for _, info := range infos {
@@ -245,12 +242,36 @@ func cmdRooms(m *Member, _ string) (Effect, error) {
 			add(name, r.topic, r.inviteOnly)
 		}
 	}
-	slices.SortFunc(rows, func(a, b row) int {
-		if a.online != b.online {
-			return b.online - a.online
+	slices.SortFunc(rows, func(a, b Listing) int {
+		if a.Online != b.Online {
+			return b.Online - a.Online
 		}
-		return strings.Compare(a.name, b.name)
+		return strings.Compare(a.Name, b.Name)
 	})
+	return rows, nil
+}
+
+func cmdRooms(m *Member, _ string) (Effect, error) {
+	listings, err := m.Listings()
+	if err != nil {
+		return Stay, err
+	}
+	type row struct {
+		name   string
+		online int
+		rest   string // after the name: invite-only, topic
+	}
+	rows := make([]row, 0, len(listings))
+	for _, l := range listings {
+		var rest string
+		if l.InviteOnly {
+			rest += ", invite-only"
+		}
+		if l.Topic != "" {
+			rest += ": " + l.Topic
+		}
+		rows = append(rows, row{l.Name, l.Online, rest})
+	}
 	// Columns line up: the names padded to the longest listed, the
 	// counts to the widest.
 	shown := rows[:min(len(rows), maxListedRooms)]
@@ -267,7 +288,7 @@ func cmdRooms(m *Member, _ string) (Effect, error) {
 	if len(rows) > len(shown) {
 		lines = append(lines, fmt.Sprintf("  … and %d quieter ones", len(rows)-len(shown)))
 	}
-	m.noticeLocked(m.currentRoomLocked(), Notice, fmt.Sprintf("Rooms (%d; /join #NAME enters one):\n%s", len(rows), strings.Join(lines, "\n")))
+	m.notice(Notice, fmt.Sprintf("Rooms (%d; /join #NAME enters one):\n%s", len(rows), strings.Join(lines, "\n")))
 	return Stay, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"charm.land/ssh"
 	gossh "golang.org/x/crypto/ssh"
 
+	"github.com/chatroom/chatroom/execcmd"
 	"github.com/chatroom/chatroom/room"
 	"github.com/chatroom/chatroom/ui"
 	"github.com/chatroom/chatroom/ui/screen"
@@ -77,8 +78,10 @@ type session struct {
 	id     uint64
 	member *room.Member
 	model  *ui.Model
+	exec   *execcmd.Command // the command a script asked for; nil for a chat session
 	screen *screen.Screen
 	out    *watchdogWriter
+	joined time.Time // when the session asked to join
 	mu     sync.Mutex
 	reason string // why the session ended; the first cause recorded wins
 	// goodbye is a last line for the user's terminal, when the session
@@ -184,21 +187,17 @@ func (s *Server) endReason(sess ssh.Session) string {
 	return "quit"
 }
 
-// admit turns away sessions that cannot show the chat (no PTY, or a
-// command such as ssh host ls) and sessions beyond the server's capacity.
-// They get one line saying why and how to join, and a non-zero exit status.
+// admit turns away sessions beyond the server's capacity, and keys taken
+// off the allowlist; they get one line saying why and a non-zero exit
+// status. A command (ssh host say ...) is read here, before it costs a
+// room slot: a wrong one gets its usage and exit status 2, and help is
+// answered at once.
 func (s *Server) admit(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
-		_, _, hasPty := sess.Pty()
+		st := s.stateOf(sess)
 		var why, reason string
-		join := s.joinCommandFor(sess.User())
+		status := execcmd.ExitRefused
 		switch {
-		case sess.RawCommand() != "":
-			why = fmt.Sprintf("chatroom runs no commands (you sent %q). To chat, join with: %s", truncate(sess.RawCommand(), 40), join)
-			reason = "refused: not an interactive terminal"
-		case !hasPty:
-			why = fmt.Sprintf("chatroom needs an interactive terminal. Join with: %s (add -t if ssh is not run from a terminal)", join)
-			reason = "refused: not an interactive terminal"
 		case !s.allowed(keyOf(sess)):
 			// A key taken off the allowlist while its connection stayed up.
 			why = "this chat is private and your key is not on its allowlist."
@@ -206,13 +205,28 @@ func (s *Server) admit(next ssh.Handler) ssh.Handler {
 		case s.Sessions() > s.cfg.MaxSessions:
 			why = fmt.Sprintf("chatroom is full (%d people); try again later.", s.cfg.MaxSessions)
 			reason = "refused: server full"
+		case sess.RawCommand() != "":
+			cmd, err := execcmd.Parse(sess.Command())
+			if err != nil {
+				why = fmt.Sprintf("chatroom: %v\n%s\nTo chat, join with: %s", err, execcmd.Usage, s.joinCommandFor(sess.User()))
+				reason, status = "refused: bad command", execcmd.ExitUsage
+				break
+			}
+			st.exec = &cmd
+			if !cmd.NeedsMember() {
+				_ = cmd.Run(nil, execcmd.IO{Stdout: sess})
+				_ = sess.Exit(execcmd.ExitOK)
+				return
+			}
+			next(sess)
+			return
 		default:
 			next(sess)
 			return
 		}
-		s.stateOf(sess).setReason(reason)
+		st.setReason(reason)
 		_, _ = fmt.Fprintln(sess.Stderr(), why)
-		_ = sess.Exit(1)
+		_ = sess.Exit(status)
 	}
 }
 
@@ -234,10 +248,14 @@ func (s *Server) joinRoom(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		st := s.stateOf(sess)
 		loc, _ := clientLocation(sess.Environ())
-		id := room.Identity{Key: keyOf(sess), Nick: sess.User(), Addr: sess.RemoteAddr().String(), Location: loc}
+		// A command is a script, not someone arriving: it posts no join
+		// or leave line (room.Identity.Unannounced).
+		id := room.Identity{Key: keyOf(sess), Nick: sess.User(), Addr: sess.RemoteAddr().String(), Location: loc,
+			Unannounced: st.exec != nil}
 		if conn, ok := sess.Context().Value(ssh.ContextKeyConn).(gossh.Conn); ok {
 			id.Alive = alive(conn)
 		}
+		st.joined = time.Now() // what the log held before this is history to line mode
 		member, err := s.cfg.Hub.Join(id)
 		if err != nil {
 			st.setReason("refused: " + err.Error())
@@ -273,6 +291,14 @@ func (s *Server) joinRoom(next ssh.Handler) ssh.Handler {
 func (s *Server) runView(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		st := s.stateOf(sess)
+		switch {
+		case st.exec != nil:
+			s.runCommand(sess, *st.exec)
+			return
+		case lineMode(sess):
+			s.runLines(sess)
+			return
+		}
 		p := s.sessionProgram(sess)
 		_, winch, _ := sess.Pty()
 		viewDone := make(chan struct{})

@@ -1,6 +1,7 @@
 // Package sshd is chatroom's ssh front door: it authenticates clients,
-// refuses everything a chat does not need, and connects each terminal
-// session to a ui.Model joined to the room.
+// refuses everything a chat does not need, and connects each session to
+// the room: a terminal to a ui.Model, a session without one (or with
+// TERM=dumb) to line mode (lineui), a command to execcmd.
 package sshd
 
 import (
