@@ -190,26 +190,27 @@ func (s *Server) endReason(sess ssh.Session) string {
 func (s *Server) admit(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		_, _, hasPty := sess.Pty()
-		var why, reason string
+		var why, reason, counted string
 		join := s.joinCommandFor(sess.User())
 		switch {
 		case sess.RawCommand() != "":
 			why = fmt.Sprintf("chatroom runs no commands (you sent %q). To chat, join with: %s", truncate(sess.RawCommand(), 40), join)
-			reason = "refused: not an interactive terminal"
+			reason, counted = "refused: not an interactive terminal", RefusedNotTerminal
 		case !hasPty:
 			why = fmt.Sprintf("chatroom needs an interactive terminal. Join with: %s (add -t if ssh is not run from a terminal)", join)
-			reason = "refused: not an interactive terminal"
+			reason, counted = "refused: not an interactive terminal", RefusedNotTerminal
 		case !s.allowed(keyOf(sess)):
 			// A key taken off the allowlist while its connection stayed up.
 			why = "this chat is private and your key is not on its allowlist."
-			reason = "refused: not on the allowlist"
+			reason, counted = "refused: not on the allowlist", RefusedNotAllowlisted
 		case s.Sessions() > s.cfg.MaxSessions:
 			why = fmt.Sprintf("chatroom is full (%d people); try again later.", s.cfg.MaxSessions)
-			reason = "refused: server full"
+			reason, counted = "refused: server full", RefusedServerFull
 		default:
 			next(sess)
 			return
 		}
+		s.obs.Refused(counted)
 		s.stateOf(sess).setReason(reason)
 		_, _ = fmt.Fprintln(sess.Stderr(), why)
 		_ = sess.Exit(1)
@@ -273,6 +274,8 @@ func (s *Server) joinRoom(next ssh.Handler) ssh.Handler {
 func (s *Server) runView(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		st := s.stateOf(sess)
+		s.obs.Sessions(SessionFullScreen, 1)
+		defer s.obs.Sessions(SessionFullScreen, -1)
 		p := s.sessionProgram(sess)
 		_, winch, _ := sess.Pty()
 		viewDone := make(chan struct{})
