@@ -141,6 +141,8 @@ type Options struct {
 	// it may are given to answer whether they are still there, when
 	// another arrives (see MaxSessionsPerKey). Default 5 s.
 	AliveTimeout time.Duration
+	// Observer is told what the hub does, for metrics. Default: nothing.
+	Observer Observer
 }
 
 // Hub owns the rooms of one daemon, and what applies across them: who is
@@ -153,6 +155,8 @@ type Options struct {
 // writing, briefly.
 type Hub struct {
 	opts     Options
+	obs      Observer    // opts.Observer, or one that does nothing
+	writes   *writeWatch // every write to the store and history, for Health
 	commands []Command
 	nextID   atomic.Uint64
 
@@ -232,11 +236,13 @@ func NewHub(opts Options) (*Hub, error) {
 	}
 	// Every write goes through one watch, so that a failing store is
 	// logged whichever write meets it first.
-	watch := &writeWatch{log: opts.Logger, now: opts.Now}
+	watch := &writeWatch{log: opts.Logger, now: opts.Now, obs: opts.Observer}
 	opts.Store = watchedStore{Store: opts.Store, w: watch}
 	opts.History = watchedHistory{History: opts.History, w: watch}
 	h := &Hub{
 		opts:        opts,
+		obs:         nopObserver{},
+		writes:      watch,
 		commands:    defaultCommands(),
 		rooms:       make(map[string]*Room),
 		expiring:    make(map[string]struct{}),
@@ -251,6 +257,9 @@ func NewHub(opts Options) (*Hub, error) {
 		joinsByAddr: limit.NewKeyed(joinEvery, addrJoinBurst),
 		roomsByKey:  limit.NewKeyed(newRoomEvery, newRoomBurst),
 		roomsByAddr: limit.NewKeyed(newRoomAddrEvery, newRoomAddrBurst),
+	}
+	if opts.Observer != nil {
+		h.obs = opts.Observer
 	}
 	list, err := opts.Store.Sanctions(ctxBG)
 	if err != nil {
@@ -310,15 +319,20 @@ type Identity struct {
 func (h *Hub) Join(id Identity) (*Member, error) {
 	now := h.now()
 	if s, banned := h.Banned(id.Key, id.Addr); banned {
+		h.obs.Refused(RefusedBanned)
 		return nil, refuse(ErrBanned, "%s", s.Refusal(now))
 	}
 	if err := h.allowJoin(id, now); err != nil {
+		h.obs.Refused(RefusedJoinRate)
 		return nil, err
 	}
 	// Before reading where the key had read to: closing a session that
 	// no longer answers saves its read positions.
 	replaced, err := h.makeRoomForSession(id.Key)
 	if err != nil {
+		if errors.Is(err, ErrTooManySessions) {
+			h.obs.Refused(RefusedTooManySessions)
+		}
 		return nil, err
 	}
 	var rejoin []Membership
@@ -344,6 +358,7 @@ func (h *Hub) Join(id Identity) (*Member, error) {
 	var sibling *Member // another session of the key: this is another device of theirs
 	if p := h.people[m.key]; m.key != "" && p != nil && len(p.sessions) > 0 {
 		if len(p.sessions) >= MaxSessionsPerKey {
+			h.obs.Refused(RefusedTooManySessions)
 			return nil, ErrTooManySessions // another joined while this one waited
 		}
 		sibling = p.sessions[0]

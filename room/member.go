@@ -356,8 +356,10 @@ func (m *Member) Next() []Message {
 	h.mu.RUnlock()
 
 	var out []Message
+	var behind uint64 // the most behind the member was in any room, for Observer.Lag
 	for i, s := range subs {
-		msgs, notes := s.next(m, marks[i])
+		msgs, notes, b := s.next(m, marks[i])
+		behind = max(behind, b)
 		msgs = hd.filter(msgs)
 		if s.room.dm {
 			for _, msg := range msgs {
@@ -379,17 +381,26 @@ func (m *Member) Next() []Message {
 			out = append(out, msgs...)
 		}
 	}
-	if m.pending.Load() == 0 {
-		return out
+	if m.pending.Load() > 0 {
+		// Lines of no room, or of a room the member has since left.
+		out = append(out, m.takeNotices(func(n Message) bool {
+			return !slices.ContainsFunc(subs, func(s *sub) bool { return s.room.name == n.Room })
+		})...)
 	}
-	// Lines of no room, or of a room the member has since left.
-	return append(out, m.takeNotices(func(n Message) bool {
-		return !slices.ContainsFunc(subs, func(s *sub) bool { return s.room.name == n.Room })
-	})...)
+	// Counted once a read, not once a room or a line: two calls through
+	// an interface at most, whatever the member is in.
+	if behind > 0 {
+		h.obs.Lag(behind)
+	}
+	if len(out) > 0 {
+		h.obs.Delivered(len(out))
+	}
+	return out
 }
 
-// next reads what is new in one room.
-func (s *sub) next(m *Member, mark uint64) (msgs, notes []Message) {
+// next reads what is new in one room. behind is how many lines the member
+// was behind the room's last one, if there was anything new to read.
+func (s *sub) next(m *Member, mark uint64) (msgs, notes []Message, behind uint64) {
 	r := s.room
 	batch := uint64(r.hub.opts.Batch)
 	cursor := s.cursor.Load()
@@ -406,6 +417,9 @@ func (s *sub) next(m *Member, mark uint64) (msgs, notes []Message) {
 		}
 	}
 	r.logMu.RUnlock()
+	if from <= last {
+		behind = last - cursor
+	}
 
 	failed := false
 	if from <= last && from < oldestInTail {
@@ -422,7 +436,7 @@ func (s *sub) next(m *Member, mark uint64) (msgs, notes []Message) {
 	if cursor < last && !failed {
 		m.wake()
 	}
-	return msgs, notes
+	return msgs, notes, behind
 }
 
 // fromHistory reads messages older than the in-memory tail. Messages the
@@ -647,6 +661,7 @@ func (m *Member) post(room string, kind Kind, text string) error {
 			return nil, refuse(ErrNotInRoom, "you are not in %s", room)
 		}
 		if err := m.refuseMutedLocked("message not sent", now); err != nil {
+			h.obs.Refused(RefusedMuted)
 			return nil, err
 		}
 		return s, m.allow(m.msgLimit, "send", now)
@@ -856,8 +871,10 @@ func (m *Member) allow(lim *rate.Limiter, what string, now time.Time) error {
 // out of strikes, it returns errFlooding (see allow).
 func (m *Member) refused(what string, wait time.Duration, now time.Time) error {
 	if !m.strikes.AllowN(now, 1) {
+		m.hub.obs.Refused(RefusedFlooding)
 		return errFlooding
 	}
+	m.hub.obs.Refused(RefusedRateLimit)
 	return &LimitError{What: what, Wait: wait}
 }
 

@@ -123,6 +123,7 @@ func (r *Room) store(m Message) (uint64, error) {
 	m.Time = r.hub.now()
 	if err := r.hub.opts.History.Append(ctxBG, r.name, m); err != nil {
 		if m.Kind == Chat || m.Kind == Action {
+			r.hub.obs.Refused(RefusedNotStored)
 			return 0, notStored{cause: err}
 		}
 		// After the last stored message, where it happened.
@@ -142,6 +143,7 @@ func (r *Room) store(m Message) (uint64, error) {
 		r.tailLen++
 	}
 	r.logMu.Unlock()
+	r.hub.obs.Posted(m.Kind)
 	for _, member := range r.readers() {
 		member.wake()
 	}

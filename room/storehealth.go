@@ -36,6 +36,8 @@ const storeRetell = time.Minute
 type writeWatch struct {
 	log Logger
 	now func() time.Time
+	// obs, if not nil, is told how long each write took.
+	obs Observer
 
 	// failing is read without mu, so that a write that succeeds while
 	// all is well, nearly every write, takes no lock shared by all rooms.
@@ -48,8 +50,25 @@ type writeWatch struct {
 	untold   int       // since the last line
 }
 
-// done records how a write ended and returns its error, as a *WriteError.
-func (w *writeWatch) done(err error) error {
+// start is called as a write begins, and its result given to done: the
+// watched methods call it in done's argument list, before the write,
+// since Go evaluates the calls of an argument list left to right. Without
+// an Observer nobody wants the time, and the clock is not read.
+func (w *writeWatch) start() time.Time {
+	if w.obs == nil {
+		return time.Time{}
+	}
+	return time.Now()
+}
+
+// done records how a write begun at start ended and returns its error, as
+// a *WriteError.
+func (w *writeWatch) done(start time.Time, err error) error {
+	if !start.IsZero() {
+		// The real clock, not w.now: this measures the disk, not the
+		// hub's notion of the time of day.
+		w.obs.StoreWrite(time.Since(start))
+	}
 	if err == nil && !w.failing.Load() {
 		return nil
 	}
@@ -109,67 +128,67 @@ type watchedStore struct {
 }
 
 func (s watchedStore) ClaimNick(ctx context.Context, fold, nick, key string, at time.Time) error {
-	return s.w.done(s.Store.ClaimNick(ctx, fold, nick, key, at))
+	return s.w.done(s.w.start(), s.Store.ClaimNick(ctx, fold, nick, key, at))
 }
 
 func (s watchedStore) ReleaseNick(ctx context.Context, fold string) error {
-	return s.w.done(s.Store.ReleaseNick(ctx, fold))
+	return s.w.done(s.w.start(), s.Store.ReleaseNick(ctx, fold))
 }
 
 func (s watchedStore) PutSanction(ctx context.Context, sn Sanction) error {
-	return s.w.done(s.Store.PutSanction(ctx, sn))
+	return s.w.done(s.w.start(), s.Store.PutSanction(ctx, sn))
 }
 
 func (s watchedStore) DeleteSanction(ctx context.Context, kind SanctionKind, target string) error {
-	return s.w.done(s.Store.DeleteSanction(ctx, kind, target))
+	return s.w.done(s.w.start(), s.Store.DeleteSanction(ctx, kind, target))
 }
 
 func (s watchedStore) PutSetting(ctx context.Context, name, value string) error {
-	return s.w.done(s.Store.PutSetting(ctx, name, value))
+	return s.w.done(s.w.start(), s.Store.PutSetting(ctx, name, value))
 }
 
 func (s watchedStore) PutIgnore(ctx context.Context, owner string, ig Ignore) error {
-	return s.w.done(s.Store.PutIgnore(ctx, owner, ig))
+	return s.w.done(s.w.start(), s.Store.PutIgnore(ctx, owner, ig))
 }
 
 func (s watchedStore) DeleteIgnore(ctx context.Context, owner, author string) error {
-	return s.w.done(s.Store.DeleteIgnore(ctx, owner, author))
+	return s.w.done(s.w.start(), s.Store.DeleteIgnore(ctx, owner, author))
 }
 
 func (s watchedStore) PutMembership(ctx context.Context, key string, ms Membership) error {
-	return s.w.done(s.Store.PutMembership(ctx, key, ms))
+	return s.w.done(s.w.start(), s.Store.PutMembership(ctx, key, ms))
 }
 
 func (s watchedStore) Answered(ctx context.Context, key, room string) error {
-	return s.w.done(s.Store.Answered(ctx, key, room))
+	return s.w.done(s.w.start(), s.Store.Answered(ctx, key, room))
 }
 
 func (s watchedStore) MarkRoomEmpty(ctx context.Context, name string, since time.Time) error {
-	return s.w.done(s.Store.MarkRoomEmpty(ctx, name, since))
+	return s.w.done(s.w.start(), s.Store.MarkRoomEmpty(ctx, name, since))
 }
 
 func (s watchedStore) SaveRead(ctx context.Context, key, room string, cursor uint64) error {
-	return s.w.done(s.Store.SaveRead(ctx, key, room, cursor))
+	return s.w.done(s.w.start(), s.Store.SaveRead(ctx, key, room, cursor))
 }
 
 func (s watchedStore) DeleteMembership(ctx context.Context, key, room string) error {
-	return s.w.done(s.Store.DeleteMembership(ctx, key, room))
+	return s.w.done(s.w.start(), s.Store.DeleteMembership(ctx, key, room))
 }
 
 func (s watchedStore) PutRoomInfo(ctx context.Context, info RoomInfo) error {
-	return s.w.done(s.Store.PutRoomInfo(ctx, info))
+	return s.w.done(s.w.start(), s.Store.PutRoomInfo(ctx, info))
 }
 
 func (s watchedStore) DeleteRoomInfo(ctx context.Context, name string) error {
-	return s.w.done(s.Store.DeleteRoomInfo(ctx, name))
+	return s.w.done(s.w.start(), s.Store.DeleteRoomInfo(ctx, name))
 }
 
 func (s watchedStore) Invite(ctx context.Context, room, key string) error {
-	return s.w.done(s.Store.Invite(ctx, room, key))
+	return s.w.done(s.w.start(), s.Store.Invite(ctx, room, key))
 }
 
 func (s watchedStore) Uninvite(ctx context.Context, room, key string) error {
-	return s.w.done(s.Store.Uninvite(ctx, room, key))
+	return s.w.done(s.w.start(), s.Store.Uninvite(ctx, room, key))
 }
 
 // watchedHistory is a History whose writes go through a writeWatch, as
@@ -180,14 +199,15 @@ type watchedHistory struct {
 }
 
 func (h watchedHistory) Append(ctx context.Context, room string, m Message) error {
-	return h.w.done(h.History.Append(ctx, room, m))
+	return h.w.done(h.w.start(), h.History.Append(ctx, room, m))
 }
 
 func (h watchedHistory) Prune(ctx context.Context, room string, before time.Time, keep int) (int, error) {
+	start := h.w.start()
 	n, err := h.History.Prune(ctx, room, before, keep)
-	return n, h.w.done(err)
+	return n, h.w.done(start, err)
 }
 
 func (h watchedHistory) DeleteRoom(ctx context.Context, room string) error {
-	return h.w.done(h.History.DeleteRoom(ctx, room))
+	return h.w.done(h.w.start(), h.History.DeleteRoom(ctx, room))
 }

@@ -34,9 +34,10 @@ type authState struct {
 	s     *Server
 	watch *connWatch
 	// keyRefusal is why a key the client offered was refused; shown if
-	// it then tries to get in another way.
-	keyRefusal string
-	told       bool // a refusal banner has been sent
+	// it then tries to get in another way. keyReason is its reason for
+	// Observer.Refused.
+	keyRefusal, keyReason string
+	told                  bool // a refusal banner has been sent
 }
 
 // serverConfig is the ServerConfigCallback: each connection's login
@@ -62,12 +63,14 @@ func (a *authState) addr() string {
 	return a.watch.addr
 }
 
-// deny refuses the login, telling the user why the first time.
-func (a *authState) deny(why string) error {
+// deny refuses the login, telling the user why the first time, and
+// counting it (reason, for Observer.Refused) then: once a connection.
+func (a *authState) deny(reason, why string) error {
 	if a.told {
 		return errDenied
 	}
 	a.told = true
+	a.s.obs.Refused(reason)
 	a.s.log.Info(a.addr()+" refused", "why", why)
 	return &gossh.BannerError{Err: errDenied, Message: "chatroom: " + why + "\n"}
 }
@@ -84,16 +87,16 @@ const maxUserName = 256
 // way in asks the hub once it knows who is asking.
 func (a *authState) connectionRefusal(meta gossh.ConnMetadata) error {
 	if n := len(meta.User()); n > maxUserName {
-		return a.deny(fmt.Sprintf("your ssh user name is %d bytes long; it becomes your nick, which is at most %d characters: ssh -p PORT NICK@HOST", n, sanitize.MaxNickLen))
+		return a.deny(RefusedUserName, fmt.Sprintf("your ssh user name is %d bytes long; it becomes your nick, which is at most %d characters: ssh -p PORT NICK@HOST", n, sanitize.MaxNickLen))
 	}
 	if a.watch == nil {
 		return nil
 	}
 	if a.watch.refusal != "" {
-		return a.deny(a.watch.refusal)
+		return a.deny(RefusedNewConnsPerAddr, a.watch.refusal)
 	}
 	if why := a.watch.count.loginRefusal(); why != "" {
-		return a.deny(why)
+		return a.deny(RefusedConnsPerAddr, why)
 	}
 	return nil
 }
@@ -106,19 +109,19 @@ func (a *authState) publicKey(meta gossh.ConnMetadata, key gossh.PublicKey) (*go
 	// A refused key is not the end: the client may offer another. The
 	// reason is kept for the user in case none gets in.
 	if s, banned := a.s.cfg.Hub.Banned(fp, a.addr()); banned {
-		a.refuseKey(s.Refusal(time.Now()))
+		a.refuseKey(RefusedBanned, s.Refusal(time.Now()))
 		return nil, errDenied
 	}
 	if !a.s.allowed(fp) {
-		a.refuseKey(fmt.Sprintf("this chat is private and your key %s is not on its allowlist; ask its operator to add it.", fp))
+		a.refuseKey(RefusedNotAllowlisted, fmt.Sprintf("this chat is private and your key %s is not on its allowlist; ask its operator to add it.", fp))
 		return nil, errDenied
 	}
 	return &gossh.Permissions{Extensions: map[string]string{keyExtension: fp}}, nil
 }
 
-func (a *authState) refuseKey(why string) {
+func (a *authState) refuseKey(reason, why string) {
 	if a.keyRefusal == "" {
-		a.keyRefusal = why
+		a.keyRefusal, a.keyReason = why, reason
 	}
 }
 
@@ -130,15 +133,15 @@ func (a *authState) keyboardInteractive(meta gossh.ConnMetadata, challenge gossh
 		return nil, err
 	}
 	if s, banned := a.s.cfg.Hub.Banned("", a.addr()); banned {
-		return nil, a.deny(s.Refusal(time.Now()))
+		return nil, a.deny(RefusedBanned, s.Refusal(time.Now()))
 	}
 	switch {
 	case a.keyRefusal != "":
-		return nil, a.deny(a.keyRefusal)
+		return nil, a.deny(a.keyReason, a.keyRefusal)
 	case a.s.cfg.Allowlist != nil:
-		return nil, a.deny("this chat is private: only keys on its allowlist may join, and your ssh client offered none. Connect with your key: ssh -i KEYFILE ...")
+		return nil, a.deny(RefusedNotAllowlisted, "this chat is private: only keys on its allowlist may join, and your ssh client offered none. Connect with your key: ssh -i KEYFILE ...")
 	case a.s.cfg.RequireKey:
-		return nil, a.deny("this chat lets people in by ssh key only, and your ssh client offered none. Make a key with: ssh-keygen -t ed25519   then connect again.")
+		return nil, a.deny(RefusedKeyRequired, "this chat lets people in by ssh key only, and your ssh client offered none. Make a key with: ssh-keygen -t ed25519   then connect again.")
 	}
 	if err := a.passphrase(challenge); err != nil {
 		return nil, err
@@ -174,7 +177,7 @@ func (a *authState) passphrase(challenge gossh.KeyboardInteractiveChallenge) err
 	for try := 0; try < passphraseTries; try++ {
 		wait, done := a.s.limits.passphraseAttempt(a.addr(), time.Now())
 		if done == nil {
-			return a.deny(fmt.Sprintf("too many wrong passphrases from your address; try again in %s.", roundUp(wait)))
+			return a.deny(RefusedPassphrase, fmt.Sprintf("too many wrong passphrases from your address; try again in %s.", roundUp(wait)))
 		}
 		answers, err := challenge("", instruction, []string{"Passphrase: "}, []bool{false})
 		if err != nil {
@@ -191,6 +194,7 @@ func (a *authState) passphrase(challenge gossh.KeyboardInteractiveChallenge) err
 		a.s.log.Info(a.addr() + " gave a wrong passphrase")
 		instruction = "Wrong passphrase; try again."
 	}
+	a.s.obs.Refused(RefusedPassphrase)
 	return errWrongPassphrase
 }
 

@@ -50,6 +50,7 @@ func (s *Server) watchConnection(ctx ssh.Context, conn net.Conn) net.Conn {
 	count, refusal, hopeless := s.limits.open(addr, time.Now())
 	if hopeless {
 		count.release()
+		s.obs.Refused(RefusedConnsPerAddr)
 		s.log.Debug(addr + " dropped: far too many connections")
 		return nil
 	}
@@ -89,16 +90,17 @@ func (w *connWatch) reason() string {
 }
 
 // sessionOpened counts a new session channel, unless the connection or its
-// address has as many as it may (then it says why), stops the idle timer
-// and, once per connection, starts the keepalive.
-func (w *connWatch) sessionOpened(ctx ssh.Context) string {
+// address has as many as it may (then it says why, and the reason for
+// Observer.Refused), stops the idle timer and, once per connection, starts
+// the keepalive.
+func (w *connWatch) sessionOpened(ctx ssh.Context) (why, reason string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.sessions >= maxSessionsPerConn {
-		return fmt.Sprintf("chatroom takes at most %d sessions on one connection", maxSessionsPerConn)
+		return fmt.Sprintf("chatroom takes at most %d sessions on one connection", maxSessionsPerConn), RefusedSessionsPerConn
 	}
 	if why := w.count.activate(); why != "" {
-		return why
+		return why, RefusedConnsPerAddr
 	}
 	w.sessions++
 	w.idle.Stop()
@@ -108,7 +110,7 @@ func (w *connWatch) sessionOpened(ctx ssh.Context) string {
 			w.keepAlive(ctx, conn)
 		}
 	}
-	return ""
+	return "", ""
 }
 
 func (w *connWatch) sessionClosed() {
@@ -185,7 +187,8 @@ const maxSessionsPerConn = 3
 // into a bounded buffer (sessiondata.go).
 func (s *Server) sessionChannel(srv *ssh.Server, conn *gossh.ServerConn, newChan gossh.NewChannel, ctx ssh.Context) {
 	if w := watchOf(ctx); w != nil {
-		if why := w.sessionOpened(ctx); why != "" {
+		if why, reason := w.sessionOpened(ctx); why != "" {
+			s.obs.Refused(reason)
 			_ = newChan.Reject(gossh.ResourceShortage, why)
 			return
 		}

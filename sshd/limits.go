@@ -76,7 +76,7 @@ type connCount struct {
 }
 
 // open counts a new connection from addr. refusal, if not empty, is why it
-// may not log in; hopeless means it is so far over the limits that it is
+// may not log in (RefusedNewConnsPerAddr); hopeless means it is so far over the limits that it is
 // not worth a handshake. The count must be released when the connection
 // closes.
 func (l *addrLimits) open(addr string, now time.Time) (c *connCount, refusal string, hopeless bool) {
@@ -91,7 +91,7 @@ func (l *addrLimits) open(addr string, now time.Time) (c *connCount, refusal str
 }
 
 // loginRefusal is why this connection may not log in because its address
-// has as many connections in use as it may, or "".
+// has as many connections in use as it may (RefusedConnsPerAddr), or "".
 func (c *connCount) loginRefusal() string {
 	c.l.mu.Lock()
 	defer c.l.mu.Unlock()

@@ -195,21 +195,21 @@ func (s *Server) endReason(sess ssh.Session) string {
 func (s *Server) admit(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		st := s.stateOf(sess)
-		var why, reason string
+		var why, reason, counted string
 		status := execcmd.ExitRefused
 		switch {
 		case !s.allowed(keyOf(sess)):
 			// A key taken off the allowlist while its connection stayed up.
 			why = "this chat is private and your key is not on its allowlist."
-			reason = "refused: not on the allowlist"
+			reason, counted = "refused: not on the allowlist", RefusedNotAllowlisted
 		case s.Sessions() > s.cfg.MaxSessions:
 			why = fmt.Sprintf("chatroom is full (%d people); try again later.", s.cfg.MaxSessions)
-			reason = "refused: server full"
+			reason, counted = "refused: server full", RefusedServerFull
 		case sess.RawCommand() != "":
 			cmd, err := execcmd.Parse(sess.Command())
 			if err != nil {
 				why = fmt.Sprintf("chatroom: %v\n%s\nTo chat, join with: %s", err, execcmd.Usage, s.joinCommandFor(sess.User()))
-				reason, status = "refused: bad command", execcmd.ExitUsage
+				reason, counted, status = "refused: bad command", RefusedBadCommand, execcmd.ExitUsage
 				break
 			}
 			st.exec = &cmd
@@ -224,6 +224,7 @@ func (s *Server) admit(next ssh.Handler) ssh.Handler {
 			next(sess)
 			return
 		}
+		s.obs.Refused(counted)
 		st.setReason(reason)
 		_, _ = fmt.Fprintln(sess.Stderr(), why)
 		_ = sess.Exit(status)
@@ -293,12 +294,18 @@ func (s *Server) runView(next ssh.Handler) ssh.Handler {
 		st := s.stateOf(sess)
 		switch {
 		case st.exec != nil:
+			s.obs.Sessions(SessionExec, 1)
+			defer s.obs.Sessions(SessionExec, -1)
 			s.runCommand(sess, *st.exec)
 			return
 		case lineMode(sess):
+			s.obs.Sessions(SessionLine, 1)
+			defer s.obs.Sessions(SessionLine, -1)
 			s.runLines(sess)
 			return
 		}
+		s.obs.Sessions(SessionFullScreen, 1)
+		defer s.obs.Sessions(SessionFullScreen, -1)
 		p := s.sessionProgram(sess)
 		_, winch, _ := sess.Pty()
 		viewDone := make(chan struct{})

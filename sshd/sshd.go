@@ -69,12 +69,17 @@ type Config struct {
 	// IdleTimeout closes a session with no keystroke for this long.
 	// Default 0: never.
 	IdleTimeout time.Duration
+
+	// Observer is told about sessions and refusals, for metrics.
+	// Default: nothing.
+	Observer Observer
 }
 
 // Server is a running chatroom ssh server.
 type Server struct {
 	cfg         Config
 	log         *log.Logger
+	obs         Observer // cfg.Observer, or one that does nothing
 	ssh         *ssh.Server
 	limits      *addrLimits
 	closing     atomic.Bool
@@ -124,8 +129,11 @@ func New(cfg Config) (*Server, error) {
 	if cfg.JoinCommand == "" {
 		cfg.JoinCommand = "ssh -p 1998 HOST"
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, changed: make(chan struct{}),
+	s := &Server{cfg: cfg, log: cfg.Logger, obs: cfg.Observer, changed: make(chan struct{}),
 		limits: newAddrLimits(cfg.MaxConnsPerAddr, cfg.NewConnsPerMinute), layouts: ui.NewLayouts()}
+	if s.obs == nil {
+		s.obs = nopObserver{}
+	}
 	srv, err := wish.NewServer(
 		s.withHostKey(),
 		// A person is their key: a proven key becomes the member's

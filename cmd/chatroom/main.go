@@ -45,7 +45,8 @@ type options struct {
 	retain         time.Duration
 	retainMessages int
 
-	pprof string
+	pprof   string
+	metrics string
 }
 
 // retainFlag reads --retain as people write durations: 30d, 12h, 2w; 0
@@ -99,6 +100,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.Var(retainFlag{&o.retain}, "retain", "delete messages older than `DURATION`, e.g. 30d or 2w (0: keep them all)")
 	fs.IntVar(&o.retainMessages, "retain-messages", 0, "keep only the newest `N` messages of each room (0: keep them all)")
 	fs.StringVar(&o.pprof, "pprof", "", "serve Go's profiles (net/http/pprof) on loopback `ADDR`, e.g. 127.0.0.1:6060 (default: off)")
+	fs.StringVar(&o.metrics, "metrics", "", "serve Prometheus metrics (/metrics) and a health check (/healthz) on `ADDR`, e.g. 127.0.0.1:9100 (default: off)")
 
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: chatroom [flags]\n\nA chat room people join with: ssh -p 1998 HOST\n\nFlags:\n")
@@ -138,6 +140,11 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.pprof != "" {
 		if err := checkPprofAddr(o.pprof); err != nil {
+			return o, err
+		}
+	}
+	if o.metrics != "" {
+		if _, err := checkMetricsAddr(o.metrics); err != nil {
 			return o, err
 		}
 	}

@@ -282,6 +282,7 @@ func TestOperatorsFileReloadsOnSIGHUP(t *testing.T) {
 type rawClient struct {
 	out   *lineWaiter
 	stdin io.Writer
+	close func() // closes the connection
 }
 
 func (c *rawClient) typeLine(t *testing.T, s string) {
@@ -330,5 +331,5 @@ func connectAs(t *testing.T, addr string, hostKey gossh.PublicKey, user string, 
 	if err := sess.Shell(); err != nil {
 		t.Fatal(err)
 	}
-	return &rawClient{out: out, stdin: stdin}
+	return &rawClient{out: out, stdin: stdin, close: func() { _ = c.Close() }}
 }

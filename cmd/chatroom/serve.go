@@ -20,6 +20,7 @@ import (
 	"charm.land/log/v2"
 
 	"github.com/chatroom/chatroom/hostkeys"
+	"github.com/chatroom/chatroom/metrics"
 	"github.com/chatroom/chatroom/privfile"
 	"github.com/chatroom/chatroom/room"
 	"github.com/chatroom/chatroom/room/sqlite"
@@ -91,6 +92,12 @@ func serve(o options, logger *log.Logger, stdout io.Writer) error {
 		return err
 	}
 
+	// Counted only when asked for: without --metrics nothing is counted,
+	// and the hub and the ssh server are given no Observer at all.
+	var mets *metrics.Metrics
+	if o.metrics != "" {
+		mets = metrics.New()
+	}
 	hubOpts := room.Options{
 		Store:          db,
 		History:        db,
@@ -105,9 +112,19 @@ func serve(o options, logger *log.Logger, stdout io.Writer) error {
 	if ops != nil {
 		hubOpts.Operators = ops
 	}
+	if mets != nil {
+		hubOpts.Observer = mets
+	}
 	hub, err := room.NewHub(hubOpts)
 	if err != nil {
 		return err
+	}
+	if mets != nil {
+		measured, err := serveMetrics(ctx, o.metrics, mets, hub, logger)
+		if err != nil {
+			return err
+		}
+		defer func() { stop(); <-measured }()
 	}
 
 	ln, err := net.Listen("tcp", o.listen)
@@ -133,6 +150,9 @@ func serve(o options, logger *log.Logger, stdout io.Writer) error {
 	}
 	if ops != nil {
 		cfg.Operators = ops
+	}
+	if mets != nil {
+		cfg.Observer = mets
 	}
 	srv, err := sshd.New(cfg)
 	if err != nil {
