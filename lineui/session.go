@@ -43,7 +43,7 @@ func Run(m *room.Member, in io.Reader, out io.Writer, opts Options) error {
 		opts.Location = time.UTC
 	}
 	s := &session{m: m, opts: opts, out: out, stop: make(chan struct{}),
-		seen: map[string]*roomSeen{}}
+		seen: map[string]*roomSeen{}, answers: make(chan room.Message)}
 	lines := make(chan string)
 	submitted := make(chan struct{})
 	go s.read(in, lines)
@@ -62,6 +62,11 @@ func Run(m *room.Member, in io.Reader, out io.Writer, opts Options) error {
 				s.print("chatroom: " + why)
 			}
 			return s.writeErr()
+		case answer := <-s.answers:
+			// What the log holds now came before the line this answers:
+			// lines submitted ahead of it are shown first.
+			s.show(m.Next())
+			s.show([]room.Message{answer})
 		case <-submitted:
 			s.show(m.Next())
 			return s.writeErr()
@@ -74,6 +79,11 @@ type session struct {
 	m    *room.Member
 	opts Options
 	stop chan struct{} // closed when Run returns
+	// answers carries the session's own answers to a submitted line (an
+	// error, a notice) from the submitting goroutine to Run's, which
+	// shows them after what the log already holds, so that they read in
+	// the order the lines were typed.
+	answers chan room.Message
 
 	mu       sync.Mutex
 	out      io.Writer
@@ -316,7 +326,7 @@ func (s *session) submit(lines <-chan string) {
 func (s *session) submitOne(line string) (quit bool) {
 	if n, ok := historyRequest(line); ok {
 		if err := s.loadOlder(n); err != nil {
-			s.show([]room.Message{{Kind: room.Error, Time: time.Now(), Text: err.Error(), Private: true}})
+			s.answer(room.Message{Kind: room.Error, Time: time.Now(), Text: err.Error(), Private: true})
 		}
 		return false
 	}
@@ -349,16 +359,25 @@ func (s *session) submitOne(line string) (quit bool) {
 		case errors.Is(err, room.ErrLeft):
 			return true
 		case err != nil:
-			s.show([]room.Message{{Kind: room.Error, Time: time.Now(), Text: err.Error(), Private: true}})
+			s.answer(room.Message{Kind: room.Error, Time: time.Now(), Text: err.Error(), Private: true})
 		}
 		switch eff {
 		case room.Quit:
 			return true
 		case room.ClearView, room.MouseOn, room.MouseOff, room.BellOn, room.BellOff:
-			s.show([]room.Message{{Kind: room.Notice, Time: time.Now(), Private: true,
-				Text: "that changes the full-screen view; line mode has none"}})
+			s.answer(room.Message{Kind: room.Notice, Time: time.Now(), Private: true,
+				Text: "that changes the full-screen view; line mode has none"})
 		}
 		return false
+	}
+}
+
+// answer shows msg, an answer to a line the session submitted, once what
+// the log holds has been shown. Called from the submitting goroutine.
+func (s *session) answer(msg room.Message) {
+	select {
+	case s.answers <- msg:
+	case <-s.stop:
 	}
 }
 
@@ -399,8 +418,8 @@ func (s *session) loadOlder(n int) error {
 	}
 	got, err := s.m.LoadOlder(current, before, n)
 	if err == nil && got == 0 {
-		s.show([]room.Message{{Kind: room.Notice, Time: time.Now(), Private: true,
-			Text: fmt.Sprintf("Nothing earlier in #%s.", current)}})
+		s.answer(room.Message{Kind: room.Notice, Time: time.Now(), Private: true,
+			Text: fmt.Sprintf("Nothing earlier in #%s.", current)})
 	}
 	return err
 }

@@ -277,3 +277,18 @@ func TestLineModeClientVanishing(t *testing.T) {
 		t.Fatalf("%d still online", online)
 	}
 }
+
+// Lines piped in at once are answered in the order they were written: a
+// refusal of the second line comes after the first line, not before.
+func TestLineModeAnswersInOrder(t *testing.T) {
+	ts := startServer(t)
+	lc := ts.dial("piped", withoutPty())
+	lc.waitFor("welcome", func(string) bool { return strings.Contains(lc.rawOutput(), "Welcome to chatroom!") })
+	lc.send("first line\n/nosuchcommand\nthird line\n")
+	lc.waitFor("all three", func(string) bool { return strings.Contains(lc.rawOutput(), "<piped> third line") })
+	raw := lc.rawOutput()
+	first, refusal, third := strings.Index(raw, "<piped> first line"), strings.Index(raw, `! unknown command "/nosuchcommand"`), strings.Index(raw, "<piped> third line")
+	if first < 0 || refusal < 0 || !(first < refusal && refusal < third) {
+		t.Fatalf("answers out of order (%d, %d, %d):\n%s", first, refusal, third, raw)
+	}
+}
