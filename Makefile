@@ -27,8 +27,8 @@ unit:
 	$(GO) test -race -count=1 -timeout 10m $(PKGS)
 
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzText$$' -fuzztime $(FUZZTIME) ./room/sanitize
-	$(GO) test -run '^$$' -fuzz '^FuzzNick$$' -fuzztime $(FUZZTIME) ./room/sanitize
+	$(GO) test -run '^$$' -fuzz '^FuzzText$$' -fuzztime $(FUZZTIME) ./sanitize
+	$(GO) test -run '^$$' -fuzz '^FuzzNick$$' -fuzztime $(FUZZTIME) ./sanitize
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./room
 	$(GO) test -run '^$$' -fuzz '^FuzzSubmit$$' -fuzztime $(FUZZTIME) ./room
 	$(GO) test -run '^$$' -fuzz '^FuzzOperatorCommands$$' -fuzztime $(FUZZTIME) ./room

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/chatroom/chatroom/room/sanitize"
+	"github.com/chatroom/chatroom/sanitize"
 )
 
 // Command is one entry of the command table. The table both dispatches and

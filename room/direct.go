@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/chatroom/chatroom/room/sanitize"
+	"github.com/chatroom/chatroom/sanitize"
 )
 
 // Private messages: /msg and /reply, and the direct conversations they

@@ -15,8 +15,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/chatroom/chatroom/room/limit"
-	"github.com/chatroom/chatroom/room/sanitize"
+	"github.com/chatroom/chatroom/limit"
+	"github.com/chatroom/chatroom/sanitize"
 )
 
 // Lobby is the room everyone joins.

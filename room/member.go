@@ -16,7 +16,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 	"golang.org/x/time/rate"
 
-	"github.com/chatroom/chatroom/room/sanitize"
+	"github.com/chatroom/chatroom/sanitize"
 )
 
 // ErrLeft is returned when a member that has left tries to act.

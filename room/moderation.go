@@ -9,7 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/chatroom/chatroom/room/sanitize"
+	"github.com/chatroom/chatroom/humantime"
+	"github.com/chatroom/chatroom/sanitize"
 )
 
 // maxReason bounds reasons and the message of the day.
@@ -54,7 +55,7 @@ func (s Sanction) describe(now time.Time) string {
 	if s.Until.IsZero() {
 		b.WriteString(" permanently")
 	} else {
-		fmt.Fprintf(&b, " until %s (%s from now)", s.Until.UTC().Format("2006-01-02 15:04 MST"), FormatDuration(s.Until.Sub(now)))
+		fmt.Fprintf(&b, " until %s (%s from now)", s.Until.UTC().Format("2006-01-02 15:04 MST"), humantime.Format(s.Until.Sub(now)))
 	}
 	if s.By != "" {
 		fmt.Fprintf(&b, " by %s", s.By)
@@ -150,7 +151,7 @@ func splitDurationReason(args string) (d time.Duration, reason string, err error
 	if first == "" {
 		return 0, "", nil
 	}
-	if dur, ok := ParseDuration(first); ok {
+	if dur, ok := humantime.Parse(first); ok {
 		return dur, cleanReason(rest), nil
 	}
 	if first[0] >= '0' && first[0] <= '9' || first[0] == '-' {
@@ -169,14 +170,14 @@ func lasting(d time.Duration) string {
 	if d == 0 {
 		return "permanent"
 	}
-	return FormatDuration(d)
+	return humantime.Format(d)
 }
 
 func forHowLong(d time.Duration) string {
 	if d == 0 {
 		return " permanently"
 	}
-	return " for " + FormatDuration(d)
+	return " for " + humantime.Format(d)
 }
 
 // past is the kind as a past participle: "banned", "muted".

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/chatroom/chatroom/room/sanitize"
+	"github.com/chatroom/chatroom/sanitize"
 )
 
 // maxAwayReason bounds what /away shows in everyone's /names and /whois.

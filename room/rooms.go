@@ -12,8 +12,8 @@ import (
 	"github.com/rivo/uniseg"
 	"golang.org/x/text/unicode/norm"
 
-	"github.com/chatroom/chatroom/room/limit"
-	"github.com/chatroom/chatroom/room/sanitize"
+	"github.com/chatroom/chatroom/limit"
+	"github.com/chatroom/chatroom/sanitize"
 )
 
 // roomNamePattern is what a public room may be called: 1-32 letters,

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chatroom/chatroom/humantime"
 )
 
 // inRoom keeps the messages of one room.
@@ -921,7 +923,7 @@ func TestEmptyRoomsNobodyOwnsExpire(t *testing.T) {
 	prune()
 	for _, name := range all {
 		if !known(name) {
-			t.Fatalf("#%s went before it had been empty for %s", name, FormatDuration(roomExpiry))
+			t.Fatalf("#%s went before it had been empty for %s", name, humantime.Format(roomExpiry))
 		}
 	}
 	// A visit starts the day again, even one no sweep saw.

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/chatroom/chatroom/humantime"
 )
 
 // Who is here and who someone is: /names and /whois.
@@ -58,11 +60,11 @@ func cmdWhois(m *Member, args string) (Effect, error) {
 	} else {
 		fmt.Fprintf(&b, "%s: unverified (connected without a key)", who.nick)
 	}
-	fmt.Fprintf(&b, "\n  online since %s (%s), ", who.joined.UTC().Format("2006-01-02 15:04 MST"), FormatDuration(now.Sub(who.joined)))
+	fmt.Fprintf(&b, "\n  online since %s (%s), ", who.joined.UTC().Format("2006-01-02 15:04 MST"), humantime.Format(now.Sub(who.joined)))
 	if idle := now.Sub(time.Unix(0, who.lastActive.Load())); idle < time.Minute {
 		b.WriteString("active now")
 	} else {
-		fmt.Fprintf(&b, "last active %s ago", FormatDuration(idle))
+		fmt.Fprintf(&b, "last active %s ago", humantime.Format(idle))
 	}
 	if n := who.devicesLocked(); n > 1 {
 		fmt.Fprintf(&b, ", on %d devices", n)

@@ -10,7 +10,7 @@ import (
 	"charm.land/ssh"
 	gossh "golang.org/x/crypto/ssh"
 
-	"github.com/chatroom/chatroom/room/sanitize"
+	"github.com/chatroom/chatroom/sanitize"
 )
 
 // keyExtension carries the client's key fingerprint ("" without a key)

@@ -3,7 +3,7 @@ package sshd
 import (
 	"strconv"
 
-	"github.com/chatroom/chatroom/room/sanitize"
+	"github.com/chatroom/chatroom/sanitize"
 )
 
 // maxLoggedText is how many characters of a text a client chose (its user

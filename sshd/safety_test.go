@@ -13,8 +13,8 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 	"io"
 
+	"github.com/chatroom/chatroom/keyfile"
 	"github.com/chatroom/chatroom/room"
-	"github.com/chatroom/chatroom/sshd/keyfile"
 )
 
 // refusedLogin dials and expects the login to be refused; it returns what

@@ -8,7 +8,7 @@ import (
 
 	"charm.land/log/v2"
 
-	"github.com/chatroom/chatroom/sshd/keyfile"
+	"github.com/chatroom/chatroom/keyfile"
 )
 
 // reloadHelp is the end of --help: how the files the daemon reads are

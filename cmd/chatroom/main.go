@@ -15,7 +15,7 @@ import (
 
 	"charm.land/log/v2"
 
-	"github.com/chatroom/chatroom/room"
+	"github.com/chatroom/chatroom/humantime"
 )
 
 func main() {
@@ -57,7 +57,7 @@ func (f retainFlag) String() string {
 	if f.d == nil || *f.d == 0 {
 		return "0"
 	}
-	return room.FormatDuration(*f.d)
+	return humantime.Format(*f.d)
 }
 
 func (f retainFlag) Set(s string) error {
@@ -65,7 +65,7 @@ func (f retainFlag) Set(s string) error {
 		*f.d = 0
 		return nil
 	}
-	d, ok := room.ParseDuration(s)
+	d, ok := humantime.Parse(s)
 	if !ok {
 		return fmt.Errorf("%q is not a duration: write it like 30d, 12h or 2w", s)
 	}

@@ -20,12 +20,13 @@ import (
 	"charm.land/log/v2"
 
 	"github.com/chatroom/chatroom/hostkeys"
+	"github.com/chatroom/chatroom/humantime"
+	"github.com/chatroom/chatroom/keyfile"
 	"github.com/chatroom/chatroom/metrics"
 	"github.com/chatroom/chatroom/privfile"
 	"github.com/chatroom/chatroom/room"
 	"github.com/chatroom/chatroom/room/sqlite"
 	"github.com/chatroom/chatroom/sshd"
-	"github.com/chatroom/chatroom/sshd/keyfile"
 	"github.com/chatroom/chatroom/textfile"
 	"github.com/chatroom/chatroom/ui"
 )
@@ -285,9 +286,9 @@ func logAccess(logger *log.Logger, o options, ops, allow *keyfile.Set) {
 	keep := "everything"
 	switch {
 	case o.retain > 0 && o.retainMessages > 0:
-		keep = fmt.Sprintf("%s, at most %d messages a room", room.FormatDuration(o.retain), o.retainMessages)
+		keep = fmt.Sprintf("%s, at most %d messages a room", humantime.Format(o.retain), o.retainMessages)
 	case o.retain > 0:
-		keep = room.FormatDuration(o.retain)
+		keep = humantime.Format(o.retain)
 	case o.retainMessages > 0:
 		keep = fmt.Sprintf("the newest %d messages of each room", o.retainMessages)
 	}

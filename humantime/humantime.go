@@ -1,4 +1,6 @@
-package room
+// Package humantime reads and writes durations as people write them:
+// "2h30m", "7d". Bans, mutes, --retain and /whois all speak this one way.
+package humantime
 
 import (
 	"fmt"
@@ -8,10 +10,8 @@ import (
 	"time"
 )
 
-// Durations as people write them: "2h30m", "7d".
-
-// FormatDuration writes a duration as people do: 2h, 7d, 1h30m, 45s.
-func FormatDuration(d time.Duration) string {
+// Format writes a duration as people do: 2h, 7d, 1h30m, 45s.
+func Format(d time.Duration) string {
 	if d < time.Minute {
 		return fmt.Sprintf("%ds", max(1, int(d.Round(time.Second).Seconds())))
 	}
@@ -32,9 +32,9 @@ func FormatDuration(d time.Duration) string {
 
 var durationPart = regexp.MustCompile(`^(\d+)(w|d|h|m|s)`)
 
-// ParseDuration reads durations as people write them: 30s, 10m, 2h,
+// Parse reads durations as people write them: 30s, 10m, 2h,
 // 1h30m, 7d, 2w, 1d12h.
-func ParseDuration(s string) (time.Duration, bool) {
+func Parse(s string) (time.Duration, bool) {
 	units := map[string]time.Duration{"w": 7 * 24 * time.Hour, "d": 24 * time.Hour, "h": time.Hour, "m": time.Minute, "s": time.Second}
 	var total time.Duration
 	if s == "" {
