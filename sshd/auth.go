@@ -181,13 +181,13 @@ func (a *authState) passphrase(challenge gossh.KeyboardInteractiveChallenge) err
 		}
 		answers, err := challenge("", instruction, []string{"Passphrase: "}, []bool{false})
 		if err != nil {
-			done(false)
+			done(false, time.Now())
 			return err
 		}
 		// Hashes compare in constant time whatever the lengths.
 		got, exp := sha256.Sum256([]byte(firstOf(answers))), sha256.Sum256([]byte(want))
 		right := len(answers) == 1 && subtle.ConstantTimeCompare(got[:], exp[:]) == 1
-		done(right)
+		done(right, time.Now())
 		if right {
 			return nil
 		}

@@ -28,6 +28,7 @@ type addrState struct {
 	active int           // connections that have opened a session
 	opens  *rate.Limiter // new connections
 	fails  *rate.Limiter // wrong passphrases
+	trying int           // passphrases asked for and not yet answered
 }
 
 const (
@@ -61,7 +62,7 @@ func (l *addrLimits) stateLocked(addr string, now time.Time) *addrState {
 // pruneLocked forgets addresses with nothing open and nothing to remember.
 func (l *addrLimits) pruneLocked(now time.Time) {
 	for a, st := range l.addrs {
-		if st.conns == 0 && st.opens.TokensAt(now) >= float64(l.perMinute) && st.fails.TokensAt(now) >= passphraseFailures {
+		if st.conns == 0 && st.trying == 0 && st.opens.TokensAt(now) >= float64(l.perMinute) && st.fails.TokensAt(now) >= passphraseFailures {
 			delete(l.addrs, a)
 		}
 	}
@@ -131,22 +132,38 @@ func (c *connCount) release() {
 	})
 }
 
-// passphraseAttempt takes a try from addr's allowance of wrong passphrases
+// passphraseAttempt asks addr's allowance of wrong passphrases for a try
 // before asking. If none is left it says how long to wait. Otherwise done
-// must be called with the outcome: a right answer gives the try back.
-func (l *addrLimits) passphraseAttempt(addr string, now time.Time) (wait time.Duration, done func(right bool)) {
+// must be called with the outcome, and when: only a wrong answer uses up a
+// try. Tries still being answered count against what is left, so that
+// many connections asking at once get no more guesses than one.
+//
+// Not a reservation given back on a right answer: x/time/rate gives back
+// nothing once a reservation's time has passed, and by the time a person
+// has typed the answer it always has, so every right answer counted as a
+// wrong one and ten logins locked the address out.
+func (l *addrLimits) passphraseAttempt(addr string, now time.Time) (wait time.Duration, done func(right bool, at time.Time)) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	res := l.stateLocked(addr, now).fails.ReserveN(now, 1)
-	if d := res.DelayFrom(now); d > 0 {
-		res.CancelAt(now)
+	st := l.stateLocked(addr, now)
+	// How long until this try and those in progress would all be allowed;
+	// asked without spending anything.
+	res := st.fails.ReserveN(now, st.trying+1)
+	d := res.DelayFrom(now)
+	res.CancelAt(now)
+	if !res.OK() {
+		d = passphraseFailureEvery * time.Duration(st.trying+1)
+	}
+	if d > 0 {
 		return d, nil
 	}
-	return 0, func(right bool) {
-		if right {
-			l.mu.Lock()
-			defer l.mu.Unlock()
-			res.CancelAt(time.Now())
+	st.trying++
+	return 0, func(right bool, at time.Time) {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		st.trying--
+		if !right {
+			st.fails.ReserveN(at, 1) // spent, even if that means waiting
 		}
 	}
 }

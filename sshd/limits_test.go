@@ -84,7 +84,7 @@ func TestAddrLimitsPassphraseAttempts(t *testing.T) {
 		if done == nil {
 			t.Fatalf("attempt %d refused", i)
 		}
-		done(false)
+		done(false, limitsT0)
 	}
 	wait, done := l.passphraseAttempt("10.0.0.1", limitsT0)
 	if done != nil || wait != passphraseFailureEvery {
@@ -95,5 +95,37 @@ func TestAddrLimitsPassphraseAttempts(t *testing.T) {
 	}
 	if _, done := l.passphraseAttempt("10.0.0.1", limitsT0.Add(passphraseFailureEvery)); done == nil {
 		t.Fatal("no attempt allowed after 30s")
+	}
+}
+
+// Right passphrases use up nothing: a person who logs in often from one
+// address, answering after a while as people do, is never locked out.
+func TestRightPassphrasesUseUpNoTries(t *testing.T) {
+	l := newAddrLimits(10, 30)
+	at := limitsT0
+	for i := range 3 * passphraseFailures {
+		_, done := l.passphraseAttempt("10.0.0.1", at)
+		if done == nil {
+			t.Fatalf("right answer %d refused", i)
+		}
+		at = at.Add(5 * time.Second) // typing the answer
+		done(true, at)
+	}
+	// Tries in progress count: as many connections asking at once as
+	// there are tries, then no more until one is answered.
+	var dones []func(bool, time.Time)
+	for range passphraseFailures {
+		_, done := l.passphraseAttempt("10.0.0.2", at)
+		if done == nil {
+			t.Fatal("a try refused before the allowance was used")
+		}
+		dones = append(dones, done)
+	}
+	if _, done := l.passphraseAttempt("10.0.0.2", at); done != nil {
+		t.Fatal("more tries in progress than the allowance")
+	}
+	dones[0](true, at)
+	if _, done := l.passphraseAttempt("10.0.0.2", at); done == nil {
+		t.Fatal("a right answer did not free its try")
 	}
 }
