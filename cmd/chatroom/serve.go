@@ -27,7 +27,6 @@ import (
 	"github.com/chatroom/chatroom/sshd"
 	"github.com/chatroom/chatroom/sshd/keyfile"
 	"github.com/chatroom/chatroom/textfile"
-	"github.com/chatroom/chatroom/ui"
 )
 
 // shutdownGrace is how long sessions get to close after SIGINT/SIGTERM
@@ -103,7 +102,6 @@ func serve(o options, logger *log.Logger, stdout io.Writer) error {
 		History:        db,
 		Retain:         o.retain,
 		RetainMessages: o.retainMessages,
-		KeyHelp:        ui.KeyHelp(),
 		MessageRate:    o.msgRate,
 		MessageBurst:   o.msgBurst,
 		Audit:          func(msg string, kv ...any) { logger.Info(msg, kv...) },
