@@ -121,3 +121,39 @@ func TestRejoinNoticesCarryHintsNotKeys(t *testing.T) {
 		t.Fatalf("hinted lines: %+v", hinted)
 	}
 }
+
+// BenchmarkUpdate is one line reaching a member as Next gives it and as
+// Update does: a wake that brings only messages costs the same.
+func BenchmarkUpdate(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		read func(m *Member) int
+	}{
+		{"next", func(m *Member) int { return len(m.Next()) }},
+		{"update", func(m *Member) int { return len(m.Update().Messages) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			h := newHub(b, Options{})
+			reader, err := h.Join(Identity{Nick: "reader"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			poster, err := h.Join(Identity{Nick: "poster"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			reader.Update()
+			c.read(reader)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				if err := poster.Say("a line"); err != nil {
+					b.Fatal(err)
+				}
+				if c.read(reader) != 1 {
+					b.Fatal("the line did not arrive")
+				}
+			}
+		})
+	}
+}

@@ -63,10 +63,10 @@ type Options struct {
 	// Layouts, if set, lays out room messages once for every session that
 	// shares it, rather than once per session (see Layouts).
 	Layouts *Layouts
-	// DriverWakes says that whatever runs the model waits on Wakes itself
-	// and hands it WakeMsg and ClosedMsg, instead of the model returning
-	// a command that waits: one goroutine fewer a session, and none
-	// started for every message that arrives.
+	// DriverWakes says that whatever runs the model waits on Wake itself
+	// and hands it WakeMsg (the member closing is a wake too), instead of
+	// the model returning a command that waits: one goroutine fewer a
+	// session, and none started for every message that arrives.
 	DriverWakes bool
 }
 
