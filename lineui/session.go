@@ -55,23 +55,46 @@ func Run(m *room.Member, in io.Reader, out io.Writer, opts Options) error {
 	for {
 		select {
 		case <-m.Wake():
-			s.show(m.Next())
-		case <-m.Done():
-			s.show(m.Next())
-			if why := m.ClosedReason(); why != "" {
-				s.print("chatroom: " + why)
+			// Closing the member wakes it too: its Update says so.
+			if u := s.update(); u.Closed {
+				if u.ClosedReason != "" {
+					s.print("chatroom: " + u.ClosedReason)
+				}
+				return s.writeErr()
 			}
-			return s.writeErr()
 		case answer := <-s.answers:
 			// What the log holds now came before the line this answers:
 			// lines submitted ahead of it are shown first.
-			s.show(m.Next())
+			u := s.update()
 			s.show([]room.Message{answer})
+			if u.Closed {
+				if u.ClosedReason != "" {
+					s.print("chatroom: " + u.ClosedReason)
+				}
+				return s.writeErr()
+			}
 		case <-submitted:
-			s.show(m.Next())
+			s.update()
 			return s.writeErr()
 		}
 	}
+}
+
+// update takes the member's Update and shows it. Only Run's goroutine
+// calls it.
+func (s *session) update() room.Update {
+	u := s.m.Update()
+	if u.RoomsChanged {
+		labels := make(map[string]string, len(u.Rooms))
+		for _, r := range u.Rooms {
+			labels[r.Name] = r.Label
+		}
+		s.mu.Lock()
+		s.labels, s.current = labels, u.Current
+		s.mu.Unlock()
+	}
+	s.show(u.Messages)
+	return u
 }
 
 // session is one line-mode session's state.
@@ -91,6 +114,11 @@ type session struct {
 	err      error  // the first write error: the client is gone
 	seen     map[string]*roomSeen
 	historyN int
+	// labels names the member's rooms (#go, @bob) and current is the one
+	// it looks at, as its last Update said; a line of another room is
+	// marked with its label.
+	labels  map[string]string
+	current string
 }
 
 // roomSeen is what the session has been given of one room's log: the
@@ -112,11 +140,6 @@ func (s *session) show(msgs []room.Message) {
 	if len(msgs) == 0 {
 		return
 	}
-	rooms, current := s.m.Rooms()
-	labels := make(map[string]string, len(rooms))
-	for _, r := range rooms {
-		labels[r.Name] = r.Label
-	}
 	var b strings.Builder
 	s.mu.Lock()
 	for _, msg := range msgs {
@@ -137,8 +160,8 @@ func (s *session) show(msgs []room.Message) {
 			}
 		}
 		label := ""
-		if msg.Room != "" && msg.Room != current {
-			label = labels[msg.Room]
+		if msg.Room != "" && msg.Room != s.current {
+			label = s.labels[msg.Room]
 			if label == "" {
 				label = "#" + msg.Room
 			}
@@ -334,7 +357,7 @@ func (s *session) submitOne(line string) (quit bool) {
 		// Each line waits its turn under the rate limit rather than be
 		// refused: refusals count toward the flood kick.
 		wait := s.m.SendWait()
-		var eff room.Effect
+		eff := room.Stay
 		var err error
 		if wait <= 0 {
 			eff, err = s.m.Submit(line)
@@ -361,14 +384,7 @@ func (s *session) submitOne(line string) (quit bool) {
 		case err != nil:
 			s.answer(room.Message{Kind: room.Error, Time: time.Now(), Text: err.Error(), Private: true})
 		}
-		switch eff {
-		case room.Quit:
-			return true
-		case room.ClearView, room.MouseOn, room.MouseOff, room.BellOn, room.BellOff:
-			s.answer(room.Message{Kind: room.Notice, Time: time.Now(), Private: true,
-				Text: "that changes the full-screen view; line mode has none"})
-		}
-		return false
+		return eff == room.Quit
 	}
 }
 

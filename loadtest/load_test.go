@@ -32,7 +32,6 @@ import (
 	"github.com/chatroom/chatroom/room"
 	"github.com/chatroom/chatroom/room/sqlite"
 	"github.com/chatroom/chatroom/sshd"
-	"github.com/chatroom/chatroom/ui"
 )
 
 func TestMain(m *testing.M) {
@@ -399,7 +398,7 @@ func startServer(tb testing.TB) *server {
 	s := &server{db: db, addr: ln.Addr().String(), hostKey: key.PublicKey(), served: make(chan error, 1)}
 	logger := log.New(io.Discard)
 	pprof.Do(context.Background(), pprof.Labels("side", "server"), func(context.Context) {
-		hub, err := room.NewHub(room.Options{Store: db, History: db, KeyHelp: ui.KeyHelp(), Logger: logger})
+		hub, err := room.NewHub(room.Options{Store: db, History: db, Logger: logger})
 		if err != nil {
 			tb.Fatal(err)
 		}

@@ -63,7 +63,7 @@ func (c Command) Usage() string {
 
 func defaultCommands() []Command {
 	return []Command{
-		{Name: "help", Args: "[keys]", Help: "show this help, or the keys", Who: ForEveryone, run: cmdHelp},
+		{Name: "help", Help: "show this help", Who: ForEveryone, run: cmdHelp},
 		{Name: "nick", Args: "NEW", Help: "change your nick", Who: ForEveryone, run: cmdNick},
 		{Name: "me", Args: "ACTION", Help: "say what you are doing: /me waves", Who: ForEveryone, run: cmdMe},
 		{Name: "join", Args: "#ROOM", Help: "enter a room, making it if it is new", Who: ForEveryone, run: cmdJoin},
@@ -82,9 +82,6 @@ func defaultCommands() []Command {
 		{Name: "unignore", Args: "NICK", Help: "show someone's messages again", Who: ForEveryone, run: cmdUnignore},
 		{Name: "ignored", Help: "list whom you ignore", Who: ForEveryone, run: cmdIgnored},
 		{Name: "motd", Args: "[TEXT]", Help: "the message of the day (operators: set it; - clears)", Who: ForEveryone, run: cmdMOTD},
-		{Name: "bell", Args: "on|off", Help: "beep when someone mentions you or writes to you", Who: ForEveryone, run: cmdBell},
-		{Name: "clear", Help: "clear your own view of this room", Who: ForEveryone, run: cmdClear},
-		{Name: "mouse", Args: "on|off", Help: "on: the wheel scrolls; off: the terminal selects text", Who: ForEveryone, run: cmdMouse},
 		{Name: "quit", Aliases: []string{"exit"}, Args: "[MESSAGE]", Help: "leave the chat, saying why if you like", Who: ForEveryone, run: cmdQuit},
 		{Name: "quiet", Args: "[on|off]", Help: "hide others' joins and leaves from your view (alone: turn it over)", Who: ForEveryone, run: cmdQuiet},
 		{Name: "highlight", Args: "[WORD]", Help: "lines with WORD count as for you, like your nick (alone: list them; -WORD removes one)", Who: ForEveryone, run: cmdHighlight},
@@ -176,12 +173,26 @@ func (m *Member) run(name, args string) (Effect, error) {
 	return c.run(m, args)
 }
 
-func cmdHelp(m *Member, args string) (Effect, error) {
+func cmdHelp(m *Member, _ string) (Effect, error) {
+	m.Help(ViewHelp{})
+	return Stay, nil
+}
+
+// ViewHelp is what a front end adds to /help: the commands it carries out
+// itself (the full-screen view's /clear, /mouse, /bell), which never
+// reach the room, and a last line (where its keys are listed). The room's
+// texts name no keys: a line-mode session has none.
+type ViewHelp struct {
+	// Title heads Commands, e.g. "In this view:".
+	Title    string
+	Commands []Command
+	Footer   string
+}
+
+// Help shows the member the commands it may use, operators' commands to
+// operators only, with those of its view (v) in a section of their own.
+func (m *Member) Help(v ViewHelp) {
 	h := m.hub
-	if strings.EqualFold(strings.TrimSpace(args), "keys") && len(h.opts.KeyHelp) > 0 {
-		m.notice(Notice, strings.Join(h.opts.KeyHelp, "\n"))
-		return Stay, nil
-	}
 	h.mu.RLock()
 	op := m.isOpLocked()
 	h.mu.RUnlock()
@@ -191,30 +202,40 @@ func cmdHelp(m *Member, args string) (Effect, error) {
 			width = max(width, len(c.Usage()))
 		}
 	}
+	for _, c := range v.Commands {
+		width = max(width, len(c.Usage()))
+	}
 	var b strings.Builder
+	row := func(c Command) {
+		fmt.Fprintf(&b, "\n  %-*s  %s", width, c.Usage(), c.Help)
+		for _, a := range c.Aliases {
+			fmt.Fprintf(&b, " (also /%s)", a)
+		}
+	}
 	list := func(title string, forEveryone bool) {
 		b.WriteString(title)
 		for _, c := range h.commands {
-			if (c.Who == ForEveryone) != forEveryone {
-				continue
-			}
-			fmt.Fprintf(&b, "\n  %-*s  %s", width, c.Usage(), c.Help)
-			for _, a := range c.Aliases {
-				fmt.Fprintf(&b, " (also /%s)", a)
+			if (c.Who == ForEveryone) == forEveryone {
+				row(c)
 			}
 		}
 	}
 	list("Commands:", true)
 	b.WriteString("\n  //text" + strings.Repeat(" ", max(0, width-6)) + "  send a line that starts with /")
+	if len(v.Commands) > 0 {
+		b.WriteString("\n" + v.Title)
+		for _, c := range v.Commands {
+			row(c)
+		}
+	}
 	if op {
 		b.WriteString("\n")
 		list("Operator commands:", false)
 	}
-	if len(h.opts.KeyHelp) > 0 {
-		b.WriteString("\nKeys: /help keys lists them (Ctrl+N/Ctrl+P switch rooms, PgUp scrolls).")
+	if v.Footer != "" {
+		b.WriteString("\n" + v.Footer)
 	}
 	m.notice(Notice, b.String())
-	return Stay, nil
 }
 
 func cmdMe(m *Member, args string) (Effect, error) {

@@ -193,10 +193,6 @@ func (m *Member) shareReadLocked(room string, seq uint64) {
 	}
 }
 
-// ReadsVersion changes when another session of the member's key has read
-// further in one of its rooms than this one had: see ReadTo.
-func (m *Member) ReadsVersion() uint64 { return m.readsVersion.Load() }
-
 // ReadTo returns how far the member's person has read room, on any of
 // its sessions: what is up to there is not unread on this one either.
 func (m *Member) ReadTo(room string) uint64 {

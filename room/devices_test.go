@@ -213,9 +213,9 @@ func TestReadingOnOneDeviceIsReadOnAll(t *testing.T) {
 	last := got[len(got)-1].Seq
 	drain(desktop)
 
-	before := desktop.ReadsVersion()
+	desktop.Update()
 	laptop.Read(Lobby, last)
-	if desktop.ReadsVersion() == before {
+	if !desktop.Update().ReadsChanged {
 		t.Fatal("the other device was not told")
 	}
 	select {
@@ -227,9 +227,8 @@ func TestReadingOnOneDeviceIsReadOnAll(t *testing.T) {
 		t.Fatalf("the other device has read to %d, want %d", got, last)
 	}
 	// Never back: a device behind does not undo it.
-	v := desktop.ReadsVersion()
 	desktop.Read(Lobby, last-2)
-	if laptop.ReadTo(Lobby) != last || desktop.ReadsVersion() != v {
+	if laptop.ReadTo(Lobby) != last || desktop.Update().ReadsChanged {
 		t.Fatal("reading less moved something")
 	}
 	if err := h.Checkpoint(context.Background()); err != nil {

@@ -125,8 +125,6 @@ type Options struct {
 	// MessageBurst is spent. Defaults: 2 per second, burst 10.
 	MessageRate  float64
 	MessageBurst int
-	// KeyHelp is what /help keys shows: the view's key bindings.
-	KeyHelp []string
 	// Audit records moderation acts and other events worth a log line.
 	// Default: nothing.
 	Audit func(msg string, keyvals ...any)
@@ -479,9 +477,6 @@ func (h *Hub) welcomeLocked(m *Member, lobby *Room, why string, rejoined []strin
 	online := lobby.peopleLocked()
 	welcome := fmt.Sprintf("Welcome to chatroom! You are %s in #%s. Online (%d): %s.\nType /help for commands.",
 		m.nick, lobby.name, online, listFirstNames(firstNicks(lobby.members, welcomeNames), online))
-	if len(rejoined) > 0 {
-		welcome += fmt.Sprintf("\nYou are back in %s too; Ctrl+N and Ctrl+P switch rooms.", strings.Join(rejoined, ", "))
-	}
 	if m.key == "" {
 		welcome += "\nYou connected without an ssh key, so others see you as unverified (~) and your nick is not kept for you." +
 			" To fix that: ssh-keygen -t ed25519, then connect again."
@@ -490,6 +485,9 @@ func (h *Hub) welcomeLocked(m *Member, lobby *Room, why string, rejoined []strin
 		welcome += "\n" + why
 	}
 	m.noticeLocked(lobby, Kind(Notice), welcome)
+	if len(rejoined) > 0 {
+		m.hintLocked(lobby, HintSwitchRooms, fmt.Sprintf("You are back in %s too.", strings.Join(rejoined, ", ")))
+	}
 	var dms []string
 	for _, s := range m.order {
 		if n := s.unreadAtJoin; s.room.dm && n > 0 {
@@ -501,7 +499,7 @@ func (h *Hub) welcomeLocked(m *Member, lobby *Room, why string, rejoined []strin
 		if len(dms) > welcomeNames {
 			list += fmt.Sprintf(" and %d more", len(dms)-welcomeNames)
 		}
-		m.noticeLocked(lobby, Notice, "New direct messages while you were away: "+list+". Ctrl+N goes to them.")
+		m.hintLocked(lobby, HintGoThere, "New direct messages while you were away: "+list+".")
 	}
 	if n := m.unansweredLocked(); n > 0 {
 		these := fmt.Sprintf("%d conversations were", n)

@@ -87,6 +87,10 @@ type Member struct {
 	// roomsVersion changes when the member joins or leaves a room.
 	roomsVersion atomic.Uint64
 
+	// reported is what the last Update told the view; owned by the
+	// goroutine that reads the member.
+	reported reported
+
 	// readsVersion changes when another session of the key reads further
 	// in one of the member's rooms (see shareReadLocked).
 	readsVersion atomic.Uint64
@@ -250,9 +254,6 @@ func (m *Member) Rooms() (rooms []RoomTab, current string) {
 	return rooms, m.current
 }
 
-// RoomsVersion changes whenever the member joins or leaves a room.
-func (m *Member) RoomsVersion() uint64 { return m.roomsVersion.Load() }
-
 // Switch makes the member look at another of its rooms: by name, or, with
 // name "", the one step places on in the list (step -1 is the one before).
 func (m *Member) Switch(name string, step int) {
@@ -333,6 +334,13 @@ func (m *Member) wake() {
 // lines, each in the place it happened. Lines by authors the member
 // ignores are left out. It must not be called from two goroutines at once.
 func (m *Member) Next() []Message {
+	msgs, _ := m.take()
+	return msgs
+}
+
+// take is Next, and also returns the room the member is looking at, read
+// under the same lock (see Update).
+func (m *Member) take() (out []Message, current *Room) {
 	h := m.hub
 	// Copied out so the rooms are read without the hub's lock; most
 	// members are in a few rooms, which fit on the stack.
@@ -342,6 +350,11 @@ func (m *Member) Next() []Message {
 	var marksBuf [8]uint64
 	hd := hiding{quiet: m.quiet.Load(), me: m.author}
 	h.mu.RLock()
+	if s, ok := m.subs[m.current]; ok {
+		current = s.room
+	} else {
+		current = h.rooms[Lobby]
+	}
 	subs := append(subsBuf[:0], m.order...)
 	marks := marksBuf[:0]
 	for _, s := range subs {
@@ -355,7 +368,6 @@ func (m *Member) Next() []Message {
 	}
 	h.mu.RUnlock()
 
-	var out []Message
 	var behind uint64 // the most behind the member was in any room, for Observer.Lag
 	for i, s := range subs {
 		msgs, notes, b := s.next(m, marks[i])
@@ -395,7 +407,7 @@ func (m *Member) Next() []Message {
 	if len(out) > 0 {
 		h.obs.Delivered(len(out))
 	}
-	return out
+	return out, current
 }
 
 // next reads what is new in one room. behind is how many lines the member
@@ -557,6 +569,12 @@ func (m *Member) noticeLocked(r *Room, kind Kind, text string) {
 	m.queueNotice(msg)
 }
 
+// hintLocked queues a private notice in room r that a view may add to
+// (see Message.Hint). The caller holds hub.mu.
+func (m *Member) hintLocked(r *Room, hint Hint, text string) {
+	m.queueNotice(Message{Room: r.name, Seq: r.lastSeq(), Kind: Notice, Text: text, Hint: hint})
+}
+
 func (m *Member) currentRoomLocked() *Room {
 	if s, ok := m.subs[m.current]; ok {
 		return s.room
@@ -582,23 +600,18 @@ func (m *Member) queue(msgs ...Message) {
 	m.wake()
 }
 
-// Effect is what a view should do after a line was submitted.
+// Effect is what a front end should do after a line was submitted. What
+// changes only a view (clearing it, the mouse, the bell) is no business of
+// the room: a view carries out its own commands before Submit (see
+// package ui).
 type Effect uint8
 
 const (
 	// Stay means carry on.
 	Stay Effect = iota
-	// ClearView means clear this member's view (and nobody else's).
-	ClearView
-	// Quit means close this member's session.
+	// Quit means the member asked to leave (/quit): the front end ends
+	// the session, which calls Leave.
 	Quit
-	// MouseOn means let the mouse wheel scroll this member's view.
-	MouseOn
-	// MouseOff means leave the mouse to the terminal, for selecting text.
-	MouseOff
-	// BellOn and BellOff turn the bell for mentions on and off.
-	BellOn
-	BellOff
 )
 
 // Submit handles one line typed by the member, in the room it is looking

@@ -53,7 +53,25 @@ type Message struct {
 	// Older marks log messages the member asked for with /history: they go
 	// above what the view already shows.
 	Older bool
+	// Hint, on a private line, says what a view may add to Text: how to
+	// act on it with the view's own keys. The room's texts name no keys,
+	// as a line-mode session has none.
+	Hint Hint
 }
+
+// Hint says what a private line speaks of, for a view to add how to act
+// on it (see Message.Hint).
+type Hint uint8
+
+const (
+	// NoHint: nothing to add.
+	NoHint Hint = iota
+	// HintSwitchRooms: the line names other rooms the member is in.
+	HintSwitchRooms
+	// HintGoThere: the line names rooms with something new for the
+	// member.
+	HintGoThere
+)
 
 // Verified reports whether the author proved a key, rather than joining
 // without one.

@@ -489,6 +489,7 @@ func (h *Hub) closeLocked(m *Member, tell, reason string, announce bool) {
 	}
 	h.dropLocked(m)
 	close(m.doneC)
+	m.wake() // a view waits on Wake alone; its Update says Closed
 }
 
 // dropLocked forgets a member's nick and presence.

@@ -224,7 +224,7 @@ func TestNickCommand(t *testing.T) {
 
 func TestCommands(t *testing.T) {
 	clock := newFakeClock()
-	h := newHub(t, Options{KeyHelp: []string{"Keys: PgUp scrolls"}, Now: clock.Now, AfterFunc: clock.AfterFunc})
+	h := newHub(t, Options{Now: clock.Now, AfterFunc: clock.AfterFunc})
 	alice := join(t, h, "alice")
 	bob := join(t, h, "bob")
 	drain(alice)
@@ -238,12 +238,16 @@ func TestCommands(t *testing.T) {
 			t.Errorf("/help for a non-operator: %s listed = %v:\n%s", c.Usage(), listed, help)
 		}
 	}
-	if !strings.Contains(help, "(also /exit)") || !strings.Contains(help, "/help keys") {
-		t.Errorf("/help lacks aliases or the pointer to the keys:\n%s", help)
+	if !strings.Contains(help, "(also /exit)") {
+		t.Errorf("/help lacks aliases:\n%s", help)
 	}
-	submit(t, alice, "/help keys")
-	if got := strings.Join(texts(drain(alice), Notice), "\n"); got != "Keys: PgUp scrolls" {
-		t.Errorf("/help keys = %q", got)
+	// A view's own commands and its pointer to the keys are its to add
+	// (ui tests /help keys itself).
+	alice.Help(ViewHelp{Title: "In this view:", Commands: []Command{{Name: "help", Args: "keys", Help: "list the keys"}},
+		Footer: "Keys: /help keys lists them."})
+	help = strings.Join(texts(drain(alice), Notice), "\n")
+	if !strings.Contains(help, "In this view:\n  /help keys") || !strings.HasSuffix(help, "\nKeys: /help keys lists them.") {
+		t.Errorf("/help lacks the view's commands or the pointer to the keys:\n%s", help)
 	}
 	if len(drain(bob)) != 0 {
 		t.Error("bob saw alice's /help")
@@ -259,9 +263,6 @@ func TestCommands(t *testing.T) {
 		t.Fatalf("/names = %q", got)
 	}
 
-	if eff := submit(t, alice, "/clear"); eff != ClearView {
-		t.Errorf("/clear effect = %v", eff)
-	}
 	if eff := submit(t, alice, "/quit"); eff != Quit {
 		t.Errorf("/quit effect = %v", eff)
 	}
@@ -270,13 +271,6 @@ func TestCommands(t *testing.T) {
 	}
 	if eff := submit(t, alice, "/quit  off to \x1b[31mlunch "); eff != Quit {
 		t.Errorf("/quit MESSAGE effect = %v", eff)
-	}
-
-	if eff := submit(t, alice, "/mouse off"); eff != MouseOff {
-		t.Errorf("/mouse off effect = %v", eff)
-	}
-	if eff := submit(t, alice, "/mouse ON"); eff != MouseOn {
-		t.Errorf("/mouse ON effect = %v", eff)
 	}
 
 	submit(t, alice, "//etc/passwd is a path")
@@ -289,9 +283,9 @@ func TestCommands(t *testing.T) {
 		{"/", "type a command"},
 		{"/me", "usage: /me ACTION"},
 		{"/me   ", "usage: /me ACTION"},
-		{"/mouse", "usage: /mouse on|off"},
+		{"/mouse off", `unknown command "/mouse"`}, // a view's command: the view carries it out
 		{"/names please", "usage: /names (it takes nothing after it)"},
-		{"/clear now", "usage: /clear"},
+		{"/help keys", "usage: /help (it takes nothing after it)"},
 	} {
 		eff, err := alice.Submit(bad.line)
 		if err == nil || !strings.Contains(err.Error(), bad.want) || eff != Stay {

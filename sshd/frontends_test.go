@@ -292,3 +292,38 @@ func TestLineModeAnswersInOrder(t *testing.T) {
 		t.Fatalf("answers out of order (%d, %d, %d):\n%s", first, refusal, third, raw)
 	}
 }
+
+// The room's texts name no keys: line mode, which has none, shows them as
+// they are (/help lists no view command and names no key; the welcome
+// back names the rooms), and the full-screen view adds its own keys to
+// the same lines and its own commands to /help.
+func TestLineModeTextsNameNoKeys(t *testing.T) {
+	ts := startServer(t)
+	key := newKey(t)
+	full := ts.dial("alice", withKey(key))
+	full.waitText("Welcome to chatroom!")
+	full.say("/join #go")
+	full.waitText(" chatroom · #go")
+	full.say("/quit")
+	_ = full.waitExit()
+
+	lc := ts.dial("alice", withKey(key), withoutPty())
+	lc.waitFor("the welcome back", func(string) bool { return strings.Contains(lc.rawOutput(), "You are back in #go too.") })
+	lc.send("/help\r")
+	lc.waitFor("the help", func(string) bool { return strings.Contains(lc.rawOutput(), "send a line that starts with /") })
+	lc.send("/quit\r")
+	_ = lc.waitExit()
+	raw := lc.rawOutput()
+	for _, key := range []string{"Ctrl+", "Alt+", "PgUp", "F2", "/mouse", "/bell", "/clear", "help keys", "In this view"} {
+		if strings.Contains(raw, key) {
+			t.Errorf("line mode shows %q:\n%s", key, raw)
+		}
+	}
+
+	full = ts.dial("alice", withKey(key))
+	full.waitText("You are back in #go too.", "Ctrl+N and Ctrl+P switch rooms.")
+	full.say("/help")
+	full.waitText("· Commands:") // a long answer opens at its first line
+	full.send(keyEnd)
+	full.waitText("In this view:", "/mouse on|off", "Keys: /help keys lists them")
+}

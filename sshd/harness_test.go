@@ -20,7 +20,6 @@ import (
 
 	"github.com/chatroom/chatroom/hostkeys"
 	"github.com/chatroom/chatroom/room"
-	"github.com/chatroom/chatroom/ui"
 )
 
 // waitTimeout bounds every wait on a condition. It is generous because CI
@@ -70,7 +69,7 @@ func startServerIn(t *testing.T, dir string, opts ...serverOption) *testServer {
 			JoinCommand: "ssh -p 1998 127.0.0.1",
 			Mouse:       true,
 		},
-		Hub: room.Options{KeyHelp: ui.KeyHelp(), MessageRate: 1e9, MessageBurst: 1 << 30,
+		Hub: room.Options{MessageRate: 1e9, MessageBurst: 1 << 30,
 			Audit: func(msg string, kv ...any) { logger.Info(msg, kv...) }, Logger: logger},
 	}
 	for _, o := range opts {

@@ -26,22 +26,23 @@ type program struct {
 	filter func(tea.Msg) tea.Msg
 
 	msgs chan tea.Msg
-	// wake and closed, if set, are waited on by the loop itself, which
-	// hands the model wakeMsg and closedMsg (see ui.Options.DriverWakes).
-	wake, closed       <-chan struct{}
-	wakeMsg, closedMsg tea.Msg
-	quit               chan struct{} // closed by Quit
-	done               chan struct{} // closed when Run returns
+	// wake, if set, is waited on by the loop itself, which hands the
+	// model wakeMsg (see ui.Options.DriverWakes): one channel, as the
+	// member's closing wakes it too (room.Member.Update).
+	wake    <-chan struct{}
+	wakeMsg tea.Msg
+	quit    chan struct{} // closed by Quit
+	done    chan struct{} // closed when Run returns
 
 	quitOnce sync.Once
 	mu       sync.Mutex
 	failed   error // a command's panic, which ends the program
 }
 
-// wakeOn has the program's loop wait on wake and closed itself, handing
-// the model wakeMsg and closedMsg when they are ready; call before Run.
-func (p *program) wakeOn(wake, closed <-chan struct{}, wakeMsg, closedMsg tea.Msg) {
-	p.wake, p.closed, p.wakeMsg, p.closedMsg = wake, closed, wakeMsg, closedMsg
+// wakeOn has the program's loop wait on wake itself, handing the model
+// wakeMsg when it is ready; call before Run.
+func (p *program) wakeOn(wake <-chan struct{}, wakeMsg tea.Msg) {
+	p.wake, p.wakeMsg = wake, wakeMsg
 }
 
 func newProgram(model tea.Model, filter func(tea.Msg) tea.Msg) *program {
@@ -90,8 +91,6 @@ func (p *program) Run() (err error) {
 		case msg = <-p.msgs:
 		case <-p.wake:
 			msg = p.wakeMsg
-		case <-p.closed:
-			msg, p.closed = p.closedMsg, nil // once
 		}
 		if p.filter != nil {
 			if msg = p.filter(msg); msg == nil {

@@ -62,8 +62,7 @@ func (s *Server) sessionProgram(sess ssh.Session) *program {
 	// the terminal's modes set by the screen: what is left of a
 	// tea.Program is its event loop (see program).
 	p := newProgram(screenView{Model: st.model, scr: st.screen}, clampResize)
-	wake, closed := st.model.Wakes()
-	p.wakeOn(wake, closed, ui.WakeMsg, ui.ClosedMsg)
+	p.wakeOn(st.model.Wake(), ui.WakeMsg)
 	return p
 }
 

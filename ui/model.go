@@ -63,10 +63,10 @@ type Options struct {
 	// Layouts, if set, lays out room messages once for every session that
 	// shares it, rather than once per session (see Layouts).
 	Layouts *Layouts
-	// DriverWakes says that whatever runs the model waits on Wakes itself
-	// and hands it WakeMsg and ClosedMsg, instead of the model returning
-	// a command that waits: one goroutine fewer a session, and none
-	// started for every message that arrives.
+	// DriverWakes says that whatever runs the model waits on Wake itself
+	// and hands it WakeMsg (the member closing is a wake too), instead of
+	// the model returning a command that waits: one goroutine fewer a
+	// session, and none started for every message that arrives.
 	DriverWakes bool
 }
 
@@ -87,15 +87,13 @@ type Model struct {
 
 	// views holds a view of each room the member is in; cur is the one on
 	// screen. tabs lists the rooms in the member's order.
-	views        map[string]*roomView
-	cur          *roomView
-	tabs         []room.RoomTab
-	roomsVersion uint64
-	readsVersion uint64 // the member's ReadsVersion last caught up with
+	views map[string]*roomView
+	cur   *roomView
+	tabs  []room.RoomTab
 
-	roster        []room.Online // of the room on screen, shared with it: read only
-	rosterRoom    *room.Room
-	rosterVersion uint64
+	roster []room.Online // of the room on screen, shared with it: read only
+	nick   string        // the member's, as its last Update said
+	closed bool          // the member's Update said it is closed
 
 	sent   []snapshot // lines sent, for Up/Down recall
 	recall int        // index into sent while recalling; len(sent) otherwise
@@ -126,8 +124,10 @@ type Model struct {
 	cameFrom string
 	altTo    string // where Alt+A last went
 	// answering says a command was just sent: its answer, which the next
-	// pull brings, opens at its first line (see pull).
+	// pull brings, opens at its first line (see pull). answered is the
+	// answer of a command the view carried out itself (see answer).
 	answering bool
+	answered  *entry
 
 	// Parts of the frame that change rarely, rebuilt only when they do:
 	// a session redraws for every message anyone sends.
@@ -208,6 +208,7 @@ func New(opts Options) *Model {
 	// The input holds no more than one message may, so that nothing typed
 	// is lost at sending: what does not fit is refused as it comes, visibly.
 	m.input = newInput(m.st, "Type a message, or /help", room.MaxMessageLen, room.MaxMessageLines)
+	m.nick = m.member.Nick()
 	m.syncRooms()
 	m.resize(opts.Width, opts.Height)
 	for _, note := range opts.Notes {
@@ -219,42 +220,30 @@ func New(opts Options) *Model {
 // Goodbye is the reason the room gave for closing this session, if it did.
 func (m *Model) Goodbye() string { return m.goodbye }
 
-// closedMsg says the member is no longer in the room.
-type closedMsg struct{}
+// WakeMsg is what a driver that waits on Wake itself
+// (Options.DriverWakes) hands the model when the wake is ready.
+var WakeMsg tea.Msg = wakeMsg{}
 
-// WakeMsg and ClosedMsg are what a driver that waits on Wakes itself
-// (Options.DriverWakes) hands the model when wake or closed is ready.
-var (
-	WakeMsg   tea.Msg = wakeMsg{}
-	ClosedMsg tea.Msg = closedMsg{}
-)
-
-// Wakes returns what the model waits on: wake has something new to read,
-// closed is closed once the member is no longer in the room.
-func (m *Model) Wakes() (wake, closed <-chan struct{}) {
-	return m.member.Wake(), m.member.Done()
-}
+// Wake returns what the model waits on: it receives when the member has
+// something new, its closing included (see room.Member.Update).
+func (m *Model) Wake() <-chan struct{} { return m.member.Wake() }
 
 // Init implements tea.Model.
 func (m *Model) Init() tea.Cmd {
 	return m.wait()
 }
 
-// wait pulls the next wake from the member. It ends when the member leaves,
-// so a closed session leaves no goroutine behind. A driven model has its
-// driver wait instead.
+// wait pulls the next wake from the member. None is waited for once the
+// member is closed (closing wakes it: see pull), so a closed session leaves
+// no goroutine behind. A driven model has its driver wait instead.
 func (m *Model) wait() tea.Cmd {
-	if m.driven {
+	if m.driven || m.closed {
 		return nil
 	}
-	mem := m.member
+	wake := m.member.Wake()
 	return func() tea.Msg {
-		select {
-		case <-mem.Wake():
-			return wakeMsg{}
-		case <-mem.Done():
-			return closedMsg{}
-		}
+		<-wake
+		return wakeMsg{}
 	}
 }
 
@@ -262,20 +251,23 @@ func (m *Model) wait() tea.Cmd {
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case wakeMsg:
-		if m.pull() {
+		ring := m.pull()
+		if m.closed {
+			// The room ended this session (a kick, a ban, a newer
+			// session of the same key, shutdown): show nothing more,
+			// quit. A member that left by itself has a blank reason and
+			// is quitting already.
+			if m.goodbye != "" {
+				return m, tea.Quit
+			}
+			return m, nil
+		}
+		if ring {
 			return m, tea.Batch(m.wait(), send(BellMsg{}))
 		}
 		return m, m.wait()
 	case sendPendingMsg:
 		return m, m.sendPending()
-	case closedMsg:
-		// The room ended this session (a kick, a ban, a newer session of
-		// the same key, shutdown): show nothing more, quit. A member that
-		// left by itself has a blank reason and is quitting already.
-		if m.goodbye = m.member.ClosedReason(); m.goodbye != "" {
-			return m, tea.Quit
-		}
-		return m, nil
 	case tea.WindowSizeMsg:
 		m.resize(msg.Width, msg.Height)
 		return m, nil
@@ -305,16 +297,27 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-// pull reads what the member has not seen and adds it to the views of its
-// rooms. It reports whether something new calls for the bell.
+// pull takes the member's Update and applies it: what it has not seen goes
+// to the views of its rooms; its rooms, roster and nick are caught up with
+// if they changed; its closing is noted (closed, goodbye). It reports
+// whether something new calls for the bell.
 func (m *Model) pull() (ring bool) {
-	msgs := m.member.Next()
-	if m.member.RoomsVersion() != m.roomsVersion {
-		m.syncRooms()
+	u := m.member.Update()
+	if u.NickChanged {
+		m.nick = u.Nick
 	}
-	me := m.member.Nick()
+	if u.RoomsChanged {
+		m.applyRooms(u.Rooms, u.Current)
+	}
+	if u.RosterChanged {
+		m.setRoster(u.Roster)
+	}
+	if u.Closed {
+		m.closed, m.goodbye = true, u.ClosedReason
+	}
+	me := m.nick
 	var older map[*roomView][]*entry
-	for _, msg := range msgs {
+	for _, msg := range u.Messages {
 		v := m.viewOf(msg.Room)
 		if msg.Older {
 			if older == nil {
@@ -357,13 +360,11 @@ func (m *Model) pull() (ring bool) {
 	}
 	m.answering = false
 	m.settlePin()
-	if rv := m.member.ReadsVersion(); rv != m.readsVersion {
+	if u.ReadsChanged {
 		// Another device of the reader's key has read further.
-		m.readsVersion = rv
 		m.readElsewhere()
 	}
 	m.markRead()
-	m.refreshRoster()
 	return ring
 }
 
@@ -472,11 +473,18 @@ func (m *Model) inRoom(name string) bool {
 	return false
 }
 
-// syncRooms catches up with the member's rooms: joined, left, renamed, and
-// which one it looks at.
+// syncRooms catches up with the member's rooms and who is in the one it
+// looks at, at once, after something the reader did here (a command, a
+// key that switches rooms): the next Update would bring them too, but
+// the screen must not show the room left meanwhile.
 func (m *Model) syncRooms() {
-	m.roomsVersion = m.member.RoomsVersion()
-	tabs, current := m.member.Rooms()
+	m.applyRooms(m.member.Rooms())
+	m.setRoster(m.member.Room().Online())
+}
+
+// applyRooms catches up with the member's rooms: joined, left, renamed,
+// and which one it looks at.
+func (m *Model) applyRooms(tabs []room.RoomTab, current string) {
 	m.tabs = tabs
 	for name := range m.views {
 		if name != current && !m.inRoom(name) {
@@ -499,7 +507,6 @@ func (m *Model) syncRooms() {
 		m.enter(v)
 	}
 	m.chromeChanged()
-	m.refreshRoster()
 }
 
 // enter puts room v on screen. The marker of the room left goes (it stays
@@ -563,16 +570,20 @@ func (m *Model) markRead() {
 	}
 }
 
-// refreshRoster fetches who is in the room on screen when that has changed.
-func (m *Model) refreshRoster() {
-	r := m.member.Room()
-	if v := r.RosterVersion(); r != m.rosterRoom || v != m.rosterVersion || m.roster == nil {
-		m.roster, m.rosterRoom, m.rosterVersion = r.Online(), r, v
-		m.chromeChanged()
+// setRoster shows who is in the room on screen. A room shares one list
+// until it changes (room.Room.Online), so the same list is nothing new.
+func (m *Model) setRoster(r []room.Online) {
+	if m.roster != nil && len(r) == len(m.roster) && (len(r) == 0 || &r[0] == &m.roster[0]) {
+		return
 	}
+	m.roster = r
+	m.chromeChanged()
 }
 
 func (m *Model) newEntry(msg room.Message, me string) *entry {
+	if msg.Hint != room.NoHint {
+		msg.Text += hintText(msg.Hint)
+	}
 	e := &entry{msg: msg, mine: msg.Author == m.member.Author() && !msg.Private, shared: m.layouts}
 	if !e.mine && !msg.Private && (msg.Kind == room.Chat || msg.Kind == room.Action) {
 		e.mention = room.Mentions(msg.Text, me) || room.IsDirect(msg.Room) || m.member.Highlighted(msg.Text)
@@ -592,6 +603,28 @@ func (m *Model) addTo(v *roomView, e *entry) {
 // lineCount is how many screen lines an entry takes at the current width.
 func (m *Model) lineCount(e *entry) int {
 	return len(e.render(m.msgWidth(), m.st, m.loc))
+}
+
+// answer shows the answer to a command the view carried out itself. As
+// with the room's answers (see answering in pull), one taller than the
+// message area opens at its first line, once submit has gone back to the
+// newest (see openAnswer).
+func (m *Model) answer(kind room.Kind, text string) {
+	m.addLocal(kind, text)
+	m.answered = m.cur.entries[len(m.cur.entries)-1]
+}
+
+// openAnswer scrolls to the first line of the answer the view just gave,
+// if it is taller than the message area.
+func (m *Model) openAnswer() {
+	e, v := m.answered, m.cur
+	m.answered = nil
+	if e == nil || v.scroll != 0 || len(v.entries) == 0 || v.entries[len(v.entries)-1] != e {
+		return
+	}
+	if n, h := m.lineCount(e), m.bodyHeight(); n > h {
+		v.scroll = n - h
+	}
 }
 
 // addLocal shows a line that only this session produced, like an error.
@@ -733,7 +766,7 @@ func (m *Model) submit() tea.Cmd {
 		return nil
 	}
 	typedIn := m.cur
-	effect, err := m.member.Submit(line)
+	effect, err := m.run(line)
 	// A command may have moved the member to another room (/join, /msg).
 	m.syncRooms()
 	// Sending shows the newest, except in a room just entered at its
@@ -760,25 +793,20 @@ func (m *Model) submit() tea.Cmd {
 		m.toLive()
 	}
 	m.answering = !chat
-	switch effect {
-	case room.ClearView:
-		m.cur.clear()
-	case room.Quit:
+	m.openAnswer()
+	if effect == room.Quit {
 		return tea.Quit
-	case room.MouseOn:
-		m.mouse = true
-		m.addLocal(room.Notice, "Mouse on: the wheel scrolls; hold Shift (Option in iTerm2) to select text.")
-	case room.MouseOff:
-		m.mouse = false
-		m.addLocal(room.Notice, "Mouse off: select text as usual; scroll with PgUp/PgDn.")
-	case room.BellOn:
-		m.bell = true
-		m.addLocal(room.Notice, "Bell on: the terminal beeps when someone mentions you or writes to you.")
-	case room.BellOff:
-		m.bell = false
-		m.addLocal(room.Notice, "Bell off: mentions are still highlighted, without a sound.")
 	}
 	return nil
+}
+
+// run carries out a line: one of the view's own commands here (see
+// viewcmds.go), anything else in the room.
+func (m *Model) run(line string) (room.Effect, error) {
+	if ok, err := m.runView(line); ok {
+		return room.Stay, err
+	}
+	return m.member.Submit(line)
 }
 
 // withRecovery adds to a refusal what to do next: the refused text stays
@@ -820,7 +848,7 @@ func (m *Model) canHold(line string) bool {
 // hold puts the line typed into the input among those waiting: the input
 // is free for the next one at once, and Up brings this one back.
 func (m *Model) hold(line string) {
-	msg := room.Message{Room: m.cur.name, Kind: room.Chat, Nick: m.member.Nick(), Author: m.member.Author(),
+	msg := room.Message{Room: m.cur.name, Kind: room.Chat, Nick: m.nick, Author: m.member.Author(),
 		Text: sanitize.Text(line), Time: time.Now(), Private: true}
 	e := &entry{msg: msg, mine: true, pending: true}
 	m.pending = append(m.pending, pendingLine{view: m.cur, e: e})

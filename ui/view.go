@@ -484,11 +484,19 @@ func (m *Model) complete() {
 			}
 		}
 	case start == 0 && strings.HasPrefix(word, "/"):
-		for _, c := range m.hub.Commands() {
+		offer := func(c room.Command) {
 			for _, name := range append([]string{c.Name}, c.Aliases...) {
 				if strings.HasPrefix("/"+name, word) {
 					cands = append(cands, "/"+name+" ")
 				}
+			}
+		}
+		for _, c := range m.hub.Commands() {
+			offer(c)
+		}
+		for _, c := range viewCommands() {
+			if _, both := m.hub.Lookup(c.Name); !both { // /help is the room's too
+				offer(c.Command)
 			}
 		}
 	default:
@@ -500,7 +508,7 @@ func (m *Model) complete() {
 		if start == 0 && at == "" {
 			sep = ": "
 		}
-		me := m.member.Nick()
+		me := m.nick
 		for _, o := range m.roster {
 			if o.Nick != me && (word != "" || at != "") && strings.HasPrefix(strings.ToLower(o.Nick), word) {
 				cands = append(cands, at+o.Nick+sep)

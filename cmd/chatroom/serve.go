@@ -28,7 +28,6 @@ import (
 	"github.com/chatroom/chatroom/room/sqlite"
 	"github.com/chatroom/chatroom/sshd"
 	"github.com/chatroom/chatroom/textfile"
-	"github.com/chatroom/chatroom/ui"
 )
 
 // shutdownGrace is how long sessions get to close after SIGINT/SIGTERM
@@ -104,7 +103,6 @@ func serve(o options, logger *log.Logger, stdout io.Writer) error {
 		History:        db,
 		Retain:         o.retain,
 		RetainMessages: o.retainMessages,
-		KeyHelp:        ui.KeyHelp(),
 		MessageRate:    o.msgRate,
 		MessageBurst:   o.msgBurst,
 		Audit:          func(msg string, kv ...any) { logger.Info(msg, kv...) },
