@@ -256,7 +256,7 @@ func cmdQuit(m *Member, args string) (Effect, error) {
 		if m.mutedLocked(h.now()) == "" {
 			m.quitMessage = sanitize.Text(truncateRunes(msg, maxQuitMessage))
 		}
-		h.mu.Unlock()
+		h.unlock()
 	}
 	return Quit, nil
 }

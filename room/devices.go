@@ -114,7 +114,7 @@ func (h *Hub) makeRoomForSession(key string) (int, error) {
 	wg.Wait()
 
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	closed := 0
 	for i, o := range olds {
 		if gone[i] != nil && !o.left {

@@ -91,7 +91,7 @@ func (m *Member) SendDirect(nick, text string) error {
 	if err == nil {
 		m.current = r.name
 	}
-	h.mu.Unlock()
+	h.unlock()
 	if errors.Is(err, errFlooding) {
 		h.kickForFlooding(m)
 	}
@@ -111,7 +111,7 @@ func (m *Member) SendDirect(nick, text string) error {
 		if _, ok := m.subs[was]; ok {
 			m.current = was
 		}
-		h.mu.Unlock()
+		h.unlock()
 	}
 	return err
 }
@@ -132,13 +132,13 @@ func cmdReply(m *Member, args string) (Effect, error) {
 		// Closed since: open it again.
 		r, err := h.roomLocked(room)
 		if err != nil {
-			h.mu.Unlock()
+			h.unlock()
 			return Stay, err
 		}
 		h.enterLocked(m, r, Membership{})
 	}
 	m.current = room
-	h.mu.Unlock()
+	h.unlock()
 	if err := m.post(room, Chat, args); err != nil {
 		return Stay, err
 	}

@@ -37,7 +37,7 @@ func (h *Hub) expireRooms(ctx context.Context) (int, error) {
 	h.mu.Lock()
 	vacated := h.vacated
 	h.vacated = make(map[string]time.Time)
-	h.mu.Unlock()
+	h.unlock()
 	expired := 0
 	var errs []error
 	spoken := make(map[string]bool, len(h.spoken))
@@ -102,18 +102,18 @@ func (h *Hub) expireRoom(ctx context.Context, name string) (gone bool, err error
 	_, loaded := h.rooms[name]
 	_, busy := h.expiring[name]
 	if loaded || busy {
-		h.mu.Unlock()
+		h.unlock()
 		return false, nil
 	}
 	h.expiring[name] = struct{}{}
-	h.mu.Unlock()
+	h.unlock()
 	defer func() {
 		h.mu.Lock()
 		delete(h.expiring, name)
 		if gone {
 			h.unindexRoomLocked(name)
 		}
-		h.mu.Unlock()
+		h.unlock()
 	}()
 	// Someone may have come, spoken or made it theirs, and left, since
 	// the sweep looked.

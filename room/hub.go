@@ -171,6 +171,9 @@ type Hub struct {
 	members  map[*Member]struct{}
 	people   map[string]*person    // the sessions of each key online
 	held     map[string]*heldLeave // leave lines waiting out reconnectGrace, by heldKey
+	pending  []func()              // store writes of the changes made under mu, for unlock
+
+	storeWrites writeQueue // runs the writes unlock hands it, in order (storewrites.go)
 
 	sanctionMu sync.RWMutex
 	sanctions  map[SanctionKind]map[string]Sanction // by target
@@ -348,7 +351,7 @@ func (h *Hub) Join(id Identity) (*Member, error) {
 	missed := h.readMissed(m.author, igs, rejoin)
 
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	if h.closing.Load() {
 		return nil, ErrClosing
 	}
@@ -549,7 +552,7 @@ func AddrGroup(addr string) string {
 // Room returns the room called name, creating it if needed.
 func (h *Hub) Room(name string) (*Room, error) {
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	if h.closing.Load() {
 		return nil, ErrClosing
 	}
@@ -595,7 +598,7 @@ func (h *Hub) roomLocked(name string) (*Room, error) {
 // when they come back. It does not wait.
 func (h *Hub) Shutdown() {
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	h.closing.Store(true)
 	for m := range h.members {
 		h.closeLocked(m, "server is shutting down", "server shutdown", false)
@@ -608,7 +611,7 @@ func (h *Hub) Shutdown() {
 // lines. It returns how many it closed.
 func (h *Hub) CloseWhere(close func(key string) bool, tell, reason string) int {
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	n := 0
 	for m := range h.members {
 		if close(m.key) {

@@ -14,7 +14,7 @@ func cmdIgnore(m *Member, args string) (Effect, error) {
 	}
 	h := m.hub
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	who := h.byNickLocked(args)
 	if who == nil {
 		return Stay, noSuchNick(args)
@@ -44,7 +44,7 @@ func cmdUnignore(m *Member, args string) (Effect, error) {
 	}
 	h := m.hub
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	author := ""
 	if who := h.byNickLocked(args); who != nil {
 		if _, ok := m.ignored[who.author]; ok {

@@ -42,7 +42,7 @@ func cmdPrivate(m *Member, args string) (Effect, error) {
 func (m *Member) SetPrivate(room string, on bool) error {
 	h := m.hub
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	if err := m.requireOpLocked("private"); err != nil {
 		return err
 	}
@@ -106,7 +106,7 @@ func cmdInvite(m *Member, args string) (Effect, error) {
 func (m *Member) Invite(room, nick string) error {
 	h := m.hub
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	if err := m.requireOpLocked("invite"); err != nil {
 		return err
 	}
@@ -148,7 +148,7 @@ func cmdUninvite(m *Member, args string) (Effect, error) {
 func (m *Member) Uninvite(room, nick string) error {
 	h := m.hub
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	if err := m.requireOpLocked("uninvite"); err != nil {
 		return err
 	}

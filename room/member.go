@@ -258,7 +258,7 @@ func (m *Member) Rooms() (rooms []RoomTab, current string) {
 // name "", the one step places on in the list (step -1 is the one before).
 func (m *Member) Switch(name string, step int) {
 	m.hub.mu.Lock()
-	defer m.hub.mu.Unlock()
+	defer m.hub.unlock()
 	if name != "" {
 		if _, ok := m.subs[name]; ok {
 			m.current = name
@@ -751,7 +751,7 @@ func (m *Member) reachOtherParty(s *sub) error {
 		return err
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	if m.left || r.hasAuthorLocked(other) {
 		return nil
 	}
@@ -904,7 +904,7 @@ func (e *LimitError) Error() string {
 
 func (h *Hub) kickForFlooding(m *Member) {
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	if m.left {
 		return
 	}
@@ -937,7 +937,7 @@ func trimBlank(text string) string {
 func (m *Member) Leave(reason string) {
 	h := m.hub
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	if m.left {
 		return
 	}
@@ -974,7 +974,7 @@ func (m *Member) setNick(nick string) error {
 	var err error
 	func() {
 		h.mu.Lock()
-		defer h.mu.Unlock()
+		defer h.unlock()
 		err = m.setNickLocked(nick, now)
 	}()
 	if errors.Is(err, errFlooding) {

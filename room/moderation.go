@@ -241,7 +241,7 @@ func (m *Member) impose(kind SanctionKind, arg string, d time.Duration, reason s
 	h := m.hub
 	now := h.now()
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	if err := m.requireOpLocked(name); err != nil {
 		return err
 	}
@@ -323,7 +323,7 @@ func (m *Member) lift(kind SanctionKind, target string) error {
 	h := m.hub
 	now := h.now()
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	if err := m.requireOpLocked("un" + string(kind)); err != nil {
 		return err
 	}
@@ -422,7 +422,7 @@ func (m *Member) Kick(nick, reason string) error {
 	reason = cleanReason(reason)
 	h := m.hub
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	if err := m.requireOpLocked("kick"); err != nil {
 		return err
 	}

@@ -30,7 +30,7 @@ func (m *Member) SetOp(nick string, on bool) error {
 	nick = strings.TrimLeft(nick, "@~")
 	h := m.hub
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	if nick == "" || sameNick(nick, m.nick) {
 		listed := h.listedOp(m.key)
 		switch {
@@ -116,7 +116,7 @@ func (m *Member) Release(nick string) error {
 	nick = strings.TrimLeft(nick, "@~")
 	h := m.hub
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	if err := m.requireOpLocked("release"); err != nil {
 		return err
 	}
@@ -163,7 +163,7 @@ func cmdMOTD(m *Member, args string) (Effect, error) {
 func (m *Member) SetMOTD(text string) error {
 	h := m.hub
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	if !m.isOpLocked() {
 		return fmt.Errorf("%w: /motd TEXT sets the message of the day; /motd alone shows it", ErrNotOperator)
 	}

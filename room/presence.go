@@ -39,7 +39,7 @@ func cmdAway(m *Member, args string) (Effect, error) {
 	h := m.hub
 	now := h.now()
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	if m.left {
 		return Stay, ErrLeft
 	}
@@ -57,7 +57,7 @@ func cmdAway(m *Member, args string) (Effect, error) {
 func cmdBack(m *Member, _ string) (Effect, error) {
 	h := m.hub
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	if m.left {
 		return Stay, ErrLeft
 	}
@@ -74,7 +74,7 @@ func cmdBack(m *Member, _ string) (Effect, error) {
 func (m *Member) back() {
 	h := m.hub
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	if !m.left && m.pres.awayLocked() {
 		m.backLocked()
 	}
@@ -217,7 +217,7 @@ func (h *Hub) holdLeaveLocked(m *Member, rooms []string, reason string) {
 // passed, in the rooms that are open and where the person is not back.
 func (h *Hub) postHeld(k string, hl *heldLeave) {
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	if h.held[k] != hl || h.closing.Load() {
 		return // cancelled, or held anew (a timer that was not stopped in time)
 	}

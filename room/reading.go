@@ -72,7 +72,7 @@ func (m *Member) LoadOlder(room string, before uint64, n int) (int, error) {
 	}
 	got := len(older)
 	hd := m.hidingLocked()
-	h.mu.Unlock()
+	h.unlock()
 	older = hd.filter(older)
 	for i := range older {
 		older[i].Older, older[i].Backlog, older[i].Room = true, true, room

@@ -108,7 +108,7 @@ func (m *Member) Join(room string) error {
 	h := m.hub
 	now := h.now()
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	if _, in := m.subs[name]; in {
 		m.current = name
 		return nil
@@ -180,7 +180,7 @@ func cmdPart(m *Member, _ string) (Effect, error) { return Stay, m.Part("") }
 func (m *Member) Part(room string) error {
 	h := m.hub
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	r, err := m.inRoomLocked(room)
 	if err != nil {
 		return err
@@ -296,7 +296,7 @@ func cmdTopic(m *Member, args string) (Effect, error) {
 	h := m.hub
 	now := h.now()
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	r := m.currentRoomLocked()
 	if r == nil || r.dm {
 		return Stay, errors.New("direct conversations have no topic")
@@ -322,7 +322,7 @@ func (m *Member) SetTopic(room, topic string) error {
 	h := m.hub
 	now := h.now()
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	r, err := m.inRoomLocked(room)
 	if err != nil {
 		return err
@@ -391,7 +391,7 @@ func (m *Member) DeleteRoom(room string, confirmed bool) (messages uint64, err e
 	}
 	h := m.hub
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	if err := m.requireOpLocked("delete"); err != nil {
 		return 0, err
 	}

@@ -22,7 +22,7 @@ func (m *Member) Enter(name string) error {
 		return fmt.Errorf("enter #%s: %w", name, err)
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	if m.left {
 		return ErrLeft
 	}

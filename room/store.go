@@ -17,6 +17,9 @@ type Store interface {
 	NickOwner(ctx context.Context, fold string) (string, error)
 	// ClaimNick records key as the owner of nick unless it has an owner.
 	ClaimNick(ctx context.Context, fold, nick, key string, at time.Time) error
+	// ClaimNicks does ClaimNick for each of folds (the comparison keys
+	// of one nick), in one transaction: all are recorded or none.
+	ClaimNicks(ctx context.Context, folds []string, nick, key string, at time.Time) error
 	// ReleaseNick forgets who owns the nick with comparison key fold.
 	ReleaseNick(ctx context.Context, fold string) error
 
@@ -57,6 +60,9 @@ type Store interface {
 	// SaveRead moves key's read position in room forward to cursor, if key
 	// is still recorded as in room: it never brings back a room left.
 	SaveRead(ctx context.Context, key, room string, cursor uint64) error
+	// SaveReads does SaveRead for the Room and Cursor of each of reads, in
+	// one transaction: a session that ends saves all its rooms or none.
+	SaveReads(ctx context.Context, key string, reads []Membership) error
 	// DeleteMembership records that key left a room.
 	DeleteMembership(ctx context.Context, key, room string) error
 
@@ -74,8 +80,9 @@ type Store interface {
 	// DeleteRoomInfo forgets a room: its settings, invitations and
 	// memberships.
 	DeleteRoomInfo(ctx context.Context, name string) error
-	// Invite lets key into an invite-only room.
-	Invite(ctx context.Context, room, key string) error
+	// Invite lets keys into an invite-only room, in one transaction: all
+	// of them or none.
+	Invite(ctx context.Context, room string, keys ...string) error
 	// Invited reports whether key was invited to room.
 	Invited(ctx context.Context, room, key string) (bool, error)
 	// Uninvite withdraws key's invitation to room.
@@ -250,6 +257,21 @@ func (s *MemoryStore) SaveRead(_ context.Context, key, room string, cursor uint6
 	return nil
 }
 
+// SaveReads implements Store.
+func (s *MemoryStore) SaveReads(_ context.Context, key string, reads []Membership) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init()
+	for _, read := range reads {
+		for i, ms := range s.memberships[key] {
+			if ms.Room == read.Room {
+				s.memberships[key][i].Cursor = max(ms.Cursor, read.Cursor)
+			}
+		}
+	}
+	return nil
+}
+
 // DeleteMembership implements Store.
 func (s *MemoryStore) DeleteMembership(_ context.Context, key, room string) error {
 	s.mu.Lock()
@@ -322,14 +344,16 @@ func (s *MemoryStore) DeleteRoomInfo(_ context.Context, name string) error {
 }
 
 // Invite implements Store.
-func (s *MemoryStore) Invite(_ context.Context, room, key string) error {
+func (s *MemoryStore) Invite(_ context.Context, room string, keys ...string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.init()
 	if s.invites[room] == nil {
 		s.invites[room] = map[string]bool{}
 	}
-	s.invites[room][key] = true
+	for _, key := range keys {
+		s.invites[room][key] = true
+	}
 	return nil
 }
 
@@ -365,6 +389,19 @@ func (s *MemoryStore) ClaimNick(_ context.Context, fold, _, key string, _ time.T
 	s.init()
 	if _, ok := s.owners[fold]; !ok {
 		s.owners[fold] = key
+	}
+	return nil
+}
+
+// ClaimNicks implements Store.
+func (s *MemoryStore) ClaimNicks(_ context.Context, folds []string, _, key string, _ time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init()
+	for _, fold := range folds {
+		if _, ok := s.owners[fold]; !ok {
+			s.owners[fold] = key
+		}
 	}
 	return nil
 }

@@ -131,6 +131,14 @@ func (s watchedStore) ClaimNick(ctx context.Context, fold, nick, key string, at 
 	return s.w.done(s.w.start(), s.Store.ClaimNick(ctx, fold, nick, key, at))
 }
 
+func (s watchedStore) ClaimNicks(ctx context.Context, folds []string, nick, key string, at time.Time) error {
+	return s.w.done(s.w.start(), s.Store.ClaimNicks(ctx, folds, nick, key, at))
+}
+
+func (s watchedStore) SaveReads(ctx context.Context, key string, reads []Membership) error {
+	return s.w.done(s.w.start(), s.Store.SaveReads(ctx, key, reads))
+}
+
 func (s watchedStore) ReleaseNick(ctx context.Context, fold string) error {
 	return s.w.done(s.w.start(), s.Store.ReleaseNick(ctx, fold))
 }
@@ -183,8 +191,8 @@ func (s watchedStore) DeleteRoomInfo(ctx context.Context, name string) error {
 	return s.w.done(s.w.start(), s.Store.DeleteRoomInfo(ctx, name))
 }
 
-func (s watchedStore) Invite(ctx context.Context, room, key string) error {
-	return s.w.done(s.w.start(), s.Store.Invite(ctx, room, key))
+func (s watchedStore) Invite(ctx context.Context, room string, keys ...string) error {
+	return s.w.done(s.w.start(), s.Store.Invite(ctx, room, keys...))
 }
 
 func (s watchedStore) Uninvite(ctx context.Context, room, key string) error {

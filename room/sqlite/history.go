@@ -256,6 +256,23 @@ func (d *DB) SaveRead(ctx context.Context, key, rm string, cursor uint64) error 
 	return nil
 }
 
+// SaveReads implements room.Store.
+func (d *DB) SaveReads(ctx context.Context, key string, reads []room.Membership) error {
+	err := d.inTx(ctx, func(tx *sql.Tx) error {
+		for _, read := range reads {
+			if _, err := tx.ExecContext(ctx, `UPDATE memberships SET cursor = MAX(cursor, ?) WHERE key = ? AND room = ?`,
+				read.Cursor, key, read.Room); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("save read positions of %s: %w", key, err)
+	}
+	return nil
+}
+
 // DeleteMembership implements room.Store.
 func (d *DB) DeleteMembership(ctx context.Context, key, rm string) error {
 	if _, err := d.exec(ctx, `DELETE FROM memberships WHERE key = ? AND room = ?`, key, rm); err != nil {
@@ -334,25 +351,32 @@ func (d *DB) RoomInfos(ctx context.Context) ([]room.RoomInfo, error) {
 
 // DeleteRoomInfo implements room.Store.
 func (d *DB) DeleteRoomInfo(ctx context.Context, name string) error {
-	d.writeMu.Lock()
-	defer d.writeMu.Unlock()
-	tx, err := d.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	for _, q := range []string{`DELETE FROM rooms WHERE name = ?`, `DELETE FROM invites WHERE room = ?`, `DELETE FROM memberships WHERE room = ?`} {
-		if _, err := tx.ExecContext(ctx, q, name); err != nil {
-			_ = tx.Rollback()
-			return fmt.Errorf("delete room %s: %w", name, err)
+	err := d.inTx(ctx, func(tx *sql.Tx) error {
+		for _, q := range []string{`DELETE FROM rooms WHERE name = ?`, `DELETE FROM invites WHERE room = ?`, `DELETE FROM memberships WHERE room = ?`} {
+			if _, err := tx.ExecContext(ctx, q, name); err != nil {
+				return err
+			}
 		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("delete room %s: %w", name, err)
 	}
-	return tx.Commit()
+	return nil
 }
 
 // Invite implements room.Store.
-func (d *DB) Invite(ctx context.Context, rm, key string) error {
-	if _, err := d.exec(ctx, `INSERT OR IGNORE INTO invites (room, key) VALUES (?, ?)`, rm, key); err != nil {
-		return fmt.Errorf("invite %s to %s: %w", key, rm, err)
+func (d *DB) Invite(ctx context.Context, rm string, keys ...string) error {
+	err := d.inTx(ctx, func(tx *sql.Tx) error {
+		for _, key := range keys {
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO invites (room, key) VALUES (?, ?)`, rm, key); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("invite %s to %s: %w", strings.Join(keys, ", "), rm, err)
 	}
 	return nil
 }

@@ -49,6 +49,23 @@ var (
 	_ room.History = (*DB)(nil)
 )
 
+// inTx runs do in one transaction, committed if do returns nil and rolled
+// back if not: a change of several rows is stored whole or not at all. It
+// is a write, one at a time as exec's (see writeMu).
+func (d *DB) inTx(ctx context.Context, do func(tx *sql.Tx) error) error {
+	d.writeMu.Lock()
+	defer d.writeMu.Unlock()
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := do(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
 // Open opens or creates the database at path and brings its schema up to
 // date. It refuses a file that is not a chatroom database, one written by
 // a newer chatroom, and one another daemon is using.
@@ -320,6 +337,23 @@ func (d *DB) NickOwner(ctx context.Context, fold string) (string, error) {
 func (d *DB) ClaimNick(ctx context.Context, fold, nick, key string, at time.Time) error {
 	_, err := d.exec(ctx, `INSERT INTO nick_owners (fold, nick, key, claimed_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (fold) DO NOTHING`, fold, nick, key, at.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("claim nick %q: %w", nick, err)
+	}
+	return nil
+}
+
+// ClaimNicks implements room.Store.
+func (d *DB) ClaimNicks(ctx context.Context, folds []string, nick, key string, at time.Time) error {
+	err := d.inTx(ctx, func(tx *sql.Tx) error {
+		for _, fold := range folds {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO nick_owners (fold, nick, key, claimed_at) VALUES (?, ?, ?, ?)
+				ON CONFLICT (fold) DO NOTHING`, fold, nick, key, at.UnixMilli()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("claim nick %q: %w", nick, err)
 	}

@@ -62,6 +62,14 @@ func (f *Faulty) ClaimNick(ctx context.Context, fold, nick, key string, at time.
 	return f.Store.ClaimNick(ctx, fold, nick, key, at)
 }
 
+// ClaimNicks implements room.Store.
+func (f *Faulty) ClaimNicks(ctx context.Context, folds []string, nick, key string, at time.Time) error {
+	if err := f.write("ClaimNicks"); err != nil {
+		return err
+	}
+	return f.Store.ClaimNicks(ctx, folds, nick, key, at)
+}
+
 // ReleaseNick implements room.Store.
 func (f *Faulty) ReleaseNick(ctx context.Context, fold string) error {
 	if err := f.write("ReleaseNick"); err != nil {
@@ -142,6 +150,14 @@ func (f *Faulty) SaveRead(ctx context.Context, key, rm string, cursor uint64) er
 	return f.Store.SaveRead(ctx, key, rm, cursor)
 }
 
+// SaveReads implements room.Store.
+func (f *Faulty) SaveReads(ctx context.Context, key string, reads []room.Membership) error {
+	if err := f.write("SaveReads"); err != nil {
+		return err
+	}
+	return f.Store.SaveReads(ctx, key, reads)
+}
+
 // DeleteMembership implements room.Store.
 func (f *Faulty) DeleteMembership(ctx context.Context, key, rm string) error {
 	if err := f.write("DeleteMembership"); err != nil {
@@ -167,11 +183,11 @@ func (f *Faulty) DeleteRoomInfo(ctx context.Context, name string) error {
 }
 
 // Invite implements room.Store.
-func (f *Faulty) Invite(ctx context.Context, rm, key string) error {
+func (f *Faulty) Invite(ctx context.Context, rm string, keys ...string) error {
 	if err := f.write("Invite"); err != nil {
 		return err
 	}
-	return f.Store.Invite(ctx, rm, key)
+	return f.Store.Invite(ctx, rm, keys...)
 }
 
 // Uninvite implements room.Store.

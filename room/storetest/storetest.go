@@ -211,6 +211,44 @@ func Run(t *testing.T, open func(t *testing.T) room.Store, reopen func(t *testin
 		}
 	})
 
+	// The writes the hub makes of one change, each in one transaction.
+	t.Run("changes of several rows", func(t *testing.T) {
+		s := open(t)
+		must(t, s.ClaimNick(ctx, "b0b", "Bob", "SHA256:other", at))
+		must(t, s.ClaimNicks(ctx, []string{"bob", "b0b"}, "Bob", "SHA256:b", at))
+		must(t, s.ClaimNicks(ctx, nil, "Nobody", "SHA256:b", at))
+		must(t, s.PutMembership(ctx, "SHA256:b", room.Membership{Room: "go", Cursor: 5}))
+		must(t, s.PutMembership(ctx, "SHA256:b", room.Membership{Room: "rust", Cursor: 9}))
+		must(t, s.SaveReads(ctx, "SHA256:b", []room.Membership{
+			{Room: "go", Cursor: 7},
+			{Room: "rust", Cursor: 3}, // behind: stays at 9
+			{Room: "left", Cursor: 4}, // not in it: not brought back
+		}))
+		must(t, s.SaveReads(ctx, "SHA256:b", nil))
+		must(t, s.PutRoomInfo(ctx, room.RoomInfo{Name: "team", InviteOnly: true}))
+		must(t, s.Invite(ctx, "team", "SHA256:a", "SHA256:b"))
+		must(t, s.Invite(ctx, "team"))
+		s = again(t, s, reopen)
+		for fold, want := range map[string]string{"bob": "SHA256:b", "b0b": "SHA256:other"} {
+			if owner, err := s.NickOwner(ctx, fold); err != nil || owner != want {
+				t.Fatalf("owner of %s: %q, %v; want %s", fold, owner, err, want)
+			}
+		}
+		got, err := s.Memberships(ctx, "SHA256:b")
+		must(t, err)
+		if want := "[{go 7  } {rust 9  }]"; fmt.Sprint(got) != want {
+			t.Fatalf("read positions = %v, want %s", got, want)
+		}
+		for _, key := range []string{"SHA256:a", "SHA256:b"} {
+			if in, err := s.Invited(ctx, "team", key); err != nil || !in {
+				t.Fatalf("%s invited: %v, %v", key, in, err)
+			}
+		}
+		if in, _ := s.Invited(ctx, "team", "SHA256:c"); in {
+			t.Fatal("an invitation appeared")
+		}
+	})
+
 	t.Run("ignores", func(t *testing.T) {
 		s := open(t)
 		must(t, s.PutIgnore(ctx, "SHA256:me", room.Ignore{Author: "SHA256:troll", Nick: "troll"}))

@@ -1,0 +1,108 @@
+package room
+
+import (
+	"sync"
+)
+
+// Store writes that record a change made under the hub's lock run after it
+// is released: every session needs h.mu, and a store that stalls (a slow
+// disk, a busy database) must stall only the change that wrote to it, not
+// every join, post and read on the server. A change made under the lock
+// queues its writes with afterLocked; h.unlock releases the lock and then
+// runs them.
+//
+// The writes of all changes run one at a time, in the order the changes
+// were made under the lock, so that the store ends as the hub did (a room
+// left and entered again is recorded as entered, whichever session
+// unlocked first). Whoever unlocks while writes of an earlier change are
+// still running does not wait for them: it leaves its own in the queue for
+// the goroutine running it, and goes on. A write that fails is logged by
+// the write watch (storehealth.go); one that a person asked for tells them
+// itself, from its closure.
+
+// writeQueue runs queued store writes in order, one at a time.
+type writeQueue struct {
+	mu      sync.Mutex
+	todo    []func()
+	running bool
+	idle    *sync.Cond // signalled when the queue runs empty
+}
+
+// push appends writes to the queue. The caller holds h.mu, so that the
+// order of the queue is the order of the changes.
+func (q *writeQueue) push(writes []func()) {
+	q.mu.Lock()
+	q.todo = append(q.todo, writes...)
+	q.mu.Unlock()
+}
+
+// run runs queued writes until none is left, unless another goroutine is
+// already running them: then it returns at once, and that goroutine runs
+// these too. The caller holds no hub lock.
+func (q *writeQueue) run() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.running {
+		return
+	}
+	q.running = true
+	for len(q.todo) > 0 {
+		write := q.todo[0]
+		q.todo[0] = nil
+		q.todo = q.todo[1:]
+		q.mu.Unlock()
+		write()
+		q.mu.Lock()
+	}
+	q.running = false
+	if q.idle != nil {
+		q.idle.Broadcast()
+	}
+}
+
+// wait returns once every write queued so far has run.
+func (q *writeQueue) wait() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.idle == nil {
+		q.idle = sync.NewCond(&q.mu)
+	}
+	for q.running || len(q.todo) > 0 {
+		if !q.running {
+			// Nobody is running them (they were queued by a change whose
+			// goroutine has not reached run yet): run them here.
+			q.mu.Unlock()
+			q.run()
+			q.mu.Lock()
+			continue
+		}
+		q.idle.Wait()
+	}
+}
+
+// afterLocked queues write to run once h.mu is released by h.unlock. The
+// caller holds h.mu for writing.
+func (h *Hub) afterLocked(write func()) {
+	h.pending = append(h.pending, write)
+}
+
+// unlock releases h.mu, taken for writing, and runs the store writes the
+// changes made under it queued (see afterLocked). Every h.mu.Lock is
+// released with it.
+func (h *Hub) unlock() {
+	pending := h.pending
+	h.pending = nil
+	if len(pending) > 0 {
+		h.storeWrites.push(pending)
+	}
+	h.mu.Unlock()
+	if len(pending) > 0 {
+		h.storeWrites.run()
+	}
+}
+
+// WaitWrites returns once the store writes of every change made so far
+// have run: before closing the store, and in tests that read it.
+func (h *Hub) WaitWrites() {
+	h.storeWrites.wait()
+}
