@@ -105,7 +105,7 @@ func (h *Hub) expireRoom(ctx context.Context, name string) (gone bool, err error
 		h.unlock()
 		return false, nil
 	}
-	h.expiring[name] = struct{}{}
+	h.expiring[name] = "having stood empty"
 	h.unlock()
 	defer func() {
 		h.mu.Lock()

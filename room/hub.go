@@ -162,16 +162,17 @@ type Hub struct {
 	// members Shutdown closes.
 	closing atomic.Bool
 
-	mu       sync.RWMutex
-	rooms    map[string]*Room
-	expiring map[string]struct{}  // rooms being deleted for standing empty: none may be entered
-	vacated  map[string]time.Time // when the last person left each public room, for expireRooms
-	looks    map[string]string    // each public room's name, by each of nickKeys (see indexRoomLocked)
-	nicks    map[string]*Member   // by each of nickKeys; one of a key's sessions
-	members  map[*Member]struct{}
-	people   map[string]*person    // the sessions of each key online
-	held     map[string]*heldLeave // leave lines waiting out reconnectGrace, by heldKey
-	pending  []func()              // store writes of the changes made under mu, for unlock
+	mu        sync.RWMutex
+	rooms     map[string]*Room
+	expiring map[string]string    // rooms being deleted (for standing empty, or by /delete), none may be entered: why
+	vacated   map[string]time.Time // when the last person left each public room, for expireRooms
+	looks     map[string]string    // each public room's name, by each of nickKeys (see indexRoomLocked)
+	nicks     map[string]*Member   // by each of nickKeys; one of a key's sessions
+	members   map[*Member]struct{}
+	people    map[string]*person    // the sessions of each key online
+	held      map[string]*heldLeave // leave lines waiting out reconnectGrace, by heldKey
+	pending   []func()              // store writes of the changes made under mu, for unlock
+	lastReads *readsBatch           // the last of pending, if it saves read positions
 
 	storeWrites writeQueue // runs the writes unlock hands it, in order (storewrites.go)
 
@@ -246,7 +247,7 @@ func NewHub(opts Options) (*Hub, error) {
 		writes:      watch,
 		commands:    defaultCommands(),
 		rooms:       make(map[string]*Room),
-		expiring:    make(map[string]struct{}),
+		expiring:    make(map[string]string),
 		vacated:     make(map[string]time.Time),
 		looks:       make(map[string]string),
 		nicks:       make(map[string]*Member),
@@ -349,6 +350,10 @@ func (h *Hub) Join(id Identity) (*Member, error) {
 	m.loadPrefs()
 	igs, igErr := m.readIgnores()
 	missed := h.readMissed(m.author, igs, rejoin)
+	owner, err := h.nickOwner(askedNick(id.Nick))
+	if err != nil {
+		return nil, fmt.Errorf("join: %w", err)
+	}
 
 	h.mu.Lock()
 	defer h.unlock()
@@ -381,7 +386,7 @@ func (h *Hub) Join(id Identity) (*Member, error) {
 		m.ignored = sibling.ignored // and /ignore on one is /ignore on all
 	} else {
 		var err error
-		if nick, why, err = h.freeNickLocked(id.Nick, m.key); err != nil {
+		if nick, why, err = h.freeNickLocked(id.Nick, m.key, owner); err != nil {
 			return nil, fmt.Errorf("join: %w", err)
 		}
 	}
@@ -392,9 +397,7 @@ func (h *Hub) Join(id Identity) (*Member, error) {
 	// A nick is registered only when the person chose it: not a variant
 	// given because theirs was taken, nor a cleaned-up user name.
 	if m.key != "" && sibling == nil && nick == id.Nick {
-		if err := h.claimNick(nick, m.key); err != nil {
-			why += fmt.Sprintf("\n(Could not register the nick to your key: %v.)", err)
-		}
+		h.claimNickLocked(m, nick)
 	}
 	m.applyIgnoresLocked(igs, igErr)
 	m.missed = missed
@@ -565,8 +568,8 @@ func (h *Hub) roomLocked(name string) (*Room, error) {
 	if r, ok := h.rooms[name]; ok {
 		return r, nil
 	}
-	if _, ok := h.expiring[name]; ok {
-		return nil, fmt.Errorf("#%s is being removed, having stood empty; try again in a moment", name)
+	if why, ok := h.expiring[name]; ok {
+		return nil, fmt.Errorf("#%s is being removed, %s; try again in a moment", name, why)
 	}
 	last, err := h.opts.History.LastSeq(ctxBG, name)
 	if err != nil {

@@ -3,6 +3,7 @@ package room
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -53,22 +54,31 @@ func (m *Member) SetPrivate(room string, on bool) error {
 	if r.dm || r.name == Lobby {
 		return errors.New("the lobby and direct conversations cannot be invite-only")
 	}
-	if err := h.opts.Store.PutRoomInfo(ctxBG, RoomInfo{Name: r.name, Topic: r.topic, InviteOnly: on, Kept: true}); err != nil {
-		return err
-	}
 	r.inviteOnly, r.kept = on, true
 	// Those already in stay in, and are invited, so they can come back.
-	uninvited := 0
+	var keys []string
 	for o := range r.members {
-		if on && o.key != "" {
-			if err := h.opts.Store.Invite(ctxBG, r.name, o.key); err != nil {
-				uninvited++
-			}
+		if on && o.key != "" && !slices.Contains(keys, o.key) {
+			keys = append(keys, o.key)
 		}
 	}
-	if uninvited > 0 {
-		m.noticeLocked(r, Error, fmt.Sprintf("%d of those here could not be invited (the server cannot store it now): they cannot come back once they leave; /invite them later.", uninvited))
-	}
+	// Stored after the lock is released (afterLocked), the invitations
+	// in one transaction: the room is closed now, whatever the disk
+	// does, and nobody waits on it. Queued in the order of the changes,
+	// the room's settings cannot land before those of a /topic set
+	// before, and undo them. If it cannot be stored, the operator is told.
+	info := RoomInfo{Name: r.name, Topic: r.topic, InviteOnly: on, Kept: true}
+	h.afterLocked(func() {
+		if err := h.opts.Store.PutRoomInfo(ctxBG, info); err != nil {
+			h.tell(m, r, fmt.Sprintf("#%s could not be stored as it now is (%v): after a restart it is as it was.", r.name, err))
+			return
+		}
+		if len(keys) > 0 {
+			if err := h.opts.Store.Invite(ctxBG, r.name, keys...); err != nil {
+				h.tell(m, r, fmt.Sprintf("%d of those here could not be invited (the server cannot store it now): they cannot come back once they leave; /invite them later.", len(keys)))
+			}
+		}
+	})
 	h.audit("private", "room", r.name, "on", on, "by", m.nick, "by_key", m.key)
 	if on {
 		r.announceLocked(m.nick + " made #" + r.name + " invite-only; those here now may come back")

@@ -971,11 +971,16 @@ func (m *Member) setNick(nick string) error {
 	}
 	h := m.hub
 	now := h.now()
-	var err error
+	// Who owns the nick is read before taking the lock; registering it
+	// is written after (claimNickLocked).
+	owner, err := h.nickOwner(nick)
+	if err != nil {
+		return err
+	}
 	func() {
 		h.mu.Lock()
 		defer h.unlock()
-		err = m.setNickLocked(nick, now)
+		err = m.setNickLocked(nick, owner, now)
 	}()
 	if errors.Is(err, errFlooding) {
 		h.kickForFlooding(m)
@@ -983,7 +988,7 @@ func (m *Member) setNick(nick string) error {
 	return err
 }
 
-func (m *Member) setNickLocked(nick string, now time.Time) error {
+func (m *Member) setNickLocked(nick, owner string, now time.Time) error {
 	h := m.hub
 	if m.left {
 		return ErrLeft
@@ -995,11 +1000,7 @@ func (m *Member) setNickLocked(nick string, now time.Time) error {
 	if err := m.refuseMutedLocked("nick not changed", now); err != nil {
 		return err
 	}
-	refusal, err := h.nickUseLocked(nick, m.key, m)
-	if err != nil {
-		return err
-	}
-	if refusal != "" {
+	if refusal := h.nickUseLocked(nick, m.key, m, owner); refusal != "" {
 		return errors.New(refusal)
 	}
 	if err := m.allow(m.nickLimit, "change your nick", now); err != nil {
@@ -1028,9 +1029,7 @@ func (m *Member) setNickLocked(nick string, now time.Time) error {
 		}
 	}
 	if m.key != "" {
-		if err := h.claimNick(nick, m.key); err != nil {
-			m.noticeLocked(nil, Error, fmt.Sprintf("could not register %s to your key: %v", nick, err))
-		}
+		h.claimNickLocked(m, nick)
 	}
 	return nil
 }

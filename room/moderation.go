@@ -235,25 +235,72 @@ func (m *Member) Mute(target string, d time.Duration, reason string) error {
 	return m.impose(Mute, target, d, cleanReason(reason))
 }
 
-// impose imposes a ban or a mute, announces it and logs it.
+// impose imposes a ban or a mute, announces it and logs it. The sanction
+// is stored before it takes effect, so that one the store refuses is
+// refused (a ban forgotten at the next restart would be a surprise), and
+// outside the hub's lock, so that nobody else waits on the disk for it:
+// checked under the lock, written, then applied under the lock again, to
+// the sessions its target has then.
 func (m *Member) impose(kind SanctionKind, arg string, d time.Duration, reason string) error {
-	name := string(kind)
 	h := m.hub
 	now := h.now()
 	h.mu.Lock()
-	defer h.unlock()
-	if err := m.requireOpLocked(name); err != nil {
-		return err
-	}
-	t, err := h.resolveTargetLocked(arg)
+	s, err := m.sanctionLocked(kind, arg, d, reason, now)
+	h.unlock()
 	if err != nil {
 		return err
 	}
+	if err := h.opts.Store.PutSanction(ctxBG, s); err != nil {
+		return err
+	}
+	h.mu.Lock()
+	defer h.unlock()
+	h.sanctionMu.Lock()
+	h.sanctions[kind][s.Target] = s
+	h.sanctionMu.Unlock()
+
+	name := string(kind)
+	h.audit(name, "by", m.nick, "by_key", m.key, "target", s.Target, "nick", s.Nick, "for", lasting(d), "reason", reason)
+	text := fmt.Sprintf("%s %s %s%s", m.nick, kind.past(), s.Nick, forHowLong(d))
+	if reason != "" {
+		text += ": " + reason
+	}
+	h.announceLocked(m, text)
+	// Found again: sessions may have come or gone while it was stored.
+	t, err := h.resolveTargetLocked(s.Target)
+	if err != nil {
+		return err
+	}
+	for _, who := range t.who {
+		if who == m || h.listedOp(who.key) {
+			continue
+		}
+		if kind == Ban {
+			h.closeLocked(who, "you were banned"+s.describe(now), "banned", true)
+		} else {
+			who.noticeLocked(who.currentRoomLocked(), Error, "You are muted"+s.describe(now)+". You can still read.")
+		}
+	}
+	return nil
+}
+
+// sanctionLocked checks that m may impose a sanction of kind on arg and
+// returns it. The caller holds h.mu.
+func (m *Member) sanctionLocked(kind SanctionKind, arg string, d time.Duration, reason string, now time.Time) (Sanction, error) {
+	name := string(kind)
+	h := m.hub
+	if err := m.requireOpLocked(name); err != nil {
+		return Sanction{}, err
+	}
+	t, err := h.resolveTargetLocked(arg)
+	if err != nil {
+		return Sanction{}, err
+	}
 	if t.id == m.key || (m.key == "" && t.id == m.addr) {
-		return refuse(ErrSelf, "you cannot %s yourself", name)
+		return Sanction{}, refuse(ErrSelf, "you cannot %s yourself", name)
 	}
 	if err := m.protectedLocked(t, name); err != nil {
-		return err
+		return Sanction{}, err
 	}
 	// Naming a person who has no key means their address. Say so, rather
 	// than hit others there by surprise.
@@ -266,7 +313,7 @@ func (m *Member) impose(kind SanctionKind, arg string, d time.Duration, reason s
 			}
 		}
 		if len(others) > 0 {
-			return fmt.Errorf("%s has no key, so this would %s the address %s, where %s also are; to do that, /%s %s",
+			return Sanction{}, fmt.Errorf("%s has no key, so this would %s the address %s, where %s also are; to do that, /%s %s",
 				t.label, name, t.id, strings.Join(others, ", "), name, t.id)
 		}
 		t.label = fmt.Sprintf("%s (address %s)", t.label, t.id)
@@ -275,30 +322,7 @@ func (m *Member) impose(kind SanctionKind, arg string, d time.Duration, reason s
 	if d > 0 {
 		s.Until = now.Add(d)
 	}
-	if err := h.opts.Store.PutSanction(ctxBG, s); err != nil {
-		return err
-	}
-	h.sanctionMu.Lock()
-	h.sanctions[kind][t.id] = s
-	h.sanctionMu.Unlock()
-
-	h.audit(name, "by", m.nick, "by_key", m.key, "target", t.id, "nick", t.label, "for", lasting(d), "reason", reason)
-	text := fmt.Sprintf("%s %s %s%s", m.nick, kind.past(), t.label, forHowLong(d))
-	if reason != "" {
-		text += ": " + reason
-	}
-	h.announceLocked(m, text)
-	for _, who := range t.who {
-		if who == m || h.listedOp(who.key) {
-			continue
-		}
-		if kind == Ban {
-			h.closeLocked(who, "you were banned"+s.describe(now), "banned", true)
-		} else {
-			who.noticeLocked(who.currentRoomLocked(), Error, "You are muted"+s.describe(now)+". You can still read.")
-		}
-	}
-	return nil
+	return s, nil
 }
 
 // liftCommand runs /unban and /unmute.

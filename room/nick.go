@@ -157,61 +157,77 @@ func (h *Hub) nickOwner(nick string) (string, error) {
 	return "", nil
 }
 
-// claimNick registers nick to key under each of its keys.
-func (h *Hub) claimNick(nick, key string) error {
-	for _, k := range nickKeys(nick) {
-		if err := h.opts.Store.ClaimNick(ctxBG, k, nick, key, h.now()); err != nil {
-			return err
+// claimNickLocked registers nick to m's key under each of its keys, in
+// one transaction, once h.mu is released: the nick is m's already, and the
+// record need not hold up the hub. If it cannot be stored (the write watch
+// has logged why), or another key registered the nick since its owner was
+// read, m is told. The caller holds h.mu for writing.
+func (h *Hub) claimNickLocked(m *Member, nick string) {
+	key, at := m.key, h.now()
+	h.afterLocked(func() {
+		problem := ""
+		if err := h.opts.Store.ClaimNicks(ctxBG, nickKeys(nick), nick, key, at); err != nil {
+			problem = fmt.Sprintf("could not register %s to your key: %v", nick, err)
+		} else if owner, err := h.nickOwner(nick); err == nil && owner != "" && owner != key {
+			problem = fmt.Sprintf("could not register %s to your key: another key registered it first", nick)
 		}
-	}
-	return nil
+		if problem != "" {
+			h.tell(m, nil, problem)
+		}
+	})
 }
 
 // nickUseLocked says whether a member with key may use a nick: "" if it
-// may, else why not. self is the member asking, nil at join. The caller
+// may, else why not. self is the member asking, nil at join. owner is who
+// owns the nick, read from the store before taking the lock. The caller
 // holds h.mu.
-func (h *Hub) nickUseLocked(nick, key string, self *Member) (string, error) {
+func (h *Hub) nickUseLocked(nick, key string, self *Member, owner string) string {
 	if reservedNick(nick) {
-		return fmt.Sprintf("the nick %s is reserved", nick), nil
+		return fmt.Sprintf("the nick %s is reserved", nick)
 	}
 	if net.ParseIP(nick) != nil {
 		// Operators name addresses in /ban; a nick must not pass for one.
-		return fmt.Sprintf("the nick %s looks like an IP address", nick), nil
+		return fmt.Sprintf("the nick %s looks like an IP address", nick)
 	}
 	if other := h.byNickLocked(nick); other != nil && other != self && (self == nil || other.person == nil || other.person != self.person) {
 		if strings.EqualFold(other.nick, nick) {
-			return fmt.Sprintf("the nick %s is taken", nick), nil
+			return fmt.Sprintf("the nick %s is taken", nick)
 		}
-		return fmt.Sprintf("the nick %s looks too much like %s, who is online", nick, other.nick), nil
-	}
-	owner, err := h.nickOwner(nick)
-	if err != nil {
-		return "", err
+		return fmt.Sprintf("the nick %s looks too much like %s, who is online", nick, other.nick)
 	}
 	if owner != "" && owner != key {
-		return fmt.Sprintf("the nick %s is registered to another key", nick), nil
+		return fmt.Sprintf("the nick %s is registered to another key", nick)
 	}
-	return "", nil
+	return ""
 }
 
 // maxNickTries bounds the search for a free variant of a nick.
 const maxNickTries = 1000
 
-// freeNickLocked turns the nick someone asked for at join into one that is
-// clean and free for their key, and says why it differs, if it does.
-func (h *Hub) freeNickLocked(asked, key string) (nick, why string, err error) {
-	clean := sanitize.Nick(asked)
-	base := clean
-	if base == "" {
-		base = "guest"
+// askedNick is the nick a join tries first for the user name asked.
+func askedNick(asked string) string {
+	if clean := sanitize.Nick(asked); clean != "" {
+		return clean
 	}
+	return "guest"
+}
+
+// freeNickLocked turns the nick someone asked for at join into one that is
+// clean and free for their key, and says why it differs, if it does. owner
+// owns askedNick(asked), read before the join took the lock; the owners of
+// variants, tried only when that one is taken, are read under it.
+func (h *Hub) freeNickLocked(asked, key, owner string) (nick, why string, err error) {
+	clean := sanitize.Nick(asked)
+	base := askedNick(asked)
 	nick = base
 	firstRefusal := ""
 	for n := 2; ; n++ {
-		refusal, err := h.nickUseLocked(nick, key, nil)
-		if err != nil {
-			return "", "", err
+		if n > 2 {
+			if owner, err = h.nickOwner(nick); err != nil {
+				return "", "", err
+			}
 		}
+		refusal := h.nickUseLocked(nick, key, nil, owner)
 		if refusal == "" {
 			break
 		}

@@ -401,7 +401,8 @@ func (h *Hub) subscribeLocked(m *Member, r *Room, ms Membership, was bool, joinT
 		// before it saves a read position of its own. If it cannot be
 		// stored (the hub's write watch has logged why), the room is only
 		// not reopened next time: not worth refusing the join for.
-		_ = h.opts.Store.PutMembership(ctxBG, m.key, Membership{Room: r.name, Cursor: s.mark, Label: labelFor(r, s), From: ms.From})
+		key, put := m.key, Membership{Room: r.name, Cursor: s.mark, Label: labelFor(r, s), From: ms.From}
+		h.afterLocked(func() { _ = h.opts.Store.PutMembership(ctxBG, key, put) })
 	}
 }
 
@@ -446,13 +447,15 @@ func (h *Hub) unsubscribeLocked(m *Member, r *Room, leave string, announce, forg
 	}
 	if m.key != "" {
 		// Another window of the same key may still be in the room: it
-		// keeps the room theirs. A failed write is logged by the hub's
-		// write watch; leaving goes on regardless, and costs at most a
-		// room reopened, or read positions older than they were.
+		// keeps the room theirs. Written after the lock is released
+		// (afterLocked): leaving is done whatever the store says. A
+		// failed write is logged by the hub's write watch, and costs at
+		// most a room reopened, or read positions older than they were.
 		if forget && !r.hasKeyLocked(m.key) {
-			_ = h.opts.Store.DeleteMembership(ctxBG, m.key, r.name)
+			key, name := m.key, r.name
+			h.afterLocked(func() { _ = h.opts.Store.DeleteMembership(ctxBG, key, name) })
 		} else if read := s.read.Load(); read > 0 {
-			_ = h.opts.Store.SaveRead(ctxBG, m.key, r.name, read)
+			h.saveReadLocked(m.key, r.name, read)
 		}
 	}
 	if m.current == r.name && len(m.order) > 0 {

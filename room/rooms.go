@@ -347,10 +347,16 @@ func (m *Member) setTopicLocked(r *Room, topic string, now time.Time) error {
 	// empty. Anyone else's topic keeps nothing, or a topic would be a way
 	// round the limit on making rooms.
 	kept := r.kept || m.isOpLocked()
-	if err := h.opts.Store.PutRoomInfo(ctxBG, RoomInfo{Name: r.name, Topic: topic, InviteOnly: r.inviteOnly, Kept: kept}); err != nil {
-		return err
-	}
 	r.topic, r.kept = topic, kept
+	// Stored after the lock is released, in the order of the changes (see
+	// SetPrivate, which writes the same record); if it cannot be, the
+	// member is told.
+	info := RoomInfo{Name: r.name, Topic: topic, InviteOnly: r.inviteOnly, Kept: kept}
+	h.afterLocked(func() {
+		if err := h.opts.Store.PutRoomInfo(ctxBG, info); err != nil {
+			h.tell(m, r, fmt.Sprintf("The topic of #%s could not be stored (%v): after a restart it is as it was.", r.name, err))
+		}
+	})
 	m.roomsVersion.Add(1)
 	for o := range r.members {
 		o.roomsVersion.Add(1)
@@ -390,8 +396,18 @@ func (m *Member) DeleteRoom(room string, confirmed bool) (messages uint64, err e
 		return 0, err
 	}
 	h := m.hub
+	// Read before taking the lock, as a join's reads are.
+	_, known, err := h.opts.Store.RoomInfo(ctxBG, name)
+	if err != nil {
+		return 0, err
+	}
 	h.mu.Lock()
-	defer h.unlock()
+	locked := true
+	defer func() {
+		if locked {
+			h.unlock()
+		}
+	}()
 	if err := m.requireOpLocked("delete"); err != nil {
 		return 0, err
 	}
@@ -399,9 +415,8 @@ func (m *Member) DeleteRoom(room string, confirmed bool) (messages uint64, err e
 		return 0, errors.New("the lobby cannot be deleted")
 	}
 	r, ok := h.rooms[name]
-	_, known, err := h.opts.Store.RoomInfo(ctxBG, name)
-	if err != nil {
-		return 0, err
+	if why, busy := h.expiring[name]; busy {
+		return 0, fmt.Errorf("#%s is being removed already, %s", name, why)
 	}
 	if !ok && !known {
 		return 0, refuse(ErrNoSuchRoom, "there is no room #%s", name)
@@ -410,6 +425,8 @@ func (m *Member) DeleteRoom(room string, confirmed bool) (messages uint64, err e
 		if r != nil {
 			return r.lastSeq(), nil
 		}
+		locked = false
+		h.unlock()
 		return h.opts.History.LastSeq(ctxBG, name)
 	}
 	if r != nil {
@@ -419,10 +436,23 @@ func (m *Member) DeleteRoom(room string, confirmed bool) (messages uint64, err e
 		}
 		delete(h.rooms, name)
 	}
-	if err := h.opts.History.DeleteRoom(ctxBG, name); err != nil {
-		return 0, err
+	// The room's records are deleted after its members are out of it,
+	// and outside the lock: its log and its memberships may take the
+	// disk a while, and everyone else goes on meanwhile. Marked as being
+	// removed, it cannot be entered, loaded or made anew until they are
+	// gone (roomLocked). Messages first: should the second write fail,
+	// the room is known still, empty, and can be deleted again.
+	h.expiring[name] = "being deleted"
+	locked = false
+	h.unlock()
+	err = h.opts.History.DeleteRoom(ctxBG, name)
+	if err == nil {
+		err = h.opts.Store.DeleteRoomInfo(ctxBG, name)
 	}
-	if err := h.opts.Store.DeleteRoomInfo(ctxBG, name); err != nil {
+	h.mu.Lock()
+	locked = true
+	delete(h.expiring, name)
+	if err != nil {
 		return 0, err
 	}
 	h.unindexRoomLocked(name)

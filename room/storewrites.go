@@ -86,18 +86,50 @@ func (h *Hub) afterLocked(write func()) {
 	h.pending = append(h.pending, write)
 }
 
+// saveReadLocked queues saving key's read position in room. The positions
+// of one key saved one after another (a session closing leaves all its
+// rooms) are saved in one transaction (Store.SaveReads). The caller holds
+// h.mu for writing.
+func (h *Hub) saveReadLocked(key, room string, read uint64) {
+	if b := h.lastReads; b != nil && b.key == key && b.at == len(h.pending)-1 {
+		b.reads = append(b.reads, Membership{Room: room, Cursor: read})
+		return
+	}
+	b := &readsBatch{key: key, at: len(h.pending), reads: []Membership{{Room: room, Cursor: read}}}
+	h.lastReads = b
+	// b.reads is read once h.mu is released: nothing adds to it then.
+	h.afterLocked(func() { _ = h.opts.Store.SaveReads(ctxBG, b.key, b.reads) })
+}
+
+// readsBatch is the read positions of one key saved together.
+type readsBatch struct {
+	key   string
+	at    int // its place in h.pending
+	reads []Membership
+}
+
 // unlock releases h.mu, taken for writing, and runs the store writes the
 // changes made under it queued (see afterLocked). Every h.mu.Lock is
 // released with it.
 func (h *Hub) unlock() {
 	pending := h.pending
-	h.pending = nil
+	h.pending, h.lastReads = nil, nil
 	if len(pending) > 0 {
 		h.storeWrites.push(pending)
 	}
 	h.mu.Unlock()
 	if len(pending) > 0 {
 		h.storeWrites.run()
+	}
+}
+
+// tell gives m an error notice about a queued write that failed: one that
+// m's own change made. The caller holds no hub lock, as a queued write runs.
+func (h *Hub) tell(m *Member, r *Room, text string) {
+	h.mu.Lock()
+	defer h.unlock()
+	if !m.left {
+		m.noticeLocked(r, Error, text)
 	}
 }
 
