@@ -164,7 +164,7 @@ type Hub struct {
 
 	mu        sync.RWMutex
 	rooms     map[string]*Room
-	expiring map[string]string    // rooms being deleted (for standing empty, or by /delete), none may be entered: why
+	expiring  map[string]string    // rooms being deleted (for standing empty, or by /delete), none may be entered: why
 	vacated   map[string]time.Time // when the last person left each public room, for expireRooms
 	looks     map[string]string    // each public room's name, by each of nickKeys (see indexRoomLocked)
 	nicks     map[string]*Member   // by each of nickKeys; one of a key's sessions
