@@ -176,9 +176,14 @@ type Hub struct {
 
 	storeWrites writeQueue // runs the writes unlock hands it, in order (storewrites.go)
 
-	sanctionMu sync.RWMutex
-	sanctions  map[SanctionKind]map[string]Sanction // by target
-	motdText   string
+	motdMu sync.Mutex // one SetMOTD at a time: store, then show
+	// sanctionWriteMu keeps bans and mutes to one change at a time, from
+	// checking it to storing it to applying it (see impose). Taken
+	// before mu, never under it.
+	sanctionWriteMu sync.Mutex
+	sanctionMu      sync.RWMutex
+	sanctions       map[SanctionKind]map[string]Sanction // by target
+	motdText        string
 
 	// Limits kept across sessions, by key and by address group.
 	joinsByKey, joinsByAddr *limit.Keyed

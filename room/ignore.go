@@ -26,15 +26,24 @@ func cmdIgnore(m *Member, args string) (Effect, error) {
 		return Stay, fmt.Errorf("you already ignore %s", who.nick)
 	}
 	m.ignored[who.author] = who.nick
-	note := ""
-	if m.key != "" && who.key != "" {
-		if err := h.opts.Store.PutIgnore(ctxBG, m.key, Ignore{Author: who.author, Nick: who.nick}); err != nil {
+	told := func(note string) string {
+		return fmt.Sprintf("You now ignore %s%s; /unignore %s undoes it.", who.nick, note, who.nick)
+	}
+	if m.key == "" || who.key == "" {
+		m.noticeLocked(m.currentRoomLocked(), Notice, told(" for this session"))
+		return Stay, nil
+	}
+	// Stored once the lock is released (afterLocked): ignoring is done
+	// for this session whatever the store says; the member is told
+	// which, once it is known.
+	key, ig := m.key, Ignore{Author: who.author, Nick: who.nick}
+	h.afterLocked(func() {
+		note := ""
+		if err := h.opts.Store.PutIgnore(ctxBG, key, ig); err != nil {
 			note = fmt.Sprintf(" (for this session only: %v)", err)
 		}
-	} else {
-		note = " for this session"
-	}
-	m.noticeLocked(m.currentRoomLocked(), Notice, fmt.Sprintf("You now ignore %s%s; /unignore %s undoes it.", who.nick, note, who.nick))
+		h.note(m, told(note))
+	})
 	return Stay, nil
 }
 
@@ -61,14 +70,20 @@ func cmdUnignore(m *Member, args string) (Effect, error) {
 	}
 	nick := m.ignored[author]
 	delete(m.ignored, author)
-	note := ""
-	if m.key != "" {
-		// As /ignore: done for this session even if it cannot be stored.
-		if err := h.opts.Store.DeleteIgnore(ctxBG, m.key, author); err != nil {
+	if m.key == "" {
+		m.noticeLocked(m.currentRoomLocked(), Notice, fmt.Sprintf("You no longer ignore %s.", nick))
+		return Stay, nil
+	}
+	// As /ignore: done for this session even if it cannot be stored,
+	// which is written once the lock is released.
+	key := m.key
+	h.afterLocked(func() {
+		note := ""
+		if err := h.opts.Store.DeleteIgnore(ctxBG, key, author); err != nil {
 			note = fmt.Sprintf(" for this session only (it could not be stored: %v)", err)
 		}
-	}
-	m.noticeLocked(m.currentRoomLocked(), Notice, fmt.Sprintf("You no longer ignore %s%s.", nick, note))
+		h.note(m, fmt.Sprintf("You no longer ignore %s%s.", nick, note))
+	})
 	return Stay, nil
 }
 

@@ -89,18 +89,30 @@ func (m *Member) SetPrivate(room string, on bool) error {
 }
 
 // keyOfLocked finds whom a nick names, for invitations: the member online
-// under it, or else the key that owns it (key "" when neither has a key).
-// The caller holds h.mu.
-func (h *Hub) keyOfLocked(arg string) (who *Member, key, nick string) {
+// under it, or else owner, the key that owns it, read from the store before
+// the lock was taken (key "" when neither has a key). The caller holds h.mu.
+func (h *Hub) keyOfLocked(arg, owner string) (who *Member, key, nick string) {
 	nick = strings.TrimLeft(arg, "@~")
 	if who = h.byNickLocked(nick); who != nil {
 		return who, who.key, who.nick
 	}
-	if owner, err := h.nickOwner(nick); err == nil {
-		key = owner
-	}
-	return nil, key, nick
+	return nil, owner, nick
 }
+
+// ownerOf reads who owns the nick arg names ("" if nobody does), for the
+// operations that name people by nick: before they take the hub's lock.
+func (h *Hub) ownerOf(arg string) (string, error) {
+	owner, err := h.nickOwner(strings.TrimLeft(arg, "@~"))
+	if err != nil {
+		return "", fmt.Errorf("who owns %s: %w", arg, err)
+	}
+	return owner, nil
+}
+
+// An invitation is stored, or withdrawn, before it is announced and takes
+// effect, so that one the store refuses is refused; and outside the hub's
+// lock, so that nobody waits on the disk for it: checked under the lock,
+// written, then applied under the lock again.
 
 func cmdInvite(m *Member, args string) (Effect, error) {
 	if args == "" {
@@ -115,33 +127,50 @@ func cmdInvite(m *Member, args string) (Effect, error) {
 // nick.
 func (m *Member) Invite(room, nick string) error {
 	h := m.hub
-	h.mu.Lock()
-	defer h.unlock()
-	if err := m.requireOpLocked("invite"); err != nil {
-		return err
-	}
-	r, err := m.inRoomLocked(room)
+	owner, err := h.ownerOf(nick)
 	if err != nil {
 		return err
 	}
-	if r.dm {
-		return errors.New("invitations are to public rooms")
-	}
-	who, key, nick := h.keyOfLocked(nick)
-	if key == "" {
-		return refuse(ErrNoSuchNick, "%s has no key, and invitations need one", nick)
+	h.mu.Lock()
+	r, who, key, nick, err := m.inviteLocked(room, nick, owner)
+	h.unlock()
+	if err != nil {
+		return err
 	}
 	if err := h.opts.Store.Invite(ctxBG, r.name, key); err != nil {
 		return err
 	}
+	h.mu.Lock()
+	defer h.unlock()
 	h.audit("invite", "room", r.name, "nick", nick, "key", key, "by", m.nick)
-	r.announceLocked(fmt.Sprintf("%s invited %s to #%s", m.nick, nick, r.name))
-	if who != nil && who.author != m.author {
+	if h.rooms[r.name] == r { // not emptied and let go while it was stored
+		r.announceLocked(fmt.Sprintf("%s invited %s to #%s", m.nick, nick, r.name))
+	}
+	if who != nil && who.author != m.author && !who.left {
 		for _, o := range who.sessionsLocked() { // on whichever device they look
 			o.noticeLocked(o.currentRoomLocked(), Notice, fmt.Sprintf("%s invited you to #%s: /join #%s", m.nick, r.name, r.name))
 		}
 	}
 	return nil
+}
+
+// inviteLocked checks that m may invite the person nick names to room, and
+// finds them. The caller holds h.mu.
+func (m *Member) inviteLocked(room, nick, owner string) (r *Room, who *Member, key, name string, err error) {
+	if err := m.requireOpLocked("invite"); err != nil {
+		return nil, nil, "", "", err
+	}
+	if r, err = m.inRoomLocked(room); err != nil {
+		return nil, nil, "", "", err
+	}
+	if r.dm {
+		return nil, nil, "", "", errors.New("invitations are to public rooms")
+	}
+	who, key, name = m.hub.keyOfLocked(nick, owner)
+	if key == "" {
+		return nil, nil, "", "", refuse(ErrNoSuchNick, "%s has no key, and invitations need one", name)
+	}
+	return r, who, key, name, nil
 }
 
 func cmdUninvite(m *Member, args string) (Effect, error) {
@@ -157,28 +186,21 @@ func cmdUninvite(m *Member, args string) (Effect, error) {
 // (ErrProtected).
 func (m *Member) Uninvite(room, nick string) error {
 	h := m.hub
-	h.mu.Lock()
-	defer h.unlock()
-	if err := m.requireOpLocked("uninvite"); err != nil {
-		return err
-	}
-	r, err := m.inRoomLocked(room)
+	owner, err := h.ownerOf(nick)
 	if err != nil {
 		return err
 	}
-	if r.dm || !r.inviteOnly {
-		return errors.New("this room is open to everyone: /private on makes it invite-only first")
-	}
-	who, key, nick := h.keyOfLocked(nick)
-	if key == "" {
-		return refuse(ErrNoSuchNick, "nobody called %s is here or owns that nick", nick)
-	}
-	if h.listedOp(key) || (who != nil && who.isOpLocked()) {
-		return refuse(ErrProtected, "%s is an operator, and operators may enter every room", nick)
+	h.mu.Lock()
+	r, key, nick, err := m.uninviteLocked(room, nick, owner)
+	h.unlock()
+	if err != nil {
+		return err
 	}
 	if err := h.opts.Store.Uninvite(ctxBG, r.name, key); err != nil {
 		return err
 	}
+	h.mu.Lock()
+	defer h.unlock()
 	h.audit("uninvite", "room", r.name, "nick", nick, "key", key, "by", m.nick)
 	for o := range r.members {
 		if o.key == key {
@@ -186,6 +208,31 @@ func (m *Member) Uninvite(room, nick string) error {
 			o.noticeLocked(o.currentRoomLocked(), Notice, fmt.Sprintf("%s withdrew your invitation to #%s.", m.nick, r.name))
 		}
 	}
-	r.announceLocked(fmt.Sprintf("%s withdrew the invitation of %s", m.nick, nick))
+	if h.rooms[r.name] == r {
+		r.announceLocked(fmt.Sprintf("%s withdrew the invitation of %s", m.nick, nick))
+	}
 	return nil
+}
+
+// uninviteLocked checks that m may withdraw the invitation of the person
+// nick names to room, and finds their key. The caller holds h.mu.
+func (m *Member) uninviteLocked(room, nick, owner string) (r *Room, key, name string, err error) {
+	h := m.hub
+	if err := m.requireOpLocked("uninvite"); err != nil {
+		return nil, "", "", err
+	}
+	if r, err = m.inRoomLocked(room); err != nil {
+		return nil, "", "", err
+	}
+	if r.dm || !r.inviteOnly {
+		return nil, "", "", errors.New("this room is open to everyone: /private on makes it invite-only first")
+	}
+	who, key, name := h.keyOfLocked(nick, owner)
+	if key == "" {
+		return nil, "", "", refuse(ErrNoSuchNick, "nobody called %s is here or owns that nick", name)
+	}
+	if h.listedOp(key) || (who != nil && who.isOpLocked()) {
+		return nil, "", "", refuse(ErrProtected, "%s is an operator, and operators may enter every room", name)
+	}
+	return r, key, name, nil
 }

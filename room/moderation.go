@@ -96,8 +96,10 @@ func validFingerprint(s string) bool {
 }
 
 // resolveTargetLocked reads NICK, FINGERPRINT or IP. A nick means that
-// person's key, or their address if they have none. The caller holds h.mu.
-func (h *Hub) resolveTargetLocked(arg string) (target, error) {
+// person's key, or their address if they have none; a nick nobody online
+// has, the key owner owns it (read from the store before the lock was
+// taken, by ownerOf). The caller holds h.mu.
+func (h *Hub) resolveTargetLocked(arg, owner string) (target, error) {
 	arg = strings.TrimLeft(arg, "@~")
 	switch {
 	case isKey(arg):
@@ -123,18 +125,14 @@ func (h *Hub) resolveTargetLocked(arg string) (target, error) {
 	}
 	if m := h.byNickLocked(arg); m != nil {
 		if m.key != "" {
-			return h.resolveTargetLocked(m.key)
+			return h.resolveTargetLocked(m.key, "")
 		}
-		t, err := h.resolveTargetLocked(m.addr)
+		t, err := h.resolveTargetLocked(m.addr, "")
 		t.label = m.nick
 		return t, err
 	}
-	owner, err := h.nickOwner(arg)
-	if err != nil {
-		return target{}, err
-	}
 	if owner != "" {
-		t, err := h.resolveTargetLocked(owner)
+		t, err := h.resolveTargetLocked(owner, "")
 		if t.label == owner {
 			t.label = sanitize.Nick(arg)
 		}
@@ -244,8 +242,16 @@ func (m *Member) Mute(target string, d time.Duration, reason string) error {
 func (m *Member) impose(kind SanctionKind, arg string, d time.Duration, reason string) error {
 	h := m.hub
 	now := h.now()
+	// One sanction change at a time, from check to applying it: two must
+	// not cross between the store and the hub.
+	h.sanctionWriteMu.Lock()
+	defer h.sanctionWriteMu.Unlock()
+	owner, err := h.ownerOf(arg)
+	if err != nil {
+		return err
+	}
 	h.mu.Lock()
-	s, err := m.sanctionLocked(kind, arg, d, reason, now)
+	s, err := m.sanctionLocked(kind, arg, d, reason, owner, now)
 	h.unlock()
 	if err != nil {
 		return err
@@ -267,7 +273,7 @@ func (m *Member) impose(kind SanctionKind, arg string, d time.Duration, reason s
 	}
 	h.announceLocked(m, text)
 	// Found again: sessions may have come or gone while it was stored.
-	t, err := h.resolveTargetLocked(s.Target)
+	t, err := h.resolveTargetLocked(s.Target, "")
 	if err != nil {
 		return err
 	}
@@ -286,13 +292,13 @@ func (m *Member) impose(kind SanctionKind, arg string, d time.Duration, reason s
 
 // sanctionLocked checks that m may impose a sanction of kind on arg and
 // returns it. The caller holds h.mu.
-func (m *Member) sanctionLocked(kind SanctionKind, arg string, d time.Duration, reason string, now time.Time) (Sanction, error) {
+func (m *Member) sanctionLocked(kind SanctionKind, arg string, d time.Duration, reason, owner string, now time.Time) (Sanction, error) {
 	name := string(kind)
 	h := m.hub
 	if err := m.requireOpLocked(name); err != nil {
 		return Sanction{}, err
 	}
-	t, err := h.resolveTargetLocked(arg)
+	t, err := h.resolveTargetLocked(arg, owner)
 	if err != nil {
 		return Sanction{}, err
 	}
@@ -346,13 +352,50 @@ func (m *Member) lift(kind SanctionKind, target string) error {
 	arg := strings.TrimLeft(strings.TrimSpace(target), "@~")
 	h := m.hub
 	now := h.now()
-	h.mu.Lock()
-	defer h.unlock()
-	if err := m.requireOpLocked("un" + string(kind)); err != nil {
+	// As impose: checked under the lock, deleted from the store outside
+	// it, then lifted under it again.
+	h.sanctionWriteMu.Lock()
+	defer h.sanctionWriteMu.Unlock()
+	owner, err := h.ownerOf(arg)
+	if err != nil {
 		return err
 	}
+	h.mu.Lock()
+	id, s, err := m.liftLocked(kind, arg, owner, now)
+	h.unlock()
+	if err != nil {
+		return err
+	}
+	if err := h.opts.Store.DeleteSanction(ctxBG, kind, id); err != nil {
+		return err
+	}
+	h.mu.Lock()
+	defer h.unlock()
 	h.sanctionMu.Lock()
-	defer h.sanctionMu.Unlock()
+	delete(h.sanctions[kind], id)
+	h.sanctionMu.Unlock()
+	h.audit("un"+string(kind), "by", m.nick, "by_key", m.key, "target", id, "nick", s.Nick)
+	h.announceLocked(m, fmt.Sprintf("%s lifted the %s on %s", m.nick, kind, s.Nick))
+	if kind == Mute {
+		for o := range h.members {
+			if o.key == id || o.addr == id {
+				o.noticeLocked(o.currentRoomLocked(), Notice, "You are no longer muted.")
+			}
+		}
+	}
+	return nil
+}
+
+// liftLocked checks that m may lift the sanction of kind on what arg names
+// and finds it; owner owns the nick arg, read before the lock was taken.
+// The caller holds h.mu.
+func (m *Member) liftLocked(kind SanctionKind, arg, owner string, now time.Time) (string, Sanction, error) {
+	h := m.hub
+	if err := m.requireOpLocked("un" + string(kind)); err != nil {
+		return "", Sanction{}, err
+	}
+	h.sanctionMu.RLock()
+	defer h.sanctionMu.RUnlock()
 	active := func(id string) bool {
 		s, ok := h.sanctions[kind][id]
 		return ok && s.Active(now)
@@ -379,37 +422,20 @@ func (m *Member) lift(kind SanctionKind, target string) error {
 				}
 			}
 		}
-		if len(ids) == 0 {
-			if owner, err := h.nickOwner(arg); err == nil && owner != "" {
-				ids = []string{owner}
-			}
+		if len(ids) == 0 && owner != "" {
+			ids = []string{owner}
 		}
 	}
 	ids = slices.DeleteFunc(ids, func(id string) bool { return !active(id) })
 	switch len(ids) {
 	case 0:
-		return fmt.Errorf("%s is not %s", arg, kind.past())
+		return "", Sanction{}, fmt.Errorf("%s is not %s", arg, kind.past())
 	case 1:
 	default:
 		slices.Sort(ids)
-		return fmt.Errorf("more than one %s is called %s: %s; name the key or address", kind, arg, strings.Join(ids, ", "))
+		return "", Sanction{}, fmt.Errorf("more than one %s is called %s: %s; name the key or address", kind, arg, strings.Join(ids, ", "))
 	}
-	id := ids[0]
-	s := h.sanctions[kind][id]
-	if err := h.opts.Store.DeleteSanction(ctxBG, kind, id); err != nil {
-		return err
-	}
-	delete(h.sanctions[kind], id)
-	h.audit("un"+string(kind), "by", m.nick, "by_key", m.key, "target", id, "nick", s.Nick)
-	h.announceLocked(m, fmt.Sprintf("%s lifted the %s on %s", m.nick, kind, s.Nick))
-	if kind == Mute {
-		for o := range h.members {
-			if o.key == id || o.addr == id {
-				o.noticeLocked(o.currentRoomLocked(), Notice, "You are no longer muted.")
-			}
-		}
-	}
-	return nil
+	return ids[0], h.sanctions[kind][ids[0]], nil
 }
 
 // mutedLocked says why the member may not speak, or "".

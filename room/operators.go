@@ -115,11 +115,14 @@ func cmdRelease(m *Member, args string) (Effect, error) {
 func (m *Member) Release(nick string) error {
 	nick = strings.TrimLeft(nick, "@~")
 	h := m.hub
-	h.mu.Lock()
-	defer h.unlock()
-	if err := m.requireOpLocked("release"); err != nil {
+	h.mu.RLock()
+	err := m.requireOpLocked("release")
+	h.mu.RUnlock()
+	if err != nil {
 		return err
 	}
+	// Read and written with no hub lock held: who owns a nick is the
+	// store's alone, and the hub has nothing to change.
 	owner, err := h.nickOwner(nick)
 	if err != nil {
 		return err
@@ -136,7 +139,7 @@ func (m *Member) Release(nick string) error {
 		}
 	}
 	h.audit("release", "by", m.nick, "by_key", m.key, "nick", nick, "owner", owner)
-	m.noticeLocked(m.currentRoomLocked(), Notice, fmt.Sprintf("%s is free: the next key to use it will own it.", nick))
+	h.note(m, fmt.Sprintf("%s is free: the next key to use it will own it.", nick))
 	return nil
 }
 
@@ -162,15 +165,24 @@ func cmdMOTD(m *Member, args string) (Effect, error) {
 // member: operators only (ErrNotOperator); anyone may read it.
 func (m *Member) SetMOTD(text string) error {
 	h := m.hub
-	h.mu.Lock()
-	defer h.unlock()
-	if !m.isOpLocked() {
+	// Stored before it is shown, so that one the store refuses is
+	// refused, and outside the hub's lock: checked, written, then applied
+	// under the lock again. motdMu keeps two of them from crossing, the
+	// one stored last shown first.
+	h.motdMu.Lock()
+	defer h.motdMu.Unlock()
+	h.mu.RLock()
+	op := m.isOpLocked()
+	h.mu.RUnlock()
+	if !op {
 		return fmt.Errorf("%w: /motd TEXT sets the message of the day; /motd alone shows it", ErrNotOperator)
 	}
 	motd := cleanReason(text)
 	if err := h.opts.Store.PutSetting(ctxBG, settingMOTD, motd); err != nil {
 		return err
 	}
+	h.mu.Lock()
+	defer h.unlock()
 	h.sanctionMu.Lock()
 	h.motdText = motd
 	h.sanctionMu.Unlock()

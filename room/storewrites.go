@@ -133,6 +133,17 @@ func (h *Hub) tell(m *Member, r *Room, text string) {
 	}
 }
 
+// note gives m a notice in the room it is looking at, from a queued
+// write: one that says what m's change did, once it is known whether it
+// was stored. The caller holds no hub lock.
+func (h *Hub) note(m *Member, text string) {
+	h.mu.Lock()
+	defer h.unlock()
+	if !m.left {
+		m.noticeLocked(m.currentRoomLocked(), Notice, text)
+	}
+}
+
 // WaitWrites returns once the store writes of every change made so far
 // have run: before closing the store, and in tests that read it.
 func (h *Hub) WaitWrites() {
