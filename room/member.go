@@ -751,8 +751,8 @@ func (m *Member) reachOtherParty(s *sub) error {
 		return err
 	}
 	h.mu.Lock()
-	defer h.unlock()
 	if m.left || r.hasAuthorLocked(other) {
+		h.unlock()
 		return nil
 	}
 	ms := Membership{Room: r.name, Label: "@" + m.nick, From: from}
@@ -763,12 +763,17 @@ func (m *Member) reachOtherParty(s *sub) error {
 			reached = true
 		}
 	}
+	h.unlock()
 	switch {
 	case reached:
 		return nil
 	case isKey(other):
 		// Without it they would never see the line: refused, as a line
-		// that cannot be stored is.
+		// that cannot be stored is. Written outside the hub's lock
+		// (openMu keeps conversations opening one at a time): a join of
+		// theirs that read their rooms just before misses it this once,
+		// as it could when this was written under the lock, since joins
+		// read their rooms before taking it.
 		if err := h.opts.Store.PutMembership(ctxBG, other, ms); err != nil {
 			return notStored{cause: err}
 		}

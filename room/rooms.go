@@ -107,8 +107,18 @@ func (m *Member) Join(room string) error {
 	}
 	h := m.hub
 	now := h.now()
+	// Read before taking the lock, as a join's reads are.
+	_, known, err := h.opts.Store.RoomInfo(ctxBG, name)
+	if err != nil {
+		return err
+	}
 	h.mu.Lock()
-	defer h.unlock()
+	locked := true
+	defer func() {
+		if locked {
+			h.unlock()
+		}
+	}()
 	if _, in := m.subs[name]; in {
 		m.current = name
 		return nil
@@ -119,10 +129,6 @@ func (m *Member) Join(room string) error {
 	if err := m.allow(m.msgLimit, "join a room", now); err != nil {
 		return err
 	}
-	_, known, err := h.opts.Store.RoomInfo(ctxBG, name)
-	if err != nil {
-		return err
-	}
 	if !known {
 		// Refused before it costs the allowance to make rooms.
 		if like := h.lookAlikeRoomLocked(name); like != "" {
@@ -131,9 +137,20 @@ func (m *Member) Join(room string) error {
 		if err := m.allowNewRoom(now); err != nil {
 			return err
 		}
-		// A room an operator makes is theirs: it stays when empty.
-		if err := h.opts.Store.PutRoomInfo(ctxBG, RoomInfo{Name: name, Kept: m.isOpLocked()}); err != nil {
+		// A room an operator makes is theirs: it stays when empty. It
+		// is stored before it is made, so that a room the store refuses
+		// is refused, and outside the lock; storing it twice, should
+		// two people make it at once, does no harm.
+		info := RoomInfo{Name: name, Kept: m.isOpLocked()}
+		locked = false
+		h.unlock()
+		if err := h.opts.Store.PutRoomInfo(ctxBG, info); err != nil {
 			return err
+		}
+		h.mu.Lock()
+		locked = true
+		if m.left {
+			return ErrLeft
 		}
 		h.indexRoomLocked(name)
 	}
