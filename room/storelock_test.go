@@ -74,6 +74,21 @@ func (g *gatedStore) DeleteRoomInfo(ctx context.Context, name string) error {
 	return g.Store.DeleteRoomInfo(ctx, name)
 }
 
+func (g *gatedStore) PutIgnore(ctx context.Context, owner string, ig Ignore) error {
+	g.hold("PutIgnore")
+	return g.Store.PutIgnore(ctx, owner, ig)
+}
+
+func (g *gatedStore) DeleteSanction(ctx context.Context, kind SanctionKind, target string) error {
+	g.hold("DeleteSanction")
+	return g.Store.DeleteSanction(ctx, kind, target)
+}
+
+func (g *gatedStore) PutSetting(ctx context.Context, name, value string) error {
+	g.hold("PutSetting")
+	return g.Store.PutSetting(ctx, name, value)
+}
+
 func (g *gatedStore) Invite(ctx context.Context, room string, keys ...string) error {
 	g.hold("Invite")
 	return g.Store.Invite(ctx, room, keys...)
@@ -165,6 +180,72 @@ func TestStoreWritesHoldNoHubLock(t *testing.T) {
 				}
 				if in, _ := store.Invited(ctxBG, "team", alice.key); !in {
 					t.Error("alice, in #team when it closed, is not invited")
+				}
+			},
+		},
+		{
+			name:  "/topic",
+			gated: []string{"PutRoomInfo"},
+			setup: func(t *testing.T, op, _ *Member) { submit(t, op, "/join #team") },
+			act:   func(op, _ *Member) error { return op.SetTopic("team", "plans") },
+			check: func(t *testing.T, h *Hub, store *MemoryStore, _, _ *Member) {
+				if info, _, _ := store.RoomInfo(ctxBG, "team"); info.Topic != "plans" {
+					t.Errorf("the topic is not stored: %+v", info)
+				}
+			},
+		},
+		{
+			name:  "/join of a new room",
+			gated: []string{"PutRoomInfo"},
+			act:   func(_, alice *Member) error { return alice.Join("#fresh") },
+			check: func(t *testing.T, h *Hub, store *MemoryStore, _, alice *Member) {
+				if _, ok, _ := store.RoomInfo(ctxBG, "fresh"); !ok {
+					t.Error("#fresh is not stored")
+				}
+			},
+		},
+		{
+			name:  "/invite",
+			gated: []string{"Invite"},
+			setup: func(t *testing.T, op, _ *Member) {
+				submit(t, op, "/join #team")
+				submit(t, op, "/private on")
+			},
+			act: func(op, _ *Member) error { return op.Invite("team", "alice") },
+			check: func(t *testing.T, h *Hub, store *MemoryStore, _, alice *Member) {
+				if in, _ := store.Invited(ctxBG, "team", alice.key); !in {
+					t.Error("alice is not invited")
+				}
+			},
+		},
+		{
+			name:  "/ignore",
+			gated: []string{"PutIgnore"},
+			act:   func(op, alice *Member) error { _, err := alice.Submit("/ignore " + op.Nick()); return err },
+			check: func(t *testing.T, h *Hub, store *MemoryStore, op, alice *Member) {
+				if igs, _ := store.Ignores(ctxBG, alice.key); len(igs) != 1 || igs[0].Author != op.author {
+					t.Errorf("alice's ignores: %+v", igs)
+				}
+			},
+		},
+		{
+			name:  "/unban",
+			gated: []string{"DeleteSanction"},
+			setup: func(t *testing.T, op, _ *Member) { submit(t, op, "/ban 192.0.2.7") },
+			act:   func(op, _ *Member) error { return op.Unban("192.0.2.7") },
+			check: func(t *testing.T, h *Hub, store *MemoryStore, _, _ *Member) {
+				if _, banned := h.Banned("", "192.0.2.7"); banned {
+					t.Error("192.0.2.7 is still banned")
+				}
+			},
+		},
+		{
+			name:  "/motd",
+			gated: []string{"PutSetting"},
+			act:   func(op, _ *Member) error { return op.SetMOTD("welcome") },
+			check: func(t *testing.T, h *Hub, store *MemoryStore, _, _ *Member) {
+				if motd, _ := store.Setting(ctxBG, settingMOTD); motd != "welcome" || h.motd() != "welcome" {
+					t.Errorf("the message of the day is %q, stored %q", h.motd(), motd)
 				}
 			},
 		},
