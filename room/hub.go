@@ -603,15 +603,18 @@ func (h *Hub) roomLocked(name string) (*Room, error) {
 
 // Shutdown refuses further joins and closes every member's session, telling
 // each that the server is shutting down. Their read positions are kept for
-// when they come back. It does not wait.
+// when they come back: it returns once they are stored (and every other
+// store write queued before), so that the store may be closed then. It
+// does not wait for the sessions to end.
 func (h *Hub) Shutdown() {
 	h.mu.Lock()
-	defer h.unlock()
 	h.closing.Store(true)
 	for m := range h.members {
 		h.closeLocked(m, "server is shutting down", "server shutdown", false)
 	}
 	h.dropHeldLocked()
+	h.unlock()
+	h.WaitWrites()
 }
 
 // CloseWhere closes the session of every member whose key ("" without

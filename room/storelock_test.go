@@ -311,3 +311,38 @@ func TestStoreWritesHoldNoHubLock(t *testing.T) {
 		})
 	}
 }
+
+// The writes of changes made under the hub's lock reach the store in the
+// order of the changes, even when one ahead of them is slow: a room left
+// and entered again is recorded as entered.
+func TestStoreWritesKeepTheOrderOfChanges(t *testing.T) {
+	store := &MemoryStore{}
+	gated := &gatedStore{Store: store, gated: []string{"PutIgnore"}, entered: make(chan string, 1), gate: make(chan struct{})}
+	h := newHub(t, Options{Store: gated})
+	alice, bob := join(t, h, "alice"), join(t, h, "bob")
+	defer bob.Leave("")
+	defer alice.Leave("")
+	submit(t, alice, "/join #x")
+	gated.armed.Store(true)
+	ignored := make(chan error, 1)
+	go func() { _, err := bob.Submit("/ignore alice"); ignored <- err }()
+	<-gated.entered
+	inX := func() bool {
+		list, _ := store.Memberships(ctxBG, alice.key)
+		return slices.ContainsFunc(list, func(ms Membership) bool { return ms.Room == "x" })
+	}
+	submit(t, alice, "/part")
+	if !inX() {
+		close(gated.gate)
+		t.Fatal("leaving #x was stored ahead of the write before it")
+	}
+	submit(t, alice, "/join #x")
+	close(gated.gate)
+	if err := <-ignored; err != nil {
+		t.Fatal(err)
+	}
+	h.WaitWrites()
+	if !inX() {
+		t.Fatal("alice is in #x, but the store says she left it")
+	}
+}
