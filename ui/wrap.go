@@ -2,7 +2,9 @@ package ui
 
 import (
 	"strings"
+	"unicode/utf8"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/rivo/uniseg"
 )
 
@@ -51,7 +53,7 @@ func wrap(s string, width int) []string {
 			flushLine()
 			continue
 		}
-		w := boundaries >> uniseg.ShiftWidth
+		w := clusterWidth(cluster, boundaries>>uniseg.ShiftWidth)
 		seg.WriteString(cluster)
 		segW += w
 		if cluster == " " {
@@ -76,6 +78,17 @@ func wrap(s string, width int) []string {
 	return lines
 }
 
+// clusterWidth is the width of one grapheme cluster as the screen measures
+// it (x/ansi), given uniseg's: the two agree on single characters, the
+// common case, and may not on a sequence such as an emoji joined by ZWJ to
+// something that is not one, which a row must not overflow for.
+func clusterWidth(cluster string, uw int) int {
+	if _, n := utf8.DecodeRuneInString(cluster); n == len(cluster) {
+		return uw
+	}
+	return ansi.StringWidth(cluster)
+}
+
 // isToken reports whether seg ends inside a command, room or nick token:
 // its last word (line breaking keeps a "/" with the space before it)
 // begins with "/", "#" or "@".
@@ -92,6 +105,7 @@ func hardWrap(seg string, width int, line *strings.Builder, lineW *int, flush fu
 		var cluster string
 		var w int
 		cluster, seg, w, state = uniseg.FirstGraphemeClusterInString(seg, state)
+		w = clusterWidth(cluster, w)
 		if *lineW+w > width && *lineW > 0 && cluster != " " {
 			flush()
 		}
