@@ -21,7 +21,18 @@ type addrLimits struct {
 
 	mu    sync.Mutex
 	addrs map[string]*addrState
+	// pruneAt is the size the map may grow to before it is pruned again:
+	// twice what was left after the last pruning, and at least
+	// pruneFloor. Pruning at a fixed size scanned the whole map for every
+	// new address while none could be forgotten yet (20,000 addresses
+	// within their minute: 200 million steps).
+	pruneAt int
+	prunes  int // pruning passes, for tests
 }
+
+// pruneFloor is how many addresses are remembered before any is
+// forgotten.
+const pruneFloor = 10_000
 
 type addrState struct {
 	conns  int           // open TCP connections, logged in or not
@@ -47,8 +58,9 @@ func (l *addrLimits) stateLocked(addr string, now time.Time) *addrState {
 	group := room.AddrGroup(addr)
 	st, ok := l.addrs[group]
 	if !ok {
-		if len(l.addrs) > 10_000 {
+		if len(l.addrs) >= max(l.pruneAt, pruneFloor) {
 			l.pruneLocked(now)
+			l.pruneAt = 2 * len(l.addrs)
 		}
 		st = &addrState{
 			opens: rate.NewLimiter(rate.Limit(float64(l.perMinute)/60), l.perMinute),
@@ -61,6 +73,7 @@ func (l *addrLimits) stateLocked(addr string, now time.Time) *addrState {
 
 // pruneLocked forgets addresses with nothing open and nothing to remember.
 func (l *addrLimits) pruneLocked(now time.Time) {
+	l.prunes++
 	for a, st := range l.addrs {
 		if st.conns == 0 && st.trying == 0 && st.opens.TokensAt(now) >= float64(l.perMinute) && st.fails.TokensAt(now) >= passphraseFailures {
 			delete(l.addrs, a)

@@ -129,3 +129,19 @@ func TestRightPassphrasesUseUpNoTries(t *testing.T) {
 		t.Fatal("a right answer did not free its try")
 	}
 }
+
+// Many addresses arriving within their minute, when none can be forgotten
+// yet, are pruned a few times, not once for each new address: the cost of
+// a new address stays constant, amortised.
+func TestManyAddressesArePrunedRarely(t *testing.T) {
+	l := newAddrLimits(10, 30)
+	const n = 4 * pruneFloor
+	for i := range n {
+		if c, why, _ := l.open(fmt.Sprintf("10.%d.%d.1", i/256, i%256), limitsT0); c == nil {
+			t.Fatalf("address %d refused: %s", i, why)
+		}
+	}
+	if l.prunes > 3 {
+		t.Fatalf("%d addresses pruned %d times", n, l.prunes)
+	}
+}
