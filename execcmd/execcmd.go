@@ -1,7 +1,7 @@
 // Package execcmd is chatroom's commands for scripts and bots, run as
 // "ssh -p 1998 host COMMAND ARGS": say, tail, who, rooms, search, dm,
 // help. Each runs as an unannounced member of the room (no join or leave
-// line; see room.Identity.Unannounced), under the same bans, mutes and
+// line; see chat.Identity.Unannounced), under the same bans, mutes and
 // rate limits as people. Output is plain lines, or with --json one JSON
 // object a line (schema: Line, Person, RoomLine).
 package execcmd
@@ -16,8 +16,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chatroom/chatroom/chat"
 	"github.com/chatroom/chatroom/lineui"
-	"github.com/chatroom/chatroom/room"
 )
 
 // Exit statuses.
@@ -143,7 +143,7 @@ type IO struct {
 
 // Run runs the command as m. An error is a refusal (exit status 1), its
 // text for stderr.
-func (c Command) Run(m *room.Member, o IO) error {
+func (c Command) Run(m *chat.Member, o IO) error {
 	if o.Location == nil {
 		o.Location = time.UTC
 	}
@@ -175,7 +175,7 @@ func (c Command) Run(m *room.Member, o IO) error {
 
 // say posts the text, or each line of stdin, in order, each waiting its
 // turn under the rate limit: none is lost, and none is sent out of order.
-func (c Command) say(m *room.Member, o IO) error {
+func (c Command) say(m *chat.Member, o IO) error {
 	_, current := m.Rooms()
 	post := func(text string) error {
 		return paced(m, o.Done, func() error { return m.SayIn(current, text) })
@@ -199,11 +199,11 @@ func (c Command) say(m *room.Member, o IO) error {
 }
 
 // maxLineBytes bounds a line of stdin: the longest message, in UTF-8.
-const maxLineBytes = 4*room.MaxMessageLen + 2
+const maxLineBytes = 4*chat.MaxMessageLen + 2
 
 // submitPaced submits line, waiting out the rate limit; an error notice
 // the command leaves (a /msg refused) is returned as the refusal.
-func submitPaced(m *room.Member, line string, done <-chan struct{}) error {
+func submitPaced(m *chat.Member, line string, done <-chan struct{}) error {
 	return paced(m, done, func() error {
 		_, err := m.Submit(line)
 		return err
@@ -211,14 +211,14 @@ func submitPaced(m *room.Member, line string, done <-chan struct{}) error {
 }
 
 // paced runs act once the rate limit allows it, waiting its turn first
-// (room.Member.SendWait), and again after a refusal (another session of
+// (chat.Member.SendWait), and again after a refusal (another session of
 // the key took the turn).
-func paced(m *room.Member, done <-chan struct{}, act func() error) error {
+func paced(m *chat.Member, done <-chan struct{}, act func() error) error {
 	for {
 		wait := m.SendWait()
 		if wait <= 0 {
 			err := act()
-			var limited *room.LimitError
+			var limited *chat.LimitError
 			if !errors.As(err, &limited) {
 				return err
 			}
@@ -237,26 +237,26 @@ func paced(m *room.Member, done <-chan struct{}, act func() error) error {
 	}
 }
 
-func closed(m *room.Member) error {
+func closed(m *chat.Member) error {
 	if why := m.ClosedReason(); why != "" {
 		return errors.New(why)
 	}
-	return room.ErrLeft
+	return chat.ErrLeft
 }
 
 // logLine reports whether msg is a line of room's log (not a private
 // notice).
-func logLine(msg room.Message, name string) bool {
+func logLine(msg chat.Message, name string) bool {
 	return !msg.Private && msg.Room == name
 }
 
 // tail prints the last N messages of the room, then, with -f, every new
 // one until the client goes or the member is closed.
-func (c Command) tail(m *room.Member, o IO) error {
+func (c Command) tail(m *chat.Member, o IO) error {
 	_, current := m.Rooms()
 	// Joining gave the member the room's backlog: the newest messages.
-	var have []room.Message
-	take := func(msgs []room.Message) {
+	var have []chat.Message
+	take := func(msgs []chat.Message) {
 		for _, msg := range msgs {
 			if logLine(msg, current) {
 				have = append(have, msg)
@@ -272,7 +272,7 @@ func (c Command) tail(m *room.Member, o IO) error {
 		if _, err := m.LoadOlder(current, before, c.N-len(have)); err != nil {
 			return err
 		}
-		older := []room.Message{}
+		older := []chat.Message{}
 		for _, msg := range m.Next() {
 			if msg.Older && msg.Room == current && !msg.Private {
 				older = append(older, msg)
@@ -313,7 +313,7 @@ func (c Command) tail(m *room.Member, o IO) error {
 	}
 }
 
-func (c Command) printMessage(w io.Writer, msg room.Message, loc *time.Location) error {
+func (c Command) printMessage(w io.Writer, msg chat.Message, loc *time.Location) error {
 	if c.JSON {
 		return json.NewEncoder(w).Encode(LineOf(msg))
 	}
@@ -322,7 +322,7 @@ func (c Command) printMessage(w io.Writer, msg room.Message, loc *time.Location)
 }
 
 // who prints who is in the room.
-func (c Command) who(m *room.Member, o IO) error {
+func (c Command) who(m *chat.Member, o IO) error {
 	r := m.Room()
 	w := bufio.NewWriter(o.Stdout)
 	for _, p := range r.Online() {
@@ -341,7 +341,7 @@ func (c Command) who(m *room.Member, o IO) error {
 }
 
 // rooms prints the rooms the member may see.
-func (c Command) rooms(m *room.Member, o IO) error {
+func (c Command) rooms(m *chat.Member, o IO) error {
 	list, err := m.Listings()
 	if err != nil {
 		return err
@@ -369,7 +369,7 @@ func (c Command) rooms(m *room.Member, o IO) error {
 }
 
 // search prints the messages matching the terms, newest first.
-func (c Command) search(m *room.Member, o IO) error {
+func (c Command) search(m *chat.Member, o IO) error {
 	found, _, err := m.Find("", c.Text, maxFound)
 	if err != nil {
 		return err

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/chatroom/chatroom/room"
+	"github.com/chatroom/chatroom/chat"
 )
 
 // Format renders msg as the line(s) line mode prints, in loc's time, with
@@ -18,7 +18,7 @@ import (
 // People without a key are marked ~, as the full view marks them. Text
 // of several lines continues on lines marked "|", so that no line of it
 // can pass for a message of its own.
-func Format(msg room.Message, loc *time.Location, label string) string {
+func Format(msg chat.Message, loc *time.Location, label string) string {
 	who := msg.Nick
 	if !msg.Verified() {
 		who = "~" + who
@@ -26,25 +26,25 @@ func Format(msg room.Message, loc *time.Location, label string) string {
 	var lead, body string
 	typed := false
 	switch msg.Kind {
-	case room.Chat:
+	case chat.Chat:
 		lead, body, typed = "<"+who+">", msg.Text, true
-	case room.Action:
+	case chat.Action:
 		lead, body, typed = "* "+who, msg.Text, true
-	case room.Join:
+	case chat.Join:
 		lead, body = "->", who+" joined"
 		if msg.Text != "" {
 			body = who + " " + msg.Text
 		}
-	case room.Leave:
+	case chat.Leave:
 		lead, body = "<-", who+" left"
 		if msg.Text != "" {
 			body += " (" + msg.Text + ")"
 		}
-	case room.NickChange:
+	case chat.NickChange:
 		lead, body = "--", who+" is now known as "+msg.Text
-	case room.Error:
+	case chat.Error:
 		lead, body = "!", msg.Text
-	case room.Announcement:
+	case chat.Announcement:
 		lead, body = "**", msg.Text
 	default: // Notice
 		lead, body = "-", msg.Text

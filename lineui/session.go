@@ -13,7 +13,7 @@ import (
 
 	"github.com/rivo/uniseg"
 
-	"github.com/chatroom/chatroom/room"
+	"github.com/chatroom/chatroom/chat"
 )
 
 // Options configures a line-mode session.
@@ -38,12 +38,12 @@ type Options struct {
 // lines. It returns when in ends (after every line read was submitted),
 // the member quits (/quit), or the room closes the member (kick, ban,
 // shutdown). It does not call m.Leave: the caller does.
-func Run(m *room.Member, in io.Reader, out io.Writer, opts Options) error {
+func Run(m *chat.Member, in io.Reader, out io.Writer, opts Options) error {
 	if opts.Location == nil {
 		opts.Location = time.UTC
 	}
 	s := &session{m: m, opts: opts, out: out, stop: make(chan struct{}),
-		seen: map[string]*roomSeen{}, answers: make(chan room.Message)}
+		seen: map[string]*roomSeen{}, answers: make(chan chat.Message)}
 	lines := make(chan string)
 	submitted := make(chan struct{})
 	go s.read(in, lines)
@@ -66,7 +66,7 @@ func Run(m *room.Member, in io.Reader, out io.Writer, opts Options) error {
 			// What the log holds now came before the line this answers:
 			// lines submitted ahead of it are shown first.
 			u := s.update()
-			s.show([]room.Message{answer})
+			s.show([]chat.Message{answer})
 			if u.Closed {
 				if u.ClosedReason != "" {
 					s.print("chatroom: " + u.ClosedReason)
@@ -82,7 +82,7 @@ func Run(m *room.Member, in io.Reader, out io.Writer, opts Options) error {
 
 // update takes the member's Update and shows it. Only Run's goroutine
 // calls it.
-func (s *session) update() room.Update {
+func (s *session) update() chat.Update {
 	u := s.m.Update()
 	if u.RoomsChanged {
 		labels := make(map[string]string, len(u.Rooms))
@@ -99,14 +99,14 @@ func (s *session) update() room.Update {
 
 // session is one line-mode session's state.
 type session struct {
-	m    *room.Member
+	m    *chat.Member
 	opts Options
 	stop chan struct{} // closed when Run returns
 	// answers carries the session's own answers to a submitted line (an
 	// error, a notice) from the submitting goroutine to Run's, which
 	// shows them after what the log already holds, so that they read in
 	// the order the lines were typed.
-	answers chan room.Message
+	answers chan chat.Message
 
 	mu       sync.Mutex
 	out      io.Writer
@@ -136,7 +136,7 @@ func (s *session) writeErr() error {
 
 // show prints what the member was given, leaving out history nobody asked
 // for.
-func (s *session) show(msgs []room.Message) {
+func (s *session) show(msgs []chat.Message) {
 	if len(msgs) == 0 {
 		return
 	}
@@ -175,7 +175,7 @@ func (s *session) show(msgs []room.Message) {
 
 // history reports whether msg is a log line from before the session
 // started that nobody asked for.
-func (s *session) history(msg room.Message) bool {
+func (s *session) history(msg chat.Message) bool {
 	if msg.Older {
 		return false
 	}
@@ -301,7 +301,7 @@ func (s *session) read(in io.Reader, lines chan<- string) {
 func (s *session) typeRune(c rune) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.typing) >= room.MaxMessageLen {
+	if len(s.typing) >= chat.MaxMessageLen {
 		return
 	}
 	s.typing = append(s.typing, c)
@@ -349,7 +349,7 @@ func (s *session) submit(lines <-chan string) {
 func (s *session) submitOne(line string) (quit bool) {
 	if n, ok := historyRequest(line); ok {
 		if err := s.loadOlder(n); err != nil {
-			s.answer(room.Message{Kind: room.Error, Time: time.Now(), Text: err.Error(), Private: true})
+			s.answer(chat.Message{Kind: chat.Error, Time: time.Now(), Text: err.Error(), Private: true})
 		}
 		return false
 	}
@@ -357,12 +357,12 @@ func (s *session) submitOne(line string) (quit bool) {
 		// Each line waits its turn under the rate limit rather than be
 		// refused: refusals count toward the flood kick.
 		wait := s.m.SendWait()
-		eff := room.Stay
+		eff := chat.Stay
 		var err error
 		if wait <= 0 {
 			eff, err = s.m.Submit(line)
 		}
-		var limited *room.LimitError
+		var limited *chat.LimitError
 		if errors.As(err, &limited) {
 			wait = limited.Wait
 		}
@@ -379,18 +379,18 @@ func (s *session) submitOne(line string) (quit bool) {
 				t.Stop()
 				return true
 			}
-		case errors.Is(err, room.ErrLeft):
+		case errors.Is(err, chat.ErrLeft):
 			return true
 		case err != nil:
-			s.answer(room.Message{Kind: room.Error, Time: time.Now(), Text: err.Error(), Private: true})
+			s.answer(chat.Message{Kind: chat.Error, Time: time.Now(), Text: err.Error(), Private: true})
 		}
-		return eff == room.Quit
+		return eff == chat.Quit
 	}
 }
 
 // answer shows msg, an answer to a line the session submitted, once what
 // the log holds has been shown. Called from the submitting goroutine.
-func (s *session) answer(msg room.Message) {
+func (s *session) answer(msg chat.Message) {
 	select {
 	case s.answers <- msg:
 	case <-s.stop:
@@ -401,7 +401,7 @@ func (s *session) answer(msg room.Message) {
 // room's backlog was never shown here, so history starts before the
 // oldest line shown, not before the oldest given.
 func historyRequest(line string) (n int, ok bool) {
-	p := room.Parse(line)
+	p := chat.Parse(line)
 	if !p.IsCommand || p.Name != "history" {
 		return 0, false
 	}
@@ -434,11 +434,11 @@ func (s *session) loadOlder(n int) error {
 	}
 	got, err := s.m.LoadOlder(current, before, n)
 	if err == nil && got == 0 {
-		s.answer(room.Message{Kind: room.Notice, Time: time.Now(), Private: true,
+		s.answer(chat.Message{Kind: chat.Notice, Time: time.Now(), Private: true,
 			Text: fmt.Sprintf("Nothing earlier in #%s.", current)})
 	}
 	return err
 }
 
 // maxLineBytes bounds a line read: the longest message, in UTF-8.
-const maxLineBytes = 4*room.MaxMessageLen + 2
+const maxLineBytes = 4*chat.MaxMessageLen + 2

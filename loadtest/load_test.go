@@ -28,10 +28,10 @@ import (
 	"go.uber.org/goleak"
 	gossh "golang.org/x/crypto/ssh"
 
+	"github.com/chatroom/chatroom/chat"
 	"github.com/chatroom/chatroom/hostkeys"
-	"github.com/chatroom/chatroom/room"
-	"github.com/chatroom/chatroom/room/sqlite"
 	"github.com/chatroom/chatroom/sshd"
+	"github.com/chatroom/chatroom/store/sqlite"
 )
 
 func TestMain(m *testing.M) {
@@ -398,7 +398,7 @@ func startServer(tb testing.TB) *server {
 	s := &server{db: db, addr: ln.Addr().String(), hostKey: key.PublicKey(), served: make(chan error, 1)}
 	logger := log.New(io.Discard)
 	pprof.Do(context.Background(), pprof.Labels("side", "server"), func(context.Context) {
-		hub, err := room.NewHub(room.Options{Store: db, History: db, Logger: logger})
+		hub, err := chat.NewHub(chat.Options{Store: db, History: db, Logger: logger})
 		if err != nil {
 			tb.Fatal(err)
 		}

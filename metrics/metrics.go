@@ -1,5 +1,5 @@
 // Package metrics counts what the chat does and serves it to Prometheus,
-// with a health check beside it. It implements room.Observer and
+// with a health check beside it. It implements chat.Observer and
 // sshd.Observer, so the chat's own packages know nothing of Prometheus;
 // each Metrics has a registry of its own, never the global one, so
 // several in one process (tests, several hubs) do not collide.
@@ -14,7 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/chatroom/chatroom/room"
+	"github.com/chatroom/chatroom/chat"
 )
 
 // Metrics holds chatroom's metrics. Its methods are safe for concurrent
@@ -34,14 +34,14 @@ type Metrics struct {
 
 // kindNames are the label values of room's message kinds, by Kind.
 var kindNames = [...]string{
-	room.Chat:         "chat",
-	room.Action:       "action",
-	room.Join:         "join",
-	room.Leave:        "leave",
-	room.NickChange:   "nick",
-	room.Notice:       "notice",
-	room.Error:        "error",
-	room.Announcement: "announcement",
+	chat.Chat:         "chat",
+	chat.Action:       "action",
+	chat.Join:         "join",
+	chat.Leave:        "leave",
+	chat.NickChange:   "nick",
+	chat.Notice:       "notice",
+	chat.Error:        "error",
+	chat.Announcement: "announcement",
 }
 
 // New returns chatroom's metrics, all at zero, in a registry of their own
@@ -91,8 +91,8 @@ func New() *Metrics {
 // its own or gathers them itself.
 func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 
-// Posted implements room.Observer.
-func (m *Metrics) Posted(kind room.Kind) {
+// Posted implements chat.Observer.
+func (m *Metrics) Posted(kind chat.Kind) {
 	if int(kind) < len(m.postedKind) {
 		m.postedKind[kind].Inc()
 		return
@@ -100,16 +100,16 @@ func (m *Metrics) Posted(kind room.Kind) {
 	m.posted.WithLabelValues("other").Inc() // a kind added to room and not here
 }
 
-// Delivered implements room.Observer.
+// Delivered implements chat.Observer.
 func (m *Metrics) Delivered(n int) { m.delivered.Add(float64(n)) }
 
-// Lag implements room.Observer.
+// Lag implements chat.Observer.
 func (m *Metrics) Lag(behind uint64) { m.lag.Observe(float64(behind)) }
 
-// Refused implements room.Observer and sshd.Observer.
+// Refused implements chat.Observer and sshd.Observer.
 func (m *Metrics) Refused(reason string) { m.refused.WithLabelValues(reason).Inc() }
 
-// StoreWrite implements room.Observer.
+// StoreWrite implements chat.Observer.
 func (m *Metrics) StoreWrite(took time.Duration) { m.storeWrite.Observe(took.Seconds()) }
 
 // Sessions implements sshd.Observer.
@@ -123,7 +123,7 @@ const healthTimeout = 2 * time.Second
 
 // Handler serves the metrics at /metrics, and at /healthz "ok" (200) while
 // health returns nil, the reason it gives otherwise (503). health is
-// typically room.Hub.Health.
+// typically chat.Hub.Health.
 func (m *Metrics) Handler(health func(context.Context) error) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))

@@ -13,9 +13,9 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/chatroom/chatroom/chat"
 	"github.com/chatroom/chatroom/metrics"
 	"github.com/chatroom/chatroom/metrics/metricstest"
-	"github.com/chatroom/chatroom/room"
 	"github.com/chatroom/chatroom/sshd"
 )
 
@@ -25,7 +25,7 @@ func TestMain(m *testing.M) {
 
 // Metrics is what both the hub and the ssh server report to.
 var (
-	_ room.Observer = (*metrics.Metrics)(nil)
+	_ chat.Observer = (*metrics.Metrics)(nil)
 	_ sshd.Observer = (*metrics.Metrics)(nil)
 )
 
@@ -60,18 +60,18 @@ func TestScrapeShowsWhatWasObserved(t *testing.T) {
 	m.Sessions(sshd.SessionFullScreen, 1)
 	m.Sessions(sshd.SessionFullScreen, -1)
 	m.Sessions("line", 1)
-	m.Posted(room.Chat)
-	m.Posted(room.Chat)
-	m.Posted(room.Action)
-	m.Posted(room.NickChange)
-	m.Posted(room.Kind(200)) // a kind this package does not know yet
+	m.Posted(chat.Chat)
+	m.Posted(chat.Chat)
+	m.Posted(chat.Action)
+	m.Posted(chat.NickChange)
+	m.Posted(chat.Kind(200)) // a kind this package does not know yet
 	m.Delivered(3)
 	m.Delivered(4)
 	m.Lag(1)
 	m.Lag(1)
 	m.Lag(700)
-	m.Refused(room.RefusedRateLimit)
-	m.Refused(room.RefusedRateLimit)
+	m.Refused(chat.RefusedRateLimit)
+	m.Refused(chat.RefusedRateLimit)
 	m.Refused(sshd.RefusedServerFull)
 	m.StoreWrite(120 * time.Microsecond)
 	m.StoreWrite(2 * time.Second)
@@ -113,7 +113,7 @@ func TestScrapeShowsWhatWasObserved(t *testing.T) {
 // touches the global one.
 func TestTwoMetricsDoNotCollide(t *testing.T) {
 	a, b := metrics.New(), metrics.New()
-	a.Posted(room.Chat)
+	a.Posted(chat.Chat)
 	fa := metricstest.Scrape(t, serve(t, a, ok).URL+"/metrics")
 	fb := metricstest.Scrape(t, serve(t, b, ok).URL+"/metrics")
 	want(t, fa, 1, "chatroom_messages_posted_total", "kind", "chat")
@@ -165,7 +165,7 @@ func TestHealthz(t *testing.T) {
 func TestHotPathDoesNotAllocate(t *testing.T) {
 	m := metrics.New()
 	if n := testing.AllocsPerRun(1000, func() {
-		m.Posted(room.Chat)
+		m.Posted(chat.Chat)
 		m.Delivered(5)
 		m.Lag(3)
 	}); n != 0 {
@@ -178,7 +178,7 @@ func BenchmarkHotPath(b *testing.B) {
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			m.Posted(room.Chat)
+			m.Posted(chat.Chat)
 			m.Delivered(5)
 			m.Lag(3)
 		}

@@ -151,7 +151,7 @@ func (w *connWatch) keepAlive(ctx ssh.Context, conn gossh.Conn) {
 	context.AfterFunc(ctx, func() { next.Stop() })
 }
 
-// alive is a session's liveness check for the room (room.Identity.Alive):
+// alive is a session's liveness check for the room (chat.Identity.Alive):
 // a keepalive request, as the keepalive timer sends, whose answer (any
 // answer: OpenSSH answers it with a failure) says the client is there.
 // A client that does not answer before ctx ends is gone: the room closes

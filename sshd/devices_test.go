@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chatroom/chatroom/room"
+	"github.com/chatroom/chatroom/chat"
 )
 
 // One key on two devices: both stay, both show the conversation, a line
@@ -101,10 +101,10 @@ func TestSixthSessionIsRefusedWhileFiveAnswer(t *testing.T) {
 	px := startProxy(t, ts.addr)
 	ghost := ts.dial("alice", withKey(key), via(px.addr()))
 	ghost.waitText("You are alice in #lobby")
-	for range room.MaxSessionsPerKey - 1 {
+	for range chat.MaxSessionsPerKey - 1 {
 		ts.dial("alice", withKey(key)).waitText("You are alice in #lobby")
 	}
-	ts.waitSessions(1 + room.MaxSessionsPerKey)
+	ts.waitSessions(1 + chat.MaxSessionsPerKey)
 
 	sixth := ts.dial("alice", withKey(key))
 	sixth.waitText("you already have 5 sessions open with this key; close one to open another")
@@ -118,7 +118,7 @@ func TestSixthSessionIsRefusedWhileFiveAnswer(t *testing.T) {
 	next := ts.dial("alice", withKey(key))
 	next.waitText("You are alice in #lobby")
 	ts.waitLog("replaced by a new session")
-	ts.waitSessions(1 + room.MaxSessionsPerKey)
+	ts.waitSessions(1 + chat.MaxSessionsPerKey)
 	next.say("back")
 	bob.waitText("<alice> back")
 	if n := strings.Count(bob.screen(), "alice joined"); n != 1 || strings.Contains(bob.screen(), "alice left") {

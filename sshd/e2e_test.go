@@ -11,7 +11,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
 
-	"github.com/chatroom/chatroom/room"
+	"github.com/chatroom/chatroom/chat"
 )
 
 func TestMain(m *testing.M) {
@@ -301,7 +301,7 @@ func TestStuckClientIsCutOff(t *testing.T) {
 // every message while the stuck client's writes are blocked.
 func postUntilGone(t *testing.T, ts *testServer, live *client, nick string) int {
 	t.Helper()
-	poster, err := ts.hub.Join(room.Identity{Key: "SHA256:poster", Nick: "poster", Addr: "127.0.0.1:1"})
+	poster, err := ts.hub.Join(chat.Identity{Key: "SHA256:poster", Nick: "poster", Addr: "127.0.0.1:1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -313,7 +313,7 @@ func postUntilGone(t *testing.T, ts *testServer, live *client, nick string) int 
 		}
 		return b.String()
 	}
-	lobby, _ := ts.hub.Room(room.Lobby)
+	lobby, _ := ts.hub.Room(chat.Lobby)
 	online := func() bool {
 		for _, o := range lobby.Online() {
 			if o.Nick == nick {

@@ -10,8 +10,8 @@ import (
 
 	gossh "golang.org/x/crypto/ssh"
 
+	"github.com/chatroom/chatroom/chat"
 	"github.com/chatroom/chatroom/execcmd"
-	"github.com/chatroom/chatroom/room"
 )
 
 // execResult is what one exec command gave back.
@@ -269,7 +269,7 @@ func TestLineModeClientVanishing(t *testing.T) {
 	ts.waitSessions(1)
 	lc.drop()
 	ts.waitSessions(0)
-	lobby, err := ts.hub.Room(room.Lobby)
+	lobby, err := ts.hub.Room(chat.Lobby)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,8 +18,8 @@ import (
 	"github.com/charmbracelet/x/vt"
 	gossh "golang.org/x/crypto/ssh"
 
+	"github.com/chatroom/chatroom/chat"
 	"github.com/chatroom/chatroom/hostkeys"
-	"github.com/chatroom/chatroom/room"
 )
 
 // waitTimeout bounds every wait on a condition. It is generous because CI
@@ -30,7 +30,7 @@ const waitTimeout = 20 * time.Second
 type testServer struct {
 	t       *testing.T
 	srv     *Server
-	hub     *room.Hub
+	hub     *chat.Hub
 	addr    string
 	addr6   string // the same server on [::1], a second source address for tests of per-address rules
 	dataDir string
@@ -44,7 +44,7 @@ type testServer struct {
 // that post quickly test what they mean to; limits have tests of their own.
 type setup struct {
 	Config
-	Hub room.Options
+	Hub chat.Options
 }
 
 type serverOption func(*setup)
@@ -69,13 +69,13 @@ func startServerIn(t *testing.T, dir string, opts ...serverOption) *testServer {
 			JoinCommand: "ssh -p 1998 127.0.0.1",
 			Mouse:       true,
 		},
-		Hub: room.Options{MessageRate: 1e9, MessageBurst: 1 << 30,
+		Hub: chat.Options{MessageRate: 1e9, MessageBurst: 1 << 30,
 			Audit: func(msg string, kv ...any) { logger.Info(msg, kv...) }, Logger: logger},
 	}
 	for _, o := range opts {
 		o(&set)
 	}
-	hub, err := room.NewHub(set.Hub)
+	hub, err := chat.NewHub(set.Hub)
 	if err != nil {
 		t.Fatal(err)
 	}

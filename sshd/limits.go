@@ -7,7 +7,7 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"github.com/chatroom/chatroom/room"
+	"github.com/chatroom/chatroom/chat"
 )
 
 // addrLimits counts connections per source address: how many are in use,
@@ -55,7 +55,7 @@ func newAddrLimits(maxConns, perMinute int) *addrLimits {
 }
 
 func (l *addrLimits) stateLocked(addr string, now time.Time) *addrState {
-	group := room.AddrGroup(addr)
+	group := chat.AddrGroup(addr)
 	st, ok := l.addrs[group]
 	if !ok {
 		if len(l.addrs) >= max(l.pruneAt, pruneFloor) {

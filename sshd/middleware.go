@@ -11,8 +11,8 @@ import (
 	"charm.land/ssh"
 	gossh "golang.org/x/crypto/ssh"
 
+	"github.com/chatroom/chatroom/chat"
 	"github.com/chatroom/chatroom/execcmd"
-	"github.com/chatroom/chatroom/room"
 	"github.com/chatroom/chatroom/ui"
 	"github.com/chatroom/chatroom/ui/screen"
 )
@@ -76,7 +76,7 @@ func (s *Server) watchIdle(st *session, p *program) *idleWatch {
 // session is what the middlewares share about one ssh session.
 type session struct {
 	id     uint64
-	member *room.Member
+	member *chat.Member
 	model  *ui.Model
 	exec   *execcmd.Command // the command a script asked for; nil for a chat session
 	screen *screen.Screen
@@ -250,8 +250,8 @@ func (s *Server) joinRoom(next ssh.Handler) ssh.Handler {
 		st := s.stateOf(sess)
 		loc, _ := clientLocation(sess.Environ())
 		// A command is a script, not someone arriving: it posts no join
-		// or leave line (room.Identity.Unannounced).
-		id := room.Identity{Key: keyOf(sess), Nick: sess.User(), Addr: sess.RemoteAddr().String(), Location: loc,
+		// or leave line (chat.Identity.Unannounced).
+		id := chat.Identity{Key: keyOf(sess), Nick: sess.User(), Addr: sess.RemoteAddr().String(), Location: loc,
 			Unannounced: st.exec != nil}
 		if conn, ok := sess.Context().Value(ssh.ContextKeyConn).(gossh.Conn); ok {
 			id.Alive = alive(conn)

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chatroom/chatroom/room/storetest"
+	"github.com/chatroom/chatroom/store/storetest"
 )
 
 // withClock gives the hub a clock the test moves: a leave line waits a

@@ -28,7 +28,7 @@ type program struct {
 	msgs chan tea.Msg
 	// wake, if set, is waited on by the loop itself, which hands the
 	// model wakeMsg (see ui.Options.DriverWakes): one channel, as the
-	// member's closing wakes it too (room.Member.Update).
+	// member's closing wakes it too (chat.Member.Update).
 	wake    <-chan struct{}
 	wakeMsg tea.Msg
 	quit    chan struct{} // closed by Quit

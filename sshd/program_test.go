@@ -124,7 +124,7 @@ func TestProgramPanicsEndOnlyTheSession(t *testing.T) {
 }
 
 // A program that waits on the room's wakes itself hands the model a
-// message for each wake (the member's end is one: see room.Member.Update),
+// message for each wake (the member's end is one: see chat.Member.Update),
 // with no goroutine of its own waiting for them.
 func TestProgramWaitsOnWakes(t *testing.T) {
 	got := make(chan tea.Msg, 16)

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/chatroom/chatroom/room/sqlite"
+	"github.com/chatroom/chatroom/store/sqlite"
 )
 
 const (

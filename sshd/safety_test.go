@@ -13,8 +13,8 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 	"io"
 
+	"github.com/chatroom/chatroom/chat"
 	"github.com/chatroom/chatroom/keyfile"
-	"github.com/chatroom/chatroom/room"
 )
 
 // refusedLogin dials and expects the login to be refused; it returns what
@@ -278,8 +278,8 @@ func TestFloodWhileOthersChat(t *testing.T) {
 	flooder.waitText("chatroom: you were disconnected for flooding the room")
 
 	// Every line alice and bob sent is in the log, in order.
-	lobby, _ := ts.hub.Room(room.Lobby)
-	reader, err := ts.hub.Join(room.Identity{Key: "SHA256:reader", Nick: "reader", Addr: "127.0.0.1:9"})
+	lobby, _ := ts.hub.Room(chat.Lobby)
+	reader, err := ts.hub.Join(chat.Identity{Key: "SHA256:reader", Nick: "reader", Addr: "127.0.0.1:9"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +288,7 @@ func TestFloodWhileOthersChat(t *testing.T) {
 	var got []string
 	accepted := 0
 	for _, m := range drainMember(reader) {
-		if m.Kind != room.Chat {
+		if m.Kind != chat.Chat {
 			continue
 		}
 		if m.Nick == "flooder" {
@@ -311,8 +311,8 @@ func TestFloodWhileOthersChat(t *testing.T) {
 }
 
 // drainMember reads everything a member has, as its view would.
-func drainMember(m *room.Member) []room.Message {
-	var all []room.Message
+func drainMember(m *chat.Member) []chat.Message {
+	var all []chat.Message
 	for {
 		select {
 		case <-m.Wake():
@@ -444,7 +444,7 @@ func TestSeveralSessionsOnOneConnection(t *testing.T) {
 		t.Fatalf("the watcher saw multi leave %d times:\n%s", n, watcher.screen())
 	}
 	ts.waitSessions(1)
-	if online, _ := ts.hub.Room(room.Lobby); len(online.Online()) != 1 {
+	if online, _ := ts.hub.Room(chat.Lobby); len(online.Online()) != 1 {
 		t.Fatalf("members left behind: %+v", online.Online())
 	}
 }

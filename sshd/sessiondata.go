@@ -9,7 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	gossh "golang.org/x/crypto/ssh"
 
-	"github.com/chatroom/chatroom/room"
+	"github.com/chatroom/chatroom/chat"
 )
 
 // Bounds on what a session's client may have sent that the session has
@@ -17,7 +17,7 @@ import (
 const (
 	// maxPaste is the most bytes of one bracketed paste kept: the input
 	// holds one message, and a paste longer than that is cut anyway.
-	maxPaste = 8 * room.MaxMessageLen * 4
+	maxPaste = 8 * chat.MaxMessageLen * 4
 	// maxPendingInput bounds unread input: a cut paste and a screenful of
 	// keys besides, far less than the 2 MiB an ssh channel's window lets
 	// a client send unread.

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chatroom/chatroom/room"
+	"github.com/chatroom/chatroom/chat"
 )
 
 // Shutdown shows every user why their session ends, and returns as soon as
@@ -35,7 +35,7 @@ func TestShutdownTellsEveryone(t *testing.T) {
 			t.Errorf("%s: still in the alternate screen", c.name)
 		}
 	}
-	if _, err := ts.hub.Join(room.Identity{Nick: "late"}); err == nil {
+	if _, err := ts.hub.Join(chat.Identity{Nick: "late"}); err == nil {
 		t.Error("joined after shutdown")
 	}
 }

@@ -18,13 +18,13 @@ import (
 	"charm.land/wish/v2"
 	gossh "golang.org/x/crypto/ssh"
 
-	"github.com/chatroom/chatroom/room"
+	"github.com/chatroom/chatroom/chat"
 	"github.com/chatroom/chatroom/ui"
 )
 
 // Config is what a Server needs. Hub, HostKey and Logger are required.
 type Config struct {
-	Hub     *room.Hub
+	Hub     *chat.Hub
 	HostKey gossh.Signer
 	Logger  *log.Logger
 	// JoinCommand is the line users type to join, e.g. "ssh -p 1998 host";

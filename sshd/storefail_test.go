@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chatroom/chatroom/room/storetest"
+	"github.com/chatroom/chatroom/store/storetest"
 )
 
 // The disk fills up mid-session: people can still come in and read, and

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chatroom/chatroom/room"
+	"github.com/chatroom/chatroom/chat"
 )
 
 // rowOf is the screen row holding text, -1 if none does.
@@ -19,9 +19,9 @@ func (c *client) rowOf(text string) int {
 }
 
 // poster joins the server's hub in process, to say many lines quickly.
-func (ts *testServer) poster(nick string) *room.Member {
+func (ts *testServer) poster(nick string) *chat.Member {
 	ts.t.Helper()
-	m, err := ts.hub.Join(room.Identity{Key: "SHA256:" + nick, Nick: nick, Addr: "127.0.0.1:1"})
+	m, err := ts.hub.Join(chat.Identity{Key: "SHA256:" + nick, Nick: nick, Addr: "127.0.0.1:1"})
 	if err != nil {
 		ts.t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func (ts *testServer) poster(nick string) *room.Member {
 }
 
 // say posts lines in the room m looks at.
-func say(t *testing.T, m *room.Member, format string, from, to int) {
+func say(t *testing.T, m *chat.Member, format string, from, to int) {
 	t.Helper()
 	for i := from; i <= to; i++ {
 		if err := m.Say(fmt.Sprintf(format, i)); err != nil {

@@ -8,7 +8,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/chatroom/chatroom/room"
+	"github.com/chatroom/chatroom/chat"
 )
 
 // BenchmarkView is the cost of one frame of a 120x40 session with a full
@@ -16,7 +16,7 @@ import (
 func BenchmarkView(b *testing.B) {
 	h := newHub()
 	m := benchSession(b, h, "viewer")
-	poster, _ := h.Join(room.Identity{Nick: "poster"})
+	poster, _ := h.Join(chat.Identity{Nick: "poster"})
 	defer poster.Leave("done")
 	for i := 0; i < 500; i++ {
 		_ = poster.Say(fmt.Sprintf("message %d with some ordinary text in it, like people write", i))
@@ -35,7 +35,7 @@ func BenchmarkView(b *testing.B) {
 func BenchmarkMessageArrives(b *testing.B) {
 	h := newHub()
 	m := benchSession(b, h, "viewer")
-	poster, _ := h.Join(room.Identity{Nick: "poster"})
+	poster, _ := h.Join(chat.Identity{Nick: "poster"})
 	defer poster.Leave("done")
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -47,8 +47,8 @@ func BenchmarkMessageArrives(b *testing.B) {
 	}
 }
 
-func benchSession(b *testing.B, h *room.Hub, nick string) *Model {
-	mem, err := h.Join(room.Identity{Nick: nick})
+func benchSession(b *testing.B, h *chat.Hub, nick string) *Model {
+	mem, err := h.Join(chat.Identity{Nick: nick})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -121,8 +121,8 @@ func BenchmarkKeystroke(b *testing.B) {
 	}
 }
 
-func benchSessionSized(b *testing.B, h *room.Hub, nick string, w, hgt int) *Model {
-	mem, err := h.Join(room.Identity{Key: "SHA256:" + nick, Nick: nick})
+func benchSessionSized(b *testing.B, h *chat.Hub, nick string, w, hgt int) *Model {
+	mem, err := h.Join(chat.Identity{Key: "SHA256:" + nick, Nick: nick})
 	if err != nil {
 		b.Fatal(err)
 	}

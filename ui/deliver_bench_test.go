@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/chatroom/chatroom/room"
+	"github.com/chatroom/chatroom/chat"
 )
 
 // BenchmarkMessageToViews is one line reaching the views of 200 sessions
@@ -23,14 +23,14 @@ func BenchmarkMessageToViews(b *testing.B) {
 			}
 			views := make([]*Model, n)
 			for i := range views {
-				mem, err := h.Join(room.Identity{Key: fmt.Sprintf("SHA256:v%d", i), Nick: fmt.Sprintf("v%d", i)})
+				mem, err := h.Join(chat.Identity{Key: fmt.Sprintf("SHA256:v%d", i), Nick: fmt.Sprintf("v%d", i)})
 				if err != nil {
 					b.Fatal(err)
 				}
 				b.Cleanup(func() { mem.Leave("done") })
 				views[i] = New(Options{Member: mem, Width: 80, Height: 24, Layouts: ls})
 			}
-			poster, err := h.Join(room.Identity{Nick: "poster"})
+			poster, err := h.Join(chat.Identity{Nick: "poster"})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -8,7 +8,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/rivo/uniseg"
 
-	"github.com/chatroom/chatroom/room"
+	"github.com/chatroom/chatroom/chat"
 )
 
 // indent is the width of the time column ("15:04 "); wrapped lines of a
@@ -19,7 +19,7 @@ const indent = 6
 // the width they were wrapped at: re-wrapping on every frame would cost every
 // session CPU for each message anyone sends.
 type entry struct {
-	msg     room.Message
+	msg     chat.Message
 	mine    bool
 	mention bool // names the reader, or is a direct message to them
 	pending bool // the reader's line, held back by the rate limit
@@ -40,7 +40,7 @@ type entry struct {
 // has not seen before: what unread counts and the bell are about.
 func (e *entry) news() bool {
 	m := e.msg
-	return !e.mine && !m.Private && !m.Backlog && !m.Older && (m.Kind == room.Chat || m.Kind == room.Action)
+	return !e.mine && !m.Private && !m.Backlog && !m.Older && (m.Kind == chat.Chat || m.Kind == chat.Action)
 }
 
 // hangOf says where a line of a notice wraps onto its next rows: under
@@ -110,7 +110,7 @@ func (e *entry) layout(w int, st *styles, loc *time.Location) []line {
 	// of its own ("<you> ...") or for the server's.
 	typed := false
 	switch m.Kind {
-	case room.Chat:
+	case chat.Chat:
 		name := who
 		nickStyle := st.nick(m.Nick)
 		if e.mine {
@@ -119,14 +119,14 @@ func (e *entry) layout(w int, st *styles, loc *time.Location) []line {
 		plainLead = "<" + name + ">"
 		lead = nickStyle.Render(plainLead)
 		body, bodyStyle, typed = m.Text, st.plain, true
-		if e.mention && !room.IsDirect(m.Room) {
+		if e.mention && !chat.IsDirect(m.Room) {
 			bodyStyle = st.mention
 		}
 		if e.pending {
 			// Not sent yet: dimmed, until the room has it.
 			lead, bodyStyle = st.placeholder.Render(plainLead), st.placeholder
 		}
-	case room.Action:
+	case chat.Action:
 		plainLead = "* " + who
 		lead = st.nick(m.Nick).Italic(true).Render(plainLead)
 		body, bodyStyle, typed = m.Text, st.nick(m.Nick).UnsetBold().Italic(true), true
@@ -137,30 +137,30 @@ func (e *entry) layout(w int, st *styles, loc *time.Location) []line {
 			lead = st.nick(m.Nick).Inherit(st.self).Render(plainLead)
 			body = "* " + m.Text
 		}
-	case room.Join:
+	case chat.Join:
 		plainLead = "→"
 		lead = st.event.Render(plainLead)
 		body = who + " joined"
 		if m.Text != "" {
 			body = who + " " + m.Text
 		}
-	case room.Leave:
+	case chat.Leave:
 		plainLead = "←"
 		lead = st.event.Render(plainLead)
 		body = who + " left"
 		if m.Text != "" {
 			body += " (" + m.Text + ")"
 		}
-	case room.NickChange:
+	case chat.NickChange:
 		// Not "~", which marks people without a key.
 		plainLead = "»"
 		lead = st.event.Render(plainLead)
 		body = who + " is now known as " + m.Text
-	case room.Error:
+	case chat.Error:
 		plainLead = "!"
 		lead = st.err.Render(plainLead)
 		body, bodyStyle = m.Text, st.err.UnsetBold()
-	case room.Announcement:
+	case chat.Announcement:
 		plainLead = "■"
 		lead = st.disconnect.Render(plainLead)
 		body, bodyStyle = m.Text, st.disconnect
@@ -192,7 +192,7 @@ func (e *entry) layout(w int, st *styles, loc *time.Location) []line {
 		}
 	}
 	stamp := st.time.Render(m.Time.In(loc).Format("15:04")) + " "
-	if e.mention && !room.IsDirect(m.Room) {
+	if e.mention && !chat.IsDirect(m.Room) {
 		stamp = st.mentionMark.Render(m.Time.In(loc).Format("15:04")) + " "
 	}
 	pad := strings.Repeat(" ", indent)

@@ -12,7 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/rivo/uniseg"
 
-	"github.com/chatroom/chatroom/room"
+	"github.com/chatroom/chatroom/chat"
 )
 
 // keyCost is what one keystroke and the frame after it allocate, averaged
@@ -93,13 +93,13 @@ func TestTypingStopsAtTheMessageLimit(t *testing.T) {
 	h := newHub()
 	alice := newSession(t, h, "alice", 80, 24)
 	bob := newSession(t, h, "bob", 80, 24)
-	alice.typeText(strings.Repeat("a", room.MaxMessageLen-250))
+	alice.typeText(strings.Repeat("a", chat.MaxMessageLen-250))
 	alice.mustNotShow("characters left")
 	alice.typeText(strings.Repeat("b", 230))
 	alice.mustShow("20 characters left")
 	alice.typeText(strings.Repeat("c", 30))
-	if n := utf8.RuneCountInString(alice.input()); n != room.MaxMessageLen {
-		t.Fatalf("the input holds %d characters, the limit is %d", n, room.MaxMessageLen)
+	if n := utf8.RuneCountInString(alice.input()); n != chat.MaxMessageLen {
+		t.Fatalf("the input holds %d characters, the limit is %d", n, chat.MaxMessageLen)
 	}
 	if !strings.HasSuffix(alice.input(), strings.Repeat("c", 20)) {
 		t.Fatalf("the input does not end with the keys that fit: …%q", alice.input()[len(alice.input())-30:])
@@ -118,12 +118,12 @@ func TestTypingStopsAtTheMessageLimit(t *testing.T) {
 // New lines stop at the most lines a message may have, the same way.
 func TestNewLinesStopAtTheLineLimit(t *testing.T) {
 	alice := newSession(t, newHub(), "alice", 80, 24)
-	for i := 0; i < room.MaxMessageLines+20; i++ {
+	for i := 0; i < chat.MaxMessageLines+20; i++ {
 		alice.typeText(fmt.Sprint(i))
 		alice.press('j', tea.ModCtrl)
 	}
-	if n := strings.Count(alice.input(), "\n") + 1; n != room.MaxMessageLines {
-		t.Fatalf("the input holds %d lines, the limit is %d", n, room.MaxMessageLines)
+	if n := strings.Count(alice.input(), "\n") + 1; n != chat.MaxMessageLines {
+		t.Fatalf("the input holds %d lines, the limit is %d", n, chat.MaxMessageLines)
 	}
 	alice.mustShow("message full", "100 lines")
 }
@@ -132,20 +132,20 @@ func TestNewLinesStopAtTheLineLimit(t *testing.T) {
 func TestPasteBeyondTheLimitIsCutWithANotice(t *testing.T) {
 	alice := newSession(t, newHub(), "alice", 80, 24)
 	alice.typeText("before: ")
-	alice.m.Update(tea.PasteMsg{Content: strings.Repeat("y", 3*room.MaxMessageLen)})
-	if n := utf8.RuneCountInString(alice.input()); n != room.MaxMessageLen {
-		t.Fatalf("after the paste the input holds %d characters, the limit is %d", n, room.MaxMessageLen)
+	alice.m.Update(tea.PasteMsg{Content: strings.Repeat("y", 3*chat.MaxMessageLen)})
+	if n := utf8.RuneCountInString(alice.input()); n != chat.MaxMessageLen {
+		t.Fatalf("after the paste the input holds %d characters, the limit is %d", n, chat.MaxMessageLen)
 	}
 	alice.mustShow("paste cut", "1992 of its 6000 characters")
 
 	alice.press('u', tea.ModCtrl)
 	var lines []string
-	for i := 0; i < 3*room.MaxMessageLines; i++ {
+	for i := 0; i < 3*chat.MaxMessageLines; i++ {
 		lines = append(lines, fmt.Sprint("line ", i))
 	}
 	alice.m.Update(tea.PasteMsg{Content: strings.Join(lines, "\n")})
-	if n := strings.Count(alice.input(), "\n") + 1; n != room.MaxMessageLines {
-		t.Fatalf("after the paste the input holds %d lines, the limit is %d", n, room.MaxMessageLines)
+	if n := strings.Count(alice.input(), "\n") + 1; n != chat.MaxMessageLines {
+		t.Fatalf("after the paste the input holds %d lines, the limit is %d", n, chat.MaxMessageLines)
 	}
 	if !strings.HasSuffix(alice.input(), "\nline 99") {
 		t.Fatalf("the input does not end with the lines that fit: …%q", alice.input()[len(alice.input())-20:])
@@ -156,7 +156,7 @@ func TestPasteBeyondTheLimitIsCutWithANotice(t *testing.T) {
 // newTestInput is an input on its own, w cells wide and h rows high.
 func newTestInput(w, h int) *input {
 	st := newStyles()
-	in := newInput(&st, "placeholder", room.MaxMessageLen, room.MaxMessageLines)
+	in := newInput(&st, "placeholder", chat.MaxMessageLen, chat.MaxMessageLines)
 	in.setSize(w, h)
 	return &in
 }

@@ -1,5 +1,5 @@
 // Package ui is the full-screen view of one chat session: a Bubble Tea
-// model that reads from its room.Member and posts through it. It never
+// model that reads from its chat.Member and posts through it. It never
 // touches the network; whatever connects it to a terminal feeds it messages.
 package ui
 
@@ -16,7 +16,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/chatroom/chatroom/room"
+	"github.com/chatroom/chatroom/chat"
 	"github.com/chatroom/chatroom/sanitize"
 )
 
@@ -48,7 +48,7 @@ const (
 
 // Options configure a session's view.
 type Options struct {
-	Member *room.Member
+	Member *chat.Member
 	// Width and Height are the terminal's size when the session starts.
 	Width, Height int
 	// Mouse captures the mouse so the wheel scrolls. Terminals then select
@@ -72,8 +72,8 @@ type Options struct {
 
 // Model is the Bubble Tea model of one session.
 type Model struct {
-	member  *room.Member
-	hub     *room.Hub
+	member  *chat.Member
+	hub     *chat.Hub
 	loc     *time.Location
 	st      *styles  // shared with every session of the Layouts, if any: they never change
 	layouts *Layouts // nil: this session lays out every message itself
@@ -89,9 +89,9 @@ type Model struct {
 	// screen. tabs lists the rooms in the member's order.
 	views map[string]*roomView
 	cur   *roomView
-	tabs  []room.RoomTab
+	tabs  []chat.RoomTab
 
-	roster []room.Online // of the room on screen, shared with it: read only
+	roster []chat.Online // of the room on screen, shared with it: read only
 	nick   string        // the member's, as its last Update said
 	closed bool          // the member's Update said it is closed
 
@@ -207,12 +207,12 @@ func New(opts Options) *Model {
 	}
 	// The input holds no more than one message may, so that nothing typed
 	// is lost at sending: what does not fit is refused as it comes, visibly.
-	m.input = newInput(m.st, "Type a message, or /help", room.MaxMessageLen, room.MaxMessageLines)
+	m.input = newInput(m.st, "Type a message, or /help", chat.MaxMessageLen, chat.MaxMessageLines)
 	m.nick = m.member.Nick()
 	m.syncRooms()
 	m.resize(opts.Width, opts.Height)
 	for _, note := range opts.Notes {
-		m.addLocal(room.Notice, note)
+		m.addLocal(chat.Notice, note)
 	}
 	return m
 }
@@ -225,7 +225,7 @@ func (m *Model) Goodbye() string { return m.goodbye }
 var WakeMsg tea.Msg = wakeMsg{}
 
 // Wake returns what the model waits on: it receives when the member has
-// something new, its closing included (see room.Member.Update).
+// something new, its closing included (see chat.Member.Update).
 func (m *Model) Wake() <-chan struct{} { return m.member.Wake() }
 
 // Init implements tea.Model.
@@ -281,9 +281,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.insertText(msg.Content, true)
 		return m, nil
 	case InputDroppedMsg:
-		m.addLocal(room.Error, fmt.Sprintf("%d bytes you sent were dropped: your terminal sent them faster than the chat takes keys "+
+		m.addLocal(chat.Error, fmt.Sprintf("%d bytes you sent were dropped: your terminal sent them faster than the chat takes keys "+
 			"(a long paste from a terminal without bracketed paste?). A message holds %d characters; paste long text in parts.",
-			msg.Bytes, room.MaxMessageLen))
+			msg.Bytes, chat.MaxMessageLen))
 		return m, nil
 	case tea.MouseWheelMsg:
 		switch msg.Button {
@@ -328,7 +328,7 @@ func (m *Model) pull() (ring bool) {
 		}
 		e := m.newEntry(msg, me)
 		m.addTo(v, e)
-		if m.answering && v == m.cur && v.scroll == 0 && msg.Private && msg.Kind == room.Notice {
+		if m.answering && v == m.cur && v.scroll == 0 && msg.Private && msg.Kind == chat.Notice {
 			// A command's answer taller than the message area (a page
 			// of /search) opens at its first line, its header, rather
 			// than at its last: PgDn and End show the rest.
@@ -369,7 +369,7 @@ func (m *Model) pull() (ring bool) {
 }
 
 // readElsewhere drops from the unread counts what the reader has read on
-// another device (see room.Member.ReadTo).
+// another device (see chat.Member.ReadTo).
 func (m *Model) readElsewhere() {
 	for _, v := range m.views {
 		if v != m.cur && v.unread > 0 && v.readUpTo(m.member.ReadTo(v.name)) {
@@ -382,18 +382,18 @@ func (m *Model) readElsewhere() {
 // that arrived in room v: a private message or a mention would otherwise
 // be one changed count, easy to miss, and nothing at all on a narrow
 // terminal. Alt+A goes to it.
-func (m *Model) noticeElsewhere(v *roomView, msg room.Message) {
+func (m *Model) noticeElsewhere(v *roomView, msg chat.Message) {
 	text := strings.Join(strings.Fields(msg.Text), " ")
 	if len(text) > noticeQuote {
 		text = ansi.Truncate(text, noticeQuote, "…")
 	}
 	var what string
-	if room.IsDirect(msg.Room) {
+	if chat.IsDirect(msg.Room) {
 		what = "@" + msg.Nick + " → you: " + text
 	} else {
 		what = m.labelOf(v.name) + " <" + msg.Nick + "> " + text
 	}
-	note := room.Message{Room: m.cur.name, Seq: m.cur.lastSeq, Time: msg.Time, Kind: room.Notice, Private: true,
+	note := chat.Message{Room: m.cur.name, Seq: m.cur.lastSeq, Time: msg.Time, Kind: chat.Notice, Private: true,
 		Text: what + " (Alt+A goes there)"}
 	m.addTo(m.cur, m.newEntry(note, ""))
 }
@@ -484,7 +484,7 @@ func (m *Model) syncRooms() {
 
 // applyRooms catches up with the member's rooms: joined, left, renamed,
 // and which one it looks at.
-func (m *Model) applyRooms(tabs []room.RoomTab, current string) {
+func (m *Model) applyRooms(tabs []chat.RoomTab, current string) {
 	m.tabs = tabs
 	for name := range m.views {
 		if name != current && !m.inRoom(name) {
@@ -549,7 +549,7 @@ func (m *Model) settlePin() {
 func (m *Model) toMarker() {
 	v := m.cur
 	if v.marker == nil {
-		m.addLocal(room.Notice, "Nothing here was unread when you came in: no marker to go to.")
+		m.addLocal(chat.Notice, "Nothing here was unread when you came in: no marker to go to.")
 		return
 	}
 	v.pin = true
@@ -571,8 +571,8 @@ func (m *Model) markRead() {
 }
 
 // setRoster shows who is in the room on screen. A room shares one list
-// until it changes (room.Room.Online), so the same list is nothing new.
-func (m *Model) setRoster(r []room.Online) {
+// until it changes (chat.Room.Online), so the same list is nothing new.
+func (m *Model) setRoster(r []chat.Online) {
 	if m.roster != nil && len(r) == len(m.roster) && (len(r) == 0 || &r[0] == &m.roster[0]) {
 		return
 	}
@@ -580,13 +580,13 @@ func (m *Model) setRoster(r []room.Online) {
 	m.chromeChanged()
 }
 
-func (m *Model) newEntry(msg room.Message, me string) *entry {
-	if msg.Hint != room.NoHint {
+func (m *Model) newEntry(msg chat.Message, me string) *entry {
+	if msg.Hint != chat.NoHint {
 		msg.Text += hintText(msg.Hint)
 	}
 	e := &entry{msg: msg, mine: msg.Author == m.member.Author() && !msg.Private, shared: m.layouts}
-	if !e.mine && !msg.Private && (msg.Kind == room.Chat || msg.Kind == room.Action) {
-		e.mention = room.Mentions(msg.Text, me) || room.IsDirect(msg.Room) || m.member.Highlighted(msg.Text)
+	if !e.mine && !msg.Private && (msg.Kind == chat.Chat || msg.Kind == chat.Action) {
+		e.mention = chat.Mentions(msg.Text, me) || chat.IsDirect(msg.Room) || m.member.Highlighted(msg.Text)
 	}
 	return e
 }
@@ -609,7 +609,7 @@ func (m *Model) lineCount(e *entry) int {
 // with the room's answers (see answering in pull), one taller than the
 // message area opens at its first line, once submit has gone back to the
 // newest (see openAnswer).
-func (m *Model) answer(kind room.Kind, text string) {
+func (m *Model) answer(kind chat.Kind, text string) {
 	m.addLocal(kind, text)
 	m.answered = m.cur.entries[len(m.cur.entries)-1]
 }
@@ -628,8 +628,8 @@ func (m *Model) openAnswer() {
 }
 
 // addLocal shows a line that only this session produced, like an error.
-func (m *Model) addLocal(kind room.Kind, text string) {
-	m.addTo(m.cur, &entry{msg: room.Message{Kind: kind, Text: sanitize.Text(text), Time: time.Now(), Private: true}})
+func (m *Model) addLocal(kind chat.Kind, text string) {
+	m.addTo(m.cur, &entry{msg: chat.Message{Kind: kind, Text: sanitize.Text(text), Time: time.Now(), Private: true}})
 }
 
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
@@ -656,7 +656,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		if len(m.pending) > 0 && !warned {
 			// Lines typed but not sent yet would go with the session.
-			m.addLocal(room.Notice, fmt.Sprintf("%d of your lines are still waiting to go (dimmed below); "+
+			m.addLocal(chat.Notice, fmt.Sprintf("%d of your lines are still waiting to go (dimmed below); "+
 				"Ctrl+C again leaves without them.", len(m.pending)))
 			m.warnedPending = true
 			return nil
@@ -745,12 +745,12 @@ func (m *Model) insertText(text string, paste bool) {
 		return
 	}
 	if why == cutLines {
-		m.addLocal(room.Notice, fmt.Sprintf("paste cut: only %d of its %d lines fit in one message (at most %d lines and %d characters)",
-			strings.Count(kept, "\n")+1, strings.Count(text, "\n")+1, room.MaxMessageLines, room.MaxMessageLen))
+		m.addLocal(chat.Notice, fmt.Sprintf("paste cut: only %d of its %d lines fit in one message (at most %d lines and %d characters)",
+			strings.Count(kept, "\n")+1, strings.Count(text, "\n")+1, chat.MaxMessageLines, chat.MaxMessageLen))
 		return
 	}
-	m.addLocal(room.Notice, fmt.Sprintf("paste cut: only %d of its %d characters fit in one message (at most %d characters and %d lines)",
-		utf8.RuneCountInString(kept), utf8.RuneCountInString(text), room.MaxMessageLen, room.MaxMessageLines))
+	m.addLocal(chat.Notice, fmt.Sprintf("paste cut: only %d of its %d characters fit in one message (at most %d characters and %d lines)",
+		utf8.RuneCountInString(kept), utf8.RuneCountInString(text), chat.MaxMessageLen, chat.MaxMessageLines))
 }
 
 // submit sends the input line. On failure the line stays so it can be fixed.
@@ -759,8 +759,8 @@ func (m *Model) submit() tea.Cmd {
 		return nil
 	}
 	line := m.input.value()
-	chat := !room.Parse(line).IsCommand
-	if chat && len(m.pending) > 0 && m.canHold(line) {
+	plain := !chat.Parse(line).IsCommand
+	if plain && len(m.pending) > 0 && m.canHold(line) {
 		// Lines typed while others wait go after them, in order.
 		m.hold(line)
 		return nil
@@ -772,8 +772,8 @@ func (m *Model) submit() tea.Cmd {
 	// Sending shows the newest, except in a room just entered at its
 	// unread marker, which opens there.
 	moved := m.cur != typedIn && m.cur.pin
-	var limited *room.LimitError
-	if chat && errors.As(err, &limited) {
+	var limited *chat.LimitError
+	if plain && errors.As(err, &limited) {
 		if m.canHold(line) {
 			m.hold(line)
 			return m.sendLater(limited.Wait)
@@ -781,7 +781,7 @@ func (m *Model) submit() tea.Cmd {
 		err = fmt.Errorf("slow down: %d lines are waiting to go already; this one stays here (Ctrl+C clears it, Up brings it back)", len(m.pending))
 	}
 	if err != nil {
-		m.addLocal(room.Error, withRecovery(err.Error()))
+		m.addLocal(chat.Error, withRecovery(err.Error()))
 		if !moved {
 			m.toLive()
 		}
@@ -792,9 +792,9 @@ func (m *Model) submit() tea.Cmd {
 	if !moved {
 		m.toLive()
 	}
-	m.answering = !chat
+	m.answering = !plain
 	m.openAnswer()
-	if effect == room.Quit {
+	if effect == chat.Quit {
 		return tea.Quit
 	}
 	return nil
@@ -802,9 +802,9 @@ func (m *Model) submit() tea.Cmd {
 
 // run carries out a line: one of the view's own commands here (see
 // viewcmds.go), anything else in the room.
-func (m *Model) run(line string) (room.Effect, error) {
+func (m *Model) run(line string) (chat.Effect, error) {
 	if ok, err := m.runView(line); ok {
-		return room.Stay, err
+		return chat.Stay, err
 	}
 	return m.member.Submit(line)
 }
@@ -848,7 +848,7 @@ func (m *Model) canHold(line string) bool {
 // hold puts the line typed into the input among those waiting: the input
 // is free for the next one at once, and Up brings this one back.
 func (m *Model) hold(line string) {
-	msg := room.Message{Room: m.cur.name, Kind: room.Chat, Nick: m.nick, Author: m.member.Author(),
+	msg := chat.Message{Room: m.cur.name, Kind: chat.Chat, Nick: m.nick, Author: m.member.Author(),
 		Text: sanitize.Text(line), Time: time.Now(), Private: true}
 	e := &entry{msg: msg, mine: true, pending: true}
 	m.pending = append(m.pending, pendingLine{view: m.cur, e: e})
@@ -877,14 +877,14 @@ func (m *Model) sendPending() tea.Cmd {
 	for len(m.pending) > 0 {
 		p := m.pending[0]
 		err := m.member.SayIn(p.view.name, p.e.msg.Text)
-		var limited *room.LimitError
+		var limited *chat.LimitError
 		if errors.As(err, &limited) {
 			return m.sendLater(limited.Wait)
 		}
 		m.pending = m.pending[1:]
 		p.view.pending = slices.DeleteFunc(p.view.pending, func(e *entry) bool { return e == p.e })
 		if err != nil {
-			m.addLocal(room.Error, err.Error()+" (Up brings it back)")
+			m.addLocal(chat.Error, err.Error()+" (Up brings it back)")
 		}
 	}
 	m.pending = nil
@@ -965,7 +965,7 @@ func (m *Model) pageUp() {
 	n, err := m.member.LoadOlder(v.name, v.oldestSeq(), olderPage)
 	switch {
 	case err != nil:
-		m.addLocal(room.Error, err.Error())
+		m.addLocal(chat.Error, err.Error())
 	case n == 0:
 		v.begun = true
 	default:

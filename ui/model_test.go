@@ -11,7 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"go.uber.org/goleak"
 
-	"github.com/chatroom/chatroom/room"
+	"github.com/chatroom/chatroom/chat"
 )
 
 func TestMain(m *testing.M) {
@@ -24,9 +24,9 @@ type session struct {
 	m *Model
 }
 
-func newSession(t *testing.T, h *room.Hub, nick string, w, hgt int) *session {
+func newSession(t *testing.T, h *chat.Hub, nick string, w, hgt int) *session {
 	t.Helper()
-	mem, err := h.Join(room.Identity{Key: "SHA256:" + nick, Nick: nick})
+	mem, err := h.Join(chat.Identity{Key: "SHA256:" + nick, Nick: nick})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,13 +38,13 @@ func newSession(t *testing.T, h *room.Hub, nick string, w, hgt int) *session {
 
 // newHub is a hub with a fixed clock and without rate limits, which have
 // tests of their own in room: these tests type quickly.
-func newHub() *room.Hub { return newHubWith(room.Options{}) }
+func newHub() *chat.Hub { return newHubWith(chat.Options{}) }
 
 // newHubWith is newHub with some options of a test's own.
-func newHubWith(opts room.Options) *room.Hub {
+func newHubWith(opts chat.Options) *chat.Hub {
 	opts.Now = func() time.Time { return time.Date(2026, 11, 25, 9, 5, 0, 0, time.UTC) }
 	opts.MessageRate, opts.MessageBurst = 1e9, 1<<30
-	h, err := room.NewHub(opts)
+	h, err := chat.NewHub(opts)
 	if err != nil {
 		panic(err)
 	}
@@ -340,7 +340,7 @@ func TestRefusedLineStaysInTheInput(t *testing.T) {
 	// The clock stands still, so the one message of the burst is not
 	// given back: the next is refused. (A line too long for a message can
 	// no longer be typed: the input holds no more than a message may.)
-	h, err := room.NewHub(room.Options{
+	h, err := chat.NewHub(chat.Options{
 		Now:         func() time.Time { return time.Date(2026, 11, 25, 9, 5, 0, 0, time.UTC) },
 		MessageRate: 1, MessageBurst: 1,
 	})
@@ -485,7 +485,7 @@ func TestContinuationLinesCannotPassForMessages(t *testing.T) {
 func TestMarksUnverifiedAndOperators(t *testing.T) {
 	h := newHub()
 	viewer := newSession(t, h, "viewer", 100, 20)
-	keyless, err := h.Join(room.Identity{Nick: "anon", Addr: "10.0.0.1:1"})
+	keyless, err := h.Join(chat.Identity{Nick: "anon", Addr: "10.0.0.1:1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -603,7 +603,7 @@ func TestScrollbackMemoryIsBounded(t *testing.T) {
 	h := newHub()
 	alice := newSession(t, h, "alice", 80, 20)
 	bob := newSession(t, h, "bob", 80, 20)
-	long := strings.Repeat("y", room.MaxMessageLen-10)
+	long := strings.Repeat("y", chat.MaxMessageLen-10)
 	for i := 0; i < 400; i++ {
 		bob.m.Update(tea.PasteMsg{Content: fmt.Sprint(i, long)})
 		bob.press(tea.KeyEnter)
@@ -632,7 +632,7 @@ func TestNickColoursAreStable(t *testing.T) {
 // and takes what arrives when handed WakeMsg.
 func TestDriverWaitsOnWakes(t *testing.T) {
 	h := newHub()
-	mem, err := h.Join(room.Identity{Key: "SHA256:driven", Nick: "driven"})
+	mem, err := h.Join(chat.Identity{Key: "SHA256:driven", Nick: "driven"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -662,7 +662,7 @@ func TestDriverWaitsOnWakes(t *testing.T) {
 func TestFastLinesWaitAndGoInOrder(t *testing.T) {
 	now := time.Date(2026, 11, 25, 9, 5, 0, 0, time.UTC)
 	var mu sync.Mutex
-	h, err := room.NewHub(room.Options{
+	h, err := chat.NewHub(chat.Options{
 		Now:         func() time.Time { mu.Lock(); defer mu.Unlock(); return now },
 		MessageRate: 2, MessageBurst: 10,
 	})

@@ -8,7 +8,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/chatroom/chatroom/room"
+	"github.com/chatroom/chatroom/chat"
 )
 
 // syncBell pulls everything pending, as wakes would, and reports whether
@@ -134,7 +134,7 @@ func TestMentionsAreHighlightedAndRingOnce(t *testing.T) {
 	bob.say("@alice in the lobby")
 	bob.say("just chat")
 	alice.syncBell()
-	v := alice.m.views[room.Lobby]
+	v := alice.m.views[chat.Lobby]
 	if v.unread != 2 || v.mentions != 1 {
 		t.Fatalf("lobby unread %d, mentions %d", v.unread, v.mentions)
 	}
@@ -198,7 +198,7 @@ func TestDirectMessagesHaveTheirOwnEntry(t *testing.T) {
 }
 
 func TestPgUpAtTheTopLoadsOlderMessages(t *testing.T) {
-	h := newHubWith(room.Options{Backlog: 10})
+	h := newHubWith(chat.Options{Backlog: 10})
 	bob := newSession(t, h, "bob", 80, 20)
 	for i := 1; i <= 150; i++ {
 		bob.say(fmt.Sprintf("line %03d", i))
@@ -220,7 +220,7 @@ func TestPgUpAtTheTopLoadsOlderMessages(t *testing.T) {
 	// Every line is there once, in order.
 	var seen []string
 	for _, e := range alice.m.cur.entries {
-		if e.msg.Kind == room.Chat {
+		if e.msg.Kind == chat.Chat {
 			seen = append(seen, e.msg.Text)
 		}
 	}
@@ -256,7 +256,7 @@ func TestUnreadRoomsAreNotMarkedRead(t *testing.T) {
 	alice.sync()
 	alice.m.member.Leave("")
 
-	again, err := h.Join(room.Identity{Key: "SHA256:alice", Nick: "alice"})
+	again, err := h.Join(chat.Identity{Key: "SHA256:alice", Nick: "alice"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,7 +276,7 @@ func TestUnreadRoomsAreNotMarkedRead(t *testing.T) {
 
 // Pages asked for in quick succession go in once each, in order.
 func TestOlderPagesGoInOnceAndInOrder(t *testing.T) {
-	h := newHubWith(room.Options{Backlog: 10})
+	h := newHubWith(chat.Options{Backlog: 10})
 	bob := newSession(t, h, "bob", 80, 20)
 	for i := 1; i <= 300; i++ {
 		bob.say(fmt.Sprintf("line %03d", i))
@@ -360,7 +360,7 @@ func TestWhatIsForYouShowsWhereYouLookAndAltAGoesThere(t *testing.T) {
 	alt := tea.KeyPressMsg{Code: 'a', Mod: tea.ModAlt}
 	alice.key(alt)
 	alice.sync()
-	if alice.m.cur.name != room.Lobby {
+	if alice.m.cur.name != chat.Lobby {
 		t.Fatalf("Alt+A went to %q, not to the mention in the lobby", alice.m.cur.name)
 	}
 	alice.key(alt)

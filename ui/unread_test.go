@@ -8,7 +8,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/chatroom/chatroom/room"
+	"github.com/chatroom/chatroom/chat"
 )
 
 // rowOf is the screen row that holds text, -1 if none does.
@@ -101,7 +101,7 @@ func TestJoiningAJoinedRoomOpensAtTheMarker(t *testing.T) {
 // backlog's 100, and the marker moves to the real first unread as older
 // pages load.
 func TestComingBackCountsAllAndTheMarkerFindsItsPlace(t *testing.T) {
-	h := newHubWith(room.Options{Backlog: 100})
+	h := newHubWith(chat.Options{Backlog: 100})
 	alice := newSession(t, h, "alice", 80, 24)
 	bob := newSession(t, h, "bob", 80, 24)
 	alice.say("/join #go")
@@ -112,7 +112,7 @@ func TestComingBackCountsAllAndTheMarkerFindsItsPlace(t *testing.T) {
 	for i := 1; i <= 282; i++ {
 		bob.say(fmt.Sprintf("missed %03d", i))
 	}
-	again, err := h.Join(room.Identity{Key: "SHA256:alice", Nick: "alice"})
+	again, err := h.Join(chat.Identity{Key: "SHA256:alice", Nick: "alice"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/chatroom/chatroom/room"
+	"github.com/chatroom/chatroom/chat"
 )
 
 func (m *Model) resize(w, h int) {
@@ -169,13 +169,13 @@ func joinParts(a, b string) string {
 }
 
 // curTab describes the room on screen.
-func (m *Model) curTab() room.RoomTab {
+func (m *Model) curTab() chat.RoomTab {
 	for _, t := range m.tabs {
 		if t.Name == m.cur.name {
 			return t
 		}
 	}
-	return room.RoomTab{Name: m.cur.name, Label: "#" + m.cur.name}
+	return chat.RoomTab{Name: m.cur.name, Label: "#" + m.cur.name}
 }
 
 // unreadElsewhere counts unread messages in rooms not on screen, and of
@@ -247,7 +247,7 @@ func (m *Model) visibleLines(w, h int) []line {
 	if len(pending) > pendingShown {
 		// The next to go, then how many more: a long queue must not push
 		// what the room says (or why a line was refused) off the screen.
-		more := &entry{msg: room.Message{Kind: room.Notice, Private: true,
+		more := &entry{msg: chat.Message{Kind: chat.Notice, Private: true,
 			Text: fmt.Sprintf("and %d more lines waiting to go, in order", len(pending)-pendingShown+1)}, pending: true}
 		pending = append(pending[:pendingShown-1:pendingShown-1], more)
 	}
@@ -342,7 +342,7 @@ func (m *Model) panelView(h int) []string {
 
 // roomRow is one room in the panel: its name, and its unread count,
 // highlighted when something in it is for the reader.
-func (m *Model) roomRow(t room.RoomTab, w int) string {
+func (m *Model) roomRow(t chat.RoomTab, w int) string {
 	v := m.views[t.Name]
 	if v == m.cur {
 		return m.st.current.Render(fit(t.Label, w))
@@ -383,8 +383,8 @@ type statusKey struct {
 
 // Near the limits of a message the status line counts down what is left.
 const (
-	charsLeftShown = room.MaxMessageLen / 10
-	linesLeftShown = room.MaxMessageLines / 10
+	charsLeftShown = chat.MaxMessageLen / 10
+	linesLeftShown = chat.MaxMessageLines / 10
 )
 
 func (m *Model) statusView() string {
@@ -410,9 +410,9 @@ func (m *Model) buildStatus(key statusKey) string {
 	case m.cleared:
 		hint = " input cleared (Up brings it back) · Ctrl+C again to quit "
 	case key.inputCut == cutChars:
-		hint = fmt.Sprintf(" message full: %d characters is the most one message holds ", room.MaxMessageLen)
+		hint = fmt.Sprintf(" message full: %d characters is the most one message holds ", chat.MaxMessageLen)
 	case key.inputCut == cutLines:
-		hint = fmt.Sprintf(" message full: %d lines is the most one message holds ", room.MaxMessageLines)
+		hint = fmt.Sprintf(" message full: %d lines is the most one message holds ", chat.MaxMessageLines)
 	case v.lift > 0:
 		hint = " loading older messages… "
 	case v.scroll > 0 && v.unseen > 0:
@@ -484,7 +484,7 @@ func (m *Model) complete() {
 			}
 		}
 	case start == 0 && strings.HasPrefix(word, "/"):
-		offer := func(c room.Command) {
+		offer := func(c chat.Command) {
 			for _, name := range append([]string{c.Name}, c.Aliases...) {
 				if strings.HasPrefix("/"+name, word) {
 					cands = append(cands, "/"+name+" ")

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/chatroom/chatroom/room"
+	"github.com/chatroom/chatroom/chat"
 )
 
 // Commands the view carries out itself: they change only this session's
@@ -14,7 +14,7 @@ import (
 
 // viewCommand is one of them.
 type viewCommand struct {
-	room.Command // Name, Args and Help, as /help shows them
+	chat.Command // Name, Args and Help, as /help shows them
 	run          func(m *Model, args string) error
 }
 
@@ -22,10 +22,10 @@ type viewCommand struct {
 // mutable state.
 func viewCommands() []viewCommand {
 	return []viewCommand{
-		{room.Command{Name: "help", Args: "keys", Help: "list the keys"}, (*Model).cmdHelp},
-		{room.Command{Name: "bell", Args: "on|off", Help: "beep when someone mentions you or writes to you"}, (*Model).cmdBell},
-		{room.Command{Name: "clear", Help: "clear your own view of this room"}, (*Model).cmdClear},
-		{room.Command{Name: "mouse", Args: "on|off", Help: "on: the wheel scrolls; off: the terminal selects text"}, (*Model).cmdMouse},
+		{chat.Command{Name: "help", Args: "keys", Help: "list the keys"}, (*Model).cmdHelp},
+		{chat.Command{Name: "bell", Args: "on|off", Help: "beep when someone mentions you or writes to you"}, (*Model).cmdBell},
+		{chat.Command{Name: "clear", Help: "clear your own view of this room"}, (*Model).cmdClear},
+		{chat.Command{Name: "mouse", Args: "on|off", Help: "on: the wheel scrolls; off: the terminal selects text"}, (*Model).cmdMouse},
 	}
 }
 
@@ -34,7 +34,7 @@ func usage(text string) error { return errors.New("usage: " + text) }
 // runView carries out line if it is one of the view's commands, reporting
 // whether it was.
 func (m *Model) runView(line string) (ok bool, err error) {
-	p := room.Parse(line)
+	p := chat.Parse(line)
 	if !p.IsCommand {
 		return false, nil
 	}
@@ -47,12 +47,12 @@ func (m *Model) runView(line string) (ok bool, err error) {
 }
 
 // viewHelp is what the view adds to the room's /help.
-func viewHelp() room.ViewHelp {
-	var cmds []room.Command
+func viewHelp() chat.ViewHelp {
+	var cmds []chat.Command
 	for _, c := range viewCommands() {
 		cmds = append(cmds, c.Command)
 	}
-	return room.ViewHelp{Title: "In this view:", Commands: cmds,
+	return chat.ViewHelp{Title: "In this view:", Commands: cmds,
 		Footer: "Keys: /help keys lists them (Ctrl+N/Ctrl+P switch rooms, PgUp scrolls)."}
 }
 
@@ -63,7 +63,7 @@ func (m *Model) cmdHelp(args string) error {
 	case "":
 		m.member.Help(viewHelp())
 	case "keys":
-		m.answer(room.Notice, strings.Join(KeyHelp(), "\n"))
+		m.answer(chat.Notice, strings.Join(KeyHelp(), "\n"))
 	default:
 		return usage("/help [keys]")
 	}
@@ -82,10 +82,10 @@ func (m *Model) cmdMouse(args string) error {
 	switch strings.ToLower(args) {
 	case "on":
 		m.mouse = true
-		m.addLocal(room.Notice, "Mouse on: the wheel scrolls; hold Shift (Option in iTerm2) to select text.")
+		m.addLocal(chat.Notice, "Mouse on: the wheel scrolls; hold Shift (Option in iTerm2) to select text.")
 	case "off":
 		m.mouse = false
-		m.addLocal(room.Notice, "Mouse off: select text as usual; scroll with PgUp/PgDn.")
+		m.addLocal(chat.Notice, "Mouse off: select text as usual; scroll with PgUp/PgDn.")
 	default:
 		return usage("/mouse on|off")
 	}
@@ -96,10 +96,10 @@ func (m *Model) cmdBell(args string) error {
 	switch strings.ToLower(args) {
 	case "on":
 		m.bell = true
-		m.addLocal(room.Notice, "Bell on: the terminal beeps when someone mentions you or writes to you.")
+		m.addLocal(chat.Notice, "Bell on: the terminal beeps when someone mentions you or writes to you.")
 	case "off":
 		m.bell = false
-		m.addLocal(room.Notice, "Bell off: mentions are still highlighted, without a sound.")
+		m.addLocal(chat.Notice, "Bell off: mentions are still highlighted, without a sound.")
 	default:
 		return usage("/bell on|off")
 	}
@@ -107,12 +107,12 @@ func (m *Model) cmdBell(args string) error {
 }
 
 // hintText is what the view adds to a room's line that speaks of
-// something its keys do (see room.Message.Hint).
-func hintText(h room.Hint) string {
+// something its keys do (see chat.Message.Hint).
+func hintText(h chat.Hint) string {
 	switch h {
-	case room.HintSwitchRooms:
+	case chat.HintSwitchRooms:
 		return " Ctrl+N and Ctrl+P switch rooms."
-	case room.HintGoThere:
+	case chat.HintGoThere:
 		return " Ctrl+N goes to them."
 	}
 	return ""

@@ -5,7 +5,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/chatroom/chatroom/room"
+	"github.com/chatroom/chatroom/chat"
 )
 
 // /clear, /mouse, /bell and /help keys are the view's: carried out here,
@@ -75,8 +75,8 @@ func TestHelpKeysOpensAtItsFirstLine(t *testing.T) {
 // A room's line that speaks of other rooms gets the keys that go there;
 // the room's text itself names none (line mode has no keys).
 func TestHintsGetTheViewsKeys(t *testing.T) {
-	h := newHubWith(room.Options{Store: &room.MemoryStore{}})
-	first, err := h.Join(room.Identity{Key: "SHA256:alice", Nick: "alice"})
+	h := newHubWith(chat.Options{Store: &chat.MemoryStore{}})
+	first, err := h.Join(chat.Identity{Key: "SHA256:alice", Nick: "alice"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,9 +17,9 @@ import (
 	"github.com/charmbracelet/x/vt"
 	gossh "golang.org/x/crypto/ssh"
 
+	"github.com/chatroom/chatroom/chat"
 	"github.com/chatroom/chatroom/hostkeys"
-	"github.com/chatroom/chatroom/room"
-	"github.com/chatroom/chatroom/room/sqlite"
+	"github.com/chatroom/chatroom/store/sqlite"
 )
 
 // watcher is a person watching the room: a terminal emulator fed by the
@@ -181,9 +181,9 @@ func TestKillDuringAFloodLosesNothingAnyoneSaw(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the database does not open after SIGKILL: %v", err)
 	}
-	var log []room.Message
+	var log []chat.Message
 	for {
-		page, err := db.After(context.Background(), room.Lobby, uint64(len(log)), 5000)
+		page, err := db.After(context.Background(), chat.Lobby, uint64(len(log)), 5000)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -201,7 +201,7 @@ func TestKillDuringAFloodLosesNothingAnyoneSaw(t *testing.T) {
 		if m.Seq != uint64(i+1) {
 			t.Fatalf("message %d has Seq %d: a gap or a duplicate", i+1, m.Seq)
 		}
-		if m.Kind != room.Chat || !strings.HasPrefix(m.Nick, "f") {
+		if m.Kind != chat.Chat || !strings.HasPrefix(m.Nick, "f") {
 			continue
 		}
 		// Lines a loaded server read together are one pasted message,
@@ -245,7 +245,7 @@ func TestKillDuringAFloodLosesNothingAnyoneSaw(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	tail, err := db.After(context.Background(), room.Lobby, uint64(len(log)), 100)
+	tail, err := db.After(context.Background(), chat.Lobby, uint64(len(log)), 100)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,8 +10,8 @@ import (
 
 	"charm.land/log/v2"
 
+	"github.com/chatroom/chatroom/chat"
 	"github.com/chatroom/chatroom/metrics"
-	"github.com/chatroom/chatroom/room"
 )
 
 // checkMetricsAddr checks a --metrics address is one to listen on. Unlike
@@ -32,7 +32,7 @@ func checkMetricsAddr(addr string) (warning string, err error) {
 
 // serveMetrics serves m's /metrics and /healthz on addr until ctx ends.
 // The returned channel closes once the server has stopped.
-func serveMetrics(ctx context.Context, addr string, m *metrics.Metrics, hub *room.Hub, logger *log.Logger) (<-chan struct{}, error) {
+func serveMetrics(ctx context.Context, addr string, m *metrics.Metrics, hub *chat.Hub, logger *log.Logger) (<-chan struct{}, error) {
 	if warning, err := checkMetricsAddr(addr); err != nil {
 		return nil, err
 	} else if warning != "" {

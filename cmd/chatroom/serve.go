@@ -19,14 +19,14 @@ import (
 
 	"charm.land/log/v2"
 
+	"github.com/chatroom/chatroom/chat"
 	"github.com/chatroom/chatroom/hostkeys"
 	"github.com/chatroom/chatroom/humantime"
 	"github.com/chatroom/chatroom/keyfile"
 	"github.com/chatroom/chatroom/metrics"
 	"github.com/chatroom/chatroom/privfile"
-	"github.com/chatroom/chatroom/room"
-	"github.com/chatroom/chatroom/room/sqlite"
 	"github.com/chatroom/chatroom/sshd"
+	"github.com/chatroom/chatroom/store/sqlite"
 	"github.com/chatroom/chatroom/textfile"
 )
 
@@ -98,7 +98,7 @@ func serve(o options, logger *log.Logger, stdout io.Writer) error {
 	if o.metrics != "" {
 		mets = metrics.New()
 	}
-	hubOpts := room.Options{
+	hubOpts := chat.Options{
 		Store:          db,
 		History:        db,
 		Retain:         o.retain,
@@ -114,7 +114,7 @@ func serve(o options, logger *log.Logger, stdout io.Writer) error {
 	if mets != nil {
 		hubOpts.Observer = mets
 	}
-	hub, err := room.NewHub(hubOpts)
+	hub, err := chat.NewHub(hubOpts)
 	if err != nil {
 		return err
 	}
@@ -228,7 +228,7 @@ const maintainEvery = time.Minute
 // little, and applies the retention flags, now and every minute, beside
 // the chat rather than in its way. The returned channel closes once it has
 // stopped, after ctx ends.
-func maintain(ctx context.Context, hub *room.Hub, logger *log.Logger) <-chan struct{} {
+func maintain(ctx context.Context, hub *chat.Hub, logger *log.Logger) <-chan struct{} {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -257,7 +257,7 @@ func maintain(ctx context.Context, hub *room.Hub, logger *log.Logger) <-chan str
 // already (once per outage, then once a minute), so that a full disk does
 // not add two more lines a minute here.
 func loggedByHub(err error) bool {
-	var we *room.WriteError
+	var we *chat.WriteError
 	return errors.As(err, &we)
 }
 

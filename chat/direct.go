@@ -1,0 +1,152 @@
+package chat
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/chatroom/chatroom/sanitize"
+)
+
+// Private messages: /msg and /reply, and the direct conversations they
+// open (SendDirect).
+
+// otherAuthor is the party of a direct conversation who is not me.
+func (r *Room) otherAuthor(me string) string {
+	if r.parties[0] == me {
+		return r.parties[1]
+	}
+	return r.parties[0]
+}
+
+// directToLocked opens m's side of the direct conversation with the person
+// a nick names: online, or away but known by key (posting brings the other
+// side in; see reachOtherParty). The caller holds h.mu for writing.
+func (h *Hub) directToLocked(m *Member, nick string) (r *Room, opened bool, err error) {
+	var author, label string
+	if who := h.byNickLocked(nick); who != nil {
+		author, label = who.author, who.nick
+	} else {
+		owner, err := h.nickOwner(strings.TrimLeft(nick, "@~"))
+		if err != nil {
+			return nil, false, err
+		}
+		if owner == "" {
+			return nil, false, refuse(ErrNoSuchNick, "nobody called %q is online, and no key owns that nick, so a message could not wait for them", nick)
+		}
+		if o := h.byAuthorLocked(owner); o != nil {
+			// The nick's owner is here under another nick: the message
+			// goes to them now, whoever writes.
+			author, label = o.author, o.nick
+		} else if m.key == "" {
+			// They could not answer someone who may never come back, and
+			// keyless sessions are free to make: no waiting messages.
+			return nil, false, fmt.Errorf("%s is away; to leave a message that waits for them, connect with an ssh key", sanitize.Nick(nick))
+		} else {
+			author, label = owner, sanitize.Nick(nick)
+		}
+	}
+	if author == m.author {
+		return nil, false, refuse(ErrSelf, "that is you")
+	}
+	_, in := m.subs[dmName(m.author, author)]
+	if n := m.ownRoomsLocked(); !in && n >= maxRooms {
+		return nil, false, tooManyRooms(n)
+	}
+	if r, err = h.roomLocked(dmName(m.author, author)); err != nil {
+		return nil, false, err
+	}
+	h.enterLocked(m, r, Membership{Label: "@" + label})
+	return r, !in, nil
+}
+
+func cmdMsg(m *Member, args string) (Effect, error) {
+	nick, text, _ := strings.Cut(args, " ")
+	if nick == "" || strings.TrimSpace(text) == "" {
+		return Stay, usage("usage: /msg NICK TEXT")
+	}
+	return Stay, m.SendDirect(nick, text)
+}
+
+// SendDirect writes text to the person called nick in the member's direct
+// conversation with them, opening it and looking at it; the line waits
+// for them if they are away and have a key. Refusals: ErrMuted,
+// *LimitError, ErrNoSuchNick, ErrSelf, ErrTooManyRooms, and what posting
+// refuses.
+func (m *Member) SendDirect(nick, text string) error {
+	h := m.hub
+	now := h.now()
+	h.mu.Lock()
+	was := m.current
+	r, opened, err := func() (*Room, bool, error) {
+		// Refusals first: a line that cannot be sent opens nothing.
+		if err := m.refuseMutedLocked("message not sent", now); err != nil {
+			return nil, false, err
+		}
+		if m.msgLimit.TokensAt(now) < 1 {
+			return nil, false, m.allow(m.msgLimit, "send", now)
+		}
+		return h.directToLocked(m, nick)
+	}()
+	if err == nil {
+		m.current = r.name
+	}
+	h.unlock()
+	if errors.Is(err, errFlooding) {
+		h.kickForFlooding(m)
+	}
+	if err != nil {
+		return err
+	}
+	err = m.post(r.name, Chat, text)
+	if err == nil {
+		m.tellIfAway(r)
+	}
+	var notReached *errNotReached
+	if errors.As(err, &notReached) && opened {
+		// The line could not reach them: the conversation opened for it
+		// closes again, and the member stays where it was.
+		h.mu.Lock()
+		h.partLocked(m, r, false)
+		if _, ok := m.subs[was]; ok {
+			m.current = was
+		}
+		h.unlock()
+	}
+	return err
+}
+
+func cmdReply(m *Member, args string) (Effect, error) {
+	if strings.TrimSpace(args) == "" {
+		return Stay, usage("usage: /reply TEXT")
+	}
+	last := m.lastDM.Load()
+	if last == nil {
+		return Stay, errors.New("nobody has sent you a direct message yet; /msg NICK TEXT starts one")
+	}
+	room := *last
+	h := m.hub
+	h.mu.Lock()
+	_, in := m.subs[room]
+	if !in {
+		// Closed since: open it again.
+		r, err := h.roomLocked(room)
+		if err != nil {
+			h.unlock()
+			return Stay, err
+		}
+		h.enterLocked(m, r, Membership{})
+	}
+	m.current = room
+	h.unlock()
+	if err := m.post(room, Chat, args); err != nil {
+		return Stay, err
+	}
+	h.mu.RLock()
+	r := h.rooms[room]
+	h.mu.RUnlock()
+	if r != nil {
+		m.tellIfAway(r)
+	}
+	return Stay, nil
+}

@@ -1,0 +1,562 @@
+package chat
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/chatroom/chatroom/humantime"
+	"github.com/chatroom/chatroom/sanitize"
+)
+
+// maxReason bounds reasons and the message of the day.
+const maxReason = 300
+
+// Banned reports whether a key or an address is banned now, and how.
+// Listed operators are never banned.
+func (h *Hub) Banned(key, addr string) (Sanction, bool) {
+	if h.listedOp(key) {
+		return Sanction{}, false
+	}
+	return h.sanctionFor(Ban, key, hostOnly(addr), h.now())
+}
+
+// sanctionFor finds an active sanction of kind on key or addr. Without a
+// key, a ban of a key that was at addr counts too.
+func (h *Hub) sanctionFor(kind SanctionKind, key, addr string, now time.Time) (Sanction, bool) {
+	h.sanctionMu.RLock()
+	defer h.sanctionMu.RUnlock()
+	for _, target := range []string{key, addr} {
+		if target == "" {
+			continue
+		}
+		if s, ok := h.sanctions[kind][target]; ok && s.Active(now) {
+			return s, true
+		}
+	}
+	if key == "" && addr != "" {
+		for _, s := range h.sanctions[kind] {
+			if s.Addr == addr && s.Active(now) {
+				return s, true
+			}
+		}
+	}
+	return Sanction{}, false
+}
+
+// describe says how long a sanction lasts, "until 14:05 UTC (another 9m)"
+// or "permanently", with who and why.
+func (s Sanction) describe(now time.Time) string {
+	var b strings.Builder
+	if s.Until.IsZero() {
+		b.WriteString(" permanently")
+	} else {
+		fmt.Fprintf(&b, " until %s (%s from now)", s.Until.UTC().Format("2006-01-02 15:04 MST"), humantime.Format(s.Until.Sub(now)))
+	}
+	if s.By != "" {
+		fmt.Fprintf(&b, " by %s", s.By)
+	}
+	if s.Reason != "" {
+		fmt.Fprintf(&b, ": %s", s.Reason)
+	}
+	return b.String()
+}
+
+// Refusal is what a banned person is told when they try to connect.
+func (s Sanction) Refusal(now time.Time) string {
+	what := "this key is"
+	if !s.TargetIsKey() {
+		what = "your address is"
+	}
+	return fmt.Sprintf("you cannot join: %s banned%s", what, s.describe(now))
+}
+
+// target is who a moderation command is about.
+type target struct {
+	id    string    // key fingerprint or IP address
+	label string    // for people reading: a nick, or the address
+	addr  string    // for a key, the address it is at now
+	who   []*Member // online members it covers
+}
+
+// fingerprintPattern is ssh's SHA256 fingerprint: SHA256: and 43 base64
+// characters.
+var fingerprintPattern = regexp.MustCompile(`^SHA256:[A-Za-z0-9+/]{43}$`)
+
+func validFingerprint(s string) bool {
+	if !fingerprintPattern.MatchString(s) {
+		return false
+	}
+	_, err := base64.RawStdEncoding.DecodeString(strings.TrimPrefix(s, "SHA256:"))
+	return err == nil
+}
+
+// resolveTargetLocked reads NICK, FINGERPRINT or IP. A nick means that
+// person's key, or their address if they have none; a nick nobody online
+// has, the key owner owns it (read from the store before the lock was
+// taken, by ownerOf). The caller holds h.mu.
+func (h *Hub) resolveTargetLocked(arg, owner string) (target, error) {
+	arg = strings.TrimLeft(arg, "@~")
+	switch {
+	case isKey(arg):
+		if !validFingerprint(arg) {
+			return target{}, fmt.Errorf("%q is not a key fingerprint: they look like SHA256: and 43 more characters (see /whois)", arg)
+		}
+		t := target{id: arg, label: arg}
+		for m := range h.members {
+			if m.key == arg {
+				t.who, t.label, t.addr = append(t.who, m), m.nick, m.addr
+			}
+		}
+		return t, nil
+	case net.ParseIP(arg) != nil:
+		ip := net.ParseIP(arg).String()
+		t := target{id: ip, label: ip}
+		for m := range h.members {
+			if m.addr == ip {
+				t.who = append(t.who, m)
+			}
+		}
+		return t, nil
+	}
+	if m := h.byNickLocked(arg); m != nil {
+		if m.key != "" {
+			return h.resolveTargetLocked(m.key, "")
+		}
+		t, err := h.resolveTargetLocked(m.addr, "")
+		t.label = m.nick
+		return t, err
+	}
+	if owner != "" {
+		t, err := h.resolveTargetLocked(owner, "")
+		if t.label == owner {
+			t.label = sanitize.Nick(arg)
+		}
+		return t, err
+	}
+	return target{}, refuse(ErrNoSuchNick, "nobody called %q is online and no key owns that nick: give a key fingerprint (SHA256:...) or an IP address", arg)
+}
+
+// splitDurationReason reads "[DURATION] [REASON]". A first word that
+// starts like a number must be a duration: a typo must not make a ban
+// permanent.
+func splitDurationReason(args string) (d time.Duration, reason string, err error) {
+	first, rest, _ := strings.Cut(args, " ")
+	if first == "" {
+		return 0, "", nil
+	}
+	if dur, ok := humantime.Parse(first); ok {
+		return dur, cleanReason(rest), nil
+	}
+	if first[0] >= '0' && first[0] <= '9' || first[0] == '-' {
+		return 0, "", fmt.Errorf("%q is not a duration: use 30s, 10m, 2h, 1h30m, 7d or 2w, or none for good", first)
+	}
+	return 0, cleanReason(args), nil
+}
+
+func cleanReason(s string) string {
+	return sanitize.Text(truncateRunes(strings.Join(strings.Fields(s), " "), maxReason))
+}
+
+// lasting is how long a sanction of duration d lasts, for logs: "2h", or
+// "permanent" for none.
+func lasting(d time.Duration) string {
+	if d == 0 {
+		return "permanent"
+	}
+	return humantime.Format(d)
+}
+
+func forHowLong(d time.Duration) string {
+	if d == 0 {
+		return " permanently"
+	}
+	return " for " + humantime.Format(d)
+}
+
+// past is the kind as a past participle: "banned", "muted".
+func (k SanctionKind) past() string {
+	if k == Mute {
+		return "muted"
+	}
+	return "banned"
+}
+
+// requireOpLocked refuses a member who is not an operator the operation
+// that /cmd runs. Dispatch refuses them the command already (see
+// Command.Who); the operations check again, under the lock they act under,
+// for callers that do not go through dispatch. The caller holds h.mu.
+func (m *Member) requireOpLocked(cmd string) error {
+	if !m.isOpLocked() {
+		return notOperator(cmd)
+	}
+	return nil
+}
+
+// protectedLocked refuses acting on a listed operator.
+func (m *Member) protectedLocked(t target, verb string) error {
+	if m.hub.listedOp(t.id) {
+		return refuse(ErrProtected, "%s is in the operators file; to %s them, remove them from it first", t.label, verb)
+	}
+	return nil
+}
+
+// sanctionCommand runs /ban and /mute: "TARGET [DURATION] [REASON]".
+func (m *Member) sanctionCommand(kind SanctionKind, args string) (Effect, error) {
+	name := string(kind)
+	arg, rest, _ := strings.Cut(args, " ")
+	if arg == "" {
+		return Stay, usage("usage: /%s NICK|FINGERPRINT|IP [DURATION] [REASON], e.g. /%s spammer 7d flooding", name, name)
+	}
+	d, reason, err := splitDurationReason(strings.TrimSpace(rest))
+	if err != nil {
+		return Stay, err
+	}
+	return Stay, m.impose(kind, arg, d, reason)
+}
+
+// Ban keeps target (a nick, a key fingerprint or an IP address) out for d
+// (0: for good) and closes its sessions, acting as the member: operators
+// only (ErrNotOperator), and never a listed operator (ErrProtected) or
+// the member itself (ErrSelf).
+func (m *Member) Ban(target string, d time.Duration, reason string) error {
+	return m.impose(Ban, target, d, cleanReason(reason))
+}
+
+// Mute stops target (as for Ban) posting for d (0: for good), acting as
+// the member, with Ban's refusals.
+func (m *Member) Mute(target string, d time.Duration, reason string) error {
+	return m.impose(Mute, target, d, cleanReason(reason))
+}
+
+// impose imposes a ban or a mute, announces it and logs it. The sanction
+// is stored before it takes effect, so that one the store refuses is
+// refused (a ban forgotten at the next restart would be a surprise), and
+// outside the hub's lock, so that nobody else waits on the disk for it:
+// checked under the lock, written, then applied under the lock again, to
+// the sessions its target has then.
+func (m *Member) impose(kind SanctionKind, arg string, d time.Duration, reason string) error {
+	h := m.hub
+	now := h.now()
+	// One sanction change at a time, from check to applying it: two must
+	// not cross between the store and the hub.
+	h.sanctionWriteMu.Lock()
+	defer h.sanctionWriteMu.Unlock()
+	owner, err := h.ownerOf(arg)
+	if err != nil {
+		return err
+	}
+	h.mu.Lock()
+	s, err := m.sanctionLocked(kind, arg, d, reason, owner, now)
+	h.unlock()
+	if err != nil {
+		return err
+	}
+	if err := h.opts.Store.PutSanction(ctxBG, s); err != nil {
+		return err
+	}
+	h.mu.Lock()
+	defer h.unlock()
+	h.sanctionMu.Lock()
+	h.sanctions[kind][s.Target] = s
+	h.sanctionMu.Unlock()
+
+	name := string(kind)
+	h.audit(name, "by", m.nick, "by_key", m.key, "target", s.Target, "nick", s.Nick, "for", lasting(d), "reason", reason)
+	text := fmt.Sprintf("%s %s %s%s", m.nick, kind.past(), s.Nick, forHowLong(d))
+	if reason != "" {
+		text += ": " + reason
+	}
+	h.announceLocked(m, text)
+	// Found again: sessions may have come or gone while it was stored.
+	t, err := h.resolveTargetLocked(s.Target, "")
+	if err != nil {
+		return err
+	}
+	for _, who := range t.who {
+		if who == m || h.listedOp(who.key) {
+			continue
+		}
+		if kind == Ban {
+			h.closeLocked(who, "you were banned"+s.describe(now), "banned", true)
+		} else {
+			who.noticeLocked(who.currentRoomLocked(), Error, "You are muted"+s.describe(now)+". You can still read.")
+		}
+	}
+	return nil
+}
+
+// sanctionLocked checks that m may impose a sanction of kind on arg and
+// returns it. The caller holds h.mu.
+func (m *Member) sanctionLocked(kind SanctionKind, arg string, d time.Duration, reason, owner string, now time.Time) (Sanction, error) {
+	name := string(kind)
+	h := m.hub
+	if err := m.requireOpLocked(name); err != nil {
+		return Sanction{}, err
+	}
+	t, err := h.resolveTargetLocked(arg, owner)
+	if err != nil {
+		return Sanction{}, err
+	}
+	if t.id == m.key || (m.key == "" && t.id == m.addr) {
+		return Sanction{}, refuse(ErrSelf, "you cannot %s yourself", name)
+	}
+	if err := m.protectedLocked(t, name); err != nil {
+		return Sanction{}, err
+	}
+	// Naming a person who has no key means their address. Say so, rather
+	// than hit others there by surprise.
+	isAddr := !isKey(t.id)
+	if isAddr && net.ParseIP(strings.TrimLeft(arg, "@~")) == nil {
+		var others []string
+		for _, o := range t.who {
+			if !sameNick(o.nick, arg) && o != m && !h.listedOp(o.key) {
+				others = append(others, o.nick)
+			}
+		}
+		if len(others) > 0 {
+			return Sanction{}, fmt.Errorf("%s has no key, so this would %s the address %s, where %s also are; to do that, /%s %s",
+				t.label, name, t.id, strings.Join(others, ", "), name, t.id)
+		}
+		t.label = fmt.Sprintf("%s (address %s)", t.label, t.id)
+	}
+	s := Sanction{Kind: kind, Target: t.id, Addr: t.addr, Nick: t.label, Reason: reason, By: m.nick, Since: now}
+	if d > 0 {
+		s.Until = now.Add(d)
+	}
+	return s, nil
+}
+
+// liftCommand runs /unban and /unmute.
+func (m *Member) liftCommand(kind SanctionKind, args string) (Effect, error) {
+	if strings.TrimLeft(strings.TrimSpace(args), "@~") == "" {
+		return Stay, usage("usage: /un%s NICK|FINGERPRINT|IP", kind)
+	}
+	return Stay, m.lift(kind, args)
+}
+
+// Unban lifts the ban on target, acting as the member (operators only):
+// a key or address given as is, or the one person a nick names (online,
+// or as the ban recorded them).
+func (m *Member) Unban(target string) error { return m.lift(Ban, target) }
+
+// Unmute lifts the mute on target, as Unban does the ban.
+func (m *Member) Unmute(target string) error { return m.lift(Mute, target) }
+
+// lift removes a ban or mute.
+func (m *Member) lift(kind SanctionKind, target string) error {
+	arg := strings.TrimLeft(strings.TrimSpace(target), "@~")
+	h := m.hub
+	now := h.now()
+	// As impose: checked under the lock, deleted from the store outside
+	// it, then lifted under it again.
+	h.sanctionWriteMu.Lock()
+	defer h.sanctionWriteMu.Unlock()
+	owner, err := h.ownerOf(arg)
+	if err != nil {
+		return err
+	}
+	h.mu.Lock()
+	id, s, err := m.liftLocked(kind, arg, owner, now)
+	h.unlock()
+	if err != nil {
+		return err
+	}
+	if err := h.opts.Store.DeleteSanction(ctxBG, kind, id); err != nil {
+		return err
+	}
+	h.mu.Lock()
+	defer h.unlock()
+	h.sanctionMu.Lock()
+	delete(h.sanctions[kind], id)
+	h.sanctionMu.Unlock()
+	h.audit("un"+string(kind), "by", m.nick, "by_key", m.key, "target", id, "nick", s.Nick)
+	h.announceLocked(m, fmt.Sprintf("%s lifted the %s on %s", m.nick, kind, s.Nick))
+	if kind == Mute {
+		for o := range h.members {
+			if o.key == id || o.addr == id {
+				o.noticeLocked(o.currentRoomLocked(), Notice, "You are no longer muted.")
+			}
+		}
+	}
+	return nil
+}
+
+// liftLocked checks that m may lift the sanction of kind on what arg names
+// and finds it; owner owns the nick arg, read before the lock was taken.
+// The caller holds h.mu.
+func (m *Member) liftLocked(kind SanctionKind, arg, owner string, now time.Time) (string, Sanction, error) {
+	h := m.hub
+	if err := m.requireOpLocked("un" + string(kind)); err != nil {
+		return "", Sanction{}, err
+	}
+	h.sanctionMu.RLock()
+	defer h.sanctionMu.RUnlock()
+	active := func(id string) bool {
+		s, ok := h.sanctions[kind][id]
+		return ok && s.Active(now)
+	}
+	var ids []string
+	switch {
+	case isKey(arg):
+		ids = []string{arg}
+	case net.ParseIP(arg) != nil:
+		ids = []string{net.ParseIP(arg).String()}
+	default:
+		if who := h.byNickLocked(arg); who != nil {
+			for _, id := range []string{who.key, who.addr} {
+				if id != "" && active(id) {
+					ids = append(ids, id)
+				}
+			}
+		}
+		if len(ids) == 0 {
+			for id, s := range h.sanctions[kind] {
+				label, _, _ := strings.Cut(s.Nick, " (address ")
+				if s.Active(now) && sameNick(label, arg) {
+					ids = append(ids, id)
+				}
+			}
+		}
+		if len(ids) == 0 && owner != "" {
+			ids = []string{owner}
+		}
+	}
+	ids = slices.DeleteFunc(ids, func(id string) bool { return !active(id) })
+	switch len(ids) {
+	case 0:
+		return "", Sanction{}, fmt.Errorf("%s is not %s", arg, kind.past())
+	case 1:
+	default:
+		slices.Sort(ids)
+		return "", Sanction{}, fmt.Errorf("more than one %s is called %s: %s; name the key or address", kind, arg, strings.Join(ids, ", "))
+	}
+	return ids[0], h.sanctions[kind][ids[0]], nil
+}
+
+// mutedLocked says why the member may not speak, or "".
+func (m *Member) mutedLocked(now time.Time) string {
+	if s, muted := m.hub.sanctionFor(Mute, m.key, m.addr, now); muted && !m.hub.listedOp(m.key) {
+		return "you are muted" + s.describe(now)
+	}
+	return ""
+}
+
+// refuseMutedLocked refuses a muted member what (e.g. "message not
+// sent"), or returns nil. The caller holds h.mu.
+func (m *Member) refuseMutedLocked(what string, now time.Time) error {
+	if why := m.mutedLocked(now); why != "" {
+		return refuse(ErrMuted, "%s: %s", what, why)
+	}
+	return nil
+}
+
+func cmdKick(m *Member, args string) (Effect, error) {
+	nick, reason, _ := strings.Cut(args, " ")
+	if strings.TrimLeft(nick, "@~") == "" {
+		return Stay, usage("usage: /kick NICK [REASON]")
+	}
+	return Stay, m.Kick(nick, reason)
+}
+
+// Kick closes every session of the person online as nick, acting as the
+// member: operators only (ErrNotOperator); not yourself (ErrSelf) nor a
+// listed operator (ErrProtected); ErrNoSuchNick if nobody is online as
+// nick.
+func (m *Member) Kick(nick, reason string) error {
+	nick = strings.TrimLeft(nick, "@~")
+	reason = cleanReason(reason)
+	h := m.hub
+	h.mu.Lock()
+	defer h.unlock()
+	if err := m.requireOpLocked("kick"); err != nil {
+		return err
+	}
+	who := h.byNickLocked(nick)
+	if who == nil {
+		return noSuchNick(nick)
+	}
+	if who.author == m.author {
+		return refuse(ErrSelf, "you cannot kick yourself; /quit leaves")
+	}
+	if err := m.protectedLocked(target{id: who.key, label: who.nick}, "kick"); err != nil {
+		return err
+	}
+	why := "kicked by " + m.nick
+	if reason != "" {
+		why += ": " + reason
+	}
+	h.audit("kick", "by", m.nick, "by_key", m.key, "nick", who.nick, "key", who.key, "addr", who.addr, "reason", reason)
+	for _, o := range slices.Clone(who.sessionsLocked()) { // the person, on every device
+		h.closeLocked(o, "you were "+why, why, true)
+	}
+	return nil
+}
+
+// Sanctions returns the bans and mutes in force, acting as the member:
+// operators only (ErrNotOperator).
+func (m *Member) Sanctions() ([]Sanction, error) {
+	h := m.hub
+	now := h.now()
+	h.mu.RLock()
+	err := m.requireOpLocked("bans")
+	h.mu.RUnlock()
+	if err != nil {
+		return nil, err
+	}
+	var out []Sanction
+	h.sanctionMu.RLock()
+	defer h.sanctionMu.RUnlock()
+	for _, kind := range []SanctionKind{Ban, Mute} {
+		for _, s := range h.sanctions[kind] {
+			if s.Active(now) {
+				out = append(out, s)
+			}
+		}
+	}
+	return out, nil
+}
+
+func cmdBans(m *Member, _ string) (Effect, error) {
+	now := m.hub.now()
+	all, err := m.Sanctions()
+	if err != nil {
+		return Stay, err
+	}
+	var b strings.Builder
+	for _, kind := range []SanctionKind{Ban, Mute} {
+		var lines []string
+		for _, s := range all {
+			if s.Kind != kind {
+				continue
+			}
+			who := s.Nick
+			if !strings.Contains(who, s.Target) {
+				who += " (" + s.Target + ")"
+			}
+			lines = append(lines, "  "+who+s.describe(now))
+		}
+		slices.Sort(lines)
+		if len(lines) == 0 {
+			fmt.Fprintf(&b, "No %ss.\n", kind)
+			continue
+		}
+		fmt.Fprintf(&b, "%ss (%d):\n%s\n", strings.ToUpper(string(kind[:1]))+string(kind[1:]), len(lines), strings.Join(lines, "\n"))
+	}
+	m.notice(Notice, strings.TrimSpace(b.String()))
+	return Stay, nil
+}
+
+// announceLocked posts a moderation act in the room the operator is
+// looking at.
+func (h *Hub) announceLocked(by *Member, text string) {
+	if r := by.currentRoomLocked(); r != nil {
+		r.announceLocked(text)
+		return
+	}
+	h.rooms[Lobby].announceLocked(text)
+}

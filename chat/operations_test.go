@@ -1,0 +1,279 @@
+package chat
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Every command the table keeps from everyone is refused to a member who is
+// not an operator by dispatch itself, before its handler reads a word: with
+// nothing after it, with words after it, and under an alias. Nobody else
+// sees anything of it.
+func TestDispatchRefusesOperatorCommandsToOthers(t *testing.T) {
+	h := newHub(t, Options{Operators: opSet{key("op"): true}})
+	joinAs(t, h, "boss", key("op"), "10.0.0.1")
+	bob := joinAs(t, h, "bob", key("bob"), "10.0.0.2")
+	carol := joinAs(t, h, "carol", key("carol"), "10.0.0.3")
+	gated := 0
+	for _, c := range h.Commands() {
+		if c.Who == ForEveryone {
+			continue
+		}
+		gated++
+		for _, name := range append([]string{c.Name}, c.Aliases...) {
+			for _, line := range []string{"/" + name, "/" + name + " carol 1h spam", "/" + strings.ToUpper(name) + " #lobby confirm"} {
+				t.Run(line, func(t *testing.T) {
+					_, err := bob.Submit(line)
+					if !errors.Is(err, ErrNotOperator) {
+						t.Fatalf("%q by a non-operator gave %v, want ErrNotOperator", line, err)
+					}
+					if want := "/" + c.Name + " is for operators"; !strings.Contains(err.Error(), want) {
+						t.Errorf("%q: %q does not say %q", line, err, want)
+					}
+				})
+			}
+		}
+	}
+	if gated < 10 {
+		t.Fatalf("only %d commands are for operators: the table lost its gates", gated)
+	}
+	if got := drain(carol); len(got) != 0 {
+		t.Errorf("refused operator commands reached carol: %+v", got)
+	}
+	if isDone(carol) {
+		t.Error("carol was closed")
+	}
+}
+
+// A command entry that does not say who may run it is for operators: the
+// zero value of Access gates.
+func TestCommandWithoutAccessIsForOperators(t *testing.T) {
+	h := newHub(t, Options{Operators: opSet{key("op"): true}})
+	ran := 0
+	h.commands = append(h.commands, Command{Name: "newthing", Args: "[X]", Help: "a command someone forgot to open",
+		run: func(*Member, string) (Effect, error) { ran++; return Stay, nil }})
+	op := joinAs(t, h, "boss", key("op"), "10.0.0.1")
+	bob := joinAs(t, h, "bob", key("bob"), "10.0.0.2")
+	if _, err := bob.Submit("/newthing"); !errors.Is(err, ErrNotOperator) || ran != 0 {
+		t.Fatalf("/newthing by bob: %v (ran %d times), want ErrNotOperator", err, ran)
+	}
+	submit(t, op, "/newthing")
+	if ran != 1 {
+		t.Fatalf("/newthing by an operator ran %d times", ran)
+	}
+}
+
+// The operations refuse a member who is not an operator themselves, so
+// that a front end calling them without the command parser cannot get
+// round dispatch.
+func TestOperationsRefuseNonOperators(t *testing.T) {
+	h := newHub(t, Options{Operators: opSet{key("op"): true}})
+	op := joinAs(t, h, "boss", key("op"), "10.0.0.1")
+	bob := joinAs(t, h, "bob", key("bob"), "10.0.0.2")
+	joinAs(t, h, "carol", key("carol"), "10.0.0.3")
+	if err := op.Join("#den"); err != nil {
+		t.Fatal(err)
+	}
+	if err := op.Mute("carol", time.Hour, "spam"); err != nil {
+		t.Fatal(err)
+	}
+	if err := bob.Join("#den"); err != nil {
+		t.Fatal(err)
+	}
+	for name, call := range map[string]func() error{
+		"Kick":        func() error { return bob.Kick("carol", "") },
+		"Ban":         func() error { return bob.Ban("carol", time.Hour, "") },
+		"Mute":        func() error { return bob.Mute("carol", 0, "") },
+		"Unban":       func() error { return bob.Unban("carol") },
+		"Unmute":      func() error { return bob.Unmute("carol") },
+		"Invite":      func() error { return bob.Invite("den", "carol") },
+		"Uninvite":    func() error { return bob.Uninvite("den", "carol") },
+		"SetPrivate":  func() error { return bob.SetPrivate("den", true) },
+		"DeleteRoom":  func() error { _, err := bob.DeleteRoom("#den", true); return err },
+		"Release":     func() error { return bob.Release("carol") },
+		"SetMOTD":     func() error { return bob.SetMOTD("hello") },
+		"SetOp":       func() error { return bob.SetOp("bob", true) },
+		"SetOp other": func() error { return bob.SetOp("carol", true) },
+		"Sanctions":   func() error { _, err := bob.Sanctions(); return err },
+	} {
+		if err := call(); !errors.Is(err, ErrNotOperator) {
+			t.Errorf("%s by a non-operator: %v, want ErrNotOperator", name, err)
+		}
+	}
+	if _, muted := h.sanctionFor(Mute, key("carol"), "", h.now()); !muted {
+		t.Error("carol's mute was lifted by a non-operator")
+	}
+	if rooms, _ := op.Rooms(); len(rooms) != 2 {
+		t.Errorf("the operator's rooms changed: %+v", rooms)
+	}
+}
+
+// The typed operations, called as a second front end would, without ssh,
+// terminal or command parser: each refusal is told apart by its kind, and
+// keeps the sentence people read.
+func TestOperationsReturnTypedErrors(t *testing.T) {
+	clock := newFakeClock()
+	h := newHub(t, Options{Operators: opSet{key("op"): true}, Now: clock.Now, AfterFunc: clock.AfterFunc,
+		MessageRate: 1, MessageBurst: 20})
+	op := joinAs(t, h, "boss", key("op"), "10.0.0.1")
+	bob := joinAs(t, h, "bob", key("bob"), "10.0.0.2")
+	carol := joinAs(t, h, "carol", key("carol"), "10.0.0.3")
+
+	check := func(what string, err, kind error, sentence string) {
+		t.Helper()
+		if !errors.Is(err, kind) {
+			t.Errorf("%s: %v, want %v", what, err, kind)
+			return
+		}
+		if !strings.Contains(err.Error(), sentence) {
+			t.Errorf("%s: %q does not say %q", what, err, sentence)
+		}
+	}
+	check("Kick nobody", op.Kick("nobody", ""), ErrNoSuchNick, `nobody called "nobody" is online`)
+	check("Kick yourself", op.Kick("boss", ""), ErrSelf, "you cannot kick yourself")
+	check("Ban nobody", op.Ban("nobody", 0, ""), ErrNoSuchNick, "no key owns that nick")
+	check("Ban yourself", op.Ban("boss", 0, ""), ErrSelf, "you cannot ban yourself")
+	if err := op.SetOp("bob", true); err != nil {
+		t.Fatal(err)
+	}
+	check("Ban a listed operator", bob.Ban("boss", time.Hour, ""), ErrProtected, "in the operators file")
+	check("Kick a listed operator", bob.Kick("boss", ""), ErrProtected, "in the operators file")
+	if err := op.SetOp("bob", false); err != nil {
+		t.Fatal(err)
+	}
+	check("SendDirect to nobody", bob.SendDirect("nobody", "hi"), ErrNoSuchNick, "no key owns that nick")
+	check("SendDirect to yourself", bob.SendDirect("bob", "hi"), ErrSelf, "that is you")
+	check("Part a room one is not in", bob.Part("#nowhere"), ErrNotInRoom, "you are not in #nowhere")
+	_, err := op.DeleteRoom("#nowhere", false)
+	check("DeleteRoom of no room", err, ErrNoSuchRoom, "there is no room #nowhere")
+
+	// An invite-only room lets in the invited only.
+	if err := op.Join("#den"); err != nil {
+		t.Fatal(err)
+	}
+	if err := op.SetPrivate("#den", true); err != nil {
+		t.Fatal(err)
+	}
+	check("Join an invite-only room", bob.Join("#den"), ErrInviteOnly, "#den is invite-only")
+	if err := op.Invite("den", "bob"); err != nil {
+		t.Fatal(err)
+	}
+	if err := bob.Join("#den"); err != nil {
+		t.Fatalf("Join after an invitation: %v", err)
+	}
+
+	// Muted: no line, topic or nick; the kind says so, whatever was tried.
+	if err := op.Mute("carol", time.Hour, "spam"); err != nil {
+		t.Fatal(err)
+	}
+	check("Say while muted", carol.Say("hello"), ErrMuted, "message not sent: you are muted")
+	check("SetTopic while muted", carol.SetTopic("", "mine"), ErrMuted, "topic not changed: you are muted")
+	check("SendDirect while muted", carol.SendDirect("bob", "psst"), ErrMuted, "message not sent: you are muted")
+	_, err = carol.Submit("/nick caroline")
+	check("/nick while muted", err, ErrMuted, "nick not changed: you are muted")
+	if err := op.Unmute("carol"); err != nil {
+		t.Fatal(err)
+	}
+	if err := carol.SetTopic("", "carol's corner"); err != nil {
+		t.Fatalf("SetTopic after the mute was lifted: %v", err)
+	}
+
+	// Too fast: a *LimitError says how long to wait.
+	var limited *LimitError
+	for i := 0; i < 30 && limited == nil; i++ {
+		err := bob.SetTopic("den", "topic")
+		if err != nil && !errors.As(err, &limited) {
+			t.Fatalf("SetTopic: %v", err)
+		}
+	}
+	if limited == nil || limited.Wait <= 0 || limited.What != "change the topic" {
+		t.Fatalf("changing the topic fast was not limited: %+v", limited)
+	}
+
+	// Banned: the next Join is refused with its kind.
+	if err := op.Ban("carol", time.Hour, "spam"); err != nil {
+		t.Fatal(err)
+	}
+	if !isDone(carol) {
+		t.Error("the ban left carol's session open")
+	}
+	_, err = h.Join(Identity{Key: key("carol"), Nick: "carol", Addr: "10.0.0.3:1"})
+	check("Join while banned", err, ErrBanned, "you cannot join: this key is banned")
+	if err := op.Unban("carol"); err != nil {
+		t.Fatal(err)
+	}
+
+	// Usage: a command typed wrong says how to type it.
+	_, err = op.Submit("/kick")
+	check("/kick alone", err, ErrUsage, "usage: /kick NICK")
+	_, err = op.Submit("/nosuch")
+	check("/nosuch", err, ErrUsage, "unknown command")
+}
+
+// History and Search give what a front end without a view asks for:
+// messages as the member is shown them.
+func TestHistoryAndSearchOperations(t *testing.T) {
+	h := newHub(t, Options{})
+	alice := join(t, h, "alice")
+	bob := join(t, h, "bob")
+	for _, line := range []string{"one apple", "two", "three apples"} {
+		if err := alice.Say(line); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := bob.Say("bob's apple"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := alice.History("", 0, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, m := range got {
+		lines = append(lines, m.Text)
+		if m.Room != Lobby {
+			t.Errorf("History gave a message of room %q", m.Room)
+		}
+	}
+	if strings.Join(lines, "|") != "two|three apples|bob's apple" {
+		t.Fatalf("History(last 3) = %q", lines)
+	}
+	older, err := alice.History("#lobby", got[0].Seq, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(older) == 0 || older[len(older)-1].Text != "one apple" {
+		t.Fatalf("History before %d = %+v", got[0].Seq, older)
+	}
+
+	submit(t, alice, "/ignore bob")
+	got, err = alice.History("", 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range got {
+		if m.Author == bob.Author() && m.Kind == Chat {
+			t.Fatalf("History gave a line of someone ignored: %+v", m)
+		}
+	}
+
+	res, err := alice.Search("", "apple", 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Total != 3 || res.Read != 1 || len(res.Found) != 0 {
+		t.Fatalf("Search page 1 (newest is bob's, ignored): %+v", res)
+	}
+	res, err = alice.Search("", "apple", res.Next, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Read != 2 || len(res.Found) != 2 || res.Found[0].Text != "three apples" {
+		t.Fatalf("Search page 2: %+v", res)
+	}
+	if _, err := alice.Search("#elsewhere", "apple", 0, 5); !errors.Is(err, ErrNotInRoom) {
+		t.Fatalf("Search of a room alice is not in: %v", err)
+	}
+}

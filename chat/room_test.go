@@ -1,0 +1,778 @@
+package chat
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// key is a well-formed fingerprint made from name, so tests can tell keys
+// apart by name.
+func key(name string) string {
+	sum := sha256.Sum256([]byte(name))
+	return "SHA256:" + base64.RawStdEncoding.EncodeToString(sum[:])
+}
+
+// fixedClock makes message times predictable.
+func fixedClock() time.Time { return time.Date(2026, 11, 25, 12, 34, 0, 0, time.UTC) }
+
+// newHub returns a hub for tests. Unless a test sets its own, rate limits
+// are lifted so that tests posting many lines measure what they mean to;
+// the limits have tests of their own.
+func newHub(t testing.TB, opts Options) *Hub {
+	t.Helper()
+	if opts.Now == nil {
+		opts.Now = fixedClock
+	}
+	if opts.MessageRate == 0 {
+		opts.MessageRate, opts.MessageBurst = 1e9, 1<<30
+	}
+	h, err := NewHub(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func join(t *testing.T, h *Hub, nick string) *Member {
+	t.Helper()
+	m, err := h.Join(Identity{Key: key(nick), Nick: nick, Addr: "127.0.0.1:1", Location: time.UTC})
+	if err != nil {
+		t.Fatalf("join %s: %v", nick, err)
+	}
+	return m
+}
+
+// drain reads everything a member has, as Next would over many wakes.
+func drain(m *Member) []Message {
+	var all []Message
+	for {
+		select {
+		case <-m.Wake():
+			all = append(all, m.Next()...)
+		default:
+			return all
+		}
+	}
+}
+
+func texts(msgs []Message, kind Kind) []string {
+	var out []string
+	for _, m := range msgs {
+		if m.Kind == kind {
+			out = append(out, m.Text)
+		}
+	}
+	return out
+}
+
+func submit(t *testing.T, m *Member, line string) Effect {
+	t.Helper()
+	eff, err := m.Submit(line)
+	if err != nil {
+		t.Fatalf("submit %q: %v", line, err)
+	}
+	return eff
+}
+
+func TestJoinAndLeaveAreAnnounced(t *testing.T) {
+	clock := newFakeClock()
+	h := newHub(t, Options{Now: clock.Now, AfterFunc: clock.AfterFunc})
+	alice := join(t, h, "alice")
+	drain(alice)
+	bob := join(t, h, "bob")
+
+	got := drain(alice)
+	if len(got) != 1 || got[0].Kind != Join || got[0].Nick != "bob" {
+		t.Fatalf("alice saw %+v, want bob's join", got)
+	}
+	welcome := texts(drain(bob), Notice)
+	if len(welcome) != 1 || !strings.Contains(welcome[0], "Welcome to chatroom!") ||
+		!strings.Contains(welcome[0], "Online (2): alice, bob") {
+		t.Fatalf("bob's welcome = %q", welcome)
+	}
+
+	bob.Leave("quit")
+	bob.Leave("twice") // only the first counts
+	if got = drain(alice); len(got) != 0 {
+		t.Fatalf("alice saw %+v at once; a leave line waits out the reconnect grace", got)
+	}
+	clock.Advance(reconnectGrace)
+	got = drain(alice)
+	if len(got) != 1 || got[0].Kind != Leave || got[0].Nick != "bob" || got[0].Text != "quit" {
+		t.Fatalf("alice saw %+v, want one leave of bob (quit)", got)
+	}
+	select {
+	case <-bob.Done():
+	default:
+		t.Fatal("Done not closed after Leave")
+	}
+	if err := bob.Say("hello?"); !errors.Is(err, ErrLeft) {
+		t.Fatalf("Say after leave: %v, want ErrLeft", err)
+	}
+	if online := h.mustLobby(t).Online(); len(online) != 1 || online[0].Nick != "alice" {
+		t.Fatalf("online = %+v", online)
+	}
+}
+
+func (h *Hub) mustLobby(t *testing.T) *Room {
+	t.Helper()
+	r, err := h.Room(Lobby)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestNicksAreCleanedAndUnique(t *testing.T) {
+	h := newHub(t, Options{})
+	long := strings.Repeat("x", 30)
+	cases := []struct {
+		asked, want, why string
+	}{
+		{"alice", "alice", ""},
+		{"Alice", "Alice-2", "The nick Alice is taken, so you are Alice-2"},
+		{"ALICE", "ALICE-3", "taken"},
+		{"аlice", "аlice-4", "looks too much like alice"}, // Cyrillic а
+		{"bob smith!", "bobsmith", "was cleaned to bobsmith"},
+		{"\x1b[31mred", "31mred", "was cleaned"},
+		{"", "guest", "cannot be a nick"},
+		{"@@@", "guest-2", "cannot be a nick"},
+		{"you", "you-2", "reserved"},
+		{"Server", "Server-2", "reserved"},
+		{"уоu", "уоu-3", "reserved"}, // Cyrillic у and о; уоu-2 looks like you-2
+		{long, strings.Repeat("x", 24), "was cleaned"},
+		{long + "y", strings.Repeat("x", 22) + "-2", "but the nick " + strings.Repeat("x", 24) + " is taken"},
+		{"日本語", "日本語", ""},
+		{"d.o-t_s", "d.o-t_s", ""},
+	}
+	for _, c := range cases {
+		m := join(t, h, c.asked)
+		if got := m.Nick(); got != c.want {
+			t.Errorf("asked %q: got nick %q, want %q", c.asked, got, c.want)
+		}
+		welcome := strings.Join(texts(drain(m), Notice), "\n")
+		if c.why == "" && strings.Contains(welcome, "Change it with /nick") {
+			t.Errorf("asked %q: unexpected explanation in %q", c.asked, welcome)
+		}
+		if c.why != "" && !strings.Contains(welcome, c.why) {
+			t.Errorf("asked %q: welcome %q does not say %q", c.asked, welcome, c.why)
+		}
+	}
+}
+
+func TestNickCommand(t *testing.T) {
+	h := newHub(t, Options{})
+	alice := join(t, h, "alice")
+	bob := join(t, h, "bob")
+	drain(alice)
+	drain(bob)
+
+	submit(t, alice, "/nick al")
+	got := drain(bob)
+	if len(got) != 1 || got[0].Kind != NickChange || got[0].Nick != "alice" || got[0].Text != "al" {
+		t.Fatalf("bob saw %+v, want alice -> al", got)
+	}
+	if alice.Nick() != "al" {
+		t.Fatalf("nick = %q", alice.Nick())
+	}
+	// The old nick stays registered to alice's key; the new one is taken.
+	if _, err := bob.Submit("/nick alice"); err == nil || !strings.Contains(err.Error(), "registered to another key") {
+		t.Fatalf("bob took alice's registered nick: %v", err)
+	}
+	submit(t, bob, "/nick alicia")
+	for _, bad := range []struct{ line, want string }{
+		{"/nick ALICIA", "taken"},
+		{"/nick Alicia", "taken"},
+		{"/nick аlicia", "looks too much like alicia"},
+		{"/nick ali\u200bcia", "holds an invisible character (U+200B)"},
+		{"/nick ali\u202ecia", "holds an invisible direction-changing character (U+202E)"},
+		{"/nick al", "already al"},
+		{"/nick bad nick", "not a valid nick"},
+		{"/nick \x1b[2J", "not a valid nick"},
+		{"/nick " + strings.Repeat("z", 25), "not a valid nick"},
+		{"/nick", "usage: /nick NEW"},
+		{"/nick you", "reserved"},
+	} {
+		_, err := alice.Submit(bad.line)
+		if err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%q: err = %v, want it to say %q", bad.line, err, bad.want)
+		}
+		if err != nil && strings.ContainsRune(err.Error(), '\x1b') {
+			t.Errorf("%q: error echoes a raw escape: %q", bad.line, err)
+		}
+	}
+	// Changing only the case of your own nick is allowed.
+	submit(t, alice, "/nick AL")
+	if alice.Nick() != "AL" {
+		t.Fatalf("nick = %q, want AL", alice.Nick())
+	}
+}
+
+func TestCommands(t *testing.T) {
+	clock := newFakeClock()
+	h := newHub(t, Options{Now: clock.Now, AfterFunc: clock.AfterFunc})
+	alice := join(t, h, "alice")
+	bob := join(t, h, "bob")
+	drain(alice)
+	drain(bob)
+
+	submit(t, alice, "/help")
+	help := strings.Join(texts(drain(alice), Notice), "\n")
+	for _, c := range h.Commands() {
+		listed := strings.Contains(help, c.Usage()) && strings.Contains(help, c.Help)
+		if listed != (c.Who == ForEveryone) {
+			t.Errorf("/help for a non-operator: %s listed = %v:\n%s", c.Usage(), listed, help)
+		}
+	}
+	if !strings.Contains(help, "(also /exit)") {
+		t.Errorf("/help lacks aliases:\n%s", help)
+	}
+	// A view's own commands and its pointer to the keys are its to add
+	// (ui tests /help keys itself).
+	alice.Help(ViewHelp{Title: "In this view:", Commands: []Command{{Name: "help", Args: "keys", Help: "list the keys"}},
+		Footer: "Keys: /help keys lists them."})
+	help = strings.Join(texts(drain(alice), Notice), "\n")
+	if !strings.Contains(help, "In this view:\n  /help keys") || !strings.HasSuffix(help, "\nKeys: /help keys lists them.") {
+		t.Errorf("/help lacks the view's commands or the pointer to the keys:\n%s", help)
+	}
+	if len(drain(bob)) != 0 {
+		t.Error("bob saw alice's /help")
+	}
+
+	submit(t, alice, "/me waves")
+	if got := drain(bob); len(got) != 1 || got[0].Kind != Action || got[0].Text != "waves" || got[0].Nick != "alice" {
+		t.Fatalf("bob saw %+v, want alice's action", got)
+	}
+
+	submit(t, bob, "/NAMES")
+	if got := texts(drain(bob), Notice); len(got) != 1 || got[0] != "Online in #lobby (2): alice, bob" {
+		t.Fatalf("/names = %q", got)
+	}
+
+	if eff := submit(t, alice, "/quit"); eff != Quit {
+		t.Errorf("/quit effect = %v", eff)
+	}
+	if eff := submit(t, alice, "/exit"); eff != Quit {
+		t.Errorf("/exit effect = %v", eff)
+	}
+	if eff := submit(t, alice, "/quit  off to \x1b[31mlunch "); eff != Quit {
+		t.Errorf("/quit MESSAGE effect = %v", eff)
+	}
+
+	submit(t, alice, "//etc/passwd is a path")
+	if got := texts(drain(bob), Chat); len(got) != 1 || got[0] != "/etc/passwd is a path" {
+		t.Fatalf("bob saw %q, want the line with one slash", got)
+	}
+
+	for _, bad := range []struct{ line, want string }{
+		{"/frobnicate now", `unknown command "/frobnicate"`},
+		{"/", "type a command"},
+		{"/me", "usage: /me ACTION"},
+		{"/me   ", "usage: /me ACTION"},
+		{"/mouse off", `unknown command "/mouse"`}, // a view's command: the view carries it out
+		{"/names please", "usage: /names (it takes nothing after it)"},
+		{"/help keys", "usage: /help (it takes nothing after it)"},
+	} {
+		eff, err := alice.Submit(bad.line)
+		if err == nil || !strings.Contains(err.Error(), bad.want) || eff != Stay {
+			t.Errorf("%q: (%v, %v), want an error saying %q", bad.line, eff, err, bad.want)
+		}
+	}
+	if got := drain(bob); len(got) != 0 {
+		t.Fatalf("failed commands reached bob: %+v", got)
+	}
+	alice.Leave("quit")
+	clock.Advance(reconnectGrace)
+	if got := drain(bob); len(got) != 1 || got[0].Text != "quit: off to ^[[31mlunch" {
+		t.Fatalf("bob saw %+v, want alice's quit message", got)
+	}
+}
+
+func TestMessagesAreSanitisedAndBounded(t *testing.T) {
+	h := newHub(t, Options{})
+	alice := join(t, h, "alice")
+	bob := join(t, h, "bob")
+	drain(alice)
+	drain(bob)
+
+	submit(t, alice, "\x1b[2J\x1b]0;pwned\x07 hi \xff\x9b\u202e")
+	got := texts(drain(bob), Chat)
+	want := "^[[2J^[]0;pwned^G hi \uFFFD<U+202E>"
+	if len(got) != 1 || got[0] != want {
+		t.Fatalf("bob got %q, want %q", got, want)
+	}
+
+	// Blank lines are ignored; so is a message of only spaces.
+	for _, blank := range []string{"", "   ", "\n\n", " \t \n "} {
+		submit(t, alice, blank)
+	}
+	if got := drain(bob); len(got) != 0 {
+		t.Fatalf("blank lines were posted: %+v", got)
+	}
+
+	exact := strings.Repeat("é", MaxMessageLen)
+	submit(t, alice, exact)
+	if got := texts(drain(bob), Chat); len(got) != 1 || got[0] != exact {
+		t.Fatal("a message of exactly the limit was not delivered whole")
+	}
+	_, err := alice.Submit(exact + "!")
+	if err == nil || !strings.Contains(err.Error(), "2001 characters") || !strings.Contains(err.Error(), "2000") {
+		t.Fatalf("over-long message: err = %v", err)
+	}
+	_, err = alice.Submit(strings.Repeat("line\n", MaxMessageLines) + "one too many")
+	if err == nil || !strings.Contains(err.Error(), "lines") {
+		t.Fatalf("too many lines: err = %v", err)
+	}
+	if got := drain(bob); len(got) != 0 {
+		t.Fatalf("refused messages were posted: %+v", got)
+	}
+
+	// A pasted block keeps its lines and its indentation.
+	submit(t, alice, "\n\n  func main() {\n\tprintln()\n  }\n\n")
+	if got := texts(drain(bob), Chat); len(got) != 1 || got[0] != "  func main() {\n    println()\n  }" {
+		t.Fatalf("paste became %q", got)
+	}
+}
+
+func TestHistoryOnJoin(t *testing.T) {
+	clock := newFakeClock()
+	h := newHub(t, Options{Now: clock.Now, AfterFunc: clock.AfterFunc})
+	alice := join(t, h, "alice")
+	for i := 1; i <= 150; i++ {
+		submit(t, alice, fmt.Sprintf("msg %d", i))
+	}
+	alice.Leave("quit")
+	clock.Advance(reconnectGrace)
+
+	bob := join(t, h, "bob")
+	got := drain(bob)
+	if got[0].Kind != Notice || !strings.Contains(got[0].Text, "Earlier messages are not shown; these are the last 100") {
+		t.Fatalf("the backlog does not start with a note: %+v", got[0])
+	}
+	chat := texts(got, Chat)
+	if len(chat) != 99 || chat[0] != "msg 52" || chat[98] != "msg 150" {
+		t.Fatalf("bob's backlog: %d chat lines from %q", len(chat), chat)
+	}
+	// The backlog is the last 100 log entries: 99 lines and alice leaving;
+	// then bob's own arrival, then the welcome.
+	last := got[len(got)-3:]
+	if last[0].Kind != Leave || last[1].Kind != Join || last[1].Nick != "bob" || last[2].Kind != Notice ||
+		!strings.Contains(last[2].Text, "Welcome") {
+		t.Fatalf("end of backlog = %+v", last)
+	}
+	assertOrdered(t, got)
+}
+
+func assertOrdered(t *testing.T, msgs []Message) {
+	t.Helper()
+	var prev uint64
+	for _, m := range msgs {
+		if m.Private {
+			continue
+		}
+		if prev != 0 && m.Seq != prev+1 {
+			t.Fatalf("gap or disorder: seq %d after %d", m.Seq, prev)
+		}
+		prev = m.Seq
+	}
+}
+
+// A member that never reads must not slow posting, and must later get every
+// message, in order, even those that left the in-memory tail long ago.
+func TestStalledMemberCatchesUpWithoutBlockingPosters(t *testing.T) {
+	h := newHub(t, Options{})
+	stalled := join(t, h, "stalled")
+	alice := join(t, h, "alice")
+	const n = 10_000
+
+	done := make(chan error, 1)
+	go func() {
+		for i := 1; i <= n; i++ {
+			if err := alice.Say(fmt.Sprintf("line %d", i)); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("posting blocked on a member that does not read")
+	}
+
+	var got []string
+	for _, m := range drain(stalled) {
+		if m.Kind == Chat {
+			got = append(got, m.Text)
+		}
+	}
+	if len(got) != n {
+		t.Fatalf("stalled member received %d of %d", len(got), n)
+	}
+	for i, text := range got {
+		if want := fmt.Sprintf("line %d", i+1); text != want {
+			t.Fatalf("message %d = %q, want %q", i, text, want)
+		}
+	}
+}
+
+func TestCatchUpFromHistoryBeyondTail(t *testing.T) {
+	h := newHub(t, Options{Tail: 16, Backlog: 10, Batch: 7})
+	reader := join(t, h, "reader")
+	drain(reader)
+	alice := join(t, h, "alice")
+	for i := 0; i < 100; i++ {
+		submit(t, alice, fmt.Sprint(i))
+	}
+	got := drain(reader)
+	assertOrdered(t, got)
+	if chat := texts(got, Chat); len(chat) != 100 || chat[0] != "0" || chat[99] != "99" {
+		t.Fatalf("got %d messages", len(chat))
+	}
+}
+
+func TestMissedMessagesAreReportedNotSkippedSilently(t *testing.T) {
+	h := newHub(t, Options{Tail: 16, Backlog: 10, History: &MemoryHistory{Limit: 40}})
+	reader := join(t, h, "reader")
+	drain(reader)
+	alice := join(t, h, "alice")
+	for i := 0; i < 200; i++ {
+		submit(t, alice, fmt.Sprint(i))
+	}
+	got := drain(reader)
+	notes := texts(got, Notice)
+	if len(notes) != 1 || !strings.Contains(notes[0], "earlier messages are no longer kept") {
+		t.Fatalf("notices = %q", notes)
+	}
+	chat := texts(got, Chat)
+	if chat[len(chat)-1] != "199" {
+		t.Fatalf("last message %q", chat[len(chat)-1])
+	}
+	if len(chat) < 40 {
+		t.Fatalf("only %d messages, want at least the 40 kept", len(chat))
+	}
+}
+
+func TestShutdownDisconnectsEveryoneAndRefusesJoins(t *testing.T) {
+	h := newHub(t, Options{})
+	alice := join(t, h, "alice")
+	bob := join(t, h, "bob")
+	drain(alice)
+	h.Shutdown()
+	for _, m := range []*Member{alice, bob} {
+		select {
+		case <-m.Done():
+		default:
+			t.Fatalf("%s still connected after shutdown", m.Nick())
+		}
+		if got := m.ClosedReason(); got != "server is shutting down" {
+			t.Errorf("%s was told %q", m.Nick(), got)
+		}
+	}
+	if _, err := h.Join(Identity{Nick: "late"}); !errors.Is(err, ErrClosing) {
+		t.Fatalf("join after shutdown: %v", err)
+	}
+}
+
+func TestWelcomeListIsBounded(t *testing.T) {
+	h := newHub(t, Options{})
+	for i := 0; i < 30; i++ {
+		join(t, h, fmt.Sprintf("n%02d", i))
+	}
+	last := join(t, h, "last")
+	welcome := texts(drain(last), Notice)[0]
+	if !strings.Contains(welcome, "Online (31): last, n00, n01") || !strings.Contains(welcome, "and 11 more (/names lists all)") {
+		t.Fatalf("welcome = %q", welcome)
+	}
+}
+
+func TestKeylessMembersGetDistinctAuthors(t *testing.T) {
+	h := newHub(t, Options{})
+	a, _ := h.Join(Identity{Nick: "a"})
+	b, _ := h.Join(Identity{Nick: "b"})
+	k := join(t, h, "k")
+	if a.Author() == b.Author() || a.Author() == "" {
+		t.Fatalf("keyless authors %q and %q", a.Author(), b.Author())
+	}
+	if k.Author() != key("k") || k.Key() != key("k") || a.Key() != "" {
+		t.Fatalf("keyed author %q", k.Author())
+	}
+}
+
+// Many posters at once: every member sees every message exactly once, in
+// the same order as everyone else.
+func TestConcurrentPostersAgreeOnOrder(t *testing.T) {
+	h := newHub(t, Options{})
+	const posters, each = 8, 200
+	members := make([]*Member, posters)
+	for i := range members {
+		members[i] = join(t, h, fmt.Sprintf("p%d", i))
+	}
+	readers := make([][]Message, posters)
+	var wg sync.WaitGroup
+	for i, m := range members {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < each; j++ {
+				if err := m.Say(fmt.Sprintf("%d/%d", i, j)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for i, m := range members {
+		readers[i] = drain(m)
+	}
+	want := chatSeqs(readers[0])
+	if len(want) != posters*each {
+		t.Fatalf("reader 0 saw %d chat lines, want %d", len(want), posters*each)
+	}
+	for i := 1; i < posters; i++ {
+		got := chatSeqs(readers[i])
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("reader %d saw a different order", i)
+		}
+	}
+}
+
+func chatSeqs(msgs []Message) []uint64 {
+	var out []uint64
+	for _, m := range msgs {
+		if m.Kind == Chat {
+			out = append(out, m.Seq)
+		}
+	}
+	return out
+}
+
+func TestWakesCoalesce(t *testing.T) {
+	h := newHub(t, Options{})
+	reader := join(t, h, "reader")
+	alice := join(t, h, "alice")
+	drain(reader)
+	for i := 0; i < 50; i++ {
+		submit(t, alice, "x")
+	}
+	select {
+	case <-reader.Wake():
+	default:
+		t.Fatal("no wake after a burst of posts")
+	}
+	if got := len(texts(reader.Next(), Chat)); got != 50 {
+		t.Fatalf("one Next after a burst returned %d, want 50", got)
+	}
+	select {
+	case <-reader.Wake():
+		t.Fatal("a second wake was pending after everything was read")
+	default:
+	}
+}
+
+func TestParse(t *testing.T) {
+	cases := []struct {
+		line string
+		want Parsed
+	}{
+		{"hello", Parsed{Text: "hello"}},
+		{"/nick  Bob ", Parsed{IsCommand: true, Name: "nick", Args: "Bob"}},
+		{"/ME waves  at you", Parsed{IsCommand: true, Name: "me", Args: "waves  at you"}},
+		{"//x", Parsed{Text: "/x"}},
+		{"/", Parsed{IsCommand: true}},
+		{"/me\nline two", Parsed{IsCommand: true, Name: "me", Args: "line two"}},
+	}
+	for _, c := range cases {
+		if got := Parse(c.line); got != c.want {
+			t.Errorf("Parse(%q) = %+v, want %+v", c.line, got, c.want)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"hi", "/nick a", "//x", "/", "/me \x1b", "/NICK\n\n", "/quit"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		p := Parse(line)
+		if p.IsCommand {
+			if !strings.HasPrefix(line, "/") || strings.HasPrefix(line, "//") {
+				t.Fatalf("%q parsed as command", line)
+			}
+			if p.Name != strings.ToLower(p.Name) || strings.ContainsAny(p.Name, " \n") {
+				t.Fatalf("bad name %q", p.Name)
+			}
+			return
+		}
+		if p.Text != line && "/"+p.Text != line {
+			t.Fatalf("text %q from %q", p.Text, line)
+		}
+	})
+}
+
+// FuzzSubmit drives the whole command path with arbitrary lines: it must not
+// panic, and whatever reaches another member must be terminal-safe.
+func FuzzSubmit(f *testing.F) {
+	for _, s := range []string{"hi", "/nick a\x1b", "/me \x9b2J", "/names", "/help", "\xff\xfe", "/nick " + strings.Repeat("é", 30),
+		"/join #x\x1b", "/topic \x07t", "/msg b \x1b[2Jhi", "/reply x", "/search \"a OR\"*", "/history 3", "/rooms", "/part"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		h := newHub(t, Options{})
+		a, _ := h.Join(Identity{Nick: "a"})
+		b, _ := h.Join(Identity{Nick: "b"})
+		drain(b)
+		_, _ = a.Submit(line)
+		for _, m := range append(drain(b), drain(a)...) {
+			for _, s := range []string{m.Text, m.Nick} {
+				if !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool {
+					return (r < 0x20 && r != '\n') || (r >= 0x7f && r < 0xa0)
+				}) {
+					t.Fatalf("unsafe text reached a member: %q", s)
+				}
+			}
+		}
+	})
+}
+
+// A join racing Shutdown either fails or is told the server is closing;
+// nobody is left waiting for a notice that never comes.
+func TestJoinRacingShutdownIsToldToo(t *testing.T) {
+	for i := 0; i < 300; i++ {
+		h := newHub(t, Options{})
+		joined := make(chan *Member, 1)
+		go func() {
+			m, err := h.Join(Identity{Nick: "racer"})
+			if err != nil {
+				m = nil
+			}
+			joined <- m
+		}()
+		h.Shutdown()
+		m := <-joined
+		if m == nil {
+			continue
+		}
+		select {
+		case <-m.Done():
+		default:
+			t.Fatalf("round %d: a member that joined during shutdown was not closed", i)
+		}
+	}
+}
+
+func TestNickAfterLeaveIsRefused(t *testing.T) {
+	h := newHub(t, Options{})
+	alice := join(t, h, "alice")
+	bob := join(t, h, "bob")
+	alice.Leave("quit")
+	drain(bob)
+	if _, err := alice.Submit("/nick ghost"); !errors.Is(err, ErrLeft) {
+		t.Fatalf("/nick after leaving: %v", err)
+	}
+	if got := drain(bob); len(got) != 0 {
+		t.Fatalf("bob saw %+v", got)
+	}
+	if ghost := join(t, h, "ghost"); ghost.Nick() != "ghost" {
+		t.Fatalf("the nick was reserved by a member that left: %s", ghost.Nick())
+	}
+}
+
+// flakyHistory fails reads while failing is set.
+type flakyHistory struct {
+	MemoryHistory
+	mu      sync.Mutex
+	failing bool
+}
+
+func (f *flakyHistory) After(ctx context.Context, room string, seq uint64, limit int) ([]Message, error) {
+	f.mu.Lock()
+	failing := f.failing
+	f.mu.Unlock()
+	if failing {
+		return nil, errors.New("disk on fire")
+	}
+	return f.MemoryHistory.After(ctx, room, seq, limit)
+}
+
+func TestHistoryReadFailureIsRetriedNotSkipped(t *testing.T) {
+	store := &flakyHistory{}
+	h := newHub(t, Options{History: store, Tail: 16, Backlog: 10})
+	reader := join(t, h, "reader")
+	drain(reader)
+	alice := join(t, h, "alice")
+	for i := 0; i < 50; i++ {
+		submit(t, alice, fmt.Sprint(i))
+	}
+	store.mu.Lock()
+	store.failing = true
+	store.mu.Unlock()
+	got := drain(reader)
+	if errs := texts(got, Error); len(errs) != 1 || !strings.Contains(errs[0], "disk on fire") {
+		t.Fatalf("errors while the store fails: %q", errs)
+	}
+	if n := len(texts(got, Chat)); n != 0 {
+		t.Fatalf("%d messages delivered past a gap", n)
+	}
+	store.mu.Lock()
+	store.failing = false
+	store.mu.Unlock()
+	submit(t, alice, "50")
+	got = drain(reader)
+	if chat := texts(got, Chat); len(chat) != 51 || chat[0] != "0" || chat[50] != "50" {
+		t.Fatalf("after the store recovered: %d messages", len(chat))
+	}
+	assertOrdered(t, got)
+}
+
+func TestRosterVersionAndSharedList(t *testing.T) {
+	h := newHub(t, Options{})
+	r := h.mustLobby(t)
+	v0 := r.RosterVersion()
+	alice := join(t, h, "alice")
+	v1 := r.RosterVersion()
+	first, second := r.Online(), r.Online()
+	if v1 == v0 || &first[0] != &second[0] {
+		t.Fatalf("versions %d %d; list shared: %v", v0, v1, &first[0] == &second[0])
+	}
+	submit(t, alice, "/nick al")
+	if v2 := r.RosterVersion(); v2 == v1 || r.Online()[0].Nick != "al" {
+		t.Fatalf("nick change: version %d, online %+v", v2, r.Online())
+	}
+	alice.Leave("quit")
+	if len(r.Online()) != 0 {
+		t.Fatalf("online after leave: %+v", r.Online())
+	}
+}
+
+func TestMemoryHistoryByteLimit(t *testing.T) {
+	h := &MemoryHistory{MaxBytes: 1000}
+	for i := uint64(1); i <= 100; i++ {
+		if err := h.Append(context.Background(), "r", Message{Seq: i, Text: strings.Repeat("x", 100)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, _ := h.After(context.Background(), "r", 0, 0)
+	if n := len(got); n < 10 || n > 13 || got[len(got)-1].Seq != 100 {
+		t.Fatalf("kept %d messages ending at %d; want about 1000 bytes' worth, the newest", n, got[len(got)-1].Seq)
+	}
+}

@@ -1,0 +1,348 @@
+package chat
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// gatedStore holds the first call, once armed, to any of the methods named
+// in gated until the test lets it go, as a stalled disk would; other calls
+// pass.
+type gatedStore struct {
+	Store
+	gated   []string
+	armed   atomic.Bool
+	entered chan string // the method held
+	gate    chan struct{}
+	once    sync.Once
+}
+
+func (g *gatedStore) hold(method string) {
+	if !g.armed.Load() || !slices.Contains(g.gated, method) {
+		return
+	}
+	held := false
+	g.once.Do(func() { held = true })
+	if held {
+		g.entered <- method
+		<-g.gate
+	}
+}
+
+func (g *gatedStore) ClaimNick(ctx context.Context, fold, nick, key string, at time.Time) error {
+	g.hold("ClaimNick")
+	return g.Store.ClaimNick(ctx, fold, nick, key, at)
+}
+
+func (g *gatedStore) ClaimNicks(ctx context.Context, folds []string, nick, key string, at time.Time) error {
+	g.hold("ClaimNicks")
+	return g.Store.ClaimNicks(ctx, folds, nick, key, at)
+}
+
+func (g *gatedStore) PutSanction(ctx context.Context, s Sanction) error {
+	g.hold("PutSanction")
+	return g.Store.PutSanction(ctx, s)
+}
+
+func (g *gatedStore) SaveRead(ctx context.Context, key, room string, cursor uint64) error {
+	g.hold("SaveRead")
+	return g.Store.SaveRead(ctx, key, room, cursor)
+}
+
+func (g *gatedStore) SaveReads(ctx context.Context, key string, reads []Membership) error {
+	g.hold("SaveReads")
+	return g.Store.SaveReads(ctx, key, reads)
+}
+
+func (g *gatedStore) DeleteMembership(ctx context.Context, key, room string) error {
+	g.hold("DeleteMembership")
+	return g.Store.DeleteMembership(ctx, key, room)
+}
+
+func (g *gatedStore) PutRoomInfo(ctx context.Context, info RoomInfo) error {
+	g.hold("PutRoomInfo")
+	return g.Store.PutRoomInfo(ctx, info)
+}
+
+func (g *gatedStore) DeleteRoomInfo(ctx context.Context, name string) error {
+	g.hold("DeleteRoomInfo")
+	return g.Store.DeleteRoomInfo(ctx, name)
+}
+
+func (g *gatedStore) PutIgnore(ctx context.Context, owner string, ig Ignore) error {
+	g.hold("PutIgnore")
+	return g.Store.PutIgnore(ctx, owner, ig)
+}
+
+func (g *gatedStore) DeleteSanction(ctx context.Context, kind SanctionKind, target string) error {
+	g.hold("DeleteSanction")
+	return g.Store.DeleteSanction(ctx, kind, target)
+}
+
+func (g *gatedStore) PutSetting(ctx context.Context, name, value string) error {
+	g.hold("PutSetting")
+	return g.Store.PutSetting(ctx, name, value)
+}
+
+func (g *gatedStore) Invite(ctx context.Context, room string, keys ...string) error {
+	g.hold("Invite")
+	return g.Store.Invite(ctx, room, keys...)
+}
+
+// While an operation waits on the store, the hub goes on: nobody else's
+// join, post or read waits for the disk behind the hub's lock.
+func TestStoreWritesHoldNoHubLock(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		gated []string // the store writes the operation makes
+		setup func(t *testing.T, op, alice *Member)
+		act   func(op, alice *Member) error
+		check func(t *testing.T, h *Hub, store *MemoryStore, op, alice *Member)
+	}{
+		{
+			name:  "/delete",
+			gated: []string{"DeleteRoomInfo"},
+			setup: func(t *testing.T, op, alice *Member) {
+				submit(t, alice, "/join #doomed")
+				submit(t, alice, "said in #doomed")
+			},
+			act: func(op, _ *Member) error { _, err := op.DeleteRoom("#doomed", true); return err },
+			check: func(t *testing.T, h *Hub, store *MemoryStore, _, alice *Member) {
+				if _, ok, _ := store.RoomInfo(ctxBG, "doomed"); ok {
+					t.Error("#doomed is still in the store")
+				}
+				h.mu.RLock()
+				_, in := alice.subs["doomed"]
+				h.mu.RUnlock()
+				if in {
+					t.Error("alice is still in #doomed")
+				}
+			},
+		},
+		{
+			name:  "/nick",
+			gated: []string{"ClaimNick", "ClaimNicks"},
+			act:   func(_, alice *Member) error { _, err := alice.Submit("/nick alicia"); return err },
+			check: func(t *testing.T, h *Hub, store *MemoryStore, _, alice *Member) {
+				if owner, _ := store.NickOwner(ctxBG, nickKeys("alicia")[0]); owner != alice.key || alice.Nick() != "alicia" {
+					t.Errorf("alice is %s, alicia is registered to %q", alice.Nick(), owner)
+				}
+			},
+		},
+		{
+			name:  "/ban",
+			gated: []string{"PutSanction"},
+			act:   func(op, _ *Member) error { return op.Ban("alice", 0, "test") },
+			check: func(t *testing.T, h *Hub, store *MemoryStore, _, alice *Member) {
+				if _, banned := h.Banned(alice.key, ""); !banned {
+					t.Error("alice is not banned")
+				}
+				select {
+				case <-alice.Done():
+				default:
+					t.Error("alice's session is still open")
+				}
+			},
+		},
+		{
+			name:  "leave",
+			gated: []string{"SaveRead", "SaveReads", "DeleteMembership"},
+			setup: func(t *testing.T, op, alice *Member) {
+				submit(t, op, "for alice to read")
+				for _, msg := range drain(alice) {
+					alice.Read(msg.Room, msg.Seq)
+				}
+			},
+			act: func(_, alice *Member) error { alice.Leave(""); return nil },
+			check: func(t *testing.T, h *Hub, store *MemoryStore, _, alice *Member) {
+				list, _ := store.Memberships(ctxBG, alice.key)
+				if len(list) == 0 || list[0].Cursor == 0 {
+					t.Errorf("alice's read position is not saved: %+v", list)
+				}
+			},
+		},
+		{
+			name:  "/private",
+			gated: []string{"PutRoomInfo", "Invite"},
+			setup: func(t *testing.T, op, alice *Member) {
+				submit(t, op, "/join #team")
+				submit(t, alice, "/join #team")
+			},
+			act: func(op, _ *Member) error { return op.SetPrivate("team", true) },
+			check: func(t *testing.T, h *Hub, store *MemoryStore, _, alice *Member) {
+				if info, _, _ := store.RoomInfo(ctxBG, "team"); !info.InviteOnly {
+					t.Errorf("#team is not invite-only: %+v", info)
+				}
+				if in, _ := store.Invited(ctxBG, "team", alice.key); !in {
+					t.Error("alice, in #team when it closed, is not invited")
+				}
+			},
+		},
+		{
+			name:  "/topic",
+			gated: []string{"PutRoomInfo"},
+			setup: func(t *testing.T, op, _ *Member) { submit(t, op, "/join #team") },
+			act:   func(op, _ *Member) error { return op.SetTopic("team", "plans") },
+			check: func(t *testing.T, h *Hub, store *MemoryStore, _, _ *Member) {
+				if info, _, _ := store.RoomInfo(ctxBG, "team"); info.Topic != "plans" {
+					t.Errorf("the topic is not stored: %+v", info)
+				}
+			},
+		},
+		{
+			name:  "/join of a new room",
+			gated: []string{"PutRoomInfo"},
+			act:   func(_, alice *Member) error { return alice.Join("#fresh") },
+			check: func(t *testing.T, h *Hub, store *MemoryStore, _, alice *Member) {
+				if _, ok, _ := store.RoomInfo(ctxBG, "fresh"); !ok {
+					t.Error("#fresh is not stored")
+				}
+			},
+		},
+		{
+			name:  "/invite",
+			gated: []string{"Invite"},
+			setup: func(t *testing.T, op, _ *Member) {
+				submit(t, op, "/join #team")
+				submit(t, op, "/private on")
+			},
+			act: func(op, _ *Member) error { return op.Invite("team", "alice") },
+			check: func(t *testing.T, h *Hub, store *MemoryStore, _, alice *Member) {
+				if in, _ := store.Invited(ctxBG, "team", alice.key); !in {
+					t.Error("alice is not invited")
+				}
+			},
+		},
+		{
+			name:  "/ignore",
+			gated: []string{"PutIgnore"},
+			act:   func(op, alice *Member) error { _, err := alice.Submit("/ignore " + op.Nick()); return err },
+			check: func(t *testing.T, h *Hub, store *MemoryStore, op, alice *Member) {
+				if igs, _ := store.Ignores(ctxBG, alice.key); len(igs) != 1 || igs[0].Author != op.author {
+					t.Errorf("alice's ignores: %+v", igs)
+				}
+			},
+		},
+		{
+			name:  "/unban",
+			gated: []string{"DeleteSanction"},
+			setup: func(t *testing.T, op, _ *Member) { submit(t, op, "/ban 192.0.2.7") },
+			act:   func(op, _ *Member) error { return op.Unban("192.0.2.7") },
+			check: func(t *testing.T, h *Hub, store *MemoryStore, _, _ *Member) {
+				if _, banned := h.Banned("", "192.0.2.7"); banned {
+					t.Error("192.0.2.7 is still banned")
+				}
+			},
+		},
+		{
+			name:  "/motd",
+			gated: []string{"PutSetting"},
+			act:   func(op, _ *Member) error { return op.SetMOTD("welcome") },
+			check: func(t *testing.T, h *Hub, store *MemoryStore, _, _ *Member) {
+				if motd, _ := store.Setting(ctxBG, settingMOTD); motd != "welcome" || h.motd() != "welcome" {
+					t.Errorf("the message of the day is %q, stored %q", h.motd(), motd)
+				}
+			},
+		},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			store := &MemoryStore{}
+			gated := &gatedStore{Store: store, gated: c.gated, entered: make(chan string, 1), gate: make(chan struct{})}
+			h := newHub(t, Options{Store: gated, Operators: opSet{key("op"): true}})
+			op, alice, bob := join(t, h, "op"), join(t, h, "alice"), join(t, h, "bob")
+			defer bob.Leave("")
+			defer op.Leave("")
+			if c.setup != nil {
+				c.setup(t, op, alice)
+			}
+			drain(bob)
+			done := make(chan error, 1)
+			gated.armed.Store(true)
+			go func() { done <- c.act(op, alice) }()
+			select {
+			case <-gated.entered:
+			case err := <-done:
+				t.Fatalf("%s did not write to the store (%v)", c.name, err)
+			}
+			// The write is held. Others go on: carol comes, bob talks, and
+			// carol reads it.
+			others := make(chan error, 1)
+			var carol *Member
+			go func() {
+				var err error
+				if carol, err = h.Join(Identity{Key: key("carol"), Nick: "carol", Addr: "127.0.0.1:1"}); err != nil {
+					others <- err
+					return
+				}
+				_, err = bob.Submit("still here")
+				others <- err
+			}()
+			select {
+			case err := <-others:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case <-time.After(10 * time.Second):
+				close(gated.gate)
+				t.Fatalf("carol could not join, or bob post, while %s waited on the store", c.name)
+			}
+			for heard := false; !heard; {
+				select {
+				case <-carol.Wake():
+					heard = slices.ContainsFunc(carol.Next(), func(m Message) bool { return strings.Contains(m.Text, "still here") })
+				case <-time.After(10 * time.Second):
+					close(gated.gate)
+					t.Fatalf("carol did not read bob's line while %s waited on the store", c.name)
+				}
+			}
+			close(gated.gate)
+			if err := <-done; err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+			h.WaitWrites()
+			c.check(t, h, store, op, alice)
+			carol.Leave("")
+			alice.Leave("")
+		})
+	}
+}
+
+// The writes of changes made under the hub's lock reach the store in the
+// order of the changes, even when one ahead of them is slow: a room left
+// and entered again is recorded as entered.
+func TestStoreWritesKeepTheOrderOfChanges(t *testing.T) {
+	store := &MemoryStore{}
+	gated := &gatedStore{Store: store, gated: []string{"PutIgnore"}, entered: make(chan string, 1), gate: make(chan struct{})}
+	h := newHub(t, Options{Store: gated})
+	alice, bob := join(t, h, "alice"), join(t, h, "bob")
+	defer bob.Leave("")
+	defer alice.Leave("")
+	submit(t, alice, "/join #x")
+	gated.armed.Store(true)
+	ignored := make(chan error, 1)
+	go func() { _, err := bob.Submit("/ignore alice"); ignored <- err }()
+	<-gated.entered
+	inX := func() bool {
+		list, _ := store.Memberships(ctxBG, alice.key)
+		return slices.ContainsFunc(list, func(ms Membership) bool { return ms.Room == "x" })
+	}
+	submit(t, alice, "/part")
+	if !inX() {
+		close(gated.gate)
+		t.Fatal("leaving #x was stored ahead of the write before it")
+	}
+	submit(t, alice, "/join #x")
+	close(gated.gate)
+	if err := <-ignored; err != nil {
+		t.Fatal(err)
+	}
+	h.WaitWrites()
+	if !inX() {
+		t.Fatal("alice is in #x, but the store says she left it")
+	}
+}
