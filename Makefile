@@ -32,7 +32,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./chat
 	$(GO) test -run '^$$' -fuzz '^FuzzSubmit$$' -fuzztime $(FUZZTIME) ./chat
 	$(GO) test -run '^$$' -fuzz '^FuzzOperatorCommands$$' -fuzztime $(FUZZTIME) ./chat
-	$(GO) test -run '^$$' -fuzz '^FuzzMentions$$' -fuzztime $(FUZZTIME) ./chat
+	$(GO) test -run '^$$' -fuzz '^FuzzMentions$$' -fuzztime $(FUZZTIME) ./chat/message
 	$(GO) test -run '^$$' -fuzz '^FuzzWrap$$' -fuzztime $(FUZZTIME) ./ui
 	$(GO) test -run '^$$' -fuzz '^FuzzRowDiff$$' -fuzztime $(FUZZTIME) ./ui/screen
 

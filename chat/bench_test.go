@@ -2,6 +2,7 @@ package chat
 
 import (
 	"fmt"
+	"github.com/chatroom/chatroom/chat/message"
 	"sync"
 	"testing"
 )
@@ -116,7 +117,7 @@ func benchFanout(b *testing.B, members []*Member, perWake bool) {
 		readers.Add(1)
 		pull := func() {
 			for _, msg := range m.Next() {
-				if msg.Kind == Chat {
+				if msg.Kind == message.Chat {
 					got.Done()
 				}
 			}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/chatroom/chatroom/chat/message"
 	"github.com/chatroom/chatroom/sanitize"
 )
 
@@ -235,14 +236,14 @@ func (m *Member) Help(v ViewHelp) {
 	if v.Footer != "" {
 		b.WriteString("\n" + v.Footer)
 	}
-	m.notice(Notice, b.String())
+	m.notice(message.Notice, b.String())
 }
 
 func cmdMe(m *Member, args string) (Effect, error) {
 	if trimBlank(args) == "" {
 		return Stay, usage("usage: /me ACTION, e.g. /me waves")
 	}
-	return Stay, m.post("", Action, args)
+	return Stay, m.post("", message.Action, args)
 }
 
 // maxQuitMessage bounds the message /quit leaves in everyone's view.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/message"
 	"github.com/chatroom/chatroom/store/sqlite"
 )
 
@@ -47,7 +48,7 @@ type slowHistory struct {
 	delay time.Duration
 }
 
-func (s slowHistory) Append(ctx context.Context, rm string, m chat.Message) error {
+func (s slowHistory) Append(ctx context.Context, rm string, m message.Message) error {
 	time.Sleep(s.delay)
 	return s.MemoryHistory.Append(ctx, rm, m)
 }
@@ -118,7 +119,7 @@ func benchDeliver(b *testing.B, store string, n, posters int, busy bool) {
 				var last uint64
 				now := time.Now()
 				for _, msg := range msgs {
-					if msg.Kind == chat.Chat {
+					if msg.Kind == message.Chat {
 						record(msg.Text, now)
 					}
 					last = max(last, msg.Seq)

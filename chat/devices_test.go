@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/chatroom/chatroom/chat/message"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -38,40 +39,40 @@ func TestOneKeyOnTwoDevicesIsOnePerson(t *testing.T) {
 	if isDone(laptop) {
 		t.Fatal("the second device closed the first")
 	}
-	welcome := strings.Join(texts(drain(desktop), Notice), "\n")
+	welcome := strings.Join(texts(drain(desktop), message.Notice), "\n")
 	for _, want := range []string{"Online (2)", "You are alice, as on your other sessions", "also connected from 1 other session"} {
 		if !strings.Contains(welcome, want) {
 			t.Fatalf("the second device's welcome lacks %q:\n%s", want, welcome)
 		}
 	}
-	if got := kinds(drain(bob), Join); len(got) != 0 {
+	if got := kinds(drain(bob), message.Join); len(got) != 0 {
 		t.Fatalf("a second device was announced: %+v", got)
 	}
 	if got := h.mustLobby(t).Online(); len(got) != 2 {
 		t.Fatalf("the lobby lists %+v, want alice and bob once each", got)
 	}
 	submit(t, bob, "/names")
-	if got := strings.Join(texts(drain(bob), Notice), "\n"); !strings.Contains(got, "Online in #lobby (2): alice, bob") {
+	if got := strings.Join(texts(drain(bob), message.Notice), "\n"); !strings.Contains(got, "Online in #lobby (2): alice, bob") {
 		t.Fatalf("/names said %q", got)
 	}
 	submit(t, bob, "/whois alice")
-	if got := strings.Join(texts(drain(bob), Notice), "\n"); !strings.Contains(got, "on 2 devices") {
+	if got := strings.Join(texts(drain(bob), message.Notice), "\n"); !strings.Contains(got, "on 2 devices") {
 		t.Fatalf("/whois said %q", got)
 	}
 
 	submit(t, bob, "hi alice")
 	drain(bob)
 	for _, m := range []*Member{laptop, desktop} {
-		if got := texts(drain(m), Chat); !slices.Equal(got, []string{"hi alice"}) {
+		if got := texts(drain(m), message.Chat); !slices.Equal(got, []string{"hi alice"}) {
 			t.Fatalf("%p got %q", m, got)
 		}
 	}
 	submit(t, desktop, "hi from my desktop")
-	mine := kinds(drain(laptop), Chat)
+	mine := kinds(drain(laptop), message.Chat)
 	if len(mine) != 1 || mine[0].Author != laptop.Author() || mine[0].Nick != "alice" {
 		t.Fatalf("the laptop got %+v, want the line as its own", mine)
 	}
-	if got := texts(drain(bob), Chat); !slices.Equal(got, []string{"hi from my desktop"}) {
+	if got := texts(drain(bob), message.Chat); !slices.Equal(got, []string{"hi from my desktop"}) {
 		t.Fatalf("bob got %q, want the line once", got)
 	}
 }
@@ -90,19 +91,19 @@ func TestOnlyTheLastDeviceLeavingIsNews(t *testing.T) {
 
 	laptop.Leave("quit")
 	clock.Advance(time.Hour) // past the minute a leave line waits
-	if got := kinds(drain(bob), Leave); len(got) != 0 {
+	if got := kinds(drain(bob), message.Leave); len(got) != 0 {
 		t.Fatalf("one device of two leaving was announced: %+v", got)
 	}
 	if got := h.mustLobby(t).Online(); len(got) != 2 {
 		t.Fatalf("after one device left the lobby lists %+v", got)
 	}
 	submit(t, bob, "/msg alice still there?")
-	if got := texts(drain(desktop), Chat); !slices.Contains(got, "still there?") {
+	if got := texts(drain(desktop), message.Chat); !slices.Contains(got, "still there?") {
 		t.Fatalf("the remaining device got %q", got)
 	}
 	desktop.Leave("quit")
 	clock.Advance(time.Hour)
-	if got := kinds(drain(bob), Leave); len(got) != 1 || got[0].Nick != "alice" {
+	if got := kinds(drain(bob), message.Leave); len(got) != 1 || got[0].Nick != "alice" {
 		t.Fatalf("the last device leaving showed %+v, want one leave", got)
 	}
 	if again := join(t, h, "alice"); again.Nick() != "alice" {
@@ -123,17 +124,17 @@ func TestNickChangeRenamesEveryDevice(t *testing.T) {
 	if desktop.Nick() != "alicia" {
 		t.Fatalf("the other device is still %q", desktop.Nick())
 	}
-	if got := kinds(drain(bob), NickChange); len(got) != 1 || got[0].Text != "alicia" {
+	if got := kinds(drain(bob), message.NickChange); len(got) != 1 || got[0].Text != "alicia" {
 		t.Fatalf("bob saw %+v, want one nick change", got)
 	}
-	if got := kinds(drain(desktop), NickChange); len(got) != 1 {
+	if got := kinds(drain(desktop), message.NickChange); len(got) != 1 {
 		t.Fatalf("the other device saw %+v, want one nick change", got)
 	}
 	// Either device may change case, which is its own nick.
 	submit(t, desktop, "/nick Alicia")
 	laptop.Leave("quit") // the nick stays findable through the other device
 	submit(t, bob, "/msg alicia hi")
-	if got := texts(drain(desktop), Chat); !slices.Contains(got, "hi") {
+	if got := texts(drain(desktop), message.Chat); !slices.Contains(got, "hi") {
 		t.Fatalf("a message to the renamed nick got to the other device as %q", got)
 	}
 	if other := join(t, h, "alicia"); other.Nick() == "alicia" || other.Nick() == "Alicia" {
@@ -158,11 +159,11 @@ func TestRoomsFollowThePersonAcrossDevices(t *testing.T) {
 	if current(desktop) != Lobby {
 		t.Fatalf("the other device moved to %q; it should stay where it looks", current(desktop))
 	}
-	if got := kinds(inRoom(drain(bob), "go"), Join); len(got) != 1 {
+	if got := kinds(inRoom(drain(bob), "go"), message.Join); len(got) != 1 {
 		t.Fatalf("bob saw %+v in #go, want one join", got)
 	}
 	submit(t, bob, "in go")
-	if got := texts(inRoom(drain(desktop), "go"), Chat); !slices.Contains(got, "in go") {
+	if got := texts(inRoom(drain(desktop), "go"), message.Chat); !slices.Contains(got, "in go") {
 		t.Fatalf("the other device got %q in #go", got)
 	}
 
@@ -170,7 +171,7 @@ func TestRoomsFollowThePersonAcrossDevices(t *testing.T) {
 	if got := tabs(desktop); slices.Contains(got, "#go") {
 		t.Fatalf("the other device is still in %q", got)
 	}
-	if got := kinds(inRoom(drain(bob), "go"), Leave); len(got) != 1 {
+	if got := kinds(inRoom(drain(bob), "go"), message.Leave); len(got) != 1 {
 		t.Fatalf("bob saw %+v in #go, want one leave", got)
 	}
 
@@ -185,7 +186,7 @@ func TestRoomsFollowThePersonAcrossDevices(t *testing.T) {
 	bob.Switch(dm, 0)
 	submit(t, bob, "private answer")
 	for _, m := range []*Member{laptop, desktop} {
-		if got := texts(inRoom(drain(m), dm), Chat); !slices.Contains(got, "private answer") {
+		if got := texts(inRoom(drain(m), dm), message.Chat); !slices.Contains(got, "private answer") {
 			t.Fatalf("a device got %q in the conversation", got)
 		}
 	}
@@ -312,7 +313,7 @@ func TestSessionCapReplacesOnlySessionsThatDoNotAnswer(t *testing.T) {
 	if sixth.Nick() != "alice" {
 		t.Fatalf("the new session is %q", sixth.Nick())
 	}
-	if got := drain(bob); len(kinds(got, Join))+len(kinds(got, Leave)) != 0 {
+	if got := drain(bob); len(kinds(got, message.Join))+len(kinds(got, message.Leave)) != 0 {
 		t.Fatalf("replacing hung sessions was announced: %+v", got)
 	}
 
@@ -336,7 +337,7 @@ func TestAllSessionsHungIsAReconnect(t *testing.T) {
 	drain(bob)
 	device(t, h, "alice", "alice", nil)
 	got := drain(bob)
-	if joins := kinds(got, Join); len(joins) != 1 || joins[0].Text != "reconnected" || len(kinds(got, Leave)) != 0 {
+	if joins := kinds(got, message.Join); len(joins) != 1 || joins[0].Text != "reconnected" || len(kinds(got, message.Leave)) != 0 {
 		t.Fatalf("bob saw %+v, want one reconnect and no leave", got)
 	}
 }
@@ -363,7 +364,7 @@ func TestInvitationReachesEveryDevice(t *testing.T) {
 	drain(desktop)
 	submit(t, op, "/invite alice")
 	for _, m := range []*Member{laptop, desktop} {
-		if got := strings.Join(texts(drain(m), Notice), "\n"); !strings.Contains(got, "invited you to #staff") {
+		if got := strings.Join(texts(drain(m), message.Notice), "\n"); !strings.Contains(got, "invited you to #staff") {
 			t.Fatalf("a device was told %q", got)
 		}
 	}
@@ -382,12 +383,12 @@ func TestAwayIsThePersons(t *testing.T) {
 	bob := join(t, h, "bob")
 	submit(t, laptop, "/away lunch")
 	submit(t, bob, "/whois alice")
-	if got := strings.Join(texts(drain(bob), Notice), "\n"); !strings.Contains(got, "away since") || !strings.Contains(got, "lunch") {
+	if got := strings.Join(texts(drain(bob), message.Notice), "\n"); !strings.Contains(got, "away since") || !strings.Contains(got, "lunch") {
 		t.Fatalf("/whois said %q", got)
 	}
 	submit(t, desktop, "/back")
 	submit(t, bob, "/names")
-	if got := strings.Join(texts(drain(bob), Notice), "\n"); strings.Contains(got, "away") {
+	if got := strings.Join(texts(drain(bob), message.Notice), "\n"); strings.Contains(got, "away") {
 		t.Fatalf("/names after /back on the other device: %q", got)
 	}
 }
@@ -419,7 +420,7 @@ func TestIgnoreHoldsOnEveryDevice(t *testing.T) {
 	drain(desktop)
 	submit(t, mallory, "spam")
 	for _, m := range drain(desktop) {
-		if m.Nick == "mallory" && m.Kind == Chat {
+		if m.Nick == "mallory" && m.Kind == message.Chat {
 			t.Fatalf("the desktop was shown %q from someone its person ignores", m.Text)
 		}
 	}

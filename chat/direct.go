@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/chatroom/chatroom/chat/message"
 	"github.com/chatroom/chatroom/sanitize"
 )
 
@@ -98,7 +99,7 @@ func (m *Member) SendDirect(nick, text string) error {
 	if err != nil {
 		return err
 	}
-	err = m.post(r.name, Chat, text)
+	err = m.post(r.name, message.Chat, text)
 	if err == nil {
 		m.tellIfAway(r)
 	}
@@ -139,7 +140,7 @@ func cmdReply(m *Member, args string) (Effect, error) {
 	}
 	m.current = room
 	h.unlock()
-	if err := m.post(room, Chat, args); err != nil {
+	if err := m.post(room, message.Chat, args); err != nil {
 		return Stay, err
 	}
 	h.mu.RLock()

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"github.com/chatroom/chatroom/chat/message"
 	"slices"
 	"sort"
 	"strings"
@@ -14,21 +15,21 @@ import (
 // be safe for concurrent use.
 type History interface {
 	// Append stores m, whose Seq is one more than the last stored for room.
-	Append(ctx context.Context, room string, m Message) error
+	Append(ctx context.Context, room string, m message.Message) error
 	// After returns up to limit messages of room with Seq > seq, oldest
 	// first.
-	After(ctx context.Context, room string, seq uint64, limit int) ([]Message, error)
+	After(ctx context.Context, room string, seq uint64, limit int) ([]message.Message, error)
 	// LastSeq returns the highest Seq room has had, even if pruned since;
 	// 0 if none (or the room was deleted).
 	LastSeq(ctx context.Context, room string) (uint64, error)
 	// Before returns up to limit messages of room with Seq < seq, oldest
 	// first: the ones just before seq.
-	Before(ctx context.Context, room string, seq uint64, limit int) ([]Message, error)
+	Before(ctx context.Context, room string, seq uint64, limit int) ([]message.Message, error)
 	// Search returns up to limit messages of room whose text matches
 	// query, newest first, from those with Seq < before (0: from the
 	// newest), so that a caller pages back from the oldest it has shown;
 	// and how many messages of room match in all.
-	Search(ctx context.Context, room, query string, before uint64, limit int) (found []Message, total int, err error)
+	Search(ctx context.Context, room, query string, before uint64, limit int) (found []message.Message, total int, err error)
 	// Prune deletes messages of room older than before (if not zero) and
 	// all but the last keep (if keep > 0). It returns how many it deleted.
 	Prune(ctx context.Context, room string, before time.Time, keep int) (int, error)
@@ -50,17 +51,17 @@ type MemoryHistory struct {
 	MaxBytes int
 
 	mu    sync.RWMutex
-	rooms map[string][]Message
+	rooms map[string][]message.Message
 	bytes map[string]int
 	last  map[string]uint64
 }
 
 // Append implements History.
-func (h *MemoryHistory) Append(_ context.Context, room string, m Message) error {
+func (h *MemoryHistory) Append(_ context.Context, room string, m message.Message) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.rooms == nil {
-		h.rooms = make(map[string][]Message)
+		h.rooms = make(map[string][]message.Message)
 		h.bytes = make(map[string]int)
 		h.last = make(map[string]uint64)
 	}
@@ -81,14 +82,14 @@ func (h *MemoryHistory) Append(_ context.Context, room string, m Message) error 
 		for _, old := range log[:drop] {
 			h.bytes[room] -= len(old.Text)
 		}
-		log = append([]Message(nil), log[drop:]...)
+		log = append([]message.Message(nil), log[drop:]...)
 	}
 	h.rooms[room] = log
 	return nil
 }
 
 // After implements History.
-func (h *MemoryHistory) After(_ context.Context, room string, seq uint64, limit int) ([]Message, error) {
+func (h *MemoryHistory) After(_ context.Context, room string, seq uint64, limit int) ([]message.Message, error) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	log := h.rooms[room]
@@ -107,11 +108,11 @@ func (h *MemoryHistory) After(_ context.Context, room string, seq uint64, limit 
 	if limit > 0 && end-start > limit {
 		end = start + limit
 	}
-	return append([]Message(nil), log[start:end]...), nil
+	return append([]message.Message(nil), log[start:end]...), nil
 }
 
 // Before implements History.
-func (h *MemoryHistory) Before(_ context.Context, room string, seq uint64, limit int) ([]Message, error) {
+func (h *MemoryHistory) Before(_ context.Context, room string, seq uint64, limit int) ([]message.Message, error) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	log := h.rooms[room]
@@ -120,24 +121,24 @@ func (h *MemoryHistory) Before(_ context.Context, room string, seq uint64, limit
 	if limit > 0 {
 		start = max(0, end-limit)
 	}
-	return append([]Message(nil), log[start:end]...), nil
+	return append([]message.Message(nil), log[start:end]...), nil
 }
 
 // Search implements History: a message matches when it holds every word
 // of the query, whatever the case.
-func (h *MemoryHistory) Search(_ context.Context, room, query string, before uint64, limit int) ([]Message, int, error) {
+func (h *MemoryHistory) Search(_ context.Context, room, query string, before uint64, limit int) ([]message.Message, int, error) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	words := strings.Fields(strings.ToLower(query))
 	if len(words) == 0 {
 		return nil, 0, nil
 	}
-	var out []Message
+	var out []message.Message
 	total := 0
 	log := h.rooms[room]
 	for i := len(log) - 1; i >= 0; i-- {
 		text := strings.ToLower(log[i].Text)
-		if (log[i].Kind != Chat && log[i].Kind != Action) || slices.ContainsFunc(words, func(w string) bool { return !strings.Contains(text, w) }) {
+		if (log[i].Kind != message.Chat && log[i].Kind != message.Action) || slices.ContainsFunc(words, func(w string) bool { return !strings.Contains(text, w) }) {
 			continue
 		}
 		total++
@@ -166,7 +167,7 @@ func (h *MemoryHistory) Prune(_ context.Context, room string, before time.Time, 
 	for _, m := range log[:drop] {
 		h.bytes[room] -= len(m.Text)
 	}
-	h.rooms[room] = append([]Message(nil), log[drop:]...)
+	h.rooms[room] = append([]message.Message(nil), log[drop:]...)
 	return drop, nil
 }
 
@@ -188,7 +189,7 @@ func (h *MemoryHistory) Rooms(context.Context) ([]string, error) {
 func (h *MemoryHistory) Spoken(_ context.Context, room string) (bool, error) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	return slices.ContainsFunc(h.rooms[room], func(m Message) bool { return m.Kind == Chat || m.Kind == Action }), nil
+	return slices.ContainsFunc(h.rooms[room], func(m message.Message) bool { return m.Kind == message.Chat || m.Kind == message.Action }), nil
 }
 
 // DeleteRoom implements History.

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/chatroom/chatroom/chat/message"
 	"github.com/chatroom/chatroom/limit"
 	"github.com/chatroom/chatroom/sanitize"
 )
@@ -495,9 +496,9 @@ func (h *Hub) welcomeLocked(m *Member, lobby *Room, why string, rejoined []strin
 	if why != "" {
 		welcome += "\n" + why
 	}
-	m.noticeLocked(lobby, Kind(Notice), welcome)
+	m.noticeLocked(lobby, message.Kind(message.Notice), welcome)
 	if len(rejoined) > 0 {
-		m.hintLocked(lobby, HintSwitchRooms, fmt.Sprintf("You are back in %s too.", strings.Join(rejoined, ", ")))
+		m.hintLocked(lobby, message.HintSwitchRooms, fmt.Sprintf("You are back in %s too.", strings.Join(rejoined, ", ")))
 	}
 	var dms []string
 	for _, s := range m.order {
@@ -510,21 +511,21 @@ func (h *Hub) welcomeLocked(m *Member, lobby *Room, why string, rejoined []strin
 		if len(dms) > welcomeNames {
 			list += fmt.Sprintf(" and %d more", len(dms)-welcomeNames)
 		}
-		m.hintLocked(lobby, HintGoThere, "New direct messages while you were away: "+list+".")
+		m.hintLocked(lobby, message.HintGoThere, "New direct messages while you were away: "+list+".")
 	}
 	if n := m.unansweredLocked(); n > 0 {
 		these := fmt.Sprintf("%d conversations were", n)
 		if n == 1 {
 			these = "1 conversation was"
 		}
-		m.noticeLocked(lobby, Notice, these+" opened by people you have not written to: "+
+		m.noticeLocked(lobby, message.Notice, these+" opened by people you have not written to: "+
 			fmt.Sprintf("at most %d such wait for you, and beyond that others are told to try later. /part closes one you do not want.", maxUnanswered))
 	}
 	if why := m.mutedLocked(h.now()); why != "" {
-		m.noticeLocked(lobby, Error, capitalise(why)+". You can read, not post.")
+		m.noticeLocked(lobby, message.Error, capitalise(why)+". You can read, not post.")
 	}
 	if motd := h.motd(); motd != "" {
-		m.noticeLocked(lobby, Notice, "Message of the day: "+motd)
+		m.noticeLocked(lobby, message.Notice, "Message of the day: "+motd)
 	}
 }
 

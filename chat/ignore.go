@@ -2,6 +2,7 @@ package chat
 
 import (
 	"fmt"
+	"github.com/chatroom/chatroom/chat/message"
 	"slices"
 	"strings"
 )
@@ -30,7 +31,7 @@ func cmdIgnore(m *Member, args string) (Effect, error) {
 		return fmt.Sprintf("You now ignore %s%s; /unignore %s undoes it.", who.nick, note, who.nick)
 	}
 	if m.key == "" || who.key == "" {
-		m.noticeLocked(m.currentRoomLocked(), Notice, told(" for this session"))
+		m.noticeLocked(m.currentRoomLocked(), message.Notice, told(" for this session"))
 		return Stay, nil
 	}
 	// Stored once the lock is released (afterLocked): ignoring is done
@@ -71,7 +72,7 @@ func cmdUnignore(m *Member, args string) (Effect, error) {
 	nick := m.ignored[author]
 	delete(m.ignored, author)
 	if m.key == "" {
-		m.noticeLocked(m.currentRoomLocked(), Notice, fmt.Sprintf("You no longer ignore %s.", nick))
+		m.noticeLocked(m.currentRoomLocked(), message.Notice, fmt.Sprintf("You no longer ignore %s.", nick))
 		return Stay, nil
 	}
 	// As /ignore: done for this session even if it cannot be stored,
@@ -103,6 +104,6 @@ func cmdIgnored(m *Member, _ string) (Effect, error) {
 	if len(nicks) > 0 {
 		text = "You ignore: " + strings.Join(nicks, ", ")
 	}
-	m.noticeLocked(m.currentRoomLocked(), Notice, text)
+	m.noticeLocked(m.currentRoomLocked(), message.Notice, text)
 	return Stay, nil
 }

@@ -3,6 +3,7 @@ package chat
 import (
 	"errors"
 	"fmt"
+	"github.com/chatroom/chatroom/chat/message"
 	"slices"
 	"strings"
 )
@@ -148,7 +149,7 @@ func (m *Member) Invite(room, nick string) error {
 	}
 	if who != nil && who.author != m.author && !who.left {
 		for _, o := range who.sessionsLocked() { // on whichever device they look
-			o.noticeLocked(o.currentRoomLocked(), Notice, fmt.Sprintf("%s invited you to #%s: /join #%s", m.nick, r.name, r.name))
+			o.noticeLocked(o.currentRoomLocked(), message.Notice, fmt.Sprintf("%s invited you to #%s: /join #%s", m.nick, r.name, r.name))
 		}
 	}
 	return nil
@@ -205,7 +206,7 @@ func (m *Member) Uninvite(room, nick string) error {
 	for o := range r.members {
 		if o.key == key {
 			h.unsubscribeLocked(o, r, "invitation withdrawn", true, true)
-			o.noticeLocked(o.currentRoomLocked(), Notice, fmt.Sprintf("%s withdrew your invitation to #%s.", m.nick, r.name))
+			o.noticeLocked(o.currentRoomLocked(), message.Notice, fmt.Sprintf("%s withdrew your invitation to #%s.", m.nick, r.name))
 		}
 	}
 	if h.rooms[r.name] == r {

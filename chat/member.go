@@ -16,6 +16,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 	"golang.org/x/time/rate"
 
+	"github.com/chatroom/chatroom/chat/message"
 	"github.com/chatroom/chatroom/sanitize"
 )
 
@@ -116,7 +117,7 @@ type Member struct {
 	search   searchPage
 
 	noticeMu sync.Mutex
-	notices  []Message
+	notices  []message.Message
 	pending  atomic.Int32 // len(notices), to skip the lock when there are none
 }
 
@@ -333,14 +334,14 @@ func (m *Member) wake() {
 // Options.Batch a room; Wake fires again when more remain) and private
 // lines, each in the place it happened. Lines by authors the member
 // ignores are left out. It must not be called from two goroutines at once.
-func (m *Member) Next() []Message {
+func (m *Member) Next() []message.Message {
 	msgs, _ := m.take()
 	return msgs
 }
 
 // take is Next, and also returns the room the member is looking at, read
 // under the same lock (see Update).
-func (m *Member) take() (out []Message, current *Room) {
+func (m *Member) take() (out []message.Message, current *Room) {
 	h := m.hub
 	// Copied out so the rooms are read without the hub's lock; most
 	// members are in a few rooms, which fit on the stack.
@@ -375,7 +376,7 @@ func (m *Member) take() (out []Message, current *Room) {
 		msgs = hd.filter(msgs)
 		if s.room.dm {
 			for _, msg := range msgs {
-				if msg.Author != m.author && msg.Kind == Chat && !msg.Backlog {
+				if msg.Author != m.author && msg.Kind == message.Chat && !msg.Backlog {
 					name := s.room.name
 					m.lastDM.Store(&name)
 					break
@@ -383,7 +384,7 @@ func (m *Member) take() (out []Message, current *Room) {
 			}
 		}
 		if m.pending.Load() > 0 {
-			notes = append(notes, m.takeNotices(func(n Message) bool {
+			notes = append(notes, m.takeNotices(func(n message.Message) bool {
 				return n.Room == s.room.name && n.Seq <= s.cursor.Load()
 			})...)
 		}
@@ -395,7 +396,7 @@ func (m *Member) take() (out []Message, current *Room) {
 	}
 	if m.pending.Load() > 0 {
 		// Lines of no room, or of a room the member has since left.
-		out = append(out, m.takeNotices(func(n Message) bool {
+		out = append(out, m.takeNotices(func(n message.Message) bool {
 			return !slices.ContainsFunc(subs, func(s *sub) bool { return s.room.name == n.Room })
 		})...)
 	}
@@ -412,7 +413,7 @@ func (m *Member) take() (out []Message, current *Room) {
 
 // next reads what is new in one room. behind is how many lines the member
 // was behind the room's last one, if there was anything new to read.
-func (s *sub) next(m *Member, mark uint64) (msgs, notes []Message, behind uint64) {
+func (s *sub) next(m *Member, mark uint64) (msgs, notes []message.Message, behind uint64) {
 	r := s.room
 	batch := uint64(r.hub.opts.Batch)
 	cursor := s.cursor.Load()
@@ -423,7 +424,7 @@ func (s *sub) next(m *Member, mark uint64) (msgs, notes []Message, behind uint64
 	from := cursor + 1
 	if from <= last && from >= oldestInTail {
 		to := min(last, from+batch-1)
-		msgs = make([]Message, 0, to-from+1)
+		msgs = make([]message.Message, 0, to-from+1)
 		for seq := from; seq <= to; seq++ {
 			msgs = append(msgs, r.tail[(seq-1)%uint64(len(r.tail))])
 		}
@@ -454,7 +455,7 @@ func (s *sub) next(m *Member, mark uint64) (msgs, notes []Message, behind uint64
 // fromHistory reads messages older than the in-memory tail. Messages the
 // history no longer holds are reported, never skipped silently; a failed
 // read is reported once and retried, the cursor staying where it was.
-func (s *sub) fromHistory(cursor, from, oldestInTail uint64) (msgs, notes []Message, failed bool) {
+func (s *sub) fromHistory(cursor, from, oldestInTail uint64) (msgs, notes []message.Message, failed bool) {
 	r := s.room
 	got, err := r.hub.opts.History.After(ctxBG, r.name, cursor, r.hub.opts.Batch)
 	if err != nil {
@@ -462,7 +463,7 @@ func (s *sub) fromHistory(cursor, from, oldestInTail uint64) (msgs, notes []Mess
 			return nil, nil, true
 		}
 		s.historyFailing = true
-		return nil, []Message{{Room: r.name, Seq: cursor, Kind: Error, Time: r.hub.now(), Private: true,
+		return nil, []message.Message{{Room: r.name, Seq: cursor, Kind: message.Error, Time: r.hub.now(), Private: true,
 			Text: fmt.Sprintf("could not load %d earlier messages (will retry): %v", oldestInTail-from, err)}}, true
 	}
 	s.historyFailing = false
@@ -471,7 +472,7 @@ func (s *sub) fromHistory(cursor, from, oldestInTail uint64) (msgs, notes []Mess
 		first = got[0].Seq
 	}
 	if first > from {
-		notes = []Message{{Room: r.name, Seq: cursor, Kind: Notice, Time: r.hub.now(), Private: true,
+		notes = []message.Message{{Room: r.name, Seq: cursor, Kind: message.Notice, Time: r.hub.now(), Private: true,
 			Text: fmt.Sprintf("%d earlier messages are no longer kept.", first-from)}}
 		if len(got) == 0 {
 			s.cursor.Store(oldestInTail - 1)
@@ -489,12 +490,12 @@ type hiding struct {
 	me      string // the member's author: its own joins and leaves are shown
 }
 
-func (hd hiding) hides(msg Message) bool {
+func (hd hiding) hides(msg message.Message) bool {
 	switch msg.Kind {
-	case Chat, Action:
+	case message.Chat, message.Action:
 		_, ig := hd.ignored[msg.Author]
 		return ig
-	case Join, Leave:
+	case message.Join, message.Leave:
 		// Nick changes stay: without them, lines would come from
 		// nicks nobody saw arrive.
 		return hd.quiet && msg.Author != hd.me
@@ -503,7 +504,7 @@ func (hd hiding) hides(msg Message) bool {
 }
 
 // filter drops what hd hides from msgs, in place.
-func (hd hiding) filter(msgs []Message) []Message {
+func (hd hiding) filter(msgs []message.Message) []message.Message {
 	if len(hd.ignored) == 0 && !hd.quiet {
 		return msgs
 	}
@@ -512,14 +513,14 @@ func (hd hiding) filter(msgs []Message) []Message {
 
 // mergeNotices puts each private line after the log message it followed.
 // Both slices are in Seq order.
-func mergeNotices(msgs, notices []Message) []Message {
+func mergeNotices(msgs, notices []message.Message) []message.Message {
 	if len(notices) == 0 {
 		return msgs
 	}
 	if len(msgs) == 0 {
 		return notices
 	}
-	out := make([]Message, 0, len(msgs)+len(notices))
+	out := make([]message.Message, 0, len(msgs)+len(notices))
 	i := 0
 	for _, msg := range msgs {
 		for i < len(notices) && notices[i].Seq < msg.Seq {
@@ -533,10 +534,10 @@ func mergeNotices(msgs, notices []Message) []Message {
 
 // takeNotices returns, in order, the queued private lines ready says may be
 // shown now.
-func (m *Member) takeNotices(ready func(Message) bool) []Message {
+func (m *Member) takeNotices(ready func(message.Message) bool) []message.Message {
 	m.noticeMu.Lock()
 	defer m.noticeMu.Unlock()
-	var out []Message
+	var out []message.Message
 	keep := m.notices[:0]
 	for _, n := range m.notices {
 		if ready(n) {
@@ -553,7 +554,7 @@ func (m *Member) takeNotices(ready func(Message) bool) []Message {
 // notice queues a private line for this member, in the room it is looking
 // at. The hub's read lock is held so that no post comes between reading the
 // log position and queueing: notices stay in Seq order.
-func (m *Member) notice(kind Kind, text string) {
+func (m *Member) notice(kind message.Kind, text string) {
 	m.hub.mu.RLock()
 	defer m.hub.mu.RUnlock()
 	m.noticeLocked(m.currentRoomLocked(), kind, text)
@@ -561,8 +562,8 @@ func (m *Member) notice(kind Kind, text string) {
 
 // noticeLocked queues a private line in room r (nil: whichever room the
 // member is looking at). The caller holds hub.mu.
-func (m *Member) noticeLocked(r *Room, kind Kind, text string) {
-	msg := Message{Kind: kind, Text: text}
+func (m *Member) noticeLocked(r *Room, kind message.Kind, text string) {
+	msg := message.Message{Kind: kind, Text: text}
 	if r != nil {
 		msg.Room, msg.Seq = r.name, r.lastSeq()
 	}
@@ -571,8 +572,8 @@ func (m *Member) noticeLocked(r *Room, kind Kind, text string) {
 
 // hintLocked queues a private notice in room r that a view may add to
 // (see Message.Hint). The caller holds hub.mu.
-func (m *Member) hintLocked(r *Room, hint Hint, text string) {
-	m.queueNotice(Message{Room: r.name, Seq: r.lastSeq(), Kind: Notice, Text: text, Hint: hint})
+func (m *Member) hintLocked(r *Room, hint message.Hint, text string) {
+	m.queueNotice(message.Message{Room: r.name, Seq: r.lastSeq(), Kind: message.Notice, Text: text, Hint: hint})
 }
 
 func (m *Member) currentRoomLocked() *Room {
@@ -582,14 +583,14 @@ func (m *Member) currentRoomLocked() *Room {
 	return nil
 }
 
-func (m *Member) queueNotice(msg Message) {
+func (m *Member) queueNotice(msg message.Message) {
 	msg.Private = true
 	msg.Time = m.hub.now()
 	m.queue(msg)
 }
 
 // queue hands msgs to the member's next Next, beside its rooms' logs.
-func (m *Member) queue(msgs ...Message) {
+func (m *Member) queue(msgs ...message.Message) {
 	m.noticeMu.Lock()
 	m.notices = append(m.notices, msgs...)
 	if over := len(m.notices) - maxNotices; over > 0 {
@@ -629,18 +630,18 @@ func (m *Member) Submit(line string) (Effect, error) {
 // Say posts a chat message in the room the member is looking at. Blank text
 // is ignored.
 func (m *Member) Say(text string) error {
-	return m.post("", Chat, text)
+	return m.post("", message.Chat, text)
 }
 
 // SayIn posts a chat message in room, which need not be the one on
 // screen: a line typed in a room and held back by the rate limit goes
 // there, even if the person has looked elsewhere since.
 func (m *Member) SayIn(room, text string) error {
-	return m.post(room, Chat, text)
+	return m.post(room, message.Chat, text)
 }
 
 // post posts in room ("": the one the member is looking at).
-func (m *Member) post(room string, kind Kind, text string) error {
+func (m *Member) post(room string, kind message.Kind, text string) error {
 	text = trimBlank(text)
 	if text == "" {
 		return nil
@@ -693,7 +694,7 @@ func (m *Member) post(room string, kind Kind, text string) error {
 		} else if !still {
 			err = errors.New("message not sent: you are no longer in that room")
 		} else {
-			p = s.room.queue(Message{Kind: kind, Nick: m.nick, Author: m.author, Text: text})
+			p = s.room.queue(message.Message{Kind: kind, Nick: m.nick, Author: m.author, Text: text})
 		}
 		h.mu.RUnlock()
 		if p != nil {
@@ -767,7 +768,7 @@ func (m *Member) reachOtherParty(s *sub) error {
 	switch {
 	case reached:
 		return nil
-	case isKey(other):
+	case message.IsKey(other):
 		// Without it they would never see the line: refused, as a line
 		// that cannot be stored is. Written outside the hub's lock
 		// (openMu keeps conversations opening one at a time): a join of
@@ -792,7 +793,7 @@ func (m *Member) reachOtherParty(s *sub) error {
 // this reads the store.
 func (h *Hub) admitConversation(m *Member, r *Room, other, nick string, online bool) (from string, err error) {
 	waiting := 0
-	if isKey(other) {
+	if message.IsKey(other) {
 		list, err := h.opts.Store.Memberships(ctxBG, other)
 		if err != nil {
 			return "", fmt.Errorf("message not sent: %w", err)
@@ -817,7 +818,7 @@ func (h *Hub) admitConversation(m *Member, r *Room, other, nick string, online b
 		return "", &errNotReached{fmt.Sprintf("%s has %d conversations from people they have not written to, the most that may wait for them; try again later",
 			nick, waiting)}
 	}
-	if !online && isKey(other) {
+	if !online && message.IsKey(other) {
 		n, err := h.opts.Store.Unanswered(ctxBG, m.author)
 		if err != nil {
 			return "", fmt.Errorf("message not sent: %w", err)
@@ -1029,7 +1030,7 @@ func (m *Member) setNickLocked(nick, owner string, now time.Time) error {
 			told[s.room] = true
 			s.room.version.Add(1)
 			if !s.room.dm {
-				s.room.serverLineLocked(Message{Kind: NickChange, Nick: old, Author: m.author, Text: nick})
+				s.room.serverLineLocked(message.Message{Kind: message.NickChange, Nick: old, Author: m.author, Text: nick})
 			}
 		}
 	}
@@ -1058,7 +1059,7 @@ func (m *Member) readIgnores() ([]Ignore, error) {
 // sessions, as readIgnores read it. The caller holds hub.mu.
 func (m *Member) applyIgnoresLocked(igs []Ignore, err error) {
 	if err != nil {
-		m.noticeLocked(nil, Error, fmt.Sprintf("could not load your ignore list: %v", err))
+		m.noticeLocked(nil, message.Error, fmt.Sprintf("could not load your ignore list: %v", err))
 		return
 	}
 	for _, ig := range igs {

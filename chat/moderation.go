@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chatroom/chatroom/chat/message"
 	"github.com/chatroom/chatroom/humantime"
 	"github.com/chatroom/chatroom/sanitize"
 )
@@ -102,7 +103,7 @@ func validFingerprint(s string) bool {
 func (h *Hub) resolveTargetLocked(arg, owner string) (target, error) {
 	arg = strings.TrimLeft(arg, "@~")
 	switch {
-	case isKey(arg):
+	case message.IsKey(arg):
 		if !validFingerprint(arg) {
 			return target{}, fmt.Errorf("%q is not a key fingerprint: they look like SHA256: and 43 more characters (see /whois)", arg)
 		}
@@ -284,7 +285,7 @@ func (m *Member) impose(kind SanctionKind, arg string, d time.Duration, reason s
 		if kind == Ban {
 			h.closeLocked(who, "you were banned"+s.describe(now), "banned", true)
 		} else {
-			who.noticeLocked(who.currentRoomLocked(), Error, "You are muted"+s.describe(now)+". You can still read.")
+			who.noticeLocked(who.currentRoomLocked(), message.Error, "You are muted"+s.describe(now)+". You can still read.")
 		}
 	}
 	return nil
@@ -310,7 +311,7 @@ func (m *Member) sanctionLocked(kind SanctionKind, arg string, d time.Duration, 
 	}
 	// Naming a person who has no key means their address. Say so, rather
 	// than hit others there by surprise.
-	isAddr := !isKey(t.id)
+	isAddr := !message.IsKey(t.id)
 	if isAddr && net.ParseIP(strings.TrimLeft(arg, "@~")) == nil {
 		var others []string
 		for _, o := range t.who {
@@ -379,7 +380,7 @@ func (m *Member) lift(kind SanctionKind, target string) error {
 	if kind == Mute {
 		for o := range h.members {
 			if o.key == id || o.addr == id {
-				o.noticeLocked(o.currentRoomLocked(), Notice, "You are no longer muted.")
+				o.noticeLocked(o.currentRoomLocked(), message.Notice, "You are no longer muted.")
 			}
 		}
 	}
@@ -402,7 +403,7 @@ func (m *Member) liftLocked(kind SanctionKind, arg, owner string, now time.Time)
 	}
 	var ids []string
 	switch {
-	case isKey(arg):
+	case message.IsKey(arg):
 		ids = []string{arg}
 	case net.ParseIP(arg) != nil:
 		ids = []string{net.ParseIP(arg).String()}
@@ -547,7 +548,7 @@ func cmdBans(m *Member, _ string) (Effect, error) {
 		}
 		fmt.Fprintf(&b, "%ss (%d):\n%s\n", strings.ToUpper(string(kind[:1]))+string(kind[1:]), len(lines), strings.Join(lines, "\n"))
 	}
-	m.notice(Notice, strings.TrimSpace(b.String()))
+	m.notice(message.Notice, strings.TrimSpace(b.String()))
 	return Stay, nil
 }
 

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"fmt"
+	"github.com/chatroom/chatroom/chat/message"
 	"slices"
 	"strings"
 	"sync"
@@ -133,7 +134,7 @@ func TestNickOwnershipFollowsKeys(t *testing.T) {
 	if keyless.Nick() == "ALICE" {
 		t.Fatal("a keyless client took a registered nick")
 	}
-	welcome := strings.Join(texts(drain(keyless), Notice), "\n")
+	welcome := strings.Join(texts(drain(keyless), message.Notice), "\n")
 	if !strings.Contains(welcome, "registered to another key") || !strings.Contains(welcome, "unverified") {
 		t.Fatalf("keyless welcome: %q", welcome)
 	}
@@ -203,7 +204,7 @@ func TestKick(t *testing.T) {
 		t.Fatalf("bob: closed=%v, told %q", isDone(bob), bob.ClosedReason())
 	}
 	got := drain(carol)
-	if len(got) != 1 || got[0].Kind != Leave || got[0].Text != "kicked by boss: spamming links" {
+	if len(got) != 1 || got[0].Kind != message.Leave || got[0].Text != "kicked by boss: spamming links" {
 		t.Fatalf("carol saw %+v", got)
 	}
 	if !strings.Contains(audit.String(), "kick by boss by_key "+key("op")+" nick bob") {
@@ -229,7 +230,7 @@ func TestBansByKeyAndAddressExpireAndSurviveRestarts(t *testing.T) {
 	if !isDone(spammer) || !strings.Contains(spammer.ClosedReason(), "you were banned until 2026-11-25 14:34 UTC (2h from now) by boss: posting links") {
 		t.Fatalf("spammer told %q", spammer.ClosedReason())
 	}
-	if texts(drain(watcher), Announcement)[0] != "boss banned spammer for 2h: posting links" {
+	if texts(drain(watcher), message.Announcement)[0] != "boss banned spammer for 2h: posting links" {
 		t.Fatal("the ban was not announced")
 	}
 	s, banned := h.Banned(key("spam"), "192.168.1.1:22")
@@ -254,7 +255,7 @@ func TestBansByKeyAndAddressExpireAndSurviveRestarts(t *testing.T) {
 	}
 	submit(t, op, "/ban 10.1.2.3 1d")
 	submit(t, op, "/bans")
-	list := texts(drain(op), Notice)
+	list := texts(drain(op), message.Notice)
 	if len(list) != 1 || !strings.Contains(list[0], "Bans (3)") || !strings.Contains(list[0], "10.1.2.3") {
 		t.Fatalf("/bans: %q", list)
 	}
@@ -275,7 +276,7 @@ func TestBansByKeyAndAddressExpireAndSurviveRestarts(t *testing.T) {
 	}
 	mustFail(t, op2, "/unban troll", "is not banned")
 	mustFail(t, op2, "/ban boss", "cannot ban yourself")
-	if !strings.Contains(texts(drain(op2), Announcement)[0], "boss lifted the ban on troll") {
+	if !strings.Contains(texts(drain(op2), message.Announcement)[0], "boss lifted the ban on troll") {
 		t.Fatal("the unban was not announced")
 	}
 }
@@ -286,7 +287,7 @@ func TestMuteExpires(t *testing.T) {
 	op := joinAs(t, h, "boss", key("op"), "10.0.0.1")
 	loud := joinAs(t, h, "loud", key("loud"), "10.0.0.2")
 	submit(t, op, "/mute loud 10m")
-	if n := texts(drain(loud), Error); len(n) != 1 || !strings.Contains(n[0], "You are muted until") {
+	if n := texts(drain(loud), message.Error); len(n) != 1 || !strings.Contains(n[0], "You are muted until") {
 		t.Fatalf("loud was told %q", n)
 	}
 	mustFail(t, loud, "hello?", "you are muted until 2026-11-25 12:44 UTC (10m from now) by boss")
@@ -298,7 +299,7 @@ func TestMuteExpires(t *testing.T) {
 	mustFail(t, loud, "again", "muted permanently")
 	submit(t, op, "/unmute loud")
 	submit(t, loud, "free")
-	if n := texts(drain(loud), Notice); !strings.Contains(strings.Join(n, "\n"), "no longer muted") {
+	if n := texts(drain(loud), message.Notice); !strings.Contains(strings.Join(n, "\n"), "no longer muted") {
 		t.Fatalf("loud was not told: %q", n)
 	}
 }
@@ -309,20 +310,20 @@ func TestMOTD(t *testing.T) {
 	h := newHub(t, Options{Store: store, Operators: ops})
 	op := joinAs(t, h, "boss", key("op"), "10.0.0.1")
 	submit(t, op, "/motd")
-	if got := texts(drain(op), Notice); got[0] != "There is no message of the day." {
+	if got := texts(drain(op), message.Notice); got[0] != "There is no message of the day." {
 		t.Fatalf("/motd: %q", got)
 	}
 	submit(t, op, "/motd Be kind. \x1b[31mNo spam.")
 	h2 := newHub(t, Options{Store: store, Operators: ops})
 	guest, _ := h2.Join(Identity{Nick: "guest", Addr: "10.0.0.2:1"})
-	if got := strings.Join(texts(drain(guest), Notice), "\n"); !strings.Contains(got, "Message of the day: Be kind. ^[[31mNo spam.") {
+	if got := strings.Join(texts(drain(guest), message.Notice), "\n"); !strings.Contains(got, "Message of the day: Be kind. ^[[31mNo spam.") {
 		t.Fatalf("a new joiner saw %q", got)
 	}
 	mustFail(t, guest, "/motd mine now", "operators")
 	op2 := joinAs(t, h2, "boss", key("op"), "10.0.0.1")
 	submit(t, op2, "/motd -")
 	submit(t, guest, "/motd")
-	if got := texts(drain(guest), Notice); got[len(got)-1] != "There is no message of the day." {
+	if got := texts(drain(guest), message.Notice); got[len(got)-1] != "There is no message of the day." {
 		t.Fatalf("after clearing: %q", got)
 	}
 }
@@ -345,11 +346,11 @@ func TestOpAndDeopForTheSession(t *testing.T) {
 	mustFail(t, bob, "/unmute carol", "operators only")
 	mustFail(t, op, "/deop bob", "not an operator")
 	submit(t, bob, "/help")
-	if help := strings.Join(texts(drain(bob), Notice), "\n"); strings.Contains(help, "Operator commands") {
+	if help := strings.Join(texts(drain(bob), message.Notice), "\n"); strings.Contains(help, "Operator commands") {
 		t.Fatal("a non-operator's help lists operator commands")
 	}
 	submit(t, op, "/help")
-	if help := strings.Join(texts(drain(op), Notice), "\n"); !strings.Contains(help, "Operator commands:") || !strings.Contains(help, "/ban NICK|KEY|IP") {
+	if help := strings.Join(texts(drain(op), message.Notice), "\n"); !strings.Contains(help, "Operator commands:") || !strings.Contains(help, "/ban NICK|KEY|IP") {
 		t.Fatalf("an operator's help: %s", help)
 	}
 }
@@ -363,14 +364,14 @@ func TestWhois(t *testing.T) {
 	submit(t, user, "hello")
 	clock.Advance(5 * time.Minute)
 	submit(t, op, "/whois user")
-	got := texts(drain(op), Notice)[0]
+	got := texts(drain(op), message.Notice)[0]
 	for _, want := range []string{"user: unverified", "last active 5m ago", "address 10.0.0.2"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("whois for an operator lacks %q: %q", want, got)
 		}
 	}
 	submit(t, user, "/whois boss")
-	got = texts(drain(user), Notice)[0]
+	got = texts(drain(user), message.Notice)[0]
 	for _, want := range []string{"boss: verified key " + key("op"), "online since 2026-11-25 12:34 UTC (1h35m), active now", "operator"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("whois for a user lacks %q: %q", want, got)
@@ -392,16 +393,16 @@ func TestIgnore(t *testing.T) {
 	submit(t, bore, "blah blah")
 	submit(t, bore, "/me yawns")
 	submit(t, carol, "hi")
-	if got := texts(drain(alice), Chat); len(got) != 1 || got[0] != "hi" {
+	if got := texts(drain(alice), message.Chat); len(got) != 1 || got[0] != "hi" {
 		t.Fatalf("alice saw %q", got)
 	}
-	if got := texts(drain(carol), Chat); len(got) != 2 {
+	if got := texts(drain(carol), message.Chat); len(got) != 2 {
 		t.Fatalf("carol saw %q; ignoring is alice's alone", got)
 	}
 	mustFail(t, alice, "/ignore bore", "already ignore")
 	mustFail(t, alice, "/ignore alice", "cannot ignore yourself")
 	submit(t, alice, "/ignored")
-	if got := texts(drain(alice), Notice); got[0] != "You ignore: bore" {
+	if got := texts(drain(alice), message.Notice); got[0] != "You ignore: bore" {
 		t.Fatalf("/ignored: %q", got)
 	}
 	// The ignore follows the key, across nick changes and sessions.
@@ -410,12 +411,12 @@ func TestIgnore(t *testing.T) {
 	alice.Leave("quit")
 	alice = joinAs(t, h, "alice", key("alice"), "10.0.0.1")
 	submit(t, bore, "still ignored")
-	if got := texts(drain(alice), Chat); len(got) != 0 {
+	if got := texts(drain(alice), message.Chat); len(got) != 0 {
 		t.Fatalf("alice saw %q after reconnecting", got)
 	}
 	submit(t, alice, "/unignore bore")
 	submit(t, bore, "heard again")
-	if got := texts(drain(alice), Chat); len(got) != 1 || got[0] != "heard again" {
+	if got := texts(drain(alice), message.Chat); len(got) != 1 || got[0] != "heard again" {
 		t.Fatalf("after /unignore alice saw %q", got)
 	}
 	mustFail(t, alice, "/unignore bore", "do not ignore")
@@ -439,7 +440,7 @@ func TestMessageRateLimit(t *testing.T) {
 	// A pasted block of 30 lines is one message.
 	clock.Advance(500 * time.Millisecond)
 	submit(t, fast, strings.Repeat("pasted line\n", 30))
-	if got := texts(drain(reader), Chat); len(got) != 12 {
+	if got := texts(drain(reader), message.Chat); len(got) != 12 {
 		t.Fatalf("reader got %d messages, want 12", len(got))
 	}
 	// A typist at two lines a second is never throttled.
@@ -606,7 +607,7 @@ func TestBanningSomeoneWithoutAKey(t *testing.T) {
 	if !isDone(troll) {
 		t.Fatal("troll still online")
 	}
-	if got := texts(drain(op), Announcement); got[0] != "boss banned troll (address 10.0.0.9) permanently" {
+	if got := texts(drain(op), message.Announcement); got[0] != "boss banned troll (address 10.0.0.9) permanently" {
 		t.Fatalf("announcement %q", got)
 	}
 }
@@ -649,7 +650,7 @@ func TestTyposInDurationsAreRefused(t *testing.T) {
 		mustFail(t, op, "/mute bob "+typo, "is not a duration")
 	}
 	submit(t, op, "/mute bob 1d12h too loud")
-	if got := texts(drain(op), Announcement); got[0] != "boss muted bob for 1d12h: too loud" {
+	if got := texts(drain(op), message.Announcement); got[0] != "boss muted bob for 1d12h: too loud" {
 		t.Fatalf("announcement %q", got)
 	}
 }
@@ -669,13 +670,13 @@ func TestMutedCannotSpeakAnotherWay(t *testing.T) {
 		}
 	}
 	back := joinAsKeep(t, h, "dave", key("dave"), "10.0.0.2")
-	if got := strings.Join(texts(back, Error), "\n"); !strings.Contains(got, "You are muted until") {
+	if got := strings.Join(texts(back, message.Error), "\n"); !strings.Contains(got, "You are muted until") {
 		t.Fatalf("a muted member rejoining was told %q", got)
 	}
 }
 
 // joinAsKeep joins and returns what the member was shown.
-func joinAsKeep(t *testing.T, h *Hub, nick, k, addr string) []Message {
+func joinAsKeep(t *testing.T, h *Hub, nick, k, addr string) []message.Message {
 	t.Helper()
 	m, err := h.Join(Identity{Key: k, Nick: nick, Addr: addr + ":5555"})
 	if err != nil {

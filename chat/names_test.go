@@ -2,6 +2,7 @@ package chat
 
 import (
 	"fmt"
+	"github.com/chatroom/chatroom/chat/message"
 	"slices"
 	"strings"
 	"testing"
@@ -57,7 +58,7 @@ func TestInvisibleCharactersMakeNoNewNick(t *testing.T) {
 		}
 		submit(t, m, "/msg "+fake+" hi")
 	}
-	if got := texts(drain(bob), Chat); len(got) != 3 {
+	if got := texts(drain(bob), message.Chat); len(got) != 3 {
 		t.Fatalf("bob got %q, want three messages addressed to look-alikes of his nick", got)
 	}
 }
@@ -69,7 +70,7 @@ func TestSSHUserNameWithInvisibleCharactersIsCleaned(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	welcome := strings.Join(texts(drain(m), Notice), "\n")
+	welcome := strings.Join(texts(drain(m), message.Notice), "\n")
 	if m.Nick() != "bob-2" || !strings.Contains(welcome, `Your ssh user name "bob\u3164" was cleaned to bob`) {
 		t.Fatalf("ssh user bob+U+3164 became %q, told %q", m.Nick(), welcome)
 	}

@@ -1,6 +1,9 @@
 package chat
 
-import "time"
+import (
+	"github.com/chatroom/chatroom/chat/message"
+	"time"
+)
 
 // Observer is told what the hub does, for counting: package metrics
 // exports it to Prometheus. The hub calls it on the message path (every
@@ -10,7 +13,7 @@ import "time"
 type Observer interface {
 	// Posted is called once for every line stored in a room's log, with
 	// its kind (Chat, Action, Join, Leave, NickChange, Announcement).
-	Posted(kind Kind)
+	Posted(kind message.Kind)
 	// Delivered is called when Member.Next hands n lines (n > 0) to a
 	// member's view: the room's lines and the member's private ones.
 	Delivered(n int)
@@ -53,7 +56,7 @@ const (
 // nopObserver is the Observer of a hub given none.
 type nopObserver struct{}
 
-func (nopObserver) Posted(Kind)              {}
+func (nopObserver) Posted(message.Kind)      {}
 func (nopObserver) Delivered(int)            {}
 func (nopObserver) Lag(uint64)               {}
 func (nopObserver) Refused(string)           {}

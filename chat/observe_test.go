@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"errors"
+	"github.com/chatroom/chatroom/chat/message"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -13,7 +14,7 @@ import (
 // recorder is an Observer that keeps what it is told.
 type recorder struct {
 	mu        sync.Mutex
-	posted    map[Kind]int
+	posted    map[message.Kind]int
 	delivered int
 	lags      []uint64
 	refused   map[string]int
@@ -21,10 +22,10 @@ type recorder struct {
 }
 
 func newRecorder() *recorder {
-	return &recorder{posted: map[Kind]int{}, refused: map[string]int{}}
+	return &recorder{posted: map[message.Kind]int{}, refused: map[string]int{}}
 }
 
-func (r *recorder) Posted(k Kind) { r.mu.Lock(); r.posted[k]++; r.mu.Unlock() }
+func (r *recorder) Posted(k message.Kind) { r.mu.Lock(); r.posted[k]++; r.mu.Unlock() }
 func (r *recorder) Delivered(n int) {
 	r.mu.Lock()
 	r.delivered += n
@@ -34,10 +35,10 @@ func (r *recorder) Lag(n uint64)             { r.mu.Lock(); r.lags = append(r.la
 func (r *recorder) Refused(why string)       { r.mu.Lock(); r.refused[why]++; r.mu.Unlock() }
 func (r *recorder) StoreWrite(time.Duration) { r.mu.Lock(); r.writes++; r.mu.Unlock() }
 
-func (r *recorder) snapshot() (posted map[Kind]int, delivered int, lags []uint64, refused map[string]int, writes int) {
+func (r *recorder) snapshot() (posted map[message.Kind]int, delivered int, lags []uint64, refused map[string]int, writes int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	posted, refused = map[Kind]int{}, map[string]int{}
+	posted, refused = map[message.Kind]int{}, map[string]int{}
 	for k, v := range r.posted {
 		posted[k] = v
 	}
@@ -63,7 +64,7 @@ func TestObserverCountsPostsDeliveriesLagAndWrites(t *testing.T) {
 	got += len(read) + len(drain(alice))
 
 	posted, delivered, lags, _, writes := obs.snapshot()
-	if posted[Join] != 2 || posted[Chat] != 2 || posted[Action] != 1 {
+	if posted[message.Join] != 2 || posted[message.Chat] != 2 || posted[message.Action] != 1 {
 		t.Errorf("posted %v, want 2 joins, 2 chat lines, 1 action", posted)
 	}
 	if delivered != got {
@@ -86,7 +87,7 @@ type failingHistory struct {
 	fail atomic.Bool
 }
 
-func (f *failingHistory) Append(ctx context.Context, room string, m Message) error {
+func (f *failingHistory) Append(ctx context.Context, room string, m message.Message) error {
 	if f.fail.Load() {
 		return errors.New("disk full")
 	}

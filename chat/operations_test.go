@@ -2,6 +2,7 @@ package chat
 
 import (
 	"errors"
+	"github.com/chatroom/chatroom/chat/message"
 	"strings"
 	"testing"
 	"time"
@@ -254,7 +255,7 @@ func TestHistoryAndSearchOperations(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, m := range got {
-		if m.Author == bob.Author() && m.Kind == Chat {
+		if m.Author == bob.Author() && m.Kind == message.Chat {
 			t.Fatalf("History gave a line of someone ignored: %+v", m)
 		}
 	}

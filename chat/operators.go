@@ -2,6 +2,7 @@ package chat
 
 import (
 	"fmt"
+	"github.com/chatroom/chatroom/chat/message"
 	"strings"
 )
 
@@ -38,13 +39,13 @@ func (m *Member) SetOp(nick string, on bool) error {
 			return fmt.Errorf("%w: your key is not in the operators file", ErrNotOperator)
 		case on:
 			m.deop = false
-			m.noticeLocked(m.currentRoomLocked(), Notice, "You have your operator rights again.")
+			m.noticeLocked(m.currentRoomLocked(), message.Notice, "You have your operator rights again.")
 		default:
 			if !m.isOpLocked() {
 				return refuse(ErrNotOperator, "you are not an operator")
 			}
 			m.op, m.deop = false, true
-			m.noticeLocked(m.currentRoomLocked(), Notice, "Your operator rights are set aside for this session; /op takes them back.")
+			m.noticeLocked(m.currentRoomLocked(), message.Notice, "Your operator rights are set aside for this session; /op takes them back.")
 		}
 		m.touchRoomsLocked()
 		return nil
@@ -152,7 +153,7 @@ func cmdMOTD(m *Member, args string) (Effect, error) {
 		if motd := h.motd(); motd != "" {
 			text = "Message of the day: " + motd
 		}
-		m.notice(Notice, text)
+		m.notice(message.Notice, text)
 		return Stay, nil
 	}
 	if args == "-" {

@@ -1,5 +1,7 @@
 package chat
 
+import "github.com/chatroom/chatroom/chat/message"
+
 // Posting: how a line gets its Seq, is stored, then is shown.
 //
 // A line is stored before anyone sees it, and Seq order is storage order,
@@ -22,7 +24,7 @@ package chat
 
 // posting is one line waiting in a room's queue.
 type posting struct {
-	msg Message
+	msg message.Message
 	// barrier marks a posting that stores nothing: waiting for it waits
 	// until what was queued before it is stored (see settle).
 	barrier bool
@@ -38,7 +40,7 @@ type posting struct {
 // queue puts a line at the end of the room's queue. It does no I/O and
 // never waits for the disk, so the caller may hold the hub's lock. The
 // line is stored when the caller awaits it.
-func (r *Room) queue(m Message) *posting {
+func (r *Room) queue(m message.Message) *posting {
 	return r.queuePosting(&posting{msg: m, turn: make(chan struct{}, 1)})
 }
 
@@ -115,14 +117,14 @@ func (r *Room) settle() {
 // Either way the hub's write watch has logged the failure. store returns
 // the message's Seq, 0 for a line shown live only; it fails only for a
 // person's line.
-func (r *Room) store(m Message) (uint64, error) {
+func (r *Room) store(m message.Message) (uint64, error) {
 	// Only the storer changes r.seq, so it may read it without logMu.
 	last := r.seq
 	m.Room = r.name
 	m.Seq = last + 1
 	m.Time = r.hub.now()
 	if err := r.hub.opts.History.Append(ctxBG, r.name, m); err != nil {
-		if m.Kind == Chat || m.Kind == Action {
+		if m.Kind == message.Chat || m.Kind == message.Action {
 			r.hub.obs.Refused(RefusedNotStored)
 			return 0, notStored{cause: err}
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/chatroom/chatroom/chat/message"
 	"runtime"
 	"slices"
 	"strings"
@@ -33,7 +34,7 @@ func newOrderedHistory() *orderedHistory {
 	return &orderedHistory{last: map[string]uint64{}, stored: map[string]map[uint64]bool{}}
 }
 
-func (o *orderedHistory) Append(ctx context.Context, room string, m Message) error {
+func (o *orderedHistory) Append(ctx context.Context, room string, m message.Message) error {
 	o.mu.Lock()
 	gated := o.gate == room
 	o.mu.Unlock()
@@ -95,7 +96,7 @@ func TestConcurrentPostsAreStoredBeforeSeenInOrderAndNoneLost(t *testing.T) {
 		ps = append(ps, join(t, h, fmt.Sprintf("poster%d", i)))
 	}
 	var wg sync.WaitGroup
-	got := make([][]Message, readers)
+	got := make([][]message.Message, readers)
 	errs := make(chan string, readers*posters*lines)
 	for i, r := range rs {
 		wg.Add(1)
@@ -114,7 +115,7 @@ func TestConcurrentPostsAreStoredBeforeSeenInOrderAndNoneLost(t *testing.T) {
 					if !m.Private && !store.has(m.Room, m.Seq) {
 						errs <- fmt.Sprintf("reader%d saw seq %d before it was stored", i, m.Seq)
 					}
-					if m.Kind == Chat {
+					if m.Kind == message.Chat {
 						chats++
 					}
 					got[i] = append(got[i], m)
@@ -148,7 +149,7 @@ func TestConcurrentPostsAreStoredBeforeSeenInOrderAndNoneLost(t *testing.T) {
 		for _, p := range ps {
 			var mine []string
 			for _, m := range got[i] {
-				if m.Kind == Chat && m.Nick == p.Nick() {
+				if m.Kind == message.Chat && m.Nick == p.Nick() {
 					mine = append(mine, m.Text)
 				}
 			}
@@ -197,9 +198,9 @@ func TestLineRacingItsAuthorsLeaveIsLoggedBeforeTheLeave(t *testing.T) {
 		left := false
 		for _, m := range drain(reader) {
 			switch {
-			case m.Kind == Leave && m.Nick == "poster":
+			case m.Kind == message.Leave && m.Nick == "poster":
 				left = true
-			case m.Kind == Chat && m.Nick == "poster" && left:
+			case m.Kind == message.Chat && m.Nick == "poster" && left:
 				t.Fatalf("round %d: %q logged after its author left", round, m.Text)
 			}
 		}
@@ -227,7 +228,7 @@ func TestRoomLeftWithALineInFlightIsNotReloadedUnderIt(t *testing.T) {
 	store.gate, store.entered, store.release = dm, make(chan struct{}), make(chan struct{})
 	store.mu.Unlock()
 	posted := make(chan error, 1)
-	go func() { posted <- alice.post(dm, Chat, "in flight") }()
+	go func() { posted <- alice.post(dm, message.Chat, "in flight") }()
 	<-store.entered // the line is being stored
 	store.mu.Lock()
 	store.gate = ""
@@ -257,7 +258,7 @@ func TestRoomLeftWithALineInFlightIsNotReloadedUnderIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	bob = join(t, h, "bob")
-	if err := bob.post(dm, Chat, "after"); err != nil {
+	if err := bob.post(dm, message.Chat, "after"); err != nil {
 		t.Fatal(err)
 	}
 	store.check(t)
@@ -265,7 +266,7 @@ func TestRoomLeftWithALineInFlightIsNotReloadedUnderIt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := texts(msgs, Chat); !slices.Equal(got, []string{"hello", "in flight", "after"}) {
+	if got := texts(msgs, message.Chat); !slices.Equal(got, []string{"hello", "in flight", "after"}) {
 		t.Fatalf("conversation stored as %q", got)
 	}
 }
@@ -314,7 +315,7 @@ func TestRefusedLineIsReportedWhoeverStoresIt(t *testing.T) {
 			t.Errorf("poster %d: %v, want ErrNotStored", i, err)
 		}
 	}
-	if got := texts(drain(a), Chat); len(got) > 0 {
+	if got := texts(drain(a), message.Chat); len(got) > 0 {
 		t.Errorf("lines not stored were shown: %q", got)
 	}
 }

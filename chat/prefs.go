@@ -3,6 +3,7 @@ package chat
 import (
 	"errors"
 	"fmt"
+	"github.com/chatroom/chatroom/chat/message"
 	"slices"
 	"strings"
 	"unicode"
@@ -42,7 +43,7 @@ func (m *Member) loadPrefs() {
 		m.highlights.Store(&list)
 	}
 	if err := errors.Join(errs...); err != nil {
-		m.queueNotice(Message{Kind: Error, Text: fmt.Sprintf("could not load your /quiet and /highlight settings: %v", err)})
+		m.queueNotice(message.Message{Kind: message.Error, Text: fmt.Sprintf("could not load your /quiet and /highlight settings: %v", err)})
 	}
 }
 
@@ -92,7 +93,7 @@ func cmdQuiet(m *Member, args string) (Effect, error) {
 	if on {
 		text = "Quiet on: you no longer see others join and leave (nick changes still show); /quiet again shows them."
 	}
-	m.notice(Notice, text+kept)
+	m.notice(message.Notice, text+kept)
 	return Stay, nil
 }
 
@@ -105,7 +106,7 @@ func (m *Member) Highlighted(text string) bool {
 		return false
 	}
 	for _, w := range *p {
-		if Mentions(text, w) {
+		if message.Mentions(text, w) {
 			return true
 		}
 	}
@@ -123,9 +124,9 @@ func cmdHighlight(m *Member, args string) (Effect, error) {
 	if args == "" {
 		list := m.highlightList()
 		if len(list) == 0 {
-			m.notice(Notice, "You highlight no words. /highlight WORD makes a line with WORD count as for you, as your nick does.")
+			m.notice(message.Notice, "You highlight no words. /highlight WORD makes a line with WORD count as for you, as your nick does.")
 		} else {
-			m.notice(Notice, "You highlight: "+strings.Join(list, ", ")+". /highlight -WORD removes one.")
+			m.notice(message.Notice, "You highlight: "+strings.Join(list, ", ")+". /highlight -WORD removes one.")
 		}
 		return Stay, nil
 	}
@@ -148,7 +149,7 @@ func cmdHighlight(m *Member, args string) (Effect, error) {
 	}
 	list = append(slices.Clip(list), word)
 	kept := m.setHighlights(list)
-	m.notice(Notice, fmt.Sprintf("Lines with %q now count as for you, as your nick does%s.", word, kept))
+	m.notice(message.Notice, fmt.Sprintf("Lines with %q now count as for you, as your nick does%s.", word, kept))
 	return Stay, nil
 }
 
@@ -163,7 +164,7 @@ func cmdUnhighlight(m *Member, args string) (Effect, error) {
 	}
 	word := list[i]
 	kept := m.setHighlights(slices.Delete(slices.Clone(list), i, i+1))
-	m.notice(Notice, fmt.Sprintf("Lines with %q no longer count as for you%s.", word, kept))
+	m.notice(message.Notice, fmt.Sprintf("Lines with %q no longer count as for you%s.", word, kept))
 	return Stay, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/chatroom/chatroom/chat/message"
 	"github.com/chatroom/chatroom/sanitize"
 )
 
@@ -50,7 +51,7 @@ func cmdAway(m *Member, args string) (Effect, error) {
 	if reason != "" {
 		text = fmt.Sprintf("You are away (%s). Whoever writes to you privately is told why, once; /back, or writing anything, ends it.", reason)
 	}
-	m.noticeLocked(m.currentRoomLocked(), Notice, text)
+	m.noticeLocked(m.currentRoomLocked(), message.Notice, text)
 	return Stay, nil
 }
 
@@ -83,7 +84,7 @@ func (m *Member) back() {
 func (m *Member) backLocked() {
 	m.pres.awaySince, m.pres.awayReason = time.Time{}, ""
 	m.presenceChangedLocked()
-	m.noticeLocked(m.currentRoomLocked(), Notice, "You are back: no longer marked away.")
+	m.noticeLocked(m.currentRoomLocked(), message.Notice, "You are back: no longer marked away.")
 }
 
 // presenceChangedLocked makes every roster showing the member show it
@@ -154,7 +155,7 @@ func (m *Member) tellIfAway(r *Room) {
 		p.told = map[string]string{}
 	}
 	p.told[other] = absence
-	m.noticeLocked(r, Notice, text)
+	m.noticeLocked(r, message.Notice, text)
 }
 
 // reconnectGrace is how long a leave line waits before it is posted: a
@@ -166,7 +167,7 @@ const reconnectGrace = time.Minute
 // heldLeave is the leave lines of one person whose session ended less than
 // reconnectGrace ago, by room, and what stops the timer that posts them.
 type heldLeave struct {
-	lines map[string]Message
+	lines map[string]message.Message
 	stop  func() bool
 }
 
@@ -202,13 +203,13 @@ func (h *Hub) holdLeaveLocked(m *Member, rooms []string, reason string) {
 	k := heldKey(m)
 	hl := h.held[k]
 	if hl == nil {
-		hl = &heldLeave{lines: map[string]Message{}}
+		hl = &heldLeave{lines: map[string]message.Message{}}
 		h.held[k] = hl
 	} else {
 		hl.stop() // gone again: the grace starts again
 	}
 	for _, name := range rooms {
-		hl.lines[name] = Message{Kind: Leave, Nick: m.nick, Author: m.author, Text: reason}
+		hl.lines[name] = message.Message{Kind: message.Leave, Nick: m.nick, Author: m.author, Text: reason}
 	}
 	hl.stop = h.opts.AfterFunc(reconnectGrace, func() { h.postHeld(k, hl) })
 }

@@ -2,12 +2,13 @@ package chat
 
 import (
 	"fmt"
+	"github.com/chatroom/chatroom/chat/message"
 	"strings"
 	"testing"
 	"time"
 )
 
-func notices(m *Member) string { return strings.Join(texts(drain(m), Notice), "\n") }
+func notices(m *Member) string { return strings.Join(texts(drain(m), message.Notice), "\n") }
 
 // /away shows in /names, /whois and the roster, is announced to nobody,
 // and ends with /back or with the next line the person writes.
@@ -130,8 +131,8 @@ func TestWritingToSomeoneAwayTellsTheReasonOnce(t *testing.T) {
 	}
 }
 
-func kinds(msgs []Message, kind Kind) []Message {
-	var out []Message
+func kinds(msgs []message.Message, kind message.Kind) []message.Message {
+	var out []message.Message
 	for _, m := range msgs {
 		if m.Kind == kind {
 			out = append(out, m)
@@ -155,10 +156,10 @@ func TestQuietHidesJoinsAndLeaves(t *testing.T) {
 	submit(t, bob, "/join #go")
 	submit(t, bob, "/part")
 	got := drain(alice)
-	if j, l := kinds(got, Join), kinds(got, Leave); len(j)+len(l) != 0 {
+	if j, l := kinds(got, message.Join), kinds(got, message.Leave); len(j)+len(l) != 0 {
 		t.Fatalf("alice saw joins %+v and leaves %+v", j, l)
 	}
-	if len(kinds(got, NickChange)) != 1 {
+	if len(kinds(got, message.NickChange)) != 1 {
 		t.Fatalf("alice did not see the nick change: %+v", got)
 	}
 	// Kept for the key: a new session is quiet, backlog included, but
@@ -166,19 +167,19 @@ func TestQuietHidesJoinsAndLeaves(t *testing.T) {
 	alice.Leave("")
 	alice = join(t, h, "alice")
 	got = drain(alice)
-	for _, m := range append(kinds(got, Join), kinds(got, Leave)...) {
+	for _, m := range append(kinds(got, message.Join), kinds(got, message.Leave)...) {
 		if m.Nick != "alice" {
 			t.Fatalf("after reconnecting alice saw %+v", m)
 		}
 	}
-	if len(kinds(got, NickChange)) != 1 {
+	if len(kinds(got, message.NickChange)) != 1 {
 		t.Fatalf("the backlog lost the nick change: %+v", got)
 	}
 	// Off again: joins show.
 	submit(t, alice, "/quiet off")
 	drain(alice)
 	join(t, h, "carol")
-	if got := kinds(drain(alice), Join); len(got) != 1 || got[0].Nick != "carol" {
+	if got := kinds(drain(alice), message.Join); len(got) != 1 || got[0].Nick != "carol" {
 		t.Fatalf("with quiet off alice saw joins %+v", got)
 	}
 	// Without a key, for the session.
@@ -191,7 +192,7 @@ func TestQuietHidesJoinsAndLeaves(t *testing.T) {
 		t.Fatalf("keyless /quiet said %q", n)
 	}
 	join(t, h, "dave")
-	if got := kinds(drain(anon), Join); len(got) != 0 {
+	if got := kinds(drain(anon), message.Join); len(got) != 0 {
 		t.Fatalf("quiet keyless session saw %+v", got)
 	}
 }
@@ -212,11 +213,11 @@ func TestQuietHidesJoinsAndLeavesInHistory(t *testing.T) {
 	submit(t, late, "/history 20")
 	got := drain(late)
 	for _, m := range got {
-		if (m.Kind == Join || m.Kind == Leave) && m.Nick != "late" {
+		if (m.Kind == message.Join || m.Kind == message.Leave) && m.Nick != "late" {
 			t.Fatalf("/history showed %+v", m)
 		}
 	}
-	if len(kinds(got, Chat)) == 0 {
+	if len(kinds(got, message.Chat)) == 0 {
 		t.Fatalf("/history showed no chat: %+v", got)
 	}
 }
@@ -293,7 +294,7 @@ func TestAReconnectWithinAMinuteIsNotNews(t *testing.T) {
 	}
 	bob = join(t, h, "bob") // back in the lobby and #go, with the key
 	clock.Advance(time.Hour)
-	if got := drain(alice); len(kinds(got, Join))+len(kinds(got, Leave)) != 0 {
+	if got := drain(alice); len(kinds(got, message.Join))+len(kinds(got, message.Leave)) != 0 {
 		t.Fatalf("a reconnect within a minute showed %+v", got)
 	}
 
@@ -302,11 +303,11 @@ func TestAReconnectWithinAMinuteIsNotNews(t *testing.T) {
 	bob.Leave("quit")
 	clock.Advance(reconnectGrace)
 	got := drain(alice)
-	if l := kinds(got, Leave); len(l) != 2 || l[0].Nick != "bob" || l[0].Text != "quit" {
+	if l := kinds(got, message.Leave); len(l) != 2 || l[0].Nick != "bob" || l[0].Text != "quit" {
 		t.Fatalf("after a minute alice saw %+v", got)
 	}
 	join(t, h, "bob")
-	if j := kinds(drain(alice), Join); len(j) != 2 {
+	if j := kinds(drain(alice), message.Join); len(j) != 2 {
 		t.Fatalf("bob's return after a minute showed joins %+v", j)
 	}
 
@@ -323,7 +324,7 @@ func TestAReconnectWithinAMinuteIsNotNews(t *testing.T) {
 	a.Leave("quit")
 	anon()
 	clock.Advance(reconnectGrace)
-	if got := drain(alice); len(kinds(got, Join))+len(kinds(got, Leave)) != 0 {
+	if got := drain(alice); len(kinds(got, message.Join))+len(kinds(got, message.Leave)) != 0 {
 		t.Fatalf("a keyless reconnect showed %+v", got)
 	}
 }
@@ -340,17 +341,17 @@ func TestOnlyASessionEndingWaitsForAReconnect(t *testing.T) {
 	submit(t, op, "/join #go")
 	drain(op)
 	submit(t, bob, "/part")
-	if l := kinds(drain(op), Leave); len(l) != 1 {
+	if l := kinds(drain(op), message.Leave); len(l) != 1 {
 		t.Fatalf("/part showed %+v", l)
 	}
 	submit(t, op, "/kick carol")
-	if l := kinds(drain(op), Leave); len(l) != 1 || !strings.Contains(l[0].Text, "kicked") {
+	if l := kinds(drain(op), message.Leave); len(l) != 1 || !strings.Contains(l[0].Text, "kicked") {
 		t.Fatalf("a kick showed %+v", l)
 	}
 	bob.Leave("quit")
 	h.Shutdown()
 	clock.Advance(reconnectGrace)
-	if l := kinds(drain(op), Leave); len(l) != 0 {
+	if l := kinds(drain(op), message.Leave); len(l) != 0 {
 		t.Fatalf("held leave lines were posted after shutdown: %+v", l)
 	}
 }

@@ -3,6 +3,7 @@ package chat
 import (
 	"errors"
 	"fmt"
+	"github.com/chatroom/chatroom/chat/message"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,7 +28,7 @@ func cmdHistory(m *Member, args string) (Effect, error) {
 	}
 	got, err := m.LoadOlder("", 0, n)
 	if err == nil && got == 0 {
-		m.notice(Notice, "Nothing earlier: that is the beginning of what this room keeps.")
+		m.notice(message.Notice, "Nothing earlier: that is the beginning of what this room keeps.")
 	}
 	return Stay, err
 }
@@ -83,7 +84,7 @@ func (m *Member) LoadOlder(room string, before uint64, n int) (int, error) {
 		if hd.quiet {
 			why = "joins and leaves (/quiet), or from people you ignore"
 		}
-		older = []Message{{Room: room, Kind: Notice, Time: now, Private: true, Older: true, Backlog: true,
+		older = []message.Message{{Room: room, Kind: message.Notice, Time: now, Private: true, Older: true, Backlog: true,
 			Text: fmt.Sprintf("%d earlier messages are %s.", got, why)}}
 		older[0].Seq = max(1, before-uint64(got))
 	}
@@ -111,7 +112,7 @@ func (m *Member) hidingLocked() hiding {
 // /quiet, others' joins and leaves. It is paced as loading older messages
 // in the view is. It is what a front end without a scrolling view asks
 // for; the view itself uses LoadOlder.
-func (m *Member) History(room string, before uint64, n int) ([]Message, error) {
+func (m *Member) History(room string, before uint64, n int) ([]message.Message, error) {
 	n = min(max(n, 1), maxHistory)
 	h := m.hub
 	now := h.now()
@@ -147,7 +148,7 @@ func (m *Member) History(room string, before uint64, n int) ([]Message, error) {
 type SearchResult struct {
 	// Found is the page's matches, newest first, without lines of people
 	// the member ignores.
-	Found []Message
+	Found []message.Message
 	// Total is how many messages of the room match in all.
 	Total int
 	// Read is how many matches the page held, ignored ones included; 0
@@ -177,7 +178,7 @@ func (m *Member) Search(room, query string, before uint64, n int) (SearchResult,
 		res.Next = found[len(found)-1].Seq
 	}
 	h.mu.RLock()
-	res.Found = slices.DeleteFunc(found, func(msg Message) bool { _, ig := m.ignored[msg.Author]; return ig })
+	res.Found = slices.DeleteFunc(found, func(msg message.Message) bool { _, ig := m.ignored[msg.Author]; return ig })
 	h.mu.RUnlock()
 	return res, nil
 }
@@ -212,11 +213,11 @@ func cmdSearch(m *Member, args string) (Effect, error) {
 	found, total := res.Found, res.Total
 	if total == 0 {
 		m.search = searchPage{}
-		m.notice(Notice, fmt.Sprintf("Nothing in this room matches %q.", page.query))
+		m.notice(message.Notice, fmt.Sprintf("Nothing in this room matches %q.", page.query))
 		return Stay, nil
 	}
 	if res.Read == 0 {
-		m.notice(Notice, fmt.Sprintf("No more messages match %q: all %d were shown (/search TEXT starts again).", page.query, total))
+		m.notice(message.Notice, fmt.Sprintf("No more messages match %q: all %d were shown (/search TEXT starts again).", page.query, total))
 		return Stay, nil
 	}
 	from := page.shown + 1
@@ -246,7 +247,7 @@ func cmdSearch(m *Member, args string) (Effect, error) {
 	}
 	for _, msg := range found {
 		who := "<" + msg.Nick + ">"
-		if msg.Kind == Action {
+		if msg.Kind == message.Action {
 			who = "* " + msg.Nick
 		}
 		text := strings.ReplaceAll(msg.Text, "\n", " ")
@@ -255,7 +256,7 @@ func cmdSearch(m *Member, args string) (Effect, error) {
 	if len(found) == 0 {
 		b.WriteString("\n  (all from people you ignore)")
 	}
-	m.notice(Notice, b.String())
+	m.notice(message.Notice, b.String())
 	return Stay, nil
 }
 

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"errors"
+	"github.com/chatroom/chatroom/chat/message"
 	"strings"
 	"testing"
 	"time"
@@ -28,7 +29,7 @@ func TestUnannouncedSessionPostsNoJoinOrLeave(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := drain(alice)
-	if len(got) != 1 || got[0].Kind != Chat || got[0].Nick != "bot" || got[0].Text != "build passed" {
+	if len(got) != 1 || got[0].Kind != message.Chat || got[0].Nick != "bot" || got[0].Text != "build passed" {
 		t.Fatalf("alice saw %+v, want only the bot's line", got)
 	}
 	r, err := h.Room("go")
@@ -70,7 +71,7 @@ func TestPersonJoiningBesideTheirScriptIsAnnounced(t *testing.T) {
 	defer bot.Leave("done")
 	bob := join(t, h, "bob")
 	defer bob.Leave("quit")
-	if got := texts(drain(alice), Join); len(got) != 1 {
+	if got := texts(drain(alice), message.Join); len(got) != 1 {
 		t.Fatalf("alice saw %d joins, want bob's", len(got))
 	}
 	if online := h.mustLobby(t).Online(); len(online) != 2 {

@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"fmt"
+	"github.com/chatroom/chatroom/chat/message"
 	"math"
 	"slices"
 	"strings"
@@ -36,10 +37,10 @@ type Room struct {
 	// logMu guards the log in memory. It is held briefly, never while
 	// storing, so reading what is new never waits for the disk.
 	logMu   sync.RWMutex
-	seq     uint64    // last Seq stored; changed only by the storer (see store)
-	first   uint64    // Seq of the oldest message kept (seq+1 when none is)
-	tail    []Message // ring of the last len(tail) messages: Seq s sits at (s-1) % len(tail)
-	tailLen uint64    // how many ring slots hold messages
+	seq     uint64            // last Seq stored; changed only by the storer (see store)
+	first   uint64            // Seq of the oldest message kept (seq+1 when none is)
+	tail    []message.Message // ring of the last len(tail) messages: Seq s sits at (s-1) % len(tail)
+	tailLen uint64            // how many ring slots hold messages
 
 	// Guarded by hub.mu.
 	members map[*Member]struct{}
@@ -69,7 +70,7 @@ func newRoom(h *Hub, name string, lastSeq uint64) *Room {
 		name:    name,
 		seq:     lastSeq,
 		first:   lastSeq + 1,
-		tail:    make([]Message, min(h.opts.Tail, initialTail)),
+		tail:    make([]message.Message, min(h.opts.Tail, initialTail)),
 		members: make(map[*Member]struct{}),
 	}
 	if a, b, ok := dmParties(name); ok {
@@ -162,7 +163,7 @@ func (r *Room) RosterVersion() uint64 { return r.version.Load() }
 // act stands whether or not the line could be stored. The caller holds
 // hub.mu, and keeps it while the line is stored: the act and its line go
 // together, and these are rare next to people's lines.
-func (r *Room) serverLineLocked(m Message) {
+func (r *Room) serverLineLocked(m message.Message) {
 	_, _ = r.await(r.queue(m)) // store refuses only lines people typed
 }
 
@@ -173,7 +174,7 @@ const initialTail = 16
 // growTail doubles the tail, up to Options.Tail. The caller holds logMu.
 func (r *Room) growTail() {
 	old := r.tail
-	r.tail = make([]Message, min(2*len(old), r.hub.opts.Tail))
+	r.tail = make([]message.Message, min(2*len(old), r.hub.opts.Tail))
 	// The messages held are the tailLen before the newest, r.seq.
 	for seq := r.seq - r.tailLen; seq < r.seq; seq++ {
 		r.tail[(seq-1)%uint64(len(r.tail))] = old[(seq-1)%uint64(len(old))]
@@ -253,8 +254,8 @@ func (r *Room) unreadLocked(m *Member, from, last uint64) (n int, first uint64) 
 
 // isNews reports whether msg counts as unread for author, who ignores
 // ignored: a line someone else said.
-func isNews(msg *Message, author string, ignored map[string]string) bool {
-	if msg.Author == author || (msg.Kind != Chat && msg.Kind != Action) {
+func isNews(msg *message.Message, author string, ignored map[string]string) bool {
+	if msg.Author == author || (msg.Kind != message.Chat && msg.Kind != message.Action) {
 		return false
 	}
 	_, ig := ignored[msg.Author]
@@ -332,7 +333,7 @@ func (r *Room) wakeMembersLocked() {
 
 // announceLocked posts a line from the server, such as a moderation act.
 func (r *Room) announceLocked(text string) {
-	r.serverLineLocked(Message{Kind: Announcement, Text: text})
+	r.serverLineLocked(message.Message{Kind: message.Announcement, Text: text})
 }
 
 // subscribeLocked adds m to r, with the backlog it shows. A member coming
@@ -370,7 +371,7 @@ func (h *Hub) subscribeLocked(m *Member, r *Room, ms Membership, was bool, joinT
 		s.label = "#" + r.name
 	}
 	if s.unreadAtJoin == 0 && start >= first {
-		m.queueNotice(Message{Room: r.name, Seq: start, Kind: Notice, Text: fmt.Sprintf(
+		m.queueNotice(message.Message{Room: r.name, Seq: start, Kind: message.Notice, Text: fmt.Sprintf(
 			"Earlier messages are not shown; these are the last %d (/history shows more).", last-start)})
 	}
 	s.read.Store(s.mark)
@@ -394,7 +395,7 @@ func (h *Hub) subscribeLocked(m *Member, r *Room, ms Membership, was bool, joinT
 	default:
 		// After joining, so that the member sees its own join line even
 		// when it can only be shown live.
-		r.serverLineLocked(Message{Kind: Join, Nick: m.nick, Author: m.author, Text: joinText})
+		r.serverLineLocked(message.Message{Kind: message.Join, Nick: m.nick, Author: m.author, Text: joinText})
 	}
 	if m.key != "" && !was && !m.unannounced {
 		// Read up to what it is shown as history, should the session end
@@ -441,7 +442,7 @@ func (h *Hub) unsubscribeLocked(m *Member, r *Room, leave string, announce, forg
 	m.roomsVersion.Add(1)
 	r.version.Add(1)
 	if announce && !r.dm && !m.unannounced && !r.hasPersonLocked(m) { // only the person's last session leaving is news
-		r.serverLineLocked(Message{Kind: Leave, Nick: m.nick, Author: m.author, Text: leave})
+		r.serverLineLocked(message.Message{Kind: message.Leave, Nick: m.nick, Author: m.author, Text: leave})
 	} else {
 		r.wakeMembersLocked() // no line wakes them: their rosters changed
 	}

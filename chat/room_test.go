@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/chatroom/chatroom/chat/message"
 	"go.uber.org/goleak"
 )
 
@@ -57,8 +58,8 @@ func join(t *testing.T, h *Hub, nick string) *Member {
 }
 
 // drain reads everything a member has, as Next would over many wakes.
-func drain(m *Member) []Message {
-	var all []Message
+func drain(m *Member) []message.Message {
+	var all []message.Message
 	for {
 		select {
 		case <-m.Wake():
@@ -69,7 +70,7 @@ func drain(m *Member) []Message {
 	}
 }
 
-func texts(msgs []Message, kind Kind) []string {
+func texts(msgs []message.Message, kind message.Kind) []string {
 	var out []string
 	for _, m := range msgs {
 		if m.Kind == kind {
@@ -96,10 +97,10 @@ func TestJoinAndLeaveAreAnnounced(t *testing.T) {
 	bob := join(t, h, "bob")
 
 	got := drain(alice)
-	if len(got) != 1 || got[0].Kind != Join || got[0].Nick != "bob" {
+	if len(got) != 1 || got[0].Kind != message.Join || got[0].Nick != "bob" {
 		t.Fatalf("alice saw %+v, want bob's join", got)
 	}
-	welcome := texts(drain(bob), Notice)
+	welcome := texts(drain(bob), message.Notice)
 	if len(welcome) != 1 || !strings.Contains(welcome[0], "Welcome to chatroom!") ||
 		!strings.Contains(welcome[0], "Online (2): alice, bob") {
 		t.Fatalf("bob's welcome = %q", welcome)
@@ -112,7 +113,7 @@ func TestJoinAndLeaveAreAnnounced(t *testing.T) {
 	}
 	clock.Advance(reconnectGrace)
 	got = drain(alice)
-	if len(got) != 1 || got[0].Kind != Leave || got[0].Nick != "bob" || got[0].Text != "quit" {
+	if len(got) != 1 || got[0].Kind != message.Leave || got[0].Nick != "bob" || got[0].Text != "quit" {
 		t.Fatalf("alice saw %+v, want one leave of bob (quit)", got)
 	}
 	select {
@@ -164,7 +165,7 @@ func TestNicksAreCleanedAndUnique(t *testing.T) {
 		if got := m.Nick(); got != c.want {
 			t.Errorf("asked %q: got nick %q, want %q", c.asked, got, c.want)
 		}
-		welcome := strings.Join(texts(drain(m), Notice), "\n")
+		welcome := strings.Join(texts(drain(m), message.Notice), "\n")
 		if c.why == "" && strings.Contains(welcome, "Change it with /nick") {
 			t.Errorf("asked %q: unexpected explanation in %q", c.asked, welcome)
 		}
@@ -183,7 +184,7 @@ func TestNickCommand(t *testing.T) {
 
 	submit(t, alice, "/nick al")
 	got := drain(bob)
-	if len(got) != 1 || got[0].Kind != NickChange || got[0].Nick != "alice" || got[0].Text != "al" {
+	if len(got) != 1 || got[0].Kind != message.NickChange || got[0].Nick != "alice" || got[0].Text != "al" {
 		t.Fatalf("bob saw %+v, want alice -> al", got)
 	}
 	if alice.Nick() != "al" {
@@ -231,7 +232,7 @@ func TestCommands(t *testing.T) {
 	drain(bob)
 
 	submit(t, alice, "/help")
-	help := strings.Join(texts(drain(alice), Notice), "\n")
+	help := strings.Join(texts(drain(alice), message.Notice), "\n")
 	for _, c := range h.Commands() {
 		listed := strings.Contains(help, c.Usage()) && strings.Contains(help, c.Help)
 		if listed != (c.Who == ForEveryone) {
@@ -245,7 +246,7 @@ func TestCommands(t *testing.T) {
 	// (ui tests /help keys itself).
 	alice.Help(ViewHelp{Title: "In this view:", Commands: []Command{{Name: "help", Args: "keys", Help: "list the keys"}},
 		Footer: "Keys: /help keys lists them."})
-	help = strings.Join(texts(drain(alice), Notice), "\n")
+	help = strings.Join(texts(drain(alice), message.Notice), "\n")
 	if !strings.Contains(help, "In this view:\n  /help keys") || !strings.HasSuffix(help, "\nKeys: /help keys lists them.") {
 		t.Errorf("/help lacks the view's commands or the pointer to the keys:\n%s", help)
 	}
@@ -254,12 +255,12 @@ func TestCommands(t *testing.T) {
 	}
 
 	submit(t, alice, "/me waves")
-	if got := drain(bob); len(got) != 1 || got[0].Kind != Action || got[0].Text != "waves" || got[0].Nick != "alice" {
+	if got := drain(bob); len(got) != 1 || got[0].Kind != message.Action || got[0].Text != "waves" || got[0].Nick != "alice" {
 		t.Fatalf("bob saw %+v, want alice's action", got)
 	}
 
 	submit(t, bob, "/NAMES")
-	if got := texts(drain(bob), Notice); len(got) != 1 || got[0] != "Online in #lobby (2): alice, bob" {
+	if got := texts(drain(bob), message.Notice); len(got) != 1 || got[0] != "Online in #lobby (2): alice, bob" {
 		t.Fatalf("/names = %q", got)
 	}
 
@@ -274,7 +275,7 @@ func TestCommands(t *testing.T) {
 	}
 
 	submit(t, alice, "//etc/passwd is a path")
-	if got := texts(drain(bob), Chat); len(got) != 1 || got[0] != "/etc/passwd is a path" {
+	if got := texts(drain(bob), message.Chat); len(got) != 1 || got[0] != "/etc/passwd is a path" {
 		t.Fatalf("bob saw %q, want the line with one slash", got)
 	}
 
@@ -310,7 +311,7 @@ func TestMessagesAreSanitisedAndBounded(t *testing.T) {
 	drain(bob)
 
 	submit(t, alice, "\x1b[2J\x1b]0;pwned\x07 hi \xff\x9b\u202e")
-	got := texts(drain(bob), Chat)
+	got := texts(drain(bob), message.Chat)
 	want := "^[[2J^[]0;pwned^G hi \uFFFD<U+202E>"
 	if len(got) != 1 || got[0] != want {
 		t.Fatalf("bob got %q, want %q", got, want)
@@ -326,7 +327,7 @@ func TestMessagesAreSanitisedAndBounded(t *testing.T) {
 
 	exact := strings.Repeat("é", MaxMessageLen)
 	submit(t, alice, exact)
-	if got := texts(drain(bob), Chat); len(got) != 1 || got[0] != exact {
+	if got := texts(drain(bob), message.Chat); len(got) != 1 || got[0] != exact {
 		t.Fatal("a message of exactly the limit was not delivered whole")
 	}
 	_, err := alice.Submit(exact + "!")
@@ -343,7 +344,7 @@ func TestMessagesAreSanitisedAndBounded(t *testing.T) {
 
 	// A pasted block keeps its lines and its indentation.
 	submit(t, alice, "\n\n  func main() {\n\tprintln()\n  }\n\n")
-	if got := texts(drain(bob), Chat); len(got) != 1 || got[0] != "  func main() {\n    println()\n  }" {
+	if got := texts(drain(bob), message.Chat); len(got) != 1 || got[0] != "  func main() {\n    println()\n  }" {
 		t.Fatalf("paste became %q", got)
 	}
 }
@@ -360,24 +361,24 @@ func TestHistoryOnJoin(t *testing.T) {
 
 	bob := join(t, h, "bob")
 	got := drain(bob)
-	if got[0].Kind != Notice || !strings.Contains(got[0].Text, "Earlier messages are not shown; these are the last 100") {
+	if got[0].Kind != message.Notice || !strings.Contains(got[0].Text, "Earlier messages are not shown; these are the last 100") {
 		t.Fatalf("the backlog does not start with a note: %+v", got[0])
 	}
-	chat := texts(got, Chat)
+	chat := texts(got, message.Chat)
 	if len(chat) != 99 || chat[0] != "msg 52" || chat[98] != "msg 150" {
 		t.Fatalf("bob's backlog: %d chat lines from %q", len(chat), chat)
 	}
 	// The backlog is the last 100 log entries: 99 lines and alice leaving;
 	// then bob's own arrival, then the welcome.
 	last := got[len(got)-3:]
-	if last[0].Kind != Leave || last[1].Kind != Join || last[1].Nick != "bob" || last[2].Kind != Notice ||
+	if last[0].Kind != message.Leave || last[1].Kind != message.Join || last[1].Nick != "bob" || last[2].Kind != message.Notice ||
 		!strings.Contains(last[2].Text, "Welcome") {
 		t.Fatalf("end of backlog = %+v", last)
 	}
 	assertOrdered(t, got)
 }
 
-func assertOrdered(t *testing.T, msgs []Message) {
+func assertOrdered(t *testing.T, msgs []message.Message) {
 	t.Helper()
 	var prev uint64
 	for _, m := range msgs {
@@ -420,7 +421,7 @@ func TestStalledMemberCatchesUpWithoutBlockingPosters(t *testing.T) {
 
 	var got []string
 	for _, m := range drain(stalled) {
-		if m.Kind == Chat {
+		if m.Kind == message.Chat {
 			got = append(got, m.Text)
 		}
 	}
@@ -444,7 +445,7 @@ func TestCatchUpFromHistoryBeyondTail(t *testing.T) {
 	}
 	got := drain(reader)
 	assertOrdered(t, got)
-	if chat := texts(got, Chat); len(chat) != 100 || chat[0] != "0" || chat[99] != "99" {
+	if chat := texts(got, message.Chat); len(chat) != 100 || chat[0] != "0" || chat[99] != "99" {
 		t.Fatalf("got %d messages", len(chat))
 	}
 }
@@ -458,11 +459,11 @@ func TestMissedMessagesAreReportedNotSkippedSilently(t *testing.T) {
 		submit(t, alice, fmt.Sprint(i))
 	}
 	got := drain(reader)
-	notes := texts(got, Notice)
+	notes := texts(got, message.Notice)
 	if len(notes) != 1 || !strings.Contains(notes[0], "earlier messages are no longer kept") {
 		t.Fatalf("notices = %q", notes)
 	}
-	chat := texts(got, Chat)
+	chat := texts(got, message.Chat)
 	if chat[len(chat)-1] != "199" {
 		t.Fatalf("last message %q", chat[len(chat)-1])
 	}
@@ -498,7 +499,7 @@ func TestWelcomeListIsBounded(t *testing.T) {
 		join(t, h, fmt.Sprintf("n%02d", i))
 	}
 	last := join(t, h, "last")
-	welcome := texts(drain(last), Notice)[0]
+	welcome := texts(drain(last), message.Notice)[0]
 	if !strings.Contains(welcome, "Online (31): last, n00, n01") || !strings.Contains(welcome, "and 11 more (/names lists all)") {
 		t.Fatalf("welcome = %q", welcome)
 	}
@@ -526,7 +527,7 @@ func TestConcurrentPostersAgreeOnOrder(t *testing.T) {
 	for i := range members {
 		members[i] = join(t, h, fmt.Sprintf("p%d", i))
 	}
-	readers := make([][]Message, posters)
+	readers := make([][]message.Message, posters)
 	var wg sync.WaitGroup
 	for i, m := range members {
 		wg.Add(1)
@@ -556,10 +557,10 @@ func TestConcurrentPostersAgreeOnOrder(t *testing.T) {
 	}
 }
 
-func chatSeqs(msgs []Message) []uint64 {
+func chatSeqs(msgs []message.Message) []uint64 {
 	var out []uint64
 	for _, m := range msgs {
-		if m.Kind == Chat {
+		if m.Kind == message.Chat {
 			out = append(out, m.Seq)
 		}
 	}
@@ -579,7 +580,7 @@ func TestWakesCoalesce(t *testing.T) {
 	default:
 		t.Fatal("no wake after a burst of posts")
 	}
-	if got := len(texts(reader.Next(), Chat)); got != 50 {
+	if got := len(texts(reader.Next(), message.Chat)); got != 50 {
 		t.Fatalf("one Next after a burst returned %d, want 50", got)
 	}
 	select {
@@ -704,7 +705,7 @@ type flakyHistory struct {
 	failing bool
 }
 
-func (f *flakyHistory) After(ctx context.Context, room string, seq uint64, limit int) ([]Message, error) {
+func (f *flakyHistory) After(ctx context.Context, room string, seq uint64, limit int) ([]message.Message, error) {
 	f.mu.Lock()
 	failing := f.failing
 	f.mu.Unlock()
@@ -727,10 +728,10 @@ func TestHistoryReadFailureIsRetriedNotSkipped(t *testing.T) {
 	store.failing = true
 	store.mu.Unlock()
 	got := drain(reader)
-	if errs := texts(got, Error); len(errs) != 1 || !strings.Contains(errs[0], "disk on fire") {
+	if errs := texts(got, message.Error); len(errs) != 1 || !strings.Contains(errs[0], "disk on fire") {
 		t.Fatalf("errors while the store fails: %q", errs)
 	}
-	if n := len(texts(got, Chat)); n != 0 {
+	if n := len(texts(got, message.Chat)); n != 0 {
 		t.Fatalf("%d messages delivered past a gap", n)
 	}
 	store.mu.Lock()
@@ -738,7 +739,7 @@ func TestHistoryReadFailureIsRetriedNotSkipped(t *testing.T) {
 	store.mu.Unlock()
 	submit(t, alice, "50")
 	got = drain(reader)
-	if chat := texts(got, Chat); len(chat) != 51 || chat[0] != "0" || chat[50] != "50" {
+	if chat := texts(got, message.Chat); len(chat) != 51 || chat[0] != "0" || chat[50] != "50" {
 		t.Fatalf("after the store recovered: %d messages", len(chat))
 	}
 	assertOrdered(t, got)
@@ -767,7 +768,7 @@ func TestRosterVersionAndSharedList(t *testing.T) {
 func TestMemoryHistoryByteLimit(t *testing.T) {
 	h := &MemoryHistory{MaxBytes: 1000}
 	for i := uint64(1); i <= 100; i++ {
-		if err := h.Append(context.Background(), "r", Message{Seq: i, Text: strings.Repeat("x", 100)}); err != nil {
+		if err := h.Append(context.Background(), "r", message.Message{Seq: i, Text: strings.Repeat("x", 100)}); err != nil {
 			t.Fatal(err)
 		}
 	}

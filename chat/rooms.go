@@ -12,6 +12,7 @@ import (
 	"github.com/rivo/uniseg"
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/chatroom/chatroom/chat/message"
 	"github.com/chatroom/chatroom/limit"
 	"github.com/chatroom/chatroom/sanitize"
 )
@@ -167,9 +168,9 @@ func (m *Member) Join(room string) error {
 	m.current = name
 	if !known {
 		h.audit("room created", "room", name, "by", m.nick, "by_key", m.key)
-		m.noticeLocked(r, Notice, fmt.Sprintf("You made #%s. /topic TEXT says what it is for; /part leaves it.", name))
+		m.noticeLocked(r, message.Notice, fmt.Sprintf("You made #%s. /topic TEXT says what it is for; /part leaves it.", name))
 	} else if r.topic != "" {
-		m.noticeLocked(r, Notice, "Topic: "+r.topic)
+		m.noticeLocked(r, message.Notice, "Topic: "+r.topic)
 	}
 	return nil
 }
@@ -305,7 +306,7 @@ func cmdRooms(m *Member, _ string) (Effect, error) {
 	if len(rows) > len(shown) {
 		lines = append(lines, fmt.Sprintf("  … and %d quieter ones", len(rows)-len(shown)))
 	}
-	m.notice(Notice, fmt.Sprintf("Rooms (%d; /join #NAME enters one):\n%s", len(rows), strings.Join(lines, "\n")))
+	m.notice(message.Notice, fmt.Sprintf("Rooms (%d; /join #NAME enters one):\n%s", len(rows), strings.Join(lines, "\n")))
 	return Stay, nil
 }
 
@@ -320,9 +321,9 @@ func cmdTopic(m *Member, args string) (Effect, error) {
 	}
 	if args == "" {
 		if r.topic == "" {
-			m.noticeLocked(r, Notice, fmt.Sprintf("#%s has no topic; /topic TEXT sets one.", r.name))
+			m.noticeLocked(r, message.Notice, fmt.Sprintf("#%s has no topic; /topic TEXT sets one.", r.name))
 		} else {
-			m.noticeLocked(r, Notice, "Topic: "+r.topic)
+			m.noticeLocked(r, message.Notice, "Topic: "+r.topic)
 		}
 		return Stay, nil
 	}
@@ -397,7 +398,7 @@ func cmdDelete(m *Member, args string) (Effect, error) {
 		return Stay, err
 	}
 	name, _ := roomName(arg) // DeleteRoom read it
-	m.notice(Notice, fmt.Sprintf(
+	m.notice(message.Notice, fmt.Sprintf(
 		"This deletes #%s for everyone, with its %d messages, for good. To go ahead: /delete #%s confirm", name, n, name))
 	return Stay, nil
 }
@@ -449,7 +450,7 @@ func (m *Member) DeleteRoom(room string, confirmed bool) (messages uint64, err e
 	if r != nil {
 		for o := range r.members {
 			h.unsubscribeLocked(o, r, "", false, true)
-			o.noticeLocked(o.currentRoomLocked(), Notice, fmt.Sprintf("%s deleted #%s.", m.nick, name))
+			o.noticeLocked(o.currentRoomLocked(), message.Notice, fmt.Sprintf("%s deleted #%s.", m.nick, name))
 		}
 		delete(h.rooms, name)
 	}
@@ -474,6 +475,6 @@ func (m *Member) DeleteRoom(room string, confirmed bool) (messages uint64, err e
 	}
 	h.unindexRoomLocked(name)
 	h.audit("room deleted", "room", name, "by", m.nick, "by_key", m.key)
-	m.noticeLocked(m.currentRoomLocked(), Notice, fmt.Sprintf("#%s is deleted, with its messages.", name))
+	m.noticeLocked(m.currentRoomLocked(), message.Notice, fmt.Sprintf("#%s is deleted, with its messages.", name))
 	return 0, nil
 }

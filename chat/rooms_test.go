@@ -9,12 +9,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chatroom/chatroom/chat/message"
 	"github.com/chatroom/chatroom/humantime"
 )
 
 // inRoom keeps the messages of one room.
-func inRoom(msgs []Message, room string) []Message {
-	return slices.DeleteFunc(slices.Clone(msgs), func(m Message) bool { return m.Room != room })
+func inRoom(msgs []message.Message, room string) []message.Message {
+	return slices.DeleteFunc(slices.Clone(msgs), func(m message.Message) bool { return m.Room != room })
 }
 
 func tabs(m *Member) []string {
@@ -39,12 +40,12 @@ func tab(m *Member, name string) RoomTab {
 
 // unreadStart is where, in msgs, what m missed in room name starts: the
 // first log message at or after RoomTab.UnreadFrom; -1 if none is.
-func unreadStart(m *Member, name string, msgs []Message) int {
+func unreadStart(m *Member, name string, msgs []message.Message) int {
 	from := tab(m, name).UnreadFrom
 	if from == 0 {
 		return -1
 	}
-	return slices.IndexFunc(msgs, func(msg Message) bool { return !msg.Private && msg.Seq >= from })
+	return slices.IndexFunc(msgs, func(msg message.Message) bool { return !msg.Private && msg.Seq >= from })
 }
 
 func current(m *Member) string {
@@ -69,10 +70,10 @@ func TestRoomsAreIsolated(t *testing.T) {
 	submit(t, bob, "lobby talk")
 
 	a := drain(alice)
-	if got := texts(inRoom(a, "go"), Chat); !slices.Equal(got, []string{"gophers only"}) {
+	if got := texts(inRoom(a, "go"), message.Chat); !slices.Equal(got, []string{"gophers only"}) {
 		t.Fatalf("alice's #go = %q", got)
 	}
-	if got := texts(inRoom(a, Lobby), Chat); !slices.Equal(got, []string{"lobby talk"}) {
+	if got := texts(inRoom(a, Lobby), message.Chat); !slices.Equal(got, []string{"lobby talk"}) {
 		t.Fatalf("alice's #lobby = %q", got)
 	}
 	b := drain(bob)
@@ -85,13 +86,13 @@ func TestRoomsAreIsolated(t *testing.T) {
 	// Joining later shows what was said, as history.
 	submit(t, bob, "/join go")
 	b = inRoom(drain(bob), "go")
-	if i := slices.IndexFunc(b, func(m Message) bool { return m.Text == "gophers only" }); i < 0 || !b[i].Backlog {
+	if i := slices.IndexFunc(b, func(m message.Message) bool { return m.Text == "gophers only" }); i < 0 || !b[i].Backlog {
 		t.Fatalf("bob's #go on joining = %+v", b)
 	}
 	// Switching rooms changes where lines go.
 	bob.Switch(Lobby, 0)
 	submit(t, bob, "back in the lobby")
-	if got := texts(inRoom(drain(alice), Lobby), Chat); !slices.Equal(got, []string{"back in the lobby"}) {
+	if got := texts(inRoom(drain(alice), Lobby), message.Chat); !slices.Equal(got, []string{"back in the lobby"}) {
 		t.Fatalf("alice's lobby = %q", got)
 	}
 	bob.Switch("", 1)
@@ -113,7 +114,7 @@ func TestJoinPartTopicAndRooms(t *testing.T) {
 	mustFail(t, alice, "/part", "only room")
 
 	submit(t, alice, "/join #go")
-	if got := strings.Join(texts(drain(alice), Notice), "\n"); !strings.Contains(got, "You made #go") {
+	if got := strings.Join(texts(drain(alice), message.Notice), "\n"); !strings.Contains(got, "You made #go") {
 		t.Fatalf("no word that alice made the room: %q", got)
 	}
 	submit(t, alice, "/topic all things Go")
@@ -121,15 +122,15 @@ func TestJoinPartTopicAndRooms(t *testing.T) {
 	if rooms[1].Topic != "all things Go" {
 		t.Fatalf("topic = %q", rooms[1].Topic)
 	}
-	if got := texts(drain(alice), Announcement); !slices.Contains(got, "alice set the topic: all things Go") {
+	if got := texts(drain(alice), message.Announcement); !slices.Contains(got, "alice set the topic: all things Go") {
 		t.Fatalf("topic change not announced: %q", got)
 	}
 	submit(t, bob, "/join #go")
-	if got := strings.Join(texts(drain(bob), Notice), "\n"); !strings.Contains(got, "Topic: all things Go") {
+	if got := strings.Join(texts(drain(bob), message.Notice), "\n"); !strings.Contains(got, "Topic: all things Go") {
 		t.Fatalf("bob was not shown the topic: %q", got)
 	}
 	submit(t, bob, "/rooms")
-	list := strings.Join(texts(drain(bob), Notice), "\n")
+	list := strings.Join(texts(drain(bob), message.Notice), "\n")
 	if !regexp.MustCompile(`#go +2 online: all things Go`).MatchString(list) || !regexp.MustCompile(`#lobby +2 online`).MatchString(list) {
 		t.Fatalf("/rooms = %q", list)
 	}
@@ -142,13 +143,13 @@ func TestJoinPartTopicAndRooms(t *testing.T) {
 	if got := tabs(alice); !slices.Equal(got, []string{"#lobby"}) || current(alice) != Lobby {
 		t.Fatalf("after /part alice has %q and looks at %q", got, current(alice))
 	}
-	if got := texts(inRoom(drain(bob), "go"), Leave); len(got) != 1 {
+	if got := texts(inRoom(drain(bob), "go"), message.Leave); len(got) != 1 {
 		t.Fatalf("bob saw %d leave lines in #go, want 1", len(got))
 	}
 	// A room nobody is in still exists, with its topic.
 	submit(t, bob, "/part")
 	submit(t, alice, "/rooms")
-	if got := strings.Join(texts(drain(alice), Notice), "\n"); !regexp.MustCompile(`#go +0 online: all things Go`).MatchString(got) {
+	if got := strings.Join(texts(drain(alice), message.Notice), "\n"); !regexp.MustCompile(`#go +0 online: all things Go`).MatchString(got) {
 		t.Fatalf("/rooms after everyone left = %q", got)
 	}
 }
@@ -166,7 +167,7 @@ func TestDirectMessagesReachOnlyTheParties(t *testing.T) {
 
 	submit(t, alice, "/msg bob psst, secret")
 	b := drain(bob)
-	i := slices.IndexFunc(b, func(m Message) bool { return m.Text == "psst, secret" })
+	i := slices.IndexFunc(b, func(m message.Message) bool { return m.Text == "psst, secret" })
 	if i < 0 || !strings.HasPrefix(b[i].Room, dmPrefix) || b[i].Backlog || b[i].Nick != "alice" {
 		t.Fatalf("bob's DM = %+v", b)
 	}
@@ -181,7 +182,7 @@ func TestDirectMessagesReachOnlyTheParties(t *testing.T) {
 		t.Fatalf("bob was moved to %q", current(bob))
 	}
 	submit(t, bob, "/reply got it")
-	if got := texts(inRoom(drain(alice), b[i].Room), Chat); !slices.Equal(got, []string{"psst, secret", "got it"}) {
+	if got := texts(inRoom(drain(alice), b[i].Room), message.Chat); !slices.Equal(got, []string{"psst, secret", "got it"}) {
 		t.Fatalf("alice's DM = %q", got)
 	}
 	// Closing the conversation does not stop the next message reaching you.
@@ -192,7 +193,7 @@ func TestDirectMessagesReachOnlyTheParties(t *testing.T) {
 	}
 	drain(bob)
 	submit(t, alice, "one more thing")
-	if got := texts(inRoom(drain(bob), b[i].Room), Chat); !slices.Contains(got, "one more thing") || !slices.Contains(tabs(bob), "@alice") {
+	if got := texts(inRoom(drain(bob), b[i].Room), message.Chat); !slices.Contains(got, "one more thing") || !slices.Contains(tabs(bob), "@alice") {
 		t.Fatalf("after closing it bob got %q, rooms %q", got, tabs(bob))
 	}
 	for _, msg := range drain(carol) {
@@ -202,7 +203,7 @@ func TestDirectMessagesReachOnlyTheParties(t *testing.T) {
 	}
 	// Nobody can join a direct conversation by name.
 	mustFail(t, carol, "/join "+b[i].Room, "not a room name")
-	if got := texts(drain(carol), Join); len(got) > 0 {
+	if got := texts(drain(carol), message.Join); len(got) > 0 {
 		t.Fatalf("carol saw joins: %q", got)
 	}
 }
@@ -222,13 +223,13 @@ func TestOfflineDirectMessageWaitsForItsReader(t *testing.T) {
 	if !slices.Contains(tabs(bob), "@alice") {
 		t.Fatalf("bob's rooms = %q", tabs(bob))
 	}
-	notes := strings.Join(texts(got, Notice), "\n")
+	notes := strings.Join(texts(got, message.Notice), "\n")
 	if !strings.Contains(notes, "New direct messages while you were away: @alice (2)") {
 		t.Fatalf("bob was not told about the waiting messages: %q", notes)
 	}
-	var dm []Message
+	var dm []message.Message
 	for _, msg := range got {
-		if strings.HasPrefix(msg.Room, dmPrefix) && msg.Kind == Chat {
+		if strings.HasPrefix(msg.Room, dmPrefix) && msg.Kind == message.Chat {
 			dm = append(dm, msg)
 		}
 	}
@@ -236,7 +237,7 @@ func TestOfflineDirectMessageWaitsForItsReader(t *testing.T) {
 		t.Fatalf("bob's waiting messages = %+v", dm)
 	}
 	submit(t, bob, "/reply here now")
-	if got := texts(drain(alice), Chat); !slices.Contains(got, "here now") {
+	if got := texts(drain(alice), message.Chat); !slices.Contains(got, "here now") {
 		t.Fatalf("alice did not get the reply: %q", got)
 	}
 }
@@ -274,7 +275,7 @@ func TestRoomsAreRejoinedWithAMarkerWhereYouLeft(t *testing.T) {
 	}
 	var before, after []string
 	for _, msg := range got[:marker] {
-		if msg.Kind == Chat {
+		if msg.Kind == message.Chat {
 			if !msg.Backlog {
 				t.Fatalf("%q, read before, is not marked as history", msg.Text)
 			}
@@ -282,7 +283,7 @@ func TestRoomsAreRejoinedWithAMarkerWhereYouLeft(t *testing.T) {
 		}
 	}
 	for _, msg := range got[marker:] {
-		if msg.Kind == Chat {
+		if msg.Kind == message.Chat {
 			if msg.Backlog {
 				t.Fatalf("%q, missed, is marked as history", msg.Text)
 			}
@@ -322,8 +323,8 @@ func TestReadPositionsSurviveACrashOnceCheckpointed(t *testing.T) {
 	alice2 := join(t, h2, "alice")
 	got := drain(alice2)
 	marker := unreadStart(alice2, Lobby, got)
-	read := slices.IndexFunc(got, func(m Message) bool { return m.Text == "read before the crash" })
-	after := slices.IndexFunc(got, func(m Message) bool { return m.Text == "after the crash" })
+	read := slices.IndexFunc(got, func(m message.Message) bool { return m.Text == "read before the crash" })
+	after := slices.IndexFunc(got, func(m message.Message) bool { return m.Text == "after the crash" })
 	if marker < 0 || read < 0 || after < 0 || !(read < marker && marker <= after) {
 		t.Fatalf("read %d, marker %d, new %d in %+v", read, marker, after, got)
 	}
@@ -338,14 +339,14 @@ func TestHistoryLoadsOlderPages(t *testing.T) {
 		submit(t, alice, fmt.Sprintf("line %d", i))
 	}
 	bob := join(t, h, "bob")
-	shown := texts(drain(bob), Chat)
+	shown := texts(drain(bob), message.Chat)
 	if len(shown) != 5 || shown[0] != "line 26" {
 		t.Fatalf("bob's backlog = %q", shown)
 	}
 	mustFail(t, bob, "/history lots", "usage")
 	submit(t, bob, "/history 10")
 	older := drain(bob)
-	if got := texts(older, Chat); len(got) != 10 || got[0] != "line 16" || got[9] != "line 25" {
+	if got := texts(older, message.Chat); len(got) != 10 || got[0] != "line 16" || got[9] != "line 25" {
 		t.Fatalf("/history 10 gave %q", got)
 	}
 	for _, msg := range older {
@@ -358,10 +359,10 @@ func TestHistoryLoadsOlderPages(t *testing.T) {
 	}
 	rest := drain(bob)
 	// Lines 1-15 and alice's arrival.
-	if got := texts(rest, Chat); len(got) != 15 || got[0] != "line 1" {
+	if got := texts(rest, message.Chat); len(got) != 15 || got[0] != "line 1" {
 		t.Fatalf("the rest = %q", got)
 	}
-	if rest[0].Kind != Join || rest[0].Nick != "alice" {
+	if rest[0].Kind != message.Join || rest[0].Nick != "alice" {
 		t.Fatalf("the oldest line is %+v, want alice joining", rest[0])
 	}
 	// A view that dropped some of what it had asks from where it has.
@@ -370,7 +371,7 @@ func TestHistoryLoadsOlderPages(t *testing.T) {
 	}
 	drain(bob)
 	submit(t, bob, "/history")
-	if got := strings.Join(texts(drain(bob), Notice), ""); !strings.Contains(got, "beginning of what this room keeps") {
+	if got := strings.Join(texts(drain(bob), message.Notice), ""); !strings.Contains(got, "beginning of what this room keeps") {
 		t.Fatalf("at the start: %q", got)
 	}
 }
@@ -387,7 +388,7 @@ func TestSearchFindsMessagesInTheCurrentRoom(t *testing.T) {
 
 	mustFail(t, bob, "/search", "usage")
 	submit(t, bob, "/search FOX")
-	got := strings.Join(texts(drain(bob), Notice), "\n")
+	got := strings.Join(texts(drain(bob), message.Notice), "\n")
 	if !strings.Contains(got, "2 messages match \"FOX\"") || !strings.Contains(got, "<alice> the quick brown fox") ||
 		!strings.Contains(got, "* bob chases the fox") || strings.Contains(got, "elsewhere") {
 		t.Fatalf("/search FOX = %q", got)
@@ -401,17 +402,17 @@ func TestSearchFindsMessagesInTheCurrentRoom(t *testing.T) {
 		t.Fatal(err)
 	}
 	submit(t, east, "/search quick")
-	if got := strings.Join(texts(drain(east), Notice), "\n"); !strings.Contains(got, "2026-11-25 13:34 <alice> the quick brown fox") {
+	if got := strings.Join(texts(drain(east), message.Notice), "\n"); !strings.Contains(got, "2026-11-25 13:34 <alice> the quick brown fox") {
 		t.Fatalf("search in UTC+1 = %q", got)
 	}
 	submit(t, bob, "/search unicorn")
-	if got := strings.Join(texts(drain(bob), Notice), "\n"); !strings.Contains(got, "Nothing in this room matches") {
+	if got := strings.Join(texts(drain(bob), message.Notice), "\n"); !strings.Contains(got, "Nothing in this room matches") {
 		t.Fatalf("/search unicorn = %q", got)
 	}
 	// Search respects /ignore.
 	submit(t, bob, "/ignore alice")
 	submit(t, bob, "/search quick")
-	if got := strings.Join(texts(drain(bob), Notice), "\n"); strings.Contains(got, "quick brown") {
+	if got := strings.Join(texts(drain(bob), message.Notice), "\n"); strings.Contains(got, "quick brown") {
 		t.Fatalf("search shows an ignored author: %q", got)
 	}
 }
@@ -431,7 +432,7 @@ func TestInviteOnlyRooms(t *testing.T) {
 	mustFail(t, bob, "/join #club", "invite-only")
 	mustFail(t, bob, "/invite carol", "operators")
 	submit(t, op, "/invite bob")
-	if got := strings.Join(texts(drain(bob), Notice), "\n"); !strings.Contains(got, "boss invited you to #club") {
+	if got := strings.Join(texts(drain(bob), message.Notice), "\n"); !strings.Contains(got, "boss invited you to #club") {
 		t.Fatalf("bob was not told: %q", got)
 	}
 	submit(t, bob, "/join #club")
@@ -461,7 +462,7 @@ func TestDeleteNeedsConfirmation(t *testing.T) {
 	mustFail(t, op, "/delete #nowhere", "no room")
 
 	submit(t, op, "/delete #doomed")
-	if got := strings.Join(texts(drain(op), Notice), "\n"); !strings.Contains(got, "/delete #doomed confirm") {
+	if got := strings.Join(texts(drain(op), message.Notice), "\n"); !strings.Contains(got, "/delete #doomed confirm") {
 		t.Fatalf("no confirmation asked: %q", got)
 	}
 	if !slices.Contains(tabs(bob), "#doomed") {
@@ -471,7 +472,7 @@ func TestDeleteNeedsConfirmation(t *testing.T) {
 	if got := tabs(bob); slices.Contains(got, "#doomed") || current(bob) != Lobby {
 		t.Fatalf("bob is still in %q, looking at %q", got, current(bob))
 	}
-	if got := strings.Join(texts(drain(bob), Notice), "\n"); !strings.Contains(got, "boss deleted #doomed") {
+	if got := strings.Join(texts(drain(bob), message.Notice), "\n"); !strings.Contains(got, "boss deleted #doomed") {
 		t.Fatalf("bob was not told: %q", got)
 	}
 	if msgs, _ := hist.After(context.Background(), "doomed", 0, 100); len(msgs) != 0 {
@@ -509,16 +510,16 @@ func TestPruneAppliesRetention(t *testing.T) {
 		t.Fatal(err)
 	}
 	kept, _ := hist.After(context.Background(), Lobby, 0, 100)
-	if got := texts(kept, Chat); !slices.Equal(got, []string{"new 3", "new 4", "new 5"}) || n != 4 {
+	if got := texts(kept, message.Chat); !slices.Equal(got, []string{"new 3", "new 4", "new 5"}) || n != 4 {
 		t.Fatalf("pruned %d, kept %q", n, got)
 	}
 	// Nobody is shown what was pruned, though it was still in memory.
 	bob := join(t, h, "bob")
 	got := drain(bob)
-	if chat := texts(got, Chat); !slices.Equal(chat, []string{"new 3", "new 4", "new 5"}) {
+	if chat := texts(got, message.Chat); !slices.Equal(chat, []string{"new 3", "new 4", "new 5"}) {
 		t.Fatalf("after pruning a newcomer sees %q", chat)
 	}
-	for _, n := range texts(got, Notice) {
+	for _, n := range texts(got, message.Notice) {
 		if strings.Contains(n, "no longer kept") || strings.Contains(n, "Earlier messages") {
 			t.Fatalf("a newcomer is told %q", n)
 		}
@@ -591,7 +592,7 @@ func TestDirectMessageFromASecondWindowReachesAClosedConversation(t *testing.T) 
 	drain(bob)
 	window2.Switch(dm, 0)
 	submit(t, window2, "still there?")
-	if got := texts(inRoom(drain(bob), dm), Chat); !slices.Contains(got, "still there?") {
+	if got := texts(inRoom(drain(bob), dm), message.Chat); !slices.Contains(got, "still there?") {
 		t.Fatalf("bob got %q", got)
 	}
 }
@@ -675,7 +676,7 @@ func TestEmptyRoomsAreUnloadedAndRoomMakingIsLimited(t *testing.T) {
 	// Coming back loads it again, with its history and numbering.
 	submit(t, alice, "/join #r3")
 	got := inRoom(drain(alice), "r3")
-	if i := slices.IndexFunc(got, func(m Message) bool { return m.Text == "hello" }); i < 0 || got[i].Seq != 2 {
+	if i := slices.IndexFunc(got, func(m message.Message) bool { return m.Text == "hello" }); i < 0 || got[i].Seq != 2 {
 		t.Fatalf("#r3 came back as %+v", got)
 	}
 	submit(t, alice, "again")
@@ -695,11 +696,11 @@ func TestInviteOnlyRoomsAreListedOnlyToThoseLetIn(t *testing.T) {
 	submit(t, op, "/private on")
 	submit(t, op, "/invite bob")
 	submit(t, carol, "/rooms")
-	if got := strings.Join(texts(drain(carol), Notice), "\n"); strings.Contains(got, "club") {
+	if got := strings.Join(texts(drain(carol), message.Notice), "\n"); strings.Contains(got, "club") {
 		t.Fatalf("carol, not invited, sees %q", got)
 	}
 	submit(t, bob, "/rooms")
-	if got := strings.Join(texts(drain(bob), Notice), "\n"); !regexp.MustCompile(`#club +1 online, invite-only: the secret club`).MatchString(got) {
+	if got := strings.Join(texts(drain(bob), message.Notice), "\n"); !regexp.MustCompile(`#club +1 online, invite-only: the secret club`).MatchString(got) {
 		t.Fatalf("bob, invited, sees %q", got)
 	}
 	submit(t, bob, "/join #club")
@@ -709,7 +710,7 @@ func TestInviteOnlyRoomsAreListedOnlyToThoseLetIn(t *testing.T) {
 	if slices.Contains(tabs(bob), "#club") {
 		t.Fatal("bob is still in the room")
 	}
-	if got := strings.Join(texts(drain(bob), Notice), "\n"); !strings.Contains(got, "boss withdrew your invitation to #club") {
+	if got := strings.Join(texts(drain(bob), message.Notice), "\n"); !strings.Contains(got, "boss withdrew your invitation to #club") {
 		t.Fatalf("bob was told %q", got)
 	}
 	mustFail(t, bob, "/join #club", "invite-only")
@@ -753,7 +754,7 @@ func TestStrangersCannotCrowdOutYourRooms(t *testing.T) {
 	}
 
 	vic = join(t, h, "vic")
-	notes := strings.Join(texts(drain(vic), Notice), "\n")
+	notes := strings.Join(texts(drain(vic), message.Notice), "\n")
 	if !strings.Contains(notes, fmt.Sprintf("%d conversations were opened by people you have not written to", maxUnanswered)) {
 		t.Fatalf("vic's welcome does not say how many wait: %q", notes)
 	}
@@ -951,7 +952,7 @@ func TestEmptyRoomsNobodyOwnsExpire(t *testing.T) {
 		t.Fatalf("alice came back to %q", got)
 	}
 	submit(t, alice, "/rooms")
-	if got := strings.Join(texts(drain(alice), Notice), "\n"); strings.Contains(got, "#idle") || !strings.Contains(got, "#said") {
+	if got := strings.Join(texts(drain(alice), message.Notice), "\n"); strings.Contains(got, "#idle") || !strings.Contains(got, "#said") {
 		t.Fatalf("/rooms after expiry: %q", got)
 	}
 	// Retention empties #said; a day later it goes too.
@@ -978,18 +979,18 @@ func TestWritingToSomeoneAwaySaysItWaits(t *testing.T) {
 	alice, carol := join(t, h, "alice"), join(t, h, "carol")
 	drain(alice)
 	submit(t, alice, "/msg dave are you around?")
-	if notes := strings.Join(texts(drain(alice), Notice), "\n"); !strings.Contains(notes, "dave is away; your message will wait for them") {
+	if notes := strings.Join(texts(drain(alice), message.Notice), "\n"); !strings.Contains(notes, "dave is away; your message will wait for them") {
 		t.Fatalf("alice was not told that dave is away: %q", notes)
 	}
 	submit(t, alice, "/msg carol hi")
-	if notes := strings.Join(texts(drain(alice), Notice), "\n"); strings.Contains(notes, "is away") {
+	if notes := strings.Join(texts(drain(alice), message.Notice), "\n"); strings.Contains(notes, "is away") {
 		t.Fatalf("carol is here, yet alice was told: %q", notes)
 	}
 	drain(carol) // alice wrote to carol: /reply answers her
 	drain(alice)
 	alice.Leave("")
 	submit(t, carol, "/reply still there?")
-	if notes := strings.Join(texts(drain(carol), Notice), "\n"); !strings.Contains(notes, "alice is away; your message will wait for them") {
+	if notes := strings.Join(texts(drain(carol), message.Notice), "\n"); !strings.Contains(notes, "alice is away; your message will wait for them") {
 		t.Fatalf("carol's /reply to alice away said nothing: %q", notes)
 	}
 }
@@ -1006,14 +1007,14 @@ func TestWritingToANickReachesItsOwnerUnderAnother(t *testing.T) {
 	submit(t, anon, "/msg caroline a question")
 	var got []string
 	for _, msg := range drain(caroline) {
-		if strings.HasPrefix(msg.Room, dmPrefix) && msg.Kind == Chat {
+		if strings.HasPrefix(msg.Room, dmPrefix) && msg.Kind == message.Chat {
 			got = append(got, msg.Text)
 		}
 	}
 	if !slices.Equal(got, []string{"a question"}) {
 		t.Fatalf("caroline, here as carol, got %q", got)
 	}
-	if notes := strings.Join(texts(drain(anon), Notice), "\n"); strings.Contains(notes, "is away") {
+	if notes := strings.Join(texts(drain(anon), message.Notice), "\n"); strings.Contains(notes, "is away") {
 		t.Fatalf("anon was told caroline is away: %q", notes)
 	}
 }
@@ -1026,7 +1027,7 @@ func TestRoomListLinesUp(t *testing.T) {
 	submit(t, alice, "/join #a-much-longer-name")
 	drain(alice)
 	submit(t, alice, "/rooms")
-	got := strings.Join(texts(drain(alice), Notice), "\n")
+	got := strings.Join(texts(drain(alice), message.Notice), "\n")
 	col := -1
 	for _, l := range strings.Split(got, "\n") {
 		if !strings.HasPrefix(l, "  #") {
@@ -1069,7 +1070,7 @@ func TestUnreadCountsEverythingMissed(t *testing.T) {
 	msgs := inRoom(drain(alice), Lobby)
 	shown := 0
 	for _, msg := range msgs {
-		if msg.Kind == Chat && !msg.Backlog {
+		if msg.Kind == message.Chat && !msg.Backlog {
 			shown++
 		}
 	}
@@ -1092,7 +1093,7 @@ func TestSearchCountsAllAndPagesBack(t *testing.T) {
 	}
 	drain(bob)
 	submit(t, bob, "/search fox")
-	got := strings.Join(texts(drain(bob), Notice), "\n")
+	got := strings.Join(texts(drain(bob), message.Notice), "\n")
 	if !strings.HasPrefix(got, `300 messages match "fox"; newest 1-20 (/search alone shows 21-40):`) ||
 		!strings.Contains(got, "<alice> fox 449") || strings.Contains(got, "fox 419") {
 		t.Fatalf("/search fox = %q", got)
@@ -1101,7 +1102,7 @@ func TestSearchCountsAllAndPagesBack(t *testing.T) {
 		t.Fatalf("the first page shows %d results", n)
 	}
 	submit(t, bob, "/search")
-	got = strings.Join(texts(drain(bob), Notice), "\n")
+	got = strings.Join(texts(drain(bob), message.Notice), "\n")
 	if !strings.HasPrefix(got, `300 messages match "fox"; 21-40 (/search alone shows 41-60):`) ||
 		!strings.Contains(got, "<alice> fox 419") || strings.Contains(got, "fox 449") {
 		t.Fatalf("second page = %q", got)
@@ -1111,12 +1112,12 @@ func TestSearchCountsAllAndPagesBack(t *testing.T) {
 		drain(bob)
 	}
 	submit(t, bob, "/search")
-	got = strings.Join(texts(drain(bob), Notice), "\n")
+	got = strings.Join(texts(drain(bob), message.Notice), "\n")
 	if !strings.HasPrefix(got, `300 messages match "fox"; 281-300, the oldest:`) || !strings.HasSuffix(got, "<alice> fox 1") {
 		t.Fatalf("last page = %q", got)
 	}
 	submit(t, bob, "/search")
-	if got := strings.Join(texts(drain(bob), Notice), "\n"); !strings.Contains(got, "all 300 were shown") {
+	if got := strings.Join(texts(drain(bob), message.Notice), "\n"); !strings.Contains(got, "all 300 were shown") {
 		t.Fatalf("past the end = %q", got)
 	}
 	// Paging belongs to the room searched.
@@ -1157,7 +1158,7 @@ type gatedHistory struct {
 	gate    chan struct{}
 }
 
-func (g *gatedHistory) After(ctx context.Context, room string, seq uint64, limit int) ([]Message, error) {
+func (g *gatedHistory) After(ctx context.Context, room string, seq uint64, limit int) ([]message.Message, error) {
 	g.entered <- struct{}{}
 	<-g.gate
 	return g.History.After(ctx, room, seq, limit)

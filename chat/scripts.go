@@ -2,6 +2,7 @@ package chat
 
 import (
 	"fmt"
+	"github.com/chatroom/chatroom/chat/message"
 	"time"
 )
 
@@ -59,7 +60,7 @@ func (m *Member) Enter(name string) error {
 // authors the member ignores; and how many match in all. It is Search's
 // first page with each message's room set: for a script that wants the
 // messages.
-func (m *Member) Find(room, query string, limit int) ([]Message, int, error) {
+func (m *Member) Find(room, query string, limit int) ([]message.Message, int, error) {
 	res, err := m.Search(room, query, 0, limit)
 	if err != nil {
 		return nil, 0, err

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"github.com/chatroom/chatroom/chat/message"
 	"slices"
 	"strings"
 	"sync"
@@ -152,9 +153,7 @@ func (s Sanction) Active(now time.Time) bool {
 }
 
 // TargetIsKey reports whether the target is a key rather than an address.
-func (s Sanction) TargetIsKey() bool { return isKey(s.Target) }
-
-func isKey(target string) bool { return strings.HasPrefix(target, "SHA256:") }
+func (s Sanction) TargetIsKey() bool { return message.IsKey(s.Target) }
 
 // Ignore is one author a member does not want to see.
 type Ignore struct {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/message"
 	"github.com/chatroom/chatroom/store/storetest"
 )
 
@@ -61,8 +62,8 @@ func joinAs(t *testing.T, h *chat.Hub, nick string) *chat.Member {
 }
 
 // read returns everything a member has to read now.
-func read(m *chat.Member) []chat.Message {
-	var all []chat.Message
+func read(m *chat.Member) []message.Message {
+	var all []message.Message
 	for {
 		select {
 		case <-m.Wake():
@@ -73,7 +74,7 @@ func read(m *chat.Member) []chat.Message {
 	}
 }
 
-func find(msgs []chat.Message, kind chat.Kind, text string) *chat.Message {
+func find(msgs []message.Message, kind message.Kind, text string) *message.Message {
 	for i := range msgs {
 		if msgs[i].Kind == kind && strings.Contains(msgs[i].Text, text) {
 			return &msgs[i]
@@ -100,25 +101,25 @@ func TestJoinAndReadingWorkWhenWritesFail(t *testing.T) {
 		t.Fatalf("join while writes fail: %v", err)
 	}
 	got := read(bob)
-	if find(got, chat.Notice, "Welcome to chatroom!") == nil {
+	if find(got, message.Notice, "Welcome to chatroom!") == nil {
 		t.Fatalf("bob was not welcomed: %+v", got)
 	}
-	if m := find(got, chat.Chat, "written before the disk filled"); m == nil || !m.Backlog {
+	if m := find(got, message.Chat, "written before the disk filled"); m == nil || !m.Backlog {
 		t.Fatalf("bob cannot read what was said before: %+v", got)
 	}
-	if m := find(read(alice), chat.Join, ""); m == nil || m.Nick != "bob" {
+	if m := find(read(alice), message.Join, ""); m == nil || m.Nick != "bob" {
 		t.Fatal("alice was not shown bob's join")
 	}
 
 	if _, err := bob.Submit("/nick robert"); err != nil {
 		t.Fatalf("nick change while writes fail: %v", err)
 	}
-	if m := find(read(alice), chat.NickChange, "robert"); m == nil || m.Nick != "bob" {
+	if m := find(read(alice), message.NickChange, "robert"); m == nil || m.Nick != "bob" {
 		t.Fatal("alice was not shown bob's nick change")
 	}
 	bob.Leave("quit")
 	c.Advance(time.Minute) // a leave line waits a minute for the person to come back
-	if m := find(read(alice), chat.Leave, "quit"); m == nil || m.Nick != "robert" {
+	if m := find(read(alice), message.Leave, "quit"); m == nil || m.Nick != "robert" {
 		t.Fatal("alice was not shown bob leave")
 	}
 	if f.Failed() == 0 {
@@ -150,7 +151,7 @@ func TestUnstoredMessageIsRefusedAndItsAuthorTold(t *testing.T) {
 			t.Errorf("%q: the cause is lost: %v", line, err)
 		}
 	}
-	if got := read(alice); find(got, chat.Chat, "hello?") != nil || find(got, chat.Action, "waves") != nil || find(got, chat.Chat, "psst") != nil {
+	if got := read(alice); find(got, message.Chat, "hello?") != nil || find(got, message.Action, "waves") != nil || find(got, message.Chat, "psst") != nil {
 		t.Fatalf("alice saw a line that was not stored: %+v", got)
 	}
 
@@ -160,7 +161,7 @@ func TestUnstoredMessageIsRefusedAndItsAuthorTold(t *testing.T) {
 		t.Fatalf("after the store recovered: %v", err)
 	}
 	got := read(alice)
-	sent := find(got, chat.Chat, "hello?")
+	sent := find(got, message.Chat, "hello?")
 	if sent == nil {
 		t.Fatalf("alice did not get the line sent again: %+v", got)
 	}
@@ -237,7 +238,7 @@ func TestUnignoreWhenItCannotBeStored(t *testing.T) {
 	if _, err := alice.Submit("/unignore bob"); err != nil {
 		t.Fatalf("/unignore while writes fail: %v", err)
 	}
-	if m := find(read(alice), chat.Notice, "no longer ignore bob for this session only"); m == nil {
+	if m := find(read(alice), message.Notice, "no longer ignore bob for this session only"); m == nil {
 		t.Fatal("alice was not told the change holds for this session only")
 	}
 	if _, err := alice.Submit("/ignore bob"); err != nil {
@@ -265,7 +266,7 @@ func TestPrivateRoomTellsWhomItCouldNotInvite(t *testing.T) {
 	if _, err := op.Submit("/private on"); err != nil {
 		t.Fatal(err)
 	}
-	if m := find(read(op), chat.Error, "could not be invited"); m == nil || !strings.HasPrefix(m.Text, "2 of those here") {
+	if m := find(read(op), message.Error, "could not be invited"); m == nil || !strings.HasPrefix(m.Text, "2 of those here") {
 		t.Fatalf("the operator was not told: %+v", m)
 	}
 }

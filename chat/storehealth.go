@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"errors"
+	"github.com/chatroom/chatroom/chat/message"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -206,7 +207,7 @@ type watchedHistory struct {
 	w *writeWatch
 }
 
-func (h watchedHistory) Append(ctx context.Context, room string, m Message) error {
+func (h watchedHistory) Append(ctx context.Context, room string, m message.Message) error {
 	return h.w.done(h.w.start(), h.History.Append(ctx, room, m))
 }
 

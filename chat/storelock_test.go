@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"github.com/chatroom/chatroom/chat/message"
 	"slices"
 	"strings"
 	"sync"
@@ -294,7 +295,7 @@ func TestStoreWritesHoldNoHubLock(t *testing.T) {
 			for heard := false; !heard; {
 				select {
 				case <-carol.Wake():
-					heard = slices.ContainsFunc(carol.Next(), func(m Message) bool { return strings.Contains(m.Text, "still here") })
+					heard = slices.ContainsFunc(carol.Next(), func(m message.Message) bool { return strings.Contains(m.Text, "still here") })
 				case <-time.After(10 * time.Second):
 					close(gated.gate)
 					t.Fatalf("carol did not read bob's line while %s waited on the store", c.name)

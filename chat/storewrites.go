@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"github.com/chatroom/chatroom/chat/message"
 	"sync"
 )
 
@@ -129,7 +130,7 @@ func (h *Hub) tell(m *Member, r *Room, text string) {
 	h.mu.Lock()
 	defer h.unlock()
 	if !m.left {
-		m.noticeLocked(r, Error, text)
+		m.noticeLocked(r, message.Error, text)
 	}
 }
 
@@ -140,7 +141,7 @@ func (h *Hub) note(m *Member, text string) {
 	h.mu.Lock()
 	defer h.unlock()
 	if !m.left {
-		m.noticeLocked(m.currentRoomLocked(), Notice, text)
+		m.noticeLocked(m.currentRoomLocked(), message.Notice, text)
 	}
 }
 

@@ -1,5 +1,7 @@
 package chat
 
+import "github.com/chatroom/chatroom/chat/message"
+
 // Update is what a member's view needs after a wake: the messages it has
 // not seen yet, and whatever else about the member changed since the last
 // Update. Each part but Messages is set only when it changed (its
@@ -7,7 +9,7 @@ package chat
 // Next does, and a view keeps no version counters of its own.
 type Update struct {
 	// Messages are what Next returns.
-	Messages []Message
+	Messages []message.Message
 
 	// RoomsChanged says Rooms and Current are new: the member joined or
 	// left a room, a conversation's label changed, or it looks at another

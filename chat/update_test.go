@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"github.com/chatroom/chatroom/chat/message"
 	"strings"
 	"testing"
 )
@@ -29,7 +30,7 @@ func TestUpdateTellsEachPartOnlyWhenItChanged(t *testing.T) {
 	if changed(u) != "rooms,roster,nick" || u.Nick != "alice" || u.Current != Lobby || len(u.Rooms) != 1 || len(u.Roster) != 1 {
 		t.Fatalf("the first update is %q: %+v", changed(u), u)
 	}
-	if !strings.Contains(strings.Join(texts(u.Messages, Notice), "\n"), "Welcome") {
+	if !strings.Contains(strings.Join(texts(u.Messages, message.Notice), "\n"), "Welcome") {
 		t.Fatalf("the first update lacks the welcome: %+v", u.Messages)
 	}
 	if u := alice.Update(); changed(u) != "" || len(u.Messages) != 0 {
@@ -38,13 +39,13 @@ func TestUpdateTellsEachPartOnlyWhenItChanged(t *testing.T) {
 
 	bob := join(t, h, "bob")
 	u = alice.Update()
-	if changed(u) != "roster" || len(u.Roster) != 2 || len(texts(u.Messages, Join)) != 1 {
+	if changed(u) != "roster" || len(u.Roster) != 2 || len(texts(u.Messages, message.Join)) != 1 {
 		t.Fatalf("after bob came: %q, roster %+v, messages %+v", changed(u), u.Roster, u.Messages)
 	}
 
 	submit(t, bob, "hello")
 	u = alice.Update()
-	if changed(u) != "" || len(texts(u.Messages, Chat)) != 1 {
+	if changed(u) != "" || len(texts(u.Messages, message.Chat)) != 1 {
 		t.Fatalf("after a line: %q, messages %+v", changed(u), u.Messages)
 	}
 
@@ -108,16 +109,16 @@ func TestRejoinNoticesCarryHintsNotKeys(t *testing.T) {
 	submit(t, alice, "/join #go")
 	alice.Leave("quit")
 	alice = join(t, h, "alice")
-	var hinted []Message
+	var hinted []message.Message
 	for _, msg := range drain(alice) {
 		if strings.Contains(msg.Text, "Ctrl+") {
 			t.Errorf("a room text names a key: %q", msg.Text)
 		}
-		if msg.Hint != NoHint {
+		if msg.Hint != message.NoHint {
 			hinted = append(hinted, msg)
 		}
 	}
-	if len(hinted) != 1 || hinted[0].Hint != HintSwitchRooms || hinted[0].Text != "You are back in #go too." {
+	if len(hinted) != 1 || hinted[0].Hint != message.HintSwitchRooms || hinted[0].Text != "You are back in #go too." {
 		t.Fatalf("hinted lines: %+v", hinted)
 	}
 }

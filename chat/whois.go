@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chatroom/chatroom/chat/message"
 	"github.com/chatroom/chatroom/humantime"
 )
 
@@ -24,7 +25,7 @@ func cmdNames(m *Member, _ string) (Effect, error) {
 	if r.dm {
 		where = "this conversation"
 	}
-	m.notice(Notice, fmt.Sprintf("Online in %s (%d): %s", where, len(names), strings.Join(names, ", ")))
+	m.notice(message.Notice, fmt.Sprintf("Online in %s (%d): %s", where, len(names), strings.Join(names, ", ")))
 	return Stay, nil
 }
 
@@ -81,6 +82,6 @@ func cmdWhois(m *Member, args string) (Effect, error) {
 	if m.isOpLocked() {
 		fmt.Fprintf(&b, "\n  address %s", who.addr)
 	}
-	m.noticeLocked(m.currentRoomLocked(), Notice, b.String())
+	m.noticeLocked(m.currentRoomLocked(), message.Notice, b.String())
 	return Stay, nil
 }

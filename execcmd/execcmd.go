@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/message"
 	"github.com/chatroom/chatroom/lineui"
 )
 
@@ -246,7 +247,7 @@ func closed(m *chat.Member) error {
 
 // logLine reports whether msg is a line of room's log (not a private
 // notice).
-func logLine(msg chat.Message, name string) bool {
+func logLine(msg message.Message, name string) bool {
 	return !msg.Private && msg.Room == name
 }
 
@@ -255,8 +256,8 @@ func logLine(msg chat.Message, name string) bool {
 func (c Command) tail(m *chat.Member, o IO) error {
 	_, current := m.Rooms()
 	// Joining gave the member the room's backlog: the newest messages.
-	var have []chat.Message
-	take := func(msgs []chat.Message) {
+	var have []message.Message
+	take := func(msgs []message.Message) {
 		for _, msg := range msgs {
 			if logLine(msg, current) {
 				have = append(have, msg)
@@ -272,7 +273,7 @@ func (c Command) tail(m *chat.Member, o IO) error {
 		if _, err := m.LoadOlder(current, before, c.N-len(have)); err != nil {
 			return err
 		}
-		older := []chat.Message{}
+		older := []message.Message{}
 		for _, msg := range m.Next() {
 			if msg.Older && msg.Room == current && !msg.Private {
 				older = append(older, msg)
@@ -313,7 +314,7 @@ func (c Command) tail(m *chat.Member, o IO) error {
 	}
 }
 
-func (c Command) printMessage(w io.Writer, msg chat.Message, loc *time.Location) error {
+func (c Command) printMessage(w io.Writer, msg message.Message, loc *time.Location) error {
 	if c.JSON {
 		return json.NewEncoder(w).Encode(LineOf(msg))
 	}

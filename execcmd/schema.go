@@ -3,7 +3,7 @@ package execcmd
 import (
 	"time"
 
-	"github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/message"
 )
 
 // Line is one message as --json prints it (tail, search): one JSON object
@@ -41,13 +41,13 @@ type RoomLine struct {
 }
 
 // kinds names each room.Kind in the JSON.
-var kinds = map[chat.Kind]string{
-	chat.Chat: "chat", chat.Action: "action", chat.Join: "join", chat.Leave: "leave",
-	chat.NickChange: "nick", chat.Notice: "notice", chat.Error: "error", chat.Announcement: "announcement",
+var kinds = map[message.Kind]string{
+	message.Chat: "chat", message.Action: "action", message.Join: "join", message.Leave: "leave",
+	message.NickChange: "nick", message.Notice: "notice", message.Error: "error", message.Announcement: "announcement",
 }
 
 // LineOf is msg as --json prints it.
-func LineOf(msg chat.Message) Line {
+func LineOf(msg message.Message) Line {
 	l := Line{Seq: msg.Seq, Time: msg.Time.UTC().Format(time.RFC3339), Room: msg.Room, Nick: msg.Nick,
 		Kind: kinds[msg.Kind], Text: msg.Text}
 	if msg.Verified() {

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/message"
 )
 
 // Format renders msg as the line(s) line mode prints, in loc's time, with
@@ -18,7 +18,7 @@ import (
 // People without a key are marked ~, as the full view marks them. Text
 // of several lines continues on lines marked "|", so that no line of it
 // can pass for a message of its own.
-func Format(msg chat.Message, loc *time.Location, label string) string {
+func Format(msg message.Message, loc *time.Location, label string) string {
 	who := msg.Nick
 	if !msg.Verified() {
 		who = "~" + who
@@ -26,25 +26,25 @@ func Format(msg chat.Message, loc *time.Location, label string) string {
 	var lead, body string
 	typed := false
 	switch msg.Kind {
-	case chat.Chat:
+	case message.Chat:
 		lead, body, typed = "<"+who+">", msg.Text, true
-	case chat.Action:
+	case message.Action:
 		lead, body, typed = "* "+who, msg.Text, true
-	case chat.Join:
+	case message.Join:
 		lead, body = "->", who+" joined"
 		if msg.Text != "" {
 			body = who + " " + msg.Text
 		}
-	case chat.Leave:
+	case message.Leave:
 		lead, body = "<-", who+" left"
 		if msg.Text != "" {
 			body += " (" + msg.Text + ")"
 		}
-	case chat.NickChange:
+	case message.NickChange:
 		lead, body = "--", who+" is now known as "+msg.Text
-	case chat.Error:
+	case message.Error:
 		lead, body = "!", msg.Text
-	case chat.Announcement:
+	case message.Announcement:
 		lead, body = "**", msg.Text
 	default: // Notice
 		lead, body = "-", msg.Text

@@ -14,6 +14,7 @@ import (
 	"github.com/rivo/uniseg"
 
 	"github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/message"
 )
 
 // Options configures a line-mode session.
@@ -43,7 +44,7 @@ func Run(m *chat.Member, in io.Reader, out io.Writer, opts Options) error {
 		opts.Location = time.UTC
 	}
 	s := &session{m: m, opts: opts, out: out, stop: make(chan struct{}),
-		seen: map[string]*roomSeen{}, answers: make(chan chat.Message)}
+		seen: map[string]*roomSeen{}, answers: make(chan message.Message)}
 	lines := make(chan string)
 	submitted := make(chan struct{})
 	go s.read(in, lines)
@@ -66,7 +67,7 @@ func Run(m *chat.Member, in io.Reader, out io.Writer, opts Options) error {
 			// What the log holds now came before the line this answers:
 			// lines submitted ahead of it are shown first.
 			u := s.update()
-			s.show([]chat.Message{answer})
+			s.show([]message.Message{answer})
 			if u.Closed {
 				if u.ClosedReason != "" {
 					s.print("chatroom: " + u.ClosedReason)
@@ -106,7 +107,7 @@ type session struct {
 	// error, a notice) from the submitting goroutine to Run's, which
 	// shows them after what the log already holds, so that they read in
 	// the order the lines were typed.
-	answers chan chat.Message
+	answers chan message.Message
 
 	mu       sync.Mutex
 	out      io.Writer
@@ -136,7 +137,7 @@ func (s *session) writeErr() error {
 
 // show prints what the member was given, leaving out history nobody asked
 // for.
-func (s *session) show(msgs []chat.Message) {
+func (s *session) show(msgs []message.Message) {
 	if len(msgs) == 0 {
 		return
 	}
@@ -175,7 +176,7 @@ func (s *session) show(msgs []chat.Message) {
 
 // history reports whether msg is a log line from before the session
 // started that nobody asked for.
-func (s *session) history(msg chat.Message) bool {
+func (s *session) history(msg message.Message) bool {
 	if msg.Older {
 		return false
 	}
@@ -349,7 +350,7 @@ func (s *session) submit(lines <-chan string) {
 func (s *session) submitOne(line string) (quit bool) {
 	if n, ok := historyRequest(line); ok {
 		if err := s.loadOlder(n); err != nil {
-			s.answer(chat.Message{Kind: chat.Error, Time: time.Now(), Text: err.Error(), Private: true})
+			s.answer(message.Message{Kind: message.Error, Time: time.Now(), Text: err.Error(), Private: true})
 		}
 		return false
 	}
@@ -382,7 +383,7 @@ func (s *session) submitOne(line string) (quit bool) {
 		case errors.Is(err, chat.ErrLeft):
 			return true
 		case err != nil:
-			s.answer(chat.Message{Kind: chat.Error, Time: time.Now(), Text: err.Error(), Private: true})
+			s.answer(message.Message{Kind: message.Error, Time: time.Now(), Text: err.Error(), Private: true})
 		}
 		return eff == chat.Quit
 	}
@@ -390,7 +391,7 @@ func (s *session) submitOne(line string) (quit bool) {
 
 // answer shows msg, an answer to a line the session submitted, once what
 // the log holds has been shown. Called from the submitting goroutine.
-func (s *session) answer(msg chat.Message) {
+func (s *session) answer(msg message.Message) {
 	select {
 	case s.answers <- msg:
 	case <-s.stop:
@@ -434,7 +435,7 @@ func (s *session) loadOlder(n int) error {
 	}
 	got, err := s.m.LoadOlder(current, before, n)
 	if err == nil && got == 0 {
-		s.answer(chat.Message{Kind: chat.Notice, Time: time.Now(), Private: true,
+		s.answer(message.Message{Kind: message.Notice, Time: time.Now(), Private: true,
 			Text: fmt.Sprintf("Nothing earlier in #%s.", current)})
 	}
 	return err

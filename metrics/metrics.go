@@ -14,7 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/message"
 )
 
 // Metrics holds chatroom's metrics. Its methods are safe for concurrent
@@ -34,14 +34,14 @@ type Metrics struct {
 
 // kindNames are the label values of room's message kinds, by Kind.
 var kindNames = [...]string{
-	chat.Chat:         "chat",
-	chat.Action:       "action",
-	chat.Join:         "join",
-	chat.Leave:        "leave",
-	chat.NickChange:   "nick",
-	chat.Notice:       "notice",
-	chat.Error:        "error",
-	chat.Announcement: "announcement",
+	message.Chat:         "chat",
+	message.Action:       "action",
+	message.Join:         "join",
+	message.Leave:        "leave",
+	message.NickChange:   "nick",
+	message.Notice:       "notice",
+	message.Error:        "error",
+	message.Announcement: "announcement",
 }
 
 // New returns chatroom's metrics, all at zero, in a registry of their own
@@ -92,7 +92,7 @@ func New() *Metrics {
 func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 
 // Posted implements chat.Observer.
-func (m *Metrics) Posted(kind chat.Kind) {
+func (m *Metrics) Posted(kind message.Kind) {
 	if int(kind) < len(m.postedKind) {
 		m.postedKind[kind].Inc()
 		return

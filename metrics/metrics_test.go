@@ -14,6 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/message"
 	"github.com/chatroom/chatroom/metrics"
 	"github.com/chatroom/chatroom/metrics/metricstest"
 	"github.com/chatroom/chatroom/sshd"
@@ -60,11 +61,11 @@ func TestScrapeShowsWhatWasObserved(t *testing.T) {
 	m.Sessions(sshd.SessionFullScreen, 1)
 	m.Sessions(sshd.SessionFullScreen, -1)
 	m.Sessions("line", 1)
-	m.Posted(chat.Chat)
-	m.Posted(chat.Chat)
-	m.Posted(chat.Action)
-	m.Posted(chat.NickChange)
-	m.Posted(chat.Kind(200)) // a kind this package does not know yet
+	m.Posted(message.Chat)
+	m.Posted(message.Chat)
+	m.Posted(message.Action)
+	m.Posted(message.NickChange)
+	m.Posted(message.Kind(200)) // a kind this package does not know yet
 	m.Delivered(3)
 	m.Delivered(4)
 	m.Lag(1)
@@ -113,7 +114,7 @@ func TestScrapeShowsWhatWasObserved(t *testing.T) {
 // touches the global one.
 func TestTwoMetricsDoNotCollide(t *testing.T) {
 	a, b := metrics.New(), metrics.New()
-	a.Posted(chat.Chat)
+	a.Posted(message.Chat)
 	fa := metricstest.Scrape(t, serve(t, a, ok).URL+"/metrics")
 	fb := metricstest.Scrape(t, serve(t, b, ok).URL+"/metrics")
 	want(t, fa, 1, "chatroom_messages_posted_total", "kind", "chat")
@@ -165,7 +166,7 @@ func TestHealthz(t *testing.T) {
 func TestHotPathDoesNotAllocate(t *testing.T) {
 	m := metrics.New()
 	if n := testing.AllocsPerRun(1000, func() {
-		m.Posted(chat.Chat)
+		m.Posted(message.Chat)
 		m.Delivered(5)
 		m.Lag(3)
 	}); n != 0 {
@@ -178,7 +179,7 @@ func BenchmarkHotPath(b *testing.B) {
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			m.Posted(chat.Chat)
+			m.Posted(message.Chat)
 			m.Delivered(5)
 			m.Lag(3)
 		}

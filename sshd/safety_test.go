@@ -14,6 +14,7 @@ import (
 	"io"
 
 	"github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/message"
 	"github.com/chatroom/chatroom/keyfile"
 )
 
@@ -288,7 +289,7 @@ func TestFloodWhileOthersChat(t *testing.T) {
 	var got []string
 	accepted := 0
 	for _, m := range drainMember(reader) {
-		if m.Kind != chat.Chat {
+		if m.Kind != message.Chat {
 			continue
 		}
 		if m.Nick == "flooder" {
@@ -311,8 +312,8 @@ func TestFloodWhileOthersChat(t *testing.T) {
 }
 
 // drainMember reads everything a member has, as its view would.
-func drainMember(m *chat.Member) []chat.Message {
-	var all []chat.Message
+func drainMember(m *chat.Member) []message.Message {
+	var all []message.Message
 	for {
 		select {
 		case <-m.Wake():

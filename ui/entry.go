@@ -9,6 +9,7 @@ import (
 	"github.com/rivo/uniseg"
 
 	"github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/message"
 )
 
 // indent is the width of the time column ("15:04 "); wrapped lines of a
@@ -19,7 +20,7 @@ const indent = 6
 // the width they were wrapped at: re-wrapping on every frame would cost every
 // session CPU for each message anyone sends.
 type entry struct {
-	msg     chat.Message
+	msg     message.Message
 	mine    bool
 	mention bool // names the reader, or is a direct message to them
 	pending bool // the reader's line, held back by the rate limit
@@ -40,7 +41,7 @@ type entry struct {
 // has not seen before: what unread counts and the bell are about.
 func (e *entry) news() bool {
 	m := e.msg
-	return !e.mine && !m.Private && !m.Backlog && !m.Older && (m.Kind == chat.Chat || m.Kind == chat.Action)
+	return !e.mine && !m.Private && !m.Backlog && !m.Older && (m.Kind == message.Chat || m.Kind == message.Action)
 }
 
 // hangOf says where a line of a notice wraps onto its next rows: under
@@ -110,7 +111,7 @@ func (e *entry) layout(w int, st *styles, loc *time.Location) []line {
 	// of its own ("<you> ...") or for the server's.
 	typed := false
 	switch m.Kind {
-	case chat.Chat:
+	case message.Chat:
 		name := who
 		nickStyle := st.nick(m.Nick)
 		if e.mine {
@@ -126,7 +127,7 @@ func (e *entry) layout(w int, st *styles, loc *time.Location) []line {
 			// Not sent yet: dimmed, until the room has it.
 			lead, bodyStyle = st.placeholder.Render(plainLead), st.placeholder
 		}
-	case chat.Action:
+	case message.Action:
 		plainLead = "* " + who
 		lead = st.nick(m.Nick).Italic(true).Render(plainLead)
 		body, bodyStyle, typed = m.Text, st.nick(m.Nick).UnsetBold().Italic(true), true
@@ -137,30 +138,30 @@ func (e *entry) layout(w int, st *styles, loc *time.Location) []line {
 			lead = st.nick(m.Nick).Inherit(st.self).Render(plainLead)
 			body = "* " + m.Text
 		}
-	case chat.Join:
+	case message.Join:
 		plainLead = "→"
 		lead = st.event.Render(plainLead)
 		body = who + " joined"
 		if m.Text != "" {
 			body = who + " " + m.Text
 		}
-	case chat.Leave:
+	case message.Leave:
 		plainLead = "←"
 		lead = st.event.Render(plainLead)
 		body = who + " left"
 		if m.Text != "" {
 			body += " (" + m.Text + ")"
 		}
-	case chat.NickChange:
+	case message.NickChange:
 		// Not "~", which marks people without a key.
 		plainLead = "»"
 		lead = st.event.Render(plainLead)
 		body = who + " is now known as " + m.Text
-	case chat.Error:
+	case message.Error:
 		plainLead = "!"
 		lead = st.err.Render(plainLead)
 		body, bodyStyle = m.Text, st.err.UnsetBold()
-	case chat.Announcement:
+	case message.Announcement:
 		plainLead = "■"
 		lead = st.disconnect.Render(plainLead)
 		body, bodyStyle = m.Text, st.disconnect

@@ -4,7 +4,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/message"
 )
 
 // Layouts lays out each room message once for all the sessions that show
@@ -35,7 +35,7 @@ type layoutKey struct {
 }
 
 type sharedLayout struct {
-	msg   chat.Message // what was laid out, to tell a reused Seq apart
+	msg   message.Message // what was laid out, to tell a reused Seq apart
 	once  sync.Once
 	lines []line
 }
@@ -85,6 +85,6 @@ func (ls *Layouts) lines(e *entry, w int, loc *time.Location) []line {
 
 // sameMessage reports whether a and b are the same message, as far as its
 // layout shows.
-func sameMessage(a, b chat.Message) bool {
+func sameMessage(a, b message.Message) bool {
 	return a.Kind == b.Kind && a.Nick == b.Nick && a.Author == b.Author && a.Time.Equal(b.Time) && a.Text == b.Text
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/message"
 )
 
 func newSharedSession(t *testing.T, h *chat.Hub, nick string, w, hgt int, loc *time.Location, ls *Layouts) *session {
@@ -99,14 +100,14 @@ func TestSharedLayoutsLayOutOnce(t *testing.T) {
 func TestSharedLayoutsTellReusedSeqsApartAndStayBounded(t *testing.T) {
 	ls := NewLayouts()
 	at := time.Date(2026, 11, 25, 9, 5, 0, 0, time.UTC)
-	e1 := &entry{msg: chat.Message{Room: "go", Seq: 1, Kind: chat.Chat, Nick: "x", Text: "first", Time: at}, shared: ls}
-	e2 := &entry{msg: chat.Message{Room: "go", Seq: 1, Kind: chat.Chat, Nick: "x", Text: "second", Time: at}, shared: ls}
+	e1 := &entry{msg: message.Message{Room: "go", Seq: 1, Kind: message.Chat, Nick: "x", Text: "first", Time: at}, shared: ls}
+	e2 := &entry{msg: message.Message{Room: "go", Seq: 1, Kind: message.Chat, Nick: "x", Text: "second", Time: at}, shared: ls}
 	st := newStyles()
 	if l1, l2 := e1.render(80, &st, time.UTC), e2.render(80, &st, time.UTC); l1[0].text == l2[0].text {
 		t.Fatalf("two messages under one Seq share a layout: %q", l1[0].text)
 	}
 	for i := range 2 * layoutsKept {
-		e := &entry{msg: chat.Message{Room: "go", Seq: uint64(i + 2), Kind: chat.Chat, Nick: "x", Text: "t", Time: at}, shared: ls}
+		e := &entry{msg: message.Message{Room: "go", Seq: uint64(i + 2), Kind: message.Chat, Nick: "x", Text: "t", Time: at}, shared: ls}
 		e.render(80, &st, time.UTC)
 	}
 	if n := len(ls.byKey); n > layoutsKept {
@@ -117,7 +118,7 @@ func TestSharedLayoutsTellReusedSeqsApartAndStayBounded(t *testing.T) {
 // Sessions asking for one layout at once all get the one layout.
 func TestSharedLayoutsAtOnce(t *testing.T) {
 	ls := NewLayouts()
-	msg := chat.Message{Room: "go", Seq: 7, Kind: chat.Chat, Nick: "x", Text: "at once", Time: time.Now()}
+	msg := message.Message{Room: "go", Seq: 7, Kind: message.Chat, Nick: "x", Text: "at once", Time: time.Now()}
 	var wg sync.WaitGroup
 	got := make([]*line, 8)
 	for i := range got {

@@ -17,6 +17,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/message"
 	"github.com/chatroom/chatroom/sanitize"
 )
 
@@ -212,7 +213,7 @@ func New(opts Options) *Model {
 	m.syncRooms()
 	m.resize(opts.Width, opts.Height)
 	for _, note := range opts.Notes {
-		m.addLocal(chat.Notice, note)
+		m.addLocal(message.Notice, note)
 	}
 	return m
 }
@@ -281,7 +282,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.insertText(msg.Content, true)
 		return m, nil
 	case InputDroppedMsg:
-		m.addLocal(chat.Error, fmt.Sprintf("%d bytes you sent were dropped: your terminal sent them faster than the chat takes keys "+
+		m.addLocal(message.Error, fmt.Sprintf("%d bytes you sent were dropped: your terminal sent them faster than the chat takes keys "+
 			"(a long paste from a terminal without bracketed paste?). A message holds %d characters; paste long text in parts.",
 			msg.Bytes, chat.MaxMessageLen))
 		return m, nil
@@ -328,7 +329,7 @@ func (m *Model) pull() (ring bool) {
 		}
 		e := m.newEntry(msg, me)
 		m.addTo(v, e)
-		if m.answering && v == m.cur && v.scroll == 0 && msg.Private && msg.Kind == chat.Notice {
+		if m.answering && v == m.cur && v.scroll == 0 && msg.Private && msg.Kind == message.Notice {
 			// A command's answer taller than the message area (a page
 			// of /search) opens at its first line, its header, rather
 			// than at its last: PgDn and End show the rest.
@@ -382,7 +383,7 @@ func (m *Model) readElsewhere() {
 // that arrived in room v: a private message or a mention would otherwise
 // be one changed count, easy to miss, and nothing at all on a narrow
 // terminal. Alt+A goes to it.
-func (m *Model) noticeElsewhere(v *roomView, msg chat.Message) {
+func (m *Model) noticeElsewhere(v *roomView, msg message.Message) {
 	text := strings.Join(strings.Fields(msg.Text), " ")
 	if len(text) > noticeQuote {
 		text = ansi.Truncate(text, noticeQuote, "…")
@@ -393,7 +394,7 @@ func (m *Model) noticeElsewhere(v *roomView, msg chat.Message) {
 	} else {
 		what = m.labelOf(v.name) + " <" + msg.Nick + "> " + text
 	}
-	note := chat.Message{Room: m.cur.name, Seq: m.cur.lastSeq, Time: msg.Time, Kind: chat.Notice, Private: true,
+	note := message.Message{Room: m.cur.name, Seq: m.cur.lastSeq, Time: msg.Time, Kind: message.Notice, Private: true,
 		Text: what + " (Alt+A goes there)"}
 	m.addTo(m.cur, m.newEntry(note, ""))
 }
@@ -549,7 +550,7 @@ func (m *Model) settlePin() {
 func (m *Model) toMarker() {
 	v := m.cur
 	if v.marker == nil {
-		m.addLocal(chat.Notice, "Nothing here was unread when you came in: no marker to go to.")
+		m.addLocal(message.Notice, "Nothing here was unread when you came in: no marker to go to.")
 		return
 	}
 	v.pin = true
@@ -580,13 +581,13 @@ func (m *Model) setRoster(r []chat.Online) {
 	m.chromeChanged()
 }
 
-func (m *Model) newEntry(msg chat.Message, me string) *entry {
-	if msg.Hint != chat.NoHint {
+func (m *Model) newEntry(msg message.Message, me string) *entry {
+	if msg.Hint != message.NoHint {
 		msg.Text += hintText(msg.Hint)
 	}
 	e := &entry{msg: msg, mine: msg.Author == m.member.Author() && !msg.Private, shared: m.layouts}
-	if !e.mine && !msg.Private && (msg.Kind == chat.Chat || msg.Kind == chat.Action) {
-		e.mention = chat.Mentions(msg.Text, me) || chat.IsDirect(msg.Room) || m.member.Highlighted(msg.Text)
+	if !e.mine && !msg.Private && (msg.Kind == message.Chat || msg.Kind == message.Action) {
+		e.mention = message.Mentions(msg.Text, me) || chat.IsDirect(msg.Room) || m.member.Highlighted(msg.Text)
 	}
 	return e
 }
@@ -609,7 +610,7 @@ func (m *Model) lineCount(e *entry) int {
 // with the room's answers (see answering in pull), one taller than the
 // message area opens at its first line, once submit has gone back to the
 // newest (see openAnswer).
-func (m *Model) answer(kind chat.Kind, text string) {
+func (m *Model) answer(kind message.Kind, text string) {
 	m.addLocal(kind, text)
 	m.answered = m.cur.entries[len(m.cur.entries)-1]
 }
@@ -628,8 +629,8 @@ func (m *Model) openAnswer() {
 }
 
 // addLocal shows a line that only this session produced, like an error.
-func (m *Model) addLocal(kind chat.Kind, text string) {
-	m.addTo(m.cur, &entry{msg: chat.Message{Kind: kind, Text: sanitize.Text(text), Time: time.Now(), Private: true}})
+func (m *Model) addLocal(kind message.Kind, text string) {
+	m.addTo(m.cur, &entry{msg: message.Message{Kind: kind, Text: sanitize.Text(text), Time: time.Now(), Private: true}})
 }
 
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
@@ -656,7 +657,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		if len(m.pending) > 0 && !warned {
 			// Lines typed but not sent yet would go with the session.
-			m.addLocal(chat.Notice, fmt.Sprintf("%d of your lines are still waiting to go (dimmed below); "+
+			m.addLocal(message.Notice, fmt.Sprintf("%d of your lines are still waiting to go (dimmed below); "+
 				"Ctrl+C again leaves without them.", len(m.pending)))
 			m.warnedPending = true
 			return nil
@@ -745,11 +746,11 @@ func (m *Model) insertText(text string, paste bool) {
 		return
 	}
 	if why == cutLines {
-		m.addLocal(chat.Notice, fmt.Sprintf("paste cut: only %d of its %d lines fit in one message (at most %d lines and %d characters)",
+		m.addLocal(message.Notice, fmt.Sprintf("paste cut: only %d of its %d lines fit in one message (at most %d lines and %d characters)",
 			strings.Count(kept, "\n")+1, strings.Count(text, "\n")+1, chat.MaxMessageLines, chat.MaxMessageLen))
 		return
 	}
-	m.addLocal(chat.Notice, fmt.Sprintf("paste cut: only %d of its %d characters fit in one message (at most %d characters and %d lines)",
+	m.addLocal(message.Notice, fmt.Sprintf("paste cut: only %d of its %d characters fit in one message (at most %d characters and %d lines)",
 		utf8.RuneCountInString(kept), utf8.RuneCountInString(text), chat.MaxMessageLen, chat.MaxMessageLines))
 }
 
@@ -781,7 +782,7 @@ func (m *Model) submit() tea.Cmd {
 		err = fmt.Errorf("slow down: %d lines are waiting to go already; this one stays here (Ctrl+C clears it, Up brings it back)", len(m.pending))
 	}
 	if err != nil {
-		m.addLocal(chat.Error, withRecovery(err.Error()))
+		m.addLocal(message.Error, withRecovery(err.Error()))
 		if !moved {
 			m.toLive()
 		}
@@ -848,7 +849,7 @@ func (m *Model) canHold(line string) bool {
 // hold puts the line typed into the input among those waiting: the input
 // is free for the next one at once, and Up brings this one back.
 func (m *Model) hold(line string) {
-	msg := chat.Message{Room: m.cur.name, Kind: chat.Chat, Nick: m.nick, Author: m.member.Author(),
+	msg := message.Message{Room: m.cur.name, Kind: message.Chat, Nick: m.nick, Author: m.member.Author(),
 		Text: sanitize.Text(line), Time: time.Now(), Private: true}
 	e := &entry{msg: msg, mine: true, pending: true}
 	m.pending = append(m.pending, pendingLine{view: m.cur, e: e})
@@ -884,7 +885,7 @@ func (m *Model) sendPending() tea.Cmd {
 		m.pending = m.pending[1:]
 		p.view.pending = slices.DeleteFunc(p.view.pending, func(e *entry) bool { return e == p.e })
 		if err != nil {
-			m.addLocal(chat.Error, err.Error()+" (Up brings it back)")
+			m.addLocal(message.Error, err.Error()+" (Up brings it back)")
 		}
 	}
 	m.pending = nil
@@ -965,7 +966,7 @@ func (m *Model) pageUp() {
 	n, err := m.member.LoadOlder(v.name, v.oldestSeq(), olderPage)
 	switch {
 	case err != nil:
-		m.addLocal(chat.Error, err.Error())
+		m.addLocal(message.Error, err.Error())
 	case n == 0:
 		v.begun = true
 	default:

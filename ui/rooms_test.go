@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/message"
 )
 
 // syncBell pulls everything pending, as wakes would, and reports whether
@@ -220,7 +221,7 @@ func TestPgUpAtTheTopLoadsOlderMessages(t *testing.T) {
 	// Every line is there once, in order.
 	var seen []string
 	for _, e := range alice.m.cur.entries {
-		if e.msg.Kind == chat.Chat {
+		if e.msg.Kind == message.Chat {
 			seen = append(seen, e.msg.Text)
 		}
 	}

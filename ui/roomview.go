@@ -4,7 +4,7 @@ import (
 	"cmp"
 	"slices"
 
-	"github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/message"
 )
 
 // roomView is a session's view of one of its rooms: its own scrollback,
@@ -66,7 +66,7 @@ func (e *entry) isLog() bool {
 // entries, replacing any earlier one.
 func (v *roomView) setMarker(seq uint64, n int) {
 	v.dropMarker()
-	v.marker = &entry{msg: chat.Message{Kind: chat.Notice, Private: true}, marker: true, count: n}
+	v.marker = &entry{msg: message.Message{Kind: message.Notice, Private: true}, marker: true, count: n}
 	v.markSeq = seq
 	v.entries = append(v.entries, v.marker)
 	v.placeMarker()
@@ -137,7 +137,7 @@ func (v *roomView) add(e *entry, lines int) {
 	}
 	if v.scroll > 0 {
 		v.scroll += lines
-		if e.msg.Kind == chat.Chat || e.msg.Kind == chat.Action {
+		if e.msg.Kind == message.Chat || e.msg.Kind == message.Action {
 			v.unseen++
 		}
 	}

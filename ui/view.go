@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/message"
 )
 
 func (m *Model) resize(w, h int) {
@@ -247,7 +248,7 @@ func (m *Model) visibleLines(w, h int) []line {
 	if len(pending) > pendingShown {
 		// The next to go, then how many more: a long queue must not push
 		// what the room says (or why a line was refused) off the screen.
-		more := &entry{msg: chat.Message{Kind: chat.Notice, Private: true,
+		more := &entry{msg: message.Message{Kind: message.Notice, Private: true,
 			Text: fmt.Sprintf("and %d more lines waiting to go, in order", len(pending)-pendingShown+1)}, pending: true}
 		pending = append(pending[:pendingShown-1:pendingShown-1], more)
 	}

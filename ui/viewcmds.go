@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/message"
 )
 
 // Commands the view carries out itself: they change only this session's
@@ -63,7 +64,7 @@ func (m *Model) cmdHelp(args string) error {
 	case "":
 		m.member.Help(viewHelp())
 	case "keys":
-		m.answer(chat.Notice, strings.Join(KeyHelp(), "\n"))
+		m.answer(message.Notice, strings.Join(KeyHelp(), "\n"))
 	default:
 		return usage("/help [keys]")
 	}
@@ -82,10 +83,10 @@ func (m *Model) cmdMouse(args string) error {
 	switch strings.ToLower(args) {
 	case "on":
 		m.mouse = true
-		m.addLocal(chat.Notice, "Mouse on: the wheel scrolls; hold Shift (Option in iTerm2) to select text.")
+		m.addLocal(message.Notice, "Mouse on: the wheel scrolls; hold Shift (Option in iTerm2) to select text.")
 	case "off":
 		m.mouse = false
-		m.addLocal(chat.Notice, "Mouse off: select text as usual; scroll with PgUp/PgDn.")
+		m.addLocal(message.Notice, "Mouse off: select text as usual; scroll with PgUp/PgDn.")
 	default:
 		return usage("/mouse on|off")
 	}
@@ -96,10 +97,10 @@ func (m *Model) cmdBell(args string) error {
 	switch strings.ToLower(args) {
 	case "on":
 		m.bell = true
-		m.addLocal(chat.Notice, "Bell on: the terminal beeps when someone mentions you or writes to you.")
+		m.addLocal(message.Notice, "Bell on: the terminal beeps when someone mentions you or writes to you.")
 	case "off":
 		m.bell = false
-		m.addLocal(chat.Notice, "Bell off: mentions are still highlighted, without a sound.")
+		m.addLocal(message.Notice, "Bell off: mentions are still highlighted, without a sound.")
 	default:
 		return usage("/bell on|off")
 	}
@@ -108,11 +109,11 @@ func (m *Model) cmdBell(args string) error {
 
 // hintText is what the view adds to a room's line that speaks of
 // something its keys do (see chat.Message.Hint).
-func hintText(h chat.Hint) string {
+func hintText(h message.Hint) string {
 	switch h {
-	case chat.HintSwitchRooms:
+	case message.HintSwitchRooms:
 		return " Ctrl+N and Ctrl+P switch rooms."
-	case chat.HintGoThere:
+	case message.HintGoThere:
 		return " Ctrl+N goes to them."
 	}
 	return ""

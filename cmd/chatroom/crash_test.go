@@ -18,6 +18,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/message"
 	"github.com/chatroom/chatroom/hostkeys"
 	"github.com/chatroom/chatroom/store/sqlite"
 )
@@ -181,7 +182,7 @@ func TestKillDuringAFloodLosesNothingAnyoneSaw(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the database does not open after SIGKILL: %v", err)
 	}
-	var log []chat.Message
+	var log []message.Message
 	for {
 		page, err := db.After(context.Background(), chat.Lobby, uint64(len(log)), 5000)
 		if err != nil {
@@ -201,7 +202,7 @@ func TestKillDuringAFloodLosesNothingAnyoneSaw(t *testing.T) {
 		if m.Seq != uint64(i+1) {
 			t.Fatalf("message %d has Seq %d: a gap or a duplicate", i+1, m.Seq)
 		}
-		if m.Kind != chat.Chat || !strings.HasPrefix(m.Nick, "f") {
+		if m.Kind != message.Chat || !strings.HasPrefix(m.Nick, "f") {
 			continue
 		}
 		// Lines a loaded server read together are one pasted message,

@@ -13,7 +13,7 @@ import (
 
 	gossh "golang.org/x/crypto/ssh"
 
-	"github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/message"
 	"github.com/chatroom/chatroom/hostkeys"
 	"github.com/chatroom/chatroom/store/sqlite"
 )
@@ -52,7 +52,7 @@ func TestRefusesADamagedDatabase(t *testing.T) {
 	ctx := context.Background()
 	for i := 1; i <= 300; i++ {
 		text := strings.Repeat(fmt.Sprintf("message %d of the day before the disk went bad ", i), 20)
-		if err := db.Append(ctx, "history", chat.Message{Seq: uint64(i), Time: time.Now(), Kind: chat.Chat, Nick: "alice", Author: "SHA256:a", Text: text}); err != nil {
+		if err := db.Append(ctx, "history", message.Message{Seq: uint64(i), Time: time.Now(), Kind: message.Chat, Nick: "alice", Author: "SHA256:a", Text: text}); err != nil {
 			t.Fatal(err)
 		}
 	}

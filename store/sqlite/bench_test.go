@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/message"
 )
 
 // BenchmarkPost measures posting through a hub whose history is SQLite, next
@@ -130,11 +131,11 @@ func BenchmarkPruneRooms(b *testing.B) {
 				if err := db.PutRoomInfo(ctx, chat.RoomInfo{Name: name}); err != nil {
 					b.Fatal(err)
 				}
-				kind := chat.Join
+				kind := message.Join
 				if i%2 == 0 {
-					kind = chat.Chat
+					kind = message.Chat
 				}
-				if err := db.Append(ctx, name, chat.Message{Seq: 1, Time: at, Kind: kind, Nick: "a", Text: "hello"}); err != nil {
+				if err := db.Append(ctx, name, message.Message{Seq: 1, Time: at, Kind: kind, Nick: "a", Text: "hello"}); err != nil {
 					b.Fatal(err)
 				}
 			}

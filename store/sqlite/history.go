@@ -10,11 +10,12 @@ import (
 	"time"
 
 	"github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/message"
 )
 
 // Append implements chat.History. The message is committed before it
 // returns, so it is on disk before anyone is woken to read it.
-func (d *DB) Append(ctx context.Context, rm string, m chat.Message) error {
+func (d *DB) Append(ctx context.Context, rm string, m message.Message) error {
 	_, err := d.exec(ctx, `INSERT INTO messages (room, seq, time, kind, nick, author, text) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		rm, m.Seq, m.Time.UnixMilli(), int(m.Kind), m.Nick, m.Author, m.Text)
 	if err != nil {
@@ -25,28 +26,28 @@ func (d *DB) Append(ctx context.Context, rm string, m chat.Message) error {
 
 const messageColumns = `seq, time, kind, nick, author, text`
 
-func (d *DB) messages(ctx context.Context, rm, query string, args ...any) ([]chat.Message, error) {
+func (d *DB) messages(ctx context.Context, rm, query string, args ...any) ([]message.Message, error) {
 	rows, err := d.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read messages of %s: %w", rm, err)
 	}
 	defer rows.Close()
-	var out []chat.Message
+	var out []message.Message
 	for rows.Next() {
-		var m chat.Message
+		var m message.Message
 		var at int64
 		var kind int
 		if err := rows.Scan(&m.Seq, &at, &kind, &m.Nick, &m.Author, &m.Text); err != nil {
 			return nil, fmt.Errorf("read messages of %s: %w", rm, err)
 		}
-		m.Room, m.Time, m.Kind = rm, time.UnixMilli(at), chat.Kind(kind)
+		m.Room, m.Time, m.Kind = rm, time.UnixMilli(at), message.Kind(kind)
 		out = append(out, m)
 	}
 	return out, rows.Err()
 }
 
 // After implements chat.History.
-func (d *DB) After(ctx context.Context, rm string, seq uint64, limit int) ([]chat.Message, error) {
+func (d *DB) After(ctx context.Context, rm string, seq uint64, limit int) ([]message.Message, error) {
 	if limit <= 0 {
 		limit = -1
 	}
@@ -54,7 +55,7 @@ func (d *DB) After(ctx context.Context, rm string, seq uint64, limit int) ([]cha
 }
 
 // Before implements chat.History.
-func (d *DB) Before(ctx context.Context, rm string, seq uint64, limit int) ([]chat.Message, error) {
+func (d *DB) Before(ctx context.Context, rm string, seq uint64, limit int) ([]message.Message, error) {
 	if limit <= 0 {
 		limit = -1
 	}
@@ -79,7 +80,7 @@ func (d *DB) LastSeq(ctx context.Context, rm string) (uint64, error) {
 // Search implements chat.History with SQLite's full-text index. Each word
 // of the query must appear; the words are quoted, so no query is a syntax
 // error.
-func (d *DB) Search(ctx context.Context, rm, query string, before uint64, limit int) ([]chat.Message, int, error) {
+func (d *DB) Search(ctx context.Context, rm, query string, before uint64, limit int) ([]message.Message, int, error) {
 	var terms []string
 	for _, w := range strings.Fields(query) {
 		terms = append(terms, `"`+strings.ReplaceAll(w, `"`, `""`)+`"`)
@@ -97,11 +98,11 @@ func (d *DB) Search(ctx context.Context, rm, query string, before uint64, limit 
 	const where = ` FROM messages_fts f JOIN messages m ON m.id = f.rowid
 		WHERE messages_fts MATCH ? AND m.room = ? AND m.kind IN (?, ?)`
 	var total int
-	if err := d.db.QueryRowContext(ctx, `SELECT COUNT(*)`+where, match, rm, int(chat.Chat), int(chat.Action)).Scan(&total); err != nil {
+	if err := d.db.QueryRowContext(ctx, `SELECT COUNT(*)`+where, match, rm, int(message.Chat), int(message.Action)).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count matches in %s: %w", rm, err)
 	}
 	found, err := d.messages(ctx, rm, `SELECT m.seq, m.time, m.kind, m.nick, m.author, m.text`+where+`
-		AND m.seq < ? ORDER BY m.seq DESC LIMIT ?`, match, rm, int(chat.Chat), int(chat.Action), before, limit)
+		AND m.seq < ? ORDER BY m.seq DESC LIMIT ?`, match, rm, int(message.Chat), int(message.Action), before, limit)
 	return found, total, err
 }
 
@@ -180,7 +181,7 @@ func (d *DB) Rooms(ctx context.Context) ([]string, error) {
 func (d *DB) Spoken(ctx context.Context, rm string) (bool, error) {
 	var n int
 	if err := d.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM messages WHERE room = ? AND kind IN (?, ?) LIMIT 1)`,
-		rm, int(chat.Chat), int(chat.Action)).Scan(&n); err != nil {
+		rm, int(message.Chat), int(message.Action)).Scan(&n); err != nil {
 		return false, fmt.Errorf("read messages of %s: %w", rm, err)
 	}
 	return n > 0, nil

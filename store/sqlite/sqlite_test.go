@@ -12,6 +12,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/message"
 	"github.com/chatroom/chatroom/store/storetest"
 )
 
@@ -115,7 +116,7 @@ func TestMigratesFromTheFirstSchema(t *testing.T) {
 	if motd, _ := db.Setting(ctx, "motd"); motd != "welcome" {
 		t.Fatalf("motd lost: %q", motd)
 	}
-	must(t, db.Append(ctx, "lobby", chat.Message{Seq: 1, Time: at, Kind: chat.Chat, Nick: "alice", Text: "first words"}))
+	must(t, db.Append(ctx, "lobby", message.Message{Seq: 1, Time: at, Kind: message.Chat, Nick: "alice", Text: "first words"}))
 	if got, _, _ := db.Search(ctx, "lobby", "words", 0, 5); len(got) != 1 {
 		t.Fatal("search does not work after migrating")
 	}
@@ -132,7 +133,7 @@ func TestMigratesFromTheFirstSchema(t *testing.T) {
 func TestBackupWhileOpen(t *testing.T) {
 	ctx := context.Background()
 	db := openTemp(t)
-	must(t, db.Append(ctx, "lobby", chat.Message{Seq: 1, Time: time.Now(), Kind: chat.Chat, Nick: "a", Text: "keep me"}))
+	must(t, db.Append(ctx, "lobby", message.Message{Seq: 1, Time: time.Now(), Kind: message.Chat, Nick: "a", Text: "keep me"}))
 	backup := filepath.Join(t.TempDir(), "backup.db")
 	if _, err := db.db.Exec(`VACUUM INTO ?`, backup); err != nil {
 		t.Fatal(err)
@@ -173,7 +174,7 @@ func TestDataFolderNamesThatMeanSomethingInAURI(t *testing.T) {
 			if err != nil {
 				t.Fatalf("open: %v", err)
 			}
-			must(t, db.Append(ctx, "lobby", chat.Message{Seq: 1, Time: time.Now(), Kind: chat.Chat, Nick: "a", Text: "still here"}))
+			must(t, db.Append(ctx, "lobby", message.Message{Seq: 1, Time: time.Now(), Kind: message.Chat, Nick: "a", Text: "still here"}))
 			// The busy timeout is one of the URI's parameters: it must
 			// have been applied, not taken as part of the file name.
 			var busy int
@@ -225,14 +226,14 @@ func TestMigratesMembershipsAndRoomsFromSchema3(t *testing.T) {
 	answered, unanswered, opened := "dm:"+ann+"|"+vic, "dm:"+vic+"|"+bob, "dm:"+vic+"|SHA256:new"
 	for _, m := range []struct {
 		room, author string
-		kind         chat.Kind
+		kind         message.Kind
 	}{
-		{answered, ann, chat.Chat}, {answered, vic, chat.Chat}, // vic answered ann
-		{unanswered, bob, chat.Chat}, {unanswered, vic, chat.Join}, // vic never wrote to bob
-		{opened, vic, chat.Action}, // vic wrote first
+		{answered, ann, message.Chat}, {answered, vic, message.Chat}, // vic answered ann
+		{unanswered, bob, message.Chat}, {unanswered, vic, message.Join}, // vic never wrote to bob
+		{opened, vic, message.Action}, // vic wrote first
 	} {
 		seq, _ := old.LastSeq(ctx, m.room)
-		must(t, old.Append(ctx, m.room, chat.Message{Seq: seq + 1, Time: at, Kind: m.kind, Author: m.author, Text: "x"}))
+		must(t, old.Append(ctx, m.room, message.Message{Seq: seq + 1, Time: at, Kind: m.kind, Author: m.author, Text: "x"}))
 	}
 	for _, q := range []string{
 		`INSERT INTO memberships (key, room, cursor, label) VALUES ('` + vic + `', 'lobby', 3, '')`,

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/message"
 )
 
 // Writes of every kind at once, from rooms posting at once and sessions
@@ -29,7 +30,7 @@ func TestWritesAtOnceAllLand(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range lines {
-				m := chat.Message{Seq: uint64(i + 1), Time: time.Now(), Kind: chat.Chat, Nick: "n", Author: key, Text: "x"}
+				m := message.Message{Seq: uint64(i + 1), Time: time.Now(), Kind: message.Chat, Nick: "n", Author: key, Text: "x"}
 				if err := db.Append(ctx, name, m); err != nil {
 					errs <- err
 				}

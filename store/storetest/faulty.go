@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/message"
 )
 
 // Faulty is a Store and a History whose writes a test can make fail, as a
@@ -199,7 +200,7 @@ func (f *Faulty) Uninvite(ctx context.Context, rm, key string) error {
 }
 
 // Append implements chat.History.
-func (f *Faulty) Append(ctx context.Context, rm string, m chat.Message) error {
+func (f *Faulty) Append(ctx context.Context, rm string, m message.Message) error {
 	if err := f.write("Append"); err != nil {
 		return err
 	}

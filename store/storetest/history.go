@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/message"
 )
 
 // RunHistory checks a History. open returns a fresh, empty history; reopen,
@@ -14,8 +15,8 @@ import (
 func RunHistory(t *testing.T, open func(t *testing.T) chat.History, reopen func(t *testing.T, h chat.History) chat.History) {
 	ctx := context.Background()
 	at := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	msg := func(rm string, seq uint64, text string) chat.Message {
-		return chat.Message{Room: rm, Seq: seq, Time: at.Add(time.Duration(seq) * time.Minute), Kind: chat.Chat,
+	msg := func(rm string, seq uint64, text string) message.Message {
+		return message.Message{Room: rm, Seq: seq, Time: at.Add(time.Duration(seq) * time.Minute), Kind: message.Chat,
 			Nick: "alice", Author: "SHA256:a", Text: text}
 	}
 	fill := func(t *testing.T, h chat.History, rm string, n int) {
@@ -24,7 +25,7 @@ func RunHistory(t *testing.T, open func(t *testing.T) chat.History, reopen func(
 			must(t, h.Append(ctx, rm, msg(rm, uint64(i), fmt.Sprintf("%s message %d", rm, i))))
 		}
 	}
-	texts := func(msgs []chat.Message) []string {
+	texts := func(msgs []message.Message) []string {
 		var out []string
 		for _, m := range msgs {
 			out = append(out, m.Text)
@@ -49,7 +50,7 @@ func RunHistory(t *testing.T, open func(t *testing.T) chat.History, reopen func(
 			t.Fatalf("After(7) = %v", texts(got))
 		}
 		full := got[0]
-		if full.Nick != "alice" || full.Author != "SHA256:a" || full.Kind != chat.Chat || !full.Time.Equal(at.Add(8*time.Minute)) {
+		if full.Nick != "alice" || full.Author != "SHA256:a" || full.Kind != message.Chat || !full.Time.Equal(at.Add(8*time.Minute)) {
 			t.Fatalf("a message came back changed: %+v", full)
 		}
 		if got, _ := h.After(ctx, "lobby", 0, 4); len(got) != 4 || got[3].Seq != 4 {
@@ -107,7 +108,7 @@ func RunHistory(t *testing.T, open func(t *testing.T) chat.History, reopen func(
 			must(t, h.Append(ctx, "lobby", msg("lobby", seq, text)))
 		}
 		seq++
-		must(t, h.Append(ctx, "lobby", chat.Message{Room: "lobby", Seq: seq, Time: at, Kind: chat.Join, Nick: "fox", Text: "fox"}))
+		must(t, h.Append(ctx, "lobby", message.Message{Room: "lobby", Seq: seq, Time: at, Kind: message.Join, Nick: "fox", Text: "fox"}))
 		h = again(t, h, reopen)
 		var all []string
 		before := uint64(0)
@@ -138,15 +139,15 @@ func RunHistory(t *testing.T, open func(t *testing.T) chat.History, reopen func(
 
 	t.Run("spoken", func(t *testing.T) {
 		h := open(t)
-		line := func(rm string, seq uint64, kind chat.Kind) chat.Message {
-			return chat.Message{Room: rm, Seq: seq, Time: at, Kind: kind, Nick: "alice", Author: "SHA256:a"}
+		line := func(rm string, seq uint64, kind message.Kind) message.Message {
+			return message.Message{Room: rm, Seq: seq, Time: at, Kind: kind, Nick: "alice", Author: "SHA256:a"}
 		}
-		must(t, h.Append(ctx, "quiet", line("quiet", 1, chat.Join)))
-		must(t, h.Append(ctx, "quiet", line("quiet", 2, chat.Leave)))
-		must(t, h.Append(ctx, "quiet", line("quiet", 3, chat.Announcement)))
-		must(t, h.Append(ctx, "talk", line("talk", 1, chat.Join)))
-		must(t, h.Append(ctx, "talk", line("talk", 2, chat.Action)))
-		must(t, h.Append(ctx, "chat", line("chat", 1, chat.Chat)))
+		must(t, h.Append(ctx, "quiet", line("quiet", 1, message.Join)))
+		must(t, h.Append(ctx, "quiet", line("quiet", 2, message.Leave)))
+		must(t, h.Append(ctx, "quiet", line("quiet", 3, message.Announcement)))
+		must(t, h.Append(ctx, "talk", line("talk", 1, message.Join)))
+		must(t, h.Append(ctx, "talk", line("talk", 2, message.Action)))
+		must(t, h.Append(ctx, "chat", line("chat", 1, message.Chat)))
 		h = again(t, h, reopen)
 		for rm, want := range map[string]bool{"quiet": false, "talk": true, "chat": true, "none": false} {
 			if got, err := h.Spoken(ctx, rm); err != nil || got != want {

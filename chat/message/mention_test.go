@@ -1,6 +1,8 @@
-package chat
+package message
 
-import "testing"
+import (
+	"testing"
+)
 
 func TestMentions(t *testing.T) {
 	for _, c := range []struct {

@@ -1,6 +1,9 @@
-package chat
+package message
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Kind says what a message is, so a view can style chat apart from notices.
 type Kind uint8
@@ -75,4 +78,9 @@ const (
 
 // Verified reports whether the author proved a key, rather than joining
 // without one.
-func (m Message) Verified() bool { return isKey(m.Author) }
+func (m Message) Verified() bool { return IsKey(m.Author) }
+
+// IsKey reports whether an author or a moderation target is a public key
+// fingerprint ("SHA256:..."), rather than a keyless session's id or an
+// address.
+func IsKey(target string) bool { return strings.HasPrefix(target, "SHA256:") }
