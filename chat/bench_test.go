@@ -2,9 +2,10 @@ package chat
 
 import (
 	"fmt"
-	"github.com/chatroom/chatroom/chat/message"
 	"sync"
 	"testing"
+
+	"github.com/chatroom/chatroom/chat/message"
 )
 
 // BenchmarkPost measures one member posting to a room of n members. With

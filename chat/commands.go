@@ -7,6 +7,7 @@ import (
 
 	"github.com/chatroom/chatroom/chat/message"
 	"github.com/chatroom/chatroom/sanitize"
+	"github.com/chatroom/chatroom/store"
 )
 
 // Command is one entry of the command table. The table both dispatches and
@@ -90,13 +91,13 @@ func defaultCommands() []Command {
 
 		{Name: "kick", Args: "NICK [REASON]", Help: "close someone's session", Who: ForOperators, run: cmdKick},
 		{Name: "mute", Args: "NICK|KEY|IP [DURATION] [REASON]", Help: "stop someone posting (10m, 2h, 7d; none: for good)", Who: ForOperators,
-			run: func(m *Member, args string) (Effect, error) { return m.sanctionCommand(Mute, args) }},
+			run: func(m *Member, args string) (Effect, error) { return m.sanctionCommand(store.Mute, args) }},
 		{Name: "unmute", Args: "NICK|KEY|IP", Help: "let someone post again", Who: ForOperators,
-			run: func(m *Member, args string) (Effect, error) { return m.liftCommand(Mute, args) }},
+			run: func(m *Member, args string) (Effect, error) { return m.liftCommand(store.Mute, args) }},
 		{Name: "ban", Args: "NICK|KEY|IP [DURATION] [REASON]", Help: "keep a key or address out (and kick it)", Who: ForOperators,
-			run: func(m *Member, args string) (Effect, error) { return m.sanctionCommand(Ban, args) }},
+			run: func(m *Member, args string) (Effect, error) { return m.sanctionCommand(store.Ban, args) }},
 		{Name: "unban", Args: "NICK|KEY|IP", Help: "lift a ban", Who: ForOperators,
-			run: func(m *Member, args string) (Effect, error) { return m.liftCommand(Ban, args) }},
+			run: func(m *Member, args string) (Effect, error) { return m.liftCommand(store.Ban, args) }},
 		{Name: "bans", Help: "list bans and mutes", Who: ForOperators, run: cmdBans},
 		{Name: "release", Args: "NICK", Help: "free a nick from the key that registered it", Who: ForOperators, run: cmdRelease},
 		{Name: "op", Args: "[NICK]", Help: "make someone an operator for their session (alone: take your own rights back)", Who: ForListedOperators, run: cmdOp},
@@ -255,7 +256,7 @@ func cmdQuit(m *Member, args string) (Effect, error) {
 		h := m.hub
 		h.mu.Lock()
 		if m.mutedLocked(h.now()) == "" {
-			m.quitMessage = sanitize.Text(truncateRunes(msg, maxQuitMessage))
+			m.quitMessage = sanitize.Text(sanitize.TruncateRunes(msg, maxQuitMessage))
 		}
 		h.unlock()
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/chatroom/chatroom/chat"
 	"github.com/chatroom/chatroom/chat/message"
+	"github.com/chatroom/chatroom/store/memory"
 	"github.com/chatroom/chatroom/store/sqlite"
 )
 
@@ -44,20 +45,20 @@ func BenchmarkDeliver(b *testing.B) {
 
 // slowHistory is a History whose writes take delay, as a busy disk's do.
 type slowHistory struct {
-	*chat.MemoryHistory
+	*memory.History
 	delay time.Duration
 }
 
 func (s slowHistory) Append(ctx context.Context, rm string, m message.Message) error {
 	time.Sleep(s.delay)
-	return s.MemoryHistory.Append(ctx, rm, m)
+	return s.History.Append(ctx, rm, m)
 }
 
 func benchDeliver(b *testing.B, store string, n, posters int, busy bool) {
 	opts := chat.Options{MessageRate: 1e9, MessageBurst: 1 << 30}
 	switch store {
 	case "slow":
-		opts.History = slowHistory{&chat.MemoryHistory{}, 500 * time.Microsecond}
+		opts.History = slowHistory{&memory.History{}, 500 * time.Microsecond}
 	case "sqlite":
 		db, err := sqlite.Open(filepath.Join(b.TempDir(), sqlite.FileName))
 		if err != nil {

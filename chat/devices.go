@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/chatroom/chatroom/store"
 )
 
 // MaxSessionsPerKey is how many sessions one key may have open at once: a
@@ -134,7 +136,7 @@ func (h *Hub) makeRoomForSession(key string) (int, error) {
 // its live session o is in now, each read up to where either says: a new
 // device opens what the others have open, with what they read as read.
 // The caller holds hub.mu.
-func liveRoomsLocked(o *Member, rejoin []Membership) []Membership {
+func liveRoomsLocked(o *Member, rejoin []store.Membership) []store.Membership {
 	at := map[string]int{}
 	for i, ms := range rejoin {
 		at[ms.Room] = i
@@ -149,7 +151,7 @@ func liveRoomsLocked(o *Member, rejoin []Membership) []Membership {
 		if s.unanswered.Load() {
 			from = s.room.otherAuthor(o.author)
 		}
-		rejoin = append(rejoin, Membership{Room: s.room.name, Cursor: read, Label: labelFor(s.room, s), From: from})
+		rejoin = append(rejoin, store.Membership{Room: s.room.name, Cursor: read, Label: labelFor(s.room, s), From: from})
 	}
 	return rejoin
 }
@@ -157,7 +159,7 @@ func liveRoomsLocked(o *Member, rejoin []Membership) []Membership {
 // enterLocked puts m in room r by the person's own doing (/join, opening a
 // conversation), and with it the key's other sessions, silently: rooms
 // are the person's, not the device's. The caller holds hub.mu for writing.
-func (h *Hub) enterLocked(m *Member, r *Room, ms Membership) {
+func (h *Hub) enterLocked(m *Member, r *Room, ms store.Membership) {
 	h.subscribeLocked(m, r, ms, false, "")
 	for _, o := range m.sessionsLocked() {
 		if o != m {

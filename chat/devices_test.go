@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/chatroom/chatroom/chat/message"
 	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/chatroom/chatroom/chat/message"
+	"github.com/chatroom/chatroom/store/memory"
 )
 
 // device joins another session of name's key, as a second device would,
@@ -200,7 +202,7 @@ func TestRoomsFollowThePersonAcrossDevices(t *testing.T) {
 // What one device has read is read on the others: their counts drop,
 // and the saved position is the furthest.
 func TestReadingOnOneDeviceIsReadOnAll(t *testing.T) {
-	store := &MemoryStore{}
+	store := &memory.Store{}
 	h := newHub(t, Options{Store: store})
 	laptop := join(t, h, "alice")
 	desktop := device(t, h, "alice", "alice", nil)

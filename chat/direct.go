@@ -7,6 +7,7 @@ import (
 
 	"github.com/chatroom/chatroom/chat/message"
 	"github.com/chatroom/chatroom/sanitize"
+	"github.com/chatroom/chatroom/store"
 )
 
 // Private messages: /msg and /reply, and the direct conversations they
@@ -57,7 +58,7 @@ func (h *Hub) directToLocked(m *Member, nick string) (r *Room, opened bool, err 
 	if r, err = h.roomLocked(dmName(m.author, author)); err != nil {
 		return nil, false, err
 	}
-	h.enterLocked(m, r, Membership{Label: "@" + label})
+	h.enterLocked(m, r, store.Membership{Label: "@" + label})
 	return r, !in, nil
 }
 
@@ -136,7 +137,7 @@ func cmdReply(m *Member, args string) (Effect, error) {
 			h.unlock()
 			return Stay, err
 		}
-		h.enterLocked(m, r, Membership{})
+		h.enterLocked(m, r, store.Membership{})
 	}
 	m.current = room
 	h.unlock()

@@ -16,8 +16,11 @@ import (
 	"time"
 
 	"github.com/chatroom/chatroom/chat/message"
+	"github.com/chatroom/chatroom/chat/sanction"
 	"github.com/chatroom/chatroom/limit"
 	"github.com/chatroom/chatroom/sanitize"
+	"github.com/chatroom/chatroom/store"
+	"github.com/chatroom/chatroom/store/memory"
 )
 
 // Lobby is the room everyone joins.
@@ -102,10 +105,10 @@ var ErrNotStored = errors.New("not sent: the server cannot store messages right 
 type Options struct {
 	// History stores the logs. Default: a MemoryHistory of 100,000
 	// messages and 64 MiB per room.
-	History History
+	History store.History
 	// Store keeps nick owners, bans, mutes and settings. Default: a
 	// MemoryStore.
-	Store Store
+	Store store.Store
 	// Operators names the operators' keys. Default: nobody.
 	Operators Operators
 	// Now is the clock. Default: time.Now.
@@ -182,9 +185,8 @@ type Hub struct {
 	// checking it to storing it to applying it (see impose). Taken
 	// before mu, never under it.
 	sanctionWriteMu sync.Mutex
-	sanctionMu      sync.RWMutex
-	sanctions       map[SanctionKind]map[string]Sanction // by target
-	motdText        string
+	sanctions       *sanction.List
+	motdText        atomic.Pointer[string] // what motd returns
 
 	// Limits kept across sessions, by key and by address group.
 	joinsByKey, joinsByAddr *limit.Keyed
@@ -207,10 +209,10 @@ type Hub struct {
 // bans, mutes and message of the day loaded from the store.
 func NewHub(opts Options) (*Hub, error) {
 	if opts.History == nil {
-		opts.History = &MemoryHistory{Limit: 100_000, MaxBytes: 64 << 20}
+		opts.History = &memory.History{Limit: 100_000, MaxBytes: 64 << 20}
 	}
 	if opts.Store == nil {
-		opts.Store = &MemoryStore{}
+		opts.Store = &memory.Store{}
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -260,7 +262,6 @@ func NewHub(opts Options) (*Hub, error) {
 		members:     make(map[*Member]struct{}),
 		people:      make(map[string]*person),
 		held:        make(map[string]*heldLeave),
-		sanctions:   map[SanctionKind]map[string]Sanction{Ban: {}, Mute: {}},
 		joinsByKey:  limit.NewKeyed(joinEvery, joinBurst),
 		joinsByAddr: limit.NewKeyed(joinEvery, addrJoinBurst),
 		roomsByKey:  limit.NewKeyed(newRoomEvery, newRoomBurst),
@@ -273,6 +274,7 @@ func NewHub(opts Options) (*Hub, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load bans and mutes: %w", err)
 	}
+	h.sanctions = sanction.NewList(list)
 	infos, err := opts.Store.RoomInfos(ctxBG)
 	if err != nil {
 		return nil, fmt.Errorf("load rooms: %w", err)
@@ -281,12 +283,11 @@ func NewHub(opts Options) (*Hub, error) {
 	for _, info := range infos {
 		h.indexRoomLocked(info.Name)
 	}
-	for _, s := range list {
-		h.sanctions[s.Kind][s.Target] = s
-	}
-	if h.motdText, err = opts.Store.Setting(ctxBG, settingMOTD); err != nil {
+	motd, err := opts.Store.Setting(ctxBG, settingMOTD)
+	if err != nil {
 		return nil, fmt.Errorf("load the message of the day: %w", err)
 	}
+	h.motdText.Store(&motd)
 	return h, nil
 }
 
@@ -328,7 +329,7 @@ func (h *Hub) Join(id Identity) (*Member, error) {
 	now := h.now()
 	if s, banned := h.Banned(id.Key, id.Addr); banned {
 		h.obs.Refused(RefusedBanned)
-		return nil, refuse(ErrBanned, "%s", s.Refusal(now))
+		return nil, refuse(ErrBanned, "%s", sanction.Refusal(s, now))
 	}
 	if err := h.allowJoin(id, now); err != nil {
 		h.obs.Refused(RefusedJoinRate)
@@ -343,7 +344,7 @@ func (h *Hub) Join(id Identity) (*Member, error) {
 		}
 		return nil, err
 	}
-	var rejoin []Membership
+	var rejoin []store.Membership
 	if id.Key != "" {
 		var err error
 		if rejoin, err = h.opts.Store.Memberships(ctxBG, id.Key); err != nil {
@@ -421,7 +422,7 @@ func (h *Hub) Join(id Identity) (*Member, error) {
 		h.dropLocked(m)
 		return nil, fmt.Errorf("join: %w", err)
 	}
-	saved := map[string]Membership{}
+	saved := map[string]store.Membership{}
 	for _, ms := range rejoin {
 		saved[ms.Room] = ms
 	}
@@ -432,13 +433,13 @@ func (h *Hub) Join(id Identity) (*Member, error) {
 	// The member's own rooms and conversations first, up to maxRooms;
 	// then those others opened that it has not answered, up to
 	// maxUnanswered: strangers writing never crowd out its own.
-	others := func(ms Membership) int {
+	others := func(ms store.Membership) int {
 		if ms.From != "" {
 			return 1
 		}
 		return 0
 	}
-	slices.SortStableFunc(rejoin, func(a, b Membership) int { return others(a) - others(b) })
+	slices.SortStableFunc(rejoin, func(a, b store.Membership) int { return others(a) - others(b) })
 	skipped, skippedUnanswered := 0, 0
 	for _, ms := range rejoin {
 		if ms.Room == Lobby {

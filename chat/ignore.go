@@ -2,9 +2,11 @@ package chat
 
 import (
 	"fmt"
-	"github.com/chatroom/chatroom/chat/message"
 	"slices"
 	"strings"
+
+	"github.com/chatroom/chatroom/chat/message"
+	"github.com/chatroom/chatroom/store"
 )
 
 // Whom a member ignores: /ignore, /unignore and /ignored.
@@ -37,7 +39,7 @@ func cmdIgnore(m *Member, args string) (Effect, error) {
 	// Stored once the lock is released (afterLocked): ignoring is done
 	// for this session whatever the store says; the member is told
 	// which, once it is known.
-	key, ig := m.key, Ignore{Author: who.author, Nick: who.nick}
+	key, ig := m.key, store.Ignore{Author: who.author, Nick: who.nick}
 	h.afterLocked(func() {
 		note := ""
 		if err := h.opts.Store.PutIgnore(ctxBG, key, ig); err != nil {

@@ -3,9 +3,11 @@ package chat
 import (
 	"errors"
 	"fmt"
-	"github.com/chatroom/chatroom/chat/message"
 	"slices"
 	"strings"
+
+	"github.com/chatroom/chatroom/chat/message"
+	"github.com/chatroom/chatroom/store"
 )
 
 // Invite-only rooms: /private, /invite and /uninvite (SetPrivate, Invite,
@@ -68,7 +70,7 @@ func (m *Member) SetPrivate(room string, on bool) error {
 	// does, and nobody waits on it. Queued in the order of the changes,
 	// the room's settings cannot land before those of a /topic set
 	// before, and undo them. If it cannot be stored, the operator is told.
-	info := RoomInfo{Name: r.name, Topic: r.topic, InviteOnly: on, Kept: true}
+	info := store.RoomInfo{Name: r.name, Topic: r.topic, InviteOnly: on, Kept: true}
 	h.afterLocked(func() {
 		if err := h.opts.Store.PutRoomInfo(ctxBG, info); err != nil {
 			h.tell(m, r, fmt.Sprintf("#%s could not be stored as it now is (%v): after a restart it is as it was.", r.name, err))

@@ -18,6 +18,7 @@ import (
 
 	"github.com/chatroom/chatroom/chat/message"
 	"github.com/chatroom/chatroom/sanitize"
+	"github.com/chatroom/chatroom/store"
 )
 
 // ErrLeft is returned when a member that has left tries to act.
@@ -756,7 +757,7 @@ func (m *Member) reachOtherParty(s *sub) error {
 		h.unlock()
 		return nil
 	}
-	ms := Membership{Room: r.name, Label: "@" + m.nick, From: from}
+	ms := store.Membership{Room: r.name, Label: "@" + m.nick, From: from}
 	reached := false
 	for o := range h.members {
 		if o.author == other {
@@ -1048,7 +1049,7 @@ func (m *Member) isOpLocked() bool {
 // readIgnores reads whom a keyed member ignored in earlier sessions, for
 // applyIgnoresLocked: before the hub's lock is taken, as every read a join
 // needs is.
-func (m *Member) readIgnores() ([]Ignore, error) {
+func (m *Member) readIgnores() ([]store.Ignore, error) {
 	if m.key == "" {
 		return nil, nil
 	}
@@ -1057,7 +1058,7 @@ func (m *Member) readIgnores() ([]Ignore, error) {
 
 // applyIgnoresLocked brings back whom a keyed member ignored in earlier
 // sessions, as readIgnores read it. The caller holds hub.mu.
-func (m *Member) applyIgnoresLocked(igs []Ignore, err error) {
+func (m *Member) applyIgnoresLocked(igs []store.Ignore, err error) {
 	if err != nil {
 		m.noticeLocked(nil, message.Error, fmt.Sprintf("could not load your ignore list: %v", err))
 		return

@@ -1,17 +1,16 @@
 package chat
 
 import (
-	"encoding/base64"
 	"fmt"
 	"net"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/chatroom/chatroom/chat/message"
-	"github.com/chatroom/chatroom/humantime"
+	"github.com/chatroom/chatroom/chat/sanction"
 	"github.com/chatroom/chatroom/sanitize"
+	"github.com/chatroom/chatroom/store"
 )
 
 // maxReason bounds reasons and the message of the day.
@@ -19,61 +18,11 @@ const maxReason = 300
 
 // Banned reports whether a key or an address is banned now, and how.
 // Listed operators are never banned.
-func (h *Hub) Banned(key, addr string) (Sanction, bool) {
+func (h *Hub) Banned(key, addr string) (store.Sanction, bool) {
 	if h.listedOp(key) {
-		return Sanction{}, false
+		return store.Sanction{}, false
 	}
-	return h.sanctionFor(Ban, key, hostOnly(addr), h.now())
-}
-
-// sanctionFor finds an active sanction of kind on key or addr. Without a
-// key, a ban of a key that was at addr counts too.
-func (h *Hub) sanctionFor(kind SanctionKind, key, addr string, now time.Time) (Sanction, bool) {
-	h.sanctionMu.RLock()
-	defer h.sanctionMu.RUnlock()
-	for _, target := range []string{key, addr} {
-		if target == "" {
-			continue
-		}
-		if s, ok := h.sanctions[kind][target]; ok && s.Active(now) {
-			return s, true
-		}
-	}
-	if key == "" && addr != "" {
-		for _, s := range h.sanctions[kind] {
-			if s.Addr == addr && s.Active(now) {
-				return s, true
-			}
-		}
-	}
-	return Sanction{}, false
-}
-
-// describe says how long a sanction lasts, "until 14:05 UTC (another 9m)"
-// or "permanently", with who and why.
-func (s Sanction) describe(now time.Time) string {
-	var b strings.Builder
-	if s.Until.IsZero() {
-		b.WriteString(" permanently")
-	} else {
-		fmt.Fprintf(&b, " until %s (%s from now)", s.Until.UTC().Format("2006-01-02 15:04 MST"), humantime.Format(s.Until.Sub(now)))
-	}
-	if s.By != "" {
-		fmt.Fprintf(&b, " by %s", s.By)
-	}
-	if s.Reason != "" {
-		fmt.Fprintf(&b, ": %s", s.Reason)
-	}
-	return b.String()
-}
-
-// Refusal is what a banned person is told when they try to connect.
-func (s Sanction) Refusal(now time.Time) string {
-	what := "this key is"
-	if !s.TargetIsKey() {
-		what = "your address is"
-	}
-	return fmt.Sprintf("you cannot join: %s banned%s", what, s.describe(now))
+	return h.sanctions.Find(store.Ban, key, hostOnly(addr), h.now())
 }
 
 // target is who a moderation command is about.
@@ -84,18 +33,6 @@ type target struct {
 	who   []*Member // online members it covers
 }
 
-// fingerprintPattern is ssh's SHA256 fingerprint: SHA256: and 43 base64
-// characters.
-var fingerprintPattern = regexp.MustCompile(`^SHA256:[A-Za-z0-9+/]{43}$`)
-
-func validFingerprint(s string) bool {
-	if !fingerprintPattern.MatchString(s) {
-		return false
-	}
-	_, err := base64.RawStdEncoding.DecodeString(strings.TrimPrefix(s, "SHA256:"))
-	return err == nil
-}
-
 // resolveTargetLocked reads NICK, FINGERPRINT or IP. A nick means that
 // person's key, or their address if they have none; a nick nobody online
 // has, the key owner owns it (read from the store before the lock was
@@ -104,7 +41,7 @@ func (h *Hub) resolveTargetLocked(arg, owner string) (target, error) {
 	arg = strings.TrimLeft(arg, "@~")
 	switch {
 	case message.IsKey(arg):
-		if !validFingerprint(arg) {
+		if !sanction.ValidFingerprint(arg) {
 			return target{}, fmt.Errorf("%q is not a key fingerprint: they look like SHA256: and 43 more characters (see /whois)", arg)
 		}
 		t := target{id: arg, label: arg}
@@ -142,49 +79,8 @@ func (h *Hub) resolveTargetLocked(arg, owner string) (target, error) {
 	return target{}, refuse(ErrNoSuchNick, "nobody called %q is online and no key owns that nick: give a key fingerprint (SHA256:...) or an IP address", arg)
 }
 
-// splitDurationReason reads "[DURATION] [REASON]". A first word that
-// starts like a number must be a duration: a typo must not make a ban
-// permanent.
-func splitDurationReason(args string) (d time.Duration, reason string, err error) {
-	first, rest, _ := strings.Cut(args, " ")
-	if first == "" {
-		return 0, "", nil
-	}
-	if dur, ok := humantime.Parse(first); ok {
-		return dur, cleanReason(rest), nil
-	}
-	if first[0] >= '0' && first[0] <= '9' || first[0] == '-' {
-		return 0, "", fmt.Errorf("%q is not a duration: use 30s, 10m, 2h, 1h30m, 7d or 2w, or none for good", first)
-	}
-	return 0, cleanReason(args), nil
-}
-
 func cleanReason(s string) string {
-	return sanitize.Text(truncateRunes(strings.Join(strings.Fields(s), " "), maxReason))
-}
-
-// lasting is how long a sanction of duration d lasts, for logs: "2h", or
-// "permanent" for none.
-func lasting(d time.Duration) string {
-	if d == 0 {
-		return "permanent"
-	}
-	return humantime.Format(d)
-}
-
-func forHowLong(d time.Duration) string {
-	if d == 0 {
-		return " permanently"
-	}
-	return " for " + humantime.Format(d)
-}
-
-// past is the kind as a past participle: "banned", "muted".
-func (k SanctionKind) past() string {
-	if k == Mute {
-		return "muted"
-	}
-	return "banned"
+	return sanitize.OneLine(s, maxReason)
 }
 
 // requireOpLocked refuses a member who is not an operator the operation
@@ -207,13 +103,13 @@ func (m *Member) protectedLocked(t target, verb string) error {
 }
 
 // sanctionCommand runs /ban and /mute: "TARGET [DURATION] [REASON]".
-func (m *Member) sanctionCommand(kind SanctionKind, args string) (Effect, error) {
+func (m *Member) sanctionCommand(kind store.SanctionKind, args string) (Effect, error) {
 	name := string(kind)
 	arg, rest, _ := strings.Cut(args, " ")
 	if arg == "" {
 		return Stay, usage("usage: /%s NICK|FINGERPRINT|IP [DURATION] [REASON], e.g. /%s spammer 7d flooding", name, name)
 	}
-	d, reason, err := splitDurationReason(strings.TrimSpace(rest))
+	d, reason, err := sanction.ParseDurationReason(strings.TrimSpace(rest))
 	if err != nil {
 		return Stay, err
 	}
@@ -225,13 +121,13 @@ func (m *Member) sanctionCommand(kind SanctionKind, args string) (Effect, error)
 // only (ErrNotOperator), and never a listed operator (ErrProtected) or
 // the member itself (ErrSelf).
 func (m *Member) Ban(target string, d time.Duration, reason string) error {
-	return m.impose(Ban, target, d, cleanReason(reason))
+	return m.impose(store.Ban, target, d, cleanReason(reason))
 }
 
 // Mute stops target (as for Ban) posting for d (0: for good), acting as
 // the member, with Ban's refusals.
 func (m *Member) Mute(target string, d time.Duration, reason string) error {
-	return m.impose(Mute, target, d, cleanReason(reason))
+	return m.impose(store.Mute, target, d, cleanReason(reason))
 }
 
 // impose imposes a ban or a mute, announces it and logs it. The sanction
@@ -240,7 +136,7 @@ func (m *Member) Mute(target string, d time.Duration, reason string) error {
 // outside the hub's lock, so that nobody else waits on the disk for it:
 // checked under the lock, written, then applied under the lock again, to
 // the sessions its target has then.
-func (m *Member) impose(kind SanctionKind, arg string, d time.Duration, reason string) error {
+func (m *Member) impose(kind store.SanctionKind, arg string, d time.Duration, reason string) error {
 	h := m.hub
 	now := h.now()
 	// One sanction change at a time, from check to applying it: two must
@@ -262,13 +158,11 @@ func (m *Member) impose(kind SanctionKind, arg string, d time.Duration, reason s
 	}
 	h.mu.Lock()
 	defer h.unlock()
-	h.sanctionMu.Lock()
-	h.sanctions[kind][s.Target] = s
-	h.sanctionMu.Unlock()
+	h.sanctions.Put(s)
 
 	name := string(kind)
-	h.audit(name, "by", m.nick, "by_key", m.key, "target", s.Target, "nick", s.Nick, "for", lasting(d), "reason", reason)
-	text := fmt.Sprintf("%s %s %s%s", m.nick, kind.past(), s.Nick, forHowLong(d))
+	h.audit(name, "by", m.nick, "by_key", m.key, "target", s.Target, "nick", s.Nick, "for", sanction.Lasting(d), "reason", reason)
+	text := fmt.Sprintf("%s %s %s%s", m.nick, sanction.Past(kind), s.Nick, sanction.ForHowLong(d))
 	if reason != "" {
 		text += ": " + reason
 	}
@@ -282,10 +176,10 @@ func (m *Member) impose(kind SanctionKind, arg string, d time.Duration, reason s
 		if who == m || h.listedOp(who.key) {
 			continue
 		}
-		if kind == Ban {
-			h.closeLocked(who, "you were banned"+s.describe(now), "banned", true)
+		if kind == store.Ban {
+			h.closeLocked(who, "you were banned"+sanction.Describe(s, now), "banned", true)
 		} else {
-			who.noticeLocked(who.currentRoomLocked(), message.Error, "You are muted"+s.describe(now)+". You can still read.")
+			who.noticeLocked(who.currentRoomLocked(), message.Error, "You are muted"+sanction.Describe(s, now)+". You can still read.")
 		}
 	}
 	return nil
@@ -293,21 +187,21 @@ func (m *Member) impose(kind SanctionKind, arg string, d time.Duration, reason s
 
 // sanctionLocked checks that m may impose a sanction of kind on arg and
 // returns it. The caller holds h.mu.
-func (m *Member) sanctionLocked(kind SanctionKind, arg string, d time.Duration, reason, owner string, now time.Time) (Sanction, error) {
+func (m *Member) sanctionLocked(kind store.SanctionKind, arg string, d time.Duration, reason, owner string, now time.Time) (store.Sanction, error) {
 	name := string(kind)
 	h := m.hub
 	if err := m.requireOpLocked(name); err != nil {
-		return Sanction{}, err
+		return store.Sanction{}, err
 	}
 	t, err := h.resolveTargetLocked(arg, owner)
 	if err != nil {
-		return Sanction{}, err
+		return store.Sanction{}, err
 	}
 	if t.id == m.key || (m.key == "" && t.id == m.addr) {
-		return Sanction{}, refuse(ErrSelf, "you cannot %s yourself", name)
+		return store.Sanction{}, refuse(ErrSelf, "you cannot %s yourself", name)
 	}
 	if err := m.protectedLocked(t, name); err != nil {
-		return Sanction{}, err
+		return store.Sanction{}, err
 	}
 	// Naming a person who has no key means their address. Say so, rather
 	// than hit others there by surprise.
@@ -320,12 +214,12 @@ func (m *Member) sanctionLocked(kind SanctionKind, arg string, d time.Duration, 
 			}
 		}
 		if len(others) > 0 {
-			return Sanction{}, fmt.Errorf("%s has no key, so this would %s the address %s, where %s also are; to do that, /%s %s",
+			return store.Sanction{}, fmt.Errorf("%s has no key, so this would %s the address %s, where %s also are; to do that, /%s %s",
 				t.label, name, t.id, strings.Join(others, ", "), name, t.id)
 		}
 		t.label = fmt.Sprintf("%s (address %s)", t.label, t.id)
 	}
-	s := Sanction{Kind: kind, Target: t.id, Addr: t.addr, Nick: t.label, Reason: reason, By: m.nick, Since: now}
+	s := store.Sanction{Kind: kind, Target: t.id, Addr: t.addr, Nick: t.label, Reason: reason, By: m.nick, Since: now}
 	if d > 0 {
 		s.Until = now.Add(d)
 	}
@@ -333,7 +227,7 @@ func (m *Member) sanctionLocked(kind SanctionKind, arg string, d time.Duration, 
 }
 
 // liftCommand runs /unban and /unmute.
-func (m *Member) liftCommand(kind SanctionKind, args string) (Effect, error) {
+func (m *Member) liftCommand(kind store.SanctionKind, args string) (Effect, error) {
 	if strings.TrimLeft(strings.TrimSpace(args), "@~") == "" {
 		return Stay, usage("usage: /un%s NICK|FINGERPRINT|IP", kind)
 	}
@@ -343,13 +237,13 @@ func (m *Member) liftCommand(kind SanctionKind, args string) (Effect, error) {
 // Unban lifts the ban on target, acting as the member (operators only):
 // a key or address given as is, or the one person a nick names (online,
 // or as the ban recorded them).
-func (m *Member) Unban(target string) error { return m.lift(Ban, target) }
+func (m *Member) Unban(target string) error { return m.lift(store.Ban, target) }
 
 // Unmute lifts the mute on target, as Unban does the ban.
-func (m *Member) Unmute(target string) error { return m.lift(Mute, target) }
+func (m *Member) Unmute(target string) error { return m.lift(store.Mute, target) }
 
 // lift removes a ban or mute.
-func (m *Member) lift(kind SanctionKind, target string) error {
+func (m *Member) lift(kind store.SanctionKind, target string) error {
 	arg := strings.TrimLeft(strings.TrimSpace(target), "@~")
 	h := m.hub
 	now := h.now()
@@ -372,12 +266,10 @@ func (m *Member) lift(kind SanctionKind, target string) error {
 	}
 	h.mu.Lock()
 	defer h.unlock()
-	h.sanctionMu.Lock()
-	delete(h.sanctions[kind], id)
-	h.sanctionMu.Unlock()
+	h.sanctions.Delete(kind, id)
 	h.audit("un"+string(kind), "by", m.nick, "by_key", m.key, "target", id, "nick", s.Nick)
 	h.announceLocked(m, fmt.Sprintf("%s lifted the %s on %s", m.nick, kind, s.Nick))
-	if kind == Mute {
+	if kind == store.Mute {
 		for o := range h.members {
 			if o.key == id || o.addr == id {
 				o.noticeLocked(o.currentRoomLocked(), message.Notice, "You are no longer muted.")
@@ -390,15 +282,13 @@ func (m *Member) lift(kind SanctionKind, target string) error {
 // liftLocked checks that m may lift the sanction of kind on what arg names
 // and finds it; owner owns the nick arg, read before the lock was taken.
 // The caller holds h.mu.
-func (m *Member) liftLocked(kind SanctionKind, arg, owner string, now time.Time) (string, Sanction, error) {
+func (m *Member) liftLocked(kind store.SanctionKind, arg, owner string, now time.Time) (string, store.Sanction, error) {
 	h := m.hub
 	if err := m.requireOpLocked("un" + string(kind)); err != nil {
-		return "", Sanction{}, err
+		return "", store.Sanction{}, err
 	}
-	h.sanctionMu.RLock()
-	defer h.sanctionMu.RUnlock()
 	active := func(id string) bool {
-		s, ok := h.sanctions[kind][id]
+		s, ok := h.sanctions.Get(kind, id)
 		return ok && s.Active(now)
 	}
 	var ids []string
@@ -416,11 +306,11 @@ func (m *Member) liftLocked(kind SanctionKind, arg, owner string, now time.Time)
 			}
 		}
 		if len(ids) == 0 {
-			for id, s := range h.sanctions[kind] {
+			for _, s := range h.sanctions.Active(kind, now, func(s store.Sanction) bool {
 				label, _, _ := strings.Cut(s.Nick, " (address ")
-				if s.Active(now) && sameNick(label, arg) {
-					ids = append(ids, id)
-				}
+				return sameNick(label, arg)
+			}) {
+				ids = append(ids, s.Target)
 			}
 		}
 		if len(ids) == 0 && owner != "" {
@@ -430,19 +320,20 @@ func (m *Member) liftLocked(kind SanctionKind, arg, owner string, now time.Time)
 	ids = slices.DeleteFunc(ids, func(id string) bool { return !active(id) })
 	switch len(ids) {
 	case 0:
-		return "", Sanction{}, fmt.Errorf("%s is not %s", arg, kind.past())
+		return "", store.Sanction{}, fmt.Errorf("%s is not %s", arg, sanction.Past(kind))
 	case 1:
 	default:
 		slices.Sort(ids)
-		return "", Sanction{}, fmt.Errorf("more than one %s is called %s: %s; name the key or address", kind, arg, strings.Join(ids, ", "))
+		return "", store.Sanction{}, fmt.Errorf("more than one %s is called %s: %s; name the key or address", kind, arg, strings.Join(ids, ", "))
 	}
-	return ids[0], h.sanctions[kind][ids[0]], nil
+	s, _ := h.sanctions.Get(kind, ids[0])
+	return ids[0], s, nil
 }
 
 // mutedLocked says why the member may not speak, or "".
 func (m *Member) mutedLocked(now time.Time) string {
-	if s, muted := m.hub.sanctionFor(Mute, m.key, m.addr, now); muted && !m.hub.listedOp(m.key) {
-		return "you are muted" + s.describe(now)
+	if s, muted := m.hub.sanctions.Find(store.Mute, m.key, m.addr, now); muted && !m.hub.listedOp(m.key) {
+		return "you are muted" + sanction.Describe(s, now)
 	}
 	return ""
 }
@@ -500,7 +391,7 @@ func (m *Member) Kick(nick, reason string) error {
 
 // Sanctions returns the bans and mutes in force, acting as the member:
 // operators only (ErrNotOperator).
-func (m *Member) Sanctions() ([]Sanction, error) {
+func (m *Member) Sanctions() ([]store.Sanction, error) {
 	h := m.hub
 	now := h.now()
 	h.mu.RLock()
@@ -509,17 +400,7 @@ func (m *Member) Sanctions() ([]Sanction, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []Sanction
-	h.sanctionMu.RLock()
-	defer h.sanctionMu.RUnlock()
-	for _, kind := range []SanctionKind{Ban, Mute} {
-		for _, s := range h.sanctions[kind] {
-			if s.Active(now) {
-				out = append(out, s)
-			}
-		}
-	}
-	return out, nil
+	return append(h.sanctions.Active(store.Ban, now, nil), h.sanctions.Active(store.Mute, now, nil)...), nil
 }
 
 func cmdBans(m *Member, _ string) (Effect, error) {
@@ -529,7 +410,7 @@ func cmdBans(m *Member, _ string) (Effect, error) {
 		return Stay, err
 	}
 	var b strings.Builder
-	for _, kind := range []SanctionKind{Ban, Mute} {
+	for _, kind := range []store.SanctionKind{store.Ban, store.Mute} {
 		var lines []string
 		for _, s := range all {
 			if s.Kind != kind {
@@ -539,7 +420,7 @@ func cmdBans(m *Member, _ string) (Effect, error) {
 			if !strings.Contains(who, s.Target) {
 				who += " (" + s.Target + ")"
 			}
-			lines = append(lines, "  "+who+s.describe(now))
+			lines = append(lines, "  "+who+sanction.Describe(s, now))
 		}
 		slices.Sort(lines)
 		if len(lines) == 0 {

@@ -2,12 +2,15 @@ package chat
 
 import (
 	"fmt"
-	"github.com/chatroom/chatroom/chat/message"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/chatroom/chatroom/chat/message"
+	"github.com/chatroom/chatroom/chat/sanction"
+	"github.com/chatroom/chatroom/store/memory"
 )
 
 // fakeClock is a clock tests move by hand, for Options.Now and
@@ -121,7 +124,7 @@ func isDone(m *Member) bool {
 }
 
 func TestNickOwnershipFollowsKeys(t *testing.T) {
-	store := &MemoryStore{}
+	store := &memory.Store{}
 	h := newHub(t, Options{Store: store})
 	alice := joinAs(t, h, "alice", key("alice"), "10.0.0.1")
 	alice.Leave("quit")
@@ -217,7 +220,7 @@ func TestKick(t *testing.T) {
 
 func TestBansByKeyAndAddressExpireAndSurviveRestarts(t *testing.T) {
 	clock := newFakeClock()
-	store := &MemoryStore{}
+	store := &memory.Store{}
 	ops := opSet{key("op"): true}
 	audit := &auditLog{}
 	h := newHub(t, Options{Store: store, Operators: ops, Now: clock.Now, Audit: audit.record})
@@ -234,8 +237,8 @@ func TestBansByKeyAndAddressExpireAndSurviveRestarts(t *testing.T) {
 		t.Fatal("the ban was not announced")
 	}
 	s, banned := h.Banned(key("spam"), "192.168.1.1:22")
-	if !banned || !strings.Contains(s.Refusal(clock.Now()), "you cannot join: this key is banned until 2026-11-25 14:34 UTC") {
-		t.Fatalf("banned=%v refusal %q", banned, s.Refusal(clock.Now()))
+	if !banned || !strings.Contains(sanction.Refusal(s, clock.Now()), "you cannot join: this key is banned until 2026-11-25 14:34 UTC") {
+		t.Fatalf("banned=%v refusal %q", banned, sanction.Refusal(s, clock.Now()))
 	}
 	if _, err := h.Join(Identity{Key: key("spam"), Nick: "sneaky", Addr: "10.9.9.9:1"}); err == nil ||
 		!strings.Contains(err.Error(), "posting links") {
@@ -250,8 +253,8 @@ func TestBansByKeyAndAddressExpireAndSurviveRestarts(t *testing.T) {
 	if !isDone(troll) {
 		t.Fatal("troll still online")
 	}
-	if s, banned := h.Banned("", "10.0.0.3:4444"); !banned || !strings.Contains(s.Refusal(clock.Now()), "your address is banned permanently by boss") {
-		t.Fatalf("address ban: %v %q", banned, s.Refusal(clock.Now()))
+	if s, banned := h.Banned("", "10.0.0.3:4444"); !banned || !strings.Contains(sanction.Refusal(s, clock.Now()), "your address is banned permanently by boss") {
+		t.Fatalf("address ban: %v %q", banned, sanction.Refusal(s, clock.Now()))
 	}
 	submit(t, op, "/ban 10.1.2.3 1d")
 	submit(t, op, "/bans")
@@ -305,7 +308,7 @@ func TestMuteExpires(t *testing.T) {
 }
 
 func TestMOTD(t *testing.T) {
-	store := &MemoryStore{}
+	store := &memory.Store{}
 	ops := opSet{key("op"): true}
 	h := newHub(t, Options{Store: store, Operators: ops})
 	op := joinAs(t, h, "boss", key("op"), "10.0.0.1")
@@ -384,7 +387,7 @@ func TestWhois(t *testing.T) {
 }
 
 func TestIgnore(t *testing.T) {
-	store := &MemoryStore{}
+	store := &memory.Store{}
 	h := newHub(t, Options{Store: store})
 	alice := joinAs(t, h, "alice", key("alice"), "10.0.0.1")
 	bore := joinAs(t, h, "bore", key("bore"), "10.0.0.2")

@@ -2,11 +2,13 @@ package chat
 
 import (
 	"fmt"
-	"github.com/chatroom/chatroom/chat/message"
 	"slices"
 	"strings"
 	"testing"
 	"unicode"
+
+	"github.com/chatroom/chatroom/chat/message"
+	"github.com/chatroom/chatroom/store/memory"
 )
 
 // invisibleRunes draw nothing (or nothing of their own) on a terminal:
@@ -148,7 +150,7 @@ func BenchmarkLookAlikeRoom(b *testing.B) {
 // The rooms a new one is compared with are known from the store when the
 // hub starts, and a deleted room's name may be taken again.
 func TestLookAlikeRoomsAcrossRestartsAndDeletion(t *testing.T) {
-	store := &MemoryStore{}
+	store := &memory.Store{}
 	ops := opSet{key("op"): true}
 	h := newHub(t, Options{Store: store, Operators: ops})
 	op := joinAs(t, h, "boss", key("op"), "10.0.0.1")

@@ -238,7 +238,7 @@ func (h *Hub) freeNickLocked(asked, key, owner string) (nick, why string, err er
 			firstRefusal = refusal
 		}
 		suffix := fmt.Sprintf("-%d", n)
-		nick = truncateRunes(base, sanitize.MaxNickLen-len(suffix)) + suffix
+		nick = sanitize.TruncateRunes(base, sanitize.MaxNickLen-len(suffix)) + suffix
 	}
 	quoted := sanitize.Quote(asked)
 	switch {

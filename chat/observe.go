@@ -1,8 +1,9 @@
 package chat
 
 import (
-	"github.com/chatroom/chatroom/chat/message"
 	"time"
+
+	"github.com/chatroom/chatroom/chat/message"
 )
 
 // Observer is told what the hub does, for counting: package metrics

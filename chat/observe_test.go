@@ -3,12 +3,14 @@ package chat
 import (
 	"context"
 	"errors"
-	"github.com/chatroom/chatroom/chat/message"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/chatroom/chatroom/chat/message"
+	"github.com/chatroom/chatroom/store/memory"
 )
 
 // recorder is an Observer that keeps what it is told.
@@ -83,7 +85,7 @@ func TestObserverCountsPostsDeliveriesLagAndWrites(t *testing.T) {
 
 // failingHistory is a MemoryHistory whose appends can be made to fail.
 type failingHistory struct {
-	MemoryHistory
+	memory.History
 	fail atomic.Bool
 }
 
@@ -91,7 +93,7 @@ func (f *failingHistory) Append(ctx context.Context, room string, m message.Mess
 	if f.fail.Load() {
 		return errors.New("disk full")
 	}
-	return f.MemoryHistory.Append(ctx, room, m)
+	return f.History.Append(ctx, room, m)
 }
 
 // Each refusal is counted once, under its reason.

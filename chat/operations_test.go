@@ -2,10 +2,12 @@ package chat
 
 import (
 	"errors"
-	"github.com/chatroom/chatroom/chat/message"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chatroom/chatroom/chat/message"
+	"github.com/chatroom/chatroom/store"
 )
 
 // Every command the table keeps from everyone is refused to a member who is
@@ -103,7 +105,7 @@ func TestOperationsRefuseNonOperators(t *testing.T) {
 			t.Errorf("%s by a non-operator: %v, want ErrNotOperator", name, err)
 		}
 	}
-	if _, muted := h.sanctionFor(Mute, key("carol"), "", h.now()); !muted {
+	if _, muted := h.sanctions.Find(store.Mute, key("carol"), "", h.now()); !muted {
 		t.Error("carol's mute was lifted by a non-operator")
 	}
 	if rooms, _ := op.Rooms(); len(rooms) != 2 {

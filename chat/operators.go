@@ -2,8 +2,9 @@ package chat
 
 import (
 	"fmt"
-	"github.com/chatroom/chatroom/chat/message"
 	"strings"
+
+	"github.com/chatroom/chatroom/chat/message"
 )
 
 // Operators: who is one (the operators file, /op and /deop for a
@@ -184,9 +185,7 @@ func (m *Member) SetMOTD(text string) error {
 	}
 	h.mu.Lock()
 	defer h.unlock()
-	h.sanctionMu.Lock()
-	h.motdText = motd
-	h.sanctionMu.Unlock()
+	h.motdText.Store(&motd)
 	h.audit("motd", "by", m.nick, "by_key", m.key, "motd", motd)
 	lobby := h.rooms[Lobby]
 	if motd == "" {
@@ -198,7 +197,5 @@ func (m *Member) SetMOTD(text string) error {
 }
 
 func (h *Hub) motd() string {
-	h.sanctionMu.RLock()
-	defer h.sanctionMu.RUnlock()
-	return h.motdText
+	return *h.motdText.Load()
 }

@@ -4,13 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/chatroom/chatroom/chat/message"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/chatroom/chatroom/chat/message"
+	"github.com/chatroom/chatroom/store/memory"
 )
 
 // orderedHistory is a MemoryHistory that checks what the rules of posting
@@ -19,7 +21,7 @@ import (
 // whether a line is stored yet, and can hold the writes to one room until
 // released.
 type orderedHistory struct {
-	MemoryHistory
+	memory.History
 	mu      sync.Mutex
 	last    map[string]uint64
 	stored  map[string]map[uint64]bool
@@ -49,7 +51,7 @@ func (o *orderedHistory) Append(ctx context.Context, room string, m message.Mess
 	if fail {
 		return errors.New("disk full")
 	}
-	if err := o.MemoryHistory.Append(ctx, room, m); err != nil {
+	if err := o.History.Append(ctx, room, m); err != nil {
 		return err
 	}
 	o.mu.Lock()
@@ -85,8 +87,8 @@ func (o *orderedHistory) check(t *testing.T) {
 // every line, in one order, each author's lines in the order sent.
 func TestConcurrentPostsAreStoredBeforeSeenInOrderAndNoneLost(t *testing.T) {
 	const posters, lines, readers = 4, 50, 3
-	store := newOrderedHistory()
-	h := newHub(t, Options{History: store, Tail: 32}) // a small tail: some reads come from History
+	st := newOrderedHistory()
+	h := newHub(t, Options{History: st, Tail: 32}) // a small tail: some reads come from History
 	var rs []*Member
 	for i := range readers {
 		rs = append(rs, join(t, h, fmt.Sprintf("reader%d", i)))
@@ -112,7 +114,7 @@ func TestConcurrentPostsAreStoredBeforeSeenInOrderAndNoneLost(t *testing.T) {
 					return
 				}
 				for _, m := range r.Next() {
-					if !m.Private && !store.has(m.Room, m.Seq) {
+					if !m.Private && !st.has(m.Room, m.Seq) {
 						errs <- fmt.Sprintf("reader%d saw seq %d before it was stored", i, m.Seq)
 					}
 					if m.Kind == message.Chat {
@@ -140,7 +142,7 @@ func TestConcurrentPostsAreStoredBeforeSeenInOrderAndNoneLost(t *testing.T) {
 	for e := range errs {
 		t.Error(e)
 	}
-	store.check(t)
+	st.check(t)
 	for i := range got {
 		assertOrdered(t, got[i])
 		if !slices.Equal(chatSeqs(got[i]), chatSeqs(got[0])) {
@@ -215,8 +217,8 @@ func TestLineRacingItsAuthorsLeaveIsLoggedBeforeTheLeave(t *testing.T) {
 // lines still on their way to the store: loaded again, it numbers on
 // after them, never giving a Seq twice.
 func TestRoomLeftWithALineInFlightIsNotReloadedUnderIt(t *testing.T) {
-	store := newOrderedHistory()
-	h := newHub(t, Options{History: store})
+	st := newOrderedHistory()
+	h := newHub(t, Options{History: st})
 	alice := join(t, h, "alice")
 	bob := join(t, h, "bob")
 	submit(t, alice, "/msg bob hello")
@@ -224,15 +226,15 @@ func TestRoomLeftWithALineInFlightIsNotReloadedUnderIt(t *testing.T) {
 	bob.Leave("bye")
 	drain(alice)
 
-	store.mu.Lock()
-	store.gate, store.entered, store.release = dm, make(chan struct{}), make(chan struct{})
-	store.mu.Unlock()
+	st.mu.Lock()
+	st.gate, st.entered, st.release = dm, make(chan struct{}), make(chan struct{})
+	st.mu.Unlock()
 	posted := make(chan error, 1)
 	go func() { posted <- alice.post(dm, message.Chat, "in flight") }()
-	<-store.entered // the line is being stored
-	store.mu.Lock()
-	store.gate = ""
-	store.mu.Unlock()
+	<-st.entered // the line is being stored
+	st.mu.Lock()
+	st.gate = ""
+	st.mu.Unlock()
 
 	h.mu.RLock()
 	r := h.rooms[dm]
@@ -252,7 +254,7 @@ func TestRoomLeftWithALineInFlightIsNotReloadedUnderIt(t *testing.T) {
 			runtime.Gosched()
 		}
 	}
-	close(store.release)
+	close(st.release)
 	<-left
 	if err := <-posted; err != nil {
 		t.Fatal(err)
@@ -261,8 +263,8 @@ func TestRoomLeftWithALineInFlightIsNotReloadedUnderIt(t *testing.T) {
 	if err := bob.post(dm, message.Chat, "after"); err != nil {
 		t.Fatal(err)
 	}
-	store.check(t)
-	msgs, err := store.MemoryHistory.After(context.Background(), dm, 0, 0)
+	st.check(t)
+	msgs, err := st.History.After(context.Background(), dm, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,22 +283,22 @@ func barrierQueued(r *Room) bool {
 // poster's turn stored it (see await): lines queued behind a slow write
 // are stored together by the next in line.
 func TestRefusedLineIsReportedWhoeverStoresIt(t *testing.T) {
-	store := newOrderedHistory()
-	h := newHub(t, Options{History: store})
+	st := newOrderedHistory()
+	h := newHub(t, Options{History: st})
 	a, b, c := join(t, h, "a"), join(t, h, "b"), join(t, h, "c")
-	store.mu.Lock()
-	store.gate, store.entered, store.release = Lobby, make(chan struct{}), make(chan struct{})
-	store.mu.Unlock()
+	st.mu.Lock()
+	st.gate, st.entered, st.release = Lobby, make(chan struct{}), make(chan struct{})
+	st.mu.Unlock()
 	errs := make([]chan error, 3)
 	say := func(i int, m *Member) {
 		errs[i] = make(chan error, 1)
 		go func() { errs[i] <- m.Say("lost?") }()
 	}
 	say(0, c)
-	<-store.entered
-	store.mu.Lock()
-	store.gate, store.fail = "", true
-	store.mu.Unlock()
+	<-st.entered
+	st.mu.Lock()
+	st.gate, st.fail = "", true
+	st.mu.Unlock()
 	say(1, a)
 	say(2, b)
 	r := h.mustLobby(t)
@@ -309,7 +311,7 @@ func TestRefusedLineIsReportedWhoeverStoresIt(t *testing.T) {
 		}
 		runtime.Gosched()
 	}
-	close(store.release)
+	close(st.release)
 	for i, ch := range errs {
 		if err := <-ch; !errors.Is(err, ErrNotStored) {
 			t.Errorf("poster %d: %v, want ErrNotStored", i, err)

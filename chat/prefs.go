@@ -3,11 +3,12 @@ package chat
 import (
 	"errors"
 	"fmt"
-	"github.com/chatroom/chatroom/chat/message"
 	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/chatroom/chatroom/chat/message"
 )
 
 // A person's own view settings, kept per key in the store's settings

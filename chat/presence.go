@@ -36,7 +36,7 @@ type presence struct {
 func (p *presence) awayLocked() bool { return !p.awaySince.IsZero() }
 
 func cmdAway(m *Member, args string) (Effect, error) {
-	reason := sanitize.Text(truncateRunes(strings.Join(strings.Fields(args), " "), maxAwayReason))
+	reason := sanitize.OneLine(args, maxAwayReason)
 	h := m.hub
 	now := h.now()
 	h.mu.Lock()

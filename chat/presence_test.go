@@ -2,10 +2,11 @@ package chat
 
 import (
 	"fmt"
-	"github.com/chatroom/chatroom/chat/message"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chatroom/chatroom/chat/message"
 )
 
 func notices(m *Member) string { return strings.Join(texts(drain(m), message.Notice), "\n") }

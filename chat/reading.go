@@ -3,10 +3,12 @@ package chat
 import (
 	"errors"
 	"fmt"
-	"github.com/chatroom/chatroom/chat/message"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/chatroom/chatroom/chat/message"
+	"github.com/chatroom/chatroom/sanitize"
 )
 
 // Reading a room's past, acting as a member: older messages (History,
@@ -251,7 +253,7 @@ func cmdSearch(m *Member, args string) (Effect, error) {
 			who = "* " + msg.Nick
 		}
 		text := strings.ReplaceAll(msg.Text, "\n", " ")
-		fmt.Fprintf(&b, "\n  %s %s %s", msg.Time.In(m.loc).Format("2006-01-02 15:04"), who, truncateRunes(text, 200))
+		fmt.Fprintf(&b, "\n  %s %s %s", msg.Time.In(m.loc).Format("2006-01-02 15:04"), who, sanitize.TruncateRunes(text, 200))
 	}
 	if len(found) == 0 {
 		b.WriteString("\n  (all from people you ignore)")

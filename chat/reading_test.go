@@ -2,10 +2,11 @@ package chat
 
 import (
 	"errors"
-	"github.com/chatroom/chatroom/chat/message"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chatroom/chatroom/chat/message"
 )
 
 // A script's session (Identity.Unannounced) is not someone arriving: no

@@ -3,12 +3,14 @@ package chat
 import (
 	"context"
 	"fmt"
-	"github.com/chatroom/chatroom/chat/message"
 	"math"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/chatroom/chatroom/chat/message"
+	"github.com/chatroom/chatroom/store"
 )
 
 // ctxBG is the context of store and history calls: they are short, and a
@@ -280,8 +282,8 @@ type missedNews struct {
 // It reads with no lock held, so that a crowd reconnecting after a restart
 // does not read the history one by one under the hub's lock; it keeps only
 // Seqs. A room it cannot read is left out (its messages each count).
-func (h *Hub) readMissed(author string, igs []Ignore, rejoin []Membership) map[string]missedNews {
-	var need []Membership
+func (h *Hub) readMissed(author string, igs []store.Ignore, rejoin []store.Membership) map[string]missedNews {
+	var need []store.Membership
 	h.mu.RLock()
 	for _, ms := range rejoin {
 		if r := h.rooms[ms.Room]; r != nil {
@@ -343,7 +345,7 @@ func (r *Room) announceLocked(text string) {
 // messages as history. It cannot fail: nothing it writes is worth keeping
 // someone out of a room for, not even when the store cannot write. The
 // caller holds hub.mu for writing.
-func (h *Hub) subscribeLocked(m *Member, r *Room, ms Membership, was bool, joinText string) {
+func (h *Hub) subscribeLocked(m *Member, r *Room, ms store.Membership, was bool, joinText string) {
 	if _, in := m.subs[r.name]; in {
 		return
 	}
@@ -402,7 +404,7 @@ func (h *Hub) subscribeLocked(m *Member, r *Room, ms Membership, was bool, joinT
 		// before it saves a read position of its own. If it cannot be
 		// stored (the hub's write watch has logged why), the room is only
 		// not reopened next time: not worth refusing the join for.
-		key, put := m.key, Membership{Room: r.name, Cursor: s.mark, Label: labelFor(r, s), From: ms.From}
+		key, put := m.key, store.Membership{Room: r.name, Cursor: s.mark, Label: labelFor(r, s), From: ms.From}
 		h.afterLocked(func() { _ = h.opts.Store.PutMembership(ctxBG, key, put) })
 	}
 }
@@ -565,14 +567,4 @@ func listFirstNames(first []string, total int) string {
 		return strings.Join(first, ", ")
 	}
 	return strings.Join(first, ", ") + fmt.Sprintf(" and %d more (/names lists all)", total-len(first))
-}
-
-func truncateRunes(s string, n int) string {
-	for i := range s {
-		if n == 0 {
-			return s[:i]
-		}
-		n--
-	}
-	return s
 }

@@ -12,8 +12,10 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/chatroom/chatroom/chat/message"
 	"go.uber.org/goleak"
+
+	"github.com/chatroom/chatroom/chat/message"
+	"github.com/chatroom/chatroom/store/memory"
 )
 
 func TestMain(m *testing.M) {
@@ -451,7 +453,7 @@ func TestCatchUpFromHistoryBeyondTail(t *testing.T) {
 }
 
 func TestMissedMessagesAreReportedNotSkippedSilently(t *testing.T) {
-	h := newHub(t, Options{Tail: 16, Backlog: 10, History: &MemoryHistory{Limit: 40}})
+	h := newHub(t, Options{Tail: 16, Backlog: 10, History: &memory.History{Limit: 40}})
 	reader := join(t, h, "reader")
 	drain(reader)
 	alice := join(t, h, "alice")
@@ -700,7 +702,7 @@ func TestNickAfterLeaveIsRefused(t *testing.T) {
 
 // flakyHistory fails reads while failing is set.
 type flakyHistory struct {
-	MemoryHistory
+	memory.History
 	mu      sync.Mutex
 	failing bool
 }
@@ -712,7 +714,7 @@ func (f *flakyHistory) After(ctx context.Context, room string, seq uint64, limit
 	if failing {
 		return nil, errors.New("disk on fire")
 	}
-	return f.MemoryHistory.After(ctx, room, seq, limit)
+	return f.History.After(ctx, room, seq, limit)
 }
 
 func TestHistoryReadFailureIsRetriedNotSkipped(t *testing.T) {
@@ -762,18 +764,5 @@ func TestRosterVersionAndSharedList(t *testing.T) {
 	alice.Leave("quit")
 	if len(r.Online()) != 0 {
 		t.Fatalf("online after leave: %+v", r.Online())
-	}
-}
-
-func TestMemoryHistoryByteLimit(t *testing.T) {
-	h := &MemoryHistory{MaxBytes: 1000}
-	for i := uint64(1); i <= 100; i++ {
-		if err := h.Append(context.Background(), "r", message.Message{Seq: i, Text: strings.Repeat("x", 100)}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	got, _ := h.After(context.Background(), "r", 0, 0)
-	if n := len(got); n < 10 || n > 13 || got[len(got)-1].Seq != 100 {
-		t.Fatalf("kept %d messages ending at %d; want about 1000 bytes' worth, the newest", n, got[len(got)-1].Seq)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/chatroom/chatroom/chat/message"
 	"github.com/chatroom/chatroom/limit"
 	"github.com/chatroom/chatroom/sanitize"
+	"github.com/chatroom/chatroom/store"
 )
 
 // roomNamePattern is what a public room may be called: 1-32 letters,
@@ -142,7 +143,7 @@ func (m *Member) Join(room string) error {
 		// is stored before it is made, so that a room the store refuses
 		// is refused, and outside the lock; storing it twice, should
 		// two people make it at once, does no harm.
-		info := RoomInfo{Name: name, Kept: m.isOpLocked()}
+		info := store.RoomInfo{Name: name, Kept: m.isOpLocked()}
 		locked = false
 		h.unlock()
 		if err := h.opts.Store.PutRoomInfo(ctxBG, info); err != nil {
@@ -164,7 +165,7 @@ func (m *Member) Join(room string) error {
 	} else if !ok {
 		return refuse(ErrInviteOnly, "#%s is invite-only: ask an operator for an invitation", name)
 	}
-	h.enterLocked(m, r, Membership{})
+	h.enterLocked(m, r, store.Membership{})
 	m.current = name
 	if !known {
 		h.audit("room created", "room", name, "by", m.nick, "by_key", m.key)
@@ -369,7 +370,7 @@ func (m *Member) setTopicLocked(r *Room, topic string, now time.Time) error {
 	// Stored after the lock is released, in the order of the changes (see
 	// SetPrivate, which writes the same record); if it cannot be, the
 	// member is told.
-	info := RoomInfo{Name: r.name, Topic: topic, InviteOnly: r.inviteOnly, Kept: kept}
+	info := store.RoomInfo{Name: r.name, Topic: topic, InviteOnly: r.inviteOnly, Kept: kept}
 	h.afterLocked(func() {
 		if err := h.opts.Store.PutRoomInfo(ctxBG, info); err != nil {
 			h.tell(m, r, fmt.Sprintf("The topic of #%s could not be stored (%v): after a restart it is as it was.", r.name, err))

@@ -11,6 +11,8 @@ import (
 
 	"github.com/chatroom/chatroom/chat/message"
 	"github.com/chatroom/chatroom/humantime"
+	"github.com/chatroom/chatroom/store"
+	"github.com/chatroom/chatroom/store/memory"
 )
 
 // inRoom keeps the messages of one room.
@@ -209,7 +211,7 @@ func TestDirectMessagesReachOnlyTheParties(t *testing.T) {
 }
 
 func TestOfflineDirectMessageWaitsForItsReader(t *testing.T) {
-	store := &MemoryStore{}
+	store := &memory.Store{}
 	h := newHub(t, Options{Store: store})
 	bob := join(t, h, "bob") // bob's key now owns "bob"
 	bob.Leave("")
@@ -243,7 +245,7 @@ func TestOfflineDirectMessageWaitsForItsReader(t *testing.T) {
 }
 
 func TestRoomsAreRejoinedWithAMarkerWhereYouLeft(t *testing.T) {
-	store := &MemoryStore{}
+	store := &memory.Store{}
 	h := newHub(t, Options{Store: store})
 	alice, bob := join(t, h, "alice"), join(t, h, "bob")
 	submit(t, alice, "/join #go")
@@ -305,8 +307,8 @@ func TestRoomsAreRejoinedWithAMarkerWhereYouLeft(t *testing.T) {
 }
 
 func TestReadPositionsSurviveACrashOnceCheckpointed(t *testing.T) {
-	store := &MemoryStore{}
-	hist := &MemoryHistory{}
+	store := &memory.Store{}
+	hist := &memory.History{}
 	h := newHub(t, Options{Store: store, History: hist})
 	alice, bob := join(t, h, "alice"), join(t, h, "bob")
 	submit(t, bob, "read before the crash")
@@ -451,7 +453,7 @@ func TestInviteOnlyRooms(t *testing.T) {
 
 func TestDeleteNeedsConfirmation(t *testing.T) {
 	boss := key("boss")
-	store, hist := &MemoryStore{}, &MemoryHistory{}
+	store, hist := &memory.Store{}, &memory.History{}
 	h := newHub(t, Options{Operators: opSet{boss: true}, Store: store, History: hist})
 	op := joinAs(t, h, "boss", boss, "10.0.0.1")
 	bob := joinAs(t, h, "bob", key("bob"), "10.0.0.2")
@@ -497,7 +499,7 @@ func TestDeleteNeedsConfirmation(t *testing.T) {
 
 func TestPruneAppliesRetention(t *testing.T) {
 	clock := newFakeClock()
-	hist := &MemoryHistory{}
+	hist := &memory.History{}
 	h := newHub(t, Options{Now: clock.Now, History: hist, Retain: time.Hour, RetainMessages: 3})
 	alice := join(t, h, "alice")
 	submit(t, alice, "old")
@@ -531,7 +533,7 @@ func TestPruneAppliesRetention(t *testing.T) {
 		t.Fatalf("seqs after pruning: %+v", kept)
 	}
 
-	none := newHub(t, Options{History: &MemoryHistory{}})
+	none := newHub(t, Options{History: &memory.History{}})
 	if n, err := none.Prune(context.Background()); n != 0 || err != nil {
 		t.Fatalf("without retention Prune = %d, %v", n, err)
 	}
@@ -540,7 +542,7 @@ func TestPruneAppliesRetention(t *testing.T) {
 // A keyless session's conversations are its own: after a restart, a new
 // keyless session cannot inherit one.
 func TestKeylessConversationsAreNotInherited(t *testing.T) {
-	store, hist := &MemoryStore{}, &MemoryHistory{}
+	store, hist := &memory.Store{}, &memory.History{}
 	h := newHub(t, Options{Store: store, History: hist})
 	bob := join(t, h, "bob")
 	guest, err := h.Join(Identity{Nick: "guest", Addr: "10.0.0.9:1"})
@@ -626,7 +628,7 @@ func TestReconnectOverAHangingSessionKeepsReadPositions(t *testing.T) {
 // Refused lines open nothing: a muted person cannot push conversations on
 // others.
 func TestMutedMessagesOpenNoConversation(t *testing.T) {
-	store := &MemoryStore{}
+	store := &memory.Store{}
 	h := newHub(t, Options{Store: store, Operators: opSet{key("boss"): true}})
 	op := joinAs(t, h, "boss", key("boss"), "10.0.0.1")
 	bob := joinAs(t, h, "bob", key("bob"), "10.0.0.2")
@@ -722,10 +724,10 @@ func TestInviteOnlyRoomsAreListedOnlyToThoseLetIn(t *testing.T) {
 // number, the others are told, and his own rooms all come back.
 func TestStrangersCannotCrowdOutYourRooms(t *testing.T) {
 	ctx := context.Background()
-	store := &MemoryStore{}
-	h := newHub(t, Options{Store: store})
+	st := &memory.Store{}
+	h := newHub(t, Options{Store: st})
 	for i := range maxRooms - 1 {
-		if err := store.PutRoomInfo(ctx, RoomInfo{Name: fmt.Sprintf("r%d", i)}); err != nil {
+		if err := st.PutRoomInfo(ctx, store.RoomInfo{Name: fmt.Sprintf("r%d", i)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -873,7 +875,7 @@ func TestRoomMakingIsLimitedAcrossSessions(t *testing.T) {
 func TestEmptyRoomsNobodyOwnsExpire(t *testing.T) {
 	ctx := context.Background()
 	clock := newFakeClock()
-	store, hist := &MemoryStore{}, &MemoryHistory{}
+	store, hist := &memory.Store{}, &memory.History{}
 	boss := key("boss")
 	h := newHub(t, Options{Now: clock.Now, Store: store, History: hist, Operators: opSet{boss: true}, Retain: 7 * 24 * time.Hour})
 	op := joinAs(t, h, "boss", boss, "10.0.0.1")
@@ -972,7 +974,7 @@ func TestEmptyRoomsNobodyOwnsExpire(t *testing.T) {
 // Whoever writes to someone away is told that the message waits for
 // them; writing to someone here says nothing of the kind.
 func TestWritingToSomeoneAwaySaysItWaits(t *testing.T) {
-	store := &MemoryStore{}
+	store := &memory.Store{}
 	h := newHub(t, Options{Store: store})
 	dave := join(t, h, "dave") // dave's key now owns "dave"
 	dave.Leave("")
@@ -998,7 +1000,7 @@ func TestWritingToSomeoneAwaySaysItWaits(t *testing.T) {
 // A nick whose owner is online under another nick reaches them, even
 // from someone without a key, who cannot leave messages for people away.
 func TestWritingToANickReachesItsOwnerUnderAnother(t *testing.T) {
-	store := &MemoryStore{}
+	store := &memory.Store{}
 	h := newHub(t, Options{Store: store})
 	caroline := join(t, h, "caroline") // the key owns "caroline"
 	submit(t, caroline, "/nick carol")
@@ -1048,7 +1050,7 @@ func TestRoomListLinesUp(t *testing.T) {
 // away, all of them, not only the backlog it is shown: its own lines,
 // join and leave lines and those of people it ignores are not news.
 func TestUnreadCountsEverythingMissed(t *testing.T) {
-	h := newHub(t, Options{Store: &MemoryStore{}, Backlog: 100})
+	h := newHub(t, Options{Store: &memory.Store{}, Backlog: 100})
 	alice, bob, carol := join(t, h, "alice"), join(t, h, "bob"), join(t, h, "carol")
 	submit(t, alice, "/ignore carol")
 	for _, msg := range drain(alice) {
@@ -1129,7 +1131,7 @@ func TestSearchCountsAllAndPagesBack(t *testing.T) {
 // More missed than the in-memory tail holds (all of it, after a restart)
 // still counts exactly the lines others said.
 func TestUnreadCountsBeyondTheTail(t *testing.T) {
-	h := newHub(t, Options{Store: &MemoryStore{}, Tail: 1024})
+	h := newHub(t, Options{Store: &memory.Store{}, Tail: 1024})
 	alice, bob := join(t, h, "alice"), join(t, h, "bob")
 	for _, msg := range drain(alice) {
 		alice.Read(msg.Room, msg.Seq)
@@ -1153,7 +1155,7 @@ func TestUnreadCountsBeyondTheTail(t *testing.T) {
 
 // gatedHistory holds every After call until the test lets it go.
 type gatedHistory struct {
-	History
+	store.History
 	entered chan struct{}
 	gate    chan struct{}
 }
@@ -1167,7 +1169,7 @@ func (g *gatedHistory) After(ctx context.Context, room string, seq uint64, limit
 // Counting what someone coming back missed reads the history with no lock
 // held: others join and talk meanwhile.
 func TestCountingWhatWasMissedHoldsNoLock(t *testing.T) {
-	store := &MemoryStore{}
+	store := &memory.Store{}
 	h := newHub(t, Options{Store: store, Tail: 1024})
 	alice, bob := join(t, h, "alice"), join(t, h, "bob")
 	for _, msg := range drain(alice) {

@@ -2,8 +2,10 @@ package chat
 
 import (
 	"fmt"
-	"github.com/chatroom/chatroom/chat/message"
 	"time"
+
+	"github.com/chatroom/chatroom/chat/message"
+	"github.com/chatroom/chatroom/store"
 )
 
 // Enter puts the member in the room called name ("#go" or "go") and makes
@@ -47,9 +49,9 @@ func (m *Member) Enter(name string) error {
 		return refuse(ErrInviteOnly, "#%s is invite-only: ask an operator for an invitation", name)
 	}
 	if m.unannounced {
-		h.subscribeLocked(m, r, Membership{}, false, "")
+		h.subscribeLocked(m, r, store.Membership{}, false, "")
 	} else {
-		h.enterLocked(m, r, Membership{})
+		h.enterLocked(m, r, store.Membership{})
 	}
 	m.current = name
 	return nil

@@ -12,6 +12,7 @@ import (
 
 	"github.com/chatroom/chatroom/chat"
 	"github.com/chatroom/chatroom/chat/message"
+	"github.com/chatroom/chatroom/store/memory"
 	"github.com/chatroom/chatroom/store/storetest"
 )
 
@@ -42,7 +43,7 @@ func (l *logLines) all() []string {
 // faultyHub is a hub whose store and history can be made to fail writes.
 func faultyHub(t *testing.T) (*chat.Hub, *storetest.Faulty, *storetest.Clock, *logLines) {
 	t.Helper()
-	f := &storetest.Faulty{Store: &chat.MemoryStore{}, History: &chat.MemoryHistory{}}
+	f := &storetest.Faulty{Store: &memory.Store{}, History: &memory.History{}}
 	c := storetest.NewClock(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 	logs := &logLines{}
 	h, err := chat.NewHub(chat.Options{Store: f, History: f, Now: c.Now, AfterFunc: c.AfterFunc, Logger: logs, MessageRate: 1e9, MessageBurst: 1 << 30})
@@ -249,7 +250,7 @@ func TestUnignoreWhenItCannotBeStored(t *testing.T) {
 // Making a room invite-only invites those in it, so they may come back;
 // an operator whose invitations could not be stored is told so.
 func TestPrivateRoomTellsWhomItCouldNotInvite(t *testing.T) {
-	f := &storetest.Faulty{Store: &chat.MemoryStore{}, History: &chat.MemoryHistory{}}
+	f := &storetest.Faulty{Store: &memory.Store{}, History: &memory.History{}}
 	h, err := chat.NewHub(chat.Options{Store: f, History: f, Operators: operators{"SHA256:op"}})
 	if err != nil {
 		t.Fatal(err)

@@ -3,10 +3,12 @@ package chat
 import (
 	"context"
 	"errors"
-	"github.com/chatroom/chatroom/chat/message"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/chatroom/chatroom/chat/message"
+	"github.com/chatroom/chatroom/store"
 )
 
 // notStored is a line a person typed that was refused because it could
@@ -124,7 +126,7 @@ func (nopLogger) Info(any, ...any)  {}
 // through the embedded Store. A write method added to Store must be added
 // here too (TestEveryWriteIsWatched says so if it is not).
 type watchedStore struct {
-	Store
+	store.Store
 	w *writeWatch
 }
 
@@ -136,7 +138,7 @@ func (s watchedStore) ClaimNicks(ctx context.Context, folds []string, nick, key 
 	return s.w.done(s.w.start(), s.Store.ClaimNicks(ctx, folds, nick, key, at))
 }
 
-func (s watchedStore) SaveReads(ctx context.Context, key string, reads []Membership) error {
+func (s watchedStore) SaveReads(ctx context.Context, key string, reads []store.Membership) error {
 	return s.w.done(s.w.start(), s.Store.SaveReads(ctx, key, reads))
 }
 
@@ -144,11 +146,11 @@ func (s watchedStore) ReleaseNick(ctx context.Context, fold string) error {
 	return s.w.done(s.w.start(), s.Store.ReleaseNick(ctx, fold))
 }
 
-func (s watchedStore) PutSanction(ctx context.Context, sn Sanction) error {
+func (s watchedStore) PutSanction(ctx context.Context, sn store.Sanction) error {
 	return s.w.done(s.w.start(), s.Store.PutSanction(ctx, sn))
 }
 
-func (s watchedStore) DeleteSanction(ctx context.Context, kind SanctionKind, target string) error {
+func (s watchedStore) DeleteSanction(ctx context.Context, kind store.SanctionKind, target string) error {
 	return s.w.done(s.w.start(), s.Store.DeleteSanction(ctx, kind, target))
 }
 
@@ -156,7 +158,7 @@ func (s watchedStore) PutSetting(ctx context.Context, name, value string) error 
 	return s.w.done(s.w.start(), s.Store.PutSetting(ctx, name, value))
 }
 
-func (s watchedStore) PutIgnore(ctx context.Context, owner string, ig Ignore) error {
+func (s watchedStore) PutIgnore(ctx context.Context, owner string, ig store.Ignore) error {
 	return s.w.done(s.w.start(), s.Store.PutIgnore(ctx, owner, ig))
 }
 
@@ -164,7 +166,7 @@ func (s watchedStore) DeleteIgnore(ctx context.Context, owner, author string) er
 	return s.w.done(s.w.start(), s.Store.DeleteIgnore(ctx, owner, author))
 }
 
-func (s watchedStore) PutMembership(ctx context.Context, key string, ms Membership) error {
+func (s watchedStore) PutMembership(ctx context.Context, key string, ms store.Membership) error {
 	return s.w.done(s.w.start(), s.Store.PutMembership(ctx, key, ms))
 }
 
@@ -184,7 +186,7 @@ func (s watchedStore) DeleteMembership(ctx context.Context, key, room string) er
 	return s.w.done(s.w.start(), s.Store.DeleteMembership(ctx, key, room))
 }
 
-func (s watchedStore) PutRoomInfo(ctx context.Context, info RoomInfo) error {
+func (s watchedStore) PutRoomInfo(ctx context.Context, info store.RoomInfo) error {
 	return s.w.done(s.w.start(), s.Store.PutRoomInfo(ctx, info))
 }
 
@@ -203,7 +205,7 @@ func (s watchedStore) Uninvite(ctx context.Context, room, key string) error {
 // watchedHistory is a History whose writes go through a writeWatch, as
 // watchedStore.
 type watchedHistory struct {
-	History
+	store.History
 	w *writeWatch
 }
 

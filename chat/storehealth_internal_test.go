@@ -5,6 +5,9 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/chatroom/chatroom/store"
+	"github.com/chatroom/chatroom/store/memory"
 )
 
 // countingLogger counts what the write watch logs.
@@ -30,8 +33,8 @@ func TestEveryWriteIsWatched(t *testing.T) {
 		iface   reflect.Type
 		wrapped any
 	}{
-		{reflect.TypeFor[Store](), watchedStore{Store: &MemoryStore{}, w: watch}},
-		{reflect.TypeFor[History](), watchedHistory{History: &MemoryHistory{}, w: watch}},
+		{reflect.TypeFor[store.Store](), watchedStore{Store: &memory.Store{}, w: watch}},
+		{reflect.TypeFor[store.History](), watchedHistory{History: &memory.History{}, w: watch}},
 	} {
 		v := reflect.ValueOf(c.wrapped)
 		for i := range c.iface.NumMethod() {
@@ -43,8 +46,8 @@ func TestEveryWriteIsWatched(t *testing.T) {
 			args := make([]reflect.Value, m.Type().NumIn())
 			for j := range args {
 				args[j] = reflect.Zero(m.Type().In(j))
-				if m.Type().In(j) == reflect.TypeFor[Sanction]() {
-					args[j] = reflect.ValueOf(Sanction{Kind: Ban}) // the memory store files it by kind
+				if m.Type().In(j) == reflect.TypeFor[store.Sanction]() {
+					args[j] = reflect.ValueOf(store.Sanction{Kind: store.Ban}) // the memory store files it by kind
 				}
 			}
 			args[0] = reflect.ValueOf(context.Background())

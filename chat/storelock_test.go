@@ -2,20 +2,23 @@ package chat
 
 import (
 	"context"
-	"github.com/chatroom/chatroom/chat/message"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/chatroom/chatroom/chat/message"
+	"github.com/chatroom/chatroom/store"
+	"github.com/chatroom/chatroom/store/memory"
 )
 
 // gatedStore holds the first call, once armed, to any of the methods named
 // in gated until the test lets it go, as a stalled disk would; other calls
 // pass.
 type gatedStore struct {
-	Store
+	store.Store
 	gated   []string
 	armed   atomic.Bool
 	entered chan string // the method held
@@ -45,7 +48,7 @@ func (g *gatedStore) ClaimNicks(ctx context.Context, folds []string, nick, key s
 	return g.Store.ClaimNicks(ctx, folds, nick, key, at)
 }
 
-func (g *gatedStore) PutSanction(ctx context.Context, s Sanction) error {
+func (g *gatedStore) PutSanction(ctx context.Context, s store.Sanction) error {
 	g.hold("PutSanction")
 	return g.Store.PutSanction(ctx, s)
 }
@@ -55,7 +58,7 @@ func (g *gatedStore) SaveRead(ctx context.Context, key, room string, cursor uint
 	return g.Store.SaveRead(ctx, key, room, cursor)
 }
 
-func (g *gatedStore) SaveReads(ctx context.Context, key string, reads []Membership) error {
+func (g *gatedStore) SaveReads(ctx context.Context, key string, reads []store.Membership) error {
 	g.hold("SaveReads")
 	return g.Store.SaveReads(ctx, key, reads)
 }
@@ -65,7 +68,7 @@ func (g *gatedStore) DeleteMembership(ctx context.Context, key, room string) err
 	return g.Store.DeleteMembership(ctx, key, room)
 }
 
-func (g *gatedStore) PutRoomInfo(ctx context.Context, info RoomInfo) error {
+func (g *gatedStore) PutRoomInfo(ctx context.Context, info store.RoomInfo) error {
 	g.hold("PutRoomInfo")
 	return g.Store.PutRoomInfo(ctx, info)
 }
@@ -75,12 +78,12 @@ func (g *gatedStore) DeleteRoomInfo(ctx context.Context, name string) error {
 	return g.Store.DeleteRoomInfo(ctx, name)
 }
 
-func (g *gatedStore) PutIgnore(ctx context.Context, owner string, ig Ignore) error {
+func (g *gatedStore) PutIgnore(ctx context.Context, owner string, ig store.Ignore) error {
 	g.hold("PutIgnore")
 	return g.Store.PutIgnore(ctx, owner, ig)
 }
 
-func (g *gatedStore) DeleteSanction(ctx context.Context, kind SanctionKind, target string) error {
+func (g *gatedStore) DeleteSanction(ctx context.Context, kind store.SanctionKind, target string) error {
 	g.hold("DeleteSanction")
 	return g.Store.DeleteSanction(ctx, kind, target)
 }
@@ -100,10 +103,10 @@ func (g *gatedStore) Invite(ctx context.Context, room string, keys ...string) er
 func TestStoreWritesHoldNoHubLock(t *testing.T) {
 	for _, c := range []struct {
 		name  string
-		gated []string // the store writes the operation makes
+		gated []string // the st writes the operation makes
 		setup func(t *testing.T, op, alice *Member)
 		act   func(op, alice *Member) error
-		check func(t *testing.T, h *Hub, store *MemoryStore, op, alice *Member)
+		check func(t *testing.T, h *Hub, st *memory.Store, op, alice *Member)
 	}{
 		{
 			name:  "/delete",
@@ -113,8 +116,8 @@ func TestStoreWritesHoldNoHubLock(t *testing.T) {
 				submit(t, alice, "said in #doomed")
 			},
 			act: func(op, _ *Member) error { _, err := op.DeleteRoom("#doomed", true); return err },
-			check: func(t *testing.T, h *Hub, store *MemoryStore, _, alice *Member) {
-				if _, ok, _ := store.RoomInfo(ctxBG, "doomed"); ok {
+			check: func(t *testing.T, h *Hub, st *memory.Store, _, alice *Member) {
+				if _, ok, _ := st.RoomInfo(ctxBG, "doomed"); ok {
 					t.Error("#doomed is still in the store")
 				}
 				h.mu.RLock()
@@ -129,8 +132,8 @@ func TestStoreWritesHoldNoHubLock(t *testing.T) {
 			name:  "/nick",
 			gated: []string{"ClaimNick", "ClaimNicks"},
 			act:   func(_, alice *Member) error { _, err := alice.Submit("/nick alicia"); return err },
-			check: func(t *testing.T, h *Hub, store *MemoryStore, _, alice *Member) {
-				if owner, _ := store.NickOwner(ctxBG, nickKeys("alicia")[0]); owner != alice.key || alice.Nick() != "alicia" {
+			check: func(t *testing.T, h *Hub, st *memory.Store, _, alice *Member) {
+				if owner, _ := st.NickOwner(ctxBG, nickKeys("alicia")[0]); owner != alice.key || alice.Nick() != "alicia" {
 					t.Errorf("alice is %s, alicia is registered to %q", alice.Nick(), owner)
 				}
 			},
@@ -139,7 +142,7 @@ func TestStoreWritesHoldNoHubLock(t *testing.T) {
 			name:  "/ban",
 			gated: []string{"PutSanction"},
 			act:   func(op, _ *Member) error { return op.Ban("alice", 0, "test") },
-			check: func(t *testing.T, h *Hub, store *MemoryStore, _, alice *Member) {
+			check: func(t *testing.T, h *Hub, st *memory.Store, _, alice *Member) {
 				if _, banned := h.Banned(alice.key, ""); !banned {
 					t.Error("alice is not banned")
 				}
@@ -160,8 +163,8 @@ func TestStoreWritesHoldNoHubLock(t *testing.T) {
 				}
 			},
 			act: func(_, alice *Member) error { alice.Leave(""); return nil },
-			check: func(t *testing.T, h *Hub, store *MemoryStore, _, alice *Member) {
-				list, _ := store.Memberships(ctxBG, alice.key)
+			check: func(t *testing.T, h *Hub, st *memory.Store, _, alice *Member) {
+				list, _ := st.Memberships(ctxBG, alice.key)
 				if len(list) == 0 || list[0].Cursor == 0 {
 					t.Errorf("alice's read position is not saved: %+v", list)
 				}
@@ -175,11 +178,11 @@ func TestStoreWritesHoldNoHubLock(t *testing.T) {
 				submit(t, alice, "/join #team")
 			},
 			act: func(op, _ *Member) error { return op.SetPrivate("team", true) },
-			check: func(t *testing.T, h *Hub, store *MemoryStore, _, alice *Member) {
-				if info, _, _ := store.RoomInfo(ctxBG, "team"); !info.InviteOnly {
+			check: func(t *testing.T, h *Hub, st *memory.Store, _, alice *Member) {
+				if info, _, _ := st.RoomInfo(ctxBG, "team"); !info.InviteOnly {
 					t.Errorf("#team is not invite-only: %+v", info)
 				}
-				if in, _ := store.Invited(ctxBG, "team", alice.key); !in {
+				if in, _ := st.Invited(ctxBG, "team", alice.key); !in {
 					t.Error("alice, in #team when it closed, is not invited")
 				}
 			},
@@ -189,8 +192,8 @@ func TestStoreWritesHoldNoHubLock(t *testing.T) {
 			gated: []string{"PutRoomInfo"},
 			setup: func(t *testing.T, op, _ *Member) { submit(t, op, "/join #team") },
 			act:   func(op, _ *Member) error { return op.SetTopic("team", "plans") },
-			check: func(t *testing.T, h *Hub, store *MemoryStore, _, _ *Member) {
-				if info, _, _ := store.RoomInfo(ctxBG, "team"); info.Topic != "plans" {
+			check: func(t *testing.T, h *Hub, st *memory.Store, _, _ *Member) {
+				if info, _, _ := st.RoomInfo(ctxBG, "team"); info.Topic != "plans" {
 					t.Errorf("the topic is not stored: %+v", info)
 				}
 			},
@@ -199,8 +202,8 @@ func TestStoreWritesHoldNoHubLock(t *testing.T) {
 			name:  "/join of a new room",
 			gated: []string{"PutRoomInfo"},
 			act:   func(_, alice *Member) error { return alice.Join("#fresh") },
-			check: func(t *testing.T, h *Hub, store *MemoryStore, _, alice *Member) {
-				if _, ok, _ := store.RoomInfo(ctxBG, "fresh"); !ok {
+			check: func(t *testing.T, h *Hub, st *memory.Store, _, alice *Member) {
+				if _, ok, _ := st.RoomInfo(ctxBG, "fresh"); !ok {
 					t.Error("#fresh is not stored")
 				}
 			},
@@ -213,8 +216,8 @@ func TestStoreWritesHoldNoHubLock(t *testing.T) {
 				submit(t, op, "/private on")
 			},
 			act: func(op, _ *Member) error { return op.Invite("team", "alice") },
-			check: func(t *testing.T, h *Hub, store *MemoryStore, _, alice *Member) {
-				if in, _ := store.Invited(ctxBG, "team", alice.key); !in {
+			check: func(t *testing.T, h *Hub, st *memory.Store, _, alice *Member) {
+				if in, _ := st.Invited(ctxBG, "team", alice.key); !in {
 					t.Error("alice is not invited")
 				}
 			},
@@ -223,8 +226,8 @@ func TestStoreWritesHoldNoHubLock(t *testing.T) {
 			name:  "/ignore",
 			gated: []string{"PutIgnore"},
 			act:   func(op, alice *Member) error { _, err := alice.Submit("/ignore " + op.Nick()); return err },
-			check: func(t *testing.T, h *Hub, store *MemoryStore, op, alice *Member) {
-				if igs, _ := store.Ignores(ctxBG, alice.key); len(igs) != 1 || igs[0].Author != op.author {
+			check: func(t *testing.T, h *Hub, st *memory.Store, op, alice *Member) {
+				if igs, _ := st.Ignores(ctxBG, alice.key); len(igs) != 1 || igs[0].Author != op.author {
 					t.Errorf("alice's ignores: %+v", igs)
 				}
 			},
@@ -234,7 +237,7 @@ func TestStoreWritesHoldNoHubLock(t *testing.T) {
 			gated: []string{"DeleteSanction"},
 			setup: func(t *testing.T, op, _ *Member) { submit(t, op, "/ban 192.0.2.7") },
 			act:   func(op, _ *Member) error { return op.Unban("192.0.2.7") },
-			check: func(t *testing.T, h *Hub, store *MemoryStore, _, _ *Member) {
+			check: func(t *testing.T, h *Hub, st *memory.Store, _, _ *Member) {
 				if _, banned := h.Banned("", "192.0.2.7"); banned {
 					t.Error("192.0.2.7 is still banned")
 				}
@@ -244,16 +247,16 @@ func TestStoreWritesHoldNoHubLock(t *testing.T) {
 			name:  "/motd",
 			gated: []string{"PutSetting"},
 			act:   func(op, _ *Member) error { return op.SetMOTD("welcome") },
-			check: func(t *testing.T, h *Hub, store *MemoryStore, _, _ *Member) {
-				if motd, _ := store.Setting(ctxBG, settingMOTD); motd != "welcome" || h.motd() != "welcome" {
+			check: func(t *testing.T, h *Hub, st *memory.Store, _, _ *Member) {
+				if motd, _ := st.Setting(ctxBG, settingMOTD); motd != "welcome" || h.motd() != "welcome" {
 					t.Errorf("the message of the day is %q, stored %q", h.motd(), motd)
 				}
 			},
 		},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			store := &MemoryStore{}
-			gated := &gatedStore{Store: store, gated: c.gated, entered: make(chan string, 1), gate: make(chan struct{})}
+			st := &memory.Store{}
+			gated := &gatedStore{Store: st, gated: c.gated, entered: make(chan string, 1), gate: make(chan struct{})}
 			h := newHub(t, Options{Store: gated, Operators: opSet{key("op"): true}})
 			op, alice, bob := join(t, h, "op"), join(t, h, "alice"), join(t, h, "bob")
 			defer bob.Leave("")
@@ -306,19 +309,19 @@ func TestStoreWritesHoldNoHubLock(t *testing.T) {
 				t.Fatalf("%s: %v", c.name, err)
 			}
 			h.WaitWrites()
-			c.check(t, h, store, op, alice)
+			c.check(t, h, st, op, alice)
 			carol.Leave("")
 			alice.Leave("")
 		})
 	}
 }
 
-// The writes of changes made under the hub's lock reach the store in the
+// The writes of changes made under the hub's lock reach the st in the
 // order of the changes, even when one ahead of them is slow: a room left
 // and entered again is recorded as entered.
 func TestStoreWritesKeepTheOrderOfChanges(t *testing.T) {
-	store := &MemoryStore{}
-	gated := &gatedStore{Store: store, gated: []string{"PutIgnore"}, entered: make(chan string, 1), gate: make(chan struct{})}
+	st := &memory.Store{}
+	gated := &gatedStore{Store: st, gated: []string{"PutIgnore"}, entered: make(chan string, 1), gate: make(chan struct{})}
 	h := newHub(t, Options{Store: gated})
 	alice, bob := join(t, h, "alice"), join(t, h, "bob")
 	defer bob.Leave("")
@@ -329,8 +332,8 @@ func TestStoreWritesKeepTheOrderOfChanges(t *testing.T) {
 	go func() { _, err := bob.Submit("/ignore alice"); ignored <- err }()
 	<-gated.entered
 	inX := func() bool {
-		list, _ := store.Memberships(ctxBG, alice.key)
-		return slices.ContainsFunc(list, func(ms Membership) bool { return ms.Room == "x" })
+		list, _ := st.Memberships(ctxBG, alice.key)
+		return slices.ContainsFunc(list, func(ms store.Membership) bool { return ms.Room == "x" })
 	}
 	submit(t, alice, "/part")
 	if !inX() {

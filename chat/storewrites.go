@@ -1,8 +1,10 @@
 package chat
 
 import (
-	"github.com/chatroom/chatroom/chat/message"
 	"sync"
+
+	"github.com/chatroom/chatroom/chat/message"
+	"github.com/chatroom/chatroom/store"
 )
 
 // Store writes that record a change made under the hub's lock run after it
@@ -93,10 +95,10 @@ func (h *Hub) afterLocked(write func()) {
 // h.mu for writing.
 func (h *Hub) saveReadLocked(key, room string, read uint64) {
 	if b := h.lastReads; b != nil && b.key == key && b.at == len(h.pending)-1 {
-		b.reads = append(b.reads, Membership{Room: room, Cursor: read})
+		b.reads = append(b.reads, store.Membership{Room: room, Cursor: read})
 		return
 	}
-	b := &readsBatch{key: key, at: len(h.pending), reads: []Membership{{Room: room, Cursor: read}}}
+	b := &readsBatch{key: key, at: len(h.pending), reads: []store.Membership{{Room: room, Cursor: read}}}
 	h.lastReads = b
 	// b.reads is read once h.mu is released: nothing adds to it then.
 	h.afterLocked(func() { _ = h.opts.Store.SaveReads(ctxBG, b.key, b.reads) })
@@ -106,7 +108,7 @@ func (h *Hub) saveReadLocked(key, room string, read uint64) {
 type readsBatch struct {
 	key   string
 	at    int // its place in h.pending
-	reads []Membership
+	reads []store.Membership
 }
 
 // unlock releases h.mu, taken for writing, and runs the store writes the

@@ -1,9 +1,11 @@
 package chat
 
 import (
-	"github.com/chatroom/chatroom/chat/message"
 	"strings"
 	"testing"
+
+	"github.com/chatroom/chatroom/chat/message"
+	"github.com/chatroom/chatroom/store/memory"
 )
 
 // changed names the parts of u other than Messages that are set.
@@ -104,7 +106,7 @@ func TestUpdateAfterLeavingByItself(t *testing.T) {
 // The hub's texts name no keys: a line-mode session has none. What a
 // view may add says Hint.
 func TestRejoinNoticesCarryHintsNotKeys(t *testing.T) {
-	h := newHub(t, Options{Store: &MemoryStore{}})
+	h := newHub(t, Options{Store: &memory.Store{}})
 	alice := join(t, h, "alice")
 	submit(t, alice, "/join #go")
 	alice.Leave("quit")

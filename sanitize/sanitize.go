@@ -337,3 +337,21 @@ func ValidNick(s string) bool {
 	n := utf8.RuneCountInString(s)
 	return n >= 1 && n <= MaxNickLen && Nick(s) == s
 }
+
+// TruncateRunes cuts s to at most n characters (runes), never inside one.
+func TruncateRunes(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
+}
+
+// OneLine is s as one line of at most max characters: runs of white space,
+// newlines included, become one space, and the result is terminal-safe
+// (Text). For reasons, topics and the message of the day.
+func OneLine(s string, max int) string {
+	return Text(TruncateRunes(strings.Join(strings.Fields(s), " "), max))
+}

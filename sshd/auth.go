@@ -10,6 +10,7 @@ import (
 	"charm.land/ssh"
 	gossh "golang.org/x/crypto/ssh"
 
+	"github.com/chatroom/chatroom/chat/sanction"
 	"github.com/chatroom/chatroom/sanitize"
 )
 
@@ -109,7 +110,7 @@ func (a *authState) publicKey(meta gossh.ConnMetadata, key gossh.PublicKey) (*go
 	// A refused key is not the end: the client may offer another. The
 	// reason is kept for the user in case none gets in.
 	if s, banned := a.s.cfg.Hub.Banned(fp, a.addr()); banned {
-		a.refuseKey(RefusedBanned, s.Refusal(time.Now()))
+		a.refuseKey(RefusedBanned, sanction.Refusal(s, time.Now()))
 		return nil, errDenied
 	}
 	if !a.s.allowed(fp) {
@@ -133,7 +134,7 @@ func (a *authState) keyboardInteractive(meta gossh.ConnMetadata, challenge gossh
 		return nil, err
 	}
 	if s, banned := a.s.cfg.Hub.Banned("", a.addr()); banned {
-		return nil, a.deny(RefusedBanned, s.Refusal(time.Now()))
+		return nil, a.deny(RefusedBanned, sanction.Refusal(s, time.Now()))
 	}
 	switch {
 	case a.keyRefusal != "":

@@ -412,6 +412,8 @@ func TestSeveralSessionsOnOneConnection(t *testing.T) {
 	clock := newClock()
 	ts := startServer(t, withClock(clock))
 	watcher := ts.dial("watcher")
+	// In first, so that its welcome cannot list multi.
+	watcher.waitText("You are watcher in #lobby")
 	tcp, conn, err := ts.dialSSH("multi", clientOptions{key: newKey(t)})
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/store/memory"
 )
 
 // /clear, /mouse, /bell and /help keys are the view's: carried out here,
@@ -75,7 +76,7 @@ func TestHelpKeysOpensAtItsFirstLine(t *testing.T) {
 // A room's line that speaks of other rooms gets the keys that go there;
 // the room's text itself names none (line mode has no keys).
 func TestHintsGetTheViewsKeys(t *testing.T) {
-	h := newHubWith(chat.Options{Store: &chat.MemoryStore{}})
+	h := newHubWith(chat.Options{Store: &memory.Store{}})
 	first, err := h.Join(chat.Identity{Key: "SHA256:alice", Nick: "alice"})
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/chatroom/chatroom/chat"
 	"github.com/chatroom/chatroom/chat/message"
+	"github.com/chatroom/chatroom/store"
 )
 
 // BenchmarkPost measures posting through a hub whose history is SQLite, next
@@ -128,7 +129,7 @@ func BenchmarkPruneRooms(b *testing.B) {
 			at := time.Now()
 			for i := range n {
 				name := fmt.Sprintf("r%d", i)
-				if err := db.PutRoomInfo(ctx, chat.RoomInfo{Name: name}); err != nil {
+				if err := db.PutRoomInfo(ctx, store.RoomInfo{Name: name}); err != nil {
 					b.Fatal(err)
 				}
 				kind := message.Join

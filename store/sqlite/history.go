@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/chatroom/chatroom/chat"
 	"github.com/chatroom/chatroom/chat/message"
+	"github.com/chatroom/chatroom/store"
 )
 
 // Append implements chat.History. The message is committed before it
@@ -198,15 +198,15 @@ func (d *DB) DeleteRoom(ctx context.Context, rm string) error {
 }
 
 // Memberships implements chat.Store.
-func (d *DB) Memberships(ctx context.Context, key string) ([]chat.Membership, error) {
+func (d *DB) Memberships(ctx context.Context, key string) ([]store.Membership, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT room, cursor, label, opened_by FROM memberships WHERE key = ? ORDER BY rowid`, key)
 	if err != nil {
 		return nil, fmt.Errorf("read rooms of %s: %w", key, err)
 	}
 	defer rows.Close()
-	var out []chat.Membership
+	var out []store.Membership
 	for rows.Next() {
-		var ms chat.Membership
+		var ms store.Membership
 		if err := rows.Scan(&ms.Room, &ms.Cursor, &ms.Label, &ms.From); err != nil {
 			return nil, err
 		}
@@ -216,7 +216,7 @@ func (d *DB) Memberships(ctx context.Context, key string) ([]chat.Membership, er
 }
 
 // PutMembership implements chat.Store.
-func (d *DB) PutMembership(ctx context.Context, key string, ms chat.Membership) error {
+func (d *DB) PutMembership(ctx context.Context, key string, ms store.Membership) error {
 	_, err := d.exec(ctx, `INSERT INTO memberships (key, room, cursor, label, opened_by) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (key, room) DO UPDATE SET
 			cursor = MAX(cursor, excluded.cursor),
@@ -258,7 +258,7 @@ func (d *DB) SaveRead(ctx context.Context, key, rm string, cursor uint64) error 
 }
 
 // SaveReads implements chat.Store.
-func (d *DB) SaveReads(ctx context.Context, key string, reads []chat.Membership) error {
+func (d *DB) SaveReads(ctx context.Context, key string, reads []store.Membership) error {
 	err := d.inTx(ctx, func(tx *sql.Tx) error {
 		for _, read := range reads {
 			if _, err := tx.ExecContext(ctx, `UPDATE memberships SET cursor = MAX(cursor, ?) WHERE key = ? AND room = ?`,
@@ -285,8 +285,8 @@ func (d *DB) DeleteMembership(ctx context.Context, key, rm string) error {
 // roomColumns are the columns a room.RoomInfo is read from, by scanRoom.
 const roomColumns = `name, topic, invite_only, kept, empty_since`
 
-func scanRoom(scan func(...any) error) (chat.RoomInfo, error) {
-	var info chat.RoomInfo
+func scanRoom(scan func(...any) error) (store.RoomInfo, error) {
+	var info store.RoomInfo
 	var emptySince int64
 	if err := scan(&info.Name, &info.Topic, &info.InviteOnly, &info.Kept, &emptySince); err != nil {
 		return info, err
@@ -298,19 +298,19 @@ func scanRoom(scan func(...any) error) (chat.RoomInfo, error) {
 }
 
 // RoomInfo implements chat.Store.
-func (d *DB) RoomInfo(ctx context.Context, name string) (chat.RoomInfo, bool, error) {
+func (d *DB) RoomInfo(ctx context.Context, name string) (store.RoomInfo, bool, error) {
 	info, err := scanRoom(d.db.QueryRowContext(ctx, `SELECT `+roomColumns+` FROM rooms WHERE name = ?`, name).Scan)
 	if errors.Is(err, sql.ErrNoRows) {
-		return chat.RoomInfo{Name: name}, false, nil
+		return store.RoomInfo{Name: name}, false, nil
 	}
 	if err != nil {
-		return chat.RoomInfo{Name: name}, false, fmt.Errorf("read room %s: %w", name, err)
+		return store.RoomInfo{Name: name}, false, fmt.Errorf("read room %s: %w", name, err)
 	}
 	return info, true, nil
 }
 
 // PutRoomInfo implements chat.Store.
-func (d *DB) PutRoomInfo(ctx context.Context, info chat.RoomInfo) error {
+func (d *DB) PutRoomInfo(ctx context.Context, info store.RoomInfo) error {
 	if _, err := d.exec(ctx, `INSERT INTO rooms (name, topic, invite_only, kept, empty_since) VALUES (?, ?, ?, ?, 0)
 		ON CONFLICT (name) DO UPDATE SET
 			topic = excluded.topic, invite_only = excluded.invite_only, kept = MAX(kept, excluded.kept)`,
@@ -333,13 +333,13 @@ func (d *DB) MarkRoomEmpty(ctx context.Context, name string, since time.Time) er
 }
 
 // RoomInfos implements chat.Store.
-func (d *DB) RoomInfos(ctx context.Context) ([]chat.RoomInfo, error) {
+func (d *DB) RoomInfos(ctx context.Context) ([]store.RoomInfo, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT `+roomColumns+` FROM rooms ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("list rooms: %w", err)
 	}
 	defer rows.Close()
-	var out []chat.RoomInfo
+	var out []store.RoomInfo
 	for rows.Next() {
 		info, err := scanRoom(rows.Scan)
 		if err != nil {

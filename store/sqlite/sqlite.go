@@ -15,7 +15,7 @@ import (
 	"github.com/gofrs/flock"
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 
-	"github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/store"
 )
 
 // FileName is the database's file name inside the data folder.
@@ -45,8 +45,8 @@ func (d *DB) exec(ctx context.Context, query string, args ...any) (sql.Result, e
 }
 
 var (
-	_ chat.Store   = (*DB)(nil)
-	_ chat.History = (*DB)(nil)
+	_ store.Store   = (*DB)(nil)
+	_ store.History = (*DB)(nil)
 )
 
 // inTx runs do in one transaction, committed if do returns nil and rolled
@@ -369,15 +369,15 @@ func (d *DB) ReleaseNick(ctx context.Context, fold string) error {
 }
 
 // Sanctions implements chat.Store.
-func (d *DB) Sanctions(ctx context.Context) ([]chat.Sanction, error) {
+func (d *DB) Sanctions(ctx context.Context) ([]store.Sanction, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT kind, target, addr, nick, reason, by, since, until FROM sanctions`)
 	if err != nil {
 		return nil, fmt.Errorf("read sanctions: %w", err)
 	}
 	defer rows.Close()
-	var out []chat.Sanction
+	var out []store.Sanction
 	for rows.Next() {
-		var s chat.Sanction
+		var s store.Sanction
 		var since, until int64
 		if err := rows.Scan(&s.Kind, &s.Target, &s.Addr, &s.Nick, &s.Reason, &s.By, &since, &until); err != nil {
 			return nil, fmt.Errorf("read sanctions: %w", err)
@@ -392,7 +392,7 @@ func (d *DB) Sanctions(ctx context.Context) ([]chat.Sanction, error) {
 }
 
 // PutSanction implements chat.Store.
-func (d *DB) PutSanction(ctx context.Context, s chat.Sanction) error {
+func (d *DB) PutSanction(ctx context.Context, s store.Sanction) error {
 	var until int64
 	if !s.Until.IsZero() {
 		until = s.Until.UnixMilli()
@@ -406,7 +406,7 @@ func (d *DB) PutSanction(ctx context.Context, s chat.Sanction) error {
 }
 
 // DeleteSanction implements chat.Store.
-func (d *DB) DeleteSanction(ctx context.Context, kind chat.SanctionKind, target string) error {
+func (d *DB) DeleteSanction(ctx context.Context, kind store.SanctionKind, target string) error {
 	if _, err := d.exec(ctx, `DELETE FROM sanctions WHERE kind = ? AND target = ?`, kind, target); err != nil {
 		return fmt.Errorf("remove %s of %s: %w", kind, target, err)
 	}
@@ -441,15 +441,15 @@ func (d *DB) PutSetting(ctx context.Context, name, value string) error {
 }
 
 // Ignores implements chat.Store.
-func (d *DB) Ignores(ctx context.Context, owner string) ([]chat.Ignore, error) {
+func (d *DB) Ignores(ctx context.Context, owner string) ([]store.Ignore, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT author, nick FROM ignores WHERE owner = ?`, owner)
 	if err != nil {
 		return nil, fmt.Errorf("read ignores: %w", err)
 	}
 	defer rows.Close()
-	var out []chat.Ignore
+	var out []store.Ignore
 	for rows.Next() {
-		var ig chat.Ignore
+		var ig store.Ignore
 		if err := rows.Scan(&ig.Author, &ig.Nick); err != nil {
 			return nil, fmt.Errorf("read ignores: %w", err)
 		}
@@ -459,7 +459,7 @@ func (d *DB) Ignores(ctx context.Context, owner string) ([]chat.Ignore, error) {
 }
 
 // PutIgnore implements chat.Store.
-func (d *DB) PutIgnore(ctx context.Context, owner string, ig chat.Ignore) error {
+func (d *DB) PutIgnore(ctx context.Context, owner string, ig store.Ignore) error {
 	if _, err := d.exec(ctx, `INSERT OR REPLACE INTO ignores (owner, author, nick) VALUES (?, ?, ?)`,
 		owner, ig.Author, ig.Nick); err != nil {
 		return fmt.Errorf("store ignore: %w", err)

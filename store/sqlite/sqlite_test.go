@@ -11,8 +11,8 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/chatroom/chatroom/chat"
 	"github.com/chatroom/chatroom/chat/message"
+	"github.com/chatroom/chatroom/store"
 	"github.com/chatroom/chatroom/store/storetest"
 )
 
@@ -44,13 +44,13 @@ func reopen(t *testing.T, db *DB) *DB {
 }
 
 func TestStoreContract(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) chat.Store { return openTemp(t) },
-		func(t *testing.T, s chat.Store) chat.Store { return reopen(t, s.(*DB)) })
+	storetest.Run(t, func(t *testing.T) store.Store { return openTemp(t) },
+		func(t *testing.T, s store.Store) store.Store { return reopen(t, s.(*DB)) })
 }
 
 func TestHistoryContract(t *testing.T) {
-	storetest.RunHistory(t, func(t *testing.T) chat.History { return openTemp(t) },
-		func(t *testing.T, h chat.History) chat.History { return reopen(t, h.(*DB)) })
+	storetest.RunHistory(t, func(t *testing.T) store.History { return openTemp(t) },
+		func(t *testing.T, h store.History) store.History { return reopen(t, h.(*DB)) })
 }
 
 func TestRefusesAFileThatIsNotADatabase(t *testing.T) {
@@ -95,7 +95,7 @@ func TestMigratesFromTheFirstSchema(t *testing.T) {
 	}
 	at := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
 	must(t, old.ClaimNick(ctx, "alice", "alice", "SHA256:a", at))
-	must(t, old.PutSanction(ctx, chat.Sanction{Kind: chat.Ban, Target: "10.0.0.1", Nick: "troll", By: "op", Since: at}))
+	must(t, old.PutSanction(ctx, store.Sanction{Kind: store.Ban, Target: "10.0.0.1", Nick: "troll", By: "op", Since: at}))
 	must(t, old.PutSetting(ctx, "motd", "welcome"))
 	if _, err := old.db.Exec(`SELECT 1 FROM messages`); err == nil {
 		t.Fatal("schema 1 already has messages: the test does not test a migration")
@@ -256,7 +256,7 @@ func TestMigratesMembershipsAndRoomsFromSchema3(t *testing.T) {
 	defer db.Close()
 	got, err := db.Memberships(ctx, vic)
 	must(t, err)
-	want := []chat.Membership{{Room: "lobby", Cursor: 3}, {Room: answered, Cursor: 2, Label: "@ann"},
+	want := []store.Membership{{Room: "lobby", Cursor: 3}, {Room: answered, Cursor: 2, Label: "@ann"},
 		{Room: unanswered, Label: "@zed", From: bob}, {Room: opened, Cursor: 1, Label: "@new"}}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("vic's memberships after migrating:\n got %+v\nwant %+v", got, want)

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chatroom/chatroom/chat"
 	"github.com/chatroom/chatroom/chat/message"
+	"github.com/chatroom/chatroom/store"
 )
 
 // Writes of every kind at once, from rooms posting at once and sessions
@@ -23,7 +23,7 @@ func TestWritesAtOnceAllLand(t *testing.T) {
 	for r := range rooms {
 		name := fmt.Sprintf("r%d", r)
 		key := fmt.Sprintf("SHA256:k%d", r)
-		if err := db.PutMembership(ctx, key, chat.Membership{Room: name}); err != nil {
+		if err := db.PutMembership(ctx, key, store.Membership{Room: name}); err != nil {
 			t.Fatal(err)
 		}
 		wg.Add(2)
@@ -42,7 +42,7 @@ func TestWritesAtOnceAllLand(t *testing.T) {
 				if err := db.SaveRead(ctx, key, name, uint64(i)); err != nil {
 					errs <- err
 				}
-				if err := db.PutRoomInfo(ctx, chat.RoomInfo{Name: name + "x"}); err != nil {
+				if err := db.PutRoomInfo(ctx, store.RoomInfo{Name: name + "x"}); err != nil {
 					errs <- err
 				}
 				if err := db.DeleteRoomInfo(ctx, name+"x"); err != nil {

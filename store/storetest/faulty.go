@@ -6,16 +6,16 @@ import (
 	"sync"
 	"time"
 
-	"github.com/chatroom/chatroom/chat"
 	"github.com/chatroom/chatroom/chat/message"
+	"github.com/chatroom/chatroom/store"
 )
 
 // Faulty is a Store and a History whose writes a test can make fail, as a
 // full disk or a failing database does, while reads go on working (they do
 // on a full disk). Use one value for both chat.Options.Store and .History.
 type Faulty struct {
-	chat.Store
-	chat.History
+	store.Store
+	store.History
 
 	mu     sync.Mutex
 	err    error
@@ -24,8 +24,8 @@ type Faulty struct {
 }
 
 var (
-	_ chat.Store   = (*Faulty)(nil)
-	_ chat.History = (*Faulty)(nil)
+	_ store.Store   = (*Faulty)(nil)
+	_ store.History = (*Faulty)(nil)
 )
 
 // FailWrites makes every write from now on fail with err, or only those
@@ -80,7 +80,7 @@ func (f *Faulty) ReleaseNick(ctx context.Context, fold string) error {
 }
 
 // PutSanction implements chat.Store.
-func (f *Faulty) PutSanction(ctx context.Context, s chat.Sanction) error {
+func (f *Faulty) PutSanction(ctx context.Context, s store.Sanction) error {
 	if err := f.write("PutSanction"); err != nil {
 		return err
 	}
@@ -88,7 +88,7 @@ func (f *Faulty) PutSanction(ctx context.Context, s chat.Sanction) error {
 }
 
 // DeleteSanction implements chat.Store.
-func (f *Faulty) DeleteSanction(ctx context.Context, kind chat.SanctionKind, target string) error {
+func (f *Faulty) DeleteSanction(ctx context.Context, kind store.SanctionKind, target string) error {
 	if err := f.write("DeleteSanction"); err != nil {
 		return err
 	}
@@ -104,7 +104,7 @@ func (f *Faulty) PutSetting(ctx context.Context, name, value string) error {
 }
 
 // PutIgnore implements chat.Store.
-func (f *Faulty) PutIgnore(ctx context.Context, owner string, ig chat.Ignore) error {
+func (f *Faulty) PutIgnore(ctx context.Context, owner string, ig store.Ignore) error {
 	if err := f.write("PutIgnore"); err != nil {
 		return err
 	}
@@ -120,7 +120,7 @@ func (f *Faulty) DeleteIgnore(ctx context.Context, owner, author string) error {
 }
 
 // PutMembership implements chat.Store.
-func (f *Faulty) PutMembership(ctx context.Context, key string, ms chat.Membership) error {
+func (f *Faulty) PutMembership(ctx context.Context, key string, ms store.Membership) error {
 	if err := f.write("PutMembership"); err != nil {
 		return err
 	}
@@ -152,7 +152,7 @@ func (f *Faulty) SaveRead(ctx context.Context, key, rm string, cursor uint64) er
 }
 
 // SaveReads implements chat.Store.
-func (f *Faulty) SaveReads(ctx context.Context, key string, reads []chat.Membership) error {
+func (f *Faulty) SaveReads(ctx context.Context, key string, reads []store.Membership) error {
 	if err := f.write("SaveReads"); err != nil {
 		return err
 	}
@@ -168,7 +168,7 @@ func (f *Faulty) DeleteMembership(ctx context.Context, key, rm string) error {
 }
 
 // PutRoomInfo implements chat.Store.
-func (f *Faulty) PutRoomInfo(ctx context.Context, info chat.RoomInfo) error {
+func (f *Faulty) PutRoomInfo(ctx context.Context, info store.RoomInfo) error {
 	if err := f.write("PutRoomInfo"); err != nil {
 		return err
 	}

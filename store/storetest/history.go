@@ -6,20 +6,20 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chatroom/chatroom/chat"
 	"github.com/chatroom/chatroom/chat/message"
+	"github.com/chatroom/chatroom/store"
 )
 
 // RunHistory checks a History. open returns a fresh, empty history; reopen,
 // if not nil, returns the same history as a restarted daemon would see it.
-func RunHistory(t *testing.T, open func(t *testing.T) chat.History, reopen func(t *testing.T, h chat.History) chat.History) {
+func RunHistory(t *testing.T, open func(t *testing.T) store.History, reopen func(t *testing.T, h store.History) store.History) {
 	ctx := context.Background()
 	at := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	msg := func(rm string, seq uint64, text string) message.Message {
 		return message.Message{Room: rm, Seq: seq, Time: at.Add(time.Duration(seq) * time.Minute), Kind: message.Chat,
 			Nick: "alice", Author: "SHA256:a", Text: text}
 	}
-	fill := func(t *testing.T, h chat.History, rm string, n int) {
+	fill := func(t *testing.T, h store.History, rm string, n int) {
 		t.Helper()
 		for i := 1; i <= n; i++ {
 			must(t, h.Append(ctx, rm, msg(rm, uint64(i), fmt.Sprintf("%s message %d", rm, i))))

@@ -10,12 +10,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/store"
 )
 
 // Run checks a Store. open returns a fresh, empty store; reopen, if not nil,
 // returns the same store as a restarted daemon would see it.
-func Run(t *testing.T, open func(t *testing.T) chat.Store, reopen func(t *testing.T, s chat.Store) chat.Store) {
+func Run(t *testing.T, open func(t *testing.T) store.Store, reopen func(t *testing.T, s store.Store) store.Store) {
 	ctx := context.Background()
 	at := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 
@@ -39,9 +39,9 @@ func Run(t *testing.T, open func(t *testing.T) chat.Store, reopen func(t *testin
 
 	t.Run("sanctions", func(t *testing.T) {
 		s := open(t)
-		ban := chat.Sanction{Kind: chat.Ban, Target: "SHA256:x", Addr: "2001:db8::1", Nick: "spammer", Reason: "spam", By: "op",
+		ban := store.Sanction{Kind: store.Ban, Target: "SHA256:x", Addr: "2001:db8::1", Nick: "spammer", Reason: "spam", By: "op",
 			Since: at, Until: at.Add(2 * time.Hour)}
-		mute := chat.Sanction{Kind: chat.Mute, Target: "10.0.0.5", Nick: "loud", By: "op", Since: at}
+		mute := store.Sanction{Kind: store.Mute, Target: "10.0.0.5", Nick: "loud", By: "op", Since: at}
 		must(t, s.PutSanction(ctx, ban))
 		must(t, s.PutSanction(ctx, mute))
 		ban.Reason = "spam, again"
@@ -49,13 +49,13 @@ func Run(t *testing.T, open func(t *testing.T) chat.Store, reopen func(t *testin
 		s = again(t, s, reopen)
 		got, err := s.Sanctions(ctx)
 		must(t, err)
-		slices.SortFunc(got, func(a, b chat.Sanction) int { return cmp.Compare(a.Kind, b.Kind) })
+		slices.SortFunc(got, func(a, b store.Sanction) int { return cmp.Compare(a.Kind, b.Kind) })
 		if len(got) != 2 || !same(got[0], ban) || !same(got[1], mute) {
 			t.Fatalf("sanctions = %+v", got)
 		}
-		must(t, s.DeleteSanction(ctx, chat.Ban, "SHA256:x"))
-		must(t, s.DeleteSanction(ctx, chat.Ban, "SHA256:nobody"))
-		if got, _ := s.Sanctions(ctx); len(got) != 1 || got[0].Kind != chat.Mute {
+		must(t, s.DeleteSanction(ctx, store.Ban, "SHA256:x"))
+		must(t, s.DeleteSanction(ctx, store.Ban, "SHA256:nobody"))
+		if got, _ := s.Sanctions(ctx); len(got) != 1 || got[0].Kind != store.Mute {
 			t.Fatalf("after delete: %+v", got)
 		}
 	})
@@ -75,13 +75,13 @@ func Run(t *testing.T, open func(t *testing.T) chat.Store, reopen func(t *testin
 
 	t.Run("memberships", func(t *testing.T) {
 		s := open(t)
-		must(t, s.PutMembership(ctx, "SHA256:a", chat.Membership{Room: "lobby"}))
-		must(t, s.PutMembership(ctx, "SHA256:a", chat.Membership{Room: "go", Cursor: 42}))
-		must(t, s.PutMembership(ctx, "SHA256:a", chat.Membership{Room: "dm:x|y", Label: "@bob"}))
-		must(t, s.PutMembership(ctx, "SHA256:a", chat.Membership{Room: "go"})) // joins again: keeps the position
-		must(t, s.PutMembership(ctx, "SHA256:a", chat.Membership{Room: "dm:x|y", Cursor: 7}))
-		must(t, s.PutMembership(ctx, "SHA256:a", chat.Membership{Room: "dm:x|y", Cursor: 5})) // an older session: no step back
-		must(t, s.PutMembership(ctx, "SHA256:b", chat.Membership{Room: "go", Cursor: 1}))
+		must(t, s.PutMembership(ctx, "SHA256:a", store.Membership{Room: "lobby"}))
+		must(t, s.PutMembership(ctx, "SHA256:a", store.Membership{Room: "go", Cursor: 42}))
+		must(t, s.PutMembership(ctx, "SHA256:a", store.Membership{Room: "dm:x|y", Label: "@bob"}))
+		must(t, s.PutMembership(ctx, "SHA256:a", store.Membership{Room: "go"})) // joins again: keeps the position
+		must(t, s.PutMembership(ctx, "SHA256:a", store.Membership{Room: "dm:x|y", Cursor: 7}))
+		must(t, s.PutMembership(ctx, "SHA256:a", store.Membership{Room: "dm:x|y", Cursor: 5})) // an older session: no step back
+		must(t, s.PutMembership(ctx, "SHA256:b", store.Membership{Room: "go", Cursor: 1}))
 		must(t, s.SaveRead(ctx, "SHA256:b", "go", 3))
 		must(t, s.SaveRead(ctx, "SHA256:b", "go", 2))
 		must(t, s.SaveRead(ctx, "SHA256:b", "lobby", 9)) // not in it: nothing recorded
@@ -89,7 +89,7 @@ func Run(t *testing.T, open func(t *testing.T) chat.Store, reopen func(t *testin
 		got, err := s.Memberships(ctx, "SHA256:a")
 		must(t, err)
 		// In the order first entered.
-		want := []chat.Membership{{Room: "lobby"}, {Room: "go", Cursor: 42}, {Room: "dm:x|y", Cursor: 7, Label: "@bob"}}
+		want := []store.Membership{{Room: "lobby"}, {Room: "go", Cursor: 42}, {Room: "dm:x|y", Cursor: 7, Label: "@bob"}}
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Fatalf("memberships = %+v, want %+v", got, want)
 		}
@@ -97,7 +97,7 @@ func Run(t *testing.T, open func(t *testing.T) chat.Store, reopen func(t *testin
 		if got, _ := s.Memberships(ctx, "SHA256:a"); len(got) != 2 {
 			t.Fatalf("after delete: %+v", got)
 		}
-		if got, _ := s.Memberships(ctx, "SHA256:b"); fmt.Sprint(got) != fmt.Sprint([]chat.Membership{{Room: "go", Cursor: 3}}) {
+		if got, _ := s.Memberships(ctx, "SHA256:b"); fmt.Sprint(got) != fmt.Sprint([]store.Membership{{Room: "go", Cursor: 3}}) {
 			t.Fatalf("b's memberships after SaveRead = %+v", got)
 		}
 	})
@@ -106,16 +106,16 @@ func Run(t *testing.T, open func(t *testing.T) chat.Store, reopen func(t *testin
 	// is put again, cleared once the key writes in it.
 	t.Run("conversations others opened", func(t *testing.T) {
 		s := open(t)
-		must(t, s.PutMembership(ctx, "SHA256:v", chat.Membership{Room: "lobby"}))
-		must(t, s.PutMembership(ctx, "SHA256:v", chat.Membership{Room: "dm:s1|v", Label: "@s1", From: "SHA256:s1"}))
-		must(t, s.PutMembership(ctx, "SHA256:v", chat.Membership{Room: "dm:s2|v", Label: "@s2", From: "SHA256:s2"}))
-		must(t, s.PutMembership(ctx, "SHA256:w", chat.Membership{Room: "dm:s1|w", Label: "@s1", From: "SHA256:s1"}))
-		must(t, s.PutMembership(ctx, "SHA256:v", chat.Membership{Room: "lobby", From: "SHA256:s1"}))               // v's own stays v's own
-		must(t, s.PutMembership(ctx, "SHA256:v", chat.Membership{Room: "dm:s1|v", Label: "@s1-again", Cursor: 4})) // written to again: still s1's doing
+		must(t, s.PutMembership(ctx, "SHA256:v", store.Membership{Room: "lobby"}))
+		must(t, s.PutMembership(ctx, "SHA256:v", store.Membership{Room: "dm:s1|v", Label: "@s1", From: "SHA256:s1"}))
+		must(t, s.PutMembership(ctx, "SHA256:v", store.Membership{Room: "dm:s2|v", Label: "@s2", From: "SHA256:s2"}))
+		must(t, s.PutMembership(ctx, "SHA256:w", store.Membership{Room: "dm:s1|w", Label: "@s1", From: "SHA256:s1"}))
+		must(t, s.PutMembership(ctx, "SHA256:v", store.Membership{Room: "lobby", From: "SHA256:s1"}))               // v's own stays v's own
+		must(t, s.PutMembership(ctx, "SHA256:v", store.Membership{Room: "dm:s1|v", Label: "@s1-again", Cursor: 4})) // written to again: still s1's doing
 		s = again(t, s, reopen)
 		got, err := s.Memberships(ctx, "SHA256:v")
 		must(t, err)
-		want := []chat.Membership{{Room: "lobby"}, {Room: "dm:s1|v", Cursor: 4, Label: "@s1-again", From: "SHA256:s1"},
+		want := []store.Membership{{Room: "lobby"}, {Room: "dm:s1|v", Cursor: 4, Label: "@s1-again", From: "SHA256:s1"},
 			{Room: "dm:s2|v", Label: "@s2", From: "SHA256:s2"}}
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Fatalf("memberships = %+v, want %+v", got, want)
@@ -143,11 +143,11 @@ func Run(t *testing.T, open func(t *testing.T) chat.Store, reopen func(t *testin
 	// Which rooms an operator owns, and since when the others stand empty.
 	t.Run("kept and empty rooms", func(t *testing.T) {
 		s := open(t)
-		must(t, s.PutRoomInfo(ctx, chat.RoomInfo{Name: "free"}))
-		must(t, s.PutRoomInfo(ctx, chat.RoomInfo{Name: "owned", Kept: true}))
+		must(t, s.PutRoomInfo(ctx, store.RoomInfo{Name: "free"}))
+		must(t, s.PutRoomInfo(ctx, store.RoomInfo{Name: "owned", Kept: true}))
 		must(t, s.MarkRoomEmpty(ctx, "free", at))
-		must(t, s.MarkRoomEmpty(ctx, "nowhere", at))                                  // unknown: nothing happens
-		must(t, s.PutRoomInfo(ctx, chat.RoomInfo{Name: "owned", Topic: "by anyone"})) // stays kept
+		must(t, s.MarkRoomEmpty(ctx, "nowhere", at))                                   // unknown: nothing happens
+		must(t, s.PutRoomInfo(ctx, store.RoomInfo{Name: "owned", Topic: "by anyone"})) // stays kept
 		s = again(t, s, reopen)
 		if info, ok, _ := s.RoomInfo(ctx, "free"); !ok || info.Kept || !info.EmptySince.Equal(at) {
 			t.Fatalf("free: %+v", info)
@@ -159,7 +159,7 @@ func Run(t *testing.T, open func(t *testing.T) chat.Store, reopen func(t *testin
 			t.Fatal("marking an unknown room empty made it")
 		}
 		// A topic leaves the empty clock to the sweep.
-		must(t, s.PutRoomInfo(ctx, chat.RoomInfo{Name: "free", Topic: "hello"}))
+		must(t, s.PutRoomInfo(ctx, store.RoomInfo{Name: "free", Topic: "hello"}))
 		infos, err := s.RoomInfos(ctx)
 		must(t, err)
 		if len(infos) != 2 || infos[0].Name != "free" || !infos[0].EmptySince.Equal(at) || infos[0].Topic != "hello" || !infos[1].Kept {
@@ -176,11 +176,11 @@ func Run(t *testing.T, open func(t *testing.T) chat.Store, reopen func(t *testin
 		if _, ok, err := s.RoomInfo(ctx, "go"); err != nil || ok {
 			t.Fatalf("an unknown room: %v %v", ok, err)
 		}
-		must(t, s.PutRoomInfo(ctx, chat.RoomInfo{Name: "go", Topic: "gophers"}))
-		must(t, s.PutRoomInfo(ctx, chat.RoomInfo{Name: "secret", InviteOnly: true}))
+		must(t, s.PutRoomInfo(ctx, store.RoomInfo{Name: "go", Topic: "gophers"}))
+		must(t, s.PutRoomInfo(ctx, store.RoomInfo{Name: "secret", InviteOnly: true}))
 		must(t, s.Invite(ctx, "secret", "SHA256:a"))
 		must(t, s.Invite(ctx, "secret", "SHA256:a"))
-		must(t, s.PutMembership(ctx, "SHA256:a", chat.Membership{Room: "secret"}))
+		must(t, s.PutMembership(ctx, "SHA256:a", store.Membership{Room: "secret"}))
 		s = again(t, s, reopen)
 		if info, ok, _ := s.RoomInfo(ctx, "go"); !ok || info.Topic != "gophers" || info.InviteOnly {
 			t.Fatalf("room go: %+v %v", info, ok)
@@ -217,15 +217,15 @@ func Run(t *testing.T, open func(t *testing.T) chat.Store, reopen func(t *testin
 		must(t, s.ClaimNick(ctx, "b0b", "Bob", "SHA256:other", at))
 		must(t, s.ClaimNicks(ctx, []string{"bob", "b0b"}, "Bob", "SHA256:b", at))
 		must(t, s.ClaimNicks(ctx, nil, "Nobody", "SHA256:b", at))
-		must(t, s.PutMembership(ctx, "SHA256:b", chat.Membership{Room: "go", Cursor: 5}))
-		must(t, s.PutMembership(ctx, "SHA256:b", chat.Membership{Room: "rust", Cursor: 9}))
-		must(t, s.SaveReads(ctx, "SHA256:b", []chat.Membership{
+		must(t, s.PutMembership(ctx, "SHA256:b", store.Membership{Room: "go", Cursor: 5}))
+		must(t, s.PutMembership(ctx, "SHA256:b", store.Membership{Room: "rust", Cursor: 9}))
+		must(t, s.SaveReads(ctx, "SHA256:b", []store.Membership{
 			{Room: "go", Cursor: 7},
 			{Room: "rust", Cursor: 3}, // behind: stays at 9
 			{Room: "left", Cursor: 4}, // not in it: not brought back
 		}))
 		must(t, s.SaveReads(ctx, "SHA256:b", nil))
-		must(t, s.PutRoomInfo(ctx, chat.RoomInfo{Name: "team", InviteOnly: true}))
+		must(t, s.PutRoomInfo(ctx, store.RoomInfo{Name: "team", InviteOnly: true}))
 		must(t, s.Invite(ctx, "team", "SHA256:a", "SHA256:b"))
 		must(t, s.Invite(ctx, "team"))
 		s = again(t, s, reopen)
@@ -251,9 +251,9 @@ func Run(t *testing.T, open func(t *testing.T) chat.Store, reopen func(t *testin
 
 	t.Run("ignores", func(t *testing.T) {
 		s := open(t)
-		must(t, s.PutIgnore(ctx, "SHA256:me", chat.Ignore{Author: "SHA256:troll", Nick: "troll"}))
-		must(t, s.PutIgnore(ctx, "SHA256:me", chat.Ignore{Author: "SHA256:bore", Nick: "bore"}))
-		must(t, s.PutIgnore(ctx, "SHA256:other", chat.Ignore{Author: "SHA256:me", Nick: "me"}))
+		must(t, s.PutIgnore(ctx, "SHA256:me", store.Ignore{Author: "SHA256:troll", Nick: "troll"}))
+		must(t, s.PutIgnore(ctx, "SHA256:me", store.Ignore{Author: "SHA256:bore", Nick: "bore"}))
+		must(t, s.PutIgnore(ctx, "SHA256:other", store.Ignore{Author: "SHA256:me", Nick: "me"}))
 		s = again(t, s, reopen)
 		got, err := s.Ignores(ctx, "SHA256:me")
 		must(t, err)
@@ -261,7 +261,7 @@ func Run(t *testing.T, open func(t *testing.T) chat.Store, reopen func(t *testin
 			t.Fatalf("ignores = %+v", got)
 		}
 		must(t, s.DeleteIgnore(ctx, "SHA256:me", "SHA256:troll"))
-		if got, _ := s.Ignores(ctx, "SHA256:me"); len(got) != 1 || got[0] != (chat.Ignore{Author: "SHA256:bore", Nick: "bore"}) {
+		if got, _ := s.Ignores(ctx, "SHA256:me"); len(got) != 1 || got[0] != (store.Ignore{Author: "SHA256:bore", Nick: "bore"}) {
 			t.Fatalf("after delete: %+v", got)
 		}
 	})
@@ -275,7 +275,7 @@ func again[T any](t *testing.T, s T, reopen func(*testing.T, T) T) T {
 }
 
 // same compares sanctions, times by instant (a store may change zones).
-func same(a, b chat.Sanction) bool {
+func same(a, b store.Sanction) bool {
 	return a.Kind == b.Kind && a.Target == b.Target && a.Addr == b.Addr && a.Nick == b.Nick && a.Reason == b.Reason &&
 		a.By == b.By && a.Since.Equal(b.Since) && a.Until.Equal(b.Until)
 }

@@ -1,52 +1,22 @@
-package chat
+package memory
 
 import (
 	"context"
-	"github.com/chatroom/chatroom/chat/message"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/chatroom/chatroom/chat/message"
+	"github.com/chatroom/chatroom/store"
 )
 
-// History stores every room's log beyond the in-memory tail that each Room
-// keeps. Implementations must keep messages in Seq order per room and must
-// be safe for concurrent use.
-type History interface {
-	// Append stores m, whose Seq is one more than the last stored for room.
-	Append(ctx context.Context, room string, m message.Message) error
-	// After returns up to limit messages of room with Seq > seq, oldest
-	// first.
-	After(ctx context.Context, room string, seq uint64, limit int) ([]message.Message, error)
-	// LastSeq returns the highest Seq room has had, even if pruned since;
-	// 0 if none (or the room was deleted).
-	LastSeq(ctx context.Context, room string) (uint64, error)
-	// Before returns up to limit messages of room with Seq < seq, oldest
-	// first: the ones just before seq.
-	Before(ctx context.Context, room string, seq uint64, limit int) ([]message.Message, error)
-	// Search returns up to limit messages of room whose text matches
-	// query, newest first, from those with Seq < before (0: from the
-	// newest), so that a caller pages back from the oldest it has shown;
-	// and how many messages of room match in all.
-	Search(ctx context.Context, room, query string, before uint64, limit int) (found []message.Message, total int, err error)
-	// Prune deletes messages of room older than before (if not zero) and
-	// all but the last keep (if keep > 0). It returns how many it deleted.
-	Prune(ctx context.Context, room string, before time.Time, keep int) (int, error)
-	// Rooms returns the names of the rooms that have messages.
-	Rooms(ctx context.Context) ([]string, error)
-	// Spoken reports whether room holds a message someone said (Chat or
-	// Action), rather than only join, leave and server lines.
-	Spoken(ctx context.Context, room string) (bool, error)
-	// DeleteRoom deletes all of room's messages.
-	DeleteRoom(ctx context.Context, room string) error
-}
-
-// MemoryHistory is a History held in memory. It keeps at most Limit messages
+// History is a store.History held in memory. It keeps at most Limit messages
 // and MaxBytes bytes of text per room (0 means no limit), dropping the
 // oldest; a member that falls that far behind is told how many it missed
 // rather than losing them silently.
-type MemoryHistory struct {
+type History struct {
 	Limit    int
 	MaxBytes int
 
@@ -57,7 +27,7 @@ type MemoryHistory struct {
 }
 
 // Append implements History.
-func (h *MemoryHistory) Append(_ context.Context, room string, m message.Message) error {
+func (h *History) Append(_ context.Context, room string, m message.Message) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.rooms == nil {
@@ -89,7 +59,7 @@ func (h *MemoryHistory) Append(_ context.Context, room string, m message.Message
 }
 
 // After implements History.
-func (h *MemoryHistory) After(_ context.Context, room string, seq uint64, limit int) ([]message.Message, error) {
+func (h *History) After(_ context.Context, room string, seq uint64, limit int) ([]message.Message, error) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	log := h.rooms[room]
@@ -112,7 +82,7 @@ func (h *MemoryHistory) After(_ context.Context, room string, seq uint64, limit 
 }
 
 // Before implements History.
-func (h *MemoryHistory) Before(_ context.Context, room string, seq uint64, limit int) ([]message.Message, error) {
+func (h *History) Before(_ context.Context, room string, seq uint64, limit int) ([]message.Message, error) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	log := h.rooms[room]
@@ -126,7 +96,7 @@ func (h *MemoryHistory) Before(_ context.Context, room string, seq uint64, limit
 
 // Search implements History: a message matches when it holds every word
 // of the query, whatever the case.
-func (h *MemoryHistory) Search(_ context.Context, room, query string, before uint64, limit int) ([]message.Message, int, error) {
+func (h *History) Search(_ context.Context, room, query string, before uint64, limit int) ([]message.Message, int, error) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	words := strings.Fields(strings.ToLower(query))
@@ -150,7 +120,7 @@ func (h *MemoryHistory) Search(_ context.Context, room, query string, before uin
 }
 
 // Prune implements History.
-func (h *MemoryHistory) Prune(_ context.Context, room string, before time.Time, keep int) (int, error) {
+func (h *History) Prune(_ context.Context, room string, before time.Time, keep int) (int, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	log := h.rooms[room]
@@ -172,7 +142,7 @@ func (h *MemoryHistory) Prune(_ context.Context, room string, before time.Time, 
 }
 
 // Rooms implements History.
-func (h *MemoryHistory) Rooms(context.Context) ([]string, error) {
+func (h *History) Rooms(context.Context) ([]string, error) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	var out []string
@@ -186,14 +156,14 @@ func (h *MemoryHistory) Rooms(context.Context) ([]string, error) {
 }
 
 // Spoken implements History.
-func (h *MemoryHistory) Spoken(_ context.Context, room string) (bool, error) {
+func (h *History) Spoken(_ context.Context, room string) (bool, error) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	return slices.ContainsFunc(h.rooms[room], func(m message.Message) bool { return m.Kind == message.Chat || m.Kind == message.Action }), nil
 }
 
 // DeleteRoom implements History.
-func (h *MemoryHistory) DeleteRoom(_ context.Context, room string) error {
+func (h *History) DeleteRoom(_ context.Context, room string) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	delete(h.rooms, room)
@@ -203,8 +173,10 @@ func (h *MemoryHistory) DeleteRoom(_ context.Context, room string) error {
 }
 
 // LastSeq implements History.
-func (h *MemoryHistory) LastSeq(_ context.Context, room string) (uint64, error) {
+func (h *History) LastSeq(_ context.Context, room string) (uint64, error) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	return h.last[room], nil
 }
+
+var _ store.History = (*History)(nil)
