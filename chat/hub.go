@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/chatroom/chatroom/chat/message"
+	"github.com/chatroom/chatroom/chat/nickname"
 	"github.com/chatroom/chatroom/chat/sanction"
 	"github.com/chatroom/chatroom/limit"
 	"github.com/chatroom/chatroom/sanitize"
@@ -357,7 +358,7 @@ func (h *Hub) Join(id Identity) (*Member, error) {
 	m.loadPrefs()
 	igs, igErr := m.readIgnores()
 	missed := h.readMissed(m.author, igs, rejoin)
-	owner, err := h.nickOwner(askedNick(id.Nick))
+	owner, err := h.nickOwner(nickname.Asked(id.Nick))
 	if err != nil {
 		return nil, fmt.Errorf("join: %w", err)
 	}
@@ -382,7 +383,7 @@ func (h *Hub) Join(id Identity) (*Member, error) {
 	if sibling != nil {
 		// One person, one nick, whatever the user name of this device.
 		nick = sibling.nick
-		if !sameNick(nick, nickToAsk(id.Nick)) {
+		if !nickname.Same(nick, nickToAsk(id.Nick)) {
 			why = fmt.Sprintf("You are %s, as on your other sessions with this key.", nick)
 		}
 		rejoin = liveRoomsLocked(sibling, rejoin)

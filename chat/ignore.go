@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/chatroom/chatroom/chat/message"
+	"github.com/chatroom/chatroom/chat/nickname"
 	"github.com/chatroom/chatroom/store"
 )
 
@@ -64,7 +65,7 @@ func cmdUnignore(m *Member, args string) (Effect, error) {
 		}
 	}
 	for a, nick := range m.ignored {
-		if author == "" && sameNick(nick, strings.TrimLeft(args, "@~")) {
+		if author == "" && nickname.Same(nick, strings.TrimLeft(args, "@~")) {
 			author = a
 		}
 	}

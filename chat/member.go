@@ -17,6 +17,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/chatroom/chatroom/chat/message"
+	"github.com/chatroom/chatroom/chat/nickname"
 	"github.com/chatroom/chatroom/sanitize"
 	"github.com/chatroom/chatroom/store"
 )
@@ -973,7 +974,7 @@ func (m *Member) Leave(reason string) {
 // is the same nick as the accented letter.
 func (m *Member) setNick(nick string) error {
 	nick = norm.NFC.String(nick)
-	if problem := nickProblem(nick); problem != "" {
+	if problem := nickname.Problem(nick); problem != "" {
 		return errors.New(problem)
 	}
 	h := m.hub

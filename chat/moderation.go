@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chatroom/chatroom/chat/message"
+	"github.com/chatroom/chatroom/chat/nickname"
 	"github.com/chatroom/chatroom/chat/sanction"
 	"github.com/chatroom/chatroom/sanitize"
 	"github.com/chatroom/chatroom/store"
@@ -209,7 +210,7 @@ func (m *Member) sanctionLocked(kind store.SanctionKind, arg string, d time.Dura
 	if isAddr && net.ParseIP(strings.TrimLeft(arg, "@~")) == nil {
 		var others []string
 		for _, o := range t.who {
-			if !sameNick(o.nick, arg) && o != m && !h.listedOp(o.key) {
+			if !nickname.Same(o.nick, arg) && o != m && !h.listedOp(o.key) {
 				others = append(others, o.nick)
 			}
 		}
@@ -308,7 +309,7 @@ func (m *Member) liftLocked(kind store.SanctionKind, arg, owner string, now time
 		if len(ids) == 0 {
 			for _, s := range h.sanctions.Active(kind, now, func(s store.Sanction) bool {
 				label, _, _ := strings.Cut(s.Nick, " (address ")
-				return sameNick(label, arg)
+				return nickname.Same(label, arg)
 			}) {
 				ids = append(ids, s.Target)
 			}

@@ -8,6 +8,7 @@ import (
 	"unicode"
 
 	"github.com/chatroom/chatroom/chat/message"
+	"github.com/chatroom/chatroom/chat/nickname"
 	"github.com/chatroom/chatroom/store/memory"
 )
 
@@ -55,7 +56,7 @@ func TestInvisibleCharactersMakeNoNewNick(t *testing.T) {
 	}
 	// Names that show the same are the same name, wherever one is looked up.
 	for _, fake := range []string{"bob\u1160", "\u200bbob", "b\u00adob"} {
-		if !sameNick("bob", fake) {
+		if !nickname.Same("bob", fake) {
 			t.Errorf("sameNick(bob, %q) = false", fake)
 		}
 		submit(t, m, "/msg "+fake+" hi")

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/chatroom/chatroom/chat/message"
+	"github.com/chatroom/chatroom/chat/nickname"
 )
 
 // Operators: who is one (the operators file, /op and /deop for a
@@ -33,7 +34,7 @@ func (m *Member) SetOp(nick string, on bool) error {
 	h := m.hub
 	h.mu.Lock()
 	defer h.unlock()
-	if nick == "" || sameNick(nick, m.nick) {
+	if nick == "" || nickname.Same(nick, m.nick) {
 		listed := h.listedOp(m.key)
 		switch {
 		case on && !listed && !m.op:
@@ -135,7 +136,7 @@ func (m *Member) Release(nick string) error {
 	if h.listedOp(owner) && owner != m.key {
 		return refuse(ErrProtected, "%s belongs to an operator in the operators file", nick)
 	}
-	for _, k := range nickKeys(nick) {
+	for _, k := range nickname.Keys(nick) {
 		if err := h.opts.Store.ReleaseNick(ctxBG, k); err != nil {
 			return err
 		}

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/chatroom/chatroom/chat/message"
+	"github.com/chatroom/chatroom/chat/nickname"
 	"github.com/chatroom/chatroom/limit"
 	"github.com/chatroom/chatroom/sanitize"
 	"github.com/chatroom/chatroom/store"
@@ -28,7 +29,7 @@ var roomNamePattern = regexp.MustCompile(`^[\p{L}\p{N}_-]{1,32}$`)
 // with a Hangul filler would show as #lobby.
 func roomName(arg string) (string, error) {
 	typed := norm.NFC.String(strings.TrimPrefix(strings.TrimSpace(arg), "#"))
-	if problem := invisibleProblem("#"+typed, "room names"); problem != "" {
+	if problem := nickname.InvisibleProblem("#"+typed, "room names"); problem != "" {
 		return "", errors.New(problem)
 	}
 	name := strings.ToLower(typed)
@@ -42,7 +43,7 @@ func roomName(arg string) (string, error) {
 // name, as nicks are compared (case, width and look-alike letters: Cyrillic
 // "lоbby" reads as "lobby"), or "". The caller holds h.mu.
 func (h *Hub) lookAlikeRoomLocked(name string) string {
-	for _, k := range nickKeys(name) {
+	for _, k := range nickname.Keys(name) {
 		if other, ok := h.looks[k]; ok && other != name {
 			return other
 		}
@@ -56,13 +57,13 @@ func (h *Hub) lookAlikeRoomLocked(name string) string {
 // the rooms, under a lock that posting needs. The caller holds h.mu for
 // writing.
 func (h *Hub) indexRoomLocked(name string) {
-	for _, k := range nickKeys(name) {
+	for _, k := range nickname.Keys(name) {
 		h.looks[k] = name
 	}
 }
 
 func (h *Hub) unindexRoomLocked(name string) {
-	for _, k := range nickKeys(name) {
+	for _, k := range nickname.Keys(name) {
 		if h.looks[k] == name {
 			delete(h.looks, k)
 		}

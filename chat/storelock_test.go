@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chatroom/chatroom/chat/message"
+	"github.com/chatroom/chatroom/chat/nickname"
 	"github.com/chatroom/chatroom/store"
 	"github.com/chatroom/chatroom/store/memory"
 )
@@ -133,7 +134,7 @@ func TestStoreWritesHoldNoHubLock(t *testing.T) {
 			gated: []string{"ClaimNick", "ClaimNicks"},
 			act:   func(_, alice *Member) error { _, err := alice.Submit("/nick alicia"); return err },
 			check: func(t *testing.T, h *Hub, st *memory.Store, _, alice *Member) {
-				if owner, _ := st.NickOwner(ctxBG, nickKeys("alicia")[0]); owner != alice.key || alice.Nick() != "alicia" {
+				if owner, _ := st.NickOwner(ctxBG, nickname.Keys("alicia")[0]); owner != alice.key || alice.Nick() != "alicia" {
 					t.Errorf("alice is %s, alicia is registered to %q", alice.Nick(), owner)
 				}
 			},
