@@ -15,6 +15,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/chatroom/chatroom/chat/message"
+	"github.com/chatroom/chatroom/fakeclock"
 	"github.com/chatroom/chatroom/store/memory"
 )
 
@@ -31,6 +32,9 @@ func key(name string) string {
 
 // fixedClock makes message times predictable.
 func fixedClock() time.Time { return time.Date(2026, 11, 25, 12, 34, 0, 0, time.UTC) }
+
+// newFakeClock is a clock the test moves by hand, from fixedClock.
+func newFakeClock() *fakeclock.Clock { return fakeclock.New(fixedClock()) }
 
 // newHub returns a hub for tests. Unless a test sets its own, rate limits
 // are lifted so that tests posting many lines measure what they mean to;

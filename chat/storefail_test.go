@@ -12,6 +12,7 @@ import (
 
 	"github.com/chatroom/chatroom/chat"
 	"github.com/chatroom/chatroom/chat/message"
+	"github.com/chatroom/chatroom/fakeclock"
 	"github.com/chatroom/chatroom/store/memory"
 	"github.com/chatroom/chatroom/store/storetest"
 )
@@ -41,10 +42,10 @@ func (l *logLines) all() []string {
 }
 
 // faultyHub is a hub whose store and history can be made to fail writes.
-func faultyHub(t *testing.T) (*chat.Hub, *storetest.Faulty, *storetest.Clock, *logLines) {
+func faultyHub(t *testing.T) (*chat.Hub, *storetest.Faulty, *fakeclock.Clock, *logLines) {
 	t.Helper()
 	f := &storetest.Faulty{Store: &memory.Store{}, History: &memory.History{}}
-	c := storetest.NewClock(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+	c := fakeclock.New(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 	logs := &logLines{}
 	h, err := chat.NewHub(chat.Options{Store: f, History: f, Now: c.Now, AfterFunc: c.AfterFunc, Logger: logs, MessageRate: 1e9, MessageBurst: 1 << 30})
 	if err != nil {

@@ -5,23 +5,23 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chatroom/chatroom/store/storetest"
+	"github.com/chatroom/chatroom/fakeclock"
 )
 
 // withClock gives the hub a clock the test moves: a leave line waits a
 // minute on it for the person to come back.
-func withClock(c *storetest.Clock) serverOption {
+func withClock(c *fakeclock.Clock) serverOption {
 	return func(s *setup) { s.Hub.Now, s.Hub.AfterFunc = c.Now, c.AfterFunc }
 }
 
 // newClock is a test clock, started at the real time so that times on
 // screen look like today's.
-func newClock() *storetest.Clock { return storetest.NewClock(time.Now()) }
+func newClock() *fakeclock.Clock { return fakeclock.New(time.Now()) }
 
 // waitLeave moves the clock past the minute a leave line waits, until c's
 // screen shows text: the session may end a moment after the test let go of
 // it, and a clock moved before then moves nothing.
-func (c *client) waitLeave(clock *storetest.Clock, text string) {
+func (c *client) waitLeave(clock *fakeclock.Clock, text string) {
 	c.t.Helper()
 	c.retry("the leave line "+text, func() { clock.Advance(time.Minute) }, func(s string) bool { return strings.Contains(s, text) })
 }

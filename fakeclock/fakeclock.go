@@ -1,4 +1,6 @@
-package storetest
+// Package fakeclock is a clock tests move by hand, so that what waits on time
+// is tested without sleeping.
+package fakeclock
 
 import (
 	"slices"
@@ -22,8 +24,8 @@ type clockTimer struct {
 	stopped bool
 }
 
-// NewClock returns a Clock that reads now until moved.
-func NewClock(now time.Time) *Clock { return &Clock{now: now} }
+// New returns a Clock that reads now until moved.
+func New(now time.Time) *Clock { return &Clock{now: now} }
 
 // Now is the clock's time.
 func (c *Clock) Now() time.Time {
