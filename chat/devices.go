@@ -60,6 +60,10 @@ func (h *Hub) addSessionLocked(m *Member) {
 		p = &person{}
 		h.people[m.key] = p
 	}
+	if len(p.sessions) > 0 {
+		// Rights given or set aside by /op and /deop are the person's.
+		m.op, m.deop = p.sessions[0].op, p.sessions[0].deop
+	}
 	p.sessions = append(p.sessions, m)
 	m.person = p
 }

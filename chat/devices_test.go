@@ -427,3 +427,48 @@ func TestIgnoreHoldsOnEveryDevice(t *testing.T) {
 		}
 	}
 }
+
+// Operator rights given or set aside are the person's, on every device,
+// and a device that connects later has them too: rights that followed one
+// window would let a person act on one and be refused on the other.
+func TestOperatorRightsAreThePersons(t *testing.T) {
+	h := newHub(t, Options{Operators: opSet{key("op"): true}})
+	op := join(t, h, "op")
+	phone := join(t, h, "bob")
+	laptop := device(t, h, "bob", "bob", nil)
+	isOp := func(m *Member) bool { _, err := m.Sanctions(); return err == nil }
+
+	if err := op.SetOp("bob", true); err != nil {
+		t.Fatal(err)
+	}
+	if !isOp(phone) || !isOp(laptop) {
+		t.Fatalf("after /op bob: phone op %v, laptop op %v; want both", isOp(phone), isOp(laptop))
+	}
+	desktop := device(t, h, "bob", "bob", nil)
+	if !isOp(desktop) {
+		t.Fatal("a device bob connects after /op is not an operator")
+	}
+	if err := op.SetOp("bob", false); err != nil {
+		t.Fatal(err)
+	}
+	for name, m := range map[string]*Member{"phone": phone, "laptop": laptop, "desktop": desktop} {
+		if isOp(m) {
+			t.Errorf("after /deop bob, bob's %s is still an operator", name)
+		}
+	}
+
+	// A listed operator setting rights aside does so on every device.
+	op2 := device(t, h, "op", "op", nil)
+	if err := op.SetOp("", false); err != nil {
+		t.Fatal(err)
+	}
+	if isOp(op) || isOp(op2) {
+		t.Fatalf("after /deop: op %v, op's second device %v; want neither", isOp(op), isOp(op2))
+	}
+	if err := op2.SetOp("", true); err != nil {
+		t.Fatal(err)
+	}
+	if !isOp(op) || !isOp(op2) {
+		t.Fatalf("after /op from the second device: op %v, second %v; want both", isOp(op), isOp(op2))
+	}
+}

@@ -57,8 +57,8 @@ type Member struct {
 	subs         map[string]*sub
 	order        []*sub            // the rooms in the order joined
 	current      string            // the room the member is looking at
-	op           bool              // operator for this session, by /op
-	deop         bool              // operator rights set aside for this session, by /deop
+	op           bool              // operator until the person leaves, by /op (setOpLocked)
+	deop         bool              // operator rights set aside until the person leaves, by /deop
 	ignored      map[string]string // author -> nick
 	quitMessage  string
 	left         bool   // the member has left or was closed; doneC is closed

@@ -40,16 +40,15 @@ func (m *Member) SetOp(nick string, on bool) error {
 		case on && !listed && !m.op:
 			return fmt.Errorf("%w: your key is not in the operators file", ErrNotOperator)
 		case on:
-			m.deop = false
+			m.setOpLocked(m.op, false)
 			m.noticeLocked(m.currentRoomLocked(), message.Notice, "You have your operator rights again.")
 		default:
 			if !m.isOpLocked() {
 				return refuse(ErrNotOperator, "you are not an operator")
 			}
-			m.op, m.deop = false, true
-			m.noticeLocked(m.currentRoomLocked(), message.Notice, "Your operator rights are set aside for this session; /op takes them back.")
+			m.setOpLocked(false, true)
+			m.noticeLocked(m.currentRoomLocked(), message.Notice, "Your operator rights are set aside until you leave; /op takes them back.")
 		}
-		m.touchRoomsLocked()
 		return nil
 	}
 	cmd := "op"
@@ -77,15 +76,24 @@ func (m *Member) SetOp(nick string, on bool) error {
 		}
 		return fmt.Errorf("%s is not an operator", who.nick)
 	}
-	who.op, who.deop = on, !on
-	who.touchRoomsLocked()
+	who.setOpLocked(on, !on)
 	h.audit(cmd, "by", m.nick, "by_key", m.key, "nick", who.nick, "key", who.key)
 	if on {
-		h.announceLocked(m, fmt.Sprintf("%s made %s an operator for this session", m.nick, who.nick))
+		h.announceLocked(m, fmt.Sprintf("%s made %s an operator until they leave", m.nick, who.nick))
 	} else {
-		h.announceLocked(m, fmt.Sprintf("%s took operator rights from %s for this session", m.nick, who.nick))
+		h.announceLocked(m, fmt.Sprintf("%s took operator rights from %s until they leave", m.nick, who.nick))
 	}
 	return nil
+}
+
+// setOpLocked sets the rights /op and /deop give or set aside on every
+// session of m's person: they are the person's, not one window's. The
+// caller holds hub.mu for writing.
+func (m *Member) setOpLocked(op, deop bool) {
+	for _, o := range m.sessionsLocked() {
+		o.op, o.deop = op, deop
+		o.touchRoomsLocked()
+	}
 }
 
 // OperatorsChanged tells every view to redraw who is an operator, after
