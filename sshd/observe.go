@@ -22,7 +22,7 @@ const (
 )
 
 // Why the ssh door refuses: the reasons Observer.Refused is given, beside
-// the hub's own (room.Refused...), which it gives when a join is refused.
+// the chat's own (chat.Refused...), which it gives when a join is refused.
 // They are label values: few, fixed, and never any person's text.
 const (
 	// RefusedNewConnsPerAddr: an address opening connections faster than
