@@ -75,10 +75,10 @@ func (a *authState) deny(reason, why string) error {
 	return &gossh.BannerError{Err: errDenied, Message: "chatroom: " + why + "\n"}
 }
 
-// maxUserName bounds the ssh user name, which becomes a nick of at most
+// MaxUserName bounds the ssh user name, which becomes a nick of at most
 // sanitize.MaxNickLen characters: a longer one is a mistake or an attack,
 // and the connection would carry it for its whole life.
-const maxUserName = 256
+const MaxUserName = 256
 
 // connectionRefusal refuses a connection over the limits for its address,
 // or with an absurd user name, whatever it authenticates with. Bans are not decided here: whether one
@@ -86,7 +86,7 @@ const maxUserName = 256
 // address, but not other keys there, and never a listed operator), so each
 // way in asks the hub once it knows who is asking.
 func (a *authState) connectionRefusal(meta gossh.ConnMetadata) error {
-	if n := len(meta.User()); n > maxUserName {
+	if n := len(meta.User()); n > MaxUserName {
 		return a.deny(RefusedUserName, fmt.Sprintf("your ssh user name is %d bytes long; it becomes your nick, which is at most %d characters: ssh -p PORT NICK@HOST", n, sanitize.MaxNickLen))
 	}
 	if a.watch == nil {

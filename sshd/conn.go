@@ -96,8 +96,8 @@ func (w *connWatch) reason() string {
 func (w *connWatch) sessionOpened(ctx ssh.Context) (why, reason string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.sessions >= maxSessionsPerConn {
-		return fmt.Sprintf("chatroom takes at most %d sessions on one connection", maxSessionsPerConn), RefusedSessionsPerConn
+	if w.sessions >= MaxSessionsPerConn {
+		return fmt.Sprintf("chatroom takes at most %d sessions on one connection", MaxSessionsPerConn), RefusedSessionsPerConn
 	}
 	if why := w.count.activate(); why != "" {
 		return why, RefusedConnsPerAddr
@@ -151,9 +151,9 @@ func (w *connWatch) keepAlive(ctx ssh.Context, conn gossh.Conn) {
 	context.AfterFunc(ctx, func() { next.Stop() })
 }
 
-// maxSessionsPerConn is how many session channels one connection may have
+// MaxSessionsPerConn is how many session channels one connection may have
 // open: a person needs one, an OpenSSH ControlMaster a few.
-const maxSessionsPerConn = 3
+const MaxSessionsPerConn = 3
 
 // sessionChannel is the "session" channel handler: the default one, with a
 // cap on channels per connection, the connection watch told when sessions

@@ -60,7 +60,7 @@ type Input struct {
 
 	mu      sync.Mutex
 	pending []byte
-	// Where pending pauses: bytes that arrived at least burstGap after the
+	// Where pending pauses: bytes that arrived at least BurstGap after the
 	// bytes before them start a new burst at these offsets, and headCont
 	// says whether pending's first byte came without a pause after what
 	// was read before it. A person's keys come in bursts of one; a
@@ -123,14 +123,14 @@ func (in *Input) start(ch gossh.Channel) {
 	}()
 }
 
-// burstGap is the pause that ends a burst of input. Nobody types a key
+// BurstGap is the pause that ends a burst of input. Nobody types a key
 // within 10 ms of pressing Enter, while a terminal writes a paste at once:
 // irssi's paste_detect_time is 5 ms. Twice that allows for an ssh client
 // that splits a paste into packets.
-const burstGap = 10 * time.Millisecond
+const BurstGap = 10 * time.Millisecond
 
 // maxGaps bounds the pauses remembered in unread input: a client sending a
-// byte every burstGap while the session does not read would otherwise grow
+// byte every BurstGap while the session does not read would otherwise grow
 // the list with every byte. Past it, later bursts read as one, which can
 // only make typed lines look pasted, never lose them.
 const maxGaps = 64
@@ -146,7 +146,7 @@ func (in *Input) Push(p []byte) {
 	}
 	at := now()
 	in.mu.Lock()
-	paused := in.lastPush.IsZero() || at.Sub(in.lastPush) >= burstGap
+	paused := in.lastPush.IsZero() || at.Sub(in.lastPush) >= BurstGap
 	in.lastPush = at
 	switch {
 	case len(in.pending) == 0:
