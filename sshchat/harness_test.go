@@ -617,6 +617,21 @@ func (c *client) claimSize(w, h int) {
 	}
 }
 
+// quitAndWait quits the session as a person does, with how: a command
+// said ("/quit") or keys sent (keyCtrlC), and waits for it to end with exit
+// status 0.
+func (c *client) quitAndWait(how string) {
+	c.t.Helper()
+	if strings.HasPrefix(how, "/") {
+		c.say(how)
+	} else {
+		c.send(how)
+	}
+	if err := c.waitExit(); exitStatus(err) != 0 {
+		c.t.Fatalf("%s's session after %q: %v", c.name, how, err)
+	}
+}
+
 // waitExit waits for the session to end, and for everything it printed to
 // reach the screen, and returns its exit error.
 func (c *client) waitExit() error {

@@ -103,10 +103,7 @@ func TestWindowsClients(t *testing.T) {
 		t.Error("a 256-colour terminal got no 256-colour sequences")
 	}
 	for _, c := range []*client{modern, classic} {
-		c.send(keyCtrlC)
-		if err := c.waitExit(); exitStatus(err) != 0 {
-			t.Fatalf("%s: exit %v", c.name, err)
-		}
+		c.quitAndWait(keyCtrlC)
 		if c.emu.IsAltScreen() {
 			t.Errorf("%s: terminal left in the alternate screen", c.name)
 		}
