@@ -10,7 +10,9 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	uv "github.com/charmbracelet/ultraviolet"
+	"github.com/charmbracelet/x/ansi"
 
+	"github.com/chatroom/chatroom/chat"
 	"github.com/chatroom/chatroom/sshd"
 )
 
@@ -131,5 +133,23 @@ func TestTypedLinesAreKeys(t *testing.T) {
 	got = pumpOf(t, func(in *sshd.Input, _ *manualNow) { in.Push([]byte("a\rb\rc\r\x1b[A")) })
 	if len(got) != 7 {
 		t.Fatalf("lines and an arrow key: %#v", got)
+	}
+}
+
+// sshd keeps a bracketed paste up to a limit of its own, as it knows no
+// chat: it must keep whole a paste of eight of the longest messages the
+// chat takes, in 4-byte characters, as it did when it read the limit from
+// the chat.
+func TestPasteLimitCoversAMessage(t *testing.T) {
+	paste := strings.Repeat("😀", 8*chat.MaxMessageLen)
+	in := sshd.NewInput(nil)
+	in.Push([]byte(ansi.BracketedPasteStart + paste + ansi.BracketedPasteEnd))
+	in.End(io.EOF)
+	got, err := io.ReadAll(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := ansi.BracketedPasteStart + paste + ansi.BracketedPasteEnd; string(got) != want {
+		t.Fatalf("kept %d bytes of a %d-byte paste", len(got), len(want))
 	}
 }
