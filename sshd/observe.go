@@ -11,7 +11,9 @@ type Observer interface {
 	Refused(reason string)
 }
 
-// The kinds of session Observer.Sessions counts.
+// The kinds of session Observer.Sessions counts. The handler tells them
+// apart and counts them (Session.Observer); they are named here, beside
+// the Observer they label.
 const (
 	// SessionFullScreen is a person in the full-screen view.
 	SessionFullScreen = "full-screen"
