@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -536,7 +535,7 @@ func (h *Hub) welcomeLocked(m *Member, lobby *Room, why string, rejoined []strin
 func (h *Hub) allowJoin(id Identity, now time.Time) error {
 	take := limit.Take{Limits: h.joinsByKey, Key: id.Key}
 	if id.Key == "" {
-		take = limit.Take{Limits: h.joinsByAddr, Key: AddrGroup(id.Addr)}
+		take = limit.Take{Limits: h.joinsByAddr, Key: limit.AddrGroup(hostOnly(id.Addr))}
 	}
 	if wait, ok := limit.AllowAll(now, take); !ok {
 		return fmt.Errorf("too many joins in a short time; try again in %d s", seconds(wait))
@@ -547,17 +546,6 @@ func (h *Hub) allowJoin(id Identity, now time.Time) error {
 // seconds is a wait in whole seconds, rounded up, at least 1.
 func seconds(wait time.Duration) int {
 	return max(1, int(wait.Seconds()+0.999))
-}
-
-// AddrGroup is the unit per-address rules count by: an IPv4 address, or an
-// IPv6 /64, which one subscriber usually holds whole and could otherwise
-// hop across at will.
-func AddrGroup(addr string) string {
-	ip := net.ParseIP(hostOnly(addr))
-	if ip == nil || ip.To4() != nil {
-		return hostOnly(addr)
-	}
-	return (&net.IPNet{IP: ip.Mask(net.CIDRMask(64, 128)), Mask: net.CIDRMask(64, 128)}).String()
 }
 
 // Room returns the room called name, creating it if needed.

@@ -186,7 +186,7 @@ func (m *Member) allowNewRoom(now time.Time) error {
 		return nil
 	}
 	wait, ok := limit.AllowAll(now, limit.Take{Limits: h.roomsByKey, Key: m.key},
-		limit.Take{Limits: h.roomsByAddr, Key: AddrGroup(m.addr)})
+		limit.Take{Limits: h.roomsByAddr, Key: limit.AddrGroup(m.addr)})
 	if ok {
 		return nil
 	}

@@ -5,6 +5,7 @@
 package limit
 
 import (
+	"net"
 	"sync"
 	"time"
 
@@ -102,4 +103,17 @@ func AllowAll(now time.Time, takes ...Take) (wait time.Duration, ok bool) {
 		r.CancelAt(now)
 	}
 	return wait, false
+}
+
+// AddrGroup is the unit per-address rules count by, for a host address
+// without its port: an IPv4 address, or an IPv6 /64, which one subscriber
+// usually holds whole and could otherwise hop across at will. The ssh
+// door's connection limits and the chat's join and room limits count by
+// the same unit.
+func AddrGroup(host string) string {
+	ip := net.ParseIP(host)
+	if ip == nil || ip.To4() != nil {
+		return host
+	}
+	return (&net.IPNet{IP: ip.Mask(net.CIDRMask(64, 128)), Mask: net.CIDRMask(64, 128)}).String()
 }

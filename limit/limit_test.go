@@ -84,3 +84,20 @@ func BenchmarkKeyedManyKeys(b *testing.B) {
 		k.Allow(fmt.Sprint(i), t0)
 	}
 }
+
+// An IPv4 address counts alone; IPv6 addresses count by their /64, which
+// one subscriber holds whole; what is not an address counts as itself.
+func TestAddrGroup(t *testing.T) {
+	for _, tc := range []struct{ host, want string }{
+		{"192.0.2.7", "192.0.2.7"},
+		{"2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"},
+		{"2001:db8:1:2:bbbb::9", "2001:db8:1:2::/64"},
+		{"2001:db8:1:3::1", "2001:db8:1:3::/64"},
+		{"::ffff:192.0.2.7", "::ffff:192.0.2.7"},
+		{"unknown", "unknown"},
+	} {
+		if got := AddrGroup(tc.host); got != tc.want {
+			t.Errorf("AddrGroup(%q) = %q, want %q", tc.host, got, tc.want)
+		}
+	}
+}

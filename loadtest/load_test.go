@@ -30,6 +30,7 @@ import (
 
 	"github.com/chatroom/chatroom/chat"
 	"github.com/chatroom/chatroom/hostkeys"
+	"github.com/chatroom/chatroom/sshchat"
 	"github.com/chatroom/chatroom/sshd"
 	"github.com/chatroom/chatroom/store/sqlite"
 )
@@ -403,7 +404,11 @@ func startServer(tb testing.TB) *server {
 			tb.Fatal(err)
 		}
 		_, port, _ := net.SplitHostPort(s.addr)
-		s.srv, err = sshd.New(sshd.Config{Hub: hub, HostKey: key, Logger: logger, JoinCommand: "ssh -p " + port + " 127.0.0.1"})
+		handler, err := sshchat.New(sshchat.Config{Hub: hub, Logger: logger, JoinCommand: "ssh -p " + port + " 127.0.0.1"})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		s.srv, err = sshd.New(sshd.Config{Handler: handler, Bans: handler, HostKey: key, Logger: logger})
 		if err != nil {
 			tb.Fatal(err)
 		}

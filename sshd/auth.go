@@ -10,7 +10,6 @@ import (
 	"charm.land/ssh"
 	gossh "golang.org/x/crypto/ssh"
 
-	"github.com/chatroom/chatroom/chat/sanction"
 	"github.com/chatroom/chatroom/sanitize"
 )
 
@@ -76,10 +75,10 @@ func (a *authState) deny(reason, why string) error {
 	return &gossh.BannerError{Err: errDenied, Message: "chatroom: " + why + "\n"}
 }
 
-// maxUserName bounds the ssh user name, which becomes a nick of at most
+// MaxUserName bounds the ssh user name, which becomes a nick of at most
 // sanitize.MaxNickLen characters: a longer one is a mistake or an attack,
 // and the connection would carry it for its whole life.
-const maxUserName = 256
+const MaxUserName = 256
 
 // connectionRefusal refuses a connection over the limits for its address,
 // or with an absurd user name, whatever it authenticates with. Bans are not decided here: whether one
@@ -87,7 +86,7 @@ const maxUserName = 256
 // address, but not other keys there, and never a listed operator), so each
 // way in asks the hub once it knows who is asking.
 func (a *authState) connectionRefusal(meta gossh.ConnMetadata) error {
-	if n := len(meta.User()); n > maxUserName {
+	if n := len(meta.User()); n > MaxUserName {
 		return a.deny(RefusedUserName, fmt.Sprintf("your ssh user name is %d bytes long; it becomes your nick, which is at most %d characters: ssh -p PORT NICK@HOST", n, sanitize.MaxNickLen))
 	}
 	if a.watch == nil {
@@ -109,11 +108,11 @@ func (a *authState) publicKey(meta gossh.ConnMetadata, key gossh.PublicKey) (*go
 	fp := gossh.FingerprintSHA256(key)
 	// A refused key is not the end: the client may offer another. The
 	// reason is kept for the user in case none gets in.
-	if s, banned := a.s.cfg.Hub.Banned(fp, a.addr()); banned {
-		a.refuseKey(RefusedBanned, sanction.Refusal(s, time.Now()))
+	if why, banned := a.s.banned(fp, a.addr()); banned {
+		a.refuseKey(RefusedBanned, why)
 		return nil, errDenied
 	}
-	if !a.s.allowed(fp) {
+	if !a.s.Allowed(fp) {
 		a.refuseKey(RefusedNotAllowlisted, fmt.Sprintf("this chat is private and your key %s is not on its allowlist; ask its operator to add it.", fp))
 		return nil, errDenied
 	}
@@ -133,8 +132,8 @@ func (a *authState) keyboardInteractive(meta gossh.ConnMetadata, challenge gossh
 	if err := a.connectionRefusal(meta); err != nil {
 		return nil, err
 	}
-	if s, banned := a.s.cfg.Hub.Banned("", a.addr()); banned {
-		return nil, a.deny(RefusedBanned, sanction.Refusal(s, time.Now()))
+	if why, banned := a.s.banned("", a.addr()); banned {
+		return nil, a.deny(RefusedBanned, why)
 	}
 	switch {
 	case a.keyRefusal != "":
@@ -199,21 +198,6 @@ func (a *authState) passphrase(challenge gossh.KeyboardInteractiveChallenge) err
 	return errWrongPassphrase
 }
 
-// allowed reports whether the allowlist, if there is one, lets key in.
-// Operators are always let in: a host must not lock themselves out.
-func (s *Server) allowed(key string) bool {
-	if s.cfg.Allowlist == nil {
-		return true
-	}
-	if key == "" {
-		return false
-	}
-	if ops := s.cfg.Operators; ops != nil && ops.Contains(key) {
-		return true
-	}
-	return s.cfg.Allowlist.Contains(key)
-}
-
 func firstOf(s []string) string {
 	if len(s) == 0 {
 		return ""
@@ -226,6 +210,14 @@ func roundUp(d time.Duration) time.Duration {
 		return d.Round(time.Minute)
 	}
 	return d.Round(time.Second) + time.Second
+}
+
+// banned asks Config.Bans, if set, whether key from addr is banned.
+func (s *Server) banned(key, addr string) (refusal string, banned bool) {
+	if s.cfg.Bans == nil {
+		return "", false
+	}
+	return s.cfg.Bans.Banned(key, addr)
 }
 
 // keyOf is the fingerprint the session authenticated with, "" for none.

@@ -96,8 +96,8 @@ func (w *connWatch) reason() string {
 func (w *connWatch) sessionOpened(ctx ssh.Context) (why, reason string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.sessions >= maxSessionsPerConn {
-		return fmt.Sprintf("chatroom takes at most %d sessions on one connection", maxSessionsPerConn), RefusedSessionsPerConn
+	if w.sessions >= MaxSessionsPerConn {
+		return fmt.Sprintf("chatroom takes at most %d sessions on one connection", MaxSessionsPerConn), RefusedSessionsPerConn
 	}
 	if why := w.count.activate(); why != "" {
 		return why, RefusedConnsPerAddr
@@ -151,35 +151,9 @@ func (w *connWatch) keepAlive(ctx ssh.Context, conn gossh.Conn) {
 	context.AfterFunc(ctx, func() { next.Stop() })
 }
 
-// alive is a session's liveness check for the room (chat.Identity.Alive):
-// a keepalive request, as the keepalive timer sends, whose answer (any
-// answer: OpenSSH answers it with a failure) says the client is there.
-// A client that does not answer before ctx ends is gone: the room closes
-// its session, which ends the view, and the connection goes as any dead
-// one does (the stuck-writer cutoff, the keepalive), ending the request
-// left waiting here.
-func alive(conn gossh.Conn) func(context.Context) error {
-	return func(ctx context.Context) error {
-		answered := make(chan error, 1)
-		go func() {
-			_, _, err := conn.SendRequest("keepalive@openssh.com", true, nil)
-			answered <- err
-		}()
-		select {
-		case err := <-answered:
-			if err != nil {
-				return fmt.Errorf("liveness check: %w", err)
-			}
-			return nil
-		case <-ctx.Done():
-			return fmt.Errorf("liveness check: no answer: %w", ctx.Err())
-		}
-	}
-}
-
-// maxSessionsPerConn is how many session channels one connection may have
+// MaxSessionsPerConn is how many session channels one connection may have
 // open: a person needs one, an OpenSSH ControlMaster a few.
-const maxSessionsPerConn = 3
+const MaxSessionsPerConn = 3
 
 // sessionChannel is the "session" channel handler: the default one, with a
 // cap on channels per connection, the connection watch told when sessions
@@ -194,7 +168,7 @@ func (s *Server) sessionChannel(srv *ssh.Server, conn *gossh.ServerConn, newChan
 		}
 		defer w.sessionClosed()
 	}
-	in := newSessionInput()
+	in := NewInput(nil)
 	ssh.DefaultSessionHandler(srv, conn, filteredSession{newChan, s.cfg.ShellTimeout, in}, sessionContext{ctx, in})
 }
 
@@ -204,7 +178,7 @@ func (s *Server) sessionChannel(srv *ssh.Server, conn *gossh.ServerConn, newChan
 type filteredSession struct {
 	gossh.NewChannel
 	shellWait time.Duration
-	in        *sessionInput
+	in        *Input
 }
 
 func (c filteredSession) Accept() (gossh.Channel, <-chan *gossh.Request, error) {

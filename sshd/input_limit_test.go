@@ -6,22 +6,22 @@ import (
 	"testing"
 )
 
-// readAll pushes in into a sessionInput with the given limits, one push
+// readAll pushes in into a Input with the given limits, one push
 // per chunk of the given size, then reads everything it kept.
 func readAll(t *testing.T, in string, chunk, pasteLimit, capacity int) (string, int64) {
 	t.Helper()
-	s := newSessionInputOf(pasteLimit, capacity)
+	s := newInputOf(pasteLimit, capacity)
 	for len(in) > 0 {
 		n := min(chunk, len(in))
-		s.push([]byte(in[:n]))
+		s.Push([]byte(in[:n]))
 		in = in[n:]
 	}
-	s.end(io.EOF)
+	s.End(io.EOF)
 	got, err := io.ReadAll(s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return string(got), s.takeDropped()
+	return string(got), s.TakeDropped()
 }
 
 func TestPasteLimiter(t *testing.T) {
@@ -70,20 +70,20 @@ func TestUnreadInputOverflow(t *testing.T) {
 
 // An endless paste costs no memory beyond the limit: it streams.
 func TestPasteLimiterStreams(t *testing.T) {
-	s := newSessionInput()
+	s := NewInput(nil)
 	go func() {
-		s.push(pasteStart)
+		s.Push(pasteStart)
 		chunk := []byte(strings.Repeat("A", 32<<10))
 		for range 2048 { // 64 MiB
-			s.push(chunk)
+			s.Push(chunk)
 		}
-		s.end(io.EOF)
+		s.End(io.EOF)
 	}()
 	n, err := io.Copy(io.Discard, s)
 	if err != nil || n != int64(len(pasteStart)+maxPaste) {
 		t.Fatalf("passed %d bytes (err %v), want %d", n, err, len(pasteStart)+maxPaste)
 	}
-	if d := s.takeDropped(); d != 0 {
+	if d := s.TakeDropped(); d != 0 {
 		t.Fatalf("%d bytes of an over-long paste counted as dropped for want of room", d)
 	}
 }

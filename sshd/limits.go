@@ -7,12 +7,12 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/limit"
 )
 
 // addrLimits counts connections per source address: how many are in use,
 // how many were opened lately, how many passphrases were wrong. Addresses
-// are grouped as room.AddrGroup says (an IPv6 /64 counts as one). Generous
+// are grouped as limit.AddrGroup says (an IPv6 /64 counts as one). Generous
 // enough for a household behind one address reconnecting after trouble;
 // tight enough that one address cannot crowd out everyone else.
 type addrLimits struct {
@@ -55,7 +55,7 @@ func newAddrLimits(maxConns, perMinute int) *addrLimits {
 }
 
 func (l *addrLimits) stateLocked(addr string, now time.Time) *addrState {
-	group := chat.AddrGroup(addr)
+	group := limit.AddrGroup(addr)
 	st, ok := l.addrs[group]
 	if !ok {
 		if len(l.addrs) >= max(l.pruneAt, pruneFloor) {

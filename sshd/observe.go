@@ -11,7 +11,9 @@ type Observer interface {
 	Refused(reason string)
 }
 
-// The kinds of session Observer.Sessions counts.
+// The kinds of session Observer.Sessions counts. The handler tells them
+// apart and counts them (Session.Observer); they are named here, beside
+// the Observer they label.
 const (
 	// SessionFullScreen is a person in the full-screen view.
 	SessionFullScreen = "full-screen"
@@ -22,7 +24,7 @@ const (
 )
 
 // Why the ssh door refuses: the reasons Observer.Refused is given, beside
-// the hub's own (room.Refused...), which it gives when a join is refused.
+// the chat's own (chat.Refused...), which it gives when a join is refused.
 // They are label values: few, fixed, and never any person's text.
 const (
 	// RefusedNewConnsPerAddr: an address opening connections faster than

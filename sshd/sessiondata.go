@@ -8,16 +8,17 @@ import (
 	"charm.land/ssh"
 	"github.com/charmbracelet/x/ansi"
 	gossh "golang.org/x/crypto/ssh"
-
-	"github.com/chatroom/chatroom/chat"
 )
 
 // Bounds on what a session's client may have sent that the session has
 // not read yet.
 const (
-	// maxPaste is the most bytes of one bracketed paste kept: the input
-	// holds one message, and a paste longer than that is cut anyway.
-	maxPaste = 8 * chat.MaxMessageLen * 4
+	// maxPaste is the most bytes of one bracketed paste kept: eight of
+	// the longest message a chat takes (2,000 characters of up to 4
+	// bytes), as a view's input holds one message and cuts a paste longer
+	// than that anyway. sshd knows no chat; sshchat's tests hold the two
+	// together (TestPasteLimitCoversAMessage).
+	maxPaste = 8 * 2000 * 4
 	// maxPendingInput bounds unread input: a cut paste and a screenful of
 	// keys besides, far less than the 2 MiB an ssh channel's window lets
 	// a client send unread.
@@ -29,7 +30,7 @@ var (
 	pasteEnd   = []byte(ansi.BracketedPasteEnd)
 )
 
-// sessionInput is a session channel's incoming data, taken off the channel
+// Input is a session channel's incoming data, taken off the channel
 // as it arrives and kept as plain bytes, a bounded number of them.
 //
 // x/crypto/ssh keeps each data packet it receives in a list element of its
@@ -46,12 +47,12 @@ var (
 // as keys). The end of a paste whose start was kept is always kept, so the
 // decoder never waits for one that was dropped. The client's own stderr
 // stream, which a chat never reads, is drained.
-type sessionInput struct {
+type Input struct {
 	pasteLimit, capacity int // maxPaste and maxPendingInput, but in tests
 
 	// ready holds a token when pending may have grown or err been set:
 	// a channel, not a sync.Cond, so that the reader can wait with a
-	// deadline (see next).
+	// deadline (see Next).
 	ready chan struct{}
 
 	// now is the clock that times arrivals; nil means time.Now.
@@ -59,12 +60,12 @@ type sessionInput struct {
 
 	mu      sync.Mutex
 	pending []byte
-	// Where pending pauses: bytes that arrived at least burstGap after the
+	// Where pending pauses: bytes that arrived at least BurstGap after the
 	// bytes before them start a new burst at these offsets, and headCont
 	// says whether pending's first byte came without a pause after what
 	// was read before it. A person's keys come in bursts of one; a
 	// terminal without bracketed paste sends a pasted text as one burst,
-	// which is how the pump tells a paste from typing (see pasteBurst).
+	// which is how a handler tells a paste from typing (sshchat's pasteBurst).
 	// The offsets are kept here, as the data arrives, not where it is read:
 	// a reader that falls behind must not take two bursts for one.
 	gaps     []int
@@ -81,25 +82,31 @@ type sessionInput struct {
 	kept      int    // bytes of the current paste kept
 }
 
-func newSessionInput() *sessionInput {
-	return newSessionInputOf(maxPaste, maxPendingInput)
+// NewInput returns an empty Input whose arrivals are timed by now (nil:
+// time.Now). The server makes one for each session channel and feeds it
+// the channel's data; a SessionHandler's tests feed one by hand (Push,
+// End), with a clock of their own.
+func NewInput(now func() time.Time) *Input {
+	in := newInputOf(maxPaste, maxPendingInput)
+	in.now = now
+	return in
 }
 
-func newSessionInputOf(pasteLimit, capacity int) *sessionInput {
-	return &sessionInput{pasteLimit: pasteLimit, capacity: capacity, ready: make(chan struct{}, 1)}
+func newInputOf(pasteLimit, capacity int) *Input {
+	return &Input{pasteLimit: pasteLimit, capacity: capacity, ready: make(chan struct{}, 1)}
 }
 
 // start reads ch's data and its extended data until they end.
-func (in *sessionInput) start(ch gossh.Channel) {
+func (in *Input) start(ch gossh.Channel) {
 	go func() {
 		// Small: the data of a session is keys, and a buffer is held for
 		// the session's life; a paste takes a few more reads.
 		buf := make([]byte, 1<<10)
 		for {
 			n, err := ch.Read(buf)
-			in.push(buf[:n])
+			in.Push(buf[:n])
 			if err != nil {
-				in.end(err)
+				in.End(err)
 				return
 			}
 		}
@@ -116,20 +123,20 @@ func (in *sessionInput) start(ch gossh.Channel) {
 	}()
 }
 
-// burstGap is the pause that ends a burst of input. Nobody types a key
+// BurstGap is the pause that ends a burst of input. Nobody types a key
 // within 10 ms of pressing Enter, while a terminal writes a paste at once:
 // irssi's paste_detect_time is 5 ms. Twice that allows for an ssh client
 // that splits a paste into packets.
-const burstGap = 10 * time.Millisecond
+const BurstGap = 10 * time.Millisecond
 
 // maxGaps bounds the pauses remembered in unread input: a client sending a
-// byte every burstGap while the session does not read would otherwise grow
+// byte every BurstGap while the session does not read would otherwise grow
 // the list with every byte. Past it, later bursts read as one, which can
 // only make typed lines look pasted, never lose them.
 const maxGaps = 64
 
-// push takes bytes the client sent.
-func (in *sessionInput) push(p []byte) {
+// Push takes bytes the client sent.
+func (in *Input) Push(p []byte) {
 	if len(p) == 0 {
 		return
 	}
@@ -139,7 +146,7 @@ func (in *sessionInput) push(p []byte) {
 	}
 	at := now()
 	in.mu.Lock()
-	paused := in.lastPush.IsZero() || at.Sub(in.lastPush) >= burstGap
+	paused := in.lastPush.IsZero() || at.Sub(in.lastPush) >= BurstGap
 	in.lastPush = at
 	switch {
 	case len(in.pending) == 0:
@@ -160,7 +167,7 @@ func (in *sessionInput) push(p []byte) {
 	in.signal()
 }
 
-func (in *sessionInput) signal() {
+func (in *Input) signal() {
 	select {
 	case in.ready <- struct{}{}:
 	default: // a token is waiting already
@@ -169,7 +176,7 @@ func (in *sessionInput) signal() {
 
 // take keeps or drops one byte, following bracketed pastes; it reports
 // false for a byte dropped for want of room. The caller holds mu.
-func (in *sessionInput) take(c byte) bool {
+func (in *Input) take(c byte) bool {
 	if !in.inPaste {
 		kept := in.keep(c, 0)
 		switch {
@@ -212,7 +219,7 @@ func (in *sessionInput) take(c byte) bool {
 
 // keepPasted keeps one byte of paste content, unless the paste is past its
 // limit (cut quietly: the view says a paste was cut) or there is no room.
-func (in *sessionInput) keepPasted(c byte) bool {
+func (in *Input) keepPasted(c byte) bool {
 	if in.kept >= in.pasteLimit {
 		return true
 	}
@@ -224,7 +231,7 @@ func (in *sessionInput) keepPasted(c byte) bool {
 }
 
 // keep appends c if there is room for it with reserve bytes to spare.
-func (in *sessionInput) keep(c byte, reserve int) bool {
+func (in *Input) keep(c byte, reserve int) bool {
 	if len(in.pending)+reserve >= in.capacity {
 		return false
 	}
@@ -232,7 +239,9 @@ func (in *sessionInput) keep(c byte, reserve int) bool {
 	return true
 }
 
-func (in *sessionInput) end(err error) {
+// End ends the input: Read and Next return err once what is pending is
+// read.
+func (in *Input) End(err error) {
 	in.mu.Lock()
 	in.err = err
 	in.mu.Unlock()
@@ -241,7 +250,7 @@ func (in *sessionInput) end(err error) {
 
 // Read reads what the client sent, waiting until it sends something or
 // its data ends.
-func (in *sessionInput) Read(p []byte) (int, error) {
+func (in *Input) Read(p []byte) (int, error) {
 	for {
 		in.mu.Lock()
 		if len(in.pending) > 0 {
@@ -261,7 +270,7 @@ func (in *sessionInput) Read(p []byte) (int, error) {
 
 // consumeLocked drops the first n bytes of pending, and the pauses in
 // them. The caller holds mu.
-func (in *sessionInput) consumeLocked(n int) {
+func (in *Input) consumeLocked(n int) {
 	in.pending = in.pending[n:]
 	if len(in.pending) == 0 {
 		in.pending = nil // a burst's buffer is not kept for the session's life
@@ -283,12 +292,12 @@ func (in *sessionInput) consumeLocked(n int) {
 	in.gaps = kept
 }
 
-// next takes what the client sent that has not been read, up to the first
+// Next takes what the client sent that has not been read, up to the first
 // pause in it, waiting until there is some, its data ends (err), or timeout
 // fires (nil data, nil err); a nil timeout never does. cont says the data
-// came without a pause after the data next returned before. The caller
+// came without a pause after the data Next returned before. The caller
 // owns data: an idle session holds no read buffer.
-func (in *sessionInput) next(timeout <-chan time.Time) (data []byte, cont bool, err error) {
+func (in *Input) Next(timeout <-chan time.Time) (data []byte, cont bool, err error) {
 	for {
 		in.mu.Lock()
 		data, cont, err = in.pending, in.headCont, in.err
@@ -313,24 +322,24 @@ func (in *sessionInput) next(timeout <-chan time.Time) (data []byte, cont bool, 
 	}
 }
 
-// takeDropped returns how many bytes were dropped since it was last called.
-func (in *sessionInput) takeDropped() int64 {
+// TakeDropped returns how many bytes were dropped since it was last called.
+func (in *Input) TakeDropped() int64 {
 	if in.dropped.Load() == 0 {
 		return 0
 	}
 	return in.dropped.Swap(0)
 }
 
-// inputChannel is a session channel whose data is read through a
-// sessionInput.
+// inputChannel is a session channel whose data is read through an
+// Input.
 type inputChannel struct {
 	gossh.Channel
-	in *sessionInput
+	in *Input
 }
 
 func (c inputChannel) Read(p []byte) (int, error) { return c.in.Read(p) }
 
-// inputKey finds a session's sessionInput in its context.
+// inputKey finds a session's Input in its context.
 const inputKey contextKey = "chatroom.input"
 
 // sessionContext is the connection's context as one session sees it,
@@ -338,7 +347,7 @@ const inputKey contextKey = "chatroom.input"
 // context; this is the one place that tells them apart.)
 type sessionContext struct {
 	ssh.Context
-	input *sessionInput
+	input *Input
 }
 
 func (c sessionContext) Value(key any) any {
@@ -349,7 +358,7 @@ func (c sessionContext) Value(key any) any {
 }
 
 // inputOf returns the session's input, or nil.
-func inputOf(sess ssh.Session) *sessionInput {
-	in, _ := sess.Context().Value(inputKey).(*sessionInput)
+func inputOf(sess ssh.Session) *Input {
+	in, _ := sess.Context().Value(inputKey).(*Input)
 	return in
 }

@@ -1,7 +1,19 @@
-// Package sshd is chatroom's ssh front door: it authenticates clients,
-// refuses everything a chat does not need, and connects each session to
-// the room: a terminal to a ui.Model, a session without one (or with
-// TERM=dumb) to line mode (lineui), a command to execcmd.
+// Package sshd is chatroom's ssh front door, and only that: transport
+// policy. It authenticates clients and refuses, with a banner saying why,
+// those the access rules keep out (allowlist, required keys, passphrase,
+// bans, per-address limits); it refuses every request a chat does not need
+// and bounds the ones it does (requests.go); it closes connections with no
+// session or whose peer stopped answering keepalives (conn.go), and cuts
+// off a session whose client stopped reading (Session.Output). Each session
+// it lets in goes to the SessionHandler it is given (package sshchat joins
+// the chat and runs the view, line mode or a command).
+//
+// It imports nothing of the chat: a ban is asked of Config.Bans, and a
+// session's input is handed over as bytes with their arrival times
+// (Input), because when bytes arrived is a fact only the transport sees
+// (a paste comes in one burst, typing key by key), while what they mean
+// (keys, pastes, commands) is the handler's. Its own tests run a fake
+// handler over real ssh clients.
 package sshd
 
 import (
@@ -17,19 +29,16 @@ import (
 	"charm.land/ssh"
 	"charm.land/wish/v2"
 	gossh "golang.org/x/crypto/ssh"
-
-	"github.com/chatroom/chatroom/chat"
-	"github.com/chatroom/chatroom/ui"
 )
 
-// Config is what a Server needs. Hub, HostKey and Logger are required.
+// Config is what a Server needs. Handler, HostKey and Logger are required.
 type Config struct {
-	Hub     *chat.Hub
+	// Handler runs every session the server lets in.
+	Handler SessionHandler
 	HostKey gossh.Signer
 	Logger  *log.Logger
-	// JoinCommand is the line users type to join, e.g. "ssh -p 1998 host";
-	// it is shown to clients that connected in a way that cannot chat.
-	JoinCommand string
+	// Bans, if set, is asked at login whether a key or address is banned.
+	Bans Bans
 	// WriteTimeout cuts off a session whose output has been blocked this
 	// long: its client stopped reading and is as good as gone. Default 15s.
 	WriteTimeout time.Duration
@@ -45,8 +54,6 @@ type Config struct {
 	// ShellTimeout closes a session channel that has not asked for a shell
 	// this long after it opened. Default 10s.
 	ShellTimeout time.Duration
-	// Mouse makes sessions start with the mouse wheel scrolling the chat.
-	Mouse bool
 
 	// RequireKey refuses clients that offer no ssh key.
 	RequireKey bool
@@ -66,10 +73,6 @@ type Config struct {
 	NewConnsPerMinute int
 	// MaxSessions caps the sessions of the whole server. Default 2,000.
 	MaxSessions int
-	// IdleTimeout closes a session with no keystroke for this long.
-	// Default 0: never.
-	IdleTimeout time.Duration
-
 	// Observer is told about sessions and refusals, for metrics.
 	// Default: nothing.
 	Observer Observer
@@ -91,16 +94,21 @@ type Server struct {
 	changed   chan struct{} // closed and replaced whenever sessions changes
 	listeners []net.Listener
 
-	states sync.Map // ssh.Session -> *session
+	states sync.Map // ssh.Session -> *Session
+}
 
-	// layouts lays out each message once for every session's view.
-	layouts *ui.Layouts
+// Bans is what the server asks at login about bans, which the chat keeps.
+type Bans interface {
+	// Banned reports whether a client with key (a SHA256 fingerprint, ""
+	// for none) from addr (a host, without port) is banned, and the words
+	// that tell it so.
+	Banned(key, addr string) (refusal string, banned bool)
 }
 
 // New builds a Server from cfg.
 func New(cfg Config) (*Server, error) {
-	if cfg.Hub == nil || cfg.HostKey == nil || cfg.Logger == nil {
-		return nil, errors.New("sshd: Config needs Hub, HostKey and Logger")
+	if cfg.Handler == nil || cfg.HostKey == nil || cfg.Logger == nil {
+		return nil, errors.New("sshd: Config needs Handler, HostKey and Logger")
 	}
 	if cfg.WriteTimeout <= 0 {
 		cfg.WriteTimeout = 15 * time.Second
@@ -126,11 +134,8 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxSessions <= 0 {
 		cfg.MaxSessions = 2000
 	}
-	if cfg.JoinCommand == "" {
-		cfg.JoinCommand = "ssh -p 1998 HOST"
-	}
 	s := &Server{cfg: cfg, log: cfg.Logger, obs: cfg.Observer, changed: make(chan struct{}),
-		limits: newAddrLimits(cfg.MaxConnsPerAddr, cfg.NewConnsPerMinute), layouts: ui.NewLayouts()}
+		limits: newAddrLimits(cfg.MaxConnsPerAddr, cfg.NewConnsPerMinute)}
 	if s.obs == nil {
 		s.obs = nopObserver{}
 	}
@@ -146,16 +151,10 @@ func New(cfg Config) (*Server, error) {
 		// Middlewares run last-listed first: each line below wraps the ones
 		// above it.
 		wish.WithMiddleware(
-			// 4. The full-screen view, until the user quits or the
-			//    session or connection ends.
-			s.runView,
-			// 3. Join the room before the view starts, leave after it
-			//    ends, so the room always knows who is really there.
-			s.joinRoom,
-			// 2. Only an interactive terminal can chat, and only while the
-			//    server has room; anyone else is told why, before it costs
-			//    a room slot.
-			s.admit,
+			// 2. Only while the server has room, and only keys still let
+			//    in; anyone else is told why. Then the handler runs the
+			//    session.
+			func(ssh.Handler) ssh.Handler { return s.admit },
 			// 1. Log every session and why it ended, whatever happens
 			//    further in.
 			s.logSession,
@@ -255,12 +254,12 @@ func (s *Server) addSessions(n int) {
 	s.changed = make(chan struct{})
 }
 
-// Shutdown tells every member the server is shutting down, stops accepting,
-// and waits until every session has shown that and closed, or until ctx
+// Shutdown stops accepting, has the handler tell every session the server
+// is shutting down (SessionHandler.Shutdown), and waits until every session has shown that and closed, or until ctx
 // ends; then it closes all connections.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.stopListening()
-	s.cfg.Hub.Shutdown()
+	s.cfg.Handler.Shutdown()
 	// Closing the listeners first means no new session can start.
 	lnErr := s.ssh.Shutdown(canceled())
 	if errors.Is(lnErr, context.Canceled) {
@@ -291,18 +290,21 @@ func canceled() context.Context {
 	return ctx
 }
 
-// AccessChanged applies a re-read allowlist or operators file: sessions
-// whose key is no longer let in are closed, and every view redraws who is
-// an operator.
-func (s *Server) AccessChanged() {
-	if s.cfg.Allowlist != nil {
-		n := s.cfg.Hub.CloseWhere(func(key string) bool { return !s.allowed(key) },
-			"your key was taken off this chat's allowlist", "removed from the allowlist")
-		if n > 0 {
-			s.log.Info("closed sessions no longer on the allowlist", "sessions", n)
-		}
+// Allowed reports whether the allowlist, if there is one, lets key in.
+// Operators are always let in: a host must not lock themselves out. Logins
+// are checked with it; after a re-read allowlist, the handler closes the
+// sessions it no longer lets in.
+func (s *Server) Allowed(key string) bool {
+	if s.cfg.Allowlist == nil {
+		return true
 	}
-	s.cfg.Hub.OperatorsChanged()
+	if key == "" {
+		return false
+	}
+	if ops := s.cfg.Operators; ops != nil && ops.Contains(key) {
+		return true
+	}
+	return s.cfg.Allowlist.Contains(key)
 }
 
 // Close stops the server at once, cutting every connection.

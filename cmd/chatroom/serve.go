@@ -25,6 +25,7 @@ import (
 	"github.com/chatroom/chatroom/keyfile"
 	"github.com/chatroom/chatroom/metrics"
 	"github.com/chatroom/chatroom/privfile"
+	"github.com/chatroom/chatroom/sshchat"
 	"github.com/chatroom/chatroom/sshd"
 	"github.com/chatroom/chatroom/store/sqlite"
 	"github.com/chatroom/chatroom/textfile"
@@ -131,18 +132,29 @@ func serve(o options, logger *log.Logger, stdout io.Writer) error {
 		return fmt.Errorf("listen on %s: %w", o.listen, err)
 	}
 	join := joinCommand(ln.Addr())
+	// sshd is the door (who gets in, what a connection may cost); the
+	// handler behind it is the chat.
+	handler, err := sshchat.New(sshchat.Config{
+		Hub:         hub,
+		Logger:      logger,
+		JoinCommand: join,
+		Mouse:       o.mouse,
+		IdleTimeout: o.idleTimeout,
+	})
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
 	cfg := sshd.Config{
-		Hub:               hub,
+		Handler:           handler,
+		Bans:              handler,
 		HostKey:           key,
 		Logger:            logger,
-		JoinCommand:       join,
-		Mouse:             o.mouse,
 		RequireKey:        o.requireKey,
 		Passphrase:        passphrase,
 		MaxConnsPerAddr:   o.maxConnsPerAddr,
 		NewConnsPerMinute: o.newConnsPerMinute,
 		MaxSessions:       o.maxSessions,
-		IdleTimeout:       o.idleTimeout,
 	}
 	if allow != nil {
 		cfg.Allowlist = allow
@@ -160,13 +172,14 @@ func serve(o options, logger *log.Logger, stdout io.Writer) error {
 	}
 	// The key files are followed as they change and re-read on SIGHUP;
 	// each re-read applies at once to who is connected.
+	accessChanged := func() { handler.AccessChanged(srv.Allowed) }
 	for _, f := range []struct {
 		set  *keyfile.Set
 		what string
 	}{{ops, "operators"}, {allow, "allowlist"}} {
-		watchKeyFile(ctx, f.set, f.what, logger, srv.AccessChanged)
+		watchKeyFile(ctx, f.set, f.what, logger, accessChanged)
 	}
-	reloadOnHUP(ctx, logger, srv.AccessChanged, ops, allow)
+	reloadOnHUP(ctx, logger, accessChanged, ops, allow)
 	maintained := maintain(ctx, hub, logger)
 	go releaseMemory(ctx, srv)
 

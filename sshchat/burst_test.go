@@ -1,4 +1,4 @@
-package sshd
+package sshchat
 
 import (
 	"io"
@@ -10,9 +10,13 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	uv "github.com/charmbracelet/ultraviolet"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/sshd"
 )
 
-// manualNow is a clock for sessionInput's arrival times, moved by hand.
+// manualNow is a clock for sshd.Input's arrival times, moved by hand.
 type manualNow struct {
 	mu sync.Mutex
 	t  time.Time
@@ -27,13 +31,12 @@ func (c *manualNow) add(d time.Duration) {
 
 // pumpOf runs the pump over input timed by clock, and returns what it
 // sends once the input ends.
-func pumpOf(t *testing.T, feed func(in *sessionInput, clock *manualNow)) []tea.Msg {
+func pumpOf(t *testing.T, feed func(in *sshd.Input, clock *manualNow)) []tea.Msg {
 	t.Helper()
-	in := newSessionInput()
 	clock := &manualNow{t: time.Unix(1000, 0)}
-	in.now = clock.now
+	in := sshd.NewInput(clock.now)
 	feed(in, clock)
-	in.end(io.EOF)
+	in.End(io.EOF)
 	var got []tea.Msg
 	pumpInputWith(in, func(m tea.Msg) { got = append(got, m) }, func() {}, &fakeClock{c: make(chan time.Time)})
 	return got
@@ -53,11 +56,11 @@ func typed(s string) []tea.Msg {
 }
 
 func TestLinesInOneBurstAreOnePaste(t *testing.T) {
-	got := pumpOf(t, func(in *sessionInput, _ *manualNow) { in.push([]byte("one\rtwo\rthree\r")) })
+	got := pumpOf(t, func(in *sshd.Input, _ *manualNow) { in.Push([]byte("one\rtwo\rthree\r")) })
 	if want := []tea.Msg{tea.PasteMsg{Content: "one\ntwo\nthree\n"}}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("three lines in one burst: %#v", got)
 	}
-	got = pumpOf(t, func(in *sessionInput, _ *manualNow) { in.push([]byte("one\r\ntwo\r\nthree\tend\r\n")) })
+	got = pumpOf(t, func(in *sshd.Input, _ *manualNow) { in.Push([]byte("one\r\ntwo\r\nthree\tend\r\n")) })
 	if want := []tea.Msg{tea.PasteMsg{Content: "one\ntwo\nthree\tend\n"}}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("CR LF lines in one burst: %#v", got)
 	}
@@ -113,55 +116,40 @@ func TestAPasteSplitIntoReadsStaysOne(t *testing.T) {
 // Lines typed quickly are still keys: each Enter comes after a pause, and
 // two lines the network delivered together are not a paste either.
 func TestTypedLinesAreKeys(t *testing.T) {
-	got := pumpOf(t, func(in *sessionInput, clock *manualNow) {
+	got := pumpOf(t, func(in *sshd.Input, clock *manualNow) {
 		for _, line := range []string{"one\r", "two\r", "three\r", "four\r"} {
-			in.push([]byte(line))
-			clock.add(2 * burstGap)
+			in.Push([]byte(line))
+			clock.add(2 * sshd.BurstGap)
 		}
 	})
 	if want := typed("one\rtwo\rthree\rfour\r"); !reflect.DeepEqual(got, want) {
 		t.Fatalf("four lines, a pause after each: %#v", got)
 	}
-	got = pumpOf(t, func(in *sessionInput, _ *manualNow) { in.push([]byte("one\rtwo\r")) })
+	got = pumpOf(t, func(in *sshd.Input, _ *manualNow) { in.Push([]byte("one\rtwo\r")) })
 	if want := typed("one\rtwo\r"); !reflect.DeepEqual(got, want) {
 		t.Fatalf("two lines in one burst: %#v", got)
 	}
 	// Keys that are not text: not a paste, whatever the timing.
-	got = pumpOf(t, func(in *sessionInput, _ *manualNow) { in.push([]byte("a\rb\rc\r\x1b[A")) })
+	got = pumpOf(t, func(in *sshd.Input, _ *manualNow) { in.Push([]byte("a\rb\rc\r\x1b[A")) })
 	if len(got) != 7 {
 		t.Fatalf("lines and an arrow key: %#v", got)
 	}
 }
 
-// Bursts are told apart where the bytes arrive, not where they are read:
-// a session that reads late still sees three typed lines as three.
-func TestBurstsAreToldApartAsTheyArrive(t *testing.T) {
-	in := newSessionInput()
-	clock := &manualNow{t: time.Unix(1000, 0)}
-	in.now = clock.now
-	for _, line := range []string{"one\r", "two\r", "three\r"} {
-		in.push([]byte(line))
-		clock.add(burstGap)
+// sshd keeps a bracketed paste up to a limit of its own, as it knows no
+// chat: it must keep whole a paste of eight of the longest messages the
+// chat takes, in 4-byte characters, as it did when it read the limit from
+// the chat.
+func TestPasteLimitCoversAMessage(t *testing.T) {
+	paste := strings.Repeat("😀", 8*chat.MaxMessageLen)
+	in := sshd.NewInput(nil)
+	in.Push([]byte(ansi.BracketedPasteStart + paste + ansi.BracketedPasteEnd))
+	in.End(io.EOF)
+	got, err := io.ReadAll(in)
+	if err != nil {
+		t.Fatal(err)
 	}
-	in.push([]byte("fo"))
-	in.push([]byte("ur\r")) // no pause: the same burst
-	for i, want := range []struct {
-		data string
-		cont bool
-	}{{"one\r", false}, {"two\r", false}, {"three\r", false}, {"four\r", false}} {
-		data, cont, err := in.next(nil)
-		if string(data) != want.data || cont != want.cont || err != nil {
-			t.Fatalf("read %d: %q cont=%v err=%v, want %q cont=%v", i, data, cont, err, want.data, want.cont)
-		}
-	}
-	clock.add(burstGap)
-	in.push([]byte("five"))
-	clock.add(time.Millisecond)
-	if data, cont, _ := in.next(nil); string(data) != "five" || cont {
-		t.Fatalf("after a pause: %q cont=%v", data, cont)
-	}
-	in.push([]byte("six"))
-	if data, cont, _ := in.next(nil); string(data) != "six" || !cont {
-		t.Fatalf("without a pause: %q cont=%v", data, cont)
+	if want := ansi.BracketedPasteStart + paste + ansi.BracketedPasteEnd; string(got) != want {
+		t.Fatalf("kept %d bytes of a %d-byte paste", len(got), len(want))
 	}
 }

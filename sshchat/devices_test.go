@@ -1,4 +1,4 @@
-package sshd
+package sshchat
 
 import (
 	"strings"
@@ -46,10 +46,7 @@ func TestTwoSessionsWithOneKeyBothStay(t *testing.T) {
 	desktop.say("/nick alicia")
 	bob.waitText("alice is now known as alicia")
 	laptop.waitText("2 online · alicia")
-	laptop.say("/quit")
-	if err := laptop.waitExit(); exitStatus(err) != 0 {
-		t.Fatalf("the laptop's /quit: %v", err)
-	}
+	laptop.quitAndWait("/quit")
 	ts.waitSessions(2)       // the laptop's session is over
 	clock.Advance(time.Hour) // past the minute a leave line waits
 	bob.say("still there?")

@@ -1,4 +1,4 @@
-package sshd
+package sshchat
 
 import (
 	"bytes"
@@ -11,6 +11,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	uv "github.com/charmbracelet/ultraviolet"
+
+	"github.com/chatroom/chatroom/sshd"
 )
 
 // keySequences is what terminals send for the keys and the mouse: every
@@ -154,7 +156,7 @@ func (f *fakeClock) stop()                   { f.stops++; f.running = false }
 // An idle session's input runs no timer: the pump starts one only while a
 // sequence waits for its end (a lone ESC), and stops it with the sequence.
 func TestPumpRunsNoTimerBetweenKeys(t *testing.T) {
-	in := newSessionInput()
+	in := sshd.NewInput(nil)
 	clock := &fakeClock{c: make(chan time.Time)}
 	msgs := make(chan tea.Msg)
 	done := make(chan struct{})
@@ -170,19 +172,19 @@ func TestPumpRunsNoTimerBetweenKeys(t *testing.T) {
 	}
 	// clock is only touched by the pump's goroutine; each receive from
 	// msgs orders what the pump did before it.
-	in.push([]byte("a\x1b[Bé"))
+	in.Push([]byte("a\x1b[Bé"))
 	expect(tea.KeyPressMsg{Code: 'a', Text: "a"})
 	expect(tea.KeyPressMsg{Code: tea.KeyDown})
 	expect(tea.KeyPressMsg{Code: 'é', Text: "é"})
-	in.push([]byte("\x1b")) // a lone ESC: Escape, or the start of a sequence?
+	in.Push([]byte("\x1b")) // a lone ESC: Escape, or the start of a sequence?
 	clock.c <- time.Time{}  // the pump waits on the clock: nothing more came
 	expect(tea.KeyPressMsg{Code: tea.KeyEscape})
-	in.push([]byte("\x1b[1;5"))
-	in.push([]byte("A"))
+	in.Push([]byte("\x1b[1;5"))
+	in.Push([]byte("A"))
 	expect(tea.KeyPressMsg{Code: tea.KeyUp, Mod: tea.ModCtrl})
-	in.push([]byte("b"))
+	in.Push([]byte("b"))
 	expect(tea.KeyPressMsg{Code: 'b', Text: "b"})
-	in.end(io.EOF)
+	in.End(io.EOF)
 	<-done
 	if clock.running || clock.starts == 0 || clock.starts > 2 {
 		t.Fatalf("clock started %d times, stopped %d times, running at the end: %v", clock.starts, clock.stops, clock.running)

@@ -1,4 +1,4 @@
-package sshd
+package sshchat
 
 import (
 	"time"
@@ -6,6 +6,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	uv "github.com/charmbracelet/ultraviolet"
 
+	"github.com/chatroom/chatroom/sshd"
 	"github.com/chatroom/chatroom/ui"
 )
 
@@ -19,11 +20,11 @@ import (
 // A sequence that may not be complete yet (a lone ESC) waits escWait for
 // the rest, as the TerminalReader's does.
 //
-// Input the session's buffer had to drop (see sessionInput) is reported to
+// Input the session's buffer had to drop (see sshd.Input) is reported to
 // the view, after the keys that got through. send must give up once the
 // program has ended (program.Send does), so that a client typing as its
 // session ends cannot leave this goroutine, and the session, waiting.
-func pumpInput(in *sessionInput, send func(tea.Msg), onKey func()) {
+func pumpInput(in *sshd.Input, send func(tea.Msg), onKey func()) {
 	pumpInputWith(in, send, onKey, &escTimer{})
 }
 
@@ -55,7 +56,7 @@ func (e *escTimer) stop() {
 	}
 }
 
-func pumpInputWith(in *sessionInput, send func(tea.Msg), onKey func(), clock escClock) {
+func pumpInputWith(in *sshd.Input, send func(tea.Msg), onKey func(), clock escClock) {
 	var (
 		kd      keyDecoder
 		waiting bool // clock is running
@@ -79,13 +80,13 @@ func pumpInputWith(in *sessionInput, send func(tea.Msg), onKey func(), clock esc
 		if kd.waits() {
 			timeout, waiting = clock.start(), true
 		}
-		data, cont, err := in.next(timeout)
+		data, cont, err := in.Next(timeout)
 		kd.feed(data, cont, data == nil || err != nil, emit)
 		if !kd.waits() && waiting {
 			clock.stop()
 			waiting = false
 		}
-		if n := in.takeDropped(); n > 0 {
+		if n := in.TakeDropped(); n > 0 {
 			send(ui.InputDroppedMsg{Bytes: n})
 		}
 		if err != nil {

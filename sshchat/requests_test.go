@@ -1,4 +1,4 @@
-package sshd
+package sshchat
 
 import (
 	"fmt"
@@ -8,6 +8,8 @@ import (
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/chatroom/chatroom/sshd"
 )
 
 // A client that stops reading and floods window changes while its output
@@ -56,7 +58,7 @@ func TestEnvRequestsAreBounded(t *testing.T) {
 	big := strings.Repeat("x", 30<<10)
 	const perSession = 1000
 	var sessions []*gossh.Session
-	for i := 0; i < maxSessionsPerConn; i++ {
+	for i := 0; i < sshd.MaxSessionsPerConn; i++ {
 		sess, err := conn.NewSession()
 		if err != nil {
 			t.Fatal(err)
@@ -82,9 +84,9 @@ func TestEnvRequestsAreBounded(t *testing.T) {
 		}
 	}
 	grown := int64(liveHeap()) - int64(heapBefore)
-	t.Logf("the heap grew by %d KiB for %d env requests of 30 KiB", grown>>10, maxSessionsPerConn*perSession)
+	t.Logf("the heap grew by %d KiB for %d env requests of 30 KiB", grown>>10, sshd.MaxSessionsPerConn*perSession)
 	if grown > 8<<20 {
-		t.Fatalf("the server holds %d MiB after %d env requests of 30 KiB", grown>>20, maxSessionsPerConn*perSession)
+		t.Fatalf("the server holds %d MiB after %d env requests of 30 KiB", grown>>20, sshd.MaxSessionsPerConn*perSession)
 	}
 	// What was kept still works: the shell runs with the time zone sent.
 	ts.attach("envy", sessions[0]).waitOwnLineInIndia("what time is it?")
@@ -125,7 +127,7 @@ func TestUnreadInputIsBounded(t *testing.T) {
 	before := liveHeap()
 	const packets = 200_000
 	var sessions []*gossh.Session
-	for i := 0; i < maxSessionsPerConn; i++ {
+	for i := 0; i < sshd.MaxSessionsPerConn; i++ {
 		sess, err := conn.NewSession()
 		if err != nil {
 			t.Fatal(err)

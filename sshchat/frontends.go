@@ -1,4 +1,4 @@
-package sshd
+package sshchat
 
 import (
 	"fmt"
@@ -19,35 +19,32 @@ func lineMode(sess ssh.Session) bool {
 
 // runLines runs a line-mode session (package lineui) for the joined
 // member until its input ends, it quits or the room closes it.
-func (s *Server) runLines(sess ssh.Session) {
-	st := s.stateOf(sess)
-	loc, _ := clientLocation(sess.Environ())
-	_, _, hasPty := sess.Pty()
-	out := newWatchdogWriter(sess, s.cfg.WriteTimeout, func() { s.closeConn(sess) })
-	err := lineui.Run(st.member, inputOf(sess), out, lineui.Options{Location: loc, Echo: hasPty, Since: st.joined})
+func (h *Handler) runLines(st *session) {
+	loc, _ := clientLocation(st.Environ())
+	_, _, hasPty := st.Pty()
+	err := lineui.Run(st.member, st.Input(), st.Output(), lineui.Options{Location: loc, Echo: hasPty, Since: st.joined})
 	if err != nil {
-		s.log.Debug("line-mode session ended", "session", st.id, "err", err)
+		h.log.Debug("line-mode session ended", "session", st.ID(), "err", err)
 	}
-	if n := inputOf(sess).takeDropped(); n > 0 {
-		_, _ = fmt.Fprintf(sess.Stderr(), "chatroom: %d bytes of input came faster than they could be sent and were dropped\n", n)
+	if n := st.Input().TakeDropped(); n > 0 {
+		_, _ = fmt.Fprintf(st.Stderr(), "chatroom: %d bytes of input came faster than they could be sent and were dropped\n", n)
 	}
 }
 
 // runCommand runs a script's command (package execcmd) as the joined
 // member, and sends its exit status: 0, or 1 with the reason on stderr.
-func (s *Server) runCommand(sess ssh.Session, cmd execcmd.Command) {
-	st := s.stateOf(sess)
-	loc, _ := clientLocation(sess.Environ())
-	in := inputOf(sess)
+func (h *Handler) runCommand(st *session, cmd execcmd.Command) {
+	loc, _ := clientLocation(st.Environ())
+	in := st.Input()
 	err := cmd.Run(st.member, execcmd.IO{
 		Stdin:    in,
-		Stdout:   newWatchdogWriter(sess, s.cfg.WriteTimeout, func() { s.closeConn(sess) }),
-		Stderr:   sess.Stderr(),
+		Stdout:   st.Output(),
+		Stderr:   st.Stderr(),
 		Location: loc,
-		Done:     sess.Context().Done(),
+		Done:     st.Context().Done(),
 	})
 	if err == nil {
-		if n := in.takeDropped(); n > 0 {
+		if n := in.TakeDropped(); n > 0 {
 			// Never a silent loss: the script is told, and can send
 			// the rest again.
 			err = fmt.Errorf("%d bytes of input came faster than they could be sent and were dropped; send fewer lines at a time", n)
@@ -56,10 +53,10 @@ func (s *Server) runCommand(sess ssh.Session, cmd execcmd.Command) {
 	status := execcmd.ExitOK
 	if err != nil {
 		status = execcmd.ExitRefused
-		st.setReason("refused: " + err.Error())
-		_, _ = fmt.Fprintf(sess.Stderr(), "chatroom: %v\n", err)
+		st.SetReason("refused: " + err.Error())
+		_, _ = fmt.Fprintf(st.Stderr(), "chatroom: %v\n", err)
 	} else {
-		st.setReason("command " + cmd.Name + " done")
+		st.SetReason("command " + cmd.Name + " done")
 	}
-	_ = sess.Exit(status)
+	_ = st.Exit(status)
 }

@@ -1,4 +1,4 @@
-package sshd
+package sshchat
 
 import (
 	"fmt"
@@ -16,6 +16,7 @@ import (
 	"github.com/chatroom/chatroom/chat"
 	"github.com/chatroom/chatroom/chat/message"
 	"github.com/chatroom/chatroom/keyfile"
+	"github.com/chatroom/chatroom/sshd"
 )
 
 // refusedLogin dials and expects the login to be refused; it returns what
@@ -420,7 +421,7 @@ func TestSeveralSessionsOnOneConnection(t *testing.T) {
 	}
 	defer tcp.Close()
 	var windows []*client
-	for i := 0; i < maxSessionsPerConn; i++ {
+	for i := 0; i < sshd.MaxSessionsPerConn; i++ {
 		sess, err := conn.NewSession()
 		if err != nil {
 			t.Fatalf("session %d: %v", i, err)
@@ -469,7 +470,7 @@ func TestAllowlistKeepsOperatorsAndFollowsRemovals(t *testing.T) {
 	if _, err := allow.Reload(); err != nil {
 		t.Fatal(err)
 	}
-	ts.srv.AccessChanged()
+	ts.handler.AccessChanged(ts.srv.Allowed)
 	alice.waitExit()
 	alice.waitText("chatroom: your key was taken off this chat's allowlist")
 	op.waitText("← alice left (removed from the allowlist)")
@@ -489,7 +490,7 @@ func TestServerFull(t *testing.T) {
 
 // --idle-timeout disconnects a session without keystrokes, with a notice.
 func TestIdleTimeout(t *testing.T) {
-	ts := startServer(t, func(c *setup) { c.IdleTimeout = 500 * time.Millisecond })
+	ts := startServer(t, func(c *setup) { c.Chat.IdleTimeout = 500 * time.Millisecond })
 	watcher := ts.dial("watcher")
 	sleepy := ts.dial("sleepy")
 	sleepy.waitText("Welcome")

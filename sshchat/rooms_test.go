@@ -1,4 +1,4 @@
-package sshd
+package sshchat
 
 import (
 	"context"
@@ -135,10 +135,7 @@ func TestOfflineDirectMessageIsDeliveredOnJoin(t *testing.T) {
 	bobKey := newKey(t)
 	bob := ts.dial("bob", withKey(bobKey))
 	bob.waitText("Welcome to chatroom!")
-	bob.say("/quit")
-	if err := bob.waitExit(); exitStatus(err) != 0 {
-		t.Fatalf("bob: %v", err)
-	}
+	bob.quitAndWait("/quit")
 	alice := ts.dial("alice")
 	alice.say("/msg bob call me when you are back")
 	alice.waitText("<you> call me when you are back")

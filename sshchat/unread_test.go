@@ -1,4 +1,4 @@
-package sshd
+package sshchat
 
 import (
 	"fmt"
@@ -84,10 +84,7 @@ func TestReconnectingShowsTheCountAndTheMarker(t *testing.T) {
 	bob := ts.poster("bob")
 	say(t, bob, "read by alice %d", 1, 1)
 	alice.waitText("<bob> read by alice 1")
-	alice.send(keyCtrlC)
-	if err := alice.waitExit(); err != nil {
-		t.Fatalf("quit: %v", err)
-	}
+	alice.quitAndWait(keyCtrlC)
 	ts.waitSessions(0)
 	say(t, bob, "missed %02d", 1, 40)
 	alice = ts.dial("alice", withKey(key))
@@ -107,10 +104,7 @@ func TestMarkerLandsAtTheRealPlaceAfterOlderPagesLoad(t *testing.T) {
 	bob := ts.poster("bob")
 	say(t, bob, "read by alice %d", 1, 1)
 	alice.waitText("<bob> read by alice 1")
-	alice.send(keyCtrlC)
-	if err := alice.waitExit(); err != nil {
-		t.Fatalf("quit: %v", err)
-	}
+	alice.quitAndWait(keyCtrlC)
 	ts.waitSessions(0)
 	say(t, bob, "missed %03d", 1, 282)
 	alice = ts.dial("alice", withKey(key))

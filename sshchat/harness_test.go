@@ -1,4 +1,4 @@
-package sshd
+package sshchat
 
 import (
 	"bytes"
@@ -20,6 +20,7 @@ import (
 
 	"github.com/chatroom/chatroom/chat"
 	"github.com/chatroom/chatroom/hostkeys"
+	"github.com/chatroom/chatroom/sshd"
 )
 
 // waitTimeout bounds every wait on a condition. It is generous because CI
@@ -29,7 +30,8 @@ const waitTimeout = 20 * time.Second
 // testServer is the real daemon on 127.0.0.1:0 with a temporary data dir.
 type testServer struct {
 	t       *testing.T
-	srv     *Server
+	srv     *sshd.Server
+	handler *Handler
 	hub     *chat.Hub
 	addr    string
 	addr6   string // the same server on [::1], a second source address for tests of per-address rules
@@ -39,12 +41,13 @@ type testServer struct {
 	served  chan error
 }
 
-// setup is what a test server is built from: the server's config and the
-// hub's options. Rate limits are lifted unless a test sets them, so tests
+// setup is what a test server is built from: the server's config, the
+// handler's (Chat) and the hub's options. Rate limits are lifted unless a test sets them, so tests
 // that post quickly test what they mean to; limits have tests of their own.
 type setup struct {
-	Config
-	Hub chat.Options
+	sshd.Config
+	Chat Config
+	Hub  chat.Options
 }
 
 type serverOption func(*setup)
@@ -63,12 +66,8 @@ func startServerIn(t *testing.T, dir string, opts ...serverOption) *testServer {
 	logs := &syncBuffer{}
 	logger := log.New(logs)
 	set := setup{
-		Config: Config{
-			HostKey:     signer,
-			Logger:      logger,
-			JoinCommand: "ssh -p 1998 127.0.0.1",
-			Mouse:       true,
-		},
+		Config: sshd.Config{HostKey: signer, Logger: logger},
+		Chat:   Config{Logger: logger, JoinCommand: "ssh -p 1998 127.0.0.1", Mouse: true},
 		Hub: chat.Options{MessageRate: 1e9, MessageBurst: 1 << 30,
 			Audit: func(msg string, kv ...any) { logger.Info(msg, kv...) }, Logger: logger},
 	}
@@ -79,9 +78,15 @@ func startServerIn(t *testing.T, dir string, opts ...serverOption) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	chatCfg := set.Chat
+	chatCfg.Hub = hub
+	handler, err := New(chatCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg := set.Config
-	cfg.Hub = hub
-	srv, err := New(cfg)
+	cfg.Handler, cfg.Bans = handler, handler
+	srv, err := sshd.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +98,7 @@ func startServerIn(t *testing.T, dir string, opts ...serverOption) *testServer {
 	if err != nil {
 		t.Fatalf("IPv6 loopback: %v", err)
 	}
-	ts := &testServer{t: t, srv: srv, hub: hub, addr: ln.Addr().String(), addr6: ln6.Addr().String(), dataDir: dir,
+	ts := &testServer{t: t, srv: srv, handler: handler, hub: hub, addr: ln.Addr().String(), addr6: ln6.Addr().String(), dataDir: dir,
 		hostKey: signer.PublicKey(), logs: logs, served: make(chan error, 2)}
 	go func() { ts.served <- srv.Serve(ln) }()
 	go func() { ts.served <- srv.Serve(ln6) }()
@@ -468,7 +473,7 @@ func (c *client) send(s string) {
 // typingGap is the least time a test's typist leaves after Enter: three
 // times the pause that ends a burst, so that a server busy enough to read
 // two lines together still does not see three in one burst.
-const typingGap = 3 * burstGap
+const typingGap = 3 * sshd.BurstGap
 
 // say types a line and presses Enter.
 func (c *client) say(line string) { c.send(line + "\r") }
@@ -609,6 +614,21 @@ func (c *client) claimSize(w, h int) {
 	c.t.Helper()
 	if err := c.sess.WindowChange(h, w); err != nil {
 		c.t.Fatalf("%s: window change: %v", c.name, err)
+	}
+}
+
+// quitAndWait quits the session as a person does, with how: a command
+// said ("/quit") or keys sent (keyCtrlC), and waits for it to end with exit
+// status 0.
+func (c *client) quitAndWait(how string) {
+	c.t.Helper()
+	if strings.HasPrefix(how, "/") {
+		c.say(how)
+	} else {
+		c.send(how)
+	}
+	if err := c.waitExit(); exitStatus(err) != 0 {
+		c.t.Fatalf("%s's session after %q: %v", c.name, how, err)
 	}
 }
 

@@ -1,4 +1,4 @@
-package sshd
+package sshchat
 
 import (
 	"fmt"
@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/chatroom/chatroom/sshd"
 )
 
 // countingObserver is an Observer that keeps what it is told.
@@ -53,14 +55,14 @@ func TestObserverCountsFullScreenSessions(t *testing.T) {
 	// shows on its screen.
 	alice.waitText("Welcome to chatroom!")
 	bob.waitText("Welcome to chatroom!")
-	if s, _ := obs.snapshot(); s[SessionFullScreen] != 2 {
+	if s, _ := obs.snapshot(); s[sshd.SessionFullScreen] != 2 {
 		t.Fatalf("sessions %v with alice and bob in", s)
 	}
 	bob.close()
 	// The server counts a session as open until after its view has
 	// ended; waiting for that waits for the observer too.
 	ts.waitSessions(1)
-	if s, _ := obs.snapshot(); s[SessionFullScreen] != 1 {
+	if s, _ := obs.snapshot(); s[sshd.SessionFullScreen] != 1 {
 		t.Fatalf("sessions %v after bob left", s)
 	}
 
@@ -73,9 +75,9 @@ func TestObserverCountsFullScreenSessions(t *testing.T) {
 	ts.waitSessions(1) // the command's session has ended, observer and all
 	sessions, refused := obs.snapshot()
 	obs.mu.Lock()
-	peak := obs.peak[SessionExec]
+	peak := obs.peak[sshd.SessionExec]
 	obs.mu.Unlock()
-	if sessions[SessionExec] != 0 || peak != 1 || refused[RefusedBadCommand] != 1 {
+	if sessions[sshd.SessionExec] != 0 || peak != 1 || refused[sshd.RefusedBadCommand] != 1 {
 		t.Fatalf("after who and ls: sessions %v, %d exec at most, refused %v", sessions, peak, refused)
 	}
 }
@@ -87,9 +89,9 @@ func TestObserverCountsLoginRefusals(t *testing.T) {
 	ts := startServer(t, observed(obs), func(c *setup) { c.RequireKey = true })
 	ts.refusedLogin("anon", keyless())
 	ts.refusedLogin("anon2", keyless())
-	ts.refusedLogin(strings.Repeat("x", maxUserName+1))
+	ts.refusedLogin(strings.Repeat("x", sshd.MaxUserName+1))
 	_, refused := obs.snapshot()
-	want := map[string]int{RefusedKeyRequired: 2, RefusedUserName: 1}
+	want := map[string]int{sshd.RefusedKeyRequired: 2, sshd.RefusedUserName: 1}
 	if !maps.Equal(refused, want) {
 		t.Fatalf("refusals %v, want %v", refused, want)
 	}
@@ -106,7 +108,7 @@ func TestObserverCountsServerFull(t *testing.T) {
 		t.Fatalf("carol's session: %v", err)
 	}
 	_, refused := obs.snapshot()
-	if want := map[string]int{RefusedServerFull: 1}; !maps.Equal(refused, want) {
+	if want := map[string]int{sshd.RefusedServerFull: 1}; !maps.Equal(refused, want) {
 		t.Fatalf("refusals %v, want %v", refused, want)
 	}
 	sessions, _ := obs.snapshot()

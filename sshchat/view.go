@@ -1,4 +1,4 @@
-package sshd
+package sshchat
 
 import (
 	"fmt"
@@ -6,9 +6,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"charm.land/ssh"
 	"github.com/charmbracelet/colorprofile"
-	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/chatroom/chatroom/ui"
 	"github.com/chatroom/chatroom/ui/screen"
@@ -24,12 +22,11 @@ const (
 )
 
 // sessionProgram builds the program that runs the view of one session.
-func (s *Server) sessionProgram(sess ssh.Session) *program {
-	st := s.stateOf(sess)
-	pty, _, _ := sess.Pty()
+func (hd *Handler) sessionProgram(st *session) *program {
+	pty, _, _ := st.Pty()
 	// The emulated PTY gives the view no terminal to probe, so the colour
 	// profile comes from the client's TERM, on every host OS.
-	env := append(sess.Environ(), "TERM="+pty.Term)
+	env := append(st.Environ(), "TERM="+pty.Term)
 	w, h := pty.Window.Width, pty.Window.Height
 	if w <= 0 || h <= 0 {
 		// ssh -tt from a pipe reports 0x0; draw for the classic size
@@ -37,26 +34,19 @@ func (s *Server) sessionProgram(sess ssh.Session) *program {
 		w, h = 80, 24
 	}
 	w, h = clampSize(w, h)
-	loc, note := clientLocation(sess.Environ())
+	loc, note := clientLocation(st.Environ())
 	st.model = ui.New(ui.Options{
 		Member:   st.member,
 		Width:    w,
 		Height:   h,
-		Mouse:    s.cfg.Mouse,
+		Mouse:    hd.cfg.Mouse,
 		Location: loc,
 		Notes:    note,
-		Layouts:  s.layouts,
+		Layouts:  hd.layouts,
 		// The program waits on the room's wakes itself (wakeOn below).
 		DriverWakes: true,
 	})
-	conn, _ := sess.Context().Value(ssh.ContextKeyConn).(gossh.Conn)
-	st.out = newWatchdogWriter(sess, s.cfg.WriteTimeout, func() {
-		st.setReason("timed out: client stopped reading")
-		if conn != nil {
-			_ = conn.Close()
-		}
-	})
-	st.screen = screen.New(st.out, w, h, colorprofile.Env(env))
+	st.screen = screen.New(st.Output(), w, h, colorprofile.Env(env))
 	// Frames are drawn by the session's screen, not by Bubble Tea's
 	// renderer (see package screen for why), keys decoded by pumpInput,
 	// the terminal's modes set by the screen: what is left of a

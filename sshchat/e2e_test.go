@@ -1,4 +1,4 @@
-package sshd
+package sshchat
 
 import (
 	"fmt"
@@ -62,10 +62,7 @@ func TestLeaveReasonsAndHistoryOnReconnect(t *testing.T) {
 	alice.waitText("→ bob joined")
 	bob.say("brb")
 
-	bob.say("/quit")
-	if err := bob.waitExit(); exitStatus(err) != 0 {
-		t.Fatalf("bob's session after /quit: %v", err)
-	}
+	bob.quitAndWait("/quit")
 	alice.waitLeave(clock, "← bob left (quit)")
 	alice.say("said while bob was away")
 	alice.say("and another thing")
@@ -76,10 +73,7 @@ func TestLeaveReasonsAndHistoryOnReconnect(t *testing.T) {
 
 	carol := ts.dial("carol")
 	alice.waitText("→ carol joined")
-	carol.send(keyCtrlC)
-	if err := carol.waitExit(); exitStatus(err) != 0 {
-		t.Fatalf("carol's session after Ctrl+C: %v", err)
-	}
+	carol.quitAndWait(keyCtrlC)
 	alice.waitLeave(clock, "← carol left (quit)")
 	ts.waitLog("nick=carol reason=quit")
 	if !strings.Contains(ts.logs.String(), "127.0.0.1 disconnected session=") {
