@@ -157,11 +157,10 @@ type Options struct {
 // mu for reading; joining, leaving, renaming and moderating hold it for
 // writing, briefly.
 type Hub struct {
-	opts     Options
-	obs      Observer    // opts.Observer, or one that does nothing
-	writes   *writeWatch // every write to the store and history, for Health
-	commands []Command
-	nextID   atomic.Uint64
+	opts   Options
+	obs    Observer    // opts.Observer, or one that does nothing
+	writes *writeWatch // every write to the store and history, for Health
+	nextID atomic.Uint64
 
 	// closing is set under mu, so a join either sees it or is among the
 	// members Shutdown closes.
@@ -254,7 +253,6 @@ func NewHub(opts Options) (*Hub, error) {
 		opts:        opts,
 		obs:         nopObserver{},
 		writes:      watch,
-		commands:    defaultCommands(),
 		rooms:       make(map[string]*Room),
 		expiring:    make(map[string]string),
 		vacated:     make(map[string]time.Time),
@@ -736,11 +734,6 @@ func (h *Hub) Checkpoint(ctx context.Context) error {
 		return fmt.Errorf("checkpoint read positions: %w", err)
 	}
 	return nil
-}
-
-// Commands returns the command table, for completion and help.
-func (h *Hub) Commands() []Command {
-	return h.commands
 }
 
 func (h *Hub) now() time.Time {

@@ -12,22 +12,23 @@ import (
 
 // Whom a member ignores: /ignore, /unignore and /ignored.
 
-func cmdIgnore(m *Member, args string) (Effect, error) {
-	if args == "" {
-		return Stay, usage("usage: /ignore NICK")
-	}
+// Ignore hides the messages of the person online as nick from the
+// member's view, for good if both have keys. The member is told once it is
+// stored.
+func (m *Member) Ignore(nick string) error {
+	args := nick
 	h := m.hub
 	h.mu.Lock()
 	defer h.unlock()
 	who := h.byNickLocked(args)
 	if who == nil {
-		return Stay, noSuchNick(args)
+		return noSuchNick(args)
 	}
 	if who.author == m.author {
-		return Stay, refuse(ErrSelf, "you cannot ignore yourself")
+		return refuse(ErrSelf, "you cannot ignore yourself")
 	}
 	if _, ok := m.ignored[who.author]; ok {
-		return Stay, fmt.Errorf("you already ignore %s", who.nick)
+		return fmt.Errorf("you already ignore %s", who.nick)
 	}
 	m.ignored[who.author] = who.nick
 	told := func(note string) string {
@@ -35,7 +36,7 @@ func cmdIgnore(m *Member, args string) (Effect, error) {
 	}
 	if m.key == "" || who.key == "" {
 		m.noticeLocked(m.currentRoomLocked(), message.Notice, told(" for this session"))
-		return Stay, nil
+		return nil
 	}
 	// Stored once the lock is released (afterLocked): ignoring is done
 	// for this session whatever the store says; the member is told
@@ -48,13 +49,13 @@ func cmdIgnore(m *Member, args string) (Effect, error) {
 		}
 		h.note(m, told(note))
 	})
-	return Stay, nil
+	return nil
 }
 
-func cmdUnignore(m *Member, args string) (Effect, error) {
-	if args == "" {
-		return Stay, usage("usage: /unignore NICK")
-	}
+// Unignore shows the messages of the person the member ignores as nick
+// again.
+func (m *Member) Unignore(nick string) error {
+	args := nick
 	h := m.hub
 	h.mu.Lock()
 	defer h.unlock()
@@ -70,13 +71,13 @@ func cmdUnignore(m *Member, args string) (Effect, error) {
 		}
 	}
 	if author == "" {
-		return Stay, fmt.Errorf("you do not ignore %q", args)
+		return fmt.Errorf("you do not ignore %q", args)
 	}
-	nick := m.ignored[author]
+	nick = m.ignored[author]
 	delete(m.ignored, author)
 	if m.key == "" {
 		m.noticeLocked(m.currentRoomLocked(), message.Notice, fmt.Sprintf("You no longer ignore %s.", nick))
-		return Stay, nil
+		return nil
 	}
 	// As /ignore: done for this session even if it cannot be stored,
 	// which is written once the lock is released.
@@ -88,25 +89,29 @@ func cmdUnignore(m *Member, args string) (Effect, error) {
 		}
 		h.note(m, fmt.Sprintf("You no longer ignore %s%s.", nick, note))
 	})
-	return Stay, nil
+	return nil
 }
 
-func cmdIgnored(m *Member, _ string) (Effect, error) {
+// Ignored lists whom the member ignores, by the nick they had then, with
+// the nick they are online under now if it differs.
+func (m *Member) Ignored() []Ignored {
 	h := m.hub
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	var nicks []string
+	var out []Ignored
 	for author, nick := range m.ignored {
+		ig := Ignored{Nick: nick}
 		if o := h.byAuthorLocked(author); o != nil && o.nick != nick {
-			nick += " (now " + o.nick + ")"
+			ig.Now = o.nick
 		}
-		nicks = append(nicks, nick)
+		out = append(out, ig)
 	}
-	slices.Sort(nicks)
-	text := "You ignore nobody."
-	if len(nicks) > 0 {
-		text = "You ignore: " + strings.Join(nicks, ", ")
-	}
-	m.noticeLocked(m.currentRoomLocked(), message.Notice, text)
-	return Stay, nil
+	slices.SortFunc(out, func(a, b Ignored) int { return strings.Compare(a.Nick, b.Nick) })
+	return out
+}
+
+// Ignored is one person a member ignores.
+type Ignored struct {
+	Nick string // as they were called when ignored
+	Now  string // the nick they are online under, if another; else ""
 }
