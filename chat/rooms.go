@@ -21,11 +21,11 @@ import (
 // digits, '-' and '_'.
 var roomNamePattern = regexp.MustCompile(`^[\p{L}\p{N}_-]{1,32}$`)
 
-// roomName reads "#go" or "go" as a room name, composed (NFC) and
+// RoomName reads "#go" or "go" as a room name, composed (NFC) and
 // lower-cased. A name holding a character that shows nothing is refused
 // with the character named, so that no room can pass for another: "#lobby"
 // with a Hangul filler would show as #lobby.
-func roomName(arg string) (string, error) {
+func RoomName(arg string) (string, error) {
 	typed := norm.NFC.String(strings.TrimPrefix(strings.TrimSpace(arg), "#"))
 	if problem := nickname.InvisibleProblem("#"+typed, "room names"); problem != "" {
 		return "", errors.New(problem)
@@ -95,7 +95,7 @@ func tooManyRooms(n int) error {
 // or joining too fast, and a name that is not a room's or reads like
 // another's.
 func (m *Member) Join(room string) error {
-	name, err := roomName(room)
+	name, err := RoomName(room)
 	if err != nil {
 		return err
 	}
@@ -289,7 +289,7 @@ func (m *Member) SetTopic(room, topic string) error {
 		return err
 	}
 	if r.dm {
-		return errors.New("direct conversations have no topic")
+		return ErrNoTopic
 	}
 	return m.setTopicLocked(r, topic, now)
 }
@@ -336,7 +336,7 @@ func (m *Member) setTopicLocked(r *Room, topic string, now time.Time) error {
 // deletes nothing and returns how many messages it would delete, so that
 // a person can be asked first; confirmed, it returns 0.
 func (m *Member) DeleteRoom(room string, confirmed bool) (messages uint64, err error) {
-	name, err := roomName(room)
+	name, err := RoomName(room)
 	if err != nil {
 		return 0, err
 	}
