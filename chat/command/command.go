@@ -175,7 +175,11 @@ func Parse(line string) Parsed {
 
 // Lookup finds a command by name or alias.
 func Lookup(name string) (Command, bool) {
-	for _, c := range Commands() {
+	return lookup(Commands(), name)
+}
+
+func lookup(table []Command, name string) (Command, bool) {
+	for _, c := range table {
 		if c.Name == name || slices.Contains(c.Aliases, name) {
 			return c, true
 		}
@@ -190,13 +194,14 @@ func Submit(m *chat.Member, line string) (Effect, error) {
 	m.MarkActive()
 	p := Parse(line)
 	if p.IsCommand {
-		return run(m, p.Name, p.Args)
+		return dispatch(Commands(), m, p.Name, p.Args)
 	}
 	return Stay, m.Say(p.Text)
 }
 
-func run(m *chat.Member, name, args string) (Effect, error) {
-	c, ok := Lookup(name)
+// dispatch runs the command name of table, if m may.
+func dispatch(table []Command, m *chat.Member, name, args string) (Effect, error) {
+	c, ok := lookup(table, name)
 	if !ok {
 		if name == "" {
 			return Stay, usage("type a command after the slash; /help lists them")
