@@ -1,7 +1,8 @@
-// Package room holds every rule of the chat: rooms, members, nicks,
-// commands, permissions, moderation, rate limits and the log that members
-// read from. It knows nothing of ssh or terminals, so all of it is tested
-// without either.
+// Package chat holds every rule of the chat, as typed operations on a
+// Member with typed errors: rooms, members, nicks, permissions, moderation,
+// rate limits and the log that members read from. What a typed line means
+// is package chat/command's, which calls these operations. It knows nothing
+// of ssh or terminals, so all of it is tested without either.
 package chat
 
 import (
