@@ -224,3 +224,59 @@ func TestHistoryAndSearchOperations(t *testing.T) {
 		t.Fatalf("Search of a room alice is not in: %v", err)
 	}
 }
+
+// The queries the commands word return data, without the parser: who
+// someone is (their address to operators only), who is in a room, whom a
+// member ignores, and typed refusals where there is nothing to show.
+func TestQueriesReturnData(t *testing.T) {
+	clock := newFakeClock()
+	h := newHub(t, Options{Now: clock.Now, AfterFunc: clock.AfterFunc, Operators: opSet{key("op"): true}})
+	op := joinAs(t, h, "boss", key("op"), "10.0.0.1")
+	bob := joinAs(t, h, "bob", key("bob"), "10.0.0.2")
+	joined := clock.Now()
+	clock.Advance(2 * time.Hour)
+	if err := bob.Away("lunch"); err != nil {
+		t.Fatal(err)
+	}
+
+	w, err := op.Whois("@BOB")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Nick != "bob" || w.Key != key("bob") || !w.Joined.Equal(joined) || w.AwayReason != "lunch" || w.AwaySince.IsZero() ||
+		w.Operator || w.Addr != "10.0.0.2" || w.Devices != 1 {
+		t.Errorf("operator's whois bob = %+v", w)
+	}
+	if w, err := bob.Whois("boss"); err != nil || w.Addr != "" || !w.Operator {
+		t.Errorf("bob's whois boss = %+v, %v: want an operator, no address", w, err)
+	}
+	if _, err := bob.Whois("nobody"); !errors.Is(err, ErrNoSuchNick) {
+		t.Errorf("whois nobody: %v, want ErrNoSuchNick", err)
+	}
+
+	n := bob.Names()
+	if n.Room != Lobby || n.Direct || len(n.Online) != 2 || n.Online[0].Nick != "bob" || !n.Online[0].Away {
+		t.Errorf("Names = %+v", n)
+	}
+
+	if err := bob.Ignore("boss"); err != nil {
+		t.Fatal(err)
+	}
+	h.WaitWrites()
+	if got := bob.Ignored(); len(got) != 1 || got[0] != (Ignored{Nick: "boss"}) {
+		t.Errorf("Ignored = %+v", got)
+	}
+
+	if room, topic, err := bob.Topic(); err != nil || room != Lobby || topic != "" {
+		t.Errorf("Topic = %q, %q, %v", room, topic, err)
+	}
+	if err := bob.SendDirect("boss", "hi"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := bob.Topic(); !errors.Is(err, ErrNoTopic) {
+		t.Errorf("Topic in a direct conversation: %v, want ErrNoTopic", err)
+	}
+	if _, err := bob.SearchNext("", 20); !errors.Is(err, ErrNoSearch) {
+		t.Errorf("SearchNext with no search made: %v, want ErrNoSearch", err)
+	}
+}
