@@ -10,19 +10,18 @@ import (
 	"github.com/chatroom/chatroom/store"
 )
 
-// Whom a member ignores: /ignore, /unignore and /ignored.
+// Whom a member ignores (/ignore, /unignore and /ignored).
 
 // Ignore hides the messages of the person online as nick from the
 // member's view, for good if both have keys. The member is told once it is
 // stored.
 func (m *Member) Ignore(nick string) error {
-	args := nick
 	h := m.hub
 	h.mu.Lock()
 	defer h.unlock()
-	who := h.byNickLocked(args)
+	who := h.byNickLocked(nick)
 	if who == nil {
-		return noSuchNick(args)
+		return noSuchNick(nick)
 	}
 	if who.author == m.author {
 		return refuse(ErrSelf, "you cannot ignore yourself")
@@ -52,28 +51,27 @@ func (m *Member) Ignore(nick string) error {
 	return nil
 }
 
-// Unignore shows the messages of the person the member ignores as nick
-// again.
-func (m *Member) Unignore(nick string) error {
-	args := nick
+// Unignore shows the messages of the person the member ignores as asked
+// (their nick now, or the one they had when ignored) again.
+func (m *Member) Unignore(asked string) error {
 	h := m.hub
 	h.mu.Lock()
 	defer h.unlock()
 	author := ""
-	if who := h.byNickLocked(args); who != nil {
+	if who := h.byNickLocked(asked); who != nil {
 		if _, ok := m.ignored[who.author]; ok {
 			author = who.author
 		}
 	}
 	for a, nick := range m.ignored {
-		if author == "" && nickname.Same(nick, strings.TrimLeft(args, "@~")) {
+		if author == "" && nickname.Same(nick, strings.TrimLeft(asked, "@~")) {
 			author = a
 		}
 	}
 	if author == "" {
-		return fmt.Errorf("you do not ignore %q", args)
+		return fmt.Errorf("you do not ignore %q", asked)
 	}
-	nick = m.ignored[author]
+	nick := m.ignored[author]
 	delete(m.ignored, author)
 	if m.key == "" {
 		m.noticeLocked(m.currentRoomLocked(), message.Notice, fmt.Sprintf("You no longer ignore %s.", nick))
