@@ -29,9 +29,9 @@ unit:
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzText$$' -fuzztime $(FUZZTIME) ./sanitize
 	$(GO) test -run '^$$' -fuzz '^FuzzNick$$' -fuzztime $(FUZZTIME) ./sanitize
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./chat
-	$(GO) test -run '^$$' -fuzz '^FuzzSubmit$$' -fuzztime $(FUZZTIME) ./chat
-	$(GO) test -run '^$$' -fuzz '^FuzzOperatorCommands$$' -fuzztime $(FUZZTIME) ./chat
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./chat/command
+	$(GO) test -run '^$$' -fuzz '^FuzzSubmit$$' -fuzztime $(FUZZTIME) ./chat/command
+	$(GO) test -run '^$$' -fuzz '^FuzzOperatorCommands$$' -fuzztime $(FUZZTIME) ./chat/command
 	$(GO) test -run '^$$' -fuzz '^FuzzMentions$$' -fuzztime $(FUZZTIME) ./chat/message
 	$(GO) test -run '^$$' -fuzz '^FuzzWrap$$' -fuzztime $(FUZZTIME) ./ui
 	$(GO) test -run '^$$' -fuzz '^FuzzRowDiff$$' -fuzztime $(FUZZTIME) ./ui/screen

@@ -1,9 +1,11 @@
-package chat
+package chat_test
 
 import (
 	"fmt"
 	"sync"
 	"testing"
+
+	. "github.com/chatroom/chatroom/chat"
 
 	"github.com/chatroom/chatroom/chat/message"
 )

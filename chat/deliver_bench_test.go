@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/command"
 	"github.com/chatroom/chatroom/chat/message"
 	"github.com/chatroom/chatroom/store/memory"
 	"github.com/chatroom/chatroom/store/sqlite"
@@ -139,7 +140,7 @@ func benchDeliver(b *testing.B, store string, n, posters int, busy bool) {
 		senders = append(senders, m)
 	}
 	if busy {
-		if _, err := senders[0].Submit("/join busy"); err != nil {
+		if _, err := command.Submit(senders[0], "/join busy"); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -162,7 +163,7 @@ func benchDeliver(b *testing.B, store string, n, posters int, busy bool) {
 					text = "busy " + text
 				}
 				sent.Store(text, time.Now())
-				if _, err := s.Submit(text); err != nil {
+				if _, err := command.Submit(s, text); err != nil {
 					b.Error(err)
 				}
 			}()

@@ -1,4 +1,4 @@
-package chat
+package chat_test
 
 import (
 	"context"
@@ -9,6 +9,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	. "github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/command"
 
 	"github.com/chatroom/chatroom/chat/message"
 	"github.com/chatroom/chatroom/store/memory"
@@ -50,7 +53,7 @@ func TestOneKeyOnTwoDevicesIsOnePerson(t *testing.T) {
 	if got := kinds(drain(bob), message.Join); len(got) != 0 {
 		t.Fatalf("a second device was announced: %+v", got)
 	}
-	if got := h.mustLobby(t).Online(); len(got) != 2 {
+	if got := mustLobby(t, h).Online(); len(got) != 2 {
 		t.Fatalf("the lobby lists %+v, want alice and bob once each", got)
 	}
 	submit(t, bob, "/names")
@@ -96,7 +99,7 @@ func TestOnlyTheLastDeviceLeavingIsNews(t *testing.T) {
 	if got := kinds(drain(bob), message.Leave); len(got) != 0 {
 		t.Fatalf("one device of two leaving was announced: %+v", got)
 	}
-	if got := h.mustLobby(t).Online(); len(got) != 2 {
+	if got := mustLobby(t, h).Online(); len(got) != 2 {
 		t.Fatalf("after one device left the lobby lists %+v", got)
 	}
 	submit(t, bob, "/msg alice still there?")
@@ -404,7 +407,7 @@ func TestDevicesShareOneRateLimit(t *testing.T) {
 	for i := range 3 {
 		submit(t, laptop, fmt.Sprintf("line %d", i))
 	}
-	_, err := desktop.Submit("one more from the desktop")
+	_, err := command.Submit(desktop, "one more from the desktop")
 	var limited *LimitError
 	if !errors.As(err, &limited) {
 		t.Fatalf("the desktop posted past the laptop's spent burst: %v", err)

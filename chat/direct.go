@@ -62,14 +62,6 @@ func (h *Hub) directToLocked(m *Member, nick string) (r *Room, opened bool, err 
 	return r, !in, nil
 }
 
-func cmdMsg(m *Member, args string) (Effect, error) {
-	nick, text, _ := strings.Cut(args, " ")
-	if nick == "" || strings.TrimSpace(text) == "" {
-		return Stay, usage("usage: /msg NICK TEXT")
-	}
-	return Stay, m.SendDirect(nick, text)
-}
-
 // SendDirect writes text to the person called nick in the member's direct
 // conversation with them, opening it and looking at it; the line waits
 // for them if they are away and have a key. Refusals: ErrMuted,
@@ -118,13 +110,12 @@ func (m *Member) SendDirect(nick, text string) error {
 	return err
 }
 
-func cmdReply(m *Member, args string) (Effect, error) {
-	if strings.TrimSpace(args) == "" {
-		return Stay, usage("usage: /reply TEXT")
-	}
+// Reply writes text in the direct conversation the member last had a
+// message in, opening it again if it was closed.
+func (m *Member) Reply(text string) error {
 	last := m.lastDM.Load()
 	if last == nil {
-		return Stay, errors.New("nobody has sent you a direct message yet; /msg NICK TEXT starts one")
+		return errors.New("nobody has sent you a direct message yet; /msg NICK TEXT starts one")
 	}
 	room := *last
 	h := m.hub
@@ -135,14 +126,14 @@ func cmdReply(m *Member, args string) (Effect, error) {
 		r, err := h.roomLocked(room)
 		if err != nil {
 			h.unlock()
-			return Stay, err
+			return err
 		}
 		h.enterLocked(m, r, store.Membership{})
 	}
 	m.current = room
 	h.unlock()
-	if err := m.post(room, message.Chat, args); err != nil {
-		return Stay, err
+	if err := m.post(room, message.Chat, text); err != nil {
+		return err
 	}
 	h.mu.RLock()
 	r := h.rooms[room]
@@ -150,5 +141,5 @@ func cmdReply(m *Member, args string) (Effect, error) {
 	if r != nil {
 		m.tellIfAway(r)
 	}
-	return Stay, nil
+	return nil
 }

@@ -37,8 +37,6 @@ var (
 	// ErrTooManyRooms: the member is in as many rooms and conversations as
 	// one session may be.
 	ErrTooManyRooms = errors.New("too many rooms")
-	// ErrUsage: a command was typed wrong; the sentence says how to type it.
-	ErrUsage = errors.New("usage")
 )
 
 // refusal is a sentence for the person that errors.Is matches against one
@@ -58,18 +56,13 @@ func refuse(kind error, format string, args ...any) error {
 	return &refusal{kind: kind, text: fmt.Sprintf(format, args...)}
 }
 
-// usage is a refusal for a command typed wrong: "usage: /kick NICK".
-func usage(format string, args ...any) error {
-	return refuse(ErrUsage, format, args...)
-}
-
-// notOperator refuses a member who is not an operator the command cmd
-// (without its slash).
-func notOperator(cmd string) error {
-	return fmt.Errorf("%w: /%s is for operators", ErrNotOperator, cmd)
-}
-
 // noSuchNick refuses naming someone who is not online.
 func noSuchNick(nick string) error {
 	return refuse(ErrNoSuchNick, "nobody called %q is online", nick)
+}
+
+// NotOperator refuses a member who is not an operator the command cmd
+// (without its slash).
+func NotOperator(cmd string) error {
+	return fmt.Errorf("%w: /%s is for operators", ErrNotOperator, cmd)
 }

@@ -1,7 +1,8 @@
-// Package room holds every rule of the chat: rooms, members, nicks,
-// commands, permissions, moderation, rate limits and the log that members
-// read from. It knows nothing of ssh or terminals, so all of it is tested
-// without either.
+// Package chat holds every rule of the chat, as typed operations on a
+// Member with typed errors: rooms, members, nicks, permissions, moderation,
+// rate limits and the log that members read from. What a typed line means
+// is package chat/command's, which calls these operations. It knows nothing
+// of ssh or terminals, so all of it is tested without either.
 package chat
 
 import (
@@ -156,11 +157,10 @@ type Options struct {
 // mu for reading; joining, leaving, renaming and moderating hold it for
 // writing, briefly.
 type Hub struct {
-	opts     Options
-	obs      Observer    // opts.Observer, or one that does nothing
-	writes   *writeWatch // every write to the store and history, for Health
-	commands []Command
-	nextID   atomic.Uint64
+	opts   Options
+	obs    Observer    // opts.Observer, or one that does nothing
+	writes *writeWatch // every write to the store and history, for Health
+	nextID atomic.Uint64
 
 	// closing is set under mu, so a join either sees it or is among the
 	// members Shutdown closes.
@@ -253,7 +253,6 @@ func NewHub(opts Options) (*Hub, error) {
 		opts:        opts,
 		obs:         nopObserver{},
 		writes:      watch,
-		commands:    defaultCommands(),
 		rooms:       make(map[string]*Room),
 		expiring:    make(map[string]string),
 		vacated:     make(map[string]time.Time),
@@ -724,11 +723,6 @@ func (h *Hub) Checkpoint(ctx context.Context) error {
 		return fmt.Errorf("checkpoint read positions: %w", err)
 	}
 	return nil
-}
-
-// Commands returns the command table, for completion and help.
-func (h *Hub) Commands() []Command {
-	return h.commands
 }
 
 func (h *Hub) now() time.Time {

@@ -10,24 +10,24 @@ import (
 	"github.com/chatroom/chatroom/store"
 )
 
-// Whom a member ignores: /ignore, /unignore and /ignored.
+// Whom a member ignores (/ignore, /unignore and /ignored).
 
-func cmdIgnore(m *Member, args string) (Effect, error) {
-	if args == "" {
-		return Stay, usage("usage: /ignore NICK")
-	}
+// Ignore hides the messages of the person online as nick from the
+// member's view, for good if both have keys. The member is told once it is
+// stored.
+func (m *Member) Ignore(nick string) error {
 	h := m.hub
 	h.mu.Lock()
 	defer h.unlock()
-	who := h.byNickLocked(args)
+	who := h.byNickLocked(nick)
 	if who == nil {
-		return Stay, noSuchNick(args)
+		return noSuchNick(nick)
 	}
 	if who.author == m.author {
-		return Stay, refuse(ErrSelf, "you cannot ignore yourself")
+		return refuse(ErrSelf, "you cannot ignore yourself")
 	}
 	if _, ok := m.ignored[who.author]; ok {
-		return Stay, fmt.Errorf("you already ignore %s", who.nick)
+		return fmt.Errorf("you already ignore %s", who.nick)
 	}
 	m.ignored[who.author] = who.nick
 	told := func(note string) string {
@@ -35,7 +35,7 @@ func cmdIgnore(m *Member, args string) (Effect, error) {
 	}
 	if m.key == "" || who.key == "" {
 		m.noticeLocked(m.currentRoomLocked(), message.Notice, told(" for this session"))
-		return Stay, nil
+		return nil
 	}
 	// Stored once the lock is released (afterLocked): ignoring is done
 	// for this session whatever the store says; the member is told
@@ -48,35 +48,34 @@ func cmdIgnore(m *Member, args string) (Effect, error) {
 		}
 		h.note(m, told(note))
 	})
-	return Stay, nil
+	return nil
 }
 
-func cmdUnignore(m *Member, args string) (Effect, error) {
-	if args == "" {
-		return Stay, usage("usage: /unignore NICK")
-	}
+// Unignore shows the messages of the person the member ignores as asked
+// (their nick now, or the one they had when ignored) again.
+func (m *Member) Unignore(asked string) error {
 	h := m.hub
 	h.mu.Lock()
 	defer h.unlock()
 	author := ""
-	if who := h.byNickLocked(args); who != nil {
+	if who := h.byNickLocked(asked); who != nil {
 		if _, ok := m.ignored[who.author]; ok {
 			author = who.author
 		}
 	}
 	for a, nick := range m.ignored {
-		if author == "" && nickname.Same(nick, strings.TrimLeft(args, "@~")) {
+		if author == "" && nickname.Same(nick, strings.TrimLeft(asked, "@~")) {
 			author = a
 		}
 	}
 	if author == "" {
-		return Stay, fmt.Errorf("you do not ignore %q", args)
+		return fmt.Errorf("you do not ignore %q", asked)
 	}
 	nick := m.ignored[author]
 	delete(m.ignored, author)
 	if m.key == "" {
 		m.noticeLocked(m.currentRoomLocked(), message.Notice, fmt.Sprintf("You no longer ignore %s.", nick))
-		return Stay, nil
+		return nil
 	}
 	// As /ignore: done for this session even if it cannot be stored,
 	// which is written once the lock is released.
@@ -88,25 +87,29 @@ func cmdUnignore(m *Member, args string) (Effect, error) {
 		}
 		h.note(m, fmt.Sprintf("You no longer ignore %s%s.", nick, note))
 	})
-	return Stay, nil
+	return nil
 }
 
-func cmdIgnored(m *Member, _ string) (Effect, error) {
+// Ignored lists whom the member ignores, by the nick they had then, with
+// the nick they are online under now if it differs.
+func (m *Member) Ignored() []Ignored {
 	h := m.hub
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	var nicks []string
+	var out []Ignored
 	for author, nick := range m.ignored {
+		ig := Ignored{Nick: nick}
 		if o := h.byAuthorLocked(author); o != nil && o.nick != nick {
-			nick += " (now " + o.nick + ")"
+			ig.Now = o.nick
 		}
-		nicks = append(nicks, nick)
+		out = append(out, ig)
 	}
-	slices.Sort(nicks)
-	text := "You ignore nobody."
-	if len(nicks) > 0 {
-		text = "You ignore: " + strings.Join(nicks, ", ")
-	}
-	m.noticeLocked(m.currentRoomLocked(), message.Notice, text)
-	return Stay, nil
+	slices.SortFunc(out, func(a, b Ignored) int { return strings.Compare(a.Nick, b.Nick) })
+	return out
+}
+
+// Ignored is one person a member ignores.
+type Ignored struct {
+	Nick string // as they were called when ignored
+	Now  string // the nick they are online under, if another; else ""
 }

@@ -28,18 +28,6 @@ func (h *Hub) mayEnterLocked(m *Member, r *Room) (bool, error) {
 	return h.opts.Store.Invited(ctxBG, r.name, m.key)
 }
 
-func cmdPrivate(m *Member, args string) (Effect, error) {
-	on := false
-	switch strings.ToLower(args) {
-	case "on":
-		on = true
-	case "off":
-	default:
-		return Stay, usage("usage: /private on|off")
-	}
-	return Stay, m.SetPrivate("", on)
-}
-
 // SetPrivate makes room ("": the one the member is looking at)
 // invite-only (on) or open to everyone, acting as the member: operators
 // only (ErrNotOperator). Those in it when it closes are invited.
@@ -117,13 +105,6 @@ func (h *Hub) ownerOf(arg string) (string, error) {
 // lock, so that nobody waits on the disk for it: checked under the lock,
 // written, then applied under the lock again.
 
-func cmdInvite(m *Member, args string) (Effect, error) {
-	if args == "" {
-		return Stay, usage("usage: /invite NICK")
-	}
-	return Stay, m.Invite("", args)
-}
-
 // Invite lets the key of the person called nick into room ("": the one the
 // member is looking at), acting as the member: operators only
 // (ErrNotOperator); ErrNoSuchNick when nobody online or no key goes by
@@ -174,13 +155,6 @@ func (m *Member) inviteLocked(room, nick, owner string) (r *Room, who *Member, k
 		return nil, nil, "", "", refuse(ErrNoSuchNick, "%s has no key, and invitations need one", name)
 	}
 	return r, who, key, name, nil
-}
-
-func cmdUninvite(m *Member, args string) (Effect, error) {
-	if args == "" {
-		return Stay, usage("usage: /uninvite NICK")
-	}
-	return Stay, m.Uninvite("", args)
 }
 
 // Uninvite withdraws the invitation of the person called nick to room

@@ -603,30 +603,60 @@ func (m *Member) queue(msgs ...message.Message) {
 	m.wake()
 }
 
-// Effect is what a front end should do after a line was submitted. What
-// changes only a view (clearing it, the mouse, the bell) is no business of
-// the room: a view carries out its own commands before Submit (see
-// package ui).
-type Effect uint8
-
-const (
-	// Stay means carry on.
-	Stay Effect = iota
-	// Quit means the member asked to leave (/quit): the front end ends
-	// the session, which calls Leave.
-	Quit
-)
-
-// Submit handles one line typed by the member, in the room it is looking
-// at: a command, or a message to the room. An error means nothing was sent;
-// its text is for the member.
-func (m *Member) Submit(line string) (Effect, error) {
+// MarkActive records that the member did something (a line or a command),
+// for /whois.
+func (m *Member) MarkActive() {
 	m.lastActive.Store(m.hub.now().UnixNano())
-	p := Parse(line)
-	if p.IsCommand {
-		return m.run(p.Name, p.Args)
+}
+
+// Notify shows the member a line of its own in the room it is looking at:
+// a command's answer.
+func (m *Member) Notify(text string) {
+	m.notice(message.Notice, text)
+}
+
+// Act posts an action ("* alice waves") in the room the member is looking
+// at. Blank text is ignored.
+func (m *Member) Act(text string) error {
+	return m.post("", message.Action, text)
+}
+
+// Now is the hub's clock, for a front end to say how long ago something was.
+func (m *Member) Now() time.Time {
+	return m.hub.now()
+}
+
+// Location is the time zone the member's times are shown in.
+func (m *Member) Location() *time.Location {
+	return m.loc
+}
+
+// Rights says whether the member is an operator now (op), and whether its
+// key is in the operators file (listed), whether or not it set its rights
+// aside with /deop.
+func (m *Member) Rights() (op, listed bool) {
+	m.hub.mu.RLock()
+	defer m.hub.mu.RUnlock()
+	return m.isOpLocked(), m.hub.listedOp(m.key)
+}
+
+// maxQuitMessage bounds the message /quit leaves in everyone's view.
+const maxQuitMessage = 100
+
+// SetQuitMessage keeps why the member is leaving, for the line its Leave
+// posts. A muted member's is dropped: parting words would be a way round
+// the mute.
+func (m *Member) SetQuitMessage(msg string) {
+	msg = strings.Join(strings.Fields(msg), " ")
+	if msg == "" {
+		return
 	}
-	return Stay, m.Say(p.Text)
+	h := m.hub
+	h.mu.Lock()
+	if m.mutedLocked(h.now()) == "" {
+		m.quitMessage = sanitize.Text(sanitize.TruncateRunes(msg, maxQuitMessage))
+	}
+	h.unlock()
 }
 
 // Say posts a chat message in the room the member is looking at. Blank text
@@ -968,11 +998,11 @@ func (m *Member) Leave(reason string) {
 	m.closedReason, m.endReason = "", ""
 }
 
-// setNick renames the member if the nick is valid and free for its key,
+// SetNick renames the member if the nick is valid and free for its key,
 // announcing it in every room the member is in. The nick is composed (NFC)
 // first, as sanitize.Nick does at join: an accent typed as a combining mark
 // is the same nick as the accented letter.
-func (m *Member) setNick(nick string) error {
+func (m *Member) SetNick(nick string) error {
 	nick = norm.NFC.String(nick)
 	if problem := nickname.Problem(nick); problem != "" {
 		return errors.New(problem)

@@ -90,7 +90,7 @@ func cleanReason(s string) string {
 // for callers that do not go through dispatch. The caller holds h.mu.
 func (m *Member) requireOpLocked(cmd string) error {
 	if !m.isOpLocked() {
-		return notOperator(cmd)
+		return NotOperator(cmd)
 	}
 	return nil
 }
@@ -101,20 +101,6 @@ func (m *Member) protectedLocked(t target, verb string) error {
 		return refuse(ErrProtected, "%s is in the operators file; to %s them, remove them from it first", t.label, verb)
 	}
 	return nil
-}
-
-// sanctionCommand runs /ban and /mute: "TARGET [DURATION] [REASON]".
-func (m *Member) sanctionCommand(kind store.SanctionKind, args string) (Effect, error) {
-	name := string(kind)
-	arg, rest, _ := strings.Cut(args, " ")
-	if arg == "" {
-		return Stay, usage("usage: /%s NICK|FINGERPRINT|IP [DURATION] [REASON], e.g. /%s spammer 7d flooding", name, name)
-	}
-	d, reason, err := sanction.ParseDurationReason(strings.TrimSpace(rest))
-	if err != nil {
-		return Stay, err
-	}
-	return Stay, m.impose(kind, arg, d, reason)
 }
 
 // Ban keeps target (a nick, a key fingerprint or an IP address) out for d
@@ -225,14 +211,6 @@ func (m *Member) sanctionLocked(kind store.SanctionKind, arg string, d time.Dura
 		s.Until = now.Add(d)
 	}
 	return s, nil
-}
-
-// liftCommand runs /unban and /unmute.
-func (m *Member) liftCommand(kind store.SanctionKind, args string) (Effect, error) {
-	if strings.TrimLeft(strings.TrimSpace(args), "@~") == "" {
-		return Stay, usage("usage: /un%s NICK|FINGERPRINT|IP", kind)
-	}
-	return Stay, m.lift(kind, args)
 }
 
 // Unban lifts the ban on target, acting as the member (operators only):
@@ -348,14 +326,6 @@ func (m *Member) refuseMutedLocked(what string, now time.Time) error {
 	return nil
 }
 
-func cmdKick(m *Member, args string) (Effect, error) {
-	nick, reason, _ := strings.Cut(args, " ")
-	if strings.TrimLeft(nick, "@~") == "" {
-		return Stay, usage("usage: /kick NICK [REASON]")
-	}
-	return Stay, m.Kick(nick, reason)
-}
-
 // Kick closes every session of the person online as nick, acting as the
 // member: operators only (ErrNotOperator); not yourself (ErrSelf) nor a
 // listed operator (ErrProtected); ErrNoSuchNick if nobody is online as
@@ -402,36 +372,6 @@ func (m *Member) Sanctions() ([]store.Sanction, error) {
 		return nil, err
 	}
 	return append(h.sanctions.Active(store.Ban, now, nil), h.sanctions.Active(store.Mute, now, nil)...), nil
-}
-
-func cmdBans(m *Member, _ string) (Effect, error) {
-	now := m.hub.now()
-	all, err := m.Sanctions()
-	if err != nil {
-		return Stay, err
-	}
-	var b strings.Builder
-	for _, kind := range []store.SanctionKind{store.Ban, store.Mute} {
-		var lines []string
-		for _, s := range all {
-			if s.Kind != kind {
-				continue
-			}
-			who := s.Nick
-			if !strings.Contains(who, s.Target) {
-				who += " (" + s.Target + ")"
-			}
-			lines = append(lines, "  "+who+sanction.Describe(s, now))
-		}
-		slices.Sort(lines)
-		if len(lines) == 0 {
-			fmt.Fprintf(&b, "No %ss.\n", kind)
-			continue
-		}
-		fmt.Fprintf(&b, "%ss (%d):\n%s\n", strings.ToUpper(string(kind[:1]))+string(kind[1:]), len(lines), strings.Join(lines, "\n"))
-	}
-	m.notice(message.Notice, strings.TrimSpace(b.String()))
-	return Stay, nil
 }
 
 // announceLocked posts a moderation act in the room the operator is

@@ -1,11 +1,15 @@
-package chat
+package chat_test
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"unicode"
+
+	. "github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/command"
 
 	"github.com/chatroom/chatroom/chat/message"
 	"github.com/chatroom/chatroom/chat/nickname"
@@ -30,7 +34,7 @@ func TestInvisibleCharactersMakeNoNewNick(t *testing.T) {
 	for i, r := range invisibleRunes {
 		for _, fake := range []string{"bob" + string(r), "b" + string(r) + "ob", "mal" + string(r) + "lory"} {
 			// The refusal names the character and does not carry it.
-			_, err := m.Submit("/nick " + fake)
+			_, err := command.Submit(m, "/nick "+fake)
 			want := fmt.Sprintf("(U+%04X), which nicks may not", r)
 			if err == nil || !strings.Contains(err.Error(), want) || strings.ContainsRune(err.Error(), r) {
 				t.Errorf("/nick %q: err = %q, want it to say %s", fake, err, want)
@@ -110,10 +114,10 @@ func TestInvisibleAndLookAlikeRoomNames(t *testing.T) {
 		{"#gоlang", "looks too much like #golang"},
 		{"#ｇｏｌａｎｇ", "looks too much like #golang"},
 	} {
-		clock.Advance(newRoomEvery)
+		clock.Advance(NewRoomEvery)
 		mustFail(t, alice, "/join "+c.fake, c.want)
 	}
-	infos, err := h.opts.Store.RoomInfos(ctxBG)
+	infos, err := h.Opts().Store.RoomInfos(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,23 +132,6 @@ func TestInvisibleAndLookAlikeRoomNames(t *testing.T) {
 	submit(t, alice, "/join #GoLang")
 	if got := current(alice); got != "golang" {
 		t.Fatalf("/join #GoLang went to %q", got)
-	}
-}
-
-// BenchmarkLookAlikeRoom measures the check made before a room is made,
-// here among 1,000 rooms: it looks up the new name's forms, whatever the
-// number of rooms.
-func BenchmarkLookAlikeRoom(b *testing.B) {
-	h := newHub(b, Options{})
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for i := range 1000 {
-		h.indexRoomLocked(fmt.Sprintf("room-%d", i))
-	}
-	for b.Loop() {
-		if like := h.lookAlikeRoomLocked("новая"); like != "" {
-			b.Fatal(like)
-		}
 	}
 }
 

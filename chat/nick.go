@@ -155,10 +155,3 @@ func capitalise(s string) string {
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
 }
-
-func cmdNick(m *Member, args string) (Effect, error) {
-	if args == "" {
-		return Stay, usage("usage: /nick NEW (you are %s)", m.Nick())
-	}
-	return Stay, m.setNick(args)
-}

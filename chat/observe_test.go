@@ -1,4 +1,4 @@
-package chat
+package chat_test
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	. "github.com/chatroom/chatroom/chat"
 
 	"github.com/chatroom/chatroom/chat/message"
 	"github.com/chatroom/chatroom/store/memory"

@@ -1,4 +1,4 @@
-package chat
+package chat_test
 
 import (
 	"errors"
@@ -6,67 +6,11 @@ import (
 	"testing"
 	"time"
 
+	. "github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/command"
+
 	"github.com/chatroom/chatroom/chat/message"
-	"github.com/chatroom/chatroom/store"
 )
-
-// Every command the table keeps from everyone is refused to a member who is
-// not an operator by dispatch itself, before its handler reads a word: with
-// nothing after it, with words after it, and under an alias. Nobody else
-// sees anything of it.
-func TestDispatchRefusesOperatorCommandsToOthers(t *testing.T) {
-	h := newHub(t, Options{Operators: opSet{key("op"): true}})
-	joinAs(t, h, "boss", key("op"), "10.0.0.1")
-	bob := joinAs(t, h, "bob", key("bob"), "10.0.0.2")
-	carol := joinAs(t, h, "carol", key("carol"), "10.0.0.3")
-	gated := 0
-	for _, c := range h.Commands() {
-		if c.Who == ForEveryone {
-			continue
-		}
-		gated++
-		for _, name := range append([]string{c.Name}, c.Aliases...) {
-			for _, line := range []string{"/" + name, "/" + name + " carol 1h spam", "/" + strings.ToUpper(name) + " #lobby confirm"} {
-				t.Run(line, func(t *testing.T) {
-					_, err := bob.Submit(line)
-					if !errors.Is(err, ErrNotOperator) {
-						t.Fatalf("%q by a non-operator gave %v, want ErrNotOperator", line, err)
-					}
-					if want := "/" + c.Name + " is for operators"; !strings.Contains(err.Error(), want) {
-						t.Errorf("%q: %q does not say %q", line, err, want)
-					}
-				})
-			}
-		}
-	}
-	if gated < 10 {
-		t.Fatalf("only %d commands are for operators: the table lost its gates", gated)
-	}
-	if got := drain(carol); len(got) != 0 {
-		t.Errorf("refused operator commands reached carol: %+v", got)
-	}
-	if isDone(carol) {
-		t.Error("carol was closed")
-	}
-}
-
-// A command entry that does not say who may run it is for operators: the
-// zero value of Access gates.
-func TestCommandWithoutAccessIsForOperators(t *testing.T) {
-	h := newHub(t, Options{Operators: opSet{key("op"): true}})
-	ran := 0
-	h.commands = append(h.commands, Command{Name: "newthing", Args: "[X]", Help: "a command someone forgot to open",
-		run: func(*Member, string) (Effect, error) { ran++; return Stay, nil }})
-	op := joinAs(t, h, "boss", key("op"), "10.0.0.1")
-	bob := joinAs(t, h, "bob", key("bob"), "10.0.0.2")
-	if _, err := bob.Submit("/newthing"); !errors.Is(err, ErrNotOperator) || ran != 0 {
-		t.Fatalf("/newthing by bob: %v (ran %d times), want ErrNotOperator", err, ran)
-	}
-	submit(t, op, "/newthing")
-	if ran != 1 {
-		t.Fatalf("/newthing by an operator ran %d times", ran)
-	}
-}
 
 // The operations refuse a member who is not an operator themselves, so
 // that a front end calling them without the command parser cannot get
@@ -105,7 +49,7 @@ func TestOperationsRefuseNonOperators(t *testing.T) {
 			t.Errorf("%s by a non-operator: %v, want ErrNotOperator", name, err)
 		}
 	}
-	if _, muted := h.sanctions.Find(store.Mute, key("carol"), "", h.now()); !muted {
+	if !h.MutedNow(key("carol")) {
 		t.Error("carol's mute was lifted by a non-operator")
 	}
 	if rooms, _ := op.Rooms(); len(rooms) != 2 {
@@ -174,7 +118,7 @@ func TestOperationsReturnTypedErrors(t *testing.T) {
 	check("Say while muted", carol.Say("hello"), ErrMuted, "message not sent: you are muted")
 	check("SetTopic while muted", carol.SetTopic("", "mine"), ErrMuted, "topic not changed: you are muted")
 	check("SendDirect while muted", carol.SendDirect("bob", "psst"), ErrMuted, "message not sent: you are muted")
-	_, err = carol.Submit("/nick caroline")
+	_, err = command.Submit(carol, "/nick caroline")
 	check("/nick while muted", err, ErrMuted, "nick not changed: you are muted")
 	if err := op.Unmute("carol"); err != nil {
 		t.Fatal(err)
@@ -209,10 +153,10 @@ func TestOperationsReturnTypedErrors(t *testing.T) {
 	}
 
 	// Usage: a command typed wrong says how to type it.
-	_, err = op.Submit("/kick")
-	check("/kick alone", err, ErrUsage, "usage: /kick NICK")
-	_, err = op.Submit("/nosuch")
-	check("/nosuch", err, ErrUsage, "unknown command")
+	_, err = command.Submit(op, "/kick")
+	check("/kick alone", err, command.ErrUsage, "usage: /kick NICK")
+	_, err = command.Submit(op, "/nosuch")
+	check("/nosuch", err, command.ErrUsage, "unknown command")
 }
 
 // History and Search give what a front end without a view asks for:
@@ -278,5 +222,61 @@ func TestHistoryAndSearchOperations(t *testing.T) {
 	}
 	if _, err := alice.Search("#elsewhere", "apple", 0, 5); !errors.Is(err, ErrNotInRoom) {
 		t.Fatalf("Search of a room alice is not in: %v", err)
+	}
+}
+
+// The queries the commands word return data, without the parser: who
+// someone is (their address to operators only), who is in a room, whom a
+// member ignores, and typed refusals where there is nothing to show.
+func TestQueriesReturnData(t *testing.T) {
+	clock := newFakeClock()
+	h := newHub(t, Options{Now: clock.Now, AfterFunc: clock.AfterFunc, Operators: opSet{key("op"): true}})
+	op := joinAs(t, h, "boss", key("op"), "10.0.0.1")
+	bob := joinAs(t, h, "bob", key("bob"), "10.0.0.2")
+	joined := clock.Now()
+	clock.Advance(2 * time.Hour)
+	if err := bob.Away("lunch"); err != nil {
+		t.Fatal(err)
+	}
+
+	w, err := op.Whois("@BOB")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Nick != "bob" || w.Key != key("bob") || !w.Joined.Equal(joined) || w.AwayReason != "lunch" || w.AwaySince.IsZero() ||
+		w.Operator || w.Addr != "10.0.0.2" || w.Devices != 1 {
+		t.Errorf("operator's whois bob = %+v", w)
+	}
+	if w, err := bob.Whois("boss"); err != nil || w.Addr != "" || !w.Operator {
+		t.Errorf("bob's whois boss = %+v, %v: want an operator, no address", w, err)
+	}
+	if _, err := bob.Whois("nobody"); !errors.Is(err, ErrNoSuchNick) {
+		t.Errorf("whois nobody: %v, want ErrNoSuchNick", err)
+	}
+
+	n := bob.Names()
+	if n.Room != Lobby || n.Direct || len(n.Online) != 2 || n.Online[0].Nick != "bob" || !n.Online[0].Away {
+		t.Errorf("Names = %+v", n)
+	}
+
+	if err := bob.Ignore("boss"); err != nil {
+		t.Fatal(err)
+	}
+	h.WaitWrites()
+	if got := bob.Ignored(); len(got) != 1 || got[0] != (Ignored{Nick: "boss"}) {
+		t.Errorf("Ignored = %+v", got)
+	}
+
+	if room, topic, err := bob.Topic(); err != nil || room != Lobby || topic != "" {
+		t.Errorf("Topic = %q, %q, %v", room, topic, err)
+	}
+	if err := bob.SendDirect("boss", "hi"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := bob.Topic(); !errors.Is(err, ErrNoTopic) {
+		t.Errorf("Topic in a direct conversation: %v, want ErrNoTopic", err)
+	}
+	if _, err := bob.SearchNext("", 20); !errors.Is(err, ErrNoSearch) {
+		t.Errorf("SearchNext with no search made: %v, want ErrNoSearch", err)
 	}
 }

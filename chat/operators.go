@@ -20,10 +20,6 @@ func (h *Hub) listedOp(key string) bool {
 	return key != "" && h.opts.Operators != nil && h.opts.Operators.IsOperator(key)
 }
 
-func cmdOp(m *Member, args string) (Effect, error) { return Stay, m.SetOp(args, true) }
-
-func cmdDeop(m *Member, args string) (Effect, error) { return Stay, m.SetOp(args, false) }
-
 // SetOp grants (on) or takes away operator rights for the session of
 // nick, acting as the member. With nick "" or its own, the member sets its
 // own rights aside, or takes them back. Only operators in the operators
@@ -113,13 +109,6 @@ func (m *Member) touchRoomsLocked() {
 	}
 }
 
-func cmdRelease(m *Member, args string) (Effect, error) {
-	if strings.TrimLeft(args, "@~") == "" {
-		return Stay, usage("usage: /release NICK")
-	}
-	return Stay, m.Release(args)
-}
-
 // Release frees a nick from the key that registered it, acting as the
 // member: operators only (ErrNotOperator), and not a nick of a listed
 // operator (ErrProtected).
@@ -156,22 +145,6 @@ func (m *Member) Release(nick string) error {
 
 const settingMOTD = "motd"
 
-func cmdMOTD(m *Member, args string) (Effect, error) {
-	h := m.hub
-	if args == "" {
-		text := "There is no message of the day."
-		if motd := h.motd(); motd != "" {
-			text = "Message of the day: " + motd
-		}
-		m.notice(message.Notice, text)
-		return Stay, nil
-	}
-	if args == "-" {
-		args = ""
-	}
-	return Stay, m.SetMOTD(args)
-}
-
 // SetMOTD sets the message of the day ("" clears it), acting as the
 // member: operators only (ErrNotOperator); anyone may read it.
 func (m *Member) SetMOTD(text string) error {
@@ -203,6 +176,11 @@ func (m *Member) SetMOTD(text string) error {
 		lobby.announceLocked(m.nick + " set the message of the day: " + motd)
 	}
 	return nil
+}
+
+// MOTD is the message of the day, "" if there is none.
+func (m *Member) MOTD() string {
+	return m.hub.motd()
 }
 
 func (h *Hub) motd() string {

@@ -1,4 +1,4 @@
-package chat
+package chat_test
 
 import (
 	"context"
@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	. "github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/command"
 
 	"github.com/chatroom/chatroom/chat/message"
 	"github.com/chatroom/chatroom/store/memory"
@@ -130,7 +132,7 @@ func TestConcurrentPostsAreStoredBeforeSeenInOrderAndNoneLost(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for j := range lines {
-				if _, err := p.Submit(fmt.Sprintf("%s %d", p.Nick(), j)); err != nil {
+				if _, err := command.Submit(p, fmt.Sprintf("%s %d", p.Nick(), j)); err != nil {
 					errs <- err.Error()
 					return
 				}
@@ -190,12 +192,10 @@ func TestLineRacingItsAuthorsLeaveIsLoggedBeforeTheLeave(t *testing.T) {
 		if round%2 == 0 {
 			poster.Leave("bye")
 		} else {
-			h.mu.Lock()
-			h.closeLocked(poster, "kicked", "kicked by op", true)
-			h.mu.Unlock()
+			h.CloseSession(poster, "kicked", "kicked by op")
 		}
 		<-posted
-		clock.Advance(reconnectGrace) // the leave line of a session that ended
+		clock.Advance(ReconnectGrace) // the leave line of a session that ended
 		op.Leave("done")
 		left := false
 		for _, m := range drain(reader) {
@@ -222,7 +222,7 @@ func TestRoomLeftWithALineInFlightIsNotReloadedUnderIt(t *testing.T) {
 	alice := join(t, h, "alice")
 	bob := join(t, h, "bob")
 	submit(t, alice, "/msg bob hello")
-	dm := dmName(alice.Author(), bob.Author())
+	dm := DMName(alice.Author(), bob.Author())
 	bob.Leave("bye")
 	drain(alice)
 
@@ -230,15 +230,13 @@ func TestRoomLeftWithALineInFlightIsNotReloadedUnderIt(t *testing.T) {
 	st.gate, st.entered, st.release = dm, make(chan struct{}), make(chan struct{})
 	st.mu.Unlock()
 	posted := make(chan error, 1)
-	go func() { posted <- alice.post(dm, message.Chat, "in flight") }()
+	go func() { posted <- alice.SayIn(dm, "in flight") }()
 	<-st.entered // the line is being stored
 	st.mu.Lock()
 	st.gate = ""
 	st.mu.Unlock()
 
-	h.mu.RLock()
-	r := h.rooms[dm]
-	h.mu.RUnlock()
+	r := h.LoadedRoom(dm)
 	left := make(chan struct{})
 	go func() {
 		alice.Leave("bye")
@@ -246,7 +244,7 @@ func TestRoomLeftWithALineInFlightIsNotReloadedUnderIt(t *testing.T) {
 	}()
 	// Leaving empties the room: it must wait for the line, not drop the
 	// room under it.
-	for !barrierQueued(r) {
+	for !r.BarrierQueued() {
 		select {
 		case <-left:
 			t.Fatal("the room was dropped while a line was on its way to the store")
@@ -260,7 +258,7 @@ func TestRoomLeftWithALineInFlightIsNotReloadedUnderIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	bob = join(t, h, "bob")
-	if err := bob.post(dm, message.Chat, "after"); err != nil {
+	if err := bob.SayIn(dm, "after"); err != nil {
 		t.Fatal(err)
 	}
 	st.check(t)
@@ -271,12 +269,6 @@ func TestRoomLeftWithALineInFlightIsNotReloadedUnderIt(t *testing.T) {
 	if got := texts(msgs, message.Chat); !slices.Equal(got, []string{"hello", "in flight", "after"}) {
 		t.Fatalf("conversation stored as %q", got)
 	}
-}
-
-func barrierQueued(r *Room) bool {
-	r.postMu.Lock()
-	defer r.postMu.Unlock()
-	return slices.ContainsFunc(r.pending, func(p *posting) bool { return p.barrier })
 }
 
 // A line that cannot be stored is refused to its author also when another
@@ -301,12 +293,9 @@ func TestRefusedLineIsReportedWhoeverStoresIt(t *testing.T) {
 	st.mu.Unlock()
 	say(1, a)
 	say(2, b)
-	r := h.mustLobby(t)
+	r := mustLobby(t, h)
 	for {
-		r.postMu.Lock()
-		n := len(r.pending)
-		r.postMu.Unlock()
-		if n == 2 {
+		if r.PendingLines() == 2 {
 			break
 		}
 		runtime.Gosched()
@@ -319,23 +308,5 @@ func TestRefusedLineIsReportedWhoeverStoresIt(t *testing.T) {
 	}
 	if got := texts(drain(a), message.Chat); len(got) > 0 {
 		t.Errorf("lines not stored were shown: %q", got)
-	}
-}
-
-// The welcome's first nicks are those a full sort would give, case aside.
-func TestFirstNicksAreThoseOfAFullSort(t *testing.T) {
-	members := map[*Member]struct{}{}
-	var all []string
-	for i := range 500 {
-		nick := fmt.Sprintf("%c%03d", "aBcDeF"[i%6], (i*7919)%1000)
-		members[&Member{nick: nick}] = struct{}{}
-		all = append(all, nick)
-	}
-	slices.SortFunc(all, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
-	for _, n := range []int{0, 1, 20, 499, 500, 600} {
-		got := firstNicks(members, n)
-		if want := all[:min(n, len(all))]; !slices.Equal(got, want) {
-			t.Fatalf("first %d: %q, want %q", n, got, want)
-		}
 	}
 }

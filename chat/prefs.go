@@ -74,17 +74,12 @@ func (m *Member) putPref(name, value string, apply func(*Member)) string {
 	return kept
 }
 
-func cmdQuiet(m *Member, args string) (Effect, error) {
-	var on bool
-	switch strings.ToLower(args) {
-	case "":
-		on = !m.quiet.Load()
-	case "on":
-		on = true
-	case "off":
-	default:
-		return Stay, usage("usage: /quiet [on|off]")
-	}
+// Quiet reports whether the member hides others' joins and leaves.
+func (m *Member) Quiet() bool { return m.quiet.Load() }
+
+// SetQuiet hides others' joins and leaves from the member's view (on), or
+// shows them again, for good if it has a key; it is told which.
+func (m *Member) SetQuiet(on bool) {
 	value := ""
 	if on {
 		value = "on"
@@ -95,7 +90,6 @@ func cmdQuiet(m *Member, args string) (Effect, error) {
 		text = "Quiet on: you no longer see others join and leave (nick changes still show); /quiet again shows them."
 	}
 	m.notice(message.Notice, text+kept)
-	return Stay, nil
 }
 
 // Highlighted reports whether text holds one of the member's /highlight
@@ -121,52 +115,39 @@ func (m *Member) highlightList() []string {
 	return nil
 }
 
-func cmdHighlight(m *Member, args string) (Effect, error) {
-	if args == "" {
-		list := m.highlightList()
-		if len(list) == 0 {
-			m.notice(message.Notice, "You highlight no words. /highlight WORD makes a line with WORD count as for you, as your nick does.")
-		} else {
-			m.notice(message.Notice, "You highlight: "+strings.Join(list, ", ")+". /highlight -WORD removes one.")
-		}
-		return Stay, nil
-	}
-	if word, ok := strings.CutPrefix(args, "-"); ok {
-		return cmdUnhighlight(m, word)
-	}
-	if strings.ContainsFunc(args, unicode.IsSpace) {
-		return Stay, usage("usage: /highlight WORD (one word at a time)")
-	}
-	word := args
+// Highlights are the member's highlight words.
+func (m *Member) Highlights() []string { return slices.Clone(m.highlightList()) }
+
+// Highlight makes lines with word count as for the member, as its nick
+// does; it is told so.
+func (m *Member) Highlight(word string) error {
 	if problem := highlightProblem(word); problem != "" {
-		return Stay, errors.New(problem)
+		return errors.New(problem)
 	}
 	list := m.highlightList()
 	if slices.ContainsFunc(list, func(w string) bool { return strings.EqualFold(w, word) }) {
-		return Stay, fmt.Errorf("you already highlight %q", word)
+		return fmt.Errorf("you already highlight %q", word)
 	}
 	if len(list) >= maxHighlights {
-		return Stay, fmt.Errorf("you highlight %d words, the most there may be; /highlight -WORD removes one", len(list))
+		return fmt.Errorf("you highlight %d words, the most there may be; /highlight -WORD removes one", len(list))
 	}
 	list = append(slices.Clip(list), word)
 	kept := m.setHighlights(list)
 	m.notice(message.Notice, fmt.Sprintf("Lines with %q now count as for you, as your nick does%s.", word, kept))
-	return Stay, nil
+	return nil
 }
 
-func cmdUnhighlight(m *Member, args string) (Effect, error) {
-	if args == "" || strings.ContainsFunc(args, unicode.IsSpace) {
-		return Stay, usage("usage: /unhighlight WORD")
-	}
+// Unhighlight stops word (in any case) counting as for the member.
+func (m *Member) Unhighlight(word string) error {
 	list := m.highlightList()
-	i := slices.IndexFunc(list, func(w string) bool { return strings.EqualFold(w, args) })
+	i := slices.IndexFunc(list, func(w string) bool { return strings.EqualFold(w, word) })
 	if i < 0 {
-		return Stay, fmt.Errorf("you do not highlight %q", args)
+		return fmt.Errorf("you do not highlight %q", word)
 	}
-	word := list[i]
+	word = list[i]
 	kept := m.setHighlights(slices.Delete(slices.Clone(list), i, i+1))
 	m.notice(message.Notice, fmt.Sprintf("Lines with %q no longer count as for you%s.", word, kept))
-	return Stay, nil
+	return nil
 }
 
 // setHighlights keeps list as the person's highlight words. The list is

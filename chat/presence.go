@@ -35,14 +35,16 @@ type presence struct {
 
 func (p *presence) awayLocked() bool { return !p.awaySince.IsZero() }
 
-func cmdAway(m *Member, args string) (Effect, error) {
-	reason := sanitize.OneLine(args, maxAwayReason)
+// Away marks the member away, for why (cut to maxAwayReason): whoever
+// writes to it privately is told, once.
+func (m *Member) Away(why string) error {
+	reason := sanitize.OneLine(why, maxAwayReason)
 	h := m.hub
 	now := h.now()
 	h.mu.Lock()
 	defer h.unlock()
 	if m.left {
-		return Stay, ErrLeft
+		return ErrLeft
 	}
 	// A new /away is a new absence: whoever writes is told its reason.
 	m.pres.awaySince, m.pres.awayReason = now, reason
@@ -52,21 +54,22 @@ func cmdAway(m *Member, args string) (Effect, error) {
 		text = fmt.Sprintf("You are away (%s). Whoever writes to you privately is told why, once; /back, or writing anything, ends it.", reason)
 	}
 	m.noticeLocked(m.currentRoomLocked(), message.Notice, text)
-	return Stay, nil
+	return nil
 }
 
-func cmdBack(m *Member, _ string) (Effect, error) {
+// Back ends the member's absence (/away).
+func (m *Member) Back() error {
 	h := m.hub
 	h.mu.Lock()
 	defer h.unlock()
 	if m.left {
-		return Stay, ErrLeft
+		return ErrLeft
 	}
 	if !m.pres.awayLocked() {
-		return Stay, errors.New("you are not away; /away [REASON] says you are")
+		return errors.New("you are not away; /away [REASON] says you are")
 	}
 	m.backLocked()
-	return Stay, nil
+	return nil
 }
 
 // back ends the member's absence because it wrote something, as IRC
@@ -96,14 +99,6 @@ func (m *Member) presenceChangedLocked() {
 		s.room.version.Add(1)
 		s.room.wakeMembersLocked()
 	}
-}
-
-// awayNote is how /names and /whois add an absence to a nick.
-func awayNote(reason string) string {
-	if reason == "" {
-		return " (away)"
-	}
-	return " (away: " + reason + ")"
 }
 
 // absence names the absence of the other person in the direct conversation

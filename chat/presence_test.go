@@ -1,10 +1,13 @@
-package chat
+package chat_test
 
 import (
 	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	. "github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/command"
 
 	"github.com/chatroom/chatroom/chat/message"
 )
@@ -59,7 +62,7 @@ func TestAwayShowsInNamesWhoisAndRoster(t *testing.T) {
 	if n := notices(dave); !strings.Contains(n, "You are back") {
 		t.Fatalf("/back said %q", n)
 	}
-	if _, err := dave.Submit("/back"); err == nil || !strings.Contains(err.Error(), "you are not away") {
+	if _, err := command.Submit(dave, "/back"); err == nil || !strings.Contains(err.Error(), "you are not away") {
 		t.Fatalf("/back when not away: %v", err)
 	}
 	submit(t, alice, "/names")
@@ -248,13 +251,13 @@ func TestHighlightWords(t *testing.T) {
 	if n := notices(alice); !strings.Contains(n, "You highlight: deploy, Oncall") {
 		t.Fatalf("/highlight listed %q", n)
 	}
-	if _, err := alice.Submit("/highlight DEPLOY"); err == nil {
+	if _, err := command.Submit(alice, "/highlight DEPLOY"); err == nil {
 		t.Fatal("the same word twice was taken")
 	}
-	if _, err := alice.Submit("/highlight two words"); err == nil {
+	if _, err := command.Submit(alice, "/highlight two words"); err == nil {
 		t.Fatal("two words were taken")
 	}
-	if _, err := alice.Submit("/highlight " + strings.Repeat("x", maxHighlightLen+1)); err == nil {
+	if _, err := command.Submit(alice, "/highlight "+strings.Repeat("x", MaxHighlightLen+1)); err == nil {
 		t.Fatal("a word too long was taken")
 	}
 	// Kept for the key.
@@ -268,11 +271,11 @@ func TestHighlightWords(t *testing.T) {
 	if alice.Highlighted("deploy now") || alice.Highlighted("oncall") {
 		t.Fatal("removed words still highlight")
 	}
-	for i := range maxHighlights {
+	for i := range MaxHighlights {
 		submit(t, alice, fmt.Sprintf("/highlight w%d", i))
 	}
-	if _, err := alice.Submit("/highlight onemore"); err == nil || !strings.Contains(err.Error(), "the most") {
-		t.Fatalf("word %d: %v", maxHighlights+1, err)
+	if _, err := command.Submit(alice, "/highlight onemore"); err == nil || !strings.Contains(err.Error(), "the most") {
+		t.Fatalf("word %d: %v", MaxHighlights+1, err)
 	}
 }
 
@@ -289,7 +292,7 @@ func TestAReconnectWithinAMinuteIsNotNews(t *testing.T) {
 	drain(alice)
 
 	bob.Leave("connection lost")
-	clock.Advance(reconnectGrace - time.Second)
+	clock.Advance(ReconnectGrace - time.Second)
 	if got := drain(alice); len(got) != 0 {
 		t.Fatalf("alice saw %+v within the grace", got)
 	}
@@ -302,7 +305,7 @@ func TestAReconnectWithinAMinuteIsNotNews(t *testing.T) {
 	// Gone longer: one leave line a room, a minute on, and a join line
 	// when they come.
 	bob.Leave("quit")
-	clock.Advance(reconnectGrace)
+	clock.Advance(ReconnectGrace)
 	got := drain(alice)
 	if l := kinds(got, message.Leave); len(l) != 2 || l[0].Nick != "bob" || l[0].Text != "quit" {
 		t.Fatalf("after a minute alice saw %+v", got)
@@ -324,7 +327,7 @@ func TestAReconnectWithinAMinuteIsNotNews(t *testing.T) {
 	drain(alice)
 	a.Leave("quit")
 	anon()
-	clock.Advance(reconnectGrace)
+	clock.Advance(ReconnectGrace)
 	if got := drain(alice); len(kinds(got, message.Join))+len(kinds(got, message.Leave)) != 0 {
 		t.Fatalf("a keyless reconnect showed %+v", got)
 	}
@@ -351,7 +354,7 @@ func TestOnlyASessionEndingWaitsForAReconnect(t *testing.T) {
 	}
 	bob.Leave("quit")
 	h.Shutdown()
-	clock.Advance(reconnectGrace)
+	clock.Advance(ReconnectGrace)
 	if l := kinds(drain(op), message.Leave); len(l) != 0 {
 		t.Fatalf("held leave lines were posted after shutdown: %+v", l)
 	}

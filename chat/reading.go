@@ -4,36 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/chatroom/chatroom/chat/message"
-	"github.com/chatroom/chatroom/sanitize"
 )
 
 // Reading a room's past, acting as a member: older messages (History,
 // LoadOlder, /history) and finding messages (Search, /search).
 
 // Older history, on request.
-const (
-	defaultHistory = 50
-	maxHistory     = 500
-)
-
-func cmdHistory(m *Member, args string) (Effect, error) {
-	n := defaultHistory
-	if args != "" {
-		var err error
-		if n, err = strconv.Atoi(args); err != nil || n <= 0 {
-			return Stay, usage("usage: /history [N], e.g. /history 200")
-		}
-	}
-	got, err := m.LoadOlder("", 0, n)
-	if err == nil && got == 0 {
-		m.notice(message.Notice, "Nothing earlier: that is the beginning of what this room keeps.")
-	}
-	return Stay, err
-}
+const maxHistory = 500
 
 // LoadOlder gives the member up to n messages of room ("": the one it is
 // looking at) from before Seq before (0: the oldest it has been given),
@@ -185,9 +164,6 @@ func (m *Member) Search(room, query string, before uint64, n int) (SearchResult,
 	return res, nil
 }
 
-// maxSearchResults is how many results one page of /search shows.
-const maxSearchResults = 20
-
 // searchPage is where a member's last /search got to, for /search alone to
 // show the next page.
 type searchPage struct {
@@ -196,75 +172,51 @@ type searchPage struct {
 	shown       int    // matches shown (or left out as ignored) so far
 }
 
-func cmdSearch(m *Member, args string) (Effect, error) {
+// ErrNoSearch: the member asked for the next page of a search it has not
+// made in this room.
+var ErrNoSearch = errors.New("no search to go on with")
+
+// SearchPage is one page of a member's search in the room it is looking
+// at: the matches, newest first, less those of people it ignores.
+type SearchPage struct {
+	Query string
+	Found []message.Message
+	// Total is how many messages match in all; From is the number of the
+	// first on this page (1: the newest), Shown how many have been shown
+	// up to this page's end. Nothing left to show: Read is 0.
+	Total, From, Shown, Read int
+}
+
+// SearchNext searches the room the member is looking at for query, a page
+// of max results at a time: with query "", it shows the page after the one
+// it last showed (ErrNoSearch if there is none).
+func (m *Member) SearchNext(query string, max int) (SearchPage, error) {
 	r := m.Room()
-	query := strings.TrimSpace(args)
 	m.searchMu.Lock()
 	defer m.searchMu.Unlock()
 	page := searchPage{room: r.name, query: query}
 	if query == "" {
 		if m.search.query == "" || m.search.room != r.name {
-			return Stay, usage("usage: /search TEXT; then /search alone shows the next page")
+			return SearchPage{}, ErrNoSearch
 		}
 		page = m.search
 	}
-	res, err := m.Search(r.name, page.query, page.before, maxSearchResults)
+	res, err := m.Search(r.name, page.query, page.before, max)
 	if err != nil {
-		return Stay, err
+		return SearchPage{}, err
 	}
-	found, total := res.Found, res.Total
-	if total == 0 {
+	out := SearchPage{Query: page.query, Found: res.Found, Total: res.Total, Read: res.Read}
+	if res.Total == 0 {
 		m.search = searchPage{}
-		m.notice(message.Notice, fmt.Sprintf("Nothing in this room matches %q.", page.query))
-		return Stay, nil
+		return out, nil
 	}
 	if res.Read == 0 {
-		m.notice(message.Notice, fmt.Sprintf("No more messages match %q: all %d were shown (/search TEXT starts again).", page.query, total))
-		return Stay, nil
+		return out, nil
 	}
-	from := page.shown + 1
+	out.From = page.shown + 1
 	page.shown += res.Read
 	page.before = res.Next
 	m.search = page
-
-	var b strings.Builder
-	verb := "match"
-	if total == 1 {
-		verb = "matches"
-	}
-	// The header says how many match in all, which of them this page
-	// shows, and how to see more.
-	fmt.Fprintf(&b, "%d message%s %s %q", total, plural(total), verb, page.query)
-	switch {
-	case total <= maxSearchResults && from == 1:
-		b.WriteString(", newest first:")
-	case page.shown >= total:
-		fmt.Fprintf(&b, "; %d-%d, the oldest:", from, page.shown)
-	default:
-		newest := ""
-		if from == 1 {
-			newest = "newest "
-		}
-		fmt.Fprintf(&b, "; %s%d-%d (/search alone shows %d-%d):", newest, from, page.shown, page.shown+1, min(total, page.shown+maxSearchResults))
-	}
-	for _, msg := range found {
-		who := "<" + msg.Nick + ">"
-		if msg.Kind == message.Action {
-			who = "* " + msg.Nick
-		}
-		text := strings.ReplaceAll(msg.Text, "\n", " ")
-		fmt.Fprintf(&b, "\n  %s %s %s", msg.Time.In(m.loc).Format("2006-01-02 15:04"), who, sanitize.TruncateRunes(text, 200))
-	}
-	if len(found) == 0 {
-		b.WriteString("\n  (all from people you ignore)")
-	}
-	m.notice(message.Notice, b.String())
-	return Stay, nil
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
+	out.Shown = page.shown
+	return out, nil
 }

@@ -1,10 +1,13 @@
-package chat
+package chat_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	. "github.com/chatroom/chatroom/chat"
 
 	"github.com/chatroom/chatroom/chat/message"
 )
@@ -41,7 +44,7 @@ func TestUnannouncedSessionPostsNoJoinOrLeave(t *testing.T) {
 		t.Fatalf("#go online = %+v, want alice alone", online)
 	}
 	bot.Leave("done")
-	clock.Advance(reconnectGrace)
+	clock.Advance(ReconnectGrace)
 	if got := drain(alice); len(got) != 0 {
 		t.Fatalf("alice saw %+v after the bot left, want nothing", got)
 	}
@@ -75,7 +78,7 @@ func TestPersonJoiningBesideTheirScriptIsAnnounced(t *testing.T) {
 	if got := texts(drain(alice), message.Join); len(got) != 1 {
 		t.Fatalf("alice saw %d joins, want bob's", len(got))
 	}
-	if online := h.mustLobby(t).Online(); len(online) != 2 {
+	if online := mustLobby(t, h).Online(); len(online) != 2 {
 		t.Fatalf("lobby online = %+v, want alice and bob", online)
 	}
 }
@@ -92,11 +95,11 @@ func TestEnterAndFind(t *testing.T) {
 	if err := bot.Enter("#nosuch"); !errors.Is(err, ErrNoSuchRoom) {
 		t.Fatalf("Enter #nosuch: %v, want ErrNoSuchRoom", err)
 	}
-	if _, known, _ := h.opts.Store.RoomInfo(ctxBG, "nosuch"); known {
+	if _, known, _ := h.Opts().Store.RoomInfo(context.Background(), "nosuch"); known {
 		t.Fatal("Enter made #nosuch")
 	}
 	op := join(t, h, "op")
-	op.op = true
+	op.MakeOp()
 	submit(t, op, "/join #secret")
 	submit(t, op, "/private on")
 	submit(t, op, "the plan is ready")

@@ -1,4 +1,4 @@
-package chat
+package chat_test
 
 import (
 	"context"
@@ -10,7 +10,9 @@ import (
 	"sync"
 	"testing"
 	"time"
-	"unicode/utf8"
+
+	. "github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/command"
 
 	"go.uber.org/goleak"
 
@@ -86,9 +88,9 @@ func texts(msgs []message.Message, kind message.Kind) []string {
 	return out
 }
 
-func submit(t *testing.T, m *Member, line string) Effect {
+func submit(t *testing.T, m *Member, line string) command.Effect {
 	t.Helper()
-	eff, err := m.Submit(line)
+	eff, err := command.Submit(m, line)
 	if err != nil {
 		t.Fatalf("submit %q: %v", line, err)
 	}
@@ -117,7 +119,7 @@ func TestJoinAndLeaveAreAnnounced(t *testing.T) {
 	if got = drain(alice); len(got) != 0 {
 		t.Fatalf("alice saw %+v at once; a leave line waits out the reconnect grace", got)
 	}
-	clock.Advance(reconnectGrace)
+	clock.Advance(ReconnectGrace)
 	got = drain(alice)
 	if len(got) != 1 || got[0].Kind != message.Leave || got[0].Nick != "bob" || got[0].Text != "quit" {
 		t.Fatalf("alice saw %+v, want one leave of bob (quit)", got)
@@ -130,12 +132,12 @@ func TestJoinAndLeaveAreAnnounced(t *testing.T) {
 	if err := bob.Say("hello?"); !errors.Is(err, ErrLeft) {
 		t.Fatalf("Say after leave: %v, want ErrLeft", err)
 	}
-	if online := h.mustLobby(t).Online(); len(online) != 1 || online[0].Nick != "alice" {
+	if online := mustLobby(t, h).Online(); len(online) != 1 || online[0].Nick != "alice" {
 		t.Fatalf("online = %+v", online)
 	}
 }
 
-func (h *Hub) mustLobby(t *testing.T) *Room {
+func mustLobby(t *testing.T, h *Hub) *Room {
 	t.Helper()
 	r, err := h.Room(Lobby)
 	if err != nil {
@@ -197,7 +199,7 @@ func TestNickCommand(t *testing.T) {
 		t.Fatalf("nick = %q", alice.Nick())
 	}
 	// The old nick stays registered to alice's key; the new one is taken.
-	if _, err := bob.Submit("/nick alice"); err == nil || !strings.Contains(err.Error(), "registered to another key") {
+	if _, err := command.Submit(bob, "/nick alice"); err == nil || !strings.Contains(err.Error(), "registered to another key") {
 		t.Fatalf("bob took alice's registered nick: %v", err)
 	}
 	submit(t, bob, "/nick alicia")
@@ -214,7 +216,7 @@ func TestNickCommand(t *testing.T) {
 		{"/nick", "usage: /nick NEW"},
 		{"/nick you", "reserved"},
 	} {
-		_, err := alice.Submit(bad.line)
+		_, err := command.Submit(alice, bad.line)
 		if err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("%q: err = %v, want it to say %q", bad.line, err, bad.want)
 		}
@@ -239,9 +241,9 @@ func TestCommands(t *testing.T) {
 
 	submit(t, alice, "/help")
 	help := strings.Join(texts(drain(alice), message.Notice), "\n")
-	for _, c := range h.Commands() {
+	for _, c := range command.Commands() {
 		listed := strings.Contains(help, c.Usage()) && strings.Contains(help, c.Help)
-		if listed != (c.Who == ForEveryone) {
+		if listed != (c.Who == command.ForEveryone) {
 			t.Errorf("/help for a non-operator: %s listed = %v:\n%s", c.Usage(), listed, help)
 		}
 	}
@@ -250,7 +252,7 @@ func TestCommands(t *testing.T) {
 	}
 	// A view's own commands and its pointer to the keys are its to add
 	// (ui tests /help keys itself).
-	alice.Help(ViewHelp{Title: "In this view:", Commands: []Command{{Name: "help", Args: "keys", Help: "list the keys"}},
+	command.Help(alice, command.ViewHelp{Title: "In this view:", Commands: []command.Command{{Name: "help", Args: "keys", Help: "list the keys"}},
 		Footer: "Keys: /help keys lists them."})
 	help = strings.Join(texts(drain(alice), message.Notice), "\n")
 	if !strings.Contains(help, "In this view:\n  /help keys") || !strings.HasSuffix(help, "\nKeys: /help keys lists them.") {
@@ -270,13 +272,13 @@ func TestCommands(t *testing.T) {
 		t.Fatalf("/names = %q", got)
 	}
 
-	if eff := submit(t, alice, "/quit"); eff != Quit {
+	if eff := submit(t, alice, "/quit"); eff != command.Quit {
 		t.Errorf("/quit effect = %v", eff)
 	}
-	if eff := submit(t, alice, "/exit"); eff != Quit {
+	if eff := submit(t, alice, "/exit"); eff != command.Quit {
 		t.Errorf("/exit effect = %v", eff)
 	}
-	if eff := submit(t, alice, "/quit  off to \x1b[31mlunch "); eff != Quit {
+	if eff := submit(t, alice, "/quit  off to \x1b[31mlunch "); eff != command.Quit {
 		t.Errorf("/quit MESSAGE effect = %v", eff)
 	}
 
@@ -294,8 +296,8 @@ func TestCommands(t *testing.T) {
 		{"/names please", "usage: /names (it takes nothing after it)"},
 		{"/help keys", "usage: /help (it takes nothing after it)"},
 	} {
-		eff, err := alice.Submit(bad.line)
-		if err == nil || !strings.Contains(err.Error(), bad.want) || eff != Stay {
+		eff, err := command.Submit(alice, bad.line)
+		if err == nil || !strings.Contains(err.Error(), bad.want) || eff != command.Stay {
 			t.Errorf("%q: (%v, %v), want an error saying %q", bad.line, eff, err, bad.want)
 		}
 	}
@@ -303,7 +305,7 @@ func TestCommands(t *testing.T) {
 		t.Fatalf("failed commands reached bob: %+v", got)
 	}
 	alice.Leave("quit")
-	clock.Advance(reconnectGrace)
+	clock.Advance(ReconnectGrace)
 	if got := drain(bob); len(got) != 1 || got[0].Text != "quit: off to ^[[31mlunch" {
 		t.Fatalf("bob saw %+v, want alice's quit message", got)
 	}
@@ -336,11 +338,11 @@ func TestMessagesAreSanitisedAndBounded(t *testing.T) {
 	if got := texts(drain(bob), message.Chat); len(got) != 1 || got[0] != exact {
 		t.Fatal("a message of exactly the limit was not delivered whole")
 	}
-	_, err := alice.Submit(exact + "!")
+	_, err := command.Submit(alice, exact+"!")
 	if err == nil || !strings.Contains(err.Error(), "2001 characters") || !strings.Contains(err.Error(), "2000") {
 		t.Fatalf("over-long message: err = %v", err)
 	}
-	_, err = alice.Submit(strings.Repeat("line\n", MaxMessageLines) + "one too many")
+	_, err = command.Submit(alice, strings.Repeat("line\n", MaxMessageLines)+"one too many")
 	if err == nil || !strings.Contains(err.Error(), "lines") {
 		t.Fatalf("too many lines: err = %v", err)
 	}
@@ -363,7 +365,7 @@ func TestHistoryOnJoin(t *testing.T) {
 		submit(t, alice, fmt.Sprintf("msg %d", i))
 	}
 	alice.Leave("quit")
-	clock.Advance(reconnectGrace)
+	clock.Advance(ReconnectGrace)
 
 	bob := join(t, h, "bob")
 	got := drain(bob)
@@ -596,71 +598,6 @@ func TestWakesCoalesce(t *testing.T) {
 	}
 }
 
-func TestParse(t *testing.T) {
-	cases := []struct {
-		line string
-		want Parsed
-	}{
-		{"hello", Parsed{Text: "hello"}},
-		{"/nick  Bob ", Parsed{IsCommand: true, Name: "nick", Args: "Bob"}},
-		{"/ME waves  at you", Parsed{IsCommand: true, Name: "me", Args: "waves  at you"}},
-		{"//x", Parsed{Text: "/x"}},
-		{"/", Parsed{IsCommand: true}},
-		{"/me\nline two", Parsed{IsCommand: true, Name: "me", Args: "line two"}},
-	}
-	for _, c := range cases {
-		if got := Parse(c.line); got != c.want {
-			t.Errorf("Parse(%q) = %+v, want %+v", c.line, got, c.want)
-		}
-	}
-}
-
-func FuzzParse(f *testing.F) {
-	for _, s := range []string{"hi", "/nick a", "//x", "/", "/me \x1b", "/NICK\n\n", "/quit"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, line string) {
-		p := Parse(line)
-		if p.IsCommand {
-			if !strings.HasPrefix(line, "/") || strings.HasPrefix(line, "//") {
-				t.Fatalf("%q parsed as command", line)
-			}
-			if p.Name != strings.ToLower(p.Name) || strings.ContainsAny(p.Name, " \n") {
-				t.Fatalf("bad name %q", p.Name)
-			}
-			return
-		}
-		if p.Text != line && "/"+p.Text != line {
-			t.Fatalf("text %q from %q", p.Text, line)
-		}
-	})
-}
-
-// FuzzSubmit drives the whole command path with arbitrary lines: it must not
-// panic, and whatever reaches another member must be terminal-safe.
-func FuzzSubmit(f *testing.F) {
-	for _, s := range []string{"hi", "/nick a\x1b", "/me \x9b2J", "/names", "/help", "\xff\xfe", "/nick " + strings.Repeat("é", 30),
-		"/join #x\x1b", "/topic \x07t", "/msg b \x1b[2Jhi", "/reply x", "/search \"a OR\"*", "/history 3", "/rooms", "/part"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, line string) {
-		h := newHub(t, Options{})
-		a, _ := h.Join(Identity{Nick: "a"})
-		b, _ := h.Join(Identity{Nick: "b"})
-		drain(b)
-		_, _ = a.Submit(line)
-		for _, m := range append(drain(b), drain(a)...) {
-			for _, s := range []string{m.Text, m.Nick} {
-				if !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool {
-					return (r < 0x20 && r != '\n') || (r >= 0x7f && r < 0xa0)
-				}) {
-					t.Fatalf("unsafe text reached a member: %q", s)
-				}
-			}
-		}
-	})
-}
-
 // A join racing Shutdown either fails or is told the server is closing;
 // nobody is left waiting for a notice that never comes.
 func TestJoinRacingShutdownIsToldToo(t *testing.T) {
@@ -693,7 +630,7 @@ func TestNickAfterLeaveIsRefused(t *testing.T) {
 	bob := join(t, h, "bob")
 	alice.Leave("quit")
 	drain(bob)
-	if _, err := alice.Submit("/nick ghost"); !errors.Is(err, ErrLeft) {
+	if _, err := command.Submit(alice, "/nick ghost"); !errors.Is(err, ErrLeft) {
 		t.Fatalf("/nick after leaving: %v", err)
 	}
 	if got := drain(bob); len(got) != 0 {
@@ -753,7 +690,7 @@ func TestHistoryReadFailureIsRetriedNotSkipped(t *testing.T) {
 
 func TestRosterVersionAndSharedList(t *testing.T) {
 	h := newHub(t, Options{})
-	r := h.mustLobby(t)
+	r := mustLobby(t, h)
 	v0 := r.RosterVersion()
 	alice := join(t, h, "alice")
 	v1 := r.RosterVersion()

@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/rivo/uniseg"
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/chatroom/chatroom/chat/message"
@@ -23,11 +21,11 @@ import (
 // digits, '-' and '_'.
 var roomNamePattern = regexp.MustCompile(`^[\p{L}\p{N}_-]{1,32}$`)
 
-// roomName reads "#go" or "go" as a room name, composed (NFC) and
+// RoomName reads "#go" or "go" as a room name, composed (NFC) and
 // lower-cased. A name holding a character that shows nothing is refused
 // with the character named, so that no room can pass for another: "#lobby"
 // with a Hangul filler would show as #lobby.
-func roomName(arg string) (string, error) {
+func RoomName(arg string) (string, error) {
 	typed := norm.NFC.String(strings.TrimPrefix(strings.TrimSpace(arg), "#"))
 	if problem := nickname.InvisibleProblem("#"+typed, "room names"); problem != "" {
 		return "", errors.New(problem)
@@ -91,20 +89,13 @@ func tooManyRooms(n int) error {
 	return refuse(ErrTooManyRooms, "you are in %d rooms and conversations, the most one session may be in; /part one first", n)
 }
 
-func cmdJoin(m *Member, args string) (Effect, error) {
-	if args == "" {
-		return Stay, usage("usage: /join #ROOM, e.g. /join #go")
-	}
-	return Stay, m.Join(args)
-}
-
 // Join enters the room called room ("#go" or "go"), making it if it is
 // new, and looks at it; a room the member is in already it only looks at.
 // Refusals: ErrTooManyRooms, ErrInviteOnly, a *LimitError for making rooms
 // or joining too fast, and a name that is not a room's or reads like
 // another's.
 func (m *Member) Join(room string) error {
-	name, err := roomName(room)
+	name, err := RoomName(room)
 	if err != nil {
 		return err
 	}
@@ -193,8 +184,6 @@ func (m *Member) allowNewRoom(now time.Time) error {
 	return m.refused("make a room", wait, now)
 }
 
-func cmdPart(m *Member, _ string) (Effect, error) { return Stay, m.Part("") }
-
 // Part leaves room ("": the one the member is looking at), which must not
 // be the last it is in.
 func (m *Member) Part(room string) error {
@@ -271,68 +260,20 @@ func (m *Member) Listings() ([]Listing, error) {
 	return rows, nil
 }
 
-func cmdRooms(m *Member, _ string) (Effect, error) {
-	listings, err := m.Listings()
-	if err != nil {
-		return Stay, err
-	}
-	type row struct {
-		name   string
-		online int
-		rest   string // after the name: invite-only, topic
-	}
-	rows := make([]row, 0, len(listings))
-	for _, l := range listings {
-		var rest string
-		if l.InviteOnly {
-			rest += ", invite-only"
-		}
-		if l.Topic != "" {
-			rest += ": " + l.Topic
-		}
-		rows = append(rows, row{l.Name, l.Online, rest})
-	}
-	// Columns line up: the names padded to the longest listed, the
-	// counts to the widest.
-	shown := rows[:min(len(rows), maxListedRooms)]
-	nameW, countW := 0, 0
-	for _, r := range shown {
-		nameW = max(nameW, uniseg.StringWidth(r.name))
-		countW = max(countW, len(strconv.Itoa(r.online)))
-	}
-	lines := make([]string, 0, len(shown)+1)
-	for _, r := range shown {
-		pad := strings.Repeat(" ", nameW-uniseg.StringWidth(r.name))
-		lines = append(lines, fmt.Sprintf("  #%s%s  %*d online%s", r.name, pad, countW, r.online, r.rest))
-	}
-	if len(rows) > len(shown) {
-		lines = append(lines, fmt.Sprintf("  … and %d quieter ones", len(rows)-len(shown)))
-	}
-	m.notice(message.Notice, fmt.Sprintf("Rooms (%d; /join #NAME enters one):\n%s", len(rows), strings.Join(lines, "\n")))
-	return Stay, nil
-}
+// ErrNoTopic: direct conversations have no topic.
+var ErrNoTopic = errors.New("direct conversations have no topic")
 
-func cmdTopic(m *Member, args string) (Effect, error) {
+// Topic is the topic of the room the member is looking at ("": none),
+// and the room's name. A direct conversation has none (ErrNoTopic).
+func (m *Member) Topic() (room, topic string, err error) {
 	h := m.hub
-	now := h.now()
-	h.mu.Lock()
-	defer h.unlock()
+	h.mu.RLock()
+	defer h.mu.RUnlock()
 	r := m.currentRoomLocked()
 	if r == nil || r.dm {
-		return Stay, errors.New("direct conversations have no topic")
+		return "", "", ErrNoTopic
 	}
-	if args == "" {
-		if r.topic == "" {
-			m.noticeLocked(r, message.Notice, fmt.Sprintf("#%s has no topic; /topic TEXT sets one.", r.name))
-		} else {
-			m.noticeLocked(r, message.Notice, "Topic: "+r.topic)
-		}
-		return Stay, nil
-	}
-	if args == "-" {
-		args = ""
-	}
-	return Stay, m.setTopicLocked(r, args, now)
+	return r.name, r.topic, nil
 }
 
 // SetTopic sets the topic of room ("": the one the member is looking at;
@@ -348,7 +289,7 @@ func (m *Member) SetTopic(room, topic string) error {
 		return err
 	}
 	if r.dm {
-		return errors.New("direct conversations have no topic")
+		return ErrNoTopic
 	}
 	return m.setTopicLocked(r, topic, now)
 }
@@ -389,29 +330,13 @@ func (m *Member) setTopicLocked(r *Room, topic string, now time.Time) error {
 	return nil
 }
 
-func cmdDelete(m *Member, args string) (Effect, error) {
-	arg, confirm, _ := strings.Cut(args, " ")
-	if arg == "" {
-		return Stay, usage("usage: /delete #ROOM, then /delete #ROOM confirm")
-	}
-	confirmed := strings.TrimSpace(confirm) == "confirm"
-	n, err := m.DeleteRoom(arg, confirmed)
-	if err != nil || confirmed {
-		return Stay, err
-	}
-	name, _ := roomName(arg) // DeleteRoom read it
-	m.notice(message.Notice, fmt.Sprintf(
-		"This deletes #%s for everyone, with its %d messages, for good. To go ahead: /delete #%s confirm", name, n, name))
-	return Stay, nil
-}
-
 // DeleteRoom deletes the public room called room ("#go" or "go") for
 // everyone, with all its messages, acting as the member: operators only
 // (ErrNotOperator); ErrNoSuchRoom if there is none. Unless confirmed, it
 // deletes nothing and returns how many messages it would delete, so that
 // a person can be asked first; confirmed, it returns 0.
 func (m *Member) DeleteRoom(room string, confirmed bool) (messages uint64, err error) {
-	name, err := roomName(room)
+	name, err := RoomName(room)
 	if err != nil {
 		return 0, err
 	}

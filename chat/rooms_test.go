@@ -1,4 +1,4 @@
-package chat
+package chat_test
 
 import (
 	"context"
@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	. "github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/command"
 
 	"github.com/chatroom/chatroom/chat/message"
 	"github.com/chatroom/chatroom/humantime"
@@ -170,7 +173,7 @@ func TestDirectMessagesReachOnlyTheParties(t *testing.T) {
 	submit(t, alice, "/msg bob psst, secret")
 	b := drain(bob)
 	i := slices.IndexFunc(b, func(m message.Message) bool { return m.Text == "psst, secret" })
-	if i < 0 || !strings.HasPrefix(b[i].Room, dmPrefix) || b[i].Backlog || b[i].Nick != "alice" {
+	if i < 0 || !strings.HasPrefix(b[i].Room, DMPrefix) || b[i].Backlog || b[i].Nick != "alice" {
 		t.Fatalf("bob's DM = %+v", b)
 	}
 	if got := tabs(bob); !slices.Contains(got, "@alice") {
@@ -231,7 +234,7 @@ func TestOfflineDirectMessageWaitsForItsReader(t *testing.T) {
 	}
 	var dm []message.Message
 	for _, msg := range got {
-		if strings.HasPrefix(msg.Room, dmPrefix) && msg.Kind == message.Chat {
+		if strings.HasPrefix(msg.Room, DMPrefix) && msg.Kind == message.Chat {
 			dm = append(dm, msg)
 		}
 	}
@@ -661,17 +664,15 @@ func TestEmptyRoomsAreUnloadedAndRoomMakingIsLimited(t *testing.T) {
 	h := newHub(t, Options{Now: clock.Now})
 	alice := join(t, h, "alice")
 	for i := range 30 {
-		if i > 0 && i%newRoomBurst == 0 {
+		if i > 0 && i%NewRoomBurst == 0 {
 			mustFail(t, alice, fmt.Sprintf("/join #r%d", i), "slow down: you can make a room again")
-			clock.Advance(newRoomAddrEvery * newRoomBurst) // the key's and the address's allowances
+			clock.Advance(NewRoomAddrEvery * NewRoomBurst) // the key's and the address's allowances
 		}
 		submit(t, alice, fmt.Sprintf("/join #r%d", i))
 		submit(t, alice, "hello")
 		submit(t, alice, "/part")
 	}
-	h.mu.RLock()
-	loaded := len(h.rooms)
-	h.mu.RUnlock()
+	loaded := h.LoadedRooms()
 	if loaded != 1 {
 		t.Fatalf("%d rooms in memory, want only the lobby", loaded)
 	}
@@ -726,7 +727,7 @@ func TestStrangersCannotCrowdOutYourRooms(t *testing.T) {
 	ctx := context.Background()
 	st := &memory.Store{}
 	h := newHub(t, Options{Store: st})
-	for i := range maxRooms - 1 {
+	for i := range MaxRooms - 1 {
 		if err := st.PutRoomInfo(ctx, store.RoomInfo{Name: fmt.Sprintf("r%d", i)}); err != nil {
 			t.Fatal(err)
 		}
@@ -737,10 +738,10 @@ func TestStrangersCannotCrowdOutYourRooms(t *testing.T) {
 	refused := 0
 	for i := range 150 {
 		s := join(t, h, fmt.Sprintf("s%d", i))
-		_, err := s.Submit("/msg vic hi from a stranger")
+		_, err := command.Submit(s, "/msg vic hi from a stranger")
 		switch {
 		case err == nil:
-		case strings.Contains(err.Error(), fmt.Sprintf("vic has %d conversations from people they have not written to", maxUnanswered)) &&
+		case strings.Contains(err.Error(), fmt.Sprintf("vic has %d conversations from people they have not written to", MaxUnanswered)) &&
 			strings.Contains(err.Error(), "try again later"):
 			refused++
 			if slices.Contains(tabs(s), "@vic") {
@@ -751,20 +752,20 @@ func TestStrangersCannotCrowdOutYourRooms(t *testing.T) {
 		}
 		s.Leave("")
 	}
-	if refused != 150-maxUnanswered {
-		t.Fatalf("%d strangers were refused, want %d", refused, 150-maxUnanswered)
+	if refused != 150-MaxUnanswered {
+		t.Fatalf("%d strangers were refused, want %d", refused, 150-MaxUnanswered)
 	}
 
 	vic = join(t, h, "vic")
 	notes := strings.Join(texts(drain(vic), message.Notice), "\n")
-	if !strings.Contains(notes, fmt.Sprintf("%d conversations were opened by people you have not written to", maxUnanswered)) {
+	if !strings.Contains(notes, fmt.Sprintf("%d conversations were opened by people you have not written to", MaxUnanswered)) {
 		t.Fatalf("vic's welcome does not say how many wait: %q", notes)
 	}
 	// Online, the same bound holds.
 	late := join(t, h, "late")
 	mustFail(t, late, "/msg vic me too", "try again later")
 	// His own rooms are not crowded out: he can join as many as anyone.
-	for i := range maxRooms - 1 {
+	for i := range MaxRooms - 1 {
 		submit(t, vic, fmt.Sprintf("/join #r%d", i))
 	}
 	vic.Leave("")
@@ -777,11 +778,11 @@ func TestStrangersCannotCrowdOutYourRooms(t *testing.T) {
 			dms++
 		}
 	}
-	if rooms != maxRooms || dms != maxUnanswered {
-		t.Fatalf("vic came back to %d rooms and %d conversations, want %d and %d", rooms, dms, maxRooms, maxUnanswered)
+	if rooms != MaxRooms || dms != MaxUnanswered {
+		t.Fatalf("vic came back to %d rooms and %d conversations, want %d and %d", rooms, dms, MaxRooms, MaxUnanswered)
 	}
 	// Answering one makes it his: another stranger's message may then wait.
-	dm := dmName(vic.Author(), key("s0"))
+	dm := DMName(vic.Author(), key("s0"))
 	vic.Switch(dm, 0)
 	submit(t, vic, "who are you?")
 	submit(t, late, "/msg vic me too")
@@ -791,19 +792,19 @@ func TestStrangersCannotCrowdOutYourRooms(t *testing.T) {
 // to while they were away and who have not answered are bounded.
 func TestOneKeyCannotLeaveMessagesForEveryone(t *testing.T) {
 	h := newHub(t, Options{})
-	for i := range maxUnansweredBy + 1 {
+	for i := range MaxUnansweredBy + 1 {
 		join(t, h, fmt.Sprintf("p%d", i)).Leave("")
 	}
 	spammer := join(t, h, "spammer")
-	for i := range maxUnansweredBy {
+	for i := range MaxUnansweredBy {
 		submit(t, spammer, fmt.Sprintf("/msg p%d buy now", i))
 	}
-	mustFail(t, spammer, fmt.Sprintf("/msg p%d buy now", maxUnansweredBy),
-		fmt.Sprintf("%d people you wrote to have not answered yet", maxUnansweredBy))
+	mustFail(t, spammer, fmt.Sprintf("/msg p%d buy now", MaxUnansweredBy),
+		fmt.Sprintf("%d people you wrote to have not answered yet", MaxUnansweredBy))
 	// Once one answers, another message may wait.
 	p0 := join(t, h, "p0")
 	submit(t, p0, "/msg spammer no thanks")
-	submit(t, spammer, fmt.Sprintf("/msg p%d buy now", maxUnansweredBy))
+	submit(t, spammer, fmt.Sprintf("/msg p%d buy now", MaxUnansweredBy))
 }
 
 // Making rooms is limited per key and per address across sessions: a new
@@ -818,7 +819,7 @@ func TestRoomMakingIsLimitedAcrossSessions(t *testing.T) {
 			t.Fatalf("join %+v: %v", id, err)
 		}
 		defer m.Leave("")
-		_, err = m.Submit("/join #" + room)
+		_, err = command.Submit(m, "/join #"+room)
 		if err != nil && !strings.Contains(err.Error(), "slow down: you can make a room again in") {
 			t.Fatalf("%s: %v", room, err)
 		}
@@ -831,8 +832,8 @@ func TestRoomMakingIsLimitedAcrossSessions(t *testing.T) {
 			n++
 		}
 	}
-	if n != newRoomBurst {
-		t.Fatalf("one key made %d rooms in as many sessions, want %d", n, newRoomBurst)
+	if n != NewRoomBurst {
+		t.Fatalf("one key made %d rooms in as many sessions, want %d", n, NewRoomBurst)
 	}
 	// Without a key, one address shares one allowance.
 	n = 0
@@ -841,8 +842,8 @@ func TestRoomMakingIsLimitedAcrossSessions(t *testing.T) {
 			n++
 		}
 	}
-	if n != newRoomAddrBurst {
-		t.Fatalf("keyless sessions from one address made %d rooms, want %d", n, newRoomAddrBurst)
+	if n != NewRoomAddrBurst {
+		t.Fatalf("keyless sessions from one address made %d rooms, want %d", n, NewRoomAddrBurst)
 	}
 	// Fresh keys at one address do not escape the address's allowance.
 	n = 0
@@ -851,20 +852,20 @@ func TestRoomMakingIsLimitedAcrossSessions(t *testing.T) {
 			n++
 		}
 	}
-	if n != newRoomAddrBurst {
-		t.Fatalf("fresh keys at one address made %d rooms, want %d", n, newRoomAddrBurst)
+	if n != NewRoomAddrBurst {
+		t.Fatalf("fresh keys at one address made %d rooms, want %d", n, NewRoomAddrBurst)
 	}
 	// Someone else is not affected, and the allowance refills.
 	if !made(Identity{Key: key("other"), Nick: "other", Addr: "10.0.0.4:1"}, "other") {
 		t.Fatal("another key at another address may not make a room")
 	}
-	clock.Advance(newRoomEvery)
+	clock.Advance(NewRoomEvery)
 	if !made(Identity{Key: key("maker"), Nick: "maker", Addr: "10.0.0.1:1"}, "later") {
 		t.Fatal("the allowance does not refill")
 	}
 	// Listed operators make what rooms they need, wherever they are.
 	boss := joinAs(t, h, "boss", key("boss"), "10.0.0.3")
-	for i := range 2 * newRoomAddrBurst {
+	for i := range 2 * NewRoomAddrBurst {
 		submit(t, boss, fmt.Sprintf("/join #ops%d", i))
 	}
 }
@@ -889,7 +890,7 @@ func TestEmptyRoomsNobodyOwnsExpire(t *testing.T) {
 	} {
 		submit(t, alice, line)
 	}
-	clock.Advance(newRoomEvery)
+	clock.Advance(NewRoomEvery)
 	submit(t, alice, "/join #away") // alice stays in it while away
 	alice.Leave("")
 	for _, line := range []string{
@@ -922,11 +923,11 @@ func TestEmptyRoomsNobodyOwnsExpire(t *testing.T) {
 	}
 	all := []string{"idle", "said", "mytopic", "away", "opmade", "optopic", "club", "busy"}
 	prune()
-	clock.Advance(roomExpiry - 2*time.Minute) // the first rooms were left a minute before the first sweep
+	clock.Advance(RoomExpiry - 2*time.Minute) // the first rooms were left a minute before the first sweep
 	prune()
 	for _, name := range all {
 		if !known(name) {
-			t.Fatalf("#%s went before it had been empty for %s", name, humantime.Format(roomExpiry))
+			t.Fatalf("#%s went before it had been empty for %s", name, humantime.Format(RoomExpiry))
 		}
 	}
 	// A visit starts the day again, even one no sweep saw.
@@ -937,7 +938,7 @@ func TestEmptyRoomsNobodyOwnsExpire(t *testing.T) {
 	if !known("idle") {
 		t.Fatal("#idle went a minute after someone was in it")
 	}
-	clock.Advance(roomExpiry)
+	clock.Advance(RoomExpiry)
 	prune()
 	for _, name := range all {
 		gone := name == "idle" || name == "mytopic" || name == "away"
@@ -963,7 +964,7 @@ func TestEmptyRoomsNobodyOwnsExpire(t *testing.T) {
 	if !known("said") {
 		t.Fatal("#said went as soon as retention emptied it")
 	}
-	clock.Advance(roomExpiry + time.Minute)
+	clock.Advance(RoomExpiry + time.Minute)
 	prune()
 	if known("said") || !known("busy") || !known("opmade") || !known("optopic") || !known("club") {
 		t.Fatalf("after retention: said %v busy %v opmade %v optopic %v club %v",
@@ -1009,7 +1010,7 @@ func TestWritingToANickReachesItsOwnerUnderAnother(t *testing.T) {
 	submit(t, anon, "/msg caroline a question")
 	var got []string
 	for _, msg := range drain(caroline) {
-		if strings.HasPrefix(msg.Room, dmPrefix) && msg.Kind == message.Chat {
+		if strings.HasPrefix(msg.Room, DMPrefix) && msg.Kind == message.Chat {
 			got = append(got, msg.Text)
 		}
 	}
@@ -1057,12 +1058,12 @@ func TestUnreadCountsEverythingMissed(t *testing.T) {
 		alice.Read(msg.Room, msg.Seq)
 	}
 	alice.Leave("")
-	first := h.rooms[Lobby].lastSeq() + 1 // bob's first line
+	first := h.LastSeq(Lobby) + 1 // bob's first line
 	for i := 1; i <= 282; i++ {
 		submit(t, bob, fmt.Sprintf("missed %d", i))
 	}
 	submit(t, carol, "ignored")
-	last := h.rooms[Lobby].lastSeq()
+	last := h.LastSeq(Lobby)
 	alice = join(t, h, "alice")
 	defer alice.Leave("")
 	got := tab(alice, Lobby)
@@ -1141,7 +1142,7 @@ func TestUnreadCountsBeyondTheTail(t *testing.T) {
 	for i := 1; i <= 1500; i++ {
 		submit(t, bob, fmt.Sprintf("missed %d", i))
 		if i == 1 {
-			firstMissed = h.rooms[Lobby].lastSeq()
+			firstMissed = h.LastSeq(Lobby)
 		}
 	}
 	alice = join(t, h, "alice")
@@ -1179,8 +1180,8 @@ func TestCountingWhatWasMissedHoldsNoLock(t *testing.T) {
 	for i := 1; i <= 1100; i++ {
 		submit(t, bob, fmt.Sprintf("missed %d", i))
 	}
-	gated := &gatedHistory{History: h.opts.History, entered: make(chan struct{}), gate: make(chan struct{})}
-	h.opts.History = gated
+	gated := &gatedHistory{History: h.Opts().History, entered: make(chan struct{}), gate: make(chan struct{})}
+	h.Opts().History = gated
 	back := make(chan *Member, 1)
 	go func() { back <- join(t, h, "alice") }()
 	select {

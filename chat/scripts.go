@@ -15,7 +15,7 @@ import (
 // person, the key's other sessions enter it too, as with /join; an
 // Unannounced session enters alone, and nobody is told.
 func (m *Member) Enter(name string) error {
-	name, err := roomName(name)
+	name, err := RoomName(name)
 	if err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func (m *Member) Find(room, query string, limit int) ([]message.Message, int, er
 		room = m.current
 		m.hub.mu.RUnlock()
 	}
-	name, _ := roomName(room)
+	name, _ := RoomName(room)
 	for i := range res.Found {
 		res.Found[i].Room = name
 	}

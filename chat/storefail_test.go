@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/command"
 	"github.com/chatroom/chatroom/chat/message"
 	"github.com/chatroom/chatroom/fakeclock"
 	"github.com/chatroom/chatroom/store/memory"
@@ -54,7 +55,7 @@ func faultyHub(t *testing.T) (*chat.Hub, *storetest.Faulty, *fakeclock.Clock, *l
 	return h, f, c, logs
 }
 
-func joinAs(t *testing.T, h *chat.Hub, nick string) *chat.Member {
+func joinFaulty(t *testing.T, h *chat.Hub, nick string) *chat.Member {
 	t.Helper()
 	m, err := h.Join(chat.Identity{Key: "SHA256:" + nick, Nick: nick, Addr: "127.0.0.1:1", Location: time.UTC})
 	if err != nil {
@@ -91,7 +92,7 @@ func find(msgs []message.Message, kind message.Kind, text string) *message.Messa
 // it, as they happen.
 func TestJoinAndReadingWorkWhenWritesFail(t *testing.T) {
 	h, f, c, _ := faultyHub(t)
-	alice := joinAs(t, h, "alice")
+	alice := joinFaulty(t, h, "alice")
 	if err := alice.Say("written before the disk filled"); err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +114,7 @@ func TestJoinAndReadingWorkWhenWritesFail(t *testing.T) {
 		t.Fatal("alice was not shown bob's join")
 	}
 
-	if _, err := bob.Submit("/nick robert"); err != nil {
+	if _, err := command.Submit(bob, "/nick robert"); err != nil {
 		t.Fatalf("nick change while writes fail: %v", err)
 	}
 	if m := find(read(alice), message.NickChange, "robert"); m == nil || m.Nick != "bob" {
@@ -135,14 +136,14 @@ func TestJoinAndReadingWorkWhenWritesFail(t *testing.T) {
 // and the log has no hole where the refused line would have been.
 func TestUnstoredMessageIsRefusedAndItsAuthorTold(t *testing.T) {
 	h, f, _, _ := faultyHub(t)
-	alice := joinAs(t, h, "alice")
-	bob := joinAs(t, h, "bob")
+	alice := joinFaulty(t, h, "alice")
+	bob := joinFaulty(t, h, "bob")
 	read(alice)
 	read(bob)
 
 	f.FailWrites(errFull)
 	for _, line := range []string{"hello?", "/me waves", "/msg alice psst"} {
-		_, err := bob.Submit(line)
+		_, err := command.Submit(bob, line)
 		if !errors.Is(err, chat.ErrNotStored) {
 			t.Fatalf("%q while writes fail: %v, want ErrNotStored", line, err)
 		}
@@ -179,12 +180,12 @@ func TestUnstoredMessageIsRefusedAndItsAuthorTold(t *testing.T) {
 // failing, and a line when they work again.
 func TestStoreFailuresAreLoggedOnceAMinute(t *testing.T) {
 	h, f, c, logs := faultyHub(t)
-	alice := joinAs(t, h, "alice")
+	alice := joinFaulty(t, h, "alice")
 	f.FailWrites(errFull)
 	for i := range 20 {
 		_ = alice.Say(fmt.Sprint("lost ", i))
 	}
-	joinAs(t, h, "bob")
+	joinFaulty(t, h, "bob")
 	lines := logs.all()
 	if len(lines) != 1 || !strings.HasPrefix(lines[0], "ERROR") || !strings.Contains(lines[0], errFull.Error()) {
 		t.Fatalf("log after 20 failed writes: %q, want one error line with the cause", lines)
@@ -230,20 +231,20 @@ func (o operators) IsOperator(key string) bool { return slices.Contains(o, key) 
 // only, rather than told it failed when it did not.
 func TestUnignoreWhenItCannotBeStored(t *testing.T) {
 	h, f, _, _ := faultyHub(t)
-	alice := joinAs(t, h, "alice")
-	joinAs(t, h, "bob")
-	if _, err := alice.Submit("/ignore bob"); err != nil {
+	alice := joinFaulty(t, h, "alice")
+	joinFaulty(t, h, "bob")
+	if _, err := command.Submit(alice, "/ignore bob"); err != nil {
 		t.Fatal(err)
 	}
 	read(alice)
 	f.FailWrites(errFull)
-	if _, err := alice.Submit("/unignore bob"); err != nil {
+	if _, err := command.Submit(alice, "/unignore bob"); err != nil {
 		t.Fatalf("/unignore while writes fail: %v", err)
 	}
 	if m := find(read(alice), message.Notice, "no longer ignore bob for this session only"); m == nil {
 		t.Fatal("alice was not told the change holds for this session only")
 	}
-	if _, err := alice.Submit("/ignore bob"); err != nil {
+	if _, err := command.Submit(alice, "/ignore bob"); err != nil {
 		t.Fatalf("/ignore again: %v (the first /unignore did not take)", err)
 	}
 }
@@ -256,16 +257,16 @@ func TestPrivateRoomTellsWhomItCouldNotInvite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	op := joinAs(t, h, "op")
-	bob := joinAs(t, h, "bob")
+	op := joinFaulty(t, h, "op")
+	bob := joinFaulty(t, h, "bob")
 	for _, m := range []*chat.Member{op, bob} {
-		if _, err := m.Submit("/join #team"); err != nil {
+		if _, err := command.Submit(m, "/join #team"); err != nil {
 			t.Fatal(err)
 		}
 	}
 	read(op)
 	f.FailWrites(errFull, "Invite")
-	if _, err := op.Submit("/private on"); err != nil {
+	if _, err := command.Submit(op, "/private on"); err != nil {
 		t.Fatal(err)
 	}
 	if m := find(read(op), message.Error, "could not be invited"); m == nil || !strings.HasPrefix(m.Text, "2 of those here") {
@@ -277,9 +278,9 @@ func TestPrivateRoomTellsWhomItCouldNotInvite(t *testing.T) {
 // room the same sweep looks at after it.
 func TestExpirySweepReportsEachFailureOnce(t *testing.T) {
 	h, f, _, _ := faultyHub(t)
-	alice := joinAs(t, h, "alice")
+	alice := joinFaulty(t, h, "alice")
 	for _, line := range []string{"/join #aa", "/part", "/join #bb", "/join #cc"} {
-		if _, err := alice.Submit(line); err != nil {
+		if _, err := command.Submit(alice, line); err != nil {
 			t.Fatalf("%s: %v", line, err)
 		}
 	}

@@ -1,4 +1,4 @@
-package chat
+package chat_test
 
 import (
 	"context"
@@ -8,6 +8,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	. "github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/command"
 
 	"github.com/chatroom/chatroom/chat/message"
 	"github.com/chatroom/chatroom/chat/nickname"
@@ -118,12 +121,10 @@ func TestStoreWritesHoldNoHubLock(t *testing.T) {
 			},
 			act: func(op, _ *Member) error { _, err := op.DeleteRoom("#doomed", true); return err },
 			check: func(t *testing.T, h *Hub, st *memory.Store, _, alice *Member) {
-				if _, ok, _ := st.RoomInfo(ctxBG, "doomed"); ok {
+				if _, ok, _ := st.RoomInfo(context.Background(), "doomed"); ok {
 					t.Error("#doomed is still in the store")
 				}
-				h.mu.RLock()
-				_, in := alice.subs["doomed"]
-				h.mu.RUnlock()
+				in := alice.In("doomed")
 				if in {
 					t.Error("alice is still in #doomed")
 				}
@@ -132,9 +133,9 @@ func TestStoreWritesHoldNoHubLock(t *testing.T) {
 		{
 			name:  "/nick",
 			gated: []string{"ClaimNick", "ClaimNicks"},
-			act:   func(_, alice *Member) error { _, err := alice.Submit("/nick alicia"); return err },
+			act:   func(_, alice *Member) error { _, err := command.Submit(alice, "/nick alicia"); return err },
 			check: func(t *testing.T, h *Hub, st *memory.Store, _, alice *Member) {
-				if owner, _ := st.NickOwner(ctxBG, nickname.Keys("alicia")[0]); owner != alice.key || alice.Nick() != "alicia" {
+				if owner, _ := st.NickOwner(context.Background(), nickname.Keys("alicia")[0]); owner != alice.Key() || alice.Nick() != "alicia" {
 					t.Errorf("alice is %s, alicia is registered to %q", alice.Nick(), owner)
 				}
 			},
@@ -144,7 +145,7 @@ func TestStoreWritesHoldNoHubLock(t *testing.T) {
 			gated: []string{"PutSanction"},
 			act:   func(op, _ *Member) error { return op.Ban("alice", 0, "test") },
 			check: func(t *testing.T, h *Hub, st *memory.Store, _, alice *Member) {
-				if _, banned := h.Banned(alice.key, ""); !banned {
+				if _, banned := h.Banned(alice.Key(), ""); !banned {
 					t.Error("alice is not banned")
 				}
 				select {
@@ -165,7 +166,7 @@ func TestStoreWritesHoldNoHubLock(t *testing.T) {
 			},
 			act: func(_, alice *Member) error { alice.Leave(""); return nil },
 			check: func(t *testing.T, h *Hub, st *memory.Store, _, alice *Member) {
-				list, _ := st.Memberships(ctxBG, alice.key)
+				list, _ := st.Memberships(context.Background(), alice.Key())
 				if len(list) == 0 || list[0].Cursor == 0 {
 					t.Errorf("alice's read position is not saved: %+v", list)
 				}
@@ -180,10 +181,10 @@ func TestStoreWritesHoldNoHubLock(t *testing.T) {
 			},
 			act: func(op, _ *Member) error { return op.SetPrivate("team", true) },
 			check: func(t *testing.T, h *Hub, st *memory.Store, _, alice *Member) {
-				if info, _, _ := st.RoomInfo(ctxBG, "team"); !info.InviteOnly {
+				if info, _, _ := st.RoomInfo(context.Background(), "team"); !info.InviteOnly {
 					t.Errorf("#team is not invite-only: %+v", info)
 				}
-				if in, _ := st.Invited(ctxBG, "team", alice.key); !in {
+				if in, _ := st.Invited(context.Background(), "team", alice.Key()); !in {
 					t.Error("alice, in #team when it closed, is not invited")
 				}
 			},
@@ -194,7 +195,7 @@ func TestStoreWritesHoldNoHubLock(t *testing.T) {
 			setup: func(t *testing.T, op, _ *Member) { submit(t, op, "/join #team") },
 			act:   func(op, _ *Member) error { return op.SetTopic("team", "plans") },
 			check: func(t *testing.T, h *Hub, st *memory.Store, _, _ *Member) {
-				if info, _, _ := st.RoomInfo(ctxBG, "team"); info.Topic != "plans" {
+				if info, _, _ := st.RoomInfo(context.Background(), "team"); info.Topic != "plans" {
 					t.Errorf("the topic is not stored: %+v", info)
 				}
 			},
@@ -204,7 +205,7 @@ func TestStoreWritesHoldNoHubLock(t *testing.T) {
 			gated: []string{"PutRoomInfo"},
 			act:   func(_, alice *Member) error { return alice.Join("#fresh") },
 			check: func(t *testing.T, h *Hub, st *memory.Store, _, alice *Member) {
-				if _, ok, _ := st.RoomInfo(ctxBG, "fresh"); !ok {
+				if _, ok, _ := st.RoomInfo(context.Background(), "fresh"); !ok {
 					t.Error("#fresh is not stored")
 				}
 			},
@@ -218,7 +219,7 @@ func TestStoreWritesHoldNoHubLock(t *testing.T) {
 			},
 			act: func(op, _ *Member) error { return op.Invite("team", "alice") },
 			check: func(t *testing.T, h *Hub, st *memory.Store, _, alice *Member) {
-				if in, _ := st.Invited(ctxBG, "team", alice.key); !in {
+				if in, _ := st.Invited(context.Background(), "team", alice.Key()); !in {
 					t.Error("alice is not invited")
 				}
 			},
@@ -226,9 +227,9 @@ func TestStoreWritesHoldNoHubLock(t *testing.T) {
 		{
 			name:  "/ignore",
 			gated: []string{"PutIgnore"},
-			act:   func(op, alice *Member) error { _, err := alice.Submit("/ignore " + op.Nick()); return err },
+			act:   func(op, alice *Member) error { _, err := command.Submit(alice, "/ignore "+op.Nick()); return err },
 			check: func(t *testing.T, h *Hub, st *memory.Store, op, alice *Member) {
-				if igs, _ := st.Ignores(ctxBG, alice.key); len(igs) != 1 || igs[0].Author != op.author {
+				if igs, _ := st.Ignores(context.Background(), alice.Key()); len(igs) != 1 || igs[0].Author != op.Author() {
 					t.Errorf("alice's ignores: %+v", igs)
 				}
 			},
@@ -248,9 +249,9 @@ func TestStoreWritesHoldNoHubLock(t *testing.T) {
 			name:  "/motd",
 			gated: []string{"PutSetting"},
 			act:   func(op, _ *Member) error { return op.SetMOTD("welcome") },
-			check: func(t *testing.T, h *Hub, st *memory.Store, _, _ *Member) {
-				if motd, _ := st.Setting(ctxBG, settingMOTD); motd != "welcome" || h.motd() != "welcome" {
-					t.Errorf("the message of the day is %q, stored %q", h.motd(), motd)
+			check: func(t *testing.T, h *Hub, st *memory.Store, op, _ *Member) {
+				if motd, _ := st.Setting(context.Background(), SettingMOTD); motd != "welcome" || op.MOTD() != "welcome" {
+					t.Errorf("the message of the day is %q, stored %q", op.MOTD(), motd)
 				}
 			},
 		},
@@ -284,7 +285,7 @@ func TestStoreWritesHoldNoHubLock(t *testing.T) {
 					others <- err
 					return
 				}
-				_, err = bob.Submit("still here")
+				_, err = command.Submit(bob, "still here")
 				others <- err
 			}()
 			select {
@@ -330,10 +331,10 @@ func TestStoreWritesKeepTheOrderOfChanges(t *testing.T) {
 	submit(t, alice, "/join #x")
 	gated.armed.Store(true)
 	ignored := make(chan error, 1)
-	go func() { _, err := bob.Submit("/ignore alice"); ignored <- err }()
+	go func() { _, err := command.Submit(bob, "/ignore alice"); ignored <- err }()
 	<-gated.entered
 	inX := func() bool {
-		list, _ := st.Memberships(ctxBG, alice.key)
+		list, _ := st.Memberships(context.Background(), alice.Key())
 		return slices.ContainsFunc(list, func(ms store.Membership) bool { return ms.Room == "x" })
 	}
 	submit(t, alice, "/part")

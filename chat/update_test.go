@@ -1,8 +1,10 @@
-package chat
+package chat_test
 
 import (
 	"strings"
 	"testing"
+
+	. "github.com/chatroom/chatroom/chat"
 
 	"github.com/chatroom/chatroom/chat/message"
 	"github.com/chatroom/chatroom/store/memory"

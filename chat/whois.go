@@ -1,32 +1,22 @@
 package chat
 
 import (
-	"fmt"
-	"strings"
 	"time"
-
-	"github.com/chatroom/chatroom/chat/message"
-	"github.com/chatroom/chatroom/humantime"
 )
 
-// Who is here and who someone is: /names and /whois.
+// Who is here and who someone is: what /names and /whois show.
 
-func cmdNames(m *Member, _ string) (Effect, error) {
+// Names is who is in the room a member is looking at.
+type Names struct {
+	Room   string
+	Direct bool // a direct conversation, not a room
+	Online []Online
+}
+
+// Names says who is in the room the member is looking at.
+func (m *Member) Names() Names {
 	r := m.Room()
-	online := r.Online()
-	names := make([]string, len(online))
-	for i, o := range online {
-		names[i] = o.Label()
-		if o.Away {
-			names[i] += awayNote(o.AwayReason)
-		}
-	}
-	where := "#" + r.name
-	if r.dm {
-		where = "this conversation"
-	}
-	m.notice(message.Notice, fmt.Sprintf("Online in %s (%d): %s", where, len(names), strings.Join(names, ", ")))
-	return Stay, nil
+	return Names{Room: r.name, Direct: r.dm, Online: r.Online()}
 }
 
 // Label is the nick as rosters show it: operators marked with @ and
@@ -43,45 +33,44 @@ func (o Online) Label() string {
 	return label
 }
 
-func cmdWhois(m *Member, args string) (Effect, error) {
-	if args == "" {
-		return Stay, usage("usage: /whois NICK")
-	}
+// Whois is who someone online is, as a member may see it.
+type Whois struct {
+	Nick string
+	Key  string // "": connected without a key
+	// Joined is when the session began; LastActive when they last wrote
+	// or ran a command.
+	Joined, LastActive time.Time
+	Devices            int // sessions of the same key, when more than one
+	// AwaySince is zero unless they said /away, AwayReason why.
+	AwaySince  time.Time
+	AwayReason string
+	Operator   bool
+	// Addr is their address, shown to operators only: "" for others.
+	Addr string
+}
+
+// Whois says who the person online as nick is (ErrNoSuchNick if nobody
+// is). Their address is filled in for operators only.
+func (m *Member) Whois(nick string) (Whois, error) {
 	h := m.hub
-	now := h.now()
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	who := h.byNickLocked(args)
+	who := h.byNickLocked(nick)
 	if who == nil {
-		return Stay, noSuchNick(args)
+		return Whois{}, noSuchNick(nick)
 	}
-	var b strings.Builder
-	if who.key != "" {
-		fmt.Fprintf(&b, "%s: verified key %s", who.nick, who.key)
-	} else {
-		fmt.Fprintf(&b, "%s: unverified (connected without a key)", who.nick)
-	}
-	fmt.Fprintf(&b, "\n  online since %s (%s), ", who.joined.UTC().Format("2006-01-02 15:04 MST"), humantime.Format(now.Sub(who.joined)))
-	if idle := now.Sub(time.Unix(0, who.lastActive.Load())); idle < time.Minute {
-		b.WriteString("active now")
-	} else {
-		fmt.Fprintf(&b, "last active %s ago", humantime.Format(idle))
-	}
-	if n := who.devicesLocked(); n > 1 {
-		fmt.Fprintf(&b, ", on %d devices", n)
-	}
-	if p := who.pres; p.awayLocked() {
-		fmt.Fprintf(&b, "\n  away since %s", p.awaySince.In(m.loc).Format("15:04"))
-		if p.awayReason != "" {
-			b.WriteString(": " + p.awayReason)
-		}
-	}
-	if who.isOpLocked() {
-		b.WriteString("\n  operator")
+	w := Whois{
+		Nick:       who.nick,
+		Key:        who.key,
+		Joined:     who.joined,
+		LastActive: time.Unix(0, who.lastActive.Load()),
+		Devices:    who.devicesLocked(),
+		AwaySince:  who.pres.awaySince,
+		AwayReason: who.pres.awayReason,
+		Operator:   who.isOpLocked(),
 	}
 	if m.isOpLocked() {
-		fmt.Fprintf(&b, "\n  address %s", who.addr)
+		w.Addr = who.addr
 	}
-	m.noticeLocked(m.currentRoomLocked(), message.Notice, b.String())
-	return Stay, nil
+	return w, nil
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/command"
 	"github.com/chatroom/chatroom/chat/message"
 	"github.com/chatroom/chatroom/lineui"
 )
@@ -206,7 +207,7 @@ const maxLineBytes = 4*chat.MaxMessageLen + 2
 // the command leaves (a /msg refused) is returned as the refusal.
 func submitPaced(m *chat.Member, line string, done <-chan struct{}) error {
 	return paced(m, done, func() error {
-		_, err := m.Submit(line)
+		_, err := command.Submit(m, line)
 		return err
 	})
 }

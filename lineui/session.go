@@ -14,6 +14,7 @@ import (
 	"github.com/rivo/uniseg"
 
 	"github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/command"
 	"github.com/chatroom/chatroom/chat/message"
 )
 
@@ -34,7 +35,7 @@ type Options struct {
 }
 
 // Run runs a line-mode session for m: each line read from in goes through
-// m.Submit, in order, a line refused by the rate limit waiting its turn
+// command.Submit, in order, a line refused by the rate limit waiting its turn
 // rather than being lost; what the member is given is written to out as
 // lines. It returns when in ends (after every line read was submitted),
 // the member quits (/quit), or the room closes the member (kick, ban,
@@ -358,10 +359,10 @@ func (s *session) submitOne(line string) (quit bool) {
 		// Each line waits its turn under the rate limit rather than be
 		// refused: refusals count toward the flood kick.
 		wait := s.m.SendWait()
-		eff := chat.Stay
+		eff := command.Stay
 		var err error
 		if wait <= 0 {
-			eff, err = s.m.Submit(line)
+			eff, err = command.Submit(s.m, line)
 		}
 		var limited *chat.LimitError
 		if errors.As(err, &limited) {
@@ -385,7 +386,7 @@ func (s *session) submitOne(line string) (quit bool) {
 		case err != nil:
 			s.answer(message.Message{Kind: message.Error, Time: time.Now(), Text: err.Error(), Private: true})
 		}
-		return eff == chat.Quit
+		return eff == command.Quit
 	}
 }
 
@@ -402,7 +403,7 @@ func (s *session) answer(msg message.Message) {
 // room's backlog was never shown here, so history starts before the
 // oldest line shown, not before the oldest given.
 func historyRequest(line string) (n int, ok bool) {
-	p := chat.Parse(line)
+	p := command.Parse(line)
 	if !p.IsCommand || p.Name != "history" {
 		return 0, false
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/command"
 )
 
 // rowOf is the screen row holding text, -1 if none does.
@@ -56,7 +57,7 @@ func TestSwitchingToAnUnreadRoomShowsTheMarker(t *testing.T) {
 	bob := ts.poster("bob")
 	alice.say("/join #go")
 	alice.waitText("You made #go")
-	if _, err := bob.Submit("/join #go"); err != nil {
+	if _, err := command.Submit(bob, "/join #go"); err != nil {
 		t.Fatal(err)
 	}
 	say(t, bob, "read by alice %d", 1, 1)

@@ -17,6 +17,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/command"
 	"github.com/chatroom/chatroom/chat/message"
 	"github.com/chatroom/chatroom/sanitize"
 )
@@ -760,7 +761,7 @@ func (m *Model) submit() tea.Cmd {
 		return nil
 	}
 	line := m.input.value()
-	plain := !chat.Parse(line).IsCommand
+	plain := !command.Parse(line).IsCommand
 	if plain && len(m.pending) > 0 && m.canHold(line) {
 		// Lines typed while others wait go after them, in order.
 		m.hold(line)
@@ -795,7 +796,7 @@ func (m *Model) submit() tea.Cmd {
 	}
 	m.answering = !plain
 	m.openAnswer()
-	if effect == chat.Quit {
+	if effect == command.Quit {
 		return tea.Quit
 	}
 	return nil
@@ -803,11 +804,11 @@ func (m *Model) submit() tea.Cmd {
 
 // run carries out a line: one of the view's own commands here (see
 // viewcmds.go), anything else in the room.
-func (m *Model) run(line string) (chat.Effect, error) {
+func (m *Model) run(line string) (command.Effect, error) {
 	if ok, err := m.runView(line); ok {
-		return chat.Stay, err
+		return command.Stay, err
 	}
-	return m.member.Submit(line)
+	return command.Submit(m.member, line)
 }
 
 // withRecovery adds to a refusal what to do next: the refused text stays

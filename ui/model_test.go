@@ -12,6 +12,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/command"
 )
 
 func TestMain(m *testing.M) {
@@ -490,10 +491,10 @@ func TestMarksUnverifiedAndOperators(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer keyless.Leave("done")
-	if _, err := keyless.Submit("no key here"); err != nil {
+	if _, err := command.Submit(keyless, "no key here"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := keyless.Submit("/me waves"); err != nil {
+	if _, err := command.Submit(keyless, "/me waves"); err != nil {
 		t.Fatal(err)
 	}
 	viewer.sync()

@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/command"
 	"github.com/chatroom/chatroom/chat/message"
 )
 
@@ -485,18 +486,18 @@ func (m *Model) complete() {
 			}
 		}
 	case start == 0 && strings.HasPrefix(word, "/"):
-		offer := func(c chat.Command) {
+		offer := func(c command.Command) {
 			for _, name := range append([]string{c.Name}, c.Aliases...) {
 				if strings.HasPrefix("/"+name, word) {
 					cands = append(cands, "/"+name+" ")
 				}
 			}
 		}
-		for _, c := range m.hub.Commands() {
+		for _, c := range command.Commands() {
 			offer(c)
 		}
 		for _, c := range viewCommands() {
-			if _, both := m.hub.Lookup(c.Name); !both { // /help is the room's too
+			if _, both := command.Lookup(c.Name); !both { // /help is the room's too
 				offer(c.Command)
 			}
 		}

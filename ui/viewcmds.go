@@ -4,7 +4,7 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/command"
 	"github.com/chatroom/chatroom/chat/message"
 )
 
@@ -15,18 +15,18 @@ import (
 
 // viewCommand is one of them.
 type viewCommand struct {
-	chat.Command // Name, Args and Help, as /help shows them
-	run          func(m *Model, args string) error
+	command.Command // Name, Args and Help, as /help shows them
+	run             func(m *Model, args string) error
 }
 
 // viewCommands is the table; a function, so that no table is shared
 // mutable state.
 func viewCommands() []viewCommand {
 	return []viewCommand{
-		{chat.Command{Name: "help", Args: "keys", Help: "list the keys"}, (*Model).cmdHelp},
-		{chat.Command{Name: "bell", Args: "on|off", Help: "beep when someone mentions you or writes to you"}, (*Model).cmdBell},
-		{chat.Command{Name: "clear", Help: "clear your own view of this room"}, (*Model).cmdClear},
-		{chat.Command{Name: "mouse", Args: "on|off", Help: "on: the wheel scrolls; off: the terminal selects text"}, (*Model).cmdMouse},
+		{command.Command{Name: "help", Args: "keys", Help: "list the keys"}, (*Model).cmdHelp},
+		{command.Command{Name: "bell", Args: "on|off", Help: "beep when someone mentions you or writes to you"}, (*Model).cmdBell},
+		{command.Command{Name: "clear", Help: "clear your own view of this room"}, (*Model).cmdClear},
+		{command.Command{Name: "mouse", Args: "on|off", Help: "on: the wheel scrolls; off: the terminal selects text"}, (*Model).cmdMouse},
 	}
 }
 
@@ -35,7 +35,7 @@ func usage(text string) error { return errors.New("usage: " + text) }
 // runView carries out line if it is one of the view's commands, reporting
 // whether it was.
 func (m *Model) runView(line string) (ok bool, err error) {
-	p := chat.Parse(line)
+	p := command.Parse(line)
 	if !p.IsCommand {
 		return false, nil
 	}
@@ -48,12 +48,12 @@ func (m *Model) runView(line string) (ok bool, err error) {
 }
 
 // viewHelp is what the view adds to the room's /help.
-func viewHelp() chat.ViewHelp {
-	var cmds []chat.Command
+func viewHelp() command.ViewHelp {
+	var cmds []command.Command
 	for _, c := range viewCommands() {
 		cmds = append(cmds, c.Command)
 	}
-	return chat.ViewHelp{Title: "In this view:", Commands: cmds,
+	return command.ViewHelp{Title: "In this view:", Commands: cmds,
 		Footer: "Keys: /help keys lists them (Ctrl+N/Ctrl+P switch rooms, PgUp scrolls)."}
 }
 
@@ -62,7 +62,7 @@ func viewHelp() chat.ViewHelp {
 func (m *Model) cmdHelp(args string) error {
 	switch strings.ToLower(args) {
 	case "":
-		m.member.Help(viewHelp())
+		command.Help(m.member, viewHelp())
 	case "keys":
 		m.answer(message.Notice, strings.Join(KeyHelp(), "\n"))
 	default:

@@ -6,6 +6,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/chat/command"
 	"github.com/chatroom/chatroom/store/memory"
 )
 
@@ -15,7 +16,7 @@ import (
 func TestViewCommandsAreTheViews(t *testing.T) {
 	h := newHub()
 	for _, name := range []string{"clear", "mouse", "bell"} {
-		if _, ok := h.Lookup(name); ok {
+		if _, ok := command.Lookup(name); ok {
 			t.Errorf("the room has /%s: it only changes a view", name)
 		}
 	}
@@ -81,7 +82,7 @@ func TestHintsGetTheViewsKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := first.Submit("/join #go"); err != nil {
+	if _, err := command.Submit(first, "/join #go"); err != nil {
 		t.Fatal(err)
 	}
 	first.Leave("quit")

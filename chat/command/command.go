@@ -1,17 +1,22 @@
-package chat
+// Package command is the chat's command layer: the parser, the table of
+// commands (which both dispatches and generates /help, so the two cannot
+// disagree) and thin handlers that read a command's arguments, call the
+// typed operations of package chat, and turn what they return into text
+// for the member. Who may run a command is declared in its table entry and
+// checked here, before its handler runs.
+package command
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
-	"github.com/chatroom/chatroom/chat/message"
-	"github.com/chatroom/chatroom/sanitize"
+	"github.com/chatroom/chatroom/chat"
 	"github.com/chatroom/chatroom/store"
 )
 
-// Command is one entry of the command table. The table both dispatches and
-// generates /help, so the two cannot disagree.
+// Command is one entry of the command table.
 type Command struct {
 	Name    string
 	Aliases []string
@@ -23,7 +28,7 @@ type Command struct {
 	// checks it before the handler reads its arguments. Commands not for
 	// everyone are listed apart in /help, to operators only.
 	Who Access
-	run func(m *Member, args string) (Effect, error)
+	run func(m *chat.Member, args string) (Effect, error)
 }
 
 // Access says who may run a command.
@@ -42,16 +47,16 @@ const (
 	ForListedOperators
 )
 
-// mayLocked reports whether m may run a command open to a. The caller
-// holds h.mu.
-func (a Access) mayLocked(m *Member) bool {
+// may reports whether m may run a command open to a.
+func (a Access) may(m *chat.Member) bool {
+	op, listed := m.Rights()
 	switch a {
 	case ForEveryone:
 		return true
 	case ForListedOperators:
-		return m.isOpLocked() || m.hub.listedOp(m.key)
+		return op || listed
 	default:
-		return m.isOpLocked()
+		return op
 	}
 }
 
@@ -63,7 +68,38 @@ func (c Command) Usage() string {
 	return "/" + c.Name + " " + c.Args
 }
 
-func defaultCommands() []Command {
+// Effect is what a front end should do after a line was submitted. What
+// changes only a view (clearing it, the mouse, the bell) is no business of
+// the chat: a view carries out its own commands before Submit (see package
+// ui).
+type Effect uint8
+
+const (
+	// Stay means carry on.
+	Stay Effect = iota
+	// Quit means the member asked to leave (/quit): the front end ends
+	// the session, which calls Leave.
+	Quit
+)
+
+// ErrUsage: a command was typed wrong; the sentence says how to type it.
+var ErrUsage = errors.New("usage")
+
+// usageError is a sentence for the person saying how to type a command,
+// which errors.Is matches against ErrUsage.
+type usageError struct{ text string }
+
+func (e *usageError) Error() string { return e.text }
+func (e *usageError) Unwrap() error { return ErrUsage }
+
+// usage is a refusal for a command typed wrong: "usage: /kick NICK".
+func usage(format string, args ...any) error {
+	return &usageError{text: fmt.Sprintf(format, args...)}
+}
+
+// Commands returns the command table, for completion and help. It is
+// built anew on each call: a caller may keep or change what it gets.
+func Commands() []Command {
 	return []Command{
 		{Name: "help", Help: "show this help", Who: ForEveryone, run: cmdHelp},
 		{Name: "nick", Args: "NEW", Help: "change your nick", Who: ForEveryone, run: cmdNick},
@@ -91,13 +127,13 @@ func defaultCommands() []Command {
 
 		{Name: "kick", Args: "NICK [REASON]", Help: "close someone's session", Who: ForOperators, run: cmdKick},
 		{Name: "mute", Args: "NICK|KEY|IP [DURATION] [REASON]", Help: "stop someone posting (10m, 2h, 7d; none: for good)", Who: ForOperators,
-			run: func(m *Member, args string) (Effect, error) { return m.sanctionCommand(store.Mute, args) }},
+			run: func(m *chat.Member, args string) (Effect, error) { return impose(m, store.Mute, args) }},
 		{Name: "unmute", Args: "NICK|KEY|IP", Help: "let someone post again", Who: ForOperators,
-			run: func(m *Member, args string) (Effect, error) { return m.liftCommand(store.Mute, args) }},
+			run: func(m *chat.Member, args string) (Effect, error) { return lift(m, store.Mute, args) }},
 		{Name: "ban", Args: "NICK|KEY|IP [DURATION] [REASON]", Help: "keep a key or address out (and kick it)", Who: ForOperators,
-			run: func(m *Member, args string) (Effect, error) { return m.sanctionCommand(store.Ban, args) }},
+			run: func(m *chat.Member, args string) (Effect, error) { return impose(m, store.Ban, args) }},
 		{Name: "unban", Args: "NICK|KEY|IP", Help: "lift a ban", Who: ForOperators,
-			run: func(m *Member, args string) (Effect, error) { return m.liftCommand(store.Ban, args) }},
+			run: func(m *chat.Member, args string) (Effect, error) { return lift(m, store.Ban, args) }},
 		{Name: "bans", Help: "list bans and mutes", Who: ForOperators, run: cmdBans},
 		{Name: "release", Args: "NICK", Help: "free a nick from the key that registered it", Who: ForOperators, run: cmdRelease},
 		{Name: "op", Args: "[NICK]", Help: "make someone an operator until they leave (alone: take your own rights back)", Who: ForListedOperators, run: cmdOp},
@@ -138,8 +174,12 @@ func Parse(line string) Parsed {
 }
 
 // Lookup finds a command by name or alias.
-func (h *Hub) Lookup(name string) (Command, bool) {
-	for _, c := range h.commands {
+func Lookup(name string) (Command, bool) {
+	return lookup(Commands(), name)
+}
+
+func lookup(table []Command, name string) (Command, bool) {
+	for _, c := range table {
 		if c.Name == name || slices.Contains(c.Aliases, name) {
 			return c, true
 		}
@@ -147,8 +187,21 @@ func (h *Hub) Lookup(name string) (Command, bool) {
 	return Command{}, false
 }
 
-func (m *Member) run(name, args string) (Effect, error) {
-	c, ok := m.hub.Lookup(name)
+// Submit handles one line typed by the member, in the room it is looking
+// at: a command, or a message to the room. An error means nothing was sent;
+// its text is for the member.
+func Submit(m *chat.Member, line string) (Effect, error) {
+	m.MarkActive()
+	p := Parse(line)
+	if p.IsCommand {
+		return dispatch(Commands(), m, p.Name, p.Args)
+	}
+	return Stay, m.Say(p.Text)
+}
+
+// dispatch runs the command name of table, if m may.
+func dispatch(table []Command, m *chat.Member, name, args string) (Effect, error) {
+	c, ok := lookup(table, name)
 	if !ok {
 		if name == "" {
 			return Stay, usage("type a command after the slash; /help lists them")
@@ -160,105 +213,14 @@ func (m *Member) run(name, args string) (Effect, error) {
 	// operations the handlers call check again, under the lock they act
 	// under: a front end that calls them without this parser is refused
 	// too.
-	m.hub.mu.RLock()
-	may := c.Who.mayLocked(m)
-	m.hub.mu.RUnlock()
-	if !may {
+	if !c.Who.may(m) {
 		if c.Who == ForListedOperators {
-			return Stay, fmt.Errorf("%w: /%s is for operators; your key is not in the operators file", ErrNotOperator, c.Name)
+			return Stay, fmt.Errorf("%w: /%s is for operators; your key is not in the operators file", chat.ErrNotOperator, c.Name)
 		}
-		return Stay, notOperator(c.Name)
+		return Stay, chat.NotOperator(c.Name)
 	}
 	if c.Args == "" && args != "" {
 		return Stay, usage("usage: %s (it takes nothing after it)", c.Usage())
 	}
 	return c.run(m, args)
-}
-
-func cmdHelp(m *Member, _ string) (Effect, error) {
-	m.Help(ViewHelp{})
-	return Stay, nil
-}
-
-// ViewHelp is what a front end adds to /help: the commands it carries out
-// itself (the full-screen view's /clear, /mouse, /bell), which never
-// reach the room, and a last line (where its keys are listed). The room's
-// texts name no keys: a line-mode session has none.
-type ViewHelp struct {
-	// Title heads Commands, e.g. "In this view:".
-	Title    string
-	Commands []Command
-	Footer   string
-}
-
-// Help shows the member the commands it may use, operators' commands to
-// operators only, with those of its view (v) in a section of their own.
-func (m *Member) Help(v ViewHelp) {
-	h := m.hub
-	h.mu.RLock()
-	op := m.isOpLocked()
-	h.mu.RUnlock()
-	width := 0
-	for _, c := range h.commands {
-		if c.Who == ForEveryone || op {
-			width = max(width, len(c.Usage()))
-		}
-	}
-	for _, c := range v.Commands {
-		width = max(width, len(c.Usage()))
-	}
-	var b strings.Builder
-	row := func(c Command) {
-		fmt.Fprintf(&b, "\n  %-*s  %s", width, c.Usage(), c.Help)
-		for _, a := range c.Aliases {
-			fmt.Fprintf(&b, " (also /%s)", a)
-		}
-	}
-	list := func(title string, forEveryone bool) {
-		b.WriteString(title)
-		for _, c := range h.commands {
-			if (c.Who == ForEveryone) == forEveryone {
-				row(c)
-			}
-		}
-	}
-	list("Commands:", true)
-	b.WriteString("\n  //text" + strings.Repeat(" ", max(0, width-6)) + "  send a line that starts with /")
-	if len(v.Commands) > 0 {
-		b.WriteString("\n" + v.Title)
-		for _, c := range v.Commands {
-			row(c)
-		}
-	}
-	if op {
-		b.WriteString("\n")
-		list("Operator commands:", false)
-	}
-	if v.Footer != "" {
-		b.WriteString("\n" + v.Footer)
-	}
-	m.notice(message.Notice, b.String())
-}
-
-func cmdMe(m *Member, args string) (Effect, error) {
-	if trimBlank(args) == "" {
-		return Stay, usage("usage: /me ACTION, e.g. /me waves")
-	}
-	return Stay, m.post("", message.Action, args)
-}
-
-// maxQuitMessage bounds the message /quit leaves in everyone's view.
-const maxQuitMessage = 100
-
-func cmdQuit(m *Member, args string) (Effect, error) {
-	if msg := strings.Join(strings.Fields(args), " "); msg != "" {
-		// A muted member's parting words would be a way round the mute.
-		h := m.hub
-		h.mu.Lock()
-		if m.mutedLocked(h.now()) == "" {
-			m.quitMessage = sanitize.Text(sanitize.TruncateRunes(msg, maxQuitMessage))
-		}
-		h.unlock()
-	}
-	return Quit, nil
 }
