@@ -21,6 +21,7 @@ import (
 	"github.com/chatroom/chatroom/chat"
 	"github.com/chatroom/chatroom/hostkeys"
 	"github.com/chatroom/chatroom/sshd"
+	"github.com/chatroom/chatroom/sshd/sshdtest"
 )
 
 // waitTimeout bounds every wait on a condition. It is generous because CI
@@ -37,7 +38,7 @@ type testServer struct {
 	addr6   string // the same server on [::1], a second source address for tests of per-address rules
 	dataDir string
 	hostKey gossh.PublicKey
-	logs    *syncBuffer
+	logs    *sshdtest.LogBuffer
 	served  chan error
 }
 
@@ -63,7 +64,7 @@ func startServerIn(t *testing.T, dir string, opts ...serverOption) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &sshdtest.LogBuffer{}
 	logger := log.New(logs)
 	set := setup{
 		Config: sshd.Config{HostKey: signer, Logger: logger},
@@ -123,67 +124,15 @@ func (ts *testServer) stop() {
 // waitSessions waits until the server has n open sessions.
 func (ts *testServer) waitSessions(n int) {
 	ts.t.Helper()
-	waitUntil(ts.t, fmt.Sprintf("%d open sessions", n), ts.srv.SessionsChanged, func() bool { return ts.srv.Sessions() == n })
+	sshdtest.WaitUntil(ts.t, fmt.Sprintf("%d open sessions", n), waitTimeout, ts.srv.SessionsChanged, func() bool { return ts.srv.Sessions() == n })
 }
 
 // waitLog waits until the server has logged text.
 func (ts *testServer) waitLog(text string) {
 	ts.t.Helper()
-	waitUntil(ts.t, fmt.Sprintf("%q in the log", text), ts.logs.changed, func() bool {
+	sshdtest.WaitUntil(ts.t, fmt.Sprintf("%q in the log", text), waitTimeout, ts.logs.Changed, func() bool {
 		return strings.Contains(ts.logs.String(), text)
 	})
-}
-
-// waitUntil waits until cond holds, checking it each time changed's
-// channel closes.
-func waitUntil(t *testing.T, what string, changed func() <-chan struct{}, cond func() bool) {
-	t.Helper()
-	timeout := time.After(waitTimeout)
-	for {
-		ch := changed()
-		if cond() {
-			return
-		}
-		select {
-		case <-ch:
-		case <-timeout:
-			t.Fatalf("timed out waiting for %s", what)
-		}
-	}
-}
-
-// syncBuffer is the server's log, safe to read while the server writes,
-// announcing each write.
-type syncBuffer struct {
-	mu     sync.Mutex
-	b      bytes.Buffer
-	change chan struct{}
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.change != nil {
-		close(s.change)
-		s.change = nil
-	}
-	return s.b.Write(p)
-}
-
-// changed returns a channel closed by the next write.
-func (s *syncBuffer) changed() <-chan struct{} {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.change == nil {
-		s.change = make(chan struct{})
-	}
-	return s.change
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // client is one person: an x/crypto/ssh client with a PTY whose output

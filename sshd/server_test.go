@@ -15,6 +15,8 @@ import (
 	"charm.land/log/v2"
 	"go.uber.org/goleak"
 	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/chatroom/chatroom/sshd/sshdtest"
 )
 
 // These tests run the server with a fake SessionHandler, no chat: what is
@@ -68,7 +70,7 @@ type testServer struct {
 	t       *testing.T
 	srv     *Server
 	addr    string
-	logs    *logBuffer
+	logs    *sshdtest.LogBuffer
 	handler *fakeHandler
 	served  chan error
 }
@@ -83,7 +85,7 @@ func startServer(t *testing.T, h *fakeHandler, configure func(*Config)) *testSer
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &logBuffer{}
+	logs := &sshdtest.LogBuffer{}
 	cfg := Config{Handler: h, HostKey: signer, Logger: log.New(logs)}
 	if configure != nil {
 		configure(&cfg)
@@ -110,13 +112,13 @@ func startServer(t *testing.T, h *fakeHandler, configure func(*Config)) *testSer
 // waitSessions waits until the server has n open sessions.
 func (ts *testServer) waitSessions(n int) {
 	ts.t.Helper()
-	waitUntil(ts.t, fmt.Sprintf("%d open sessions", n), ts.srv.SessionsChanged, func() bool { return ts.srv.Sessions() == n })
+	sshdtest.WaitUntil(ts.t, fmt.Sprintf("%d open sessions", n), waitTimeout, ts.srv.SessionsChanged, func() bool { return ts.srv.Sessions() == n })
 }
 
 // waitLog waits until the server has logged text.
 func (ts *testServer) waitLog(text string) {
 	ts.t.Helper()
-	waitUntil(ts.t, fmt.Sprintf("%q in the log", text), ts.logs.changed, func() bool {
+	sshdtest.WaitUntil(ts.t, fmt.Sprintf("%q in the log", text), waitTimeout, ts.logs.Changed, func() bool {
 		return strings.Contains(ts.logs.String(), text)
 	})
 }
@@ -131,55 +133,6 @@ func (ts *testServer) nextSession() *Session {
 		ts.t.Fatal("no session reached the handler")
 		return nil
 	}
-}
-
-func waitUntil(t *testing.T, what string, changed func() <-chan struct{}, cond func() bool) {
-	t.Helper()
-	timeout := time.After(waitTimeout)
-	for {
-		ch := changed()
-		if cond() {
-			return
-		}
-		select {
-		case <-ch:
-		case <-timeout:
-			t.Fatalf("timed out waiting for %s", what)
-		}
-	}
-}
-
-// logBuffer is the server's log, safe to read while the server writes,
-// announcing each write.
-type logBuffer struct {
-	mu     sync.Mutex
-	b      bytes.Buffer
-	change chan struct{}
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.change != nil {
-		close(l.change)
-		l.change = nil
-	}
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) changed() <-chan struct{} {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.change == nil {
-		l.change = make(chan struct{})
-	}
-	return l.change
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // freezableConn is a client's TCP connection that can stop reading what
@@ -342,7 +295,7 @@ func TestConnectionLimitPerAddressRefusesWithItsReason(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the address could not connect again after closing one: %v (banner %q)", err, d.banner)
 		}
-		waitUntil(t, "a change in sessions", ts.srv.SessionsChanged, func() bool { return true })
+		sshdtest.WaitUntil(t, "a change in sessions", waitTimeout, ts.srv.SessionsChanged, func() bool { return true })
 	}
 }
 
