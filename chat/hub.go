@@ -583,16 +583,17 @@ func (h *Hub) roomLocked(name string) (*Room, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open room %s: %w", name, err)
 	}
-	r := newRoom(h, name, last)
+	first := last + 1
 	if last > 0 {
 		oldest, err := h.opts.History.After(ctxBG, name, 0, 1)
 		if err != nil {
 			return nil, fmt.Errorf("open room %s: %w", name, err)
 		}
 		if len(oldest) > 0 {
-			r.first = oldest[0].Seq
+			first = oldest[0].Seq
 		}
 	}
+	r := newRoom(h, name, first, last)
 	if !r.dm {
 		info, _, err := h.opts.Store.RoomInfo(ctxBG, name)
 		if err != nil {
@@ -697,7 +698,7 @@ func (h *Hub) forgetPruned(ctx context.Context, name string) error {
 	if len(oldest) > 0 {
 		first = oldest[0].Seq
 	}
-	r.forgetBefore(first)
+	r.log.ForgetBefore(first)
 	return nil
 }
 
