@@ -178,6 +178,8 @@ type Hub struct {
 	held      map[string]*heldLeave // leave lines waiting out reconnectGrace, by heldKey
 	pending   []func()              // store writes of the changes made under mu, for unlock
 	lastReads *readsBatch           // the last of pending, if it saves read positions
+	lines     []queuedLine          // server lines queued under mu, stored by unlock (see serverLineLocked)
+	afterLine []func()              // notices that go after lines, queued once they are stored
 
 	storeWrites writeQueue // runs the writes unlock hands it, in order (storewrites.go)
 

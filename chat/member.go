@@ -503,17 +503,36 @@ func (m *Member) notice(kind message.Kind, text string) {
 // noticeLocked queues a private line in room r (nil: whichever room the
 // member is looking at). The caller holds hub.mu.
 func (m *Member) noticeLocked(r *Room, kind message.Kind, text string) {
-	msg := message.Message{Kind: kind, Text: text}
-	if r != nil {
-		msg.Room, msg.Seq = r.name, r.lastSeq()
+	if r == nil {
+		m.queueNotice(message.Message{Kind: kind, Text: text})
+		return
 	}
-	m.queueNotice(msg)
+	m.noticeInLocked(r, message.Message{Kind: kind, Text: text})
 }
 
 // hintLocked queues a private notice in room r that a view may add to
 // (see Message.Hint). The caller holds hub.mu.
 func (m *Member) hintLocked(r *Room, hint message.Hint, text string) {
-	m.queueNotice(message.Message{Room: r.name, Seq: r.lastSeq(), Kind: message.Notice, Text: text, Hint: hint})
+	m.noticeInLocked(r, message.Message{Kind: message.Notice, Text: text, Hint: hint})
+}
+
+// noticeInLocked queues a private line in room r, after the last line
+// there. When the change the caller is making has queued server lines
+// (serverLineLocked), which are not stored yet, the notice waits for
+// them (see unlock): what it says follows them, as the welcome follows a
+// join line. The caller holds hub.mu; only a holder for writing queues
+// server lines, so a reader finds none.
+func (m *Member) noticeInLocked(r *Room, msg message.Message) {
+	msg.Room = r.name
+	if h := m.hub; len(h.lines) > 0 {
+		h.afterLine = append(h.afterLine, func() {
+			msg.Seq = r.lastSeq()
+			m.queueNotice(msg)
+		})
+		return
+	}
+	msg.Seq = r.lastSeq()
+	m.queueNotice(msg)
 }
 
 func (m *Member) currentRoomLocked() *Room {

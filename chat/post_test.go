@@ -90,7 +90,7 @@ func TestLineRacingItsAuthorsLeaveIsLoggedBeforeTheLeave(t *testing.T) {
 		} else {
 			h.mu.Lock()
 			h.closeLocked(poster, "kicked", "kicked by op", true)
-			h.mu.Unlock()
+			h.unlock()
 		}
 		<-posted
 		clock.Advance(reconnectGrace) // the leave line of a session that ended

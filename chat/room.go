@@ -148,12 +148,52 @@ func (r *Room) Online() []Online {
 func (r *Room) RosterVersion() uint64 { return r.version.Load() }
 
 // serverLineLocked adds a line the server writes about an act: a join, a
-// leave, a nick change, an announcement. It cannot fail (see store): the
-// act stands whether or not the line could be stored. The caller holds
-// hub.mu, and keeps it while the line is stored: the act and its line go
-// together, and these are rare next to people's lines.
+// leave, a nick change, an announcement. It cannot fail (see roomlog's
+// store): the act stands whether or not the line could be stored. The line
+// is queued here, under hub.mu, so that its place in the log is that of the
+// act among the others made under the lock; it is stored once the caller
+// lets go of the lock with h.unlock, which waits for it, as a post is
+// stored (see Member.post): a disk slow to store a join line must not make
+// every session's reads wait behind the hub's lock. The caller holds hub.mu
+// for writing and releases it with h.unlock.
 func (r *Room) serverLineLocked(m message.Message) {
-	_, _ = r.log.Post(m) // History refuses only lines people typed
+	h := r.hub
+	h.lines = append(h.lines, queuedLine{log: r.log, p: r.log.Queue(m)})
+}
+
+// queuedLine is a server line queued under hub.mu, to store after.
+type queuedLine struct {
+	log *roomlog.Log
+	p   *roomlog.Posting
+}
+
+// takeLinesLocked takes the server lines queued under hub.mu, and the
+// notices that go after them, for storeLines. The caller holds hub.mu for
+// writing.
+func (h *Hub) takeLinesLocked() (lines []queuedLine, after []func()) {
+	lines, after = h.lines, h.afterLine
+	h.lines, h.afterLine = nil, nil
+	return lines, after
+}
+
+// storeLines stores server lines queued under hub.mu, in the order queued
+// (History refuses only lines people typed: these cannot fail), then
+// queues the notices that were to follow them.
+func storeLines(lines []queuedLine, after []func()) {
+	for _, l := range lines {
+		_, _ = l.log.Await(l.p)
+	}
+	for _, f := range after {
+		f()
+	}
+}
+
+// storeLinesLocked stores, still under hub.mu, the server lines the
+// caller queued: before waiting for the room's log to settle, which waits
+// for every line queued, these among them. The caller holds hub.mu for
+// writing.
+func (h *Hub) storeLinesLocked() {
+	storeLines(h.takeLinesLocked())
 }
 
 // lastSeq is the Seq of the newest message.
@@ -419,6 +459,9 @@ func (h *Hub) unsubscribeLocked(m *Member, r *Room, leave string, announce, forg
 		// A line of its last member may still be on its way to the
 		// store (a direct conversation has no leave line to queue
 		// behind it): let it land before the room can be loaded anew.
+		// Its leave line, queued just now, is stored first: settling
+		// waits for it.
+		h.storeLinesLocked()
 		r.log.Settle()
 		delete(h.rooms, r.name)
 		if !r.dm {
