@@ -66,11 +66,11 @@ type Log struct {
 	tail    []message.Message // ring of the last len(tail) messages: Seq s sits at (s-1) % len(tail)
 	tailLen uint64            // how many ring slots hold messages
 
-	// cursors are the log's readers, woken by the storer without any
-	// lock: a new slice each time, under cursorsMu, so a storer reading
-	// the old one is not disturbed.
-	cursorsMu sync.Mutex
-	cursors   atomic.Pointer[[]*Cursor]
+	// readerList is the readers of the log's cursors, woken by the storer
+	// without any lock: a new slice each time, under readersMu, so a
+	// storer reading the old one is not disturbed.
+	readersMu  sync.Mutex
+	readerList atomic.Pointer[[]*Reader]
 }
 
 // New returns the log of a room whose History is as cfg says.

@@ -142,8 +142,8 @@ func (l *Log) store(m message.Message) (uint64, error) {
 		}
 		// After the last stored message, where it happened.
 		m.Seq = last
-		for _, c := range l.readers() {
-			c.reader.showLive(m)
+		for _, r := range l.readers() {
+			r.showLive(m)
 		}
 		return 0, nil
 	}
@@ -153,8 +153,8 @@ func (l *Log) store(m message.Message) (uint64, error) {
 	if l.stored != nil {
 		l.stored(m.Kind)
 	}
-	for _, c := range l.readers() {
-		c.reader.Wake()
+	for _, r := range l.readers() {
+		r.Wake()
 	}
 	return m.Seq, nil
 }
