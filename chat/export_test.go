@@ -67,14 +67,14 @@ func (h *Hub) MutedNow(key string) bool {
 func (h *Hub) CloseSession(m *Member, tell, reason string) {
 	h.mu.Lock()
 	h.closeLocked(m, tell, reason, true)
-	h.mu.Unlock()
+	h.unlock()
 }
 
 // MakeOp makes m an operator for its session, as /op does.
 func (m *Member) MakeOp() {
 	m.hub.mu.Lock()
 	m.op = true
-	m.hub.mu.Unlock()
+	m.hub.unlock()
 }
 
 // In reports whether m is in room.
@@ -85,22 +85,6 @@ func (m *Member) In(room string) bool {
 	return in
 }
 
-// BarrierQueued reports whether a barrier (a room being dropped) waits
-// behind the lines being stored.
-func (r *Room) BarrierQueued() bool {
-	r.postMu.Lock()
-	defer r.postMu.Unlock()
-	for _, p := range r.pending {
-		if p.barrier {
-			return true
-		}
-	}
-	return false
-}
-
-// PendingLines counts the lines queued to be stored in r.
-func (r *Room) PendingLines() int {
-	r.postMu.Lock()
-	defer r.postMu.Unlock()
-	return len(r.pending)
-}
+// BarrierQueued reports whether something waits behind the lines being
+// stored in r: when r's last member left, the barrier of its settling.
+func (r *Room) BarrierQueued() bool { return r.log.Queued() > 0 }

@@ -177,6 +177,8 @@ type Hub struct {
 	held      map[string]*heldLeave // leave lines waiting out reconnectGrace, by heldKey
 	pending   []func()              // store writes of the changes made under mu, for unlock
 	lastReads *readsBatch           // the last of pending, if it saves read positions
+	lines     []queuedLine          // server lines queued under mu, stored by unlock (see serverLineLocked)
+	afterLine []func()              // notices that go after lines, queued once they are stored
 
 	storeWrites writeQueue // runs the writes unlock hands it, in order (storewrites.go)
 
@@ -570,16 +572,17 @@ func (h *Hub) roomLocked(name string) (*Room, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open room %s: %w", name, err)
 	}
-	r := newRoom(h, name, last)
+	first := last + 1
 	if last > 0 {
 		oldest, err := h.opts.History.After(ctxBG, name, 0, 1)
 		if err != nil {
 			return nil, fmt.Errorf("open room %s: %w", name, err)
 		}
 		if len(oldest) > 0 {
-			r.first = oldest[0].Seq
+			first = oldest[0].Seq
 		}
 	}
+	r := newRoom(h, name, first, last)
 	if !r.dm {
 		info, _, err := h.opts.Store.RoomInfo(ctxBG, name)
 		if err != nil {
@@ -684,7 +687,7 @@ func (h *Hub) forgetPruned(ctx context.Context, name string) error {
 	if len(oldest) > 0 {
 		first = oldest[0].Seq
 	}
-	r.forgetBefore(first)
+	r.log.ForgetBefore(first)
 	return nil
 }
 

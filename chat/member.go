@@ -18,6 +18,7 @@ import (
 
 	"github.com/chatroom/chatroom/chat/message"
 	"github.com/chatroom/chatroom/chat/nickname"
+	"github.com/chatroom/chatroom/chat/roomlog"
 	"github.com/chatroom/chatroom/sanitize"
 	"github.com/chatroom/chatroom/store"
 )
@@ -110,8 +111,10 @@ type Member struct {
 	olderLimit *rate.Limiter // loading older messages
 	strikes    *rate.Limiter // refusals for posting too fast; running out means a flood
 
-	wakeC chan struct{}
-	doneC chan struct{}
+	// reader is woken when any of the member's rooms has something new,
+	// or it has a private line.
+	reader *roomlog.Reader
+	doneC  chan struct{}
 
 	// search is where the member's last /search got to; searchMu keeps
 	// two /search lines from paging at once.
@@ -128,10 +131,9 @@ type sub struct {
 	room  *Room
 	label string // "#go", or "@bob" for a direct conversation
 
-	cursor         atomic.Uint64 // last Seq handed out by Next
-	read           atomic.Uint64 // last Seq the member's view showed it
-	saved          atomic.Uint64 // last read position written to the store
-	historyFailing bool          // the last History read failed; owned by the reader
+	cursor *roomlog.Cursor // last Seq handed out by Next
+	read   atomic.Uint64   // last Seq the member's view showed it
+	saved  atomic.Uint64   // last read position written to the store
 	// unanswered is set for a conversation the other person opened that
 	// the member has not written in (Membership.From); writing clears it.
 	unanswered atomic.Bool
@@ -158,7 +160,6 @@ func newMember(h *Hub, id Identity) *Member {
 
 		unannounced: id.Unannounced,
 		subs:        map[string]*sub{},
-		wakeC:       make(chan struct{}, 1),
 		doneC:       make(chan struct{}),
 		ignored:     map[string]string{},
 		pres:        &presence{},
@@ -167,6 +168,7 @@ func newMember(h *Hub, id Identity) *Member {
 		olderLimit:  rate.NewLimiter(rate.Every(olderEvery), olderBurst),
 		strikes:     rate.NewLimiter(rate.Every(floodStrikeEvery), floodStrikes),
 	}
+	m.reader = roomlog.NewReader(m.queueNotice)
 	m.lastActive.Store(m.joined.UnixNano())
 	if m.loc == nil {
 		m.loc = time.Local
@@ -302,7 +304,7 @@ func (s *sub) readTo(seq uint64) bool {
 
 // Wake returns a channel that receives when Next has something new. Wakes
 // coalesce: many posts may produce one wake.
-func (m *Member) Wake() <-chan struct{} { return m.wakeC }
+func (m *Member) Wake() <-chan struct{} { return m.reader.C() }
 
 // Done is closed when the member has left or the room has closed its
 // session.
@@ -324,12 +326,7 @@ func (m *Member) EndReason() string {
 	return m.endReason
 }
 
-func (m *Member) wake() {
-	select {
-	case m.wakeC <- struct{}{}:
-	default:
-	}
-}
+func (m *Member) wake() { m.reader.Wake() }
 
 // Next returns what the member has not seen yet, oldest first within each
 // room: log messages after its cursor in each of its rooms (at most
@@ -373,7 +370,7 @@ func (m *Member) take() (out []message.Message, current *Room) {
 
 	var behind uint64 // the most behind the member was in any room, for Observer.Lag
 	for i, s := range subs {
-		msgs, notes, b := s.next(m, marks[i])
+		msgs, notes, b := s.next(marks[i])
 		behind = max(behind, b)
 		msgs = hd.filter(msgs)
 		if s.room.dm {
@@ -387,7 +384,7 @@ func (m *Member) take() (out []message.Message, current *Room) {
 		}
 		if m.pending.Load() > 0 {
 			notes = append(notes, m.takeNotices(func(n message.Message) bool {
-				return n.Room == s.room.name && n.Seq <= s.cursor.Load()
+				return n.Room == s.room.name && n.Seq <= s.cursor.Pos()
 			})...)
 		}
 		if msgs = mergeNotices(msgs, notes); out == nil {
@@ -413,74 +410,15 @@ func (m *Member) take() (out []message.Message, current *Room) {
 	return out, current
 }
 
-// next reads what is new in one room. behind is how many lines the member
-// was behind the room's last one, if there was anything new to read.
-func (s *sub) next(m *Member, mark uint64) (msgs, notes []message.Message, behind uint64) {
-	r := s.room
-	batch := uint64(r.hub.opts.Batch)
-	cursor := s.cursor.Load()
-
-	r.logMu.RLock()
-	last := r.seq
-	oldestInTail := last - r.tailLen + 1
-	from := cursor + 1
-	if from <= last && from >= oldestInTail {
-		to := min(last, from+batch-1)
-		msgs = make([]message.Message, 0, to-from+1)
-		for seq := from; seq <= to; seq++ {
-			msgs = append(msgs, r.tail[(seq-1)%uint64(len(r.tail))])
-		}
-	}
-	r.logMu.RUnlock()
-	if from <= last {
-		behind = last - cursor
-	}
-
-	failed := false
-	if from <= last && from < oldestInTail {
-		msgs, notes, failed = s.fromHistory(cursor, from, oldestInTail)
-	}
-	if len(msgs) > 0 {
-		cursor = msgs[len(msgs)-1].Seq
-		s.cursor.Store(cursor)
-	}
+// next reads what is new in one room (see roomlog.Log.Next), marking as
+// backlog what is up to mark. behind is how many lines the member was
+// behind the room's last one, if there was anything new to read.
+func (s *sub) next(mark uint64) (msgs, notes []message.Message, behind uint64) {
+	msgs, notes, behind = s.room.log.Next(s.cursor, s.room.hub.opts.Batch)
 	for i := range msgs {
 		msgs[i].Backlog = msgs[i].Seq <= mark
 	}
-	// Come back for the rest; after a failed read, the next post retries.
-	if cursor < last && !failed {
-		m.wake()
-	}
 	return msgs, notes, behind
-}
-
-// fromHistory reads messages older than the in-memory tail. Messages the
-// history no longer holds are reported, never skipped silently; a failed
-// read is reported once and retried, the cursor staying where it was.
-func (s *sub) fromHistory(cursor, from, oldestInTail uint64) (msgs, notes []message.Message, failed bool) {
-	r := s.room
-	got, err := r.hub.opts.History.After(ctxBG, r.name, cursor, r.hub.opts.Batch)
-	if err != nil {
-		if s.historyFailing {
-			return nil, nil, true
-		}
-		s.historyFailing = true
-		return nil, []message.Message{{Room: r.name, Seq: cursor, Kind: message.Error, Time: r.hub.now(), Private: true,
-			Text: fmt.Sprintf("could not load %d earlier messages (will retry): %v", oldestInTail-from, err)}}, true
-	}
-	s.historyFailing = false
-	first := oldestInTail
-	if len(got) > 0 {
-		first = got[0].Seq
-	}
-	if first > from {
-		notes = []message.Message{{Room: r.name, Seq: cursor, Kind: message.Notice, Time: r.hub.now(), Private: true,
-			Text: fmt.Sprintf("%d earlier messages are no longer kept.", first-from)}}
-		if len(got) == 0 {
-			s.cursor.Store(oldestInTail - 1)
-		}
-	}
-	return got, notes, false
 }
 
 // hiding says which lines a member is not shown: chat by authors it
@@ -565,17 +503,36 @@ func (m *Member) notice(kind message.Kind, text string) {
 // noticeLocked queues a private line in room r (nil: whichever room the
 // member is looking at). The caller holds hub.mu.
 func (m *Member) noticeLocked(r *Room, kind message.Kind, text string) {
-	msg := message.Message{Kind: kind, Text: text}
-	if r != nil {
-		msg.Room, msg.Seq = r.name, r.lastSeq()
+	if r == nil {
+		m.queueNotice(message.Message{Kind: kind, Text: text})
+		return
 	}
-	m.queueNotice(msg)
+	m.noticeInLocked(r, message.Message{Kind: kind, Text: text})
 }
 
 // hintLocked queues a private notice in room r that a view may add to
 // (see Message.Hint). The caller holds hub.mu.
 func (m *Member) hintLocked(r *Room, hint message.Hint, text string) {
-	m.queueNotice(message.Message{Room: r.name, Seq: r.lastSeq(), Kind: message.Notice, Text: text, Hint: hint})
+	m.noticeInLocked(r, message.Message{Kind: message.Notice, Text: text, Hint: hint})
+}
+
+// noticeInLocked queues a private line in room r, after the last line
+// there. When the change the caller is making has queued server lines
+// (serverLineLocked), which are not stored yet, the notice waits for
+// them (see unlock): what it says follows them, as the welcome follows a
+// join line. The caller holds hub.mu; only a holder for writing queues
+// server lines, so a reader finds none.
+func (m *Member) noticeInLocked(r *Room, msg message.Message) {
+	msg.Room = r.name
+	if h := m.hub; len(h.lines) > 0 {
+		h.afterLine = append(h.afterLine, func() {
+			msg.Seq = r.lastSeq()
+			m.queueNotice(msg)
+		})
+		return
+	}
+	msg.Seq = r.lastSeq()
+	m.queueNotice(msg)
 }
 
 func (m *Member) currentRoomLocked() *Room {
@@ -718,21 +675,24 @@ func (m *Member) post(room string, kind message.Kind, text string) error {
 	if err == nil {
 		// Queued under the hub's lock, so that no leave, kick or mute
 		// comes between the checks and the line's place in the log;
-		// stored after letting go of it (see post.go).
-		var p *posting
+		// stored after letting go of it (see roomlog's post.go).
+		var p *roomlog.Posting
 		h.mu.RLock()
 		if _, still := m.subs[s.room.name]; m.left {
 			err = ErrLeft
 		} else if !still {
 			err = errors.New("message not sent: you are no longer in that room")
 		} else {
-			p = s.room.queue(message.Message{Kind: kind, Nick: m.nick, Author: m.author, Text: text})
+			p = s.room.log.Queue(message.Message{Kind: kind, Nick: m.nick, Author: m.author, Text: text})
 		}
 		h.mu.RUnlock()
 		if p != nil {
 			var seq uint64
-			if seq, err = s.room.await(p); err == nil {
+			if seq, err = s.room.log.Await(p); err == nil {
 				s.readTo(seq) // whoever writes has read what came before
+			} else {
+				h.obs.Refused(RefusedNotStored)
+				err = notStored{cause: err}
 			}
 		}
 	}

@@ -6,10 +6,10 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	"github.com/chatroom/chatroom/chat/message"
+	"github.com/chatroom/chatroom/chat/roomlog"
 	"github.com/chatroom/chatroom/store"
 )
 
@@ -17,10 +17,8 @@ import (
 // room operation is not cancelled halfway.
 var ctxBG = context.Background()
 
-// Room is an append-only log of messages with sequence numbers, and the
-// members reading it. Posting appends and wakes each member with a
-// non-blocking send; members pull what is new at their own pace, so no
-// member can slow down the poster or anyone else.
+// Room is a log of messages (package roomlog) and the members reading it:
+// who is in, their roster, the topic, who may enter.
 //
 // A room is a public room (#name) or a direct conversation between two
 // people, which only they can read.
@@ -31,24 +29,12 @@ type Room struct {
 	// parties are a direct conversation's two authors.
 	parties [2]string
 
-	// postMu guards the queue of lines waiting to be stored (see post.go).
-	postMu  sync.Mutex
-	pending []*posting
-	storing bool // a poster is storing what is queued
-
-	// logMu guards the log in memory. It is held briefly, never while
-	// storing, so reading what is new never waits for the disk.
-	logMu   sync.RWMutex
-	seq     uint64            // last Seq stored; changed only by the storer (see store)
-	first   uint64            // Seq of the oldest message kept (seq+1 when none is)
-	tail    []message.Message // ring of the last len(tail) messages: Seq s sits at (s-1) % len(tail)
-	tailLen uint64            // how many ring slots hold messages
+	// log is the room's messages, stored and numbered; members read it
+	// through their cursors (sub.cursor).
+	log *roomlog.Log
 
 	// Guarded by hub.mu.
 	members map[*Member]struct{}
-	// readerList is members as a list, for waking them without the hub's
-	// lock; replaced, never changed, under hub.mu.
-	readerList atomic.Pointer[[]*Member]
 
 	// Guarded by hub.mu.
 	topic      string
@@ -66,13 +52,14 @@ type rosterSnapshot struct {
 	online  []Online
 }
 
-func newRoom(h *Hub, name string, lastSeq uint64) *Room {
+// newRoom returns the room called name, whose History holds messages
+// first to last (none if last is 0).
+func newRoom(h *Hub, name string, first, last uint64) *Room {
 	r := &Room{
-		hub:     h,
-		name:    name,
-		seq:     lastSeq,
-		first:   lastSeq + 1,
-		tail:    make([]message.Message, min(h.opts.Tail, initialTail)),
+		hub:  h,
+		name: name,
+		log: roomlog.New(roomlog.Config{Name: name, History: h.opts.History, Tail: h.opts.Tail,
+			First: first, Last: last, Now: h.now, Stored: h.obs.Posted}),
 		members: make(map[*Member]struct{}),
 	}
 	if a, b, ok := dmParties(name); ok {
@@ -161,45 +148,56 @@ func (r *Room) Online() []Online {
 func (r *Room) RosterVersion() uint64 { return r.version.Load() }
 
 // serverLineLocked adds a line the server writes about an act: a join, a
-// leave, a nick change, an announcement. It cannot fail (see store): the
-// act stands whether or not the line could be stored. The caller holds
-// hub.mu, and keeps it while the line is stored: the act and its line go
-// together, and these are rare next to people's lines.
+// leave, a nick change, an announcement. It cannot fail (see roomlog's
+// store): the act stands whether or not the line could be stored. The line
+// is queued here, under hub.mu, so that its place in the log is that of the
+// act among the others made under the lock; it is stored once the caller
+// lets go of the lock with h.unlock, which waits for it, as a post is
+// stored (see Member.post): a disk slow to store a join line must not make
+// every session's reads wait behind the hub's lock. The caller holds hub.mu
+// for writing and releases it with h.unlock.
 func (r *Room) serverLineLocked(m message.Message) {
-	_, _ = r.await(r.queue(m)) // store refuses only lines people typed
+	h := r.hub
+	h.lines = append(h.lines, queuedLine{log: r.log, p: r.log.Queue(m)})
 }
 
-// initialTail is the tail a room starts with; it grows to Options.Tail as
-// messages come, so that a quiet room costs little memory.
-const initialTail = 16
+// queuedLine is a server line queued under hub.mu, to store after.
+type queuedLine struct {
+	log *roomlog.Log
+	p   *roomlog.Posting
+}
 
-// growTail doubles the tail, up to Options.Tail. The caller holds logMu.
-func (r *Room) growTail() {
-	old := r.tail
-	r.tail = make([]message.Message, min(2*len(old), r.hub.opts.Tail))
-	// The messages held are the tailLen before the newest, r.seq.
-	for seq := r.seq - r.tailLen; seq < r.seq; seq++ {
-		r.tail[(seq-1)%uint64(len(r.tail))] = old[(seq-1)%uint64(len(old))]
+// takeLinesLocked takes the server lines queued under hub.mu, and the
+// notices that go after them, for storeLines. The caller holds hub.mu for
+// writing.
+func (h *Hub) takeLinesLocked() (lines []queuedLine, after []func()) {
+	lines, after = h.lines, h.afterLine
+	h.lines, h.afterLine = nil, nil
+	return lines, after
+}
+
+// storeLines stores server lines queued under hub.mu, in the order queued
+// (History refuses only lines people typed: these cannot fail), then
+// queues the notices that were to follow them.
+func storeLines(lines []queuedLine, after []func()) {
+	for _, l := range lines {
+		_, _ = l.log.Await(l.p)
+	}
+	for _, f := range after {
+		f()
 	}
 }
 
-// forgetBefore drops from memory the messages before Seq first, which the
-// history no longer keeps either.
-func (r *Room) forgetBefore(first uint64) {
-	r.logMu.Lock()
-	defer r.logMu.Unlock()
-	r.first = max(r.first, min(first, r.seq+1))
-	for r.tailLen > 0 && r.seq-r.tailLen+1 < r.first {
-		r.tailLen--
-	}
+// storeLinesLocked stores, still under hub.mu, the server lines the
+// caller queued: before waiting for the room's log to settle, which waits
+// for every line queued, these among them. The caller holds hub.mu for
+// writing.
+func (h *Hub) storeLinesLocked() {
+	storeLines(h.takeLinesLocked())
 }
 
 // lastSeq is the Seq of the newest message.
-func (r *Room) lastSeq() uint64 {
-	r.logMu.RLock()
-	defer r.logMu.RUnlock()
-	return r.seq
-}
+func (r *Room) lastSeq() uint64 { return r.log.Last() }
 
 // unreadLocked counts what m has not read of messages from to last: lines
 // others said (Chat and Action), as a view counts them, leaving out those
@@ -207,19 +205,16 @@ func (r *Room) lastSeq() uint64 {
 // in-memory tail no longer holds (all of it, after a restart) was read
 // from the history before the hub's lock was taken (Member.missed, see
 // readMissed); beyond what that read, each message counts. The caller
-// holds hub.mu, not logMu.
+// holds hub.mu.
 func (r *Room) unreadLocked(m *Member, from, last uint64) (n int, first uint64) {
-	r.logMu.RLock()
-	oldestInTail := r.seq - r.tailLen + 1
-	for seq := max(from, oldestInTail); seq <= last; seq++ {
-		if msg := &r.tail[(seq-1)%uint64(len(r.tail))]; isNews(msg, m.author, m.ignored) {
+	oldestInTail := r.log.Scan(from, last, func(msg *message.Message) {
+		if isNews(msg, m.author, m.ignored) {
 			if n == 0 {
-				first = seq
+				first = msg.Seq
 			}
 			n++
 		}
-	}
-	r.logMu.RUnlock()
+	})
 	// Posts do not wait for the hub's lock: the tail may have moved on
 	// past last since the caller read it.
 	end := min(oldestInTail, last+1)
@@ -287,10 +282,7 @@ func (h *Hub) readMissed(author string, igs []store.Ignore, rejoin []store.Membe
 	h.mu.RLock()
 	for _, ms := range rejoin {
 		if r := h.rooms[ms.Room]; r != nil {
-			r.logMu.RLock()
-			inTail := r.seq <= ms.Cursor || r.seq-r.tailLen < ms.Cursor+1
-			r.logMu.RUnlock()
-			if inTail {
+			if r.log.InTail(ms.Cursor) {
 				continue
 			}
 		}
@@ -351,12 +343,10 @@ func (h *Hub) subscribeLocked(m *Member, r *Room, ms store.Membership, was bool,
 	}
 	// Another device of someone here is not news, nor is a script.
 	news := !r.dm && !m.unannounced && !r.hasPersonLocked(m)
-	r.logMu.RLock()
-	last, first := r.seq, r.first
-	r.logMu.RUnlock()
+	first, last := r.log.Bounds()
 	// The backlog: the last Backlog messages, of those still kept.
 	start := max(last-min(last, uint64(h.opts.Backlog)), first-1)
-	s := &sub{room: r, label: ms.Label, oldest: start + 1, mark: last}
+	s := &sub{room: r, cursor: roomlog.NewCursor(m.reader, start), label: ms.Label, oldest: start + 1, mark: last}
 	if was && ms.Cursor < last {
 		// What was missed is news, however much of it the backlog shows:
 		// the view marks where it starts and says how much there is.
@@ -364,7 +354,6 @@ func (h *Hub) subscribeLocked(m *Member, r *Room, ms store.Membership, was bool,
 		s.unreadAtJoin, s.unreadFrom = r.unreadLocked(m, max(ms.Cursor+1, first), last)
 		s.unreadTo = last
 	}
-	s.cursor.Store(start)
 	s.unanswered.Store(ms.From != "")
 	if r.dm && s.label == "" {
 		s.label = "@" + r.otherParty(m.author)
@@ -378,7 +367,7 @@ func (h *Hub) subscribeLocked(m *Member, r *Room, ms store.Membership, was bool,
 	}
 	s.read.Store(s.mark)
 	r.members[m] = struct{}{}
-	r.addReaderLocked(m)
+	r.log.Add(s.cursor)
 	m.subs[r.name] = s
 	m.order = append(m.order, s)
 	m.roomsVersion.Add(1)
@@ -438,7 +427,7 @@ func (h *Hub) unsubscribeLocked(m *Member, r *Room, leave string, announce, forg
 		return
 	}
 	delete(r.members, m)
-	r.dropReaderLocked(m)
+	r.log.Remove(s.cursor)
 	delete(m.subs, r.name)
 	m.order = slices.DeleteFunc(m.order, func(o *sub) bool { return o == s })
 	m.roomsVersion.Add(1)
@@ -470,7 +459,10 @@ func (h *Hub) unsubscribeLocked(m *Member, r *Room, leave string, announce, forg
 		// A line of its last member may still be on its way to the
 		// store (a direct conversation has no leave line to queue
 		// behind it): let it land before the room can be loaded anew.
-		r.settle()
+		// Its leave line, queued just now, is stored first: settling
+		// waits for it.
+		h.storeLinesLocked()
+		r.log.Settle()
 		delete(h.rooms, r.name)
 		if !r.dm {
 			h.vacated[r.name] = h.now() // an empty room's day starts now

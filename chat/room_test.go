@@ -1,13 +1,11 @@
 package chat_test
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,7 +16,6 @@ import (
 
 	"github.com/chatroom/chatroom/chat/message"
 	"github.com/chatroom/chatroom/fakeclock"
-	"github.com/chatroom/chatroom/store/memory"
 )
 
 func TestMain(m *testing.M) {
@@ -400,86 +397,6 @@ func assertOrdered(t *testing.T, msgs []message.Message) {
 	}
 }
 
-// A member that never reads must not slow posting, and must later get every
-// message, in order, even those that left the in-memory tail long ago.
-func TestStalledMemberCatchesUpWithoutBlockingPosters(t *testing.T) {
-	h := newHub(t, Options{})
-	stalled := join(t, h, "stalled")
-	alice := join(t, h, "alice")
-	const n = 10_000
-
-	done := make(chan error, 1)
-	go func() {
-		for i := 1; i <= n; i++ {
-			if err := alice.Say(fmt.Sprintf("line %d", i)); err != nil {
-				done <- err
-				return
-			}
-		}
-		done <- nil
-	}()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("posting blocked on a member that does not read")
-	}
-
-	var got []string
-	for _, m := range drain(stalled) {
-		if m.Kind == message.Chat {
-			got = append(got, m.Text)
-		}
-	}
-	if len(got) != n {
-		t.Fatalf("stalled member received %d of %d", len(got), n)
-	}
-	for i, text := range got {
-		if want := fmt.Sprintf("line %d", i+1); text != want {
-			t.Fatalf("message %d = %q, want %q", i, text, want)
-		}
-	}
-}
-
-func TestCatchUpFromHistoryBeyondTail(t *testing.T) {
-	h := newHub(t, Options{Tail: 16, Backlog: 10, Batch: 7})
-	reader := join(t, h, "reader")
-	drain(reader)
-	alice := join(t, h, "alice")
-	for i := 0; i < 100; i++ {
-		submit(t, alice, fmt.Sprint(i))
-	}
-	got := drain(reader)
-	assertOrdered(t, got)
-	if chat := texts(got, message.Chat); len(chat) != 100 || chat[0] != "0" || chat[99] != "99" {
-		t.Fatalf("got %d messages", len(chat))
-	}
-}
-
-func TestMissedMessagesAreReportedNotSkippedSilently(t *testing.T) {
-	h := newHub(t, Options{Tail: 16, Backlog: 10, History: &memory.History{Limit: 40}})
-	reader := join(t, h, "reader")
-	drain(reader)
-	alice := join(t, h, "alice")
-	for i := 0; i < 200; i++ {
-		submit(t, alice, fmt.Sprint(i))
-	}
-	got := drain(reader)
-	notes := texts(got, message.Notice)
-	if len(notes) != 1 || !strings.Contains(notes[0], "earlier messages are no longer kept") {
-		t.Fatalf("notices = %q", notes)
-	}
-	chat := texts(got, message.Chat)
-	if chat[len(chat)-1] != "199" {
-		t.Fatalf("last message %q", chat[len(chat)-1])
-	}
-	if len(chat) < 40 {
-		t.Fatalf("only %d messages, want at least the 40 kept", len(chat))
-	}
-}
-
 func TestShutdownDisconnectsEveryoneAndRefusesJoins(t *testing.T) {
 	h := newHub(t, Options{})
 	alice := join(t, h, "alice")
@@ -526,78 +443,6 @@ func TestKeylessMembersGetDistinctAuthors(t *testing.T) {
 	}
 }
 
-// Many posters at once: every member sees every message exactly once, in
-// the same order as everyone else.
-func TestConcurrentPostersAgreeOnOrder(t *testing.T) {
-	h := newHub(t, Options{})
-	const posters, each = 8, 200
-	members := make([]*Member, posters)
-	for i := range members {
-		members[i] = join(t, h, fmt.Sprintf("p%d", i))
-	}
-	readers := make([][]message.Message, posters)
-	var wg sync.WaitGroup
-	for i, m := range members {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := 0; j < each; j++ {
-				if err := m.Say(fmt.Sprintf("%d/%d", i, j)); err != nil {
-					t.Error(err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	for i, m := range members {
-		readers[i] = drain(m)
-	}
-	want := chatSeqs(readers[0])
-	if len(want) != posters*each {
-		t.Fatalf("reader 0 saw %d chat lines, want %d", len(want), posters*each)
-	}
-	for i := 1; i < posters; i++ {
-		got := chatSeqs(readers[i])
-		if fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Fatalf("reader %d saw a different order", i)
-		}
-	}
-}
-
-func chatSeqs(msgs []message.Message) []uint64 {
-	var out []uint64
-	for _, m := range msgs {
-		if m.Kind == message.Chat {
-			out = append(out, m.Seq)
-		}
-	}
-	return out
-}
-
-func TestWakesCoalesce(t *testing.T) {
-	h := newHub(t, Options{})
-	reader := join(t, h, "reader")
-	alice := join(t, h, "alice")
-	drain(reader)
-	for i := 0; i < 50; i++ {
-		submit(t, alice, "x")
-	}
-	select {
-	case <-reader.Wake():
-	default:
-		t.Fatal("no wake after a burst of posts")
-	}
-	if got := len(texts(reader.Next(), message.Chat)); got != 50 {
-		t.Fatalf("one Next after a burst returned %d, want 50", got)
-	}
-	select {
-	case <-reader.Wake():
-		t.Fatal("a second wake was pending after everything was read")
-	default:
-	}
-}
-
 // A join racing Shutdown either fails or is told the server is closing;
 // nobody is left waiting for a notice that never comes.
 func TestJoinRacingShutdownIsToldToo(t *testing.T) {
@@ -639,53 +484,6 @@ func TestNickAfterLeaveIsRefused(t *testing.T) {
 	if ghost := join(t, h, "ghost"); ghost.Nick() != "ghost" {
 		t.Fatalf("the nick was reserved by a member that left: %s", ghost.Nick())
 	}
-}
-
-// flakyHistory fails reads while failing is set.
-type flakyHistory struct {
-	memory.History
-	mu      sync.Mutex
-	failing bool
-}
-
-func (f *flakyHistory) After(ctx context.Context, room string, seq uint64, limit int) ([]message.Message, error) {
-	f.mu.Lock()
-	failing := f.failing
-	f.mu.Unlock()
-	if failing {
-		return nil, errors.New("disk on fire")
-	}
-	return f.History.After(ctx, room, seq, limit)
-}
-
-func TestHistoryReadFailureIsRetriedNotSkipped(t *testing.T) {
-	store := &flakyHistory{}
-	h := newHub(t, Options{History: store, Tail: 16, Backlog: 10})
-	reader := join(t, h, "reader")
-	drain(reader)
-	alice := join(t, h, "alice")
-	for i := 0; i < 50; i++ {
-		submit(t, alice, fmt.Sprint(i))
-	}
-	store.mu.Lock()
-	store.failing = true
-	store.mu.Unlock()
-	got := drain(reader)
-	if errs := texts(got, message.Error); len(errs) != 1 || !strings.Contains(errs[0], "disk on fire") {
-		t.Fatalf("errors while the store fails: %q", errs)
-	}
-	if n := len(texts(got, message.Chat)); n != 0 {
-		t.Fatalf("%d messages delivered past a gap", n)
-	}
-	store.mu.Lock()
-	store.failing = false
-	store.mu.Unlock()
-	submit(t, alice, "50")
-	got = drain(reader)
-	if chat := texts(got, message.Chat); len(chat) != 51 || chat[0] != "0" || chat[50] != "50" {
-		t.Fatalf("after the store recovered: %d messages", len(chat))
-	}
-	assertOrdered(t, got)
 }
 
 func TestRosterVersionAndSharedList(t *testing.T) {

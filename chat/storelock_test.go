@@ -352,3 +352,96 @@ func TestStoreWritesKeepTheOrderOfChanges(t *testing.T) {
 		t.Fatal("alice is in #x, but the store says she left it")
 	}
 }
+
+// joinGatedHistory holds the first Append of a join line in room, once
+// armed, until the test lets it go, as a stalled disk would.
+type joinGatedHistory struct {
+	memory.History
+	room    string
+	armed   atomic.Bool
+	entered chan struct{}
+	gate    chan struct{}
+}
+
+func (g *joinGatedHistory) Append(ctx context.Context, room string, m message.Message) error {
+	if room == g.room && m.Kind == message.Join && g.armed.CompareAndSwap(true, false) {
+		g.entered <- struct{}{}
+		<-g.gate
+	}
+	return g.History.Append(ctx, room, m)
+}
+
+// A server line is stored as a post is, after the hub's lock is let go:
+// while a join line waits on the disk, others still join, post and read,
+// and the join line keeps its place in the log.
+func TestServerLinesAreStoredWithoutTheHubLock(t *testing.T) {
+	hist := &joinGatedHistory{room: "x", entered: make(chan struct{}), gate: make(chan struct{})}
+	h := newHub(t, Options{History: hist})
+	alice, bob := join(t, h, "alice"), join(t, h, "bob")
+	submit(t, bob, "/join #x")
+	submit(t, bob, "before")
+	drain(bob)
+	hist.armed.Store(true)
+	joined := make(chan error, 1)
+	go func() { _, err := command.Submit(alice, "/join #x"); joined <- err }()
+	<-hist.entered // alice's join line is being stored
+
+	others := make(chan error, 1)
+	var carol *Member
+	go func() {
+		var err error
+		if carol, err = h.Join(Identity{Key: key("carol"), Nick: "carol", Addr: "127.0.0.1:1"}); err != nil {
+			others <- err
+			return
+		}
+		others <- bob.SayIn(Lobby, "still here")
+	}()
+	select {
+	case err := <-others:
+		if err != nil {
+			close(hist.gate)
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		close(hist.gate)
+		t.Fatal("carol could not join, or bob post, while a join line waited on the store")
+	}
+	for heard := false; !heard; {
+		select {
+		case <-carol.Wake():
+			heard = slices.ContainsFunc(carol.Next(), func(m message.Message) bool { return m.Text == "still here" })
+		case <-time.After(10 * time.Second):
+			close(hist.gate)
+			t.Fatal("carol did not read bob's line while a join line waited on the store")
+		}
+	}
+	// Nobody in #x sees the join line before it is stored.
+	if got := slices.DeleteFunc(kinds(drain(bob), message.Join), func(m message.Message) bool { return m.Room != "x" }); len(got) != 0 {
+		close(hist.gate)
+		t.Fatalf("bob saw %+v in #x before it was stored", got)
+	}
+	close(hist.gate)
+	if err := <-joined; err != nil {
+		t.Fatal(err)
+	}
+	submit(t, bob, "after")
+	var inX []message.Message
+	for _, m := range drain(bob) {
+		if m.Room == "x" && !m.Private {
+			inX = append(inX, m)
+		}
+	}
+	stored, err := hist.History.After(context.Background(), "x", 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inX) != 2 || inX[0].Kind != message.Join || inX[0].Nick != "alice" || inX[1].Text != "after" {
+		t.Fatalf("bob read #x as %+v", inX)
+	}
+	if got := texts(stored, message.Chat); !slices.Equal(got, []string{"before", "after"}) || stored[len(stored)-2].Kind != message.Join {
+		t.Fatalf("#x stored as %+v", stored)
+	}
+	carol.Leave("")
+	alice.Leave("")
+	bob.Leave("")
+}

@@ -111,16 +111,21 @@ type readsBatch struct {
 	reads []store.Membership
 }
 
-// unlock releases h.mu, taken for writing, and runs the store writes the
-// changes made under it queued (see afterLocked). Every h.mu.Lock is
-// released with it.
+// unlock releases h.mu, taken for writing, stores the server lines the
+// changes made under it queued (see serverLineLocked), and runs the store
+// writes they queued (see afterLocked). Every h.mu.Lock is released with
+// it.
 func (h *Hub) unlock() {
 	pending := h.pending
 	h.pending, h.lastReads = nil, nil
 	if len(pending) > 0 {
 		h.storeWrites.push(pending)
 	}
+	lines, after := h.takeLinesLocked()
 	h.mu.Unlock()
+	// The server lines of the changes (see serverLineLocked) are stored
+	// before the change returns, as the lines people post are.
+	storeLines(lines, after)
 	if len(pending) > 0 {
 		h.storeWrites.run()
 	}

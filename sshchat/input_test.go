@@ -211,6 +211,7 @@ func TestNoColorGetsNoColours(t *testing.T) {
 	plain.waitText("2 online")
 	bob.say("@plain a mention, which is orange elsewhere")
 	plain.waitText("<bob> @plain a mention")
+	bob.waitText("<you> @plain a mention") // drawn, in colour, on bob's screen too
 	colour := regexp.MustCompile(`\x1b\[([0-9]*;)*(3[0-8]|4[0-8]|9[0-7]|10[0-7])(;[0-9]+)*m`)
 	if raw := plain.rawOutput(); colour.MatchString(raw) {
 		t.Errorf("NO_COLOR was sent a colour: %q", colour.FindString(raw))
