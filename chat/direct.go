@@ -3,7 +3,6 @@ package chat
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/chatroom/chatroom/chat/message"
 	"github.com/chatroom/chatroom/sanitize"
@@ -21,18 +20,36 @@ func (r *Room) otherAuthor(me string) string {
 	return r.parties[0]
 }
 
+// readDirect reads, before the hub's lock is taken, what opening m's
+// direct conversation with the person nick names needs: who owns the nick,
+// and the conversation's record (see readRooms).
+func (h *Hub) readDirect(m *Member, nick string) (owner string, recs roomRecords, err error) {
+	if owner, err = h.ownerOf(nick); err != nil {
+		return "", roomRecords{}, err
+	}
+	h.mu.RLock()
+	author := owner
+	if who := h.byNickLocked(nick); who != nil {
+		author = who.author
+	}
+	h.mu.RUnlock()
+	if author == "" || author == m.author {
+		return owner, roomRecords{}, nil
+	}
+	recs, err = h.readRooms(m.key, dmName(m.author, author))
+	return owner, recs, err
+}
+
 // directToLocked opens m's side of the direct conversation with the person
 // a nick names: online, or away but known by key (posting brings the other
-// side in; see reachOtherParty). The caller holds h.mu for writing.
-func (h *Hub) directToLocked(m *Member, nick string) (r *Room, opened bool, err error) {
+// side in; see reachOtherParty). owner owns the nick and recs holds the
+// conversation's record, both read before the lock (readDirect). The
+// caller holds h.mu for writing.
+func (h *Hub) directToLocked(m *Member, nick, owner string, recs roomRecords) (r *Room, opened bool, err error) {
 	var author, label string
 	if who := h.byNickLocked(nick); who != nil {
 		author, label = who.author, who.nick
 	} else {
-		owner, err := h.nickOwner(strings.TrimLeft(nick, "@~"))
-		if err != nil {
-			return nil, false, err
-		}
 		if owner == "" {
 			return nil, false, refuse(ErrNoSuchNick, "nobody called %q is online, and no key owns that nick, so a message could not wait for them", nick)
 		}
@@ -55,7 +72,7 @@ func (h *Hub) directToLocked(m *Member, nick string) (r *Room, opened bool, err 
 	if n := m.ownRoomsLocked(); !in && n >= maxRooms {
 		return nil, false, tooManyRooms(n)
 	}
-	if r, err = h.roomLocked(dmName(m.author, author)); err != nil {
+	if r, err = h.roomLocked(dmName(m.author, author), recs); err != nil {
 		return nil, false, err
 	}
 	h.enterLocked(m, r, store.Membership{Label: "@" + label})
@@ -70,6 +87,10 @@ func (h *Hub) directToLocked(m *Member, nick string) (r *Room, opened bool, err 
 func (m *Member) SendDirect(nick, text string) error {
 	h := m.hub
 	now := h.now()
+	owner, recs, err := h.readDirect(m, nick)
+	if err != nil {
+		return err
+	}
 	h.mu.Lock()
 	was := m.current
 	r, opened, err := func() (*Room, bool, error) {
@@ -80,7 +101,7 @@ func (m *Member) SendDirect(nick, text string) error {
 		if m.msgLimit.TokensAt(now) < 1 {
 			return nil, false, m.allow(m.msgLimit, "send", now)
 		}
-		return h.directToLocked(m, nick)
+		return h.directToLocked(m, nick, owner, recs)
 	}()
 	if err == nil {
 		m.current = r.name
@@ -119,11 +140,15 @@ func (m *Member) Reply(text string) error {
 	}
 	room := *last
 	h := m.hub
+	recs, err := h.readRooms(m.key, room)
+	if err != nil {
+		return err
+	}
 	h.mu.Lock()
 	_, in := m.subs[room]
 	if !in {
 		// Closed since: open it again.
-		r, err := h.roomLocked(room)
+		r, err := h.roomLocked(room, recs)
 		if err != nil {
 			h.unlock()
 			return err

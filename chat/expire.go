@@ -110,6 +110,7 @@ func (h *Hub) expireRoom(ctx context.Context, name string) (gone bool, err error
 	defer func() {
 		h.mu.Lock()
 		delete(h.expiring, name)
+		h.roomsChanged()
 		if gone {
 			h.unindexRoomLocked(name)
 		}

@@ -166,9 +166,12 @@ type Hub struct {
 	// members Shutdown closes.
 	closing atomic.Bool
 
-	mu        sync.RWMutex
-	rooms     map[string]*Room
-	expiring  map[string]string    // rooms being deleted (for standing empty, or by /delete), none may be entered: why
+	mu       sync.RWMutex
+	rooms    map[string]*Room
+	expiring map[string]string // rooms being deleted (for standing empty, or by /delete), none may be entered: why
+	// roomEpoch moves on each time a room's stored record changes in a
+	// way a record read earlier would miss (see readRooms).
+	roomEpoch atomic.Uint64
 	vacated   map[string]time.Time // when the last person left each public room, for expireRooms
 	looks     map[string]string    // each public room's name, by each of nickKeys (see indexRoomLocked)
 	nicks     map[string]*Member   // by each of nickKeys; one of a key's sessions
@@ -362,6 +365,14 @@ func (h *Hub) Join(id Identity) (*Member, error) {
 	if err != nil {
 		return nil, fmt.Errorf("join: %w", err)
 	}
+	names := []string{Lobby}
+	for _, ms := range rejoin {
+		names = append(names, ms.Room)
+	}
+	recs, err := h.readRooms(m.key, names...)
+	if err != nil {
+		return nil, fmt.Errorf("join: %w", err)
+	}
 
 	h.mu.Lock()
 	defer h.unlock()
@@ -418,7 +429,7 @@ func (h *Hub) Join(id Identity) (*Member, error) {
 		why = strings.TrimSpace(why + fmt.Sprintf("\nYou are also connected from %d other %s with this key: they share your nick, rooms and what you have read.", n-1, others))
 	}
 
-	lobby, err := h.roomLocked(Lobby)
+	lobby, err := h.roomLocked(Lobby, recs)
 	if err != nil {
 		h.dropLocked(m)
 		return nil, fmt.Errorf("join: %w", err)
@@ -454,7 +465,7 @@ func (h *Hub) Join(id Identity) (*Member, error) {
 			skippedUnanswered++
 			continue
 		}
-		r, err := h.rejoinableLocked(m, ms.Room)
+		r, err := h.rejoinableLocked(m, ms.Room, recs)
 		if err != nil || r == nil {
 			continue // a room deleted, or closed to this key, since
 		}
@@ -551,47 +562,16 @@ func seconds(wait time.Duration) int {
 
 // Room returns the room called name, creating it if needed.
 func (h *Hub) Room(name string) (*Room, error) {
+	recs, err := h.readRooms("", name)
+	if err != nil {
+		return nil, err
+	}
 	h.mu.Lock()
 	defer h.unlock()
 	if h.closing.Load() {
 		return nil, ErrClosing
 	}
-	return h.roomLocked(name)
-}
-
-// roomLocked returns the room called name, creating it if needed. The
-// caller holds h.mu for writing.
-func (h *Hub) roomLocked(name string) (*Room, error) {
-	if r, ok := h.rooms[name]; ok {
-		return r, nil
-	}
-	if why, ok := h.expiring[name]; ok {
-		return nil, fmt.Errorf("#%s is being removed, %s; try again in a moment", name, why)
-	}
-	last, err := h.opts.History.LastSeq(ctxBG, name)
-	if err != nil {
-		return nil, fmt.Errorf("open room %s: %w", name, err)
-	}
-	first := last + 1
-	if last > 0 {
-		oldest, err := h.opts.History.After(ctxBG, name, 0, 1)
-		if err != nil {
-			return nil, fmt.Errorf("open room %s: %w", name, err)
-		}
-		if len(oldest) > 0 {
-			first = oldest[0].Seq
-		}
-	}
-	r := newRoom(h, name, first, last)
-	if !r.dm {
-		info, _, err := h.opts.Store.RoomInfo(ctxBG, name)
-		if err != nil {
-			return nil, fmt.Errorf("open room %s: %w", name, err)
-		}
-		r.topic, r.inviteOnly, r.kept = info.Topic, info.InviteOnly, info.Kept
-	}
-	h.rooms[name] = r
-	return r, nil
+	return h.roomLocked(name, recs)
 }
 
 // Shutdown refuses further joins and closes every member's session, telling
@@ -656,6 +636,7 @@ func (h *Hub) pruneMessages(ctx context.Context) (int, error) {
 	total := 0
 	for _, name := range rooms {
 		n, err := h.opts.History.Prune(ctx, name, before, h.opts.RetainMessages)
+		h.roomsChanged() // the oldest Seq a record holds may be gone
 		total += n
 		if err != nil {
 			return total, fmt.Errorf("prune %s: %w", name, err)

@@ -13,21 +13,6 @@ import (
 // Invite-only rooms: /private, /invite and /uninvite (SetPrivate, Invite,
 // Uninvite), and who may enter such a room.
 
-// mayEnterLocked reports whether m may be in r: an invite-only room lets in
-// operators and invited keys.
-func (h *Hub) mayEnterLocked(m *Member, r *Room) (bool, error) {
-	if r.dm {
-		return r.parties[0] == m.author || r.parties[1] == m.author, nil
-	}
-	if !r.inviteOnly || m.isOpLocked() {
-		return true, nil
-	}
-	if m.key == "" {
-		return false, nil
-	}
-	return h.opts.Store.Invited(ctxBG, r.name, m.key)
-}
-
 // SetPrivate makes room ("": the one the member is looking at)
 // invite-only (on) or open to everyone, acting as the member: operators
 // only (ErrNotOperator). Those in it when it closes are invited.
@@ -69,6 +54,7 @@ func (m *Member) SetPrivate(room string, on bool) error {
 				h.tell(m, r, fmt.Sprintf("%d of those here could not be invited (the server cannot store it now): they cannot come back once they leave; /invite them later.", len(keys)))
 			}
 		}
+		h.roomsChanged()
 	})
 	h.audit("private", "room", r.name, "on", on, "by", m.nick, "by_key", m.key)
 	if on {
@@ -124,6 +110,7 @@ func (m *Member) Invite(room, nick string) error {
 	if err := h.opts.Store.Invite(ctxBG, r.name, key); err != nil {
 		return err
 	}
+	h.roomsChanged()
 	h.mu.Lock()
 	defer h.unlock()
 	h.audit("invite", "room", r.name, "nick", nick, "key", key, "by", m.nick)
@@ -176,6 +163,7 @@ func (m *Member) Uninvite(room, nick string) error {
 	if err := h.opts.Store.Uninvite(ctxBG, r.name, key); err != nil {
 		return err
 	}
+	h.roomsChanged()
 	h.mu.Lock()
 	defer h.unlock()
 	h.audit("uninvite", "room", r.name, "nick", nick, "key", key, "by", m.nick)

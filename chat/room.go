@@ -464,6 +464,7 @@ func (h *Hub) unsubscribeLocked(m *Member, r *Room, leave string, announce, forg
 		h.storeLinesLocked()
 		r.log.Settle()
 		delete(h.rooms, r.name)
+		h.roomsChanged()
 		if !r.dm {
 			h.vacated[r.name] = h.now() // an empty room's day starts now
 		}
@@ -495,27 +496,6 @@ func (h *Hub) dropLocked(m *Member) {
 	h.unindexNickLocked(m)
 	delete(h.members, m)
 	h.dropSessionLocked(m)
-}
-
-// rejoinableLocked returns the room a member coming back was in, or nil if
-// it may not be rejoined: deleted, or invite-only without an invitation.
-func (h *Hub) rejoinableLocked(m *Member, name string) (*Room, error) {
-	if _, _, dm := dmParties(name); !dm {
-		if _, ok, err := h.opts.Store.RoomInfo(ctxBG, name); err != nil || !ok {
-			return nil, err
-		}
-	}
-	r, err := h.roomLocked(name)
-	if err != nil {
-		return nil, err
-	}
-	if r.dm && r.parties[0] != m.author && r.parties[1] != m.author {
-		return nil, nil
-	}
-	if ok, err := h.mayEnterLocked(m, r); err != nil || !ok {
-		return nil, err
-	}
-	return r, nil
 }
 
 // welcomeNames is how many nicks the welcome lists; /names lists all.

@@ -102,10 +102,11 @@ func (m *Member) Join(room string) error {
 	h := m.hub
 	now := h.now()
 	// Read before taking the lock, as a join's reads are.
-	_, known, err := h.opts.Store.RoomInfo(ctxBG, name)
+	recs, err := h.readRooms(m.key, name)
 	if err != nil {
 		return err
 	}
+	known := recs.by[name].known
 	h.mu.Lock()
 	locked := true
 	defer func() {
@@ -141,6 +142,9 @@ func (m *Member) Join(room string) error {
 		if err := h.opts.Store.PutRoomInfo(ctxBG, info); err != nil {
 			return err
 		}
+		rec := recs.by[name]
+		rec.known, rec.info = true, info
+		recs.by[name] = rec // the room opens as stored
 		h.mu.Lock()
 		locked = true
 		if m.left {
@@ -148,11 +152,11 @@ func (m *Member) Join(room string) error {
 		}
 		h.indexRoomLocked(name)
 	}
-	r, err := h.roomLocked(name)
+	r, err := h.roomLocked(name, recs)
 	if err != nil {
 		return err
 	}
-	if ok, err := h.mayEnterLocked(m, r); err != nil {
+	if ok, err := h.mayEnterLocked(m, r, recs); err != nil {
 		return err
 	} else if !ok {
 		return refuse(ErrInviteOnly, "#%s is invite-only: ask an operator for an invitation", name)
@@ -220,10 +224,10 @@ func (m *Member) Listings() ([]Listing, error) {
 	if err != nil {
 		return nil, err
 	}
-	h.mu.RLock()
-	defer h.mu.RUnlock()
 	seen := map[string]bool{}
 	var rows []Listing
+	var ask []bool // the row is of an invite-only room: shown if invited
+	h.mu.RLock()
 	op := m.isOpLocked()
 	add := func(name, topic string, inviteOnly bool) {
 		if seen[name] {
@@ -235,12 +239,12 @@ func (m *Member) Listings() ([]Listing, error) {
 			online = r.peopleLocked()
 			topic, inviteOnly = r.topic, r.inviteOnly
 		}
-		if _, in := m.subs[name]; inviteOnly && !op && !in {
-			if invited, err := h.opts.Store.Invited(ctxBG, name, m.key); m.key == "" || err != nil || !invited {
-				return
-			}
+		_, in := m.subs[name]
+		if inviteOnly && !op && !in && m.key == "" {
+			return
 		}
 		rows = append(rows, Listing{Name: name, Online: online, Topic: topic, InviteOnly: inviteOnly})
+		ask = append(ask, inviteOnly && !op && !in)
 	}
 	add(Lobby, "", false)
 	for _, info := range infos {
@@ -251,6 +255,18 @@ func (m *Member) Listings() ([]Listing, error) {
 			add(name, r.topic, r.inviteOnly)
 		}
 	}
+	h.mu.RUnlock()
+	// Invitations are read with no hub lock held, as every read is.
+	shown := rows[:0]
+	for i, l := range rows {
+		if ask[i] {
+			if invited, err := h.opts.Store.Invited(ctxBG, l.Name, m.key); err != nil || !invited {
+				continue
+			}
+		}
+		shown = append(shown, l)
+	}
+	rows = shown
 	slices.SortFunc(rows, func(a, b Listing) int {
 		if a.Online != b.Online {
 			return b.Online - a.Online
@@ -397,6 +413,7 @@ func (m *Member) DeleteRoom(room string, confirmed bool) (messages uint64, err e
 	h.mu.Lock()
 	locked = true
 	delete(h.expiring, name)
+	h.roomsChanged()
 	if err != nil {
 		return 0, err
 	}

@@ -20,10 +20,11 @@ func (m *Member) Enter(name string) error {
 		return err
 	}
 	h := m.hub
-	_, known, err := h.opts.Store.RoomInfo(ctxBG, name)
+	recs, err := h.readRooms(m.key, name)
 	if err != nil {
 		return fmt.Errorf("enter #%s: %w", name, err)
 	}
+	known := recs.by[name].known
 	h.mu.Lock()
 	defer h.unlock()
 	if m.left {
@@ -39,11 +40,11 @@ func (m *Member) Enter(name string) error {
 	if n := m.ownRoomsLocked(); n >= maxRooms {
 		return refuse(ErrTooManyRooms, "you are in %d rooms and conversations, the most one session may be in", n)
 	}
-	r, err := h.roomLocked(name)
+	r, err := h.roomLocked(name, recs)
 	if err != nil {
 		return err
 	}
-	if ok, err := h.mayEnterLocked(m, r); err != nil {
+	if ok, err := h.mayEnterLocked(m, r, recs); err != nil {
 		return err
 	} else if !ok {
 		return refuse(ErrInviteOnly, "#%s is invite-only: ask an operator for an invitation", name)

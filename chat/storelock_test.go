@@ -445,3 +445,113 @@ func TestServerLinesAreStoredWithoutTheHubLock(t *testing.T) {
 	alice.Leave("")
 	bob.Leave("")
 }
+
+// readGated holds the first read, once armed, of the method named, for the
+// room named, until the test lets it go: a disk stalled on a read.
+type readGated struct {
+	store.Store
+	memory.History
+	method, room string
+	armed        atomic.Bool
+	entered      chan struct{}
+	gate         chan struct{}
+}
+
+func (g *readGated) hold(method, room string) {
+	if method == g.method && room == g.room && g.armed.CompareAndSwap(true, false) {
+		g.entered <- struct{}{}
+		<-g.gate
+	}
+}
+
+func (g *readGated) RoomInfo(ctx context.Context, name string) (store.RoomInfo, bool, error) {
+	g.hold("RoomInfo", name)
+	return g.Store.RoomInfo(ctx, name)
+}
+
+func (g *readGated) Invited(ctx context.Context, room, key string) (bool, error) {
+	g.hold("Invited", room)
+	return g.Store.Invited(ctx, room, key)
+}
+
+func (g *readGated) LastSeq(ctx context.Context, room string) (uint64, error) {
+	g.hold("LastSeq", room)
+	return g.History.LastSeq(ctx, room)
+}
+
+func (g *readGated) After(ctx context.Context, room string, seq uint64, limit int) ([]message.Message, error) {
+	g.hold("After", room)
+	return g.History.After(ctx, room, seq, limit)
+}
+
+// Opening a room reads its record (settings, log bounds, the invitation of
+// whoever enters) before the hub's lock is taken: a crowd coming back
+// after a restart, each rejoining their rooms, must not read the disk one
+// by one under it. While one such read stalls, others join and talk.
+func TestOpeningRoomsReadsTheStoreOutsideTheLock(t *testing.T) {
+	for _, c := range []struct{ method, room string }{
+		{"RoomInfo", "team"}, {"Invited", "team"}, {"LastSeq", "team"}, {"After", "team"},
+		{"LastSeq", "x"}, // a room /join opens
+	} {
+		t.Run(c.method+" "+c.room, func(t *testing.T) {
+			g := &readGated{Store: &memory.Store{}, method: c.method, room: c.room, entered: make(chan struct{}, 1), gate: make(chan struct{})}
+			ops := opSet{key("op"): true}
+			h := newHub(t, Options{Store: g, History: g, Operators: ops})
+			op, alice := join(t, h, "op"), join(t, h, "alice")
+			submit(t, op, "/join #team")
+			submit(t, op, "/private on")
+			submit(t, op, "/invite alice")
+			submit(t, op, "said in #team")
+			submit(t, op, "/join #x")
+			submit(t, op, "said in #x")
+			submit(t, alice, "/join #team")
+			alice.Leave("")
+			op.Leave("")
+			h.Shutdown()
+
+			// After a restart no room is open: alice's join opens #team
+			// again, and her /join opens #x.
+			h = newHub(t, Options{Store: g, History: g, Operators: ops})
+			bob := join(t, h, "bob")
+			g.armed.Store(true)
+			done := make(chan error, 1)
+			go func() {
+				m, err := h.Join(Identity{Key: key("alice"), Nick: "alice", Addr: "127.0.0.1:1", Location: time.UTC})
+				if err == nil && c.room == "x" {
+					err = m.Join("#x")
+				}
+				done <- err
+			}()
+			select {
+			case <-g.entered:
+			case err := <-done:
+				t.Fatalf("alice came back without reading %s of #%s (err %v)", c.method, c.room, err)
+			}
+			others := make(chan error, 1)
+			go func() {
+				if _, err := h.Join(Identity{Key: key("carol"), Nick: "carol", Addr: "127.0.0.1:1"}); err != nil {
+					others <- err
+					return
+				}
+				others <- bob.Say("still here")
+			}()
+			select {
+			case err := <-others:
+				if err != nil {
+					close(g.gate)
+					t.Fatal(err)
+				}
+			case <-time.After(10 * time.Second):
+				close(g.gate)
+				t.Fatalf("carol could not join, or bob post, while %s of #%s was read", c.method, c.room)
+			}
+			close(g.gate)
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			if c.room == "team" && !slices.ContainsFunc(h.LoadedRoom("team").Online(), func(o Online) bool { return o.Nick == "alice" }) {
+				t.Fatal("alice is not back in #team")
+			}
+		})
+	}
+}
