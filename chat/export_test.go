@@ -1,7 +1,5 @@
 package chat
 
-import "github.com/chatroom/chatroom/store"
-
 // What package chat's external tests (package chat_test) may see of its
 // insides. Those tests drive members through chat/command, which imports
 // chat, so they cannot be in package chat; these are the few internals
@@ -57,32 +55,11 @@ func (h *Hub) LoadedRoom(room string) *Room {
 	return h.rooms[room]
 }
 
-// MutedNow reports whether key is muted now.
-func (h *Hub) MutedNow(key string) bool {
-	_, muted := h.sanctions.Find(store.Mute, key, "", h.now())
-	return muted
-}
-
 // CloseSession ends m's session as a kick does.
 func (h *Hub) CloseSession(m *Member, tell, reason string) {
 	h.mu.Lock()
 	h.closeLocked(m, tell, reason, true)
 	h.unlock()
-}
-
-// MakeOp makes m an operator for its session, as /op does.
-func (m *Member) MakeOp() {
-	m.hub.mu.Lock()
-	m.op = true
-	m.hub.unlock()
-}
-
-// In reports whether m is in room.
-func (m *Member) In(room string) bool {
-	m.hub.mu.RLock()
-	defer m.hub.mu.RUnlock()
-	_, in := m.subs[room]
-	return in
 }
 
 // BarrierQueued reports whether something waits behind the lines being

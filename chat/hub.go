@@ -1,8 +1,11 @@
 // Package chat holds every rule of the chat, as typed operations on a
-// Member with typed errors: rooms, members, nicks, permissions, moderation,
-// rate limits and the log that members read from. What a typed line means
-// is package chat/command's, which calls these operations. It knows nothing
-// of ssh or terminals, so all of it is tested without either.
+// Member with typed errors: rooms, members and their devices, who owns
+// which nick, permissions, moderation, rate limits, presence and read
+// positions, under the hub's one lock. It uses its leaves for what they own:
+// chat/roomlog (a room's log), chat/nickname (what a nick is),
+// chat/sanction (bans and mutes in force), chat/message. What a typed line
+// means is package chat/command's, which calls these operations. It knows
+// nothing of ssh or terminals, so all of it is tested without either.
 package chat
 
 import (
@@ -19,7 +22,6 @@ import (
 	"github.com/chatroom/chatroom/chat/nickname"
 	"github.com/chatroom/chatroom/chat/sanction"
 	"github.com/chatroom/chatroom/limit"
-	"github.com/chatroom/chatroom/sanitize"
 	"github.com/chatroom/chatroom/store"
 	"github.com/chatroom/chatroom/store/memory"
 )
@@ -75,7 +77,7 @@ const (
 	// answered it: one key cannot write to everyone.
 	maxUnanswered   = 30
 	maxUnansweredBy = 20
-	// Loading older messages (PgUp, /history) reads the database: a
+	// Loading older messages (scrolling back, /history) reads the database: a
 	// steady page a second, more in a burst.
 	olderBurst = 20
 	olderEvery = 200 * time.Millisecond
@@ -104,11 +106,11 @@ var ErrNotStored = errors.New("not sent: the server cannot store messages right 
 
 // Options configures a Hub. The zero value works.
 type Options struct {
-	// History stores the logs. Default: a MemoryHistory of 100,000
+	// History stores the logs. Default: a memory.History of 100,000
 	// messages and 64 MiB per room.
 	History store.History
 	// Store keeps nick owners, bans, mutes and settings. Default: a
-	// MemoryStore.
+	// memory.Store.
 	Store store.Store
 	// Operators names the operators' keys. Default: nobody.
 	Operators Operators
@@ -394,7 +396,7 @@ func (h *Hub) Join(id Identity) (*Member, error) {
 	if sibling != nil {
 		// One person, one nick, whatever the user name of this device.
 		nick = sibling.nick
-		if !nickname.Same(nick, nickToAsk(id.Nick)) {
+		if !nickname.Same(nick, nickname.Asked(id.Nick)) {
 			why = fmt.Sprintf("You are %s, as on your other sessions with this key.", nick)
 		}
 		rejoin = liveRoomsLocked(sibling, rejoin)
@@ -486,15 +488,6 @@ func (h *Hub) Join(id Identity) (*Member, error) {
 	}
 	h.welcomeLocked(m, lobby, strings.Join(notes, "\n"), rejoined)
 	return m, nil
-}
-
-// nickToAsk is the nick a join would ask for, for finding a session of the
-// same key that still holds it.
-func nickToAsk(asked string) string {
-	if n := sanitize.Nick(asked); n != "" {
-		return n
-	}
-	return "guest"
 }
 
 // welcomeLocked greets a member who just joined, in the lobby.

@@ -212,9 +212,6 @@ func (m *Member) Key() string { return m.key }
 // Author is the id the member's messages carry in Message.Author.
 func (m *Member) Author() string { return m.author }
 
-// Hub returns the hub the member belongs to.
-func (m *Member) Hub() *Hub { return m.hub }
-
 // Room returns the room the member is looking at.
 func (m *Member) Room() *Room {
 	m.hub.mu.RLock()

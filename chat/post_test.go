@@ -14,7 +14,7 @@ import (
 	"github.com/chatroom/chatroom/store/memory"
 )
 
-// orderedHistory is a MemoryHistory that checks what the rules of posting
+// orderedHistory is a memory.History that checks what the rules of posting
 // promise the store: each room's lines arrive with Seqs one after another
 // (storage order is Seq order, and no Seq is given twice). It also
 // can hold the writes to one room until released. (Package roomlog's

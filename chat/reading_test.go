@@ -8,6 +8,7 @@ import (
 	"time"
 
 	. "github.com/chatroom/chatroom/chat"
+	"github.com/chatroom/chatroom/store/memory"
 
 	"github.com/chatroom/chatroom/chat/message"
 )
@@ -86,7 +87,8 @@ func TestPersonJoiningBesideTheirScriptIsAnnounced(t *testing.T) {
 // Enter never makes a room, keeps invite-only rooms shut, and Find reads
 // the room's messages.
 func TestEnterAndFind(t *testing.T) {
-	h := newHub(t, Options{Now: time.Now})
+	st := &memory.Store{}
+	h := newHub(t, Options{Now: time.Now, Store: st, Operators: opSet{key("op"): true}})
 	bot, err := h.Join(Identity{Key: key("bot"), Nick: "bot", Addr: "127.0.0.1:2", Unannounced: true})
 	if err != nil {
 		t.Fatal(err)
@@ -95,11 +97,10 @@ func TestEnterAndFind(t *testing.T) {
 	if err := bot.Enter("#nosuch"); !errors.Is(err, ErrNoSuchRoom) {
 		t.Fatalf("Enter #nosuch: %v, want ErrNoSuchRoom", err)
 	}
-	if _, known, _ := h.Opts().Store.RoomInfo(context.Background(), "nosuch"); known {
+	if _, known, _ := st.RoomInfo(context.Background(), "nosuch"); known {
 		t.Fatal("Enter made #nosuch")
 	}
 	op := join(t, h, "op")
-	op.MakeOp()
 	submit(t, op, "/join #secret")
 	submit(t, op, "/private on")
 	submit(t, op, "the plan is ready")

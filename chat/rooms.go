@@ -205,9 +205,6 @@ func (m *Member) Part(room string) error {
 	return nil
 }
 
-// maxListedRooms is how many rooms /rooms lists, the busiest first.
-const maxListedRooms = 50
-
 // Listing is one room as /rooms lists it.
 type Listing struct {
 	Name       string

@@ -21,7 +21,7 @@ import (
 // errFull is what SQLite says when the disk is full.
 var errFull = errors.New("database or disk is full (13)")
 
-// logLines is a room.Logger that keeps what it is told.
+// logLines is a Logger that keeps what it is told.
 type logLines struct {
 	mu    sync.Mutex
 	lines []string

@@ -40,7 +40,7 @@ type RoomLine struct {
 	InviteOnly bool   `json:"invite_only"`
 }
 
-// kinds names each room.Kind in the JSON.
+// kinds names each message.Kind in the JSON.
 var kinds = map[message.Kind]string{
 	message.Chat: "chat", message.Action: "action", message.Join: "join", message.Leave: "leave",
 	message.NickChange: "nick", message.Notice: "notice", message.Error: "error", message.Announcement: "announcement",

@@ -110,12 +110,11 @@ type session struct {
 	// the order the lines were typed.
 	answers chan message.Message
 
-	mu       sync.Mutex
-	out      io.Writer
-	typing   []rune // the line being typed, in Echo mode
-	err      error  // the first write error: the client is gone
-	seen     map[string]*roomSeen
-	historyN int
+	mu     sync.Mutex
+	out    io.Writer
+	typing []rune // the line being typed, in Echo mode
+	err    error  // the first write error: the client is gone
+	seen   map[string]*roomSeen
 	// labels names the member's rooms (#go, @bob) and current is the one
 	// it looks at, as its last Update said; a line of another room is
 	// marked with its label.

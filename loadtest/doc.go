@@ -1,12 +1,12 @@
 // Package loadtest is the project's own load benchmark: the real server
-// (sshd, room, SQLite, the full-screen view), started in the test process on
+// (sshd, sshchat, chat, SQLite, the full-screen view), started in the test process on
 // 127.0.0.1 with a temporary data folder, and N real ssh clients with PTYs
 // whose output feeds emulated screens. Some clients type lines; each line is
 // timed from the sender's write to its appearance on every other client's
 // screen.
 //
 // It is a package of its own, with nothing but tests, because it uses only
-// what cmd/chatroom uses (sshd.New, room.NewHub, sqlite.Open): it measures
+// what cmd/chatroom uses (sshd.New, sshchat.New, chat.NewHub, sqlite.Open): it measures
 // the daemon as it is wired, survives changes to any package's internals and
 // test helpers, and keeps its run time out of those packages' tests.
 //

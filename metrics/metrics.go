@@ -25,7 +25,7 @@ type Metrics struct {
 
 	sessions   *prometheus.GaugeVec
 	posted     *prometheus.CounterVec
-	postedKind []prometheus.Counter // by room.Kind, resolved once: no label lookup per line
+	postedKind []prometheus.Counter // by message.Kind, resolved once: no label lookup per line
 	delivered  prometheus.Counter
 	lag        prometheus.Histogram
 	refused    *prometheus.CounterVec
@@ -86,10 +86,6 @@ func New() *Metrics {
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
-
-// Registry is where the metrics are registered, for a caller that adds
-// its own or gathers them itself.
-func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 
 // Posted implements chat.Observer.
 func (m *Metrics) Posted(kind message.Kind) {

@@ -84,7 +84,7 @@ func TestReadingOnOneDeviceClearsTheUnreadCountOnTheOther(t *testing.T) {
 	desktop.waitGone("unread")
 }
 
-// A key has at most room.MaxSessionsPerKey sessions. One more is refused
+// A key has at most chat.MaxSessionsPerKey sessions. One more is refused
 // while all answer; once one stops answering (a laptop closed), the next
 // takes its place, and nobody sees the person leave.
 func TestSixthSessionIsRefusedWhileFiveAnswer(t *testing.T) {

@@ -280,7 +280,7 @@ func TestTheInputHoldsNoMoreThanCanBeSent(t *testing.T) {
 	ts := startServer(t)
 	alice := ts.dial("alice", withSize(120, 40))
 	alice.waitText("1 online")
-	const limit = 2000 // room.MaxMessageLen
+	const limit = 2000 // chat.MaxMessageLen
 	alice.paste(strings.Repeat("a", limit-20))
 	alice.waitText("20 characters left")
 	alice.send("\x03") // clear

@@ -84,7 +84,7 @@ const MaxUserName = 256
 // or with an absurd user name, whatever it authenticates with. Bans are not decided here: whether one
 // applies depends on the key (a key ban also covers keyless logins from its
 // address, but not other keys there, and never a listed operator), so each
-// way in asks the hub once it knows who is asking.
+// way in asks Config.Bans once it knows who is asking.
 func (a *authState) connectionRefusal(meta gossh.ConnMetadata) error {
 	if n := len(meta.User()); n > MaxUserName {
 		return a.deny(RefusedUserName, fmt.Sprintf("your ssh user name is %d bytes long; it becomes your nick, which is at most %d characters: ssh -p PORT NICK@HOST", n, sanitize.MaxNickLen))

@@ -38,8 +38,8 @@ type input struct {
 	cells []cell // the grapheme clusters of text, in order
 	cur   int    // the cursor: the index of the cell it stands before
 	curB  int    // the cursor's byte offset in text
-	runes int    // runes held, as room.MaxMessageLen counts them
-	lines int    // lines held, as room.MaxMessageLines counts them
+	runes int    // runes held, as chat.MaxMessageLen counts them
+	lines int    // lines held, as chat.MaxMessageLines counts them
 
 	maxRunes, maxLines int
 

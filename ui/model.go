@@ -75,7 +75,6 @@ type Options struct {
 // Model is the Bubble Tea model of one session.
 type Model struct {
 	member  *chat.Member
-	hub     *chat.Hub
 	loc     *time.Location
 	st      *styles  // shared with every session of the Layouts, if any: they never change
 	layouts *Layouts // nil: this session lays out every message itself
@@ -193,7 +192,6 @@ func New(opts Options) *Model {
 	}
 	m := &Model{
 		member:  opts.Member,
-		hub:     opts.Member.Hub(),
 		layouts: opts.Layouts,
 		driven:  opts.DriverWakes,
 		loc:     loc,

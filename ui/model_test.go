@@ -38,7 +38,7 @@ func newSession(t *testing.T, h *chat.Hub, nick string, w, hgt int) *session {
 }
 
 // newHub is a hub with a fixed clock and without rate limits, which have
-// tests of their own in room: these tests type quickly.
+// tests of their own in chat: these tests type quickly.
 func newHub() *chat.Hub { return newHubWith(chat.Options{}) }
 
 // newHubWith is newHub with some options of a test's own.

@@ -108,7 +108,7 @@ func (m *Model) cmdBell(args string) error {
 }
 
 // hintText is what the view adds to a room's line that speaks of
-// something its keys do (see chat.Message.Hint).
+// something its keys do (see message.Message.Hint).
 func hintText(h message.Hint) string {
 	switch h {
 	case message.HintSwitchRooms:

@@ -1,3 +1,7 @@
+// Package message is what every other package passes around: a Message of a
+// room's log or a private line, its Kind and Hint, and what counts as a
+// mention. It imports nothing of chatroom, so the store, the views and the
+// domain can all share it.
 package message
 
 import (

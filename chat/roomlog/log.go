@@ -94,9 +94,6 @@ func New(cfg Config) *Log {
 	}
 }
 
-// Name is the room's name.
-func (l *Log) Name() string { return l.name }
-
 // Last is the Seq of the newest message.
 func (l *Log) Last() uint64 {
 	l.mu.RLock()

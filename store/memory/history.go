@@ -26,7 +26,7 @@ type History struct {
 	last  map[string]uint64
 }
 
-// Append implements History.
+// Append implements store.History.
 func (h *History) Append(_ context.Context, room string, m message.Message) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -58,7 +58,7 @@ func (h *History) Append(_ context.Context, room string, m message.Message) erro
 	return nil
 }
 
-// After implements History.
+// After implements store.History.
 func (h *History) After(_ context.Context, room string, seq uint64, limit int) ([]message.Message, error) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
@@ -81,7 +81,7 @@ func (h *History) After(_ context.Context, room string, seq uint64, limit int) (
 	return append([]message.Message(nil), log[start:end]...), nil
 }
 
-// Before implements History.
+// Before implements store.History.
 func (h *History) Before(_ context.Context, room string, seq uint64, limit int) ([]message.Message, error) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
@@ -119,7 +119,7 @@ func (h *History) Search(_ context.Context, room, query string, before uint64, l
 	return out, total, nil
 }
 
-// Prune implements History.
+// Prune implements store.History.
 func (h *History) Prune(_ context.Context, room string, before time.Time, keep int) (int, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -141,7 +141,7 @@ func (h *History) Prune(_ context.Context, room string, before time.Time, keep i
 	return drop, nil
 }
 
-// Rooms implements History.
+// Rooms implements store.History.
 func (h *History) Rooms(context.Context) ([]string, error) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
@@ -155,14 +155,14 @@ func (h *History) Rooms(context.Context) ([]string, error) {
 	return out, nil
 }
 
-// Spoken implements History.
+// Spoken implements store.History.
 func (h *History) Spoken(_ context.Context, room string) (bool, error) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	return slices.ContainsFunc(h.rooms[room], func(m message.Message) bool { return m.Kind == message.Chat || m.Kind == message.Action }), nil
 }
 
-// DeleteRoom implements History.
+// DeleteRoom implements store.History.
 func (h *History) DeleteRoom(_ context.Context, room string) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -172,7 +172,7 @@ func (h *History) DeleteRoom(_ context.Context, room string) error {
 	return nil
 }
 
-// LastSeq implements History.
+// LastSeq implements store.History.
 func (h *History) LastSeq(_ context.Context, room string) (uint64, error) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()

@@ -37,7 +37,7 @@ func (s *Store) init() {
 	}
 }
 
-// Memberships implements Store.
+// Memberships implements store.Store.
 func (s *Store) Memberships(_ context.Context, key string) ([]store.Membership, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -45,7 +45,7 @@ func (s *Store) Memberships(_ context.Context, key string) ([]store.Membership, 
 	return slices.Clone(s.memberships[key]), nil
 }
 
-// PutMembership implements Store.
+// PutMembership implements store.Store.
 func (s *Store) PutMembership(_ context.Context, key string, ms store.Membership) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -65,7 +65,7 @@ func (s *Store) PutMembership(_ context.Context, key string, ms store.Membership
 	return nil
 }
 
-// Answered implements Store.
+// Answered implements store.Store.
 func (s *Store) Answered(_ context.Context, key, room string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -78,7 +78,7 @@ func (s *Store) Answered(_ context.Context, key, room string) error {
 	return nil
 }
 
-// Unanswered implements Store.
+// Unanswered implements store.Store.
 func (s *Store) Unanswered(_ context.Context, from string) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -94,7 +94,7 @@ func (s *Store) Unanswered(_ context.Context, from string) (int, error) {
 	return n, nil
 }
 
-// SaveRead implements Store.
+// SaveRead implements store.Store.
 func (s *Store) SaveRead(_ context.Context, key, room string, cursor uint64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -107,7 +107,7 @@ func (s *Store) SaveRead(_ context.Context, key, room string, cursor uint64) err
 	return nil
 }
 
-// SaveReads implements Store.
+// SaveReads implements store.Store.
 func (s *Store) SaveReads(_ context.Context, key string, reads []store.Membership) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -122,7 +122,7 @@ func (s *Store) SaveReads(_ context.Context, key string, reads []store.Membershi
 	return nil
 }
 
-// DeleteMembership implements Store.
+// DeleteMembership implements store.Store.
 func (s *Store) DeleteMembership(_ context.Context, key, room string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -131,7 +131,7 @@ func (s *Store) DeleteMembership(_ context.Context, key, room string) error {
 	return nil
 }
 
-// RoomInfo implements Store.
+// RoomInfo implements store.Store.
 func (s *Store) RoomInfo(_ context.Context, name string) (store.RoomInfo, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -140,7 +140,7 @@ func (s *Store) RoomInfo(_ context.Context, name string) (store.RoomInfo, bool, 
 	return info, ok, nil
 }
 
-// PutRoomInfo implements Store.
+// PutRoomInfo implements store.Store.
 func (s *Store) PutRoomInfo(_ context.Context, info store.RoomInfo) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -155,7 +155,7 @@ func (s *Store) PutRoomInfo(_ context.Context, info store.RoomInfo) error {
 	return nil
 }
 
-// MarkRoomEmpty implements Store.
+// MarkRoomEmpty implements store.Store.
 func (s *Store) MarkRoomEmpty(_ context.Context, name string, since time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -167,7 +167,7 @@ func (s *Store) MarkRoomEmpty(_ context.Context, name string, since time.Time) e
 	return nil
 }
 
-// RoomInfos implements Store.
+// RoomInfos implements store.Store.
 func (s *Store) RoomInfos(context.Context) ([]store.RoomInfo, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -180,7 +180,7 @@ func (s *Store) RoomInfos(context.Context) ([]store.RoomInfo, error) {
 	return out, nil
 }
 
-// DeleteRoomInfo implements Store.
+// DeleteRoomInfo implements store.Store.
 func (s *Store) DeleteRoomInfo(_ context.Context, name string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -193,7 +193,7 @@ func (s *Store) DeleteRoomInfo(_ context.Context, name string) error {
 	return nil
 }
 
-// Invite implements Store.
+// Invite implements store.Store.
 func (s *Store) Invite(_ context.Context, room string, keys ...string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -207,7 +207,7 @@ func (s *Store) Invite(_ context.Context, room string, keys ...string) error {
 	return nil
 }
 
-// Invited implements Store.
+// Invited implements store.Store.
 func (s *Store) Invited(_ context.Context, room, key string) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -215,7 +215,7 @@ func (s *Store) Invited(_ context.Context, room, key string) (bool, error) {
 	return s.invites[room][key], nil
 }
 
-// Uninvite implements Store.
+// Uninvite implements store.Store.
 func (s *Store) Uninvite(_ context.Context, room, key string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -224,7 +224,7 @@ func (s *Store) Uninvite(_ context.Context, room, key string) error {
 	return nil
 }
 
-// NickOwner implements Store.
+// NickOwner implements store.Store.
 func (s *Store) NickOwner(_ context.Context, fold string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -232,7 +232,7 @@ func (s *Store) NickOwner(_ context.Context, fold string) (string, error) {
 	return s.owners[fold], nil
 }
 
-// ClaimNick implements Store.
+// ClaimNick implements store.Store.
 func (s *Store) ClaimNick(_ context.Context, fold, _, key string, _ time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -243,7 +243,7 @@ func (s *Store) ClaimNick(_ context.Context, fold, _, key string, _ time.Time) e
 	return nil
 }
 
-// ClaimNicks implements Store.
+// ClaimNicks implements store.Store.
 func (s *Store) ClaimNicks(_ context.Context, folds []string, _, key string, _ time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -256,7 +256,7 @@ func (s *Store) ClaimNicks(_ context.Context, folds []string, _, key string, _ t
 	return nil
 }
 
-// ReleaseNick implements Store.
+// ReleaseNick implements store.Store.
 func (s *Store) ReleaseNick(_ context.Context, fold string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -265,7 +265,7 @@ func (s *Store) ReleaseNick(_ context.Context, fold string) error {
 	return nil
 }
 
-// Sanctions implements Store.
+// Sanctions implements store.Store.
 func (s *Store) Sanctions(context.Context) ([]store.Sanction, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -279,7 +279,7 @@ func (s *Store) Sanctions(context.Context) ([]store.Sanction, error) {
 	return out, nil
 }
 
-// PutSanction implements Store.
+// PutSanction implements store.Store.
 func (s *Store) PutSanction(_ context.Context, sn store.Sanction) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -288,7 +288,7 @@ func (s *Store) PutSanction(_ context.Context, sn store.Sanction) error {
 	return nil
 }
 
-// DeleteSanction implements Store.
+// DeleteSanction implements store.Store.
 func (s *Store) DeleteSanction(_ context.Context, kind store.SanctionKind, target string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -297,7 +297,7 @@ func (s *Store) DeleteSanction(_ context.Context, kind store.SanctionKind, targe
 	return nil
 }
 
-// Setting implements Store.
+// Setting implements store.Store.
 func (s *Store) Setting(_ context.Context, name string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -305,7 +305,7 @@ func (s *Store) Setting(_ context.Context, name string) (string, error) {
 	return s.settings[name], nil
 }
 
-// PutSetting implements Store.
+// PutSetting implements store.Store.
 func (s *Store) PutSetting(_ context.Context, name, value string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -318,7 +318,7 @@ func (s *Store) PutSetting(_ context.Context, name, value string) error {
 	return nil
 }
 
-// Ignores implements Store.
+// Ignores implements store.Store.
 func (s *Store) Ignores(_ context.Context, owner string) ([]store.Ignore, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -330,7 +330,7 @@ func (s *Store) Ignores(_ context.Context, owner string) ([]store.Ignore, error)
 	return out, nil
 }
 
-// PutIgnore implements Store.
+// PutIgnore implements store.Store.
 func (s *Store) PutIgnore(_ context.Context, owner string, ig store.Ignore) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -342,7 +342,7 @@ func (s *Store) PutIgnore(_ context.Context, owner string, ig store.Ignore) erro
 	return nil
 }
 
-// DeleteIgnore implements Store.
+// DeleteIgnore implements store.Store.
 func (s *Store) DeleteIgnore(_ context.Context, owner, author string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

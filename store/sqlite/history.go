@@ -13,7 +13,7 @@ import (
 	"github.com/chatroom/chatroom/store"
 )
 
-// Append implements chat.History. The message is committed before it
+// Append implements store.History. The message is committed before it
 // returns, so it is on disk before anyone is woken to read it.
 func (d *DB) Append(ctx context.Context, rm string, m message.Message) error {
 	_, err := d.exec(ctx, `INSERT INTO messages (room, seq, time, kind, nick, author, text) VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -46,7 +46,7 @@ func (d *DB) messages(ctx context.Context, rm, query string, args ...any) ([]mes
 	return out, rows.Err()
 }
 
-// After implements chat.History.
+// After implements store.History.
 func (d *DB) After(ctx context.Context, rm string, seq uint64, limit int) ([]message.Message, error) {
 	if limit <= 0 {
 		limit = -1
@@ -54,7 +54,7 @@ func (d *DB) After(ctx context.Context, rm string, seq uint64, limit int) ([]mes
 	return d.messages(ctx, rm, `SELECT `+messageColumns+` FROM messages WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?`, rm, seq, limit)
 }
 
-// Before implements chat.History.
+// Before implements store.History.
 func (d *DB) Before(ctx context.Context, rm string, seq uint64, limit int) ([]message.Message, error) {
 	if limit <= 0 {
 		limit = -1
@@ -66,7 +66,7 @@ func (d *DB) Before(ctx context.Context, rm string, seq uint64, limit int) ([]me
 	return msgs, err
 }
 
-// LastSeq implements chat.History.
+// LastSeq implements store.History.
 func (d *DB) LastSeq(ctx context.Context, rm string) (uint64, error) {
 	var seq uint64
 	if err := d.db.QueryRowContext(ctx, `SELECT MAX(
@@ -77,7 +77,7 @@ func (d *DB) LastSeq(ctx context.Context, rm string) (uint64, error) {
 	return seq, nil
 }
 
-// Search implements chat.History with SQLite's full-text index. Each word
+// Search implements store.History with SQLite's full-text index. Each word
 // of the query must appear; the words are quoted, so no query is a syntax
 // error.
 func (d *DB) Search(ctx context.Context, rm, query string, before uint64, limit int) ([]message.Message, int, error) {
@@ -110,7 +110,7 @@ func (d *DB) Search(ctx context.Context, rm, query string, before uint64, limit 
 // that posting, which waits for the write lock, waits only a moment.
 const pruneBatch = 500
 
-// Prune implements chat.History, in small batches.
+// Prune implements store.History, in small batches.
 func (d *DB) Prune(ctx context.Context, rm string, before time.Time, keep int) (int, error) {
 	var upTo uint64 // delete seq <= upTo
 	if keep > 0 {
@@ -159,7 +159,7 @@ func (d *DB) Prune(ctx context.Context, rm string, before time.Time, keep int) (
 	return total, nil
 }
 
-// Rooms implements chat.History.
+// Rooms implements store.History.
 func (d *DB) Rooms(ctx context.Context) ([]string, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT DISTINCT room FROM messages ORDER BY room`)
 	if err != nil {
@@ -177,7 +177,7 @@ func (d *DB) Rooms(ctx context.Context) ([]string, error) {
 	return out, rows.Err()
 }
 
-// Spoken implements chat.History.
+// Spoken implements store.History.
 func (d *DB) Spoken(ctx context.Context, rm string) (bool, error) {
 	var n int
 	if err := d.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM messages WHERE room = ? AND kind IN (?, ?) LIMIT 1)`,
@@ -187,7 +187,7 @@ func (d *DB) Spoken(ctx context.Context, rm string) (bool, error) {
 	return n > 0, nil
 }
 
-// DeleteRoom implements chat.History.
+// DeleteRoom implements store.History.
 func (d *DB) DeleteRoom(ctx context.Context, rm string) error {
 	for _, q := range []string{`DELETE FROM messages WHERE room = ?`, `DELETE FROM room_seqs WHERE room = ?`} {
 		if _, err := d.exec(ctx, q, rm); err != nil {
@@ -197,7 +197,7 @@ func (d *DB) DeleteRoom(ctx context.Context, rm string) error {
 	return nil
 }
 
-// Memberships implements chat.Store.
+// Memberships implements store.Store.
 func (d *DB) Memberships(ctx context.Context, key string) ([]store.Membership, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT room, cursor, label, opened_by FROM memberships WHERE key = ? ORDER BY rowid`, key)
 	if err != nil {
@@ -215,7 +215,7 @@ func (d *DB) Memberships(ctx context.Context, key string) ([]store.Membership, e
 	return out, rows.Err()
 }
 
-// PutMembership implements chat.Store.
+// PutMembership implements store.Store.
 func (d *DB) PutMembership(ctx context.Context, key string, ms store.Membership) error {
 	_, err := d.exec(ctx, `INSERT INTO memberships (key, room, cursor, label, opened_by) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (key, room) DO UPDATE SET
@@ -228,7 +228,7 @@ func (d *DB) PutMembership(ctx context.Context, key string, ms store.Membership)
 	return nil
 }
 
-// Answered implements chat.Store.
+// Answered implements store.Store.
 func (d *DB) Answered(ctx context.Context, key, rm string) error {
 	if _, err := d.exec(ctx, `UPDATE memberships SET opened_by = '' WHERE key = ? AND room = ? AND opened_by != ''`,
 		key, rm); err != nil {
@@ -237,7 +237,7 @@ func (d *DB) Answered(ctx context.Context, key, rm string) error {
 	return nil
 }
 
-// Unanswered implements chat.Store.
+// Unanswered implements store.Store.
 func (d *DB) Unanswered(ctx context.Context, from string) (int, error) {
 	var n int
 	// "opened_by != ''" lets SQLite use the partial index.
@@ -248,7 +248,7 @@ func (d *DB) Unanswered(ctx context.Context, from string) (int, error) {
 	return n, nil
 }
 
-// SaveRead implements chat.Store.
+// SaveRead implements store.Store.
 func (d *DB) SaveRead(ctx context.Context, key, rm string, cursor uint64) error {
 	if _, err := d.exec(ctx, `UPDATE memberships SET cursor = MAX(cursor, ?) WHERE key = ? AND room = ?`,
 		cursor, key, rm); err != nil {
@@ -257,7 +257,7 @@ func (d *DB) SaveRead(ctx context.Context, key, rm string, cursor uint64) error 
 	return nil
 }
 
-// SaveReads implements chat.Store.
+// SaveReads implements store.Store.
 func (d *DB) SaveReads(ctx context.Context, key string, reads []store.Membership) error {
 	err := d.inTx(ctx, func(tx *sql.Tx) error {
 		for _, read := range reads {
@@ -274,7 +274,7 @@ func (d *DB) SaveReads(ctx context.Context, key string, reads []store.Membership
 	return nil
 }
 
-// DeleteMembership implements chat.Store.
+// DeleteMembership implements store.Store.
 func (d *DB) DeleteMembership(ctx context.Context, key, rm string) error {
 	if _, err := d.exec(ctx, `DELETE FROM memberships WHERE key = ? AND room = ?`, key, rm); err != nil {
 		return fmt.Errorf("forget room %s of %s: %w", rm, key, err)
@@ -282,7 +282,7 @@ func (d *DB) DeleteMembership(ctx context.Context, key, rm string) error {
 	return nil
 }
 
-// roomColumns are the columns a room.RoomInfo is read from, by scanRoom.
+// roomColumns are the columns a store.RoomInfo is read from, by scanRoom.
 const roomColumns = `name, topic, invite_only, kept, empty_since`
 
 func scanRoom(scan func(...any) error) (store.RoomInfo, error) {
@@ -297,7 +297,7 @@ func scanRoom(scan func(...any) error) (store.RoomInfo, error) {
 	return info, nil
 }
 
-// RoomInfo implements chat.Store.
+// RoomInfo implements store.Store.
 func (d *DB) RoomInfo(ctx context.Context, name string) (store.RoomInfo, bool, error) {
 	info, err := scanRoom(d.db.QueryRowContext(ctx, `SELECT `+roomColumns+` FROM rooms WHERE name = ?`, name).Scan)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -309,7 +309,7 @@ func (d *DB) RoomInfo(ctx context.Context, name string) (store.RoomInfo, bool, e
 	return info, true, nil
 }
 
-// PutRoomInfo implements chat.Store.
+// PutRoomInfo implements store.Store.
 func (d *DB) PutRoomInfo(ctx context.Context, info store.RoomInfo) error {
 	if _, err := d.exec(ctx, `INSERT INTO rooms (name, topic, invite_only, kept, empty_since) VALUES (?, ?, ?, ?, 0)
 		ON CONFLICT (name) DO UPDATE SET
@@ -320,7 +320,7 @@ func (d *DB) PutRoomInfo(ctx context.Context, info store.RoomInfo) error {
 	return nil
 }
 
-// MarkRoomEmpty implements chat.Store.
+// MarkRoomEmpty implements store.Store.
 func (d *DB) MarkRoomEmpty(ctx context.Context, name string, since time.Time) error {
 	var ms int64
 	if !since.IsZero() {
@@ -332,7 +332,7 @@ func (d *DB) MarkRoomEmpty(ctx context.Context, name string, since time.Time) er
 	return nil
 }
 
-// RoomInfos implements chat.Store.
+// RoomInfos implements store.Store.
 func (d *DB) RoomInfos(ctx context.Context) ([]store.RoomInfo, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT `+roomColumns+` FROM rooms ORDER BY name`)
 	if err != nil {
@@ -350,7 +350,7 @@ func (d *DB) RoomInfos(ctx context.Context) ([]store.RoomInfo, error) {
 	return out, rows.Err()
 }
 
-// DeleteRoomInfo implements chat.Store.
+// DeleteRoomInfo implements store.Store.
 func (d *DB) DeleteRoomInfo(ctx context.Context, name string) error {
 	err := d.inTx(ctx, func(tx *sql.Tx) error {
 		for _, q := range []string{`DELETE FROM rooms WHERE name = ?`, `DELETE FROM invites WHERE room = ?`, `DELETE FROM memberships WHERE room = ?`} {
@@ -366,7 +366,7 @@ func (d *DB) DeleteRoomInfo(ctx context.Context, name string) error {
 	return nil
 }
 
-// Invite implements chat.Store.
+// Invite implements store.Store.
 func (d *DB) Invite(ctx context.Context, rm string, keys ...string) error {
 	err := d.inTx(ctx, func(tx *sql.Tx) error {
 		for _, key := range keys {
@@ -382,7 +382,7 @@ func (d *DB) Invite(ctx context.Context, rm string, keys ...string) error {
 	return nil
 }
 
-// Invited implements chat.Store.
+// Invited implements store.Store.
 func (d *DB) Invited(ctx context.Context, rm, key string) (bool, error) {
 	var n int
 	if err := d.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM invites WHERE room = ? AND key = ?`, rm, key).Scan(&n); err != nil {
@@ -391,7 +391,7 @@ func (d *DB) Invited(ctx context.Context, rm, key string) (bool, error) {
 	return n > 0, nil
 }
 
-// Uninvite implements chat.Store.
+// Uninvite implements store.Store.
 func (d *DB) Uninvite(ctx context.Context, rm, key string) error {
 	if _, err := d.exec(ctx, `DELETE FROM invites WHERE room = ? AND key = ?`, rm, key); err != nil {
 		return fmt.Errorf("withdraw the invitation of %s to %s: %w", key, rm, err)

@@ -21,7 +21,7 @@ import (
 // FileName is the database's file name inside the data folder.
 const FileName = "chatroom.db"
 
-// DB is chatroom's database. It implements chat.Store and chat.History.
+// DB is chatroom's database. It implements store.Store and store.History.
 type DB struct {
 	db   *sql.DB
 	path string
@@ -320,7 +320,7 @@ func (d *DB) migrate(ctx context.Context, target int) error {
 	return nil
 }
 
-// NickOwner implements chat.Store.
+// NickOwner implements store.Store.
 func (d *DB) NickOwner(ctx context.Context, fold string) (string, error) {
 	var key string
 	err := d.db.QueryRowContext(ctx, `SELECT key FROM nick_owners WHERE fold = ?`, fold).Scan(&key)
@@ -333,7 +333,7 @@ func (d *DB) NickOwner(ctx context.Context, fold string) (string, error) {
 	return key, nil
 }
 
-// ClaimNick implements chat.Store.
+// ClaimNick implements store.Store.
 func (d *DB) ClaimNick(ctx context.Context, fold, nick, key string, at time.Time) error {
 	_, err := d.exec(ctx, `INSERT INTO nick_owners (fold, nick, key, claimed_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (fold) DO NOTHING`, fold, nick, key, at.UnixMilli())
@@ -343,7 +343,7 @@ func (d *DB) ClaimNick(ctx context.Context, fold, nick, key string, at time.Time
 	return nil
 }
 
-// ClaimNicks implements chat.Store.
+// ClaimNicks implements store.Store.
 func (d *DB) ClaimNicks(ctx context.Context, folds []string, nick, key string, at time.Time) error {
 	err := d.inTx(ctx, func(tx *sql.Tx) error {
 		for _, fold := range folds {
@@ -360,7 +360,7 @@ func (d *DB) ClaimNicks(ctx context.Context, folds []string, nick, key string, a
 	return nil
 }
 
-// ReleaseNick implements chat.Store.
+// ReleaseNick implements store.Store.
 func (d *DB) ReleaseNick(ctx context.Context, fold string) error {
 	if _, err := d.exec(ctx, `DELETE FROM nick_owners WHERE fold = ?`, fold); err != nil {
 		return fmt.Errorf("release nick %q: %w", fold, err)
@@ -368,7 +368,7 @@ func (d *DB) ReleaseNick(ctx context.Context, fold string) error {
 	return nil
 }
 
-// Sanctions implements chat.Store.
+// Sanctions implements store.Store.
 func (d *DB) Sanctions(ctx context.Context) ([]store.Sanction, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT kind, target, addr, nick, reason, by, since, until FROM sanctions`)
 	if err != nil {
@@ -391,7 +391,7 @@ func (d *DB) Sanctions(ctx context.Context) ([]store.Sanction, error) {
 	return out, rows.Err()
 }
 
-// PutSanction implements chat.Store.
+// PutSanction implements store.Store.
 func (d *DB) PutSanction(ctx context.Context, s store.Sanction) error {
 	var until int64
 	if !s.Until.IsZero() {
@@ -405,7 +405,7 @@ func (d *DB) PutSanction(ctx context.Context, s store.Sanction) error {
 	return nil
 }
 
-// DeleteSanction implements chat.Store.
+// DeleteSanction implements store.Store.
 func (d *DB) DeleteSanction(ctx context.Context, kind store.SanctionKind, target string) error {
 	if _, err := d.exec(ctx, `DELETE FROM sanctions WHERE kind = ? AND target = ?`, kind, target); err != nil {
 		return fmt.Errorf("remove %s of %s: %w", kind, target, err)
@@ -413,7 +413,7 @@ func (d *DB) DeleteSanction(ctx context.Context, kind store.SanctionKind, target
 	return nil
 }
 
-// Setting implements chat.Store.
+// Setting implements store.Store.
 func (d *DB) Setting(ctx context.Context, name string) (string, error) {
 	var v string
 	err := d.db.QueryRowContext(ctx, `SELECT value FROM settings WHERE name = ?`, name).Scan(&v)
@@ -426,7 +426,7 @@ func (d *DB) Setting(ctx context.Context, name string) (string, error) {
 	return v, nil
 }
 
-// PutSetting implements chat.Store.
+// PutSetting implements store.Store.
 func (d *DB) PutSetting(ctx context.Context, name, value string) error {
 	var err error
 	if value == "" {
@@ -440,7 +440,7 @@ func (d *DB) PutSetting(ctx context.Context, name, value string) error {
 	return nil
 }
 
-// Ignores implements chat.Store.
+// Ignores implements store.Store.
 func (d *DB) Ignores(ctx context.Context, owner string) ([]store.Ignore, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT author, nick FROM ignores WHERE owner = ?`, owner)
 	if err != nil {
@@ -458,7 +458,7 @@ func (d *DB) Ignores(ctx context.Context, owner string) ([]store.Ignore, error) 
 	return out, rows.Err()
 }
 
-// PutIgnore implements chat.Store.
+// PutIgnore implements store.Store.
 func (d *DB) PutIgnore(ctx context.Context, owner string, ig store.Ignore) error {
 	if _, err := d.exec(ctx, `INSERT OR REPLACE INTO ignores (owner, author, nick) VALUES (?, ?, ?)`,
 		owner, ig.Author, ig.Nick); err != nil {
@@ -467,7 +467,7 @@ func (d *DB) PutIgnore(ctx context.Context, owner string, ig store.Ignore) error
 	return nil
 }
 
-// DeleteIgnore implements chat.Store.
+// DeleteIgnore implements store.Store.
 func (d *DB) DeleteIgnore(ctx context.Context, owner, author string) error {
 	if _, err := d.exec(ctx, `DELETE FROM ignores WHERE owner = ? AND author = ?`, owner, author); err != nil {
 		return fmt.Errorf("remove ignore: %w", err)

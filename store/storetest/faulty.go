@@ -55,7 +55,7 @@ func (f *Faulty) write(name string) error {
 	return f.err
 }
 
-// ClaimNick implements chat.Store.
+// ClaimNick implements store.Store.
 func (f *Faulty) ClaimNick(ctx context.Context, fold, nick, key string, at time.Time) error {
 	if err := f.write("ClaimNick"); err != nil {
 		return err
@@ -63,7 +63,7 @@ func (f *Faulty) ClaimNick(ctx context.Context, fold, nick, key string, at time.
 	return f.Store.ClaimNick(ctx, fold, nick, key, at)
 }
 
-// ClaimNicks implements chat.Store.
+// ClaimNicks implements store.Store.
 func (f *Faulty) ClaimNicks(ctx context.Context, folds []string, nick, key string, at time.Time) error {
 	if err := f.write("ClaimNicks"); err != nil {
 		return err
@@ -71,7 +71,7 @@ func (f *Faulty) ClaimNicks(ctx context.Context, folds []string, nick, key strin
 	return f.Store.ClaimNicks(ctx, folds, nick, key, at)
 }
 
-// ReleaseNick implements chat.Store.
+// ReleaseNick implements store.Store.
 func (f *Faulty) ReleaseNick(ctx context.Context, fold string) error {
 	if err := f.write("ReleaseNick"); err != nil {
 		return err
@@ -79,7 +79,7 @@ func (f *Faulty) ReleaseNick(ctx context.Context, fold string) error {
 	return f.Store.ReleaseNick(ctx, fold)
 }
 
-// PutSanction implements chat.Store.
+// PutSanction implements store.Store.
 func (f *Faulty) PutSanction(ctx context.Context, s store.Sanction) error {
 	if err := f.write("PutSanction"); err != nil {
 		return err
@@ -87,7 +87,7 @@ func (f *Faulty) PutSanction(ctx context.Context, s store.Sanction) error {
 	return f.Store.PutSanction(ctx, s)
 }
 
-// DeleteSanction implements chat.Store.
+// DeleteSanction implements store.Store.
 func (f *Faulty) DeleteSanction(ctx context.Context, kind store.SanctionKind, target string) error {
 	if err := f.write("DeleteSanction"); err != nil {
 		return err
@@ -95,7 +95,7 @@ func (f *Faulty) DeleteSanction(ctx context.Context, kind store.SanctionKind, ta
 	return f.Store.DeleteSanction(ctx, kind, target)
 }
 
-// PutSetting implements chat.Store.
+// PutSetting implements store.Store.
 func (f *Faulty) PutSetting(ctx context.Context, name, value string) error {
 	if err := f.write("PutSetting"); err != nil {
 		return err
@@ -103,7 +103,7 @@ func (f *Faulty) PutSetting(ctx context.Context, name, value string) error {
 	return f.Store.PutSetting(ctx, name, value)
 }
 
-// PutIgnore implements chat.Store.
+// PutIgnore implements store.Store.
 func (f *Faulty) PutIgnore(ctx context.Context, owner string, ig store.Ignore) error {
 	if err := f.write("PutIgnore"); err != nil {
 		return err
@@ -111,7 +111,7 @@ func (f *Faulty) PutIgnore(ctx context.Context, owner string, ig store.Ignore) e
 	return f.Store.PutIgnore(ctx, owner, ig)
 }
 
-// DeleteIgnore implements chat.Store.
+// DeleteIgnore implements store.Store.
 func (f *Faulty) DeleteIgnore(ctx context.Context, owner, author string) error {
 	if err := f.write("DeleteIgnore"); err != nil {
 		return err
@@ -119,7 +119,7 @@ func (f *Faulty) DeleteIgnore(ctx context.Context, owner, author string) error {
 	return f.Store.DeleteIgnore(ctx, owner, author)
 }
 
-// PutMembership implements chat.Store.
+// PutMembership implements store.Store.
 func (f *Faulty) PutMembership(ctx context.Context, key string, ms store.Membership) error {
 	if err := f.write("PutMembership"); err != nil {
 		return err
@@ -127,7 +127,7 @@ func (f *Faulty) PutMembership(ctx context.Context, key string, ms store.Members
 	return f.Store.PutMembership(ctx, key, ms)
 }
 
-// Answered implements chat.Store.
+// Answered implements store.Store.
 func (f *Faulty) Answered(ctx context.Context, key, rm string) error {
 	if err := f.write("Answered"); err != nil {
 		return err
@@ -135,7 +135,7 @@ func (f *Faulty) Answered(ctx context.Context, key, rm string) error {
 	return f.Store.Answered(ctx, key, rm)
 }
 
-// MarkRoomEmpty implements chat.Store.
+// MarkRoomEmpty implements store.Store.
 func (f *Faulty) MarkRoomEmpty(ctx context.Context, name string, since time.Time) error {
 	if err := f.write("MarkRoomEmpty"); err != nil {
 		return err
@@ -143,7 +143,7 @@ func (f *Faulty) MarkRoomEmpty(ctx context.Context, name string, since time.Time
 	return f.Store.MarkRoomEmpty(ctx, name, since)
 }
 
-// SaveRead implements chat.Store.
+// SaveRead implements store.Store.
 func (f *Faulty) SaveRead(ctx context.Context, key, rm string, cursor uint64) error {
 	if err := f.write("SaveRead"); err != nil {
 		return err
@@ -151,7 +151,7 @@ func (f *Faulty) SaveRead(ctx context.Context, key, rm string, cursor uint64) er
 	return f.Store.SaveRead(ctx, key, rm, cursor)
 }
 
-// SaveReads implements chat.Store.
+// SaveReads implements store.Store.
 func (f *Faulty) SaveReads(ctx context.Context, key string, reads []store.Membership) error {
 	if err := f.write("SaveReads"); err != nil {
 		return err
@@ -159,7 +159,7 @@ func (f *Faulty) SaveReads(ctx context.Context, key string, reads []store.Member
 	return f.Store.SaveReads(ctx, key, reads)
 }
 
-// DeleteMembership implements chat.Store.
+// DeleteMembership implements store.Store.
 func (f *Faulty) DeleteMembership(ctx context.Context, key, rm string) error {
 	if err := f.write("DeleteMembership"); err != nil {
 		return err
@@ -167,7 +167,7 @@ func (f *Faulty) DeleteMembership(ctx context.Context, key, rm string) error {
 	return f.Store.DeleteMembership(ctx, key, rm)
 }
 
-// PutRoomInfo implements chat.Store.
+// PutRoomInfo implements store.Store.
 func (f *Faulty) PutRoomInfo(ctx context.Context, info store.RoomInfo) error {
 	if err := f.write("PutRoomInfo"); err != nil {
 		return err
@@ -175,7 +175,7 @@ func (f *Faulty) PutRoomInfo(ctx context.Context, info store.RoomInfo) error {
 	return f.Store.PutRoomInfo(ctx, info)
 }
 
-// DeleteRoomInfo implements chat.Store.
+// DeleteRoomInfo implements store.Store.
 func (f *Faulty) DeleteRoomInfo(ctx context.Context, name string) error {
 	if err := f.write("DeleteRoomInfo"); err != nil {
 		return err
@@ -183,7 +183,7 @@ func (f *Faulty) DeleteRoomInfo(ctx context.Context, name string) error {
 	return f.Store.DeleteRoomInfo(ctx, name)
 }
 
-// Invite implements chat.Store.
+// Invite implements store.Store.
 func (f *Faulty) Invite(ctx context.Context, rm string, keys ...string) error {
 	if err := f.write("Invite"); err != nil {
 		return err
@@ -191,7 +191,7 @@ func (f *Faulty) Invite(ctx context.Context, rm string, keys ...string) error {
 	return f.Store.Invite(ctx, rm, keys...)
 }
 
-// Uninvite implements chat.Store.
+// Uninvite implements store.Store.
 func (f *Faulty) Uninvite(ctx context.Context, rm, key string) error {
 	if err := f.write("Uninvite"); err != nil {
 		return err
@@ -199,7 +199,7 @@ func (f *Faulty) Uninvite(ctx context.Context, rm, key string) error {
 	return f.Store.Uninvite(ctx, rm, key)
 }
 
-// Append implements chat.History.
+// Append implements store.History.
 func (f *Faulty) Append(ctx context.Context, rm string, m message.Message) error {
 	if err := f.write("Append"); err != nil {
 		return err
@@ -207,7 +207,7 @@ func (f *Faulty) Append(ctx context.Context, rm string, m message.Message) error
 	return f.History.Append(ctx, rm, m)
 }
 
-// Prune implements chat.History.
+// Prune implements store.History.
 func (f *Faulty) Prune(ctx context.Context, rm string, before time.Time, keep int) (int, error) {
 	if err := f.write("Prune"); err != nil {
 		return 0, err
@@ -215,7 +215,7 @@ func (f *Faulty) Prune(ctx context.Context, rm string, before time.Time, keep in
 	return f.History.Prune(ctx, rm, before, keep)
 }
 
-// DeleteRoom implements chat.History.
+// DeleteRoom implements store.History.
 func (f *Faulty) DeleteRoom(ctx context.Context, rm string) error {
 	if err := f.write("DeleteRoom"); err != nil {
 		return err

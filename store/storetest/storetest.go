@@ -1,5 +1,5 @@
-// Package storetest is the contract every chat.Store implementation must
-// meet. Each implementation's tests call Run with a constructor.
+// Package storetest is the contract every store.Store and store.History
+// implementation must meet. Each implementation's tests call Run with a constructor.
 package storetest
 
 import (

@@ -1,4 +1,4 @@
-package sqlite
+package chat_test
 
 import (
 	"context"
@@ -12,26 +12,27 @@ import (
 	"github.com/chatroom/chatroom/chat"
 	"github.com/chatroom/chatroom/chat/message"
 	"github.com/chatroom/chatroom/store"
+	"github.com/chatroom/chatroom/store/sqlite"
 )
 
-// BenchmarkPost measures posting through a hub whose history is SQLite, next
+// BenchmarkPostStored measures posting through a hub whose history is SQLite, next
 // to the in-memory history, with 10 members reading: throughput in
 // messages a second and the latency of one post (median and p99), as
 // posters feel it. Posters post in parallel from 1 or 4 sessions.
-func BenchmarkPost(b *testing.B) {
+func BenchmarkPostStored(b *testing.B) {
 	for _, store := range []string{"memory", "sqlite"} {
 		for _, posters := range []int{1, 4} {
 			b.Run(fmt.Sprintf("%s/posters=%d", store, posters), func(b *testing.B) {
-				benchPost(b, store, posters)
+				benchPostStored(b, store, posters)
 			})
 		}
 	}
 }
 
-func benchPost(b *testing.B, store string, posters int) {
+func benchPostStored(b *testing.B, store string, posters int) {
 	opts := chat.Options{MessageRate: 1e9, MessageBurst: 1 << 30}
 	if store == "sqlite" {
-		db, err := Open(filepath.Join(b.TempDir(), FileName))
+		db, err := sqlite.Open(filepath.Join(b.TempDir(), sqlite.FileName))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -121,7 +122,7 @@ func BenchmarkPruneRooms(b *testing.B) {
 	for _, n := range []int{100, 10_000} {
 		b.Run(fmt.Sprintf("rooms=%d", n), func(b *testing.B) {
 			ctx := context.Background()
-			db, err := Open(filepath.Join(b.TempDir(), FileName))
+			db, err := sqlite.Open(filepath.Join(b.TempDir(), sqlite.FileName))
 			if err != nil {
 				b.Fatal(err)
 			}
