@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/chatroom/chatroom/chat"
 	"github.com/chatroom/chatroom/chat/sanction"
+	"github.com/chatroom/chatroom/humantime"
 	"github.com/chatroom/chatroom/store"
 )
 
@@ -29,7 +31,7 @@ func impose(m *chat.Member, kind store.SanctionKind, args string) (Effect, error
 	if arg == "" {
 		return Stay, usage("usage: /%s NICK|FINGERPRINT|IP [DURATION] [REASON], e.g. /%s spammer 7d flooding", name, name)
 	}
-	d, reason, err := sanction.ParseDurationReason(strings.TrimSpace(rest))
+	d, reason, err := durationReason(strings.TrimSpace(rest))
 	if err != nil {
 		return Stay, err
 	}
@@ -104,4 +106,21 @@ func cmdMOTD(m *chat.Member, args string) (Effect, error) {
 		args = ""
 	}
 	return Stay, m.SetMOTD(args)
+}
+
+// durationReason reads "[DURATION] [REASON]". A first word that
+// starts like a number must be a duration: a typo must not make a ban
+// permanent. The reason is returned as typed.
+func durationReason(args string) (d time.Duration, reason string, err error) {
+	first, rest, _ := strings.Cut(args, " ")
+	if first == "" {
+		return 0, "", nil
+	}
+	if dur, ok := humantime.Parse(first); ok {
+		return dur, rest, nil
+	}
+	if first[0] >= '0' && first[0] <= '9' || first[0] == '-' {
+		return 0, "", fmt.Errorf("%q is not a duration: use 30s, 10m, 2h, 1h30m, 7d or 2w, or none for good", first)
+	}
+	return 0, args, nil
 }

@@ -136,23 +136,6 @@ func Past(k store.SanctionKind) string {
 	return "banned"
 }
 
-// ParseDurationReason reads "[DURATION] [REASON]". A first word that
-// starts like a number must be a duration: a typo must not make a ban
-// permanent. The reason is returned as typed.
-func ParseDurationReason(args string) (d time.Duration, reason string, err error) {
-	first, rest, _ := strings.Cut(args, " ")
-	if first == "" {
-		return 0, "", nil
-	}
-	if dur, ok := humantime.Parse(first); ok {
-		return dur, rest, nil
-	}
-	if first[0] >= '0' && first[0] <= '9' || first[0] == '-' {
-		return 0, "", fmt.Errorf("%q is not a duration: use 30s, 10m, 2h, 1h30m, 7d or 2w, or none for good", first)
-	}
-	return 0, args, nil
-}
-
 // Lasting is how long a sanction of duration d lasts, for logs: "2h", or
 // "permanent" for none.
 func Lasting(d time.Duration) string {

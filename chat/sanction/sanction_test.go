@@ -47,26 +47,6 @@ func TestFindCoversKeyAddressAndTheKeyAddress(t *testing.T) {
 	}
 }
 
-func TestParseDurationReason(t *testing.T) {
-	for _, c := range []struct {
-		in     string
-		d      time.Duration
-		reason string
-		bad    bool
-	}{
-		{"", 0, "", false},
-		{"2h spam", 2 * time.Hour, "spam", false},
-		{"spam again", 0, "spam again", false},
-		{"10mins spam", 0, "", true}, // a typo must not make it permanent
-		{"-5m", 0, "", true},
-	} {
-		d, reason, err := ParseDurationReason(c.in)
-		if (err != nil) != c.bad || d != c.d || reason != c.reason {
-			t.Errorf("ParseDurationReason(%q) = %v, %q, %v", c.in, d, reason, err)
-		}
-	}
-}
-
 func TestRefusalSaysWhatAndUntilWhen(t *testing.T) {
 	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 	s := store.Sanction{Kind: store.Ban, Target: "10.0.0.1", By: "boss", Reason: "spam", Until: now.Add(90 * time.Minute)}
