@@ -333,9 +333,9 @@ type Identity struct {
 // (ErrTooManySessions).
 func (h *Hub) Join(id Identity) (*Member, error) {
 	now := h.now()
-	if s, banned := h.Banned(id.Key, id.Addr); banned {
+	if refusal, banned := h.Banned(id.Key, id.Addr); banned {
 		h.obs.Refused(RefusedBanned)
-		return nil, refuse(ErrBanned, "%s", sanction.Refusal(s, now))
+		return nil, refuse(ErrBanned, "%s", refusal)
 	}
 	if err := h.allowJoin(id, now); err != nil {
 		h.obs.Refused(RefusedJoinRate)

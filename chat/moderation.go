@@ -17,13 +17,19 @@ import (
 // maxReason bounds reasons and the message of the day.
 const maxReason = 300
 
-// Banned reports whether a key or an address is banned now, and how.
-// Listed operators are never banned.
-func (h *Hub) Banned(key, addr string) (store.Sanction, bool) {
+// Banned reports whether a key or an address is banned now, and if so
+// what the banned person is told: by whom, why and until when, by the
+// hub's clock. Listed operators are never banned.
+func (h *Hub) Banned(key, addr string) (refusal string, banned bool) {
 	if h.listedOp(key) {
-		return store.Sanction{}, false
+		return "", false
 	}
-	return h.sanctions.Find(store.Ban, key, hostOnly(addr), h.now())
+	now := h.now()
+	s, banned := h.sanctions.Find(store.Ban, key, hostOnly(addr), now)
+	if !banned {
+		return "", false
+	}
+	return sanction.Refusal(s, now), true
 }
 
 // target is who a moderation command is about.

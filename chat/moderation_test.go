@@ -11,7 +11,6 @@ import (
 	"github.com/chatroom/chatroom/chat/command"
 
 	"github.com/chatroom/chatroom/chat/message"
-	"github.com/chatroom/chatroom/chat/sanction"
 	"github.com/chatroom/chatroom/store/memory"
 )
 
@@ -179,8 +178,8 @@ func TestBansByKeyAndAddressExpireAndSurviveRestarts(t *testing.T) {
 		t.Fatal("the ban was not announced")
 	}
 	s, banned := h.Banned(key("spam"), "192.168.1.1:22")
-	if !banned || !strings.Contains(sanction.Refusal(s, clock.Now()), "you cannot join: this key is banned until 2026-11-25 14:34 UTC") {
-		t.Fatalf("banned=%v refusal %q", banned, sanction.Refusal(s, clock.Now()))
+	if !banned || !strings.Contains(s, "you cannot join: this key is banned until 2026-11-25 14:34 UTC") {
+		t.Fatalf("banned=%v refusal %q", banned, s)
 	}
 	if _, err := h.Join(Identity{Key: key("spam"), Nick: "sneaky", Addr: "10.9.9.9:1"}); err == nil ||
 		!strings.Contains(err.Error(), "posting links") {
@@ -195,8 +194,8 @@ func TestBansByKeyAndAddressExpireAndSurviveRestarts(t *testing.T) {
 	if !isDone(troll) {
 		t.Fatal("troll still online")
 	}
-	if s, banned := h.Banned("", "10.0.0.3:4444"); !banned || !strings.Contains(sanction.Refusal(s, clock.Now()), "your address is banned permanently by boss") {
-		t.Fatalf("address ban: %v %q", banned, sanction.Refusal(s, clock.Now()))
+	if s, banned := h.Banned("", "10.0.0.3:4444"); !banned || !strings.Contains(s, "your address is banned permanently by boss") {
+		t.Fatalf("address ban: %v %q", banned, s)
 	}
 	submit(t, op, "/ban 10.1.2.3 1d")
 	submit(t, op, "/bans")

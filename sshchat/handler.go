@@ -24,7 +24,6 @@ import (
 	"charm.land/log/v2"
 
 	"github.com/chatroom/chatroom/chat"
-	"github.com/chatroom/chatroom/chat/sanction"
 	"github.com/chatroom/chatroom/execcmd"
 	"github.com/chatroom/chatroom/sshd"
 	"github.com/chatroom/chatroom/ui"
@@ -73,11 +72,7 @@ func New(cfg Config) (*Handler, error) {
 // Banned reports whether the chat bans key from addr, in the words the
 // chat tells the banned with.
 func (h *Handler) Banned(key, addr string) (refusal string, banned bool) {
-	s, banned := h.cfg.Hub.Banned(key, addr)
-	if !banned {
-		return "", false
-	}
-	return sanction.Refusal(s, time.Now()), true
+	return h.cfg.Hub.Banned(key, addr)
 }
 
 // Shutdown tells every member the server is shutting down; their sessions
