@@ -113,7 +113,7 @@ type Member struct {
 
 	// reader is woken when any of the member's rooms has something new,
 	// or it has a private line.
-	reader *roomlog.Reader
+	reader roomlog.Reader
 	doneC  chan struct{}
 
 	// search is where the member's last /search got to; searchMu keeps

@@ -21,6 +21,7 @@ import (
 
 // roomRecord is what opening name and letting one key into it need.
 type roomRecord struct {
+	name        string
 	known       bool // the room was set up (a direct conversation always is)
 	info        store.RoomInfo
 	bounds      bool   // first and last were read (not for a room open then)
@@ -29,33 +30,67 @@ type roomRecord struct {
 }
 
 // roomRecords are records read at one epoch of the hub's rooms; the zero
-// value holds none.
+// value holds none. A join reads a few (a slice: a map would cost a join
+// a kilobyte).
 type roomRecords struct {
 	epoch uint64
-	by    map[string]roomRecord
+	list  []roomRecord
+}
+
+// get returns the record of name, if read.
+func (recs roomRecords) get(name string) (roomRecord, bool) {
+	for _, rec := range recs.list {
+		if rec.name == name {
+			return rec, true
+		}
+	}
+	return roomRecord{}, false
+}
+
+// put records rec in place of the one of the same name, if any.
+func (recs *roomRecords) put(rec roomRecord) {
+	for i := range recs.list {
+		if recs.list[i].name == rec.name {
+			recs.list[i] = rec
+			return
+		}
+	}
+	recs.list = append(recs.list, rec)
 }
 
 // readRooms reads, outside the hub's lock, what opening names and letting
-// key into them need. Rooms open now need no log bounds.
+// key into them need. A room open now is known from memory: of it only an
+// invitation is read, if it is invite-only (the lobby, always open, costs
+// a join no read).
 func (h *Hub) readRooms(key string, names ...string) (roomRecords, error) {
 	// The epoch first: a change whose bump comes after this is caught at
 	// use; one whose bump came before wrote the store before these reads.
-	recs := roomRecords{epoch: h.roomEpoch.Load(), by: make(map[string]roomRecord, len(names))}
-	open := make(map[string]bool, len(names))
+	recs := roomRecords{epoch: h.roomEpoch.Load(), list: make([]roomRecord, 0, len(names))}
 	h.mu.RLock()
 	for _, name := range names {
-		_, open[name] = h.rooms[name]
+		if r, open := h.rooms[name]; open {
+			recs.put(roomRecord{name: name, known: true, info: store.RoomInfo{Name: name, InviteOnly: r.inviteOnly}})
+		}
 	}
 	h.mu.RUnlock()
+	for i, rec := range recs.list {
+		if rec.info.InviteOnly && key != "" {
+			invited, err := h.opts.Store.Invited(ctxBG, rec.name, key)
+			if err != nil {
+				return roomRecords{}, fmt.Errorf("open room %s: %w", rec.name, err)
+			}
+			recs.list[i].invited = invited
+		}
+	}
 	for _, name := range names {
-		if _, done := recs.by[name]; done {
+		if _, done := recs.get(name); done {
 			continue
 		}
-		rec, err := h.readRoom(name, key, !open[name])
+		rec, err := h.readRoom(name, key, true)
 		if err != nil {
 			return roomRecords{}, err
 		}
-		recs.by[name] = rec
+		recs.put(rec)
 	}
 	return recs, nil
 }
@@ -63,6 +98,7 @@ func (h *Hub) readRooms(key string, names ...string) (roomRecords, error) {
 // readRoom reads name's record, its log bounds if withBounds, and whether
 // key was invited if the room is invite-only.
 func (h *Hub) readRoom(name, key string, withBounds bool) (rec roomRecord, err error) {
+	rec.name = name
 	if _, _, dm := dmParties(name); dm {
 		rec.known = true
 	} else {
@@ -99,7 +135,7 @@ func (h *Hub) readRoom(name, key string, withBounds bool) (rec roomRecord, err e
 // true, and otherwise reads it again, under the lock (rare: see above).
 // The caller holds h.mu.
 func (h *Hub) recordLocked(recs roomRecords, name, key string, withBounds bool) (roomRecord, error) {
-	if rec, ok := recs.by[name]; ok && recs.epoch == h.roomEpoch.Load() && (rec.bounds || !withBounds) {
+	if rec, ok := recs.get(name); ok && recs.epoch == h.roomEpoch.Load() && (rec.bounds || !withBounds) {
 		return rec, nil
 	}
 	return h.readRoom(name, key, withBounds)

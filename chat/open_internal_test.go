@@ -38,8 +38,8 @@ func TestAnInvitationWithdrawnAfterTheReadKeepsThemOut(t *testing.T) {
 		}
 	}
 	recs, err := h.readRooms(alice.key, "team")
-	if err != nil || !recs.by["team"].invited {
-		t.Fatalf("read %+v, %v; want alice invited", recs.by["team"], err)
+	if rec, _ := recs.get("team"); err != nil || !rec.invited {
+		t.Fatalf("read %+v, %v; want alice invited", rec, err)
 	}
 	if err := op.Uninvite("team", "alice"); err != nil {
 		t.Fatal(err)

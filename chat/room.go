@@ -346,7 +346,7 @@ func (h *Hub) subscribeLocked(m *Member, r *Room, ms store.Membership, was bool,
 	first, last := r.log.Bounds()
 	// The backlog: the last Backlog messages, of those still kept.
 	start := max(last-min(last, uint64(h.opts.Backlog)), first-1)
-	s := &sub{room: r, cursor: roomlog.NewCursor(m.reader, start), label: ms.Label, oldest: start + 1, mark: last}
+	s := &sub{room: r, cursor: roomlog.NewCursor(&m.reader, start), label: ms.Label, oldest: start + 1, mark: last}
 	if was && ms.Cursor < last {
 		// What was missed is news, however much of it the backlog shows:
 		// the view marks where it starts and says how much there is.

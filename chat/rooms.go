@@ -106,7 +106,8 @@ func (m *Member) Join(room string) error {
 	if err != nil {
 		return err
 	}
-	known := recs.by[name].known
+	rec, _ := recs.get(name)
+	known := rec.known
 	h.mu.Lock()
 	locked := true
 	defer func() {
@@ -142,9 +143,8 @@ func (m *Member) Join(room string) error {
 		if err := h.opts.Store.PutRoomInfo(ctxBG, info); err != nil {
 			return err
 		}
-		rec := recs.by[name]
-		rec.known, rec.info = true, info
-		recs.by[name] = rec // the room opens as stored
+		rec.name, rec.known, rec.info = name, true, info
+		recs.put(rec) // the room opens as stored
 		h.mu.Lock()
 		locked = true
 		if m.left {

@@ -24,7 +24,8 @@ func (m *Member) Enter(name string) error {
 	if err != nil {
 		return fmt.Errorf("enter #%s: %w", name, err)
 	}
-	known := recs.by[name].known
+	rec, _ := recs.get(name)
+	known := rec.known
 	h.mu.Lock()
 	defer h.unlock()
 	if m.left {

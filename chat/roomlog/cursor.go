@@ -20,9 +20,12 @@ type Reader struct {
 
 // NewReader returns a reader; live, if not nil, is given the server lines
 // its logs could not store, to show outside the log (they carry the Seq
-// of the last stored message, after which they happened).
-func NewReader(live func(message.Message)) *Reader {
-	return &Reader{wakeC: make(chan struct{}, 1), live: live}
+// of the last stored message, after which they happened). It is a value
+// so that it can sit inside what reads (a chat member): waking thousands
+// of members then follows no pointer more than waking them did before.
+// Use it by pointer once placed.
+func NewReader(live func(message.Message)) Reader {
+	return Reader{wakeC: make(chan struct{}, 1), live: live}
 }
 
 // C receives when the reader may have something new.

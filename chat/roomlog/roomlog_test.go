@@ -35,7 +35,7 @@ func newLog(h store.History, tail int) *roomlog.Log {
 // reader is one reader of a log, reading batch messages at a time.
 type reader struct {
 	log    *roomlog.Log
-	r      *roomlog.Reader
+	r      roomlog.Reader
 	c      *roomlog.Cursor
 	batch  int
 	mu     sync.Mutex
@@ -52,7 +52,7 @@ func newReader(l *roomlog.Log, batch int) *reader {
 		rd.mu.Unlock()
 		rd.r.Wake()
 	})
-	rd.c = roomlog.NewCursor(rd.r, l.Last())
+	rd.c = roomlog.NewCursor(&rd.r, l.Last())
 	l.Add(rd.c)
 	return rd
 }
@@ -607,7 +607,7 @@ func TestReopenedLogNumbersOnAndReadsHistory(t *testing.T) {
 		t.Fatalf("reopened log gave Seq %d, want 6", got)
 	}
 	rd := newReader(l, 512)
-	rd.c = roomlog.NewCursor(rd.r, 0)
+	rd.c = roomlog.NewCursor(&rd.r, 0)
 	rd.r.Wake()
 	if got := texts(rd.drain(), message.Chat); !slices.Equal(got, []string{"1", "2", "3", "4", "5", "6"}) {
 		t.Fatalf("read %q", got)
