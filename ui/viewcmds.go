@@ -80,29 +80,28 @@ func (m *Model) cmdClear(args string) error {
 }
 
 func (m *Model) cmdMouse(args string) error {
-	switch strings.ToLower(args) {
-	case "on":
-		m.mouse = true
-		m.addLocal(message.Notice, "Mouse on: the wheel scrolls; hold Shift (Option in iTerm2) to select text.")
-	case "off":
-		m.mouse = false
-		m.addLocal(message.Notice, "Mouse off: select text as usual; scroll with PgUp/PgDn.")
-	default:
-		return usage("/mouse on|off")
-	}
-	return nil
+	return m.toggle(args, "/mouse on|off", &m.mouse,
+		"Mouse on: the wheel scrolls; hold Shift (Option in iTerm2) to select text.",
+		"Mouse off: select text as usual; scroll with PgUp/PgDn.")
 }
 
 func (m *Model) cmdBell(args string) error {
+	return m.toggle(args, "/bell on|off", &m.bell,
+		"Bell on: the terminal beeps when someone mentions you or writes to you.",
+		"Bell off: mentions are still highlighted, without a sound.")
+}
+
+// toggle sets a view setting from "on" or "off" and says what it now does.
+func (m *Model) toggle(args, usageText string, setting *bool, onText, offText string) error {
 	switch strings.ToLower(args) {
 	case "on":
-		m.bell = true
-		m.addLocal(message.Notice, "Bell on: the terminal beeps when someone mentions you or writes to you.")
+		*setting = true
+		m.addLocal(message.Notice, onText)
 	case "off":
-		m.bell = false
-		m.addLocal(message.Notice, "Bell off: mentions are still highlighted, without a sound.")
+		*setting = false
+		m.addLocal(message.Notice, offText)
 	default:
-		return usage("/bell on|off")
+		return usage(usageText)
 	}
 	return nil
 }
