@@ -184,6 +184,7 @@ type Hub struct {
 	lastReads *readsBatch           // the last of pending, if it saves read positions
 	lines     []queuedLine          // server lines queued under mu, stored by unlock (see serverLineLocked)
 	afterLine []func()              // notices that go after lines, queued once they are stored
+	emptied   []emptiedRoom         // rooms emptied under mu, let go of by unlock (see letGoEmptied)
 
 	storeWrites writeQueue // runs the writes unlock hands it, in order (storewrites.go)
 

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	. "github.com/chatroom/chatroom/chat"
 
@@ -148,6 +149,22 @@ func TestRoomLeftWithALineInFlightIsNotReloadedUnderIt(t *testing.T) {
 		default:
 			runtime.Gosched()
 		}
+	}
+	// It waits without the hub's lock: others come and go meanwhile.
+	carolIn := make(chan error, 1)
+	go func() {
+		_, err := h.Join(Identity{Key: key("carol"), Nick: "carol", Addr: "127.0.0.1:1"})
+		carolIn <- err
+	}()
+	select {
+	case err := <-carolIn:
+		if err != nil {
+			close(st.release)
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		close(st.release)
+		t.Fatal("carol could not join while an emptied room waited for a line on its way to the store")
 	}
 	close(st.release)
 	<-left

@@ -35,6 +35,10 @@ type Room struct {
 
 	// Guarded by hub.mu.
 	members map[*Member]struct{}
+	// entered counts sessions entering the room, so that letting it go
+	// once emptied (see letGoEmptied) can tell whether anyone came since.
+	// Guarded by hub.mu.
+	entered uint64
 
 	// Guarded by hub.mu.
 	topic      string
@@ -186,14 +190,6 @@ func storeLines(lines []queuedLine, after []func()) {
 	for _, f := range after {
 		f()
 	}
-}
-
-// storeLinesLocked stores, still under hub.mu, the server lines the
-// caller queued: before waiting for the room's log to settle, which waits
-// for every line queued, these among them. The caller holds hub.mu for
-// writing.
-func (h *Hub) storeLinesLocked() {
-	storeLines(h.takeLinesLocked())
 }
 
 // lastSeq is the Seq of the newest message.
@@ -367,6 +363,7 @@ func (h *Hub) subscribeLocked(m *Member, r *Room, ms store.Membership, was bool,
 	}
 	s.read.Store(s.mark)
 	r.members[m] = struct{}{}
+	r.entered++
 	r.log.Add(s.cursor)
 	m.subs[r.name] = s
 	m.order = append(m.order, s)
@@ -456,19 +453,41 @@ func (h *Hub) unsubscribeLocked(m *Member, r *Room, leave string, announce, forg
 	// An empty room leaves memory; its log is in History, to be read
 	// again when someone comes.
 	if len(r.members) == 0 && r.name != Lobby && h.rooms[r.name] == r {
-		// A line of its last member may still be on its way to the
-		// store (a direct conversation has no leave line to queue
-		// behind it): let it land before the room can be loaded anew.
-		// Its leave line, queued just now, is stored first: settling
-		// waits for it.
-		h.storeLinesLocked()
-		r.log.Settle()
+		h.emptied = append(h.emptied, emptiedRoom{r, r.entered})
+	}
+}
+
+// emptiedRoom is a room its last member left under hub.mu, to let go of
+// once the lock is released (letGoEmptied).
+type emptiedRoom struct {
+	r       *Room
+	entered uint64 // r.entered when it emptied
+}
+
+// letGoEmptied drops from memory the rooms emptied under the lock just
+// released, unless someone entered since. A line of a room's last member
+// may still be on its way to the store (a direct conversation has no leave
+// line to queue behind it), so the room first waits for its log to settle,
+// without the hub's lock: nobody else waits on the disk for it. Only then
+// may it be loaded anew, numbering on after that line. The caller holds no
+// hub lock.
+func (h *Hub) letGoEmptied(emptied []emptiedRoom) {
+	for _, e := range emptied {
+		e.r.log.Settle()
+	}
+	h.mu.Lock()
+	for _, e := range emptied {
+		r := e.r
+		if r.entered != e.entered || len(r.members) > 0 || h.rooms[r.name] != r {
+			continue // someone came (their leaving lets it go), or it was deleted
+		}
 		delete(h.rooms, r.name)
 		h.roomsChanged()
 		if !r.dm {
 			h.vacated[r.name] = h.now() // an empty room's day starts now
 		}
 	}
+	h.unlock()
 }
 
 // closeLocked ends a member's session: it leaves every room, keeping its

@@ -122,10 +122,16 @@ func (h *Hub) unlock() {
 		h.storeWrites.push(pending)
 	}
 	lines, after := h.takeLinesLocked()
+	emptied := h.emptied
+	h.emptied = nil
 	h.mu.Unlock()
 	// The server lines of the changes (see serverLineLocked) are stored
-	// before the change returns, as the lines people post are.
+	// before the change returns, as the lines people post are: a leave
+	// line among them before the room it emptied settles.
 	storeLines(lines, after)
+	if len(emptied) > 0 {
+		h.letGoEmptied(emptied)
+	}
 	if len(pending) > 0 {
 		h.storeWrites.run()
 	}
